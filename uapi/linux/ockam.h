@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * AF_OCKAM: Ockam application-layer routing and secure channels as a
+ * Linux socket family.
+ *
+ * This header is the whole contract between the kernel module and
+ * userspace: the socket address, socket options and control messages, the
+ * limits every implementation enforces, and the "ockam" generic netlink
+ * family. Documentation/socket-api.rst, Documentation/wire-protocol.rst and
+ * Documentation/netlink/specs/ockam.yaml describe the same things in prose.
+ *
+ * ROUTES
+ * ------
+ * A route is a list of addresses. An address is a type byte and a value of
+ * 0..OCKAM_ADDR_VALUE_MAX bytes. Wherever a route crosses this interface
+ * (struct sockaddr_ockam, socket options, control messages, netlink) it uses
+ * the wire encoding of Documentation/wire-protocol.rst:
+ *
+ *   route   = uleb128(count) address{count}
+ *   address = u8 type, uleb128(length), value{length}
+ *
+ * with count <= OCKAM_ROUTE_HOPS_MAX. ULEB128 integers are minimal (no
+ * redundant trailing 0x80 groups) and fit in 32 bits.
+ *
+ * Local addresses (type OCKAM_ADDR_LOCAL) name workers on one node: bound
+ * sockets, transport connections and aliases. A local name is 1 to
+ * OCKAM_ADDR_VALUE_MAX bytes of printable ASCII (0x21..0x7e) other than
+ * '/' and '#'.
+ */
+#ifndef _UAPI_LINUX_OCKAM_H
+#define _UAPI_LINUX_OCKAM_H
+
+#include <linux/types.h>
+#include <linux/socket.h>
+
+/*
+ * Linux has no spare address family number above AF_MAX (46 in 6.1), so
+ * AF_OCKAM reuses slot 22, which no in-tree family has ever implemented.
+ * The module parameter "family" can move it; userspace should read
+ * /sys/module/ockam/parameters/family (or OCKAM_A_FAMILY from
+ * OCKAM_CMD_NODE_GET) rather than trust this constant. socket() autoloads
+ * the module only for the default number.
+ */
+#define AF_OCKAM_DEFAULT	22
+#ifndef AF_OCKAM
+#define AF_OCKAM		AF_OCKAM_DEFAULT
+#endif
+#ifndef PF_OCKAM
+#define PF_OCKAM		AF_OCKAM
+#endif
+
+/* Level for setsockopt()/getsockopt() and control messages. */
+#define SOL_OCKAM		299
+
+enum ockam_addr_type {
+	OCKAM_ADDR_LOCAL = 0,	/* a worker on this node */
+	OCKAM_ADDR_TCP = 1,	/* "host:port" of a TCP peer node */
+	OCKAM_ADDR_UDP = 2,	/* "host:port" of a UDP peer node */
+};
+
+enum ockam_limits {
+	/* Bytes in one address value. */
+	OCKAM_ADDR_VALUE_MAX = 255,
+	/* Addresses in one route. */
+	OCKAM_ROUTE_HOPS_MAX = 64,
+	/* Length of an encoded route: count plus every address at its max. */
+	OCKAM_ROUTE_BYTES_MAX = 5 + OCKAM_ROUTE_HOPS_MAX *
+				(1 + 2 + OCKAM_ADDR_VALUE_MAX),
+	/* Encoded route bytes that fit in struct sockaddr_ockam. */
+	OCKAM_SOCKADDR_ROUTE_MAX = 120,
+	/* Length of the random names given by autobind (16 bytes in hex). */
+	OCKAM_RANDOM_NAME_LEN = 32,
+};
+
+/* Versions on the wire. */
+enum ockam_wire_version {
+	OCKAM_MESSAGE_VERSION = 1,	/* first byte of every routed message */
+	OCKAM_TCP_VERSION = 1,		/* first byte each way on a TCP link */
+};
+
+/* Node settings: defaults and bounds (OCKAM_CMD_NODE_SET). */
+enum ockam_node_defaults {
+	OCKAM_MAX_MESSAGE_DEFAULT = 1 << 20,
+	OCKAM_MAX_MESSAGE_MIN = 4096,
+	OCKAM_MAX_MESSAGE_MAX = 16 << 20,
+	OCKAM_HOP_LIMIT_DEFAULT = 32,
+	OCKAM_DIAL_TIMEOUT_MS_DEFAULT = 5000,
+	OCKAM_DIAL_TIMEOUT_MS_MIN = 100,
+	OCKAM_DIAL_TIMEOUT_MS_MAX = 60000,
+};
+
+/*
+ * struct sockaddr_ockam - a route in a socket address
+ * @som_family:		AF_OCKAM
+ * @som_flags:		OCKAM_SA_F_* (zero on input)
+ * @som_reserved:	must be zero
+ * @som_route_len:	bytes of @som_route in use
+ * @som_reserved2:	must be zero
+ * @som_route:		encoded route
+ *
+ * bind() takes a route of exactly one local address. connect() and
+ * sendto() take the onward route. recvfrom() returns the message's return
+ * route, and getsockname()/getpeername() the bound address and the default
+ * route. A route longer than OCKAM_SOCKADDR_ROUTE_MAX bytes travels in the
+ * OCKAM_SO_ROUTE option or an OCKAM_CMSG_* control message instead; an
+ * address returned by the kernel that cannot hold its route has
+ * OCKAM_SA_F_ROUTE_TRUNC set and @som_route_len zero.
+ */
+struct sockaddr_ockam {
+	__kernel_sa_family_t	som_family;
+	__u8			som_flags;
+	__u8			som_reserved;
+	__u16			som_route_len;
+	__u16			som_reserved2;
+	__u8			som_route[OCKAM_SOCKADDR_ROUTE_MAX];
+};
+
+enum ockam_sockaddr_flags {
+	OCKAM_SA_F_ROUTE_TRUNC = 1 << 0,
+};
+
+/* Socket options at SOL_OCKAM. */
+enum ockam_sockopt {
+	/* Encoded route: the default onward route, of any allowed length.
+	 * An empty option value clears it, like connect(AF_UNSPEC).
+	 */
+	OCKAM_SO_ROUTE = 1,
+	/* int: attach OCKAM_CMSG_RETURN_ROUTE to every received message. */
+	OCKAM_SO_RECVROUTE = 2,
+	/* int: attach OCKAM_CMSG_ONWARD_ROUTE to every received message. */
+	OCKAM_SO_RECVONWARD = 3,
+};
+
+/* Control message types at SOL_OCKAM. */
+enum ockam_cmsg_type {
+	/* sendmsg(): encoded onward route; overrides msg_name. */
+	OCKAM_CMSG_ROUTE = 1,
+	/* recvmsg(): the full encoded return route. */
+	OCKAM_CMSG_RETURN_ROUTE = 2,
+	/* recvmsg(): the onward route left after this socket's address. */
+	OCKAM_CMSG_ONWARD_ROUTE = 3,
+};
+
+/*
+ * Generic netlink family "ockam". One instance per network namespace
+ * (node). Every command that changes state needs CAP_NET_ADMIN in the user
+ * namespace that owns the node's network namespace.
+ */
+#define OCKAM_GENL_NAME		"ockam"
+#define OCKAM_GENL_VERSION	1
+#define OCKAM_GENL_MCGRP_EVENTS	"events"
+
+enum ockam_cmd {
+	OCKAM_CMD_UNSPEC,
+	/* Node settings and counters (do). */
+	OCKAM_CMD_NODE_GET,
+	/* Change node settings (do, admin). */
+	OCKAM_CMD_NODE_SET,
+	/* Hand a connected TCP socket to the node (do, admin); replies with
+	 * the transport's local address.
+	 */
+	OCKAM_CMD_TRANSPORT_ATTACH,
+	/* Close a transport by local address (do, admin). */
+	OCKAM_CMD_TRANSPORT_DETACH,
+	/* Transports and their counters (dump). */
+	OCKAM_CMD_TRANSPORT_GET,
+	/* Make a local address whose messages continue along a route (do,
+	 * admin).
+	 */
+	OCKAM_CMD_ROUTE_ADD,
+	/* Remove such an alias (do, admin). */
+	OCKAM_CMD_ROUTE_DEL,
+	/* Aliases (dump). */
+	OCKAM_CMD_ROUTE_GET,
+	/* Every local address on the node (dump). */
+	OCKAM_CMD_ADDRESS_GET,
+	/* The daemon could not reach a peer it was asked to dial (do, admin):
+	 * messages waiting for it fail now instead of at the dial timeout.
+	 */
+	OCKAM_CMD_DIAL_FAILED,
+	/* Event: a message needs a connection to OCKAM_A_PEER; dial it. */
+	OCKAM_CMD_DIAL_REQUEST,
+	/* Event: a transport went away. */
+	OCKAM_CMD_TRANSPORT_DOWN,
+	__OCKAM_CMD_MAX
+};
+#define OCKAM_CMD_MAX (__OCKAM_CMD_MAX - 1)
+
+enum ockam_attr {
+	OCKAM_A_UNSPEC,
+	OCKAM_A_PAD,
+	OCKAM_A_FAMILY,		/* u32: address family number in use */
+	OCKAM_A_MAX_MESSAGE,	/* u32: largest encoded message, bytes */
+	OCKAM_A_HOP_LIMIT,	/* u32: transport hops a message may take */
+	OCKAM_A_DIAL_TIMEOUT,	/* u32: ms a message waits for a dial */
+	OCKAM_A_ADDRESS,	/* string: local address (worker name) */
+	OCKAM_A_ROUTE,		/* binary: encoded route */
+	OCKAM_A_FD,		/* u32: file descriptor to attach */
+	OCKAM_A_PEER,		/* string: "host:port" a transport reaches */
+	OCKAM_A_LOCAL,		/* string: "host:port" of our end */
+	OCKAM_A_KIND,		/* u32: enum ockam_endpoint_kind */
+	OCKAM_A_FLAGS,		/* u32: OCKAM_TRANSPORT_F_* */
+	OCKAM_A_ERRNO,		/* u32: positive errno value */
+	OCKAM_A_REASON,		/* u32: enum ockam_down_reason */
+	OCKAM_A_STATS,		/* nest: enum ockam_stat */
+	OCKAM_A_ADDRESS_COUNT,	/* u32: local addresses on the node */
+	__OCKAM_A_MAX
+};
+#define OCKAM_A_MAX (__OCKAM_A_MAX - 1)
+
+enum ockam_endpoint_kind {
+	OCKAM_KIND_UNSPEC,
+	OCKAM_KIND_SOCKET,	/* a bound AF_OCKAM socket */
+	OCKAM_KIND_TCP,		/* a TCP transport connection */
+	OCKAM_KIND_ALIAS,	/* a named route */
+	__OCKAM_KIND_MAX
+};
+
+enum ockam_transport_flags {
+	/* Tear the transport down when the netlink socket that attached it
+	 * closes, so a daemon's connections do not outlive it.
+	 */
+	OCKAM_TRANSPORT_F_OWNED = 1 << 0,
+	/* We dialed this connection (informational, for listings). */
+	OCKAM_TRANSPORT_F_OUTGOING = 1 << 1,
+	__OCKAM_TRANSPORT_F_ALL = (1 << 2) - 1,
+};
+
+enum ockam_down_reason {
+	OCKAM_DOWN_UNSPEC,
+	OCKAM_DOWN_DETACHED,	/* OCKAM_CMD_TRANSPORT_DETACH */
+	OCKAM_DOWN_CLOSED,	/* the peer closed the connection */
+	OCKAM_DOWN_ERROR,	/* socket error, see OCKAM_A_ERRNO */
+	OCKAM_DOWN_BAD_VERSION,	/* the peer's version byte was wrong */
+	OCKAM_DOWN_BAD_FRAME,	/* a frame that does not parse */
+	OCKAM_DOWN_TOO_BIG,	/* a frame over the node's max message */
+	OCKAM_DOWN_OWNER_GONE,	/* the owning netlink socket closed */
+	OCKAM_DOWN_NODE_EXIT,	/* the network namespace went away */
+	__OCKAM_DOWN_MAX
+};
+
+/* Counters, u64 each, nested in OCKAM_A_STATS. Node counters cover every
+ * message; transport counters cover that connection only.
+ */
+enum ockam_stat {
+	OCKAM_STAT_UNSPEC,
+	OCKAM_STAT_PAD,
+	OCKAM_STAT_RX_MESSAGES,		/* messages received from the network */
+	OCKAM_STAT_RX_BYTES,
+	OCKAM_STAT_TX_MESSAGES,		/* messages sent to the network */
+	OCKAM_STAT_TX_BYTES,
+	OCKAM_STAT_DELIVERED,		/* messages queued to a local socket */
+	OCKAM_STAT_FORWARDED,		/* network messages sent on again */
+	OCKAM_STAT_HEARTBEATS,		/* empty onward route, dropped */
+	OCKAM_STAT_DROP_BAD_FRAME,	/* did not parse */
+	OCKAM_STAT_DROP_UNKNOWN_ADDRESS,/* no such local address */
+	OCKAM_STAT_DROP_HOP_LIMIT,	/* too many hops, or an alias loop */
+	OCKAM_STAT_DROP_BUFFER_FULL,	/* receiver or transport queue full */
+	OCKAM_STAT_DROP_TOO_BIG,	/* over the node's max message */
+	OCKAM_STAT_DROP_UNREACHABLE,	/* no transport and no dial */
+	OCKAM_STAT_DROP_TRANSPORT_DOWN,	/* queued on a transport that closed */
+	OCKAM_STAT_DIALS,		/* dial requests sent to the daemon */
+	__OCKAM_STAT_MAX
+};
+#define OCKAM_STAT_MAX (__OCKAM_STAT_MAX - 1)
+
+#endif /* _UAPI_LINUX_OCKAM_H */
