@@ -184,6 +184,7 @@ enum ockam_cmd {
 	OCKAM_CMD_TRANSPORT_DOWN,
 	__OCKAM_CMD_MAX
 };
+
 #define OCKAM_CMD_MAX (__OCKAM_CMD_MAX - 1)
 
 enum ockam_attr {
@@ -206,6 +207,7 @@ enum ockam_attr {
 	OCKAM_A_ADDRESS_COUNT,	/* u32: local addresses on the node */
 	__OCKAM_A_MAX
 };
+
 #define OCKAM_A_MAX (__OCKAM_A_MAX - 1)
 
 enum ockam_endpoint_kind {
@@ -262,6 +264,7 @@ enum ockam_stat {
 	OCKAM_STAT_DIALS,		/* dial requests sent to the daemon */
 	__OCKAM_STAT_MAX
 };
+
 #define OCKAM_STAT_MAX (__OCKAM_STAT_MAX - 1)
 
 #endif /* _UAPI_LINUX_OCKAM_H */

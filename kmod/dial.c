@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Dial on demand: messages waiting for a connection to a TCP peer.
+ *
+ * The first message for a peer with no transport creates a pending dial,
+ * multicasts OCKAM_CMD_DIAL_REQUEST to the node's daemon and starts a
+ * timer. Later messages for that peer join the queue. The dial ends one of
+ * three ways: a transport for the peer is attached (the queue is routed
+ * again, now finding it), the daemon reports OCKAM_CMD_DIAL_FAILED, or the
+ * timer fires; in the last two the messages are dropped and counted and
+ * their local senders get the error on their next call, as UDP reports an
+ * ICMP error.
+ */
+#include <linux/slab.h>
+#include <linux/timer.h>
+
+#include "dial.h"
+#include "netlink.h"
+#include "node.h"
+#include "route.h"
+#include "socket.h"
+#include "tcp.h"
+
+struct ockam_dial {
+	struct list_head list;
+	struct ockam_node *node;
+	struct sk_buff_head queue;
+	struct timer_list timer;
+	u8 peer_len;
+	u8 peer[OCKAM_ADDR_VALUE_MAX];
+};
+
+void ockam_dialer_init(struct ockam_dialer *dialer)
+{
+	spin_lock_init(&dialer->lock);
+	INIT_LIST_HEAD(&dialer->pending);
+	dialer->count = 0;
+}
+
+static struct ockam_dial *ockam_dial_find(struct ockam_dialer *dialer,
+					  const u8 *peer, u32 len)
+{
+	struct ockam_dial *dial;
+
+	list_for_each_entry(dial, &dialer->pending, list) {
+		if (dial->peer_len == len && !memcmp(dial->peer, peer, len))
+			return dial;
+	}
+	return NULL;
+}
+
+/* Unlink the pending dial for @peer, if any; the caller then owns it. */
+static struct ockam_dial *ockam_dial_claim(struct ockam_node *node,
+					   const u8 *peer, u32 len)
+{
+	struct ockam_dialer *dialer = &node->dialer;
+	struct ockam_dial *dial;
+
+	spin_lock_bh(&dialer->lock);
+	dial = ockam_dial_find(dialer, peer, len);
+	if (dial) {
+		list_del_init(&dial->list);
+		dialer->count--;
+	}
+	spin_unlock_bh(&dialer->lock);
+	return dial;
+}
+
+static void ockam_dial_fail_queue(struct ockam_dial *dial, int err)
+{
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(&dial->queue))) {
+		ockam_stats_inc(dial->node->stats, OCKAM_STAT_DROP_UNREACHABLE);
+		ockam_socket_report_error(skb, err);
+		kfree_skb(skb);
+	}
+}
+
+static void ockam_dial_expire(struct timer_list *timer)
+{
+	struct ockam_dial *dial = from_timer(dial, timer, timer);
+	struct ockam_dialer *dialer = &dial->node->dialer;
+	bool mine = false;
+
+	spin_lock_bh(&dialer->lock);
+	/* Whoever unlinked it first owns it (and waits for us to finish). */
+	if (!list_empty(&dial->list)) {
+		list_del_init(&dial->list);
+		dialer->count--;
+		mine = true;
+	}
+	spin_unlock_bh(&dialer->lock);
+	if (!mine)
+		return;
+	ockam_dial_fail_queue(dial, ETIMEDOUT);
+	kfree(dial);
+}
+
+static struct ockam_dial *ockam_dial_start(struct ockam_node *node,
+					   const u8 *peer, u32 len, int *err)
+{
+	struct ockam_dialer *dialer = &node->dialer;
+	struct ockam_dial *dial;
+
+	if (dialer->count >= OCKAM_DIAL_PENDING_MAX) {
+		*err = -ENOBUFS;
+		return NULL;
+	}
+	dial = kzalloc(sizeof(*dial), GFP_ATOMIC);
+	if (!dial) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	dial->node = node;
+	skb_queue_head_init(&dial->queue);
+	timer_setup(&dial->timer, ockam_dial_expire, 0);
+	memcpy(dial->peer, peer, len);
+	dial->peer_len = len;
+
+	/* Nobody to dial for us: fail now rather than at the timeout. */
+	if (ockam_netlink_dial_request(node, peer, len)) {
+		kfree(dial);
+		*err = -EHOSTUNREACH;
+		return NULL;
+	}
+	ockam_stats_inc(node->stats, OCKAM_STAT_DIALS);
+	list_add_tail(&dial->list, &dialer->pending);
+	dialer->count++;
+	mod_timer(&dial->timer, jiffies +
+		  msecs_to_jiffies(READ_ONCE(node->dial_timeout_ms)));
+	return dial;
+}
+
+/*
+ * Park @skb until @peer is connected. Takes @skb on success. Returns
+ * -EAGAIN when a transport for @peer appeared meanwhile: route again.
+ */
+int ockam_dial_enqueue(struct ockam_node *node, const u8 *peer, u32 len,
+		       struct sk_buff *skb)
+{
+	struct ockam_dialer *dialer = &node->dialer;
+	struct ockam_dial *dial;
+	int err = 0;
+
+	spin_lock_bh(&dialer->lock);
+	/* ockam_dial_connected() runs after the transport is in the table,
+	 * under this lock: check again here so no message is stranded.
+	 */
+	if (ockam_tcp_lookup_peer(node, peer, len)) {
+		err = -EAGAIN;
+		goto out;
+	}
+	dial = ockam_dial_find(dialer, peer, len);
+	if (!dial) {
+		dial = ockam_dial_start(node, peer, len, &err);
+		if (!dial)
+			goto out;
+	}
+	if (skb_queue_len(&dial->queue) >= OCKAM_DIAL_QUEUE_MAX) {
+		err = -ENOBUFS;
+		goto out;
+	}
+	__skb_queue_tail(&dial->queue, skb);
+out:
+	spin_unlock_bh(&dialer->lock);
+	return err;
+}
+
+/* A transport for @peer is up: send what waited for it. */
+void ockam_dial_connected(struct ockam_node *node, const u8 *peer, u32 len)
+{
+	struct ockam_dial *dial = ockam_dial_claim(node, peer, len);
+	struct sk_buff *skb;
+
+	if (!dial)
+		return;
+	del_timer_sync(&dial->timer);
+	while ((skb = __skb_dequeue(&dial->queue)))
+		ockam_route_skb(node, skb, NULL, 0, OCKAM_ROUTE_F_DEFERRED);
+	kfree(dial);
+}
+
+int ockam_dial_failed(struct ockam_node *node, const u8 *peer, u32 len,
+		      int err)
+{
+	struct ockam_dial *dial = ockam_dial_claim(node, peer, len);
+
+	if (!dial)
+		return -ENOENT;
+	del_timer_sync(&dial->timer);
+	ockam_dial_fail_queue(dial, err);
+	kfree(dial);
+	return 0;
+}
+
+void ockam_dialer_flush(struct ockam_node *node)
+{
+	struct ockam_dialer *dialer = &node->dialer;
+	struct ockam_dial *dial;
+
+	for (;;) {
+		spin_lock_bh(&dialer->lock);
+		dial = list_first_entry_or_null(&dialer->pending,
+						struct ockam_dial, list);
+		if (dial) {
+			list_del_init(&dial->list);
+			dialer->count--;
+		}
+		spin_unlock_bh(&dialer->lock);
+		if (!dial)
+			return;
+		del_timer_sync(&dial->timer);
+		ockam_dial_fail_queue(dial, ENETDOWN);
+		kfree(dial);
+	}
+}

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Routing messages in socket buffers: make headers readable, rewrite them
+ * at each hop, and allocate messages for local senders.
+ */
+#include <linux/slab.h>
+
+#include "message.h"
+
+/*
+ * Drop the first @len bytes of @skb without copying the rest. A strparser
+ * hands us each message as a clone of the TCP segment it starts in, with
+ * an offset; pulling that offset would copy every earlier message in the
+ * segment, so trim the shared fragments instead.
+ */
+static u32 ockam_skb_own_len(struct sk_buff *skb)
+{
+	u32 len = skb_headlen(skb);
+	int i;
+
+	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++)
+		len += skb_frag_size(&skb_shinfo(skb)->frags[i]);
+	return len;
+}
+
+int ockam_msg_trim_head(struct sk_buff *skb, u32 len)
+{
+	struct skb_shared_info *shinfo;
+	u32 paged, size;
+	int i, kept;
+
+	if (len <= skb_headlen(skb)) {
+		__skb_pull(skb, len);
+		return 0;
+	}
+	/* Reaching into the frag list is rare: let the core copy. */
+	if (len >= ockam_skb_own_len(skb))
+		return pskb_pull(skb, len) ? 0 : -ENOMEM;
+	if (skb_unclone(skb, GFP_ATOMIC))
+		return -ENOMEM;
+
+	paged = len - skb_headlen(skb);
+	__skb_pull(skb, skb_headlen(skb));
+	shinfo = skb_shinfo(skb);
+	for (i = 0, kept = 0; i < shinfo->nr_frags; i++) {
+		size = skb_frag_size(&shinfo->frags[i]);
+		if (paged >= size) {
+			skb_frag_unref(skb, i);
+			paged -= size;
+			skb->data_len -= size;
+			skb->len -= size;
+			continue;
+		}
+		if (paged) {
+			skb_frag_off_add(&shinfo->frags[i], paged);
+			skb_frag_size_sub(&shinfo->frags[i], paged);
+			skb->data_len -= paged;
+			skb->len -= paged;
+			paged = 0;
+		}
+		shinfo->frags[kept++] = shinfo->frags[i];
+	}
+	shinfo->nr_frags = kept;
+	return 0;
+}
+
+/*
+ * Make the whole header linear and decode it. Headers are usually short,
+ * so start with a small pull and grow it only when the decoder says the
+ * header goes on. Returns -EINVAL for a message that does not parse.
+ */
+int ockam_msg_pull(struct sk_buff *skb, struct ockam_msg_view *msg)
+{
+	u32 limit = min_t(u32, skb->len, OCKAM_HEADER_MAX);
+	u32 want = min_t(u32, limit, OCKAM_HEADER_PULL);
+	int ret;
+
+	for (;;) {
+		if (!pskb_may_pull(skb, want))
+			return -ENOMEM;
+		ret = ockam_msg_decode(skb->data, skb_headlen(skb), skb->len,
+				       msg);
+		if (ret != -EAGAIN)
+			return ret;
+		if (want >= limit)
+			return -EINVAL;
+		want = min_t(u32, want * 2, limit);
+	}
+}
+
+/*
+ * Replace the header with one built from @onward and @ret, which may point
+ * into the old header. The payload does not move. On success @msg
+ * describes the new header.
+ */
+int ockam_msg_rewrite(struct sk_buff *skb, struct ockam_msg_view *msg,
+		      const struct ockam_route_parts *onward,
+		      const struct ockam_route_parts *ret)
+{
+	u8 stack[OCKAM_HEADER_STACK];
+	u8 *buf = stack;
+	u32 len;
+	int err;
+
+	if (onward->head_hops + onward->tail_hops > OCKAM_ROUTE_HOPS_MAX ||
+	    ret->head_hops + ret->tail_hops > OCKAM_ROUTE_HOPS_MAX)
+		return -ELOOP;
+
+	len = ockam_header_len(onward, ret, msg->payload_len);
+	if (len > sizeof(stack)) {
+		buf = kmalloc(len, GFP_ATOMIC);
+		if (!buf)
+			return -ENOMEM;
+	}
+	ockam_header_encode(buf, onward, ret, msg->payload_len);
+
+	__skb_pull(skb, msg->header_len);
+	err = skb_cow_head(skb, len + OCKAM_TCP_FRAME_LEN);
+	if (!err) {
+		memcpy(__skb_push(skb, len), buf, len);
+		err = ockam_msg_decode(skb->data, skb_headlen(skb), skb->len,
+				       msg);
+	}
+	if (buf != stack)
+		kfree(buf);
+	return err;
+}
+
+/* Chain @paged more bytes of page fragments onto @skb's frag list. */
+static int ockam_msg_extend(struct sock *sk, struct sk_buff *skb,
+			    size_t paged)
+{
+	struct sk_buff **tail = &skb_shinfo(skb)->frag_list;
+	int err;
+
+	while (paged) {
+		size_t chunk = min_t(size_t, paged, OCKAM_SKB_PAGED_MAX);
+		struct sk_buff *frag;
+
+		frag = alloc_skb_with_frags(0, chunk, PAGE_ALLOC_COSTLY_ORDER,
+					    &err, sk->sk_allocation);
+		if (!frag)
+			return err;
+		frag->len = chunk;
+		frag->data_len = chunk;
+		*tail = frag;
+		tail = &frag->next;
+
+		skb->len += chunk;
+		skb->data_len += chunk;
+		/* The head's destructor uncharges the whole chain. */
+		skb->truesize += frag->truesize;
+		refcount_add(frag->truesize, &sk->sk_wmem_alloc);
+		paged -= chunk;
+	}
+	return 0;
+}
+
+/*
+ * A message for @sk to send: headroom for @header_len bytes of header plus
+ * TCP framing, and @payload_len bytes of payload space, skb->data at the
+ * payload. Waits for send buffer room like any datagram socket; a message
+ * bigger than one skb is charged as a whole once that room exists.
+ */
+struct sk_buff *ockam_msg_alloc(struct sock *sk, u32 header_len,
+				size_t payload_len, bool noblock, int *err)
+{
+	u32 headroom = header_len + OCKAM_TCP_FRAME_LEN;
+	size_t linear = 0, paged, first;
+	struct sk_buff *skb;
+
+	if (payload_len <= OCKAM_LINEAR_PAYLOAD_MAX)
+		linear = payload_len;
+	paged = payload_len - linear;
+	first = min_t(size_t, paged, OCKAM_SKB_PAGED_MAX);
+
+	skb = sock_alloc_send_pskb(sk, headroom + linear, first, noblock, err,
+				   PAGE_ALLOC_COSTLY_ORDER);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, headroom);
+	skb_put(skb, linear);
+	skb->len += first;
+	skb->data_len = first;
+
+	*err = ockam_msg_extend(sk, skb, paged - first);
+	if (*err) {
+		kfree_skb(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+/* Remember where recvmsg() finds the routes and payload of @skb. */
+void ockam_msg_record_rx(struct sk_buff *skb, const struct ockam_msg_view *msg)
+{
+	struct ockam_rx_cb *cb = ockam_rx_cb(skb);
+	struct ockam_route_view rest = msg->onward;
+	u32 count_len = ockam_uleb_len(msg->ret.hops);
+	struct ockam_addr_view self;
+
+	cb->header_len = msg->header_len;
+	cb->payload_len = msg->payload_len;
+	cb->ret_off = msg->ret.addrs - skb->data - count_len;
+	cb->ret_len = msg->ret.len + count_len;
+
+	if (ockam_route_first(&rest, &self) > 0)
+		ockam_route_skip(&rest, &self);
+	cb->onward_off = rest.addrs - skb->data;
+	cb->onward_len = rest.len;
+	cb->onward_hops = rest.hops;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Routing messages in socket buffers.
+ *
+ * Inside the module a message is an skb whose data is exactly one encoded
+ * TransportMessage: version, onward route, return route, payload. The
+ * header (everything before the payload) is kept linear so the codec can
+ * read it in place; the payload stays wherever it already is (page
+ * fragments, a strparser frag list), so forwarding never copies it. A hop
+ * rewrites only the header: it pulls the old one and pushes the new one
+ * into the headroom.
+ */
+#ifndef _OCKAM_MESSAGE_H
+#define _OCKAM_MESSAGE_H
+
+#include <linux/skbuff.h>
+#include <net/sock.h>
+
+#include "codec.h"
+
+enum ockam_message_limits {
+	/* Header bytes a rewrite builds on the stack before falling back to
+	 * the heap.
+	 */
+	OCKAM_HEADER_STACK = 192,
+	/* Header bytes to make linear before the first decode attempt. */
+	OCKAM_HEADER_PULL = 256,
+	/* The u32 big-endian length that frames a message on TCP. */
+	OCKAM_TCP_FRAME_LEN = 4,
+	/* Payload bytes a send keeps in the linear area; larger payloads go
+	 * to page fragments, which TCP can send without copying.
+	 */
+	OCKAM_LINEAR_PAYLOAD_MAX = 1024,
+	/* Paged bytes one skb holds; longer messages chain more skbs on the
+	 * frag list.
+	 */
+	OCKAM_SKB_PAGED_MAX = MAX_SKB_FRAGS << PAGE_SHIFT,
+};
+
+/* What recvmsg() needs, recorded when a message is queued to a socket. */
+struct ockam_rx_cb {
+	u32 header_len;
+	u32 payload_len;
+	/* The encoded return route, count included. */
+	u32 ret_off;
+	u32 ret_len;
+	/* The onward route after the receiving socket's own address. */
+	u32 onward_off;
+	u32 onward_len;
+	u32 onward_hops;
+};
+
+static inline struct ockam_rx_cb *ockam_rx_cb(struct sk_buff *skb)
+{
+	sock_skb_cb_check_size(sizeof(struct ockam_rx_cb));
+	return (struct ockam_rx_cb *)skb->cb;
+}
+
+int ockam_msg_trim_head(struct sk_buff *skb, u32 len);
+int ockam_msg_pull(struct sk_buff *skb, struct ockam_msg_view *msg);
+int ockam_msg_rewrite(struct sk_buff *skb, struct ockam_msg_view *msg,
+		      const struct ockam_route_parts *onward,
+		      const struct ockam_route_parts *ret);
+struct sk_buff *ockam_msg_alloc(struct sock *sk, u32 header_len,
+				size_t payload_len, bool noblock, int *err);
+void ockam_msg_record_rx(struct sk_buff *skb, const struct ockam_msg_view *msg);
+
+#endif /* _OCKAM_MESSAGE_H */

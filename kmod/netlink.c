@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "ockam" generic netlink family, per Documentation/netlink/specs/ockam.yaml.
+ *
+ * Every command acts on the node of the caller's network namespace. Writes
+ * need CAP_NET_ADMIN in the user namespace owning that network namespace
+ * (GENL_UNS_ADMIN_PERM), as does joining the events group. Validation is
+ * strict: each command has its own policy, and attributes it does not list
+ * are rejected. Dumps page through the node's endpoint list by index and
+ * flag themselves NLM_F_DUMP_INTR when the node changed in between.
+ */
+#include <linux/netlink.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+
+#include "alias.h"
+#include "codec.h"
+#include "netlink.h"
+#include "node.h"
+#include "ockam.h"
+#include "tcp.h"
+
+enum ockam_mcgrp {
+	OCKAM_MCGRP_EVENTS,
+};
+
+static struct genl_family ockam_genl_family;
+
+/* Events are sent only while the family is registered. */
+static bool ockam_events_live;
+
+static struct netlink_range_validation ockam_max_message_range = {
+	.min = OCKAM_MAX_MESSAGE_MIN,
+	.max = OCKAM_MAX_MESSAGE_MAX,
+};
+
+static struct netlink_range_validation ockam_dial_timeout_range = {
+	.min = OCKAM_DIAL_TIMEOUT_MS_MIN,
+	.max = OCKAM_DIAL_TIMEOUT_MS_MAX,
+};
+
+#define OCKAM_POLICY_NAME { .type = NLA_NUL_STRING, .len = OCKAM_ADDR_VALUE_MAX }
+
+static const struct nla_policy ockam_no_attrs_policy[OCKAM_A_MAX + 1] = {
+};
+
+static const struct nla_policy ockam_node_set_policy[OCKAM_A_MAX + 1] = {
+	[OCKAM_A_MAX_MESSAGE] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &ockam_max_message_range),
+	[OCKAM_A_HOP_LIMIT] = NLA_POLICY_RANGE(NLA_U32, 1, OCKAM_ROUTE_HOPS_MAX),
+	[OCKAM_A_DIAL_TIMEOUT] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &ockam_dial_timeout_range),
+};
+
+static const struct nla_policy ockam_attach_policy[OCKAM_A_MAX + 1] = {
+	[OCKAM_A_FD] = { .type = NLA_U32 },
+	[OCKAM_A_ADDRESS] = OCKAM_POLICY_NAME,
+	[OCKAM_A_PEER] = OCKAM_POLICY_NAME,
+	[OCKAM_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __OCKAM_TRANSPORT_F_ALL),
+};
+
+static const struct nla_policy ockam_address_policy[OCKAM_A_MAX + 1] = {
+	[OCKAM_A_ADDRESS] = OCKAM_POLICY_NAME,
+};
+
+static const struct nla_policy ockam_route_add_policy[OCKAM_A_MAX + 1] = {
+	[OCKAM_A_ADDRESS] = OCKAM_POLICY_NAME,
+	[OCKAM_A_ROUTE] = { .type = NLA_BINARY, .len = OCKAM_ROUTE_BYTES_MAX },
+};
+
+static const struct nla_policy ockam_dial_failed_policy[OCKAM_A_MAX + 1] = {
+	[OCKAM_A_PEER] = OCKAM_POLICY_NAME,
+	[OCKAM_A_ERRNO] = NLA_POLICY_RANGE(NLA_U32, 1, MAX_ERRNO),
+};
+
+static struct ockam_node *ockam_nl_node(struct genl_info *info)
+{
+	return ockam_node_get(genl_info_net(info));
+}
+
+/* Names are not NUL-terminated inside the module; strings on the wire are. */
+static int ockam_nl_put_name(struct sk_buff *msg, int attr, const u8 *name,
+			     u32 len)
+{
+	struct nlattr *nla = nla_reserve(msg, attr, len + 1);
+	char *data;
+
+	if (!nla)
+		return -EMSGSIZE;
+	data = nla_data(nla);
+	memcpy(data, name, len);
+	data[len] = '\0';
+	return 0;
+}
+
+static int ockam_nl_put_stats(struct sk_buff *msg,
+			      struct ockam_stats __percpu *stats)
+{
+	u64 sum[__OCKAM_STAT_MAX];
+	struct nlattr *nest;
+	int i;
+
+	ockam_stats_read(stats, sum);
+	nest = nla_nest_start(msg, OCKAM_A_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = OCKAM_STAT_RX_MESSAGES; i < __OCKAM_STAT_MAX; i++) {
+		if (nla_put_u64_64bit(msg, i, sum[i], OCKAM_STAT_PAD)) {
+			nla_nest_cancel(msg, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int ockam_nl_put_transport(struct sk_buff *msg, struct ockam_tcp *t)
+{
+	if (ockam_nl_put_name(msg, OCKAM_A_ADDRESS, t->ep.name,
+			      t->ep.name_len) ||
+	    nla_put_u32(msg, OCKAM_A_KIND, OCKAM_KIND_TCP) ||
+	    ockam_nl_put_name(msg, OCKAM_A_PEER, t->peer, t->peer_len) ||
+	    nla_put_string(msg, OCKAM_A_LOCAL, t->local) ||
+	    nla_put_u32(msg, OCKAM_A_FLAGS, t->flags) ||
+	    ockam_nl_put_stats(msg, t->stats))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int ockam_nl_put_alias(struct sk_buff *msg, struct ockam_alias *alias)
+{
+	u32 count_len = ockam_uleb_len(alias->hops);
+	struct nlattr *nla;
+	u8 *route;
+
+	if (ockam_nl_put_name(msg, OCKAM_A_ADDRESS, alias->ep.name,
+			      alias->ep.name_len))
+		return -EMSGSIZE;
+	nla = nla_reserve(msg, OCKAM_A_ROUTE, count_len + alias->len);
+	if (!nla)
+		return -EMSGSIZE;
+	route = nla_data(nla);
+	ockam_uleb_encode(route, alias->hops);
+	memcpy(route + count_len, alias->route, alias->len);
+	return 0;
+}
+
+static int ockam_nl_node_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ockam_node *node = ockam_nl_node(info);
+	struct sk_buff *msg;
+	u32 count;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &ockam_genl_family, 0,
+				OCKAM_CMD_NODE_GET);
+	if (!hdr)
+		goto nospace;
+
+	mutex_lock(&node->lock);
+	count = node->address_count;
+	mutex_unlock(&node->lock);
+	if (nla_put_u32(msg, OCKAM_A_FAMILY, ockam_family) ||
+	    nla_put_u32(msg, OCKAM_A_MAX_MESSAGE,
+			READ_ONCE(node->max_message)) ||
+	    nla_put_u32(msg, OCKAM_A_HOP_LIMIT, READ_ONCE(node->hop_limit)) ||
+	    nla_put_u32(msg, OCKAM_A_DIAL_TIMEOUT,
+			READ_ONCE(node->dial_timeout_ms)) ||
+	    nla_put_u32(msg, OCKAM_A_ADDRESS_COUNT, count) ||
+	    ockam_nl_put_stats(msg, node->stats))
+		goto nospace;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+nospace:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+static int ockam_nl_node_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ockam_node *node = ockam_nl_node(info);
+	struct nlattr **attrs = info->attrs;
+
+	mutex_lock(&node->lock);
+	if (attrs[OCKAM_A_MAX_MESSAGE])
+		WRITE_ONCE(node->max_message,
+			   nla_get_u32(attrs[OCKAM_A_MAX_MESSAGE]));
+	if (attrs[OCKAM_A_HOP_LIMIT])
+		WRITE_ONCE(node->hop_limit,
+			   nla_get_u32(attrs[OCKAM_A_HOP_LIMIT]));
+	if (attrs[OCKAM_A_DIAL_TIMEOUT])
+		WRITE_ONCE(node->dial_timeout_ms,
+			   nla_get_u32(attrs[OCKAM_A_DIAL_TIMEOUT]));
+	node->generation++;
+	mutex_unlock(&node->lock);
+
+	if (attrs[OCKAM_A_MAX_MESSAGE])
+		ockam_tcp_node_resize(node);
+	return 0;
+}
+
+static int ockam_nl_transport_attach(struct sk_buff *skb,
+				     struct genl_info *info)
+{
+	struct ockam_node *node = ockam_nl_node(info);
+	struct nlattr **attrs = info->attrs;
+	struct ockam_tcp_attach req = {};
+	struct ockam_tcp *t;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, OCKAM_A_FD))
+		return -EINVAL;
+	req.fd = nla_get_u32(attrs[OCKAM_A_FD]);
+	if (attrs[OCKAM_A_ADDRESS])
+		req.address = nla_data(attrs[OCKAM_A_ADDRESS]);
+	if (attrs[OCKAM_A_PEER])
+		req.peer = nla_data(attrs[OCKAM_A_PEER]);
+	if (attrs[OCKAM_A_FLAGS])
+		req.flags = nla_get_u32(attrs[OCKAM_A_FLAGS]);
+	req.owner_portid = info->snd_portid;
+
+	/* Allocate the reply first: once attached, there is no undo. */
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	err = ockam_tcp_attach(node, &req, info->extack, &t);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	hdr = genlmsg_put_reply(msg, info, &ockam_genl_family, 0,
+				OCKAM_CMD_TRANSPORT_ATTACH);
+	if (!hdr || ockam_nl_put_transport(msg, t)) {
+		ockam_tcp_put(t);
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	ockam_tcp_put(t);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int ockam_nl_transport_detach(struct sk_buff *skb,
+				     struct genl_info *info)
+{
+	const char *name;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, OCKAM_A_ADDRESS))
+		return -EINVAL;
+	name = nla_data(info->attrs[OCKAM_A_ADDRESS]);
+	err = ockam_tcp_detach(ockam_nl_node(info), (const u8 *)name,
+			       strlen(name));
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[OCKAM_A_ADDRESS],
+				    "no transport at that address");
+	return err;
+}
+
+static int ockam_nl_route_add(struct sk_buff *skb, struct genl_info *info)
+{
+	const struct nlattr *route;
+	const char *name;
+
+	if (GENL_REQ_ATTR_CHECK(info, OCKAM_A_ADDRESS) ||
+	    GENL_REQ_ATTR_CHECK(info, OCKAM_A_ROUTE))
+		return -EINVAL;
+	name = nla_data(info->attrs[OCKAM_A_ADDRESS]);
+	route = info->attrs[OCKAM_A_ROUTE];
+	return ockam_alias_add(ockam_nl_node(info), (const u8 *)name,
+			       strlen(name), nla_data(route), nla_len(route),
+			       info->extack);
+}
+
+static int ockam_nl_route_del(struct sk_buff *skb, struct genl_info *info)
+{
+	const char *name;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, OCKAM_A_ADDRESS))
+		return -EINVAL;
+	name = nla_data(info->attrs[OCKAM_A_ADDRESS]);
+	err = ockam_alias_del(ockam_nl_node(info), (const u8 *)name,
+			      strlen(name));
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[OCKAM_A_ADDRESS],
+				    "no alias at that address");
+	return err;
+}
+
+static int ockam_nl_dial_failed(struct sk_buff *skb, struct genl_info *info)
+{
+	const char *peer;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, OCKAM_A_PEER) ||
+	    GENL_REQ_ATTR_CHECK(info, OCKAM_A_ERRNO))
+		return -EINVAL;
+	peer = nla_data(info->attrs[OCKAM_A_PEER]);
+	err = ockam_dial_failed(ockam_nl_node(info), (const u8 *)peer,
+				strlen(peer),
+				nla_get_u32(info->attrs[OCKAM_A_ERRNO]));
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[OCKAM_A_PEER],
+				    "no dial pending for that peer");
+	return err;
+}
+
+typedef int (*ockam_nl_fill_t)(struct sk_buff *msg, struct ockam_endpoint *ep);
+
+static int ockam_nl_fill_transport(struct sk_buff *msg,
+				   struct ockam_endpoint *ep)
+{
+	return ockam_nl_put_transport(msg, ockam_tcp_from_ep(ep));
+}
+
+static int ockam_nl_fill_alias(struct sk_buff *msg, struct ockam_endpoint *ep)
+{
+	return ockam_nl_put_alias(msg, ockam_alias_from_ep(ep));
+}
+
+static int ockam_nl_fill_address(struct sk_buff *msg,
+				 struct ockam_endpoint *ep)
+{
+	if (ockam_nl_put_name(msg, OCKAM_A_ADDRESS, ep->name, ep->name_len) ||
+	    nla_put_u32(msg, OCKAM_A_KIND, ep->kind))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/*
+ * One page of a dump of the node's endpoints of @kind (all if UNSPEC).
+ * cb->args[0] counts the entries already sent.
+ */
+static int ockam_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
+			 u8 cmd, enum ockam_endpoint_kind kind,
+			 ockam_nl_fill_t fill)
+{
+	struct ockam_node *node = ockam_node_get(sock_net(skb->sk));
+	long skip = cb->args[0], idx = 0;
+	struct ockam_endpoint *ep;
+	void *hdr;
+
+	mutex_lock(&node->lock);
+	cb->seq = node->generation;
+	list_for_each_entry(ep, &node->endpoints, list) {
+		if (kind != OCKAM_KIND_UNSPEC && ep->kind != kind)
+			continue;
+		if (idx < skip) {
+			idx++;
+			continue;
+		}
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &ockam_genl_family,
+				  NLM_F_MULTI, cmd);
+		if (!hdr)
+			break;
+		genl_dump_check_consistent(cb, hdr);
+		if (fill(skb, ep)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		idx++;
+	}
+	mutex_unlock(&node->lock);
+	cb->args[0] = idx;
+	return skb->len;
+}
+
+static int ockam_nl_transport_dump(struct sk_buff *skb,
+				   struct netlink_callback *cb)
+{
+	return ockam_nl_dump(skb, cb, OCKAM_CMD_TRANSPORT_GET, OCKAM_KIND_TCP,
+			     ockam_nl_fill_transport);
+}
+
+static int ockam_nl_route_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return ockam_nl_dump(skb, cb, OCKAM_CMD_ROUTE_GET, OCKAM_KIND_ALIAS,
+			     ockam_nl_fill_alias);
+}
+
+static int ockam_nl_address_dump(struct sk_buff *skb,
+				 struct netlink_callback *cb)
+{
+	return ockam_nl_dump(skb, cb, OCKAM_CMD_ADDRESS_GET, OCKAM_KIND_UNSPEC,
+			     ockam_nl_fill_address);
+}
+
+static const struct genl_ops ockam_genl_ops[] = {
+	{
+		.cmd = OCKAM_CMD_NODE_GET,
+		.doit = ockam_nl_node_get,
+		.policy = ockam_no_attrs_policy,
+		.maxattr = OCKAM_A_MAX,
+	}, {
+		.cmd = OCKAM_CMD_NODE_SET,
+		.doit = ockam_nl_node_set,
+		.policy = ockam_node_set_policy,
+		.maxattr = OCKAM_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = OCKAM_CMD_TRANSPORT_ATTACH,
+		.doit = ockam_nl_transport_attach,
+		.policy = ockam_attach_policy,
+		.maxattr = OCKAM_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = OCKAM_CMD_TRANSPORT_DETACH,
+		.doit = ockam_nl_transport_detach,
+		.policy = ockam_address_policy,
+		.maxattr = OCKAM_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = OCKAM_CMD_TRANSPORT_GET,
+		.dumpit = ockam_nl_transport_dump,
+		.policy = ockam_no_attrs_policy,
+		.maxattr = OCKAM_A_MAX,
+	}, {
+		.cmd = OCKAM_CMD_ROUTE_ADD,
+		.doit = ockam_nl_route_add,
+		.policy = ockam_route_add_policy,
+		.maxattr = OCKAM_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = OCKAM_CMD_ROUTE_DEL,
+		.doit = ockam_nl_route_del,
+		.policy = ockam_address_policy,
+		.maxattr = OCKAM_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = OCKAM_CMD_ROUTE_GET,
+		.dumpit = ockam_nl_route_dump,
+		.policy = ockam_no_attrs_policy,
+		.maxattr = OCKAM_A_MAX,
+	}, {
+		.cmd = OCKAM_CMD_ADDRESS_GET,
+		.dumpit = ockam_nl_address_dump,
+		.policy = ockam_no_attrs_policy,
+		.maxattr = OCKAM_A_MAX,
+	}, {
+		.cmd = OCKAM_CMD_DIAL_FAILED,
+		.doit = ockam_nl_dial_failed,
+		.policy = ockam_dial_failed_policy,
+		.maxattr = OCKAM_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static const struct genl_multicast_group ockam_mcgrps[] = {
+	[OCKAM_MCGRP_EVENTS] = {
+		.name = OCKAM_GENL_MCGRP_EVENTS,
+		/* Events name peers and connections: not for everyone. */
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
+};
+
+static struct genl_family ockam_genl_family __ro_after_init = {
+	.name = OCKAM_GENL_NAME,
+	.version = OCKAM_GENL_VERSION,
+	.maxattr = OCKAM_A_MAX,
+	.netnsok = true,
+	.module = THIS_MODULE,
+	.ops = ockam_genl_ops,
+	.n_ops = ARRAY_SIZE(ockam_genl_ops),
+	.mcgrps = ockam_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(ockam_mcgrps),
+};
+
+static struct sk_buff *ockam_nl_event_new(u8 cmd, size_t payload, void **hdr)
+{
+	struct sk_buff *msg = genlmsg_new(payload, GFP_ATOMIC);
+
+	if (!msg)
+		return NULL;
+	*hdr = genlmsg_put(msg, 0, 0, &ockam_genl_family, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+static bool ockam_nl_events_wanted(struct ockam_node *node)
+{
+	return READ_ONCE(ockam_events_live) && !READ_ONCE(node->dying) &&
+	       genl_has_listeners(&ockam_genl_family, node->net,
+				  OCKAM_MCGRP_EVENTS);
+}
+
+/* Returns 0 only if some daemon heard the request. */
+int ockam_netlink_dial_request(struct ockam_node *node, const u8 *peer,
+			       u32 len)
+{
+	struct sk_buff *msg;
+	int err = -ESRCH;
+	void *hdr;
+
+	rcu_read_lock();
+	if (!ockam_nl_events_wanted(node))
+		goto out;
+	err = -ENOMEM;
+	msg = ockam_nl_event_new(OCKAM_CMD_DIAL_REQUEST,
+				 nla_total_size(len + 1), &hdr);
+	if (!msg)
+		goto out;
+	if (ockam_nl_put_name(msg, OCKAM_A_PEER, peer, len)) {
+		nlmsg_free(msg);
+		goto out;
+	}
+	genlmsg_end(msg, hdr);
+	err = genlmsg_multicast_netns(&ockam_genl_family, node->net, msg, 0,
+				      OCKAM_MCGRP_EVENTS, GFP_ATOMIC);
+out:
+	rcu_read_unlock();
+	return err;
+}
+
+void ockam_netlink_transport_down(struct ockam_node *node,
+				  const struct ockam_tcp *t)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	rcu_read_lock();
+	if (!ockam_nl_events_wanted(node))
+		goto out;
+	msg = ockam_nl_event_new(OCKAM_CMD_TRANSPORT_DOWN, NLMSG_DEFAULT_SIZE,
+				 &hdr);
+	if (!msg)
+		goto out;
+	if (ockam_nl_put_name(msg, OCKAM_A_ADDRESS, t->ep.name,
+			      t->ep.name_len) ||
+	    ockam_nl_put_name(msg, OCKAM_A_PEER, t->peer, t->peer_len) ||
+	    nla_put_u32(msg, OCKAM_A_FLAGS, t->flags) ||
+	    nla_put_u32(msg, OCKAM_A_REASON, t->down_reason) ||
+	    (t->down_errno &&
+	     nla_put_u32(msg, OCKAM_A_ERRNO, t->down_errno))) {
+		nlmsg_free(msg);
+		goto out;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&ockam_genl_family, node->net, msg, 0,
+				OCKAM_MCGRP_EVENTS, GFP_ATOMIC);
+out:
+	rcu_read_unlock();
+}
+
+/* Transports attached with OCKAM_TRANSPORT_F_OWNED die with their owner. */
+static int ockam_nl_release(struct notifier_block *nb, unsigned long state,
+			    void *ptr)
+{
+	struct netlink_notify *n = ptr;
+
+	if (state != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC ||
+	    !n->portid)
+		return NOTIFY_DONE;
+	ockam_tcp_owner_gone(ockam_node_get(n->net), n->portid);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block ockam_nl_notifier = {
+	.notifier_call = ockam_nl_release,
+};
+
+int ockam_netlink_init(void)
+{
+	int err;
+
+	err = genl_register_family(&ockam_genl_family);
+	if (err)
+		return err;
+	err = netlink_register_notifier(&ockam_nl_notifier);
+	if (err) {
+		genl_unregister_family(&ockam_genl_family);
+		return err;
+	}
+	WRITE_ONCE(ockam_events_live, true);
+	return 0;
+}
+
+void ockam_netlink_uninit(void)
+{
+	WRITE_ONCE(ockam_events_live, false);
+	/* Senders check the flag under RCU. */
+	synchronize_rcu();
+	netlink_unregister_notifier(&ockam_nl_notifier);
+	genl_unregister_family(&ockam_genl_family);
+}

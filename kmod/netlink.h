@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The "ockam" generic netlink family: configuration, dumps and events.
+ * Documentation/netlink/specs/ockam.yaml is the contract.
+ */
+#ifndef _OCKAM_NETLINK_H
+#define _OCKAM_NETLINK_H
+
+#include <linux/types.h>
+
+struct ockam_node;
+struct ockam_tcp;
+
+int ockam_netlink_dial_request(struct ockam_node *node, const u8 *peer,
+			       u32 len);
+void ockam_netlink_transport_down(struct ockam_node *node,
+				  const struct ockam_tcp *t);
+
+int ockam_netlink_init(void);
+void ockam_netlink_uninit(void);
+
+#endif /* _OCKAM_NETLINK_H */

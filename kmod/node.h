@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A node is one network namespace. It owns the table of local addresses
+ * (workers): bound sockets, transport connections and aliases, each an
+ * ockam_endpoint embedded in its owner. Lookups run under RCU from any
+ * context; every change takes the node's mutex and bumps its generation so
+ * netlink dumps can flag themselves inconsistent.
+ */
+#ifndef _OCKAM_NODE_H
+#define _OCKAM_NODE_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rhashtable.h>
+#include <net/net_namespace.h>
+
+#include "../uapi/linux/ockam.h"
+#include "dial.h"
+#include "stats.h"
+
+struct ockam_endpoint {
+	struct rhash_head hash_node;
+	struct list_head list;
+	enum ockam_endpoint_kind kind;
+	u8 name_len;
+	u8 name[OCKAM_ADDR_VALUE_MAX];
+};
+
+struct ockam_node {
+	struct net *net;
+	/* Serialises table changes and configuration. */
+	struct mutex lock;
+	struct rhashtable table;
+	/* TCP transports by the "host:port" they reach; see tcp.c. */
+	struct rhltable peers;
+	/* Every endpoint, in insertion order, for dumps. Under @lock. */
+	struct list_head endpoints;
+	u32 address_count;
+	u32 generation;
+	/* Refuse new endpoints once the namespace is going away. */
+	bool dying;
+	/* Settings, read without the lock. */
+	u32 max_message;
+	u32 hop_limit;
+	u32 dial_timeout_ms;
+	struct ockam_stats __percpu *stats;
+	struct ockam_dialer dialer;
+};
+
+struct ockam_node *ockam_node_get(const struct net *net);
+
+struct ockam_endpoint *ockam_node_lookup(struct ockam_node *node,
+					 const u8 *name, u32 len);
+int ockam_node_insert(struct ockam_node *node, struct ockam_endpoint *ep);
+int ockam_node_insert_random(struct ockam_node *node,
+			     struct ockam_endpoint *ep);
+void ockam_node_remove(struct ockam_node *node, struct ockam_endpoint *ep);
+
+int ockam_endpoint_set_name(struct ockam_endpoint *ep, const u8 *name,
+			    u32 len);
+u32 ockam_endpoint_encode(const struct ockam_endpoint *ep, u8 *buf);
+
+int ockam_node_table_init(struct ockam_node *node);
+void ockam_node_table_destroy(struct ockam_node *node);
+
+int ockam_node_module_init(void);
+void ockam_node_module_exit(void);
+
+#endif /* _OCKAM_NODE_H */

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The routing step, after Ockam's rules:
+ *
+ *  - the first address of the onward route names the next worker;
+ *  - a worker that passes a message on pops its own address;
+ *  - an alias puts its stored route in place of its own address;
+ *  - a transport that receives a message pushes its own address onto the
+ *    return route, so a reply retraces the path.
+ *
+ * Every step only rewrites the header; the payload stays where it is.
+ */
+#include "alias.h"
+#include "dial.h"
+#include "message.h"
+#include "node.h"
+#include "route.h"
+#include "socket.h"
+#include "tcp.h"
+
+enum {
+	/* The header changed; look at the new first address. */
+	OCKAM_ROUTE_AGAIN = 1,
+};
+
+struct ockam_hop {
+	struct ockam_node *node;
+	struct sk_buff *skb;
+	struct ockam_msg_view msg;
+	/* Encoded address still to be pushed on the return route. */
+	const u8 *push;
+	u32 push_len;
+	unsigned int flags;
+};
+
+static int ockam_hop_drop(struct ockam_hop *hop, enum ockam_stat why, int err)
+{
+	ockam_stats_inc(hop->node->stats, why);
+	if (hop->flags & OCKAM_ROUTE_F_DEFERRED)
+		ockam_socket_report_error(hop->skb, -err);
+	kfree_skb(hop->skb);
+	return err;
+}
+
+/*
+ * Rewrite the header: when @pop, the first onward address goes and
+ * @head (an alias's addresses, or nothing) takes its place; a pending push
+ * goes on the return route.
+ */
+static int ockam_hop_rewrite(struct ockam_hop *hop, bool pop, const u8 *head,
+			     u32 head_len, u32 head_hops)
+{
+	struct ockam_route_parts onward, ret;
+	struct ockam_addr_view first;
+
+	ockam_route_parts_from_view(&onward, &hop->msg.onward);
+	if (pop && ockam_route_first(&hop->msg.onward, &first) > 0) {
+		onward.tail += first.encoded_len;
+		onward.tail_len -= first.encoded_len;
+		onward.tail_hops--;
+	}
+	onward.head = head;
+	onward.head_len = head_len;
+	onward.head_hops = head_hops;
+
+	ockam_route_parts_from_view(&ret, &hop->msg.ret);
+	if (hop->push) {
+		ret.head = hop->push;
+		ret.head_len = hop->push_len;
+		ret.head_hops = 1;
+		hop->push = NULL;
+	}
+	return ockam_msg_rewrite(hop->skb, &hop->msg, &onward, &ret);
+}
+
+/* Drop for an error from a rewrite, a transport queue or the dialer. */
+static int ockam_hop_fail(struct ockam_hop *hop, int err)
+{
+	switch (err) {
+	case -ELOOP:
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_HOP_LIMIT, err);
+	case -ECONNRESET:
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_TRANSPORT_DOWN, err);
+	case -EHOSTUNREACH:
+	case -ETIMEDOUT:
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_UNREACHABLE, err);
+	default:
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_BUFFER_FULL, err);
+	}
+}
+
+static int ockam_route_to_transport(struct ockam_hop *hop, struct ockam_tcp *t)
+{
+	int err = ockam_hop_rewrite(hop, true, NULL, 0, 0);
+
+	if (err)
+		return ockam_hop_fail(hop, err);
+	err = ockam_tcp_xmit(t, hop->skb);
+	if (err)
+		return ockam_hop_fail(hop, err);
+	if (hop->flags & OCKAM_ROUTE_F_ARRIVED)
+		ockam_stats_inc(hop->node->stats, OCKAM_STAT_FORWARDED);
+	return 0;
+}
+
+static int ockam_route_to_socket(struct ockam_hop *hop,
+				 struct ockam_endpoint *ep)
+{
+	int err;
+
+	if (hop->push) {
+		err = ockam_hop_rewrite(hop, false, NULL, 0, 0);
+		if (err)
+			return ockam_hop_fail(hop, err);
+	}
+	ockam_socket_deliver(hop->node, ep, hop->skb, &hop->msg);
+	return 0;
+}
+
+static int ockam_route_through_alias(struct ockam_hop *hop,
+				     const struct ockam_alias *alias)
+{
+	int err = ockam_hop_rewrite(hop, true, alias->route, alias->len,
+				    alias->hops);
+
+	if (err)
+		return ockam_hop_fail(hop, err);
+	return OCKAM_ROUTE_AGAIN;
+}
+
+static int ockam_route_local(struct ockam_hop *hop,
+			     const struct ockam_addr_view *first)
+{
+	struct ockam_endpoint *ep;
+
+	ep = ockam_node_lookup(hop->node, first->value, first->len);
+	if (!ep)
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_UNKNOWN_ADDRESS,
+				      -EHOSTUNREACH);
+
+	switch (ep->kind) {
+	case OCKAM_KIND_SOCKET:
+		return ockam_route_to_socket(hop, ep);
+	case OCKAM_KIND_ALIAS:
+		return ockam_route_through_alias(hop, ockam_alias_from_ep(ep));
+	case OCKAM_KIND_TCP:
+		return ockam_route_to_transport(hop, ockam_tcp_from_ep(ep));
+	default:
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_UNKNOWN_ADDRESS,
+				      -EHOSTUNREACH);
+	}
+}
+
+/*
+ * A TCP address: use a connection to that peer, or park the message while
+ * the daemon dials one. A parked message keeps the TCP address first, so
+ * it routes from scratch once the connection is up.
+ */
+static int ockam_route_tcp_peer(struct ockam_hop *hop,
+				const struct ockam_addr_view *first)
+{
+	u8 peer[OCKAM_ADDR_VALUE_MAX];
+	struct ockam_tcp *t;
+	u32 len = first->len;
+	int err;
+
+	t = ockam_tcp_lookup_peer(hop->node, first->value, len);
+	if (t)
+		return ockam_route_to_transport(hop, t);
+
+	/* @first points into the header, which a rewrite replaces. */
+	memcpy(peer, first->value, len);
+	if (hop->push) {
+		err = ockam_hop_rewrite(hop, false, NULL, 0, 0);
+		if (err)
+			return ockam_hop_fail(hop, err);
+	}
+	err = ockam_dial_enqueue(hop->node, peer, len, hop->skb);
+	if (err == -EAGAIN)
+		return OCKAM_ROUTE_AGAIN;
+	if (err)
+		return ockam_hop_fail(hop, err);
+	return 0;
+}
+
+static int ockam_route_step(struct ockam_hop *hop)
+{
+	struct ockam_addr_view first;
+
+	/* Ockam treats a message with nowhere to go as a heartbeat. */
+	if (!hop->msg.onward.hops) {
+		ockam_stats_inc(hop->node->stats, OCKAM_STAT_HEARTBEATS);
+		consume_skb(hop->skb);
+		return 0;
+	}
+	if (ockam_route_first(&hop->msg.onward, &first) < 0)
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_BAD_FRAME, -EBADMSG);
+
+	switch (first.type) {
+	case OCKAM_ADDR_LOCAL:
+		return ockam_route_local(hop, &first);
+	case OCKAM_ADDR_TCP:
+		return ockam_route_tcp_peer(hop, &first);
+	default:
+		/* No transport of that type in this node. */
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_UNREACHABLE,
+				      -EAFNOSUPPORT);
+	}
+}
+
+/*
+ * Route one message, whose data is exactly an encoded message. Consumes
+ * @skb. Returns 0 when the message was delivered, sent, parked for a dial,
+ * or dropped the way a datagram to a full receiver is; otherwise the errno
+ * a local sender should see: -EBADMSG (does not parse), -EHOSTUNREACH (no
+ * such local address, nothing to dial with), -EAFNOSUPPORT (address type
+ * with no transport), -ELOOP (hop limit or alias loop), -ENOBUFS (a queue
+ * is full), -ECONNRESET (the transport is closing), -ENOMEM.
+ */
+int ockam_route_skb(struct ockam_node *node, struct sk_buff *skb,
+		    const u8 *push, u32 push_len, unsigned int flags)
+{
+	struct ockam_hop hop = {
+		.node = node,
+		.skb = skb,
+		.push = push,
+		.push_len = push_len,
+		.flags = flags,
+	};
+	int steps, ret;
+
+	ret = ockam_msg_pull(skb, &hop.msg);
+	if (ret == -ENOMEM)
+		return ockam_hop_drop(&hop, OCKAM_STAT_DROP_BUFFER_FULL, ret);
+	if (ret)
+		return ockam_hop_drop(&hop, OCKAM_STAT_DROP_BAD_FRAME, -EBADMSG);
+
+	/* Each transport hop pushed one return address: that is our TTL. */
+	if ((flags & OCKAM_ROUTE_F_ARRIVED) &&
+	    hop.msg.ret.hops >= READ_ONCE(node->hop_limit))
+		return ockam_hop_drop(&hop, OCKAM_STAT_DROP_HOP_LIMIT, -ELOOP);
+
+	rcu_read_lock();
+	for (steps = 0; steps < OCKAM_LOCAL_STEPS_MAX; steps++) {
+		ret = ockam_route_step(&hop);
+		if (ret != OCKAM_ROUTE_AGAIN)
+			break;
+	}
+	if (ret == OCKAM_ROUTE_AGAIN)
+		ret = ockam_hop_drop(&hop, OCKAM_STAT_DROP_HOP_LIMIT, -ELOOP);
+	rcu_read_unlock();
+	return ret;
+}

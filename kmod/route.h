@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The routing step: what a node does with a message, given the first
+ * address of its onward route. Shared by local senders, transports and the
+ * dialer.
+ */
+#ifndef _OCKAM_ROUTE_H
+#define _OCKAM_ROUTE_H
+
+#include <linux/skbuff.h>
+
+struct ockam_node;
+
+enum ockam_route_flags {
+	/* The message came in on a transport: check the hop limit and count
+	 * it as forwarded if it leaves again.
+	 */
+	OCKAM_ROUTE_F_ARRIVED = 1 << 0,
+	/* The sender's send() already returned: report a failure to its
+	 * socket as an asynchronous error.
+	 */
+	OCKAM_ROUTE_F_DEFERRED = 1 << 1,
+};
+
+enum ockam_route_limits {
+	/* Local addresses (aliases) one message may pass through on one
+	 * node before it is taken for a loop.
+	 */
+	OCKAM_LOCAL_STEPS_MAX = 16,
+};
+
+int ockam_route_skb(struct ockam_node *node, struct sk_buff *skb,
+		    const u8 *push, u32 push_len, unsigned int flags);
+
+#endif /* _OCKAM_ROUTE_H */

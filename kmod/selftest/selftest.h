@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * In-module self-tests, built with -DDEBUG and run at module load, before
+ * anything is registered. Each logs "<name> self-tests: pass" or "fail".
+ */
+#ifndef _OCKAM_SELFTEST_H
+#define _OCKAM_SELFTEST_H
+
+#include <linux/types.h>
+
+#ifdef DEBUG
+bool ockam_codec_selftest(void);
+bool ockam_table_selftest(void);
+#endif
+
+#endif /* _OCKAM_SELFTEST_H */

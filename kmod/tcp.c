@@ -1,0 +1,877 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TCP transport.
+ *
+ * Userspace connects or accepts a TCP socket and hands it over with
+ * OCKAM_CMD_TRANSPORT_ATTACH. We take it over the way KCM does: with the
+ * socket locked and under sk_callback_lock, claim sk_user_data (refusing a
+ * socket another kernel user holds) and swap in our data_ready,
+ * write_space and state_change callbacks; a strparser cuts the byte stream
+ * into messages. The whole take-over, including publishing the transport's
+ * address, happens with the socket locked, so no callback can see a
+ * half-attached transport. The kernel keeps its own file reference.
+ *
+ * Receive runs in the strparser's context (softirq, or its work item while
+ * the socket is busy) and routes each message at once. Transmit is a work
+ * item that drains a bounded queue with the socket locked; it stops when
+ * TCP's send buffer is full and write_space restarts it.
+ *
+ * Closing is one work item, run once, whoever asks first: unpublish the
+ * address, read what the peer sent before a clean close, give the socket
+ * its callbacks back, stop the parser and the transmit work, drop what was
+ * queued (telling local senders), shut the connection down, tell userspace,
+ * and free after an RCU grace period.
+ */
+#include <linux/highmem.h>
+#include <linux/jhash.h>
+#include <linux/slab.h>
+#include <net/inet_connection_sock.h>
+#include <net/tcp.h>
+#include <asm/unaligned.h>
+
+#include "message.h"
+#include "netlink.h"
+#include "ockam.h"
+#include "route.h"
+#include "socket.h"
+#include "tcp.h"
+
+enum {
+	/* Messages one transmit run sends before letting others run. */
+	OCKAM_TCP_TX_BUDGET = 64,
+};
+
+struct ockam_peer_key {
+	const u8 *peer;
+	u32 len;
+};
+
+static u32 ockam_peer_key_hash(const void *data, u32 len, u32 seed)
+{
+	const struct ockam_peer_key *key = data;
+
+	return jhash(key->peer, key->len, seed);
+}
+
+static u32 ockam_peer_obj_hash(const void *data, u32 len, u32 seed)
+{
+	const struct ockam_tcp *t = data;
+
+	return jhash(t->peer, t->peer_len, seed);
+}
+
+static int ockam_peer_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct ockam_peer_key *key = arg->key;
+	const struct ockam_tcp *t = obj;
+
+	return key->len != t->peer_len || memcmp(key->peer, t->peer, key->len);
+}
+
+static const struct rhashtable_params ockam_peer_params = {
+	.head_offset = offsetof(struct ockam_tcp, peer_node),
+	.hashfn = ockam_peer_key_hash,
+	.obj_hashfn = ockam_peer_obj_hash,
+	.obj_cmpfn = ockam_peer_cmp,
+	.automatic_shrinking = true,
+};
+
+struct ockam_tcp *ockam_tcp_lookup_peer(struct ockam_node *node,
+					const u8 *peer, u32 len)
+{
+	struct ockam_peer_key key = { .peer = peer, .len = len };
+	struct rhlist_head *list, *pos;
+	struct ockam_tcp *t;
+
+	list = rhltable_lookup(&node->peers, &key, ockam_peer_params);
+	rhl_for_each_entry_rcu(t, pos, list, peer_node) {
+		if (!READ_ONCE(t->dead))
+			return t;
+	}
+	return NULL;
+}
+
+static void ockam_tcp_close(struct ockam_tcp *t, enum ockam_down_reason reason,
+			    int err)
+{
+	if (test_and_set_bit(OCKAM_TCP_CLOSING, &t->state))
+		return;
+	t->down_reason = reason;
+	t->down_errno = err;
+	queue_work(ockam_wq, &t->close_work);
+}
+
+/* ---- transmit ---- */
+
+int ockam_tcp_xmit(struct ockam_tcp *t, struct sk_buff *skb)
+{
+	u32 limit = max_t(u32, OCKAM_TCP_TXQ_MIN,
+			  2 * READ_ONCE(t->node->max_message));
+	int err = 0;
+
+	if (skb_cow_head(skb, OCKAM_TCP_FRAME_LEN))
+		return -ENOMEM;
+	put_unaligned_be32(skb->len, __skb_push(skb, OCKAM_TCP_FRAME_LEN));
+
+	spin_lock_bh(&t->tx_queue.lock);
+	if (t->dead) {
+		err = -ECONNRESET;
+	} else if (t->tx_bytes + skb->len > limit) {
+		err = -ENOBUFS;
+	} else {
+		__skb_queue_tail(&t->tx_queue, skb);
+		t->tx_bytes += skb->len;
+		if (!t->tx_blocked)
+			queue_work(ockam_wq, &t->tx_work);
+	}
+	spin_unlock_bh(&t->tx_queue.lock);
+	if (err)
+		__skb_pull(skb, OCKAM_TCP_FRAME_LEN);
+	return err;
+}
+
+static int ockam_tcp_send_kvec(struct sock *sk, void *data, size_t len,
+			       int flags)
+{
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | flags };
+	struct kvec kv = { .iov_base = data, .iov_len = len };
+
+	return kernel_sendmsg_locked(sk, &msg, &kv, 1, len);
+}
+
+static int ockam_tcp_send_page(struct sock *sk, struct page *page, u32 offset,
+			       u32 len, int flags)
+{
+	void *vaddr;
+	int ret;
+
+	if (sendpage_ok(page)) {
+		if (flags & MSG_MORE)
+			flags |= MSG_SENDPAGE_NOTLAST;
+		return kernel_sendpage_locked(sk, page, offset, len,
+					      MSG_DONTWAIT | flags);
+	}
+	/* TCP must not hold references to slab pages: copy those. */
+	page += offset >> PAGE_SHIFT;
+	offset &= ~PAGE_MASK;
+	len = min_t(u32, len, PAGE_SIZE - offset);
+	vaddr = kmap_local_page(page);
+	ret = ockam_tcp_send_kvec(sk, vaddr + offset, len, flags | MSG_MORE);
+	kunmap_local(vaddr);
+	return ret;
+}
+
+/*
+ * Send @len bytes at @offset of @skb: its linear part, its page fragments
+ * (without copying them), then its frag list. MSG_MORE is set on every
+ * piece but the very last, so TCP builds full segments. Adds what was sent
+ * to @done and stops at the first short write with -EAGAIN.
+ */
+static int ockam_tcp_send_range(struct sock *sk, struct sk_buff *skb,
+				u32 offset, u32 len, bool more, u32 *done)
+{
+	struct sk_buff *frag_skb;
+	u32 pos, end, n, before;
+	int i, ret;
+
+	end = skb_headlen(skb);
+	if (offset < end && len) {
+		n = min(len, end - offset);
+		ret = ockam_tcp_send_kvec(sk, skb->data + offset, n,
+					  (n < len || more) ? MSG_MORE : 0);
+		if (ret < 0)
+			return ret;
+		*done += ret;
+		offset += ret;
+		len -= ret;
+		if (ret < n)
+			return -EAGAIN;
+	}
+	pos = end;
+
+	for (i = 0; i < skb_shinfo(skb)->nr_frags && len; i++) {
+		const skb_frag_t *frag = &skb_shinfo(skb)->frags[i];
+
+		end = pos + skb_frag_size(frag);
+		if (offset < end) {
+			n = min(len, end - offset);
+			ret = ockam_tcp_send_page(sk, skb_frag_page(frag),
+						  skb_frag_off(frag) + offset - pos,
+						  n, (n < len || more) ? MSG_MORE : 0);
+			if (ret < 0)
+				return ret;
+			*done += ret;
+			offset += ret;
+			len -= ret;
+			if (ret < n)
+				return -EAGAIN;
+		}
+		pos = end;
+	}
+
+	skb_walk_frags(skb, frag_skb) {
+		if (!len)
+			break;
+		end = pos + frag_skb->len;
+		if (offset < end) {
+			n = min(len, end - offset);
+			before = *done;
+			ret = ockam_tcp_send_range(sk, frag_skb, offset - pos, n,
+						   n < len || more, done);
+			offset += *done - before;
+			len -= *done - before;
+			if (ret)
+				return ret;
+		}
+		pos = end;
+	}
+	return 0;
+}
+
+static int ockam_tcp_send_version(struct ockam_tcp *t, struct sock *sk)
+{
+	u8 version = OCKAM_TCP_VERSION;
+	int ret;
+
+	if (t->tx_version_sent)
+		return 0;
+	ret = ockam_tcp_send_kvec(sk, &version, 1,
+				  skb_queue_empty_lockless(&t->tx_queue) ?
+				  0 : MSG_MORE);
+	if (ret < 0)
+		return ret;
+	t->tx_version_sent = true;
+	return 0;
+}
+
+static void ockam_tcp_count_tx(struct ockam_tcp *t, u32 bytes)
+{
+	ockam_stats_inc(t->stats, OCKAM_STAT_TX_MESSAGES);
+	ockam_stats_add(t->stats, OCKAM_STAT_TX_BYTES, bytes);
+	ockam_stats_inc(t->node->stats, OCKAM_STAT_TX_MESSAGES);
+	ockam_stats_add(t->node->stats, OCKAM_STAT_TX_BYTES, bytes);
+}
+
+/* Returns 0 when the queue is empty, -EAGAIN when TCP is full. */
+static int ockam_tcp_send_queue(struct ockam_tcp *t, struct sock *sk)
+{
+	struct sk_buff *skb;
+	int budget, ret;
+	u32 done;
+	bool more;
+
+	for (budget = OCKAM_TCP_TX_BUDGET; budget; budget--) {
+		spin_lock_bh(&t->tx_queue.lock);
+		skb = t->dead ? NULL : skb_peek(&t->tx_queue);
+		more = skb && !skb_queue_is_last(&t->tx_queue, skb);
+		spin_unlock_bh(&t->tx_queue.lock);
+		if (!skb)
+			return 0;
+
+		done = 0;
+		ret = ockam_tcp_send_range(sk, skb, t->tx_sent,
+					   skb->len - t->tx_sent, more, &done);
+		t->tx_sent += done;
+		if (ret)
+			return ret;
+
+		spin_lock_bh(&t->tx_queue.lock);
+		__skb_unlink(skb, &t->tx_queue);
+		t->tx_bytes -= skb->len;
+		spin_unlock_bh(&t->tx_queue.lock);
+		t->tx_sent = 0;
+		ockam_tcp_count_tx(t, skb->len - OCKAM_TCP_FRAME_LEN);
+		consume_skb(skb);
+	}
+	/* Out of budget: run again later rather than hold the socket. */
+	queue_work(ockam_wq, &t->tx_work);
+	return 0;
+}
+
+static void ockam_tcp_tx_work(struct work_struct *work)
+{
+	struct ockam_tcp *t = container_of(work, struct ockam_tcp, tx_work);
+	struct sock *sk = t->sock->sk;
+	int err;
+
+	lock_sock(sk);
+	err = ockam_tcp_send_version(t, sk);
+	if (!err)
+		err = ockam_tcp_send_queue(t, sk);
+	if (err == -EAGAIN) {
+		/* write_space runs from release_sock() at the earliest, so it
+		 * sees this flag.
+		 */
+		spin_lock_bh(&t->tx_queue.lock);
+		t->tx_blocked = true;
+		spin_unlock_bh(&t->tx_queue.lock);
+	}
+	release_sock(sk);
+	if (err && err != -EAGAIN)
+		ockam_tcp_close(t, OCKAM_DOWN_ERROR, -err);
+}
+
+/* ---- receive ---- */
+
+static int ockam_tcp_parse(struct strparser *strp, struct sk_buff *skb)
+{
+	struct ockam_tcp *t = container_of(strp, struct ockam_tcp, strp);
+	struct strp_msg *rxm = strp_msg(skb);
+	__be32 frame;
+	u32 len;
+
+	/* The peer's version byte is a message of its own. */
+	if (unlikely(!t->rx_version_seen))
+		return 1;
+	if (skb->len - rxm->offset < OCKAM_TCP_FRAME_LEN)
+		return 0;
+	if (skb_copy_bits(skb, rxm->offset, &frame, sizeof(frame)))
+		return -EBADMSG;
+	len = be32_to_cpu(frame);
+	if (len > READ_ONCE(t->node->max_message))
+		return -EMSGSIZE;
+	if (!len)
+		return -EBADMSG;
+	return OCKAM_TCP_FRAME_LEN + len;
+}
+
+static void ockam_tcp_fail(struct ockam_tcp *t, enum ockam_stat why,
+			   enum ockam_down_reason reason, int err)
+{
+	ockam_stats_inc(t->stats, why);
+	ockam_stats_inc(t->node->stats, why);
+	ockam_tcp_close(t, reason, err);
+}
+
+static void ockam_tcp_rcv_version(struct ockam_tcp *t, struct sk_buff *skb,
+				  u32 offset)
+{
+	u8 version = 0;
+
+	skb_copy_bits(skb, offset, &version, 1);
+	consume_skb(skb);
+	if (version != OCKAM_TCP_VERSION) {
+		strp_pause(&t->strp);
+		ockam_tcp_fail(t, OCKAM_STAT_DROP_BAD_FRAME,
+			       OCKAM_DOWN_BAD_VERSION, EPROTO);
+		return;
+	}
+	t->rx_version_seen = true;
+}
+
+static void ockam_tcp_rcv(struct strparser *strp, struct sk_buff *skb)
+{
+	struct ockam_tcp *t = container_of(strp, struct ockam_tcp, strp);
+	struct strp_msg *rxm = strp_msg(skb);
+	u32 offset = rxm->offset, len = rxm->full_len;
+	int err;
+
+	if (unlikely(!t->rx_version_seen)) {
+		ockam_tcp_rcv_version(t, skb, offset);
+		return;
+	}
+	if (ockam_msg_trim_head(skb, offset + OCKAM_TCP_FRAME_LEN) ||
+	    pskb_trim(skb, len - OCKAM_TCP_FRAME_LEN)) {
+		kfree_skb(skb);
+		ockam_stats_inc(t->node->stats, OCKAM_STAT_DROP_BUFFER_FULL);
+		return;
+	}
+	len -= OCKAM_TCP_FRAME_LEN;
+	ockam_stats_inc(t->stats, OCKAM_STAT_RX_MESSAGES);
+	ockam_stats_add(t->stats, OCKAM_STAT_RX_BYTES, len);
+	ockam_stats_inc(t->node->stats, OCKAM_STAT_RX_MESSAGES);
+	ockam_stats_add(t->node->stats, OCKAM_STAT_RX_BYTES, len);
+
+	err = ockam_route_skb(t->node, skb, t->push, t->push_len,
+			      OCKAM_ROUTE_F_ARRIVED);
+	if (err == -EBADMSG) {
+		/* A peer that sends garbage loses its connection. */
+		ockam_stats_inc(t->stats, OCKAM_STAT_DROP_BAD_FRAME);
+		strp_pause(strp);
+		ockam_tcp_close(t, OCKAM_DOWN_BAD_FRAME, EBADMSG);
+	}
+}
+
+static void ockam_tcp_abort(struct strparser *strp, int err)
+{
+	struct ockam_tcp *t = container_of(strp, struct ockam_tcp, strp);
+
+	strp_stop(strp);
+	if (err == -EMSGSIZE)
+		ockam_tcp_fail(t, OCKAM_STAT_DROP_TOO_BIG, OCKAM_DOWN_TOO_BIG,
+			       EMSGSIZE);
+	else
+		ockam_tcp_fail(t, OCKAM_STAT_DROP_BAD_FRAME,
+			       OCKAM_DOWN_BAD_FRAME, -err);
+}
+
+/* ---- socket callbacks, under sk_callback_lock ---- */
+
+static struct ockam_tcp *ockam_tcp_from_sk(const struct sock *sk)
+{
+	return __locked_read_sk_user_data_with_flags(sk, SK_USER_DATA_NOCOPY);
+}
+
+static void ockam_tcp_data_ready(struct sock *sk)
+{
+	struct ockam_tcp *t;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	t = ockam_tcp_from_sk(sk);
+	if (likely(t))
+		strp_data_ready(&t->strp);
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void ockam_tcp_write_space(struct sock *sk)
+{
+	struct ockam_tcp *t;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	t = ockam_tcp_from_sk(sk);
+	if (likely(t) && sk_stream_is_writeable(sk)) {
+		clear_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		spin_lock_bh(&t->tx_queue.lock);
+		if (t->tx_blocked) {
+			t->tx_blocked = false;
+			queue_work(ockam_wq, &t->tx_work);
+		}
+		spin_unlock_bh(&t->tx_queue.lock);
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void ockam_tcp_state_change(struct sock *sk)
+{
+	struct ockam_tcp *t;
+	int err;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	t = ockam_tcp_from_sk(sk);
+	if (likely(t) && sk->sk_state != TCP_ESTABLISHED) {
+		err = READ_ONCE(sk->sk_err);
+		if (err)
+			ockam_tcp_close(t, OCKAM_DOWN_ERROR, err);
+		else
+			ockam_tcp_close(t, OCKAM_DOWN_CLOSED, 0);
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+/* ---- attach and close ---- */
+
+static void ockam_tcp_close_work(struct work_struct *work);
+
+static void ockam_tcp_free_work(struct work_struct *work)
+{
+	struct ockam_tcp *t = container_of(to_rcu_work(work), struct ockam_tcp,
+					   free_work);
+
+	free_percpu(t->stats);
+	kfree(t);
+}
+
+static void ockam_tcp_release(struct kref *refs)
+{
+	struct ockam_tcp *t = container_of(refs, struct ockam_tcp, refs);
+
+	/* Softirq readers may still hold it from a table lookup. */
+	queue_rcu_work(ockam_wq, &t->free_work);
+}
+
+void ockam_tcp_put(struct ockam_tcp *t)
+{
+	kref_put(&t->refs, ockam_tcp_release);
+}
+
+static void ockam_tcp_hostport(struct socket *sock, bool peer, char *buf,
+			       size_t size)
+{
+	struct sockaddr_storage ss;
+	int ret;
+
+	if (peer)
+		ret = kernel_getpeername(sock, (struct sockaddr *)&ss);
+	else
+		ret = kernel_getsockname(sock, (struct sockaddr *)&ss);
+	if (ret < 0)
+		strscpy(buf, "?", size);
+	else
+		snprintf(buf, size, "%pISpc", &ss);
+}
+
+static int ockam_tcp_check_socket(struct ockam_node *node, struct sock *sk,
+				  struct netlink_ext_ack *extack)
+{
+	if (sk->sk_type != SOCK_STREAM || sk->sk_protocol != IPPROTO_TCP ||
+	    (sk->sk_family != AF_INET && sk->sk_family != AF_INET6)) {
+		NL_SET_ERR_MSG(extack, "not a TCP socket");
+		return -EPROTOTYPE;
+	}
+	if (!net_eq(sock_net(sk), node->net)) {
+		NL_SET_ERR_MSG(extack, "socket is in another network namespace");
+		return -EXDEV;
+	}
+	return 0;
+}
+
+static struct ockam_tcp *ockam_tcp_alloc(struct ockam_node *node,
+					 struct socket *sock,
+					 const struct ockam_tcp_attach *req,
+					 struct netlink_ext_ack *extack,
+					 int *err)
+{
+	struct ockam_tcp *t;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		goto nomem;
+	t->stats = ockam_stats_alloc();
+	if (!t->stats)
+		goto nomem;
+	t->node = node;
+	t->sock = sock;
+	t->ep.kind = OCKAM_KIND_TCP;
+	t->flags = req->flags;
+	t->owner_portid = req->owner_portid;
+	skb_queue_head_init(&t->tx_queue);
+	INIT_WORK(&t->tx_work, ockam_tcp_tx_work);
+	INIT_WORK(&t->close_work, ockam_tcp_close_work);
+	INIT_RCU_WORK(&t->free_work, ockam_tcp_free_work);
+	kref_init(&t->refs);
+
+	*err = -EINVAL;
+	if (req->address &&
+	    ockam_endpoint_set_name(&t->ep, (const u8 *)req->address,
+				    strlen(req->address))) {
+		NL_SET_ERR_MSG(extack, "invalid local address");
+		goto fail;
+	}
+	if (req->peer) {
+		t->peer_len = strlen(req->peer);
+		if (!ockam_local_name_valid((const u8 *)req->peer,
+					    t->peer_len)) {
+			NL_SET_ERR_MSG(extack, "invalid peer");
+			goto fail;
+		}
+		memcpy(t->peer, req->peer, t->peer_len);
+	} else {
+		ockam_tcp_hostport(sock, true, t->peer, sizeof(t->peer));
+		t->peer_len = strlen(t->peer);
+	}
+	ockam_tcp_hostport(sock, false, t->local, sizeof(t->local));
+	return t;
+
+nomem:
+	*err = -ENOMEM;
+fail:
+	if (t)
+		free_percpu(t->stats);
+	kfree(t);
+	return NULL;
+}
+
+/* strparser refuses messages longer than the TCP receive buffer. */
+static void ockam_tcp_fit_rcvbuf(struct sock *sk, u32 max_message)
+{
+	int need = max_message + OCKAM_TCP_FRAME_LEN;
+
+	if (READ_ONCE(sk->sk_rcvbuf) < need)
+		WRITE_ONCE(sk->sk_rcvbuf, need);
+}
+
+static int ockam_tcp_publish(struct ockam_tcp *t, bool named)
+{
+	struct ockam_node *node = t->node;
+	int err;
+
+	mutex_lock(&node->lock);
+	if (named)
+		err = ockam_node_insert(node, &t->ep);
+	else
+		err = ockam_node_insert_random(node, &t->ep);
+	if (err)
+		goto out;
+	err = rhltable_insert(&node->peers, &t->peer_node, ockam_peer_params);
+	if (err) {
+		ockam_node_remove(node, &t->ep);
+		goto out;
+	}
+	t->push_len = ockam_endpoint_encode(&t->ep, t->push);
+	t->published = true;
+out:
+	mutex_unlock(&node->lock);
+	return err;
+}
+
+static void ockam_tcp_unpublish(struct ockam_tcp *t)
+{
+	struct ockam_node *node = t->node;
+
+	mutex_lock(&node->lock);
+	if (t->published) {
+		rhltable_remove(&node->peers, &t->peer_node, ockam_peer_params);
+		ockam_node_remove(node, &t->ep);
+		t->published = false;
+	}
+	mutex_unlock(&node->lock);
+}
+
+static void ockam_tcp_restore_callbacks(struct ockam_tcp *t, struct sock *sk)
+{
+	write_lock_bh(&sk->sk_callback_lock);
+	sk->sk_data_ready = t->saved_data_ready;
+	sk->sk_write_space = t->saved_write_space;
+	sk->sk_state_change = t->saved_state_change;
+	rcu_assign_sk_user_data(sk, NULL);
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+static int ockam_tcp_claim(struct ockam_tcp *t, struct sock *sk,
+			   struct netlink_ext_ack *extack)
+{
+	if (sk->sk_state != TCP_ESTABLISHED) {
+		NL_SET_ERR_MSG(extack, "socket is not connected");
+		return -ENOTCONN;
+	}
+	if (inet_csk_has_ulp(sk)) {
+		NL_SET_ERR_MSG(extack, "socket has an upper layer protocol");
+		return -EBUSY;
+	}
+	write_lock_bh(&sk->sk_callback_lock);
+	if (sk->sk_user_data) {
+		write_unlock_bh(&sk->sk_callback_lock);
+		NL_SET_ERR_MSG(extack, "socket is in use by another kernel user");
+		return -EBUSY;
+	}
+	t->saved_data_ready = sk->sk_data_ready;
+	t->saved_write_space = sk->sk_write_space;
+	t->saved_state_change = sk->sk_state_change;
+	sk->sk_data_ready = ockam_tcp_data_ready;
+	sk->sk_write_space = ockam_tcp_write_space;
+	sk->sk_state_change = ockam_tcp_state_change;
+	__rcu_assign_sk_user_data_with_flags(sk, t, SK_USER_DATA_NOCOPY);
+	write_unlock_bh(&sk->sk_callback_lock);
+	return 0;
+}
+
+/* Everything with the socket locked: no callback runs meanwhile. */
+static int ockam_tcp_take_over(struct ockam_tcp *t, bool named,
+			       struct netlink_ext_ack *extack)
+{
+	static const struct strp_callbacks cb = {
+		.parse_msg = ockam_tcp_parse,
+		.rcv_msg = ockam_tcp_rcv,
+		.abort_parser = ockam_tcp_abort,
+	};
+	struct sock *sk = t->sock->sk;
+	int err;
+
+	err = strp_init(&t->strp, sk, &cb);
+	if (err)
+		return err;
+
+	lock_sock(sk);
+	err = ockam_tcp_claim(t, sk, extack);
+	if (err)
+		goto out;
+	err = ockam_tcp_publish(t, named);
+	if (err) {
+		if (err == -EADDRINUSE)
+			NL_SET_ERR_MSG(extack, "local address already in use");
+		else
+			NL_SET_ERR_MSG(extack, "cannot add the transport");
+		ockam_tcp_restore_callbacks(t, sk);
+		goto out;
+	}
+	ockam_tcp_fit_rcvbuf(sk, READ_ONCE(t->node->max_message));
+out:
+	release_sock(sk);
+	if (err) {
+		strp_stop(&t->strp);
+		strp_done(&t->strp);
+	}
+	return err;
+}
+
+/*
+ * On success *@out holds a reference for the caller, who must drop it with
+ * ockam_tcp_put(): the transport may close as soon as we return.
+ */
+int ockam_tcp_attach(struct ockam_node *node,
+		     const struct ockam_tcp_attach *req,
+		     struct netlink_ext_ack *extack, struct ockam_tcp **out)
+{
+	struct socket *sock;
+	struct ockam_tcp *t;
+	int err;
+
+	sock = sockfd_lookup(req->fd, &err);
+	if (!sock) {
+		NL_SET_ERR_MSG(extack, "fd is not a socket");
+		return err;
+	}
+	err = ockam_tcp_check_socket(node, sock->sk, extack);
+	if (err)
+		goto err_put;
+	t = ockam_tcp_alloc(node, sock, req, extack, &err);
+	if (!t)
+		goto err_put;
+
+	err = ockam_tcp_take_over(t, !!req->address, extack);
+	if (err) {
+		free_percpu(t->stats);
+		kfree(t);
+		goto err_put;
+	}
+
+	kref_get(&t->refs);
+	*out = t;
+	queue_work(ockam_wq, &t->tx_work);
+	strp_check_rcv(&t->strp);
+	ockam_dial_connected(node, t->peer, t->peer_len);
+	return 0;
+
+err_put:
+	sockfd_put(sock);
+	return err;
+}
+
+/* Route what the peer sent before it closed, so no message is lost. */
+static void ockam_tcp_drain(struct ockam_tcp *t)
+{
+	strp_check_rcv(&t->strp);
+	flush_work(&t->strp.work);
+}
+
+static void ockam_tcp_give_back(struct ockam_tcp *t, struct sock *sk)
+{
+	lock_sock(sk);
+	ockam_tcp_restore_callbacks(t, sk);
+	strp_stop(&t->strp);
+	release_sock(sk);
+	strp_done(&t->strp);
+}
+
+static void ockam_tcp_purge(struct ockam_tcp *t)
+{
+	struct sk_buff *skb;
+
+	while ((skb = skb_dequeue(&t->tx_queue))) {
+		ockam_stats_inc(t->node->stats, OCKAM_STAT_DROP_TRANSPORT_DOWN);
+		ockam_socket_report_error(skb, ECONNRESET);
+		kfree_skb(skb);
+	}
+	t->tx_bytes = 0;
+}
+
+static void ockam_tcp_close_work(struct work_struct *work)
+{
+	struct ockam_tcp *t = container_of(work, struct ockam_tcp, close_work);
+	struct sock *sk = t->sock->sk;
+
+	spin_lock_bh(&t->tx_queue.lock);
+	t->dead = true;
+	spin_unlock_bh(&t->tx_queue.lock);
+
+	ockam_tcp_unpublish(t);
+	if (t->down_reason == OCKAM_DOWN_CLOSED)
+		ockam_tcp_drain(t);
+	ockam_tcp_give_back(t, sk);
+	cancel_work_sync(&t->tx_work);
+	ockam_tcp_purge(t);
+
+	kernel_sock_shutdown(t->sock, SHUT_RDWR);
+	ockam_netlink_transport_down(t->node, t);
+	sockfd_put(t->sock);
+	t->sock = NULL;
+	ockam_tcp_put(t);
+}
+
+int ockam_tcp_detach(struct ockam_node *node, const u8 *name, u32 len)
+{
+	struct ockam_endpoint *ep;
+	struct ockam_tcp *t = NULL;
+
+	mutex_lock(&node->lock);
+	rcu_read_lock();
+	ep = ockam_node_lookup(node, name, len);
+	rcu_read_unlock();
+	if (ep && ep->kind == OCKAM_KIND_TCP) {
+		t = ockam_tcp_from_ep(ep);
+		kref_get(&t->refs);
+		ockam_tcp_close(t, OCKAM_DOWN_DETACHED, 0);
+	}
+	mutex_unlock(&node->lock);
+	if (!t)
+		return -ENOENT;
+	flush_work(&t->close_work);
+	ockam_tcp_put(t);
+	return 0;
+}
+
+void ockam_tcp_owner_gone(struct ockam_node *node, u32 portid)
+{
+	struct ockam_endpoint *ep;
+	struct ockam_tcp *t;
+
+	mutex_lock(&node->lock);
+	list_for_each_entry(ep, &node->endpoints, list) {
+		if (ep->kind != OCKAM_KIND_TCP)
+			continue;
+		t = ockam_tcp_from_ep(ep);
+		if ((t->flags & OCKAM_TRANSPORT_F_OWNED) &&
+		    t->owner_portid == portid)
+			ockam_tcp_close(t, OCKAM_DOWN_OWNER_GONE, 0);
+	}
+	mutex_unlock(&node->lock);
+}
+
+void ockam_tcp_node_resize(struct ockam_node *node)
+{
+	u32 max_message = READ_ONCE(node->max_message);
+	struct ockam_endpoint *ep;
+
+	mutex_lock(&node->lock);
+	list_for_each_entry(ep, &node->endpoints, list) {
+		if (ep->kind == OCKAM_KIND_TCP)
+			ockam_tcp_fit_rcvbuf(ockam_tcp_from_ep(ep)->sock->sk,
+					     max_message);
+	}
+	mutex_unlock(&node->lock);
+}
+
+int ockam_tcp_node_init(struct ockam_node *node)
+{
+	return rhltable_init(&node->peers, &ockam_peer_params);
+}
+
+/* Close every transport and wait for each to be gone. */
+void ockam_tcp_node_exit(struct ockam_node *node)
+{
+	struct ockam_endpoint *ep;
+	struct ockam_tcp *t;
+
+	for (;;) {
+		t = NULL;
+		mutex_lock(&node->lock);
+		list_for_each_entry(ep, &node->endpoints, list) {
+			if (ep->kind == OCKAM_KIND_TCP) {
+				t = ockam_tcp_from_ep(ep);
+				kref_get(&t->refs);
+				ockam_tcp_close(t, OCKAM_DOWN_NODE_EXIT, 0);
+				break;
+			}
+		}
+		mutex_unlock(&node->lock);
+		if (!t)
+			return;
+		flush_work(&t->close_work);
+		ockam_tcp_put(t);
+	}
+}
+
+void ockam_tcp_node_destroy(struct ockam_node *node)
+{
+	rhltable_destroy(&node->peers);
+}
