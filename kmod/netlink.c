@@ -553,7 +553,7 @@ out:
 	rcu_read_unlock();
 }
 
-/* Transports attached with OCKAM_TRANSPORT_F_OWNED die with their owner. */
+/* Transports close with the netlink socket that attached them. */
 static int ockam_nl_release(struct notifier_block *nb, unsigned long state,
 			    void *ptr)
 {

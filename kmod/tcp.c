@@ -107,11 +107,12 @@ int ockam_tcp_xmit(struct ockam_tcp *t, struct sk_buff *skb)
 {
 	u32 limit = max_t(u32, OCKAM_TCP_TXQ_MIN,
 			  2 * READ_ONCE(t->node->max_message));
+	u32 len = skb->len;
 	int err = 0;
 
 	if (skb_cow_head(skb, OCKAM_TCP_FRAME_LEN))
 		return -ENOMEM;
-	put_unaligned_be32(skb->len, __skb_push(skb, OCKAM_TCP_FRAME_LEN));
+	put_unaligned_be32(len, __skb_push(skb, OCKAM_TCP_FRAME_LEN));
 
 	spin_lock_bh(&t->tx_queue.lock);
 	if (t->dead) {
@@ -392,10 +393,17 @@ static void ockam_tcp_rcv(struct strparser *strp, struct sk_buff *skb)
 	}
 }
 
+/*
+ * After a parse error the strparser may still be handed the rest of the
+ * segment it was reading: count the error once and parse nothing more.
+ */
 static void ockam_tcp_abort(struct strparser *strp, int err)
 {
 	struct ockam_tcp *t = container_of(strp, struct ockam_tcp, strp);
 
+	if (strp->stopped)
+		return;
+	strp_pause(strp);
 	strp_stop(strp);
 	if (err == -EMSGSIZE)
 		ockam_tcp_fail(t, OCKAM_STAT_DROP_TOO_BIG, OCKAM_DOWN_TOO_BIG,
@@ -820,8 +828,7 @@ void ockam_tcp_owner_gone(struct ockam_node *node, u32 portid)
 		if (ep->kind != OCKAM_KIND_TCP)
 			continue;
 		t = ockam_tcp_from_ep(ep);
-		if ((t->flags & OCKAM_TRANSPORT_F_OWNED) &&
-		    t->owner_portid == portid)
+		if (t->owner_portid == portid)
 			ockam_tcp_close(t, OCKAM_DOWN_OWNER_GONE, 0);
 	}
 	mutex_unlock(&node->lock);

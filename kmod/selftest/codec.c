@@ -77,7 +77,7 @@ static bool __init test_message(void)
 	    msg.onward.hops != 1 || msg.ret.hops != 1 ||
 	    msg.payload_len != 2 || msg.header_len != sizeof(message) - 2)
 		return false;
-	if (ockam_route_first(&msg.onward, &addr) != 7 ||
+	if (ockam_route_first(&msg.onward, &addr) != 6 ||
 	    addr.type != OCKAM_ADDR_LOCAL || addr.len != 4 ||
 	    memcmp(addr.value, "echo", 4))
 		return false;

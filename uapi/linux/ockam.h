@@ -218,14 +218,16 @@ enum ockam_endpoint_kind {
 	__OCKAM_KIND_MAX
 };
 
+/*
+ * A transport belongs to the netlink socket that attached it and closes
+ * when that socket does: the kernel holds the TCP socket, which holds the
+ * network namespace, so nothing else could end a transport whose daemon
+ * died.
+ */
 enum ockam_transport_flags {
-	/* Tear the transport down when the netlink socket that attached it
-	 * closes, so a daemon's connections do not outlive it.
-	 */
-	OCKAM_TRANSPORT_F_OWNED = 1 << 0,
 	/* We dialed this connection (informational, for listings). */
-	OCKAM_TRANSPORT_F_OUTGOING = 1 << 1,
-	__OCKAM_TRANSPORT_F_ALL = (1 << 2) - 1,
+	OCKAM_TRANSPORT_F_OUTGOING = 1 << 0,
+	__OCKAM_TRANSPORT_F_ALL = (1 << 1) - 1,
 };
 
 enum ockam_down_reason {
@@ -236,7 +238,7 @@ enum ockam_down_reason {
 	OCKAM_DOWN_BAD_VERSION,	/* the peer's version byte was wrong */
 	OCKAM_DOWN_BAD_FRAME,	/* a frame that does not parse */
 	OCKAM_DOWN_TOO_BIG,	/* a frame over the node's max message */
-	OCKAM_DOWN_OWNER_GONE,	/* the owning netlink socket closed */
+	OCKAM_DOWN_OWNER_GONE,	/* the attaching netlink socket closed */
 	OCKAM_DOWN_NODE_EXIT,	/* the network namespace went away */
 	__OCKAM_DOWN_MAX
 };

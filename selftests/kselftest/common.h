@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the AF_OCKAM kselftests: a fresh node (network
+ * namespace) per test, sockets bound to names, routes written in the plain
+ * text form ("0#b", "1#127.0.0.1:4000 => 0#echo"), and a TCP connection
+ * inside the node with both ends attached as transports.
+ */
+#ifndef OCKAM_KSELFTEST_COMMON_H
+#define OCKAM_KSELFTEST_COMMON_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <ockam/ockam.h>
+
+/* A new network namespace with loopback up: a node of our own. */
+static inline int node_fresh(void)
+{
+	struct ifreq ifr = { 0 };
+	int fd, ret = -1;
+
+	if (unshare(CLONE_NEWNET))
+		return -1;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -1;
+	strcpy(ifr.ifr_name, "lo");
+	if (!ioctl(fd, SIOCGIFFLAGS, &ifr)) {
+		ifr.ifr_flags |= IFF_UP;
+		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return ret;
+}
+
+/* Encode a plain-form route; aborts the test program on a bad literal. */
+static inline struct ockam_wire_route wire(const char *text)
+{
+	struct ockam_wire_route w = { 0 };
+	struct ockam_route *rt = calloc(1, sizeof(*rt));
+	ssize_t len;
+
+	if (!rt || ockam_route_parse(rt, text, NULL, NULL, NULL)) {
+		fprintf(stderr, "bad route literal '%s'\n", text);
+		abort();
+	}
+	len = ockam_route_to_wire(rt, w.bytes, sizeof(w.bytes));
+	free(rt);
+	if (len < 0)
+		abort();
+	w.len = len;
+	return w;
+}
+
+static inline socklen_t sa_route(struct sockaddr_ockam *sa, const char *text)
+{
+	struct ockam_wire_route w = wire(text);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->som_family = ockam_family();
+	sa->som_route_len = w.len;
+	memcpy(sa->som_route, w.bytes, w.len);
+	return sizeof(*sa);
+}
+
+/* An AF_OCKAM socket bound to @name (random when NULL). */
+static inline int sock_bound(const char *name)
+{
+	int fd = socket(ockam_family(), SOCK_DGRAM, 0);
+
+	if (fd >= 0 && name && ockam_bind(fd, name)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static inline ssize_t send_to(int fd, const char *route, const void *buf,
+			      size_t len)
+{
+	struct sockaddr_ockam sa;
+	socklen_t salen = sa_route(&sa, route);
+
+	return sendto(fd, buf, len, 0, (struct sockaddr *)&sa, salen);
+}
+
+/* Receive and check the payload and return route (plain text form). */
+static inline int recv_expect(int fd, const char *payload, const char *ret,
+			      int flags)
+{
+	struct sockaddr_ockam sa;
+	socklen_t salen = sizeof(sa);
+	struct ockam_wire_route w;
+	char buf[4096];
+	ssize_t n;
+
+	n = recvfrom(fd, buf, sizeof(buf), flags, (struct sockaddr *)&sa,
+		     &salen);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n != strlen(payload) || memcmp(buf, payload, n))
+		return -EBADMSG;
+	if (!ret)
+		return 0;
+	w = wire(ret);
+	if (sa.som_route_len != w.len || memcmp(sa.som_route, w.bytes, w.len))
+		return -EDESTADDRREQ;
+	return 0;
+}
+
+static inline int set_rcvtimeo(int fd, int ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000 };
+
+	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+static inline long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* A listening TCP socket on 127.0.0.1, port in *@port. */
+static inline int tcp_listener(uint16_t *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
+	    listen(fd, 16) || getsockname(fd, (struct sockaddr *)&sin, &len))
+		return -1;
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+static inline int tcp_connect(uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int one = 1;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(port);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+		return -1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return fd;
+}
+
+/* A connected pair over loopback: *@client and *@server. */
+static inline int tcp_pair(int *client, int *server)
+{
+	uint16_t port;
+	int lfd = tcp_listener(&port);
+
+	if (lfd < 0)
+		return -1;
+	*client = tcp_connect(port);
+	*server = *client < 0 ? -1 : accept(lfd, NULL, NULL);
+	close(lfd);
+	return *server < 0 ? -1 : 0;
+}
+
+static inline int attach(struct ockam_nl *nl, int fd, const char *name,
+			 const char *peer, uint32_t flags)
+{
+	struct ockam_transport_info info;
+
+	return ockam_nl_transport_attach(nl, fd, name, peer, flags, &info,
+					 NULL);
+}
+
+static inline uint64_t node_stat(struct ockam_nl *nl, enum ockam_stat stat)
+{
+	struct ockam_node_info info;
+
+	if (ockam_nl_node_get(nl, &info, NULL))
+		return ~0ULL;
+	return info.stats.value[stat];
+}
+
+/* Wait up to @ms for @cond to hold, polling every 10 ms. */
+#define WAIT_FOR(cond, ms) ({						\
+	long long __end = now_ms() + (ms);				\
+	while (!(cond) && now_ms() < __end)				\
+		usleep(10000);						\
+	(cond);								\
+})
+
+/* Does the node have a transport at @name? */
+static inline bool has_transport(struct ockam_nl *nl, const char *name)
+{
+	struct ockam_transport_info *list;
+	bool found = false;
+	size_t i, count;
+
+	if (ockam_nl_transport_list(nl, &list, &count, NULL))
+		return false;
+	for (i = 0; i < count; i++)
+		found |= !strcmp(list[i].address, name);
+	free(list);
+	return found;
+}
+
+#endif /* OCKAM_KSELFTEST_COMMON_H */

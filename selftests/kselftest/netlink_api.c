@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "ockam" generic netlink family: node settings, aliases, address
+ * dumps, strict validation, and who may change what.
+ */
+#include <linux/genetlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+
+#include "kselftest_harness.h"
+#include "common.h"
+
+FIXTURE(nl)
+{
+	struct ockam_nl *nl;
+	int a;
+	int b;
+};
+
+FIXTURE_SETUP(nl)
+{
+	ASSERT_EQ(0, node_fresh());
+	ASSERT_EQ(0, ockam_nl_open(&self->nl, NULL));
+	self->a = sock_bound("a");
+	self->b = sock_bound("b");
+	ASSERT_LE(0, self->a);
+	ASSERT_LE(0, self->b);
+}
+
+FIXTURE_TEARDOWN(nl)
+{
+	close(self->a);
+	close(self->b);
+	ockam_nl_close(self->nl);
+}
+
+static int route_add(struct ockam_nl *nl, const char *name, const char *text)
+{
+	struct ockam_route rt;
+
+	if (ockam_route_parse(&rt, text, NULL, NULL, NULL))
+		return -EINVAL;
+	return ockam_nl_route_add(nl, name, &rt, NULL);
+}
+
+TEST_F(nl, node_defaults)
+{
+	struct ockam_node_info info;
+
+	ASSERT_EQ(0, ockam_nl_node_get(self->nl, &info, NULL));
+	EXPECT_EQ(ockam_family(), info.family);
+	EXPECT_EQ(OCKAM_MAX_MESSAGE_DEFAULT, info.max_message);
+	EXPECT_EQ(OCKAM_HOP_LIMIT_DEFAULT, info.hop_limit);
+	EXPECT_EQ(OCKAM_DIAL_TIMEOUT_MS_DEFAULT, info.dial_timeout_ms);
+	EXPECT_EQ(2, info.address_count);
+	EXPECT_TRUE(info.stats.present & (1ULL << OCKAM_STAT_DELIVERED));
+}
+
+TEST_F(nl, node_settings_and_ranges)
+{
+	struct ockam_node_settings set = { .max_message = 4096 };
+	struct ockam_node_info info;
+	char big[5000] = { 0 };
+
+	ASSERT_EQ(0, ockam_nl_node_set(self->nl, &set, NULL));
+	ASSERT_EQ(0, ockam_nl_node_get(self->nl, &info, NULL));
+	EXPECT_EQ(4096, info.max_message);
+	EXPECT_EQ(OCKAM_HOP_LIMIT_DEFAULT, info.hop_limit);
+	EXPECT_EQ(-1, send_to(self->a, "0#b", big, sizeof(big)));
+	EXPECT_EQ(EMSGSIZE, errno);
+
+	set.max_message = 100;
+	EXPECT_EQ(-ERANGE, ockam_nl_node_set(self->nl, &set, NULL));
+	set.max_message = OCKAM_MAX_MESSAGE_MAX + 1;
+	EXPECT_EQ(-ERANGE, ockam_nl_node_set(self->nl, &set, NULL));
+	set.max_message = 0;
+	set.hop_limit = OCKAM_ROUTE_HOPS_MAX + 1;
+	EXPECT_EQ(-ERANGE, ockam_nl_node_set(self->nl, &set, NULL));
+	set.hop_limit = 0;
+	set.dial_timeout_ms = 99;
+	EXPECT_EQ(-ERANGE, ockam_nl_node_set(self->nl, &set, NULL));
+	set.dial_timeout_ms = 250;
+	EXPECT_EQ(0, ockam_nl_node_set(self->nl, &set, NULL));
+	ASSERT_EQ(0, ockam_nl_node_get(self->nl, &info, NULL));
+	EXPECT_EQ(250, info.dial_timeout_ms);
+}
+
+TEST_F(nl, alias_add_list_delete)
+{
+	struct ockam_alias_info *list;
+	struct ockam_wire_route w = wire("0#b");
+	size_t count;
+
+	ASSERT_EQ(0, route_add(self->nl, "to_b", "0#b"));
+	EXPECT_EQ(-EEXIST, route_add(self->nl, "to_b", "0#a"));
+	EXPECT_EQ(-EEXIST, route_add(self->nl, "a", "0#b"));
+	ASSERT_EQ(0, ockam_nl_alias_list(self->nl, &list, &count, NULL));
+	ASSERT_EQ(1, count);
+	EXPECT_STREQ("to_b", list[0].address);
+	ASSERT_EQ(w.len, list[0].route.len);
+	EXPECT_EQ(0, memcmp(w.bytes, list[0].route.bytes, w.len));
+	free(list);
+
+	ASSERT_EQ(0, ockam_nl_route_del(self->nl, "to_b", NULL));
+	EXPECT_EQ(-ENOENT, ockam_nl_route_del(self->nl, "to_b", NULL));
+	/* A socket's address is not an alias. */
+	EXPECT_EQ(-ENOENT, ockam_nl_route_del(self->nl, "a", NULL));
+	ASSERT_EQ(0, ockam_nl_alias_list(self->nl, &list, &count, NULL));
+	EXPECT_EQ(0, count);
+	free(list);
+}
+
+TEST_F(nl, alias_routes_messages)
+{
+	ASSERT_EQ(0, route_add(self->nl, "forward_to_b", "0#b"));
+	ASSERT_EQ(5, send_to(self->a, "0#forward_to_b", "hello", 5));
+	/* The alias pops itself and pushes nothing on the return route. */
+	EXPECT_EQ(0, recv_expect(self->b, "hello", "0#a", 0));
+
+	/* Aliases chain. */
+	ASSERT_EQ(0, route_add(self->nl, "outer", "0#forward_to_b"));
+	ASSERT_EQ(5, send_to(self->a, "0#outer", "again", 5));
+	EXPECT_EQ(0, recv_expect(self->b, "again", "0#a", 0));
+}
+
+TEST_F(nl, alias_loops_are_stopped)
+{
+	uint64_t before = node_stat(self->nl, OCKAM_STAT_DROP_HOP_LIMIT);
+
+	ASSERT_EQ(0, route_add(self->nl, "loop", "0#loop"));
+	EXPECT_EQ(-1, send_to(self->a, "0#loop", "x", 1));
+	EXPECT_EQ(ELOOP, errno);
+	/* An alias that grows the route every time round. */
+	ASSERT_EQ(0, route_add(self->nl, "grow", "0#grow => 0#b => 0#b"));
+	EXPECT_EQ(-1, send_to(self->a, "0#grow", "x", 1));
+	EXPECT_EQ(ELOOP, errno);
+	EXPECT_EQ(before + 2, node_stat(self->nl, OCKAM_STAT_DROP_HOP_LIMIT));
+}
+
+TEST_F(nl, alias_errors)
+{
+	struct ockam_route rt;
+
+	EXPECT_EQ(-EINVAL, route_add(self->nl, "bad#name", "0#b"));
+	ockam_route_init(&rt);
+	EXPECT_EQ(-EINVAL, ockam_nl_route_add(self->nl, "empty", &rt, NULL));
+}
+
+TEST_F(nl, address_dump)
+{
+	struct ockam_address_info *list;
+	size_t count, i;
+	int seen = 0;
+
+	ASSERT_EQ(0, route_add(self->nl, "alias", "0#b"));
+	ASSERT_EQ(0, ockam_nl_address_list(self->nl, &list, &count, NULL));
+	ASSERT_EQ(3, count);
+	for (i = 0; i < count; i++) {
+		if (!strcmp(list[i].address, "a") &&
+		    list[i].kind == OCKAM_KIND_SOCKET)
+			seen |= 1;
+		if (!strcmp(list[i].address, "alias") &&
+		    list[i].kind == OCKAM_KIND_ALIAS)
+			seen |= 2;
+	}
+	EXPECT_EQ(3, seen);
+	free(list);
+}
+
+TEST_F(nl, dump_spans_many_messages)
+{
+	enum { ALIASES = 600 };
+	struct ockam_alias_info *list;
+	char name[32];
+	size_t count;
+	int i;
+
+	for (i = 0; i < ALIASES; i++) {
+		snprintf(name, sizeof(name), "alias-%04d", i);
+		ASSERT_EQ(0, route_add(self->nl, name, "0#b"));
+	}
+	ASSERT_EQ(0, ockam_nl_alias_list(self->nl, &list, &count, NULL));
+	ASSERT_EQ(ALIASES, count);
+	for (i = 0; i < ALIASES; i++) {
+		snprintf(name, sizeof(name), "alias-%04d", i);
+		EXPECT_STREQ(name, list[i].address);
+	}
+	free(list);
+}
+
+TEST_F(nl, dial_failed_without_dial)
+{
+	EXPECT_EQ(-ENOENT, ockam_nl_dial_failed(self->nl, "127.0.0.1:9", 111,
+						NULL));
+}
+
+/* Raw requests, to show the kernel rejects what libockam never sends. */
+static int raw_request(uint8_t cmd, int attr, uint32_t value)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	struct nl_msg *msg = nlmsg_alloc();
+	int family, err;
+
+	if (!sk || !msg || genl_connect(sk))
+		return -ENOMEM;
+	family = genl_ctrl_resolve(sk, OCKAM_GENL_NAME);
+	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_REQUEST,
+		    cmd, OCKAM_GENL_VERSION);
+	nla_put_u32(msg, attr, value);
+	err = nl_send_sync(sk, msg);
+	nl_socket_free(sk);
+	return err;
+}
+
+TEST_F(nl, strict_validation)
+{
+	/* An attribute the command does not take. */
+	EXPECT_NE(0, raw_request(OCKAM_CMD_NODE_SET, OCKAM_A_FD, 3));
+	/* An attribute beyond the family's maximum. */
+	EXPECT_NE(0, raw_request(OCKAM_CMD_NODE_SET, OCKAM_A_MAX + 1, 3));
+	/* Flag bits the kernel does not know. */
+	EXPECT_NE(0, raw_request(OCKAM_CMD_TRANSPORT_ATTACH, OCKAM_A_FLAGS,
+				 1u << 31));
+	/* A command that does not exist. */
+	EXPECT_NE(0, raw_request(OCKAM_CMD_MAX + 1, OCKAM_A_HOP_LIMIT, 3));
+	/* Events are not commands. */
+	EXPECT_NE(0, raw_request(OCKAM_CMD_DIAL_REQUEST, OCKAM_A_HOP_LIMIT, 3));
+	/* And a good one passes. */
+	EXPECT_EQ(0, raw_request(OCKAM_CMD_NODE_SET, OCKAM_A_HOP_LIMIT, 3));
+}
+
+static void drop_privileges(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = { 0 };
+
+	if (syscall(SYS_capset, &hdr, data))
+		_exit(3);
+}
+
+/* Run @fn in a child and return its exit status. */
+static int in_child(int (*fn)(void))
+{
+	pid_t pid = fork();
+	int status;
+
+	if (!pid)
+		_exit(fn());
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static int unprivileged_checks(void)
+{
+	struct ockam_node_settings set = { .hop_limit = 5 };
+	struct ockam_node_info info;
+	struct ockam_events *ev;
+	struct ockam_route rt;
+	struct ockam_nl *nl;
+
+	drop_privileges();
+	if (ockam_nl_open(&nl, NULL))
+		return 4;
+	ockam_route_parse(&rt, "0#b", NULL, NULL, NULL);
+	/* Reading is allowed; every write and the events group are not. */
+	if (ockam_nl_node_get(nl, &info, NULL))
+		return 5;
+	if (ockam_nl_node_set(nl, &set, NULL) != -EPERM)
+		return 6;
+	if (ockam_nl_route_add(nl, "x", &rt, NULL) != -EPERM)
+		return 7;
+	if (ockam_nl_transport_detach(nl, "x", NULL) != -EPERM)
+		return 8;
+	if (ockam_nl_dial_failed(nl, "h:1", 1, NULL) != -EPERM)
+		return 9;
+	if (ockam_events_open(&ev, NULL) != -EPERM)
+		return 10;
+	return 0;
+}
+
+TEST_F(nl, writes_need_cap_net_admin)
+{
+	EXPECT_EQ(0, in_child(unprivileged_checks));
+}
+
+/*
+ * Full capabilities in a new user namespace do not cover a network
+ * namespace that user namespace does not own; they do cover one it owns.
+ */
+static int user_namespace_checks(void)
+{
+	struct ockam_route rt;
+	struct ockam_nl *nl;
+
+	if (unshare(CLONE_NEWUSER))
+		return 20;
+	ockam_route_parse(&rt, "0#b", NULL, NULL, NULL);
+	if (ockam_nl_open(&nl, NULL))
+		return 21;
+	if (ockam_nl_route_add(nl, "x", &rt, NULL) != -EPERM)
+		return 22;
+	ockam_nl_close(nl);
+	if (node_fresh())
+		return 23;
+	if (ockam_nl_open(&nl, NULL))
+		return 24;
+	if (ockam_nl_route_add(nl, "x", &rt, NULL))
+		return 25;
+	return 0;
+}
+
+TEST_F(nl, user_namespace_owns_its_node)
+{
+	EXPECT_EQ(0, in_child(user_namespace_checks));
+}
+
+TEST_HARNESS_MAIN

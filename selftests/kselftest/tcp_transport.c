@@ -1,0 +1,631 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TCP transport: attach, framing, forwarding, dial on demand, teardown,
+ * and a hostile peer that speaks raw bytes at an attached connection.
+ * Both ends of a loopback connection live in the test's own node.
+ */
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "common.h"
+
+/* ---- events, for tests that play the daemon ---- */
+
+struct events_seen {
+	int count;
+	struct ockam_event last;
+};
+
+static void record_event(const struct ockam_event *ev, void *arg)
+{
+	struct events_seen *seen = arg;
+
+	seen->count++;
+	seen->last = *ev;
+}
+
+/* Wait up to @ms for an event with command @cmd. */
+static int wait_event(struct ockam_events *ev, uint8_t cmd, int ms,
+		      struct ockam_event *out)
+{
+	long long end = now_ms() + ms;
+	struct events_seen seen;
+	struct pollfd pfd = { .fd = ockam_events_fd(ev), .events = POLLIN };
+
+	while (now_ms() < end) {
+		if (poll(&pfd, 1, 50) <= 0)
+			continue;
+		memset(&seen, 0, sizeof(seen));
+		if (ockam_events_read(ev, record_event, &seen, NULL) < 0)
+			return -EIO;
+		if (seen.count && seen.last.cmd == cmd) {
+			*out = seen.last;
+			return 0;
+		}
+	}
+	return -ETIMEDOUT;
+}
+
+/* ---- a pair of attached transports: c1 (client end), c2 (server end) ---- */
+
+FIXTURE(pair)
+{
+	struct ockam_nl *nl;
+	int a;
+	int b;
+	int client;	/* a duplicate of c1's socket, for killing it */
+};
+
+FIXTURE_SETUP(pair)
+{
+	int client, server;
+
+	ASSERT_EQ(0, node_fresh());
+	ASSERT_EQ(0, ockam_nl_open(&self->nl, NULL));
+	ASSERT_EQ(0, tcp_pair(&client, &server));
+	ASSERT_EQ(0, attach(self->nl, client, "c1", NULL, 0));
+	ASSERT_EQ(0, attach(self->nl, server, "c2", NULL, 0));
+	self->client = client;
+	close(server);
+	self->a = sock_bound("a");
+	self->b = sock_bound("b");
+	ASSERT_LE(0, self->a);
+	ASSERT_LE(0, self->b);
+	ASSERT_EQ(0, set_rcvtimeo(self->b, 5000));
+	ASSERT_EQ(0, set_rcvtimeo(self->a, 5000));
+}
+
+FIXTURE_TEARDOWN(pair)
+{
+	close(self->a);
+	close(self->b);
+	close(self->client);
+	ockam_nl_close(self->nl);
+}
+
+TEST_F(pair, roundtrip_with_return_route)
+{
+	struct sockaddr_ockam from;
+	socklen_t fromlen = sizeof(from);
+	struct ockam_wire_route w = wire("0#c2 => 0#a");
+	char buf[16];
+
+	ASSERT_EQ(4, send_to(self->a, "0#c1 => 0#b", "ping", 4));
+	ASSERT_EQ(4, recvfrom(self->b, buf, sizeof(buf), 0,
+			      (struct sockaddr *)&from, &fromlen));
+	/* c1 popped itself; c2 pushed itself on arrival. */
+	ASSERT_EQ(w.len, from.som_route_len);
+	EXPECT_EQ(0, memcmp(w.bytes, from.som_route, w.len));
+	ASSERT_EQ(4, sendto(self->b, "pong", 4, 0, (struct sockaddr *)&from,
+			    fromlen));
+	EXPECT_EQ(0, recv_expect(self->a, "pong", "0#c1 => 0#b", 0));
+}
+
+TEST_F(pair, transport_listing_and_counters)
+{
+	struct ockam_transport_info *list;
+	size_t count, i;
+	int found = 0;
+
+	ASSERT_EQ(4, send_to(self->a, "0#c1 => 0#b", "ping", 4));
+	ASSERT_EQ(0, recv_expect(self->b, "ping", NULL, 0));
+	ASSERT_EQ(0, ockam_nl_transport_list(self->nl, &list, &count, NULL));
+	ASSERT_EQ(2, count);
+	for (i = 0; i < count; i++) {
+		EXPECT_EQ(OCKAM_KIND_TCP, list[i].kind);
+		EXPECT_EQ(0, strncmp(list[i].local, "127.0.0.1:", 10));
+		EXPECT_EQ(0, strncmp(list[i].peer, "127.0.0.1:", 10));
+		if (!strcmp(list[i].address, "c1")) {
+			EXPECT_EQ(1, list[i].stats.value[OCKAM_STAT_TX_MESSAGES]);
+			found |= 1;
+		}
+		if (!strcmp(list[i].address, "c2")) {
+			EXPECT_EQ(1, list[i].stats.value[OCKAM_STAT_RX_MESSAGES]);
+			found |= 2;
+		}
+	}
+	EXPECT_EQ(3, found);
+	free(list);
+	EXPECT_EQ(1, node_stat(self->nl, OCKAM_STAT_DELIVERED));
+}
+
+TEST_F(pair, large_and_many_messages_in_order)
+{
+	size_t big = 512 * 1024, i;
+	char *out = malloc(big), *in = malloc(big);
+	char small[32];
+	int size = 8 << 20, n;
+
+	ASSERT_TRUE(out && in);
+	ASSERT_EQ(0, setsockopt(self->b, SOL_SOCKET, SO_RCVBUFFORCE, &size,
+				sizeof(size)));
+	for (i = 0; i < big; i++)
+		out[i] = i ^ (i >> 9);
+	ASSERT_EQ(big, send_to(self->a, "0#c1 => 0#b", out, big));
+	ASSERT_EQ(big, recv(self->b, in, big, 0));
+	EXPECT_EQ(0, memcmp(in, out, big));
+
+	for (n = 0; n < 3000; n++) {
+		snprintf(small, sizeof(small), "m%05d", n);
+		ASSERT_EQ(6, send_to(self->a, "0#c1 => 0#b", small, 6));
+		if (n % 100 == 99) {
+			int k;
+
+			for (k = n - 99; k <= n; k++) {
+				snprintf(small, sizeof(small), "m%05d", k);
+				ASSERT_EQ(0, recv_expect(self->b, small, NULL, 0));
+			}
+		}
+	}
+	free(out);
+	free(in);
+}
+
+TEST_F(pair, hop_limit)
+{
+	struct ockam_node_settings set = { .hop_limit = 3 };
+	uint64_t before = node_stat(self->nl, OCKAM_STAT_DROP_HOP_LIMIT);
+	char buf[4];
+
+	ASSERT_EQ(0, ockam_nl_node_set(self->nl, &set, NULL));
+	/* Two transport hops fit ... */
+	ASSERT_EQ(1, send_to(self->a, "0#c1 => 0#c2 => 0#b", "x", 1));
+	EXPECT_EQ(0, recv_expect(self->b, "x", "0#c1 => 0#c2 => 0#a", 0));
+	/* ... a third arrival is one too many. */
+	ASSERT_EQ(1, send_to(self->a, "0#c1 => 0#c2 => 0#c1 => 0#b", "y", 1));
+	EXPECT_TRUE(WAIT_FOR(node_stat(self->nl, OCKAM_STAT_DROP_HOP_LIMIT) ==
+			     before + 1, 2000));
+	EXPECT_EQ(-1, recv(self->b, buf, sizeof(buf), MSG_DONTWAIT));
+}
+
+TEST_F(pair, detach_closes_both_ends)
+{
+	struct ockam_event ev;
+	struct ockam_events *events;
+
+	ASSERT_EQ(0, ockam_events_open(&events, NULL));
+	ASSERT_EQ(0, ockam_nl_transport_detach(self->nl, "c1", NULL));
+	EXPECT_FALSE(has_transport(self->nl, "c1"));
+	EXPECT_EQ(-ENOENT, ockam_nl_transport_detach(self->nl, "c1", NULL));
+	ASSERT_EQ(0, wait_event(events, OCKAM_CMD_TRANSPORT_DOWN, 2000, &ev));
+	/* The peer end sees the connection close and goes too. */
+	EXPECT_TRUE(WAIT_FOR(!has_transport(self->nl, "c2"), 3000));
+	EXPECT_EQ(-1, send_to(self->a, "0#c1 => 0#b", "x", 1));
+	EXPECT_EQ(EHOSTUNREACH, errno);
+	ockam_events_close(events);
+}
+
+TEST_F(pair, transport_dies_with_its_netlink_socket)
+{
+	struct ockam_nl *owner;
+	int client, server;
+
+	ASSERT_EQ(0, ockam_nl_open(&owner, NULL));
+	ASSERT_EQ(0, tcp_pair(&client, &server));
+	ASSERT_EQ(0, attach(owner, client, "owned1", NULL,
+			    OCKAM_TRANSPORT_F_OUTGOING));
+	ASSERT_EQ(0, attach(owner, server, "owned2", NULL, 0));
+	close(client);
+	close(server);
+	EXPECT_TRUE(has_transport(self->nl, "owned1"));
+	ockam_nl_close(owner);
+	EXPECT_TRUE(WAIT_FOR(!has_transport(self->nl, "owned1") &&
+			     !has_transport(self->nl, "owned2"), 3000));
+	/* Those of other netlink sockets stay. */
+	EXPECT_TRUE(has_transport(self->nl, "c1"));
+}
+
+TEST_F(pair, attach_errors)
+{
+	struct ockam_transport_info info;
+	struct ockam_err err;
+	int udp = socket(AF_INET, SOCK_DGRAM, 0);
+	uint16_t port;
+	int lfd = tcp_listener(&port);
+	int client, server, pipefd[2];
+
+	ASSERT_EQ(0, pipe(pipefd));
+	EXPECT_EQ(-EBADF, ockam_nl_transport_attach(self->nl, 999, NULL, NULL,
+						    0, &info, NULL));
+	EXPECT_EQ(-ENOTSOCK, ockam_nl_transport_attach(self->nl, pipefd[0],
+						       NULL, NULL, 0, &info,
+						       NULL));
+	EXPECT_EQ(-EPROTOTYPE, ockam_nl_transport_attach(self->nl, udp, NULL,
+							 NULL, 0, &info, NULL));
+	EXPECT_EQ(-ENOTCONN, ockam_nl_transport_attach(self->nl, lfd, NULL,
+						       NULL, 0, &info, NULL));
+	/* c1's socket is already attached. */
+	EXPECT_EQ(-EBUSY, ockam_nl_transport_attach(self->nl, self->client,
+						    NULL, NULL, 0, &info,
+						    &err));
+	ASSERT_EQ(0, tcp_pair(&client, &server));
+	EXPECT_EQ(-EADDRINUSE, attach(self->nl, client, "c1", NULL, 0));
+	EXPECT_EQ(-EADDRINUSE, attach(self->nl, client, "a", NULL, 0));
+	EXPECT_EQ(-EINVAL, attach(self->nl, client, "bad/name", NULL, 0));
+	EXPECT_EQ(-EINVAL, attach(self->nl, client, NULL, "bad peer", 0));
+	/* After all that, the socket is still free to attach. */
+	EXPECT_EQ(0, attach(self->nl, client, NULL, NULL, 0));
+	close(client);
+	close(server);
+	close(udp);
+	close(lfd);
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
+TEST_F(pair, connection_killed_mid_stream)
+{
+	char payload[2048] = { 0 }, buf[4096];
+	int client, server, i, got = 0;
+
+	/* Queue more than the connection can take at once, then kill it. */
+	for (i = 0; i < 200; i++)
+		if (send_to(self->a, "0#c1 => 0#b", payload,
+			    sizeof(payload)) < 0)
+			break;
+	ASSERT_EQ(0, shutdown(self->client, SHUT_RDWR));
+	EXPECT_TRUE(WAIT_FOR(!has_transport(self->nl, "c1") &&
+			     !has_transport(self->nl, "c2"), 3000));
+	while (recv(self->b, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		got++;
+	EXPECT_GE(200, got);
+	/* Senders hear about it: first that queued messages were lost, then
+	 * that the address is gone.
+	 */
+	if (send_to(self->a, "0#c1 => 0#b", "x", 1) == -1 && errno == ECONNRESET)
+		ASSERT_EQ(-1, send_to(self->a, "0#c1 => 0#b", "x", 1));
+	EXPECT_EQ(EHOSTUNREACH, errno);
+
+	/* ... and the route works again once the connection is back. */
+	ASSERT_EQ(0, tcp_pair(&client, &server));
+	ASSERT_EQ(0, attach(self->nl, client, "c1", NULL, 0));
+	ASSERT_EQ(0, attach(self->nl, server, "c2", NULL, 0));
+	close(client);
+	close(server);
+	ASSERT_EQ(5, send_to(self->a, "0#c1 => 0#b", "again", 5));
+	EXPECT_EQ(0, recv_expect(self->b, "again", "0#c2 => 0#a", 0));
+}
+
+/* ---- dial on demand, with the test as the daemon ---- */
+
+FIXTURE(dial)
+{
+	struct ockam_nl *nl;
+	struct ockam_events *events;
+	int lfd;
+	uint16_t port;
+	char peer[32];
+	char route[64];
+	int a;
+	int b;
+};
+
+FIXTURE_SETUP(dial)
+{
+	ASSERT_EQ(0, node_fresh());
+	ASSERT_EQ(0, ockam_nl_open(&self->nl, NULL));
+	ASSERT_EQ(0, ockam_events_open(&self->events, NULL));
+	self->lfd = tcp_listener(&self->port);
+	ASSERT_LE(0, self->lfd);
+	snprintf(self->peer, sizeof(self->peer), "127.0.0.1:%u", self->port);
+	snprintf(self->route, sizeof(self->route), "1#%s => 0#b", self->peer);
+	self->a = sock_bound("a");
+	self->b = sock_bound("b");
+	ASSERT_EQ(0, set_rcvtimeo(self->b, 5000));
+}
+
+FIXTURE_TEARDOWN(dial)
+{
+	close(self->a);
+	close(self->b);
+	close(self->lfd);
+	ockam_events_close(self->events);
+	ockam_nl_close(self->nl);
+}
+
+TEST_F(dial, message_waits_for_the_connection)
+{
+	struct ockam_event ev;
+	int client, server, i;
+
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(2, send_to(self->a, self->route, "hi", 2));
+	ASSERT_EQ(0, wait_event(self->events, OCKAM_CMD_DIAL_REQUEST, 2000,
+				&ev));
+	EXPECT_STREQ(self->peer, ev.peer);
+	EXPECT_EQ(1, node_stat(self->nl, OCKAM_STAT_DIALS));
+
+	client = tcp_connect(self->port);
+	server = accept(self->lfd, NULL, NULL);
+	ASSERT_EQ(0, attach(self->nl, server, "in", NULL, 0));
+	ASSERT_EQ(0, attach(self->nl, client, "out", self->peer,
+			    OCKAM_TRANSPORT_F_OUTGOING));
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0, recv_expect(self->b, "hi", "0#in => 0#a", 0));
+
+	/* The connection is reused: no second dial. */
+	ASSERT_EQ(2, send_to(self->a, self->route, "hi", 2));
+	EXPECT_EQ(0, recv_expect(self->b, "hi", "0#in => 0#a", 0));
+	EXPECT_EQ(1, node_stat(self->nl, OCKAM_STAT_DIALS));
+	close(client);
+	close(server);
+}
+
+TEST_F(dial, failed_dial_reaches_the_sender)
+{
+	struct ockam_event ev;
+	char buf[4];
+
+	ASSERT_EQ(2, send_to(self->a, self->route, "hi", 2));
+	ASSERT_EQ(0, wait_event(self->events, OCKAM_CMD_DIAL_REQUEST, 2000,
+				&ev));
+	ASSERT_EQ(0, ockam_nl_dial_failed(self->nl, ev.peer, ECONNREFUSED,
+					  NULL));
+	/* Reported like an ICMP error on UDP: on the next call. */
+	EXPECT_EQ(-1, recv(self->a, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(ECONNREFUSED, errno);
+	EXPECT_EQ(1, node_stat(self->nl, OCKAM_STAT_DROP_UNREACHABLE));
+}
+
+TEST_F(dial, dial_times_out)
+{
+	struct ockam_node_settings set = { .dial_timeout_ms = 200 };
+	struct ockam_event ev;
+	char buf[4];
+
+	ASSERT_EQ(0, ockam_nl_node_set(self->nl, &set, NULL));
+	ASSERT_EQ(2, send_to(self->a, self->route, "hi", 2));
+	ASSERT_EQ(0, wait_event(self->events, OCKAM_CMD_DIAL_REQUEST, 2000,
+				&ev));
+	ASSERT_EQ(0, set_rcvtimeo(self->a, 2000));
+	EXPECT_EQ(-1, recv(self->a, buf, sizeof(buf), 0));
+	EXPECT_EQ(ETIMEDOUT, errno);
+}
+
+/* ---- a hostile peer: raw bytes at an attached connection ---- */
+
+FIXTURE(raw)
+{
+	struct ockam_nl *nl;
+	int peer;	/* our raw end of the connection */
+	int b;
+};
+
+FIXTURE_SETUP(raw)
+{
+	int server;
+	char version;
+
+	ASSERT_EQ(0, node_fresh());
+	ASSERT_EQ(0, ockam_nl_open(&self->nl, NULL));
+	ASSERT_EQ(0, tcp_pair(&self->peer, &server));
+	ASSERT_EQ(0, attach(self->nl, server, "srv", NULL, 0));
+	close(server);
+	self->b = sock_bound("b");
+	ASSERT_EQ(0, set_rcvtimeo(self->b, 3000));
+	/* The kernel speaks first: its version byte. */
+	ASSERT_EQ(1, recv(self->peer, &version, 1, 0));
+	ASSERT_EQ(OCKAM_TCP_VERSION, version);
+}
+
+FIXTURE_TEARDOWN(raw)
+{
+	close(self->b);
+	close(self->peer);
+	ockam_nl_close(self->nl);
+}
+
+/* A frame: u32 big-endian length, then @len bytes. */
+static int send_frame(int fd, const void *msg, uint32_t len)
+{
+	uint32_t be = htonl(len);
+
+	if (send(fd, &be, 4, MSG_MORE) != 4)
+		return -1;
+	return send(fd, msg, len, 0) == (ssize_t)len ? 0 : -1;
+}
+
+/* The message for "onward [0#b], return [0#peer], payload": */
+static size_t good_message(unsigned char *buf, const char *payload)
+{
+	size_t len = strlen(payload);
+
+	memcpy(buf, "\x01" "\x01\x00\x01" "b" "\x01\x00\x04" "peer", 12);
+	buf[12] = len;
+	memcpy(buf + 13, payload, len);
+	return 13 + len;
+}
+
+/* Is the connection closed from the kernel's side? */
+static bool peer_sees_close(int fd)
+{
+	char buf[64];
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	for (;;) {
+		if (poll(&pfd, 1, 3000) != 1)
+			return false;
+		if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0)
+			return true;
+	}
+}
+
+static void expect_dropped(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(raw) *self, enum ockam_stat stat,
+			   const void *bytes, size_t len, bool framed)
+{
+	uint64_t before = node_stat(self->nl, stat);
+
+	if (framed) {
+		ASSERT_EQ(0, send_frame(self->peer, bytes, len));
+	} else {
+		ASSERT_EQ(len, send(self->peer, bytes, len, 0));
+	}
+	EXPECT_TRUE(peer_sees_close(self->peer));
+	EXPECT_TRUE(WAIT_FOR(!has_transport(self->nl, "srv"), 3000));
+	EXPECT_EQ(before + 1, node_stat(self->nl, stat));
+}
+
+TEST_F(raw, good_message_and_reply)
+{
+	unsigned char msg[64], reply[64];
+	struct sockaddr_ockam from;
+	socklen_t fromlen = sizeof(from);
+	static const unsigned char expect[] = {
+		0, 0, 0, 16,
+		0x01, 0x01, 0x00, 0x04, 'p', 'e', 'e', 'r',
+		0x01, 0x00, 0x01, 'b',
+		0x03, 'a', 'c', 'k',
+	};
+	char buf[8];
+
+	ASSERT_EQ(1, send(self->peer, "\x01", 1, 0));
+	ASSERT_EQ(0, send_frame(self->peer, msg, good_message(msg, "hello")));
+	ASSERT_EQ(5, recvfrom(self->b, buf, sizeof(buf), 0,
+			      (struct sockaddr *)&from, &fromlen));
+	ASSERT_EQ(3, sendto(self->b, "ack", 3, 0, (struct sockaddr *)&from,
+			    fromlen));
+	/* srv popped itself: the peer gets onward [0#peer], return [0#b]. */
+	ASSERT_EQ(sizeof(expect), recv(self->peer, reply, sizeof(expect),
+				       MSG_WAITALL));
+	EXPECT_EQ(0, memcmp(expect, reply, sizeof(expect))) {
+		size_t i;
+
+		for (i = 0; i < sizeof(expect); i++)
+			TH_LOG("byte %zu: expected %02x, got %02x", i,
+			       expect[i], reply[i]);
+	}
+}
+
+TEST_F(raw, frame_split_at_every_byte)
+{
+	unsigned char msg[64], frame[68];
+	size_t len = good_message(msg, "slow"), i;
+	uint32_t be = htonl(len);
+
+	memcpy(frame, &be, 4);
+	memcpy(frame + 4, msg, len);
+	ASSERT_EQ(1, send(self->peer, "\x01", 1, 0));
+	for (i = 0; i < len + 4; i++) {
+		ASSERT_EQ(1, send(self->peer, frame + i, 1, 0));
+		usleep(2000);
+	}
+	EXPECT_EQ(0, recv_expect(self->b, "slow", "0#srv => 0#peer", 0));
+}
+
+TEST_F(raw, bad_version_byte)
+{
+	expect_dropped(_metadata, self, OCKAM_STAT_DROP_BAD_FRAME, "\x02", 1,
+		       false);
+}
+
+TEST_F(raw, length_over_the_maximum)
+{
+	static const unsigned char huge[] = { 0x01, 0x7f, 0xff, 0xff, 0xff };
+
+	expect_dropped(_metadata, self, OCKAM_STAT_DROP_TOO_BIG, huge,
+		       sizeof(huge), false);
+}
+
+TEST_F(raw, text_instead_of_frames)
+{
+	static const char http[] = "\x01GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+
+	expect_dropped(_metadata, self, OCKAM_STAT_DROP_TOO_BIG, http,
+		       sizeof(http) - 1, false);
+}
+
+TEST_F(raw, zero_length_frame)
+{
+	static const unsigned char zero[] = { 0x01, 0, 0, 0, 0 };
+
+	expect_dropped(_metadata, self, OCKAM_STAT_DROP_BAD_FRAME, zero,
+		       sizeof(zero), false);
+}
+
+TEST_F(raw, truncated_uleb128)
+{
+	ASSERT_EQ(1, send(self->peer, "\x01", 1, 0));
+	expect_dropped(_metadata, self, OCKAM_STAT_DROP_BAD_FRAME,
+		       "\x01\x01\x00\x85", 4, true);
+}
+
+TEST_F(raw, overlong_uleb128)
+{
+	ASSERT_EQ(1, send(self->peer, "\x01", 1, 0));
+	expect_dropped(_metadata, self, OCKAM_STAT_DROP_BAD_FRAME,
+		       "\x01\x01\x00\x81\x80\x80\x80\x80\x00" "b", 10, true);
+}
+
+TEST_F(raw, non_minimal_uleb128)
+{
+	ASSERT_EQ(1, send(self->peer, "\x01", 1, 0));
+	expect_dropped(_metadata, self, OCKAM_STAT_DROP_BAD_FRAME,
+		       "\x01\x81\x00\x00\x01" "b" "\x00\x00", 8, true);
+}
+
+TEST_F(raw, absurd_route)
+{
+	unsigned char msg[256] = { 0x01, 65 };
+	int i;
+
+	for (i = 0; i < 65; i++) {
+		msg[2 + 3 * i] = 0;
+		msg[3 + 3 * i] = 1;
+		msg[4 + 3 * i] = 'b';
+	}
+	msg[2 + 3 * 65] = 0;
+	msg[3 + 3 * 65] = 0;
+	ASSERT_EQ(1, send(self->peer, "\x01", 1, 0));
+	expect_dropped(_metadata, self, OCKAM_STAT_DROP_BAD_FRAME, msg,
+		       4 + 3 * 65, true);
+}
+
+TEST_F(raw, payload_length_mismatch)
+{
+	ASSERT_EQ(1, send(self->peer, "\x01", 1, 0));
+	expect_dropped(_metadata, self, OCKAM_STAT_DROP_BAD_FRAME,
+		       "\x01\x01\x00\x01" "b" "\x00\x05" "abc", 10, true);
+}
+
+TEST_F(raw, heartbeat_and_unknown_address_keep_the_connection)
+{
+	unsigned char msg[64];
+	uint64_t beats = node_stat(self->nl, OCKAM_STAT_HEARTBEATS);
+	uint64_t unknown = node_stat(self->nl, OCKAM_STAT_DROP_UNKNOWN_ADDRESS);
+
+	ASSERT_EQ(1, send(self->peer, "\x01", 1, 0));
+	/* Nowhere to go: Ockam's heartbeat. */
+	ASSERT_EQ(0, send_frame(self->peer, "\x01\x00\x00\x00", 4));
+	/* A local address nobody has. */
+	ASSERT_EQ(0, send_frame(self->peer, "\x01\x01\x00\x01" "z" "\x00\x00",
+				7));
+	/* A transport type this node has no transport for. */
+	ASSERT_EQ(0, send_frame(self->peer, "\x01\x01\x07\x01" "z" "\x00\x00",
+				7));
+	ASSERT_EQ(0, send_frame(self->peer, msg, good_message(msg, "still")));
+	EXPECT_EQ(0, recv_expect(self->b, "still", "0#srv => 0#peer", 0));
+	EXPECT_EQ(beats + 1, node_stat(self->nl, OCKAM_STAT_HEARTBEATS));
+	EXPECT_EQ(unknown + 1,
+		  node_stat(self->nl, OCKAM_STAT_DROP_UNKNOWN_ADDRESS));
+	EXPECT_TRUE(has_transport(self->nl, "srv"));
+}
+
+TEST_F(raw, peer_closes_after_sending)
+{
+	unsigned char msg[64];
+	int i;
+
+	ASSERT_EQ(1, send(self->peer, "\x01", 1, 0));
+	for (i = 0; i < 20; i++)
+		ASSERT_EQ(0, send_frame(self->peer, msg,
+					good_message(msg, "last")));
+	close(self->peer);
+	self->peer = -1;
+	/* Everything sent before the close still arrives. */
+	for (i = 0; i < 20; i++)
+		EXPECT_EQ(0, recv_expect(self->b, "last", NULL, 0));
+	EXPECT_TRUE(WAIT_FOR(!has_transport(self->nl, "srv"), 3000));
+}
+
+TEST_HARNESS_MAIN
