@@ -177,7 +177,7 @@ void ockam_dial_connected(struct ockam_node *node, const u8 *peer, u32 len)
 		return;
 	del_timer_sync(&dial->timer);
 	while ((skb = __skb_dequeue(&dial->queue)))
-		ockam_route_skb(node, skb, NULL, 0, OCKAM_ROUTE_F_DEFERRED);
+		ockam_route_skb(node, skb, NULL, OCKAM_ROUTE_F_DEFERRED);
 	kfree(dial);
 }
 

@@ -182,6 +182,7 @@ static int __net_init ockam_node_net_init(struct net *net)
 	node->hop_limit = OCKAM_HOP_LIMIT_DEFAULT;
 	node->dial_timeout_ms = OCKAM_DIAL_TIMEOUT_MS_DEFAULT;
 	ockam_dialer_init(&node->dialer);
+	spin_lock_init(&node->throttle_lock);
 
 	node->stats = ockam_stats_alloc();
 	if (!node->stats)

@@ -45,6 +45,8 @@ struct ockam_node {
 	u32 dial_timeout_ms;
 	struct ockam_stats __percpu *stats;
 	struct ockam_dialer dialer;
+	/* Guards the backpressure links between transports; see tcp.c. */
+	spinlock_t throttle_lock;
 };
 
 struct ockam_node *ockam_node_get(const struct net *net);

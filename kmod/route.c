@@ -27,9 +27,10 @@ struct ockam_hop {
 	struct ockam_node *node;
 	struct sk_buff *skb;
 	struct ockam_msg_view msg;
-	/* Encoded address still to be pushed on the return route. */
-	const u8 *push;
-	u32 push_len;
+	/* The transport the message arrived on, or NULL for a local one. */
+	struct ockam_tcp *from;
+	/* @from's address is still to be pushed on the return route. */
+	bool push;
 	unsigned int flags;
 };
 
@@ -65,10 +66,10 @@ static int ockam_hop_rewrite(struct ockam_hop *hop, bool pop, const u8 *head,
 
 	ockam_route_parts_from_view(&ret, &hop->msg.ret);
 	if (hop->push) {
-		ret.head = hop->push;
-		ret.head_len = hop->push_len;
+		ret.head = hop->from->push;
+		ret.head_len = hop->from->push_len;
 		ret.head_hops = 1;
-		hop->push = NULL;
+		hop->push = false;
 	}
 	return ockam_msg_rewrite(hop->skb, &hop->msg, &onward, &ret);
 }
@@ -95,10 +96,10 @@ static int ockam_route_to_transport(struct ockam_hop *hop, struct ockam_tcp *t)
 
 	if (err)
 		return ockam_hop_fail(hop, err);
-	err = ockam_tcp_xmit(t, hop->skb);
+	err = ockam_tcp_xmit(t, hop->skb, hop->from);
 	if (err)
 		return ockam_hop_fail(hop, err);
-	if (hop->flags & OCKAM_ROUTE_F_ARRIVED)
+	if (hop->from)
 		ockam_stats_inc(hop->node->stats, OCKAM_STAT_FORWARDED);
 	return 0;
 }
@@ -209,8 +210,9 @@ static int ockam_route_step(struct ockam_hop *hop)
 }
 
 /*
- * Route one message, whose data is exactly an encoded message. Consumes
- * @skb. Returns 0 when the message was delivered, sent, parked for a dial,
+ * Route one message, whose data is exactly an encoded message, that
+ * arrived on transport @from (NULL: sent on this node). Consumes @skb.
+ * Returns 0 when the message was delivered, sent, parked for a dial,
  * or dropped the way a datagram to a full receiver is; otherwise the errno
  * a local sender should see: -EBADMSG (does not parse), -EHOSTUNREACH (no
  * such local address, nothing to dial with), -EAFNOSUPPORT (address type
@@ -218,13 +220,13 @@ static int ockam_route_step(struct ockam_hop *hop)
  * is full), -ECONNRESET (the transport is closing), -ENOMEM.
  */
 int ockam_route_skb(struct ockam_node *node, struct sk_buff *skb,
-		    const u8 *push, u32 push_len, unsigned int flags)
+		    struct ockam_tcp *from, unsigned int flags)
 {
 	struct ockam_hop hop = {
 		.node = node,
 		.skb = skb,
-		.push = push,
-		.push_len = push_len,
+		.from = from,
+		.push = !!from,
 		.flags = flags,
 	};
 	int steps, ret;
@@ -236,8 +238,7 @@ int ockam_route_skb(struct ockam_node *node, struct sk_buff *skb,
 		return ockam_hop_drop(&hop, OCKAM_STAT_DROP_BAD_FRAME, -EBADMSG);
 
 	/* Each transport hop pushed one return address: that is our TTL. */
-	if ((flags & OCKAM_ROUTE_F_ARRIVED) &&
-	    hop.msg.ret.hops >= READ_ONCE(node->hop_limit))
+	if (from && hop.msg.ret.hops >= READ_ONCE(node->hop_limit))
 		return ockam_hop_drop(&hop, OCKAM_STAT_DROP_HOP_LIMIT, -ELOOP);
 
 	rcu_read_lock();

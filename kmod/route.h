@@ -10,16 +10,13 @@
 #include <linux/skbuff.h>
 
 struct ockam_node;
+struct ockam_tcp;
 
 enum ockam_route_flags {
-	/* The message came in on a transport: check the hop limit and count
-	 * it as forwarded if it leaves again.
-	 */
-	OCKAM_ROUTE_F_ARRIVED = 1 << 0,
 	/* The sender's send() already returned: report a failure to its
 	 * socket as an asynchronous error.
 	 */
-	OCKAM_ROUTE_F_DEFERRED = 1 << 1,
+	OCKAM_ROUTE_F_DEFERRED = 1 << 0,
 };
 
 enum ockam_route_limits {
@@ -30,6 +27,6 @@ enum ockam_route_limits {
 };
 
 int ockam_route_skb(struct ockam_node *node, struct sk_buff *skb,
-		    const u8 *push, u32 push_len, unsigned int flags);
+		    struct ockam_tcp *from, unsigned int flags);
 
 #endif /* _OCKAM_ROUTE_H */

@@ -360,7 +360,7 @@ static int ockam_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 		goto out;
 	}
 	ockam_header_encode(__skb_push(skb, header_len), &onward, &ret, len);
-	err = ockam_route_skb(node, skb, NULL, 0, 0);
+	err = ockam_route_skb(node, skb, NULL, 0);
 out:
 	kfree(copy);
 	return err ? err : len;

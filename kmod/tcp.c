@@ -16,6 +16,12 @@
  * item that drains a bounded queue with the socket locked; it stops when
  * TCP's send buffer is full and write_space restarts it.
  *
+ * A relay forwards without copying, so it could take messages in faster
+ * than the next connection drains them. Instead of dropping in transit,
+ * the inbound transport that pushes a queue past its high watermark is
+ * paused (its strparser stops reading, so TCP's window closes on the
+ * previous hop) until the queue falls below the low watermark.
+ *
  * Closing is one work item, run once, whoever asks first: unpublish the
  * address, read what the peer sent before a clean close, give the socket
  * its callbacks back, stop the parser and the transmit work, drop what was
@@ -101,12 +107,74 @@ static void ockam_tcp_close(struct ockam_tcp *t, enum ockam_down_reason reason,
 	queue_work(ockam_wq, &t->close_work);
 }
 
+/* ---- backpressure ---- */
+
+static u32 ockam_tcp_txq_limit(const struct ockam_tcp *t)
+{
+	return max_t(u32, OCKAM_TCP_TXQ_MIN,
+		     2 * READ_ONCE(t->node->max_message));
+}
+
+/*
+ * Pause @from, whose message just filled @t's queue past the high
+ * watermark. Called with @t's queue lock held (so @t's transmit work sees
+ * the link when it next checks the queue) from @from's receive path,
+ * which holds @from's socket lock as strp_pause() wants.
+ */
+static void ockam_tcp_throttle(struct ockam_tcp *t, struct ockam_tcp *from)
+{
+	spin_lock(&t->node->throttle_lock);
+	if (!from->throttled_by) {
+		strp_pause(&from->strp);
+		from->throttled_by = t;
+		list_add_tail(&from->throttle_node, &t->throttled);
+	}
+	spin_unlock(&t->node->throttle_lock);
+}
+
+/* Resume everyone @t paused, unless they are closing. */
+static void ockam_tcp_unthrottle(struct ockam_tcp *t)
+{
+	struct ockam_tcp *from, *tmp;
+
+	spin_lock(&t->node->throttle_lock);
+	list_for_each_entry_safe(from, tmp, &t->throttled, throttle_node) {
+		list_del_init(&from->throttle_node);
+		from->throttled_by = NULL;
+		if (!test_bit(OCKAM_TCP_CLOSING, &from->state))
+			strp_unpause(&from->strp);
+	}
+	spin_unlock(&t->node->throttle_lock);
+}
+
+/*
+ * @t is closing: stop waiting on anyone, and let everyone go. A clean
+ * close still reads what the peer sent, so it must not stay paused.
+ */
+static void ockam_tcp_unlink_throttles(struct ockam_tcp *t)
+{
+	bool was_paused = false;
+
+	spin_lock_bh(&t->node->throttle_lock);
+	if (t->throttled_by) {
+		list_del_init(&t->throttle_node);
+		t->throttled_by = NULL;
+		was_paused = true;
+	}
+	spin_unlock_bh(&t->node->throttle_lock);
+	if (was_paused && t->down_reason == OCKAM_DOWN_CLOSED)
+		strp_unpause(&t->strp);
+	local_bh_disable();
+	ockam_tcp_unthrottle(t);
+	local_bh_enable();
+}
+
 /* ---- transmit ---- */
 
-int ockam_tcp_xmit(struct ockam_tcp *t, struct sk_buff *skb)
+int ockam_tcp_xmit(struct ockam_tcp *t, struct sk_buff *skb,
+		   struct ockam_tcp *from)
 {
-	u32 limit = max_t(u32, OCKAM_TCP_TXQ_MIN,
-			  2 * READ_ONCE(t->node->max_message));
+	u32 limit = ockam_tcp_txq_limit(t);
 	u32 len = skb->len;
 	int err = 0;
 
@@ -124,6 +192,8 @@ int ockam_tcp_xmit(struct ockam_tcp *t, struct sk_buff *skb)
 		t->tx_bytes += skb->len;
 		if (!t->tx_blocked)
 			queue_work(ockam_wq, &t->tx_work);
+		if (from && from != t && t->tx_bytes >= limit / 2)
+			ockam_tcp_throttle(t, from);
 	}
 	spin_unlock_bh(&t->tx_queue.lock);
 	if (err)
@@ -279,6 +349,9 @@ static int ockam_tcp_send_queue(struct ockam_tcp *t, struct sock *sk)
 		spin_lock_bh(&t->tx_queue.lock);
 		__skb_unlink(skb, &t->tx_queue);
 		t->tx_bytes -= skb->len;
+		if (!list_empty(&t->throttled) &&
+		    t->tx_bytes <= ockam_tcp_txq_limit(t) / 4)
+			ockam_tcp_unthrottle(t);
 		spin_unlock_bh(&t->tx_queue.lock);
 		t->tx_sent = 0;
 		ockam_tcp_count_tx(t, skb->len - OCKAM_TCP_FRAME_LEN);
@@ -313,6 +386,16 @@ static void ockam_tcp_tx_work(struct work_struct *work)
 }
 
 /* ---- receive ---- */
+
+/*
+ * For good: paused ends the strparser's current read loop, and stopped
+ * keeps backpressure's unpause from starting another.
+ */
+static void ockam_tcp_stop_reading(struct strparser *strp)
+{
+	strp_pause(strp);
+	strp_stop(strp);
+}
 
 static int ockam_tcp_parse(struct strparser *strp, struct sk_buff *skb)
 {
@@ -352,9 +435,9 @@ static void ockam_tcp_rcv_version(struct ockam_tcp *t, struct sk_buff *skb,
 	skb_copy_bits(skb, offset, &version, 1);
 	consume_skb(skb);
 	if (version != OCKAM_TCP_VERSION) {
-		strp_pause(&t->strp);
 		ockam_tcp_fail(t, OCKAM_STAT_DROP_BAD_FRAME,
 			       OCKAM_DOWN_BAD_VERSION, EPROTO);
+		ockam_tcp_stop_reading(&t->strp);
 		return;
 	}
 	t->rx_version_seen = true;
@@ -383,13 +466,12 @@ static void ockam_tcp_rcv(struct strparser *strp, struct sk_buff *skb)
 	ockam_stats_inc(t->node->stats, OCKAM_STAT_RX_MESSAGES);
 	ockam_stats_add(t->node->stats, OCKAM_STAT_RX_BYTES, len);
 
-	err = ockam_route_skb(t->node, skb, t->push, t->push_len,
-			      OCKAM_ROUTE_F_ARRIVED);
+	err = ockam_route_skb(t->node, skb, t, 0);
 	if (err == -EBADMSG) {
 		/* A peer that sends garbage loses its connection. */
 		ockam_stats_inc(t->stats, OCKAM_STAT_DROP_BAD_FRAME);
-		strp_pause(strp);
 		ockam_tcp_close(t, OCKAM_DOWN_BAD_FRAME, EBADMSG);
+		ockam_tcp_stop_reading(strp);
 	}
 }
 
@@ -403,8 +485,7 @@ static void ockam_tcp_abort(struct strparser *strp, int err)
 
 	if (strp->stopped)
 		return;
-	strp_pause(strp);
-	strp_stop(strp);
+	ockam_tcp_stop_reading(strp);
 	if (err == -EMSGSIZE)
 		ockam_tcp_fail(t, OCKAM_STAT_DROP_TOO_BIG, OCKAM_DOWN_TOO_BIG,
 			       EMSGSIZE);
@@ -543,6 +624,8 @@ static struct ockam_tcp *ockam_tcp_alloc(struct ockam_node *node,
 	t->flags = req->flags;
 	t->owner_portid = req->owner_portid;
 	skb_queue_head_init(&t->tx_queue);
+	INIT_LIST_HEAD(&t->throttled);
+	INIT_LIST_HEAD(&t->throttle_node);
 	INIT_WORK(&t->tx_work, ockam_tcp_tx_work);
 	INIT_WORK(&t->close_work, ockam_tcp_close_work);
 	INIT_RCU_WORK(&t->free_work, ockam_tcp_free_work);
@@ -782,6 +865,7 @@ static void ockam_tcp_close_work(struct work_struct *work)
 	t->dead = true;
 	spin_unlock_bh(&t->tx_queue.lock);
 
+	ockam_tcp_unlink_throttles(t);
 	ockam_tcp_unpublish(t);
 	if (t->down_reason == OCKAM_DOWN_CLOSED)
 		ockam_tcp_drain(t);

@@ -53,6 +53,14 @@ struct ockam_tcp {
 	/* Strparser context only. */
 	bool rx_version_seen;
 
+	/* Backpressure, under the node's throttle_lock: inbound transports
+	 * we paused because our queue passed its high watermark, and the
+	 * transport that paused us, if any.
+	 */
+	struct list_head throttled;
+	struct list_head throttle_node;
+	struct ockam_tcp *throttled_by;
+
 	unsigned long state;
 	enum ockam_down_reason down_reason;
 	int down_errno;
@@ -90,7 +98,8 @@ static inline struct ockam_tcp *ockam_tcp_from_ep(struct ockam_endpoint *ep)
 
 struct ockam_tcp *ockam_tcp_lookup_peer(struct ockam_node *node,
 					const u8 *peer, u32 len);
-int ockam_tcp_xmit(struct ockam_tcp *t, struct sk_buff *skb);
+int ockam_tcp_xmit(struct ockam_tcp *t, struct sk_buff *skb,
+		   struct ockam_tcp *from);
 
 int ockam_tcp_attach(struct ockam_node *node,
 		     const struct ockam_tcp_attach *req,

@@ -628,4 +628,70 @@ TEST_F(raw, peer_closes_after_sending)
 	EXPECT_TRUE(WAIT_FOR(!has_transport(self->nl, "srv"), 3000));
 }
 
+/*
+ * A relay whose next hop stops reading must not drop: it pauses the
+ * connection feeding it, TCP pushes back to the sender, and the sender
+ * blocks. Everything sent arrives once the far end reads again.
+ */
+TEST(relay_backpressure_loses_nothing)
+{
+	struct ockam_nl *nl;
+	int c1, c2, c3, far, a, sndbuf = 65536;
+	size_t size = 64 * 1024, got = 0, sent = 0;
+	char *payload = calloc(1, size), *buf = malloc(2 * size);
+	long long idle_since = 0;
+	uint32_t frame;
+	char version;
+
+	ASSERT_TRUE(payload && buf);
+	ASSERT_EQ(0, node_fresh());
+	ASSERT_EQ(0, ockam_nl_open(&nl, NULL));
+	ASSERT_EQ(0, tcp_pair(&c1, &c2));
+	ASSERT_EQ(0, tcp_pair(&c3, &far));
+	ASSERT_EQ(0, attach(nl, c1, "c1", NULL, 0));
+	ASSERT_EQ(0, attach(nl, c2, "c2", NULL, 0));
+	ASSERT_EQ(0, attach(nl, c3, "c3", NULL, 0));
+	a = sock_bound("a");
+	ASSERT_EQ(0, fcntl(a, F_SETFL, O_NONBLOCK));
+	ASSERT_EQ(0, setsockopt(a, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+				sizeof(sndbuf)));
+
+	/* Send until everything between here and the far end is full. */
+	for (;;) {
+		if (send_to(a, "0#c1 => 0#c3 => 0#x", payload, size) ==
+		    (ssize_t)size) {
+			sent++;
+			idle_since = 0;
+			continue;
+		}
+		ASSERT_EQ(EAGAIN, errno);
+		if (!idle_since)
+			idle_since = now_ms();
+		else if (now_ms() - idle_since > 1000)
+			break;
+		usleep(20000);
+	}
+	ASSERT_LT(0, sent);
+	EXPECT_EQ(0, node_stat(nl, OCKAM_STAT_DROP_BUFFER_FULL));
+
+	/* Now read: every message is there, in one piece. */
+	ASSERT_EQ(0, set_rcvtimeo(far, 5000));
+	ASSERT_EQ(1, recv(far, &version, 1, MSG_WAITALL));
+	while (got < sent) {
+		ASSERT_EQ(4, recv(far, &frame, 4, MSG_WAITALL));
+		frame = ntohl(frame);
+		ASSERT_LT(size, frame);
+		ASSERT_GT(2 * size, frame);
+		ASSERT_EQ(frame, recv(far, buf, frame, MSG_WAITALL));
+		got++;
+	}
+	EXPECT_EQ(sent, got);
+	EXPECT_EQ(0, node_stat(nl, OCKAM_STAT_DROP_BUFFER_FULL));
+	close(a);
+	close(far);
+	ockam_nl_close(nl);
+	free(payload);
+	free(buf);
+}
+
 TEST_HARNESS_MAIN
