@@ -33,21 +33,34 @@ deps:
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) V=$(V) modules
 
+# Copy the module's sources into $(1), only what changed, so builds there
+# stay incremental and the release objects in the tree are left alone.
+define copy_module_sources
+	@mkdir -p $(1)
+	@cp -p Kbuild $(1)/
+	@find kmod uapi -type f \( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) \
+		! -name '*.mod.c' | while read -r f; do \
+		cmp -s "$$f" "$(1)/$$f" && continue; \
+		mkdir -p "$(1)/$${f%/*}" && \
+		cp -p "$$f" "$(1)/$$f" || exit 1; \
+	done
+endef
+
 # The module with in-module self-tests (-DDEBUG), built from a copy so
 # both variants can exist side by side. The VM tests load this one.
 MODULE_DEBUG_DIR := $(BUILD)/kmod-debug
 module-debug:
-	@mkdir -p $(MODULE_DEBUG_DIR)
-	@cp -p Kbuild $(MODULE_DEBUG_DIR)/
-	@rsync -a --delete --exclude='*.o' --exclude='.*.cmd' kmod/ $(MODULE_DEBUG_DIR)/kmod/ 2>/dev/null || \
-		{ rm -rf $(MODULE_DEBUG_DIR)/kmod; cp -rp kmod $(MODULE_DEBUG_DIR)/kmod; }
-	@rm -rf $(MODULE_DEBUG_DIR)/uapi && cp -rp uapi $(MODULE_DEBUG_DIR)/uapi
+	$(call copy_module_sources,$(MODULE_DEBUG_DIR))
 	$(MAKE) -C $(KDIR) M=$(MODULE_DEBUG_DIR) V=$(V) CONFIG_OCKAM_DEBUG=y modules
 
-# A W=1 build of the release module; fails on any warning.
+# A W=1 build of the release module from scratch, in a copy (Kbuild's
+# clean would otherwise delete every object in the tree, build/ included);
+# fails on any warning.
+MODULE_W1_DIR := $(BUILD)/kmod-w1
 module-w1:
-	@$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null
-	@$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules 2>&1 | tee $(BUILD)/w1.log
+	$(call copy_module_sources,$(MODULE_W1_DIR))
+	@$(MAKE) -C $(KDIR) M=$(MODULE_W1_DIR) clean >/dev/null
+	@$(MAKE) -C $(KDIR) M=$(MODULE_W1_DIR) W=1 modules 2>&1 | tee $(BUILD)/w1.log
 	@! grep -E 'warning:|error:' $(BUILD)/w1.log
 
 clean:

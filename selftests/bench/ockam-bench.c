@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ockam-bench: message throughput and request/response rate over AF_OCKAM
+ * routes, and the same over plain TCP for comparison.
+ *
+ *   ockam-bench sink NAME                  AF_OCKAM receiver at NAME
+ *   ockam-bench send ROUTE SIZE SECONDS    stream SIZE-byte messages
+ *   ockam-bench rr ROUTE SIZE SECONDS      one request, one reply, repeat
+ *   ockam-bench tcp-sink PORT              TCP receiver
+ *   ockam-bench tcp-send HOST:PORT SIZE SECONDS
+ *
+ * AF_OCKAM carries datagrams: a sender faster than its receiver loses
+ * messages at the receiver, as on UDP. So "send" keeps a window of
+ * messages in flight and the sink acknowledges every quarter window, as
+ * an application would; the rate counted is what the sink received,
+ * measured from the first send to the sink's final report. "tcp-send"
+ * writes SIZE-byte chunks down a TCP stream and counts the same way, so
+ * the two are compared message for message.
+ *
+ * Every result is one line: "result kind=... size=... messages=...
+ * seconds=... msgs_per_s=... mbytes_per_s=...".
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ockam/ockam.h>
+
+enum bench_kind {
+	BENCH_DATA = 'D',	/* D, u32 ack_every, payload */
+	BENCH_END = 'E',	/* the sender is done */
+	BENCH_ACK = 'A',	/* A, u64 messages received so far */
+	BENCH_FINAL = 'F',	/* F, u64 messages, u64 bytes */
+	BENCH_REQUEST = 'R',	/* echoed back as it is */
+};
+
+enum bench_limits {
+	BENCH_HEADER = 5,
+	BENCH_WINDOW_BYTES = 8 << 20,
+	BENCH_WINDOW_MIN = 16,
+	BENCH_WINDOW_MAX = 4096,
+	BENCH_ACK_TIMEOUT_MS = 1000,
+	BENCH_FINAL_TIMEOUT_MS = 10000,
+	BENCH_RCVBUF = 32 << 20,
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static _Noreturn void die(const char *what, int err)
+{
+	fprintf(stderr, "ockam-bench: %s: %s\n", what, strerror(err));
+	exit(1);
+}
+
+static void report(const char *kind, size_t size, uint64_t messages,
+		   double seconds, uint64_t lost)
+{
+	printf("result kind=%s size=%zu messages=%llu seconds=%.3f "
+	       "msgs_per_s=%.1f mbytes_per_s=%.3f lost=%llu\n",
+	       kind, size, (unsigned long long)messages, seconds,
+	       messages / seconds, messages * (double)size / seconds / 1e6,
+	       (unsigned long long)lost);
+}
+
+static void put_u64(unsigned char *p, uint64_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static void set_timeout(int fd, int ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000,
+			      .tv_usec = ms % 1000 * 1000 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+static int ockam_open(const char *name)
+{
+	int fd = ockam_socket(0), size = BENCH_RCVBUF, ret;
+
+	if (fd < 0)
+		die("socket", -fd);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	/* Return routes over several hops do not fit in a sockaddr. */
+	ret = ockam_set_recvroute(fd, true);
+	if (ret)
+		die("OCKAM_SO_RECVROUTE", -ret);
+	if (name) {
+		ret = ockam_bind(fd, name);
+		if (ret)
+			die(name, -ret);
+	}
+	return fd;
+}
+
+static void reply(int fd, const struct ockam_wire_route *ret,
+		  const void *buf, size_t len)
+{
+	ssize_t n = ockam_send_wire(fd, buf, len, ret->bytes, ret->len, 0);
+
+	if (n < 0)
+		fprintf(stderr, "ockam-bench: reply: %s\n", strerror(-n));
+}
+
+static _Noreturn void run_sink(const char *name)
+{
+	size_t cap = OCKAM_MAX_MESSAGE_MAX;
+	unsigned char *buf = malloc(cap), out[17];
+	struct ockam_wire_route *ret = malloc(sizeof(*ret));
+	uint64_t messages = 0, bytes = 0;
+	int fd = ockam_open(name);
+	uint32_t ack_every;
+	ssize_t n;
+
+	if (!buf || !ret)
+		die("malloc", ENOMEM);
+	for (;;) {
+		n = ockam_recv(fd, buf, cap, 0, ret, NULL);
+		if (n < 0)
+			die("recv", -n);
+		if (n < 1)
+			continue;
+		switch (buf[0]) {
+		case BENCH_DATA:
+			messages++;
+			bytes += n;
+			if (n < BENCH_HEADER)
+				break;
+			memcpy(&ack_every, buf + 1, sizeof(ack_every));
+			if (ack_every && messages % ack_every == 0) {
+				out[0] = BENCH_ACK;
+				put_u64(out + 1, messages);
+				reply(fd, ret, out, 9);
+			}
+			break;
+		case BENCH_END:
+			out[0] = BENCH_FINAL;
+			put_u64(out + 1, messages);
+			put_u64(out + 9, bytes);
+			reply(fd, ret, out, 17);
+			messages = 0;
+			bytes = 0;
+			break;
+		case BENCH_REQUEST:
+			reply(fd, ret, buf, n);
+			break;
+		}
+	}
+}
+
+static struct ockam_wire_route *parse_route(const char *text)
+{
+	struct ockam_wire_route *w = calloc(1, sizeof(*w));
+	struct ockam_route *rt = calloc(1, sizeof(*rt));
+	struct ockam_err err = { 0 };
+	ssize_t len;
+
+	if (!w || !rt)
+		die("malloc", ENOMEM);
+	if (ockam_route_parse(rt, text, NULL, NULL, &err)) {
+		fprintf(stderr, "ockam-bench: %s\n", ockam_err_msg(&err));
+		exit(2);
+	}
+	len = ockam_route_to_wire(rt, w->bytes, sizeof(w->bytes));
+	if (len < 0)
+		die("route", -len);
+	w->len = len;
+	free(rt);
+	return w;
+}
+
+/* Wait for a message of @kind; returns its length or -errno. */
+static ssize_t wait_for(int fd, int kind, unsigned char *buf, size_t cap,
+			int timeout_ms)
+{
+	ssize_t n;
+
+	set_timeout(fd, timeout_ms);
+	do {
+		n = ockam_recv(fd, buf, cap, 0, NULL, NULL);
+	} while (n >= 0 && (n < 1 || buf[0] != kind));
+	return n;
+}
+
+static int run_send(const char *route, size_t size, double seconds)
+{
+	struct ockam_wire_route *w = parse_route(route);
+	uint32_t window = BENCH_WINDOW_BYTES / size, ack_every;
+	unsigned char *msg = calloc(1, size + BENCH_HEADER), in[64];
+	uint64_t sent = 0, acked = 0;
+	int fd = ockam_open(NULL);
+	double start, end;
+	ssize_t n;
+
+	if (!msg)
+		die("malloc", ENOMEM);
+	if (size < BENCH_HEADER) {
+		fprintf(stderr, "ockam-bench: size must be at least %d\n",
+			BENCH_HEADER);
+		return 2;
+	}
+	window = window < BENCH_WINDOW_MIN ? BENCH_WINDOW_MIN : window;
+	window = window > BENCH_WINDOW_MAX ? BENCH_WINDOW_MAX : window;
+	ack_every = window / 4;
+	msg[0] = BENCH_DATA;
+	memcpy(msg + 1, &ack_every, sizeof(ack_every));
+
+	start = now_s();
+	end = start + seconds;
+	while (now_s() < end) {
+		while (sent - acked < window) {
+			n = ockam_send_wire(fd, msg, size, w->bytes, w->len, 0);
+			if (n < 0)
+				die("send", -n);
+			sent++;
+		}
+		n = wait_for(fd, BENCH_ACK, in, sizeof(in),
+			     BENCH_ACK_TIMEOUT_MS);
+		if (n >= 9 && get_u64(in + 1) > acked) {
+			acked = get_u64(in + 1);
+		} else if (n < 0) {
+			/* Acks or data went missing: start a new window. */
+			acked = sent;
+		}
+	}
+	msg[0] = BENCH_END;
+	n = ockam_send_wire(fd, msg, BENCH_HEADER, w->bytes, w->len, 0);
+	if (n < 0)
+		die("send", -n);
+	n = wait_for(fd, BENCH_FINAL, in, sizeof(in), BENCH_FINAL_TIMEOUT_MS);
+	if (n < 17)
+		die("no final report from the sink", n < 0 ? -n : EPROTO);
+	report("ockam", size, get_u64(in + 1), now_s() - start,
+	       sent - get_u64(in + 1));
+	return 0;
+}
+
+static int run_rr(const char *route, size_t size, double seconds)
+{
+	struct ockam_wire_route *w = parse_route(route);
+	unsigned char *msg = calloc(1, size), *in = malloc(size + 1);
+	uint64_t done = 0;
+	double start, end;
+	int fd = ockam_open(NULL);
+	ssize_t n;
+
+	if (!msg || !in || !size)
+		die("size", EINVAL);
+	msg[0] = BENCH_REQUEST;
+	start = now_s();
+	end = start + seconds;
+	while (now_s() < end) {
+		n = ockam_send_wire(fd, msg, size, w->bytes, w->len, 0);
+		if (n < 0)
+			die("send", -n);
+		n = wait_for(fd, BENCH_REQUEST, in, size + 1,
+			     BENCH_FINAL_TIMEOUT_MS);
+		if (n < 0)
+			die("no reply", -n);
+		done++;
+	}
+	report("ockam-rr", size, done, now_s() - start, 0);
+	return 0;
+}
+
+static int tcp_socket(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	if (fd < 0)
+		die("socket", errno);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	return fd;
+}
+
+static _Noreturn void run_tcp_sink(const char *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	char *buf = malloc(1 << 20);
+	int lfd = tcp_socket(), fd;
+	uint64_t bytes;
+	ssize_t n;
+
+	sin.sin_port = htons(atoi(port));
+	if (!buf)
+		die("malloc", ENOMEM);
+	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) || listen(lfd, 8))
+		die("listen", errno);
+	for (;;) {
+		fd = accept(lfd, NULL, NULL);
+		if (fd < 0)
+			die("accept", errno);
+		bytes = 0;
+		while ((n = read(fd, buf, 1 << 20)) > 0)
+			bytes += n;
+		if (write(fd, &bytes, sizeof(bytes)) != sizeof(bytes))
+			perror("ockam-bench: write");
+		close(fd);
+	}
+}
+
+static int run_tcp_send(const char *hostport, size_t size, double seconds)
+{
+	char host[OCKAM_HOST_MAX + 1];
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	char *msg = calloc(1, size);
+	int fd = tcp_socket(), one = 1;
+	uint64_t bytes = 0, received;
+	double start, end;
+	uint16_t port;
+	ssize_t n;
+	size_t off;
+
+	if (!msg || ockam_hostport_split(hostport, host, sizeof(host), &port,
+					 false, NULL) ||
+	    inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+		die(hostport, EINVAL);
+	sin.sin_port = htons(port);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+		die("connect", errno);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	start = now_s();
+	end = start + seconds;
+	while (now_s() < end) {
+		for (off = 0; off < size; off += n) {
+			n = write(fd, msg + off, size - off);
+			if (n <= 0)
+				die("write", errno);
+		}
+		bytes += size;
+	}
+	shutdown(fd, SHUT_WR);
+	if (read(fd, &received, sizeof(received)) != sizeof(received))
+		die("no count from the sink", errno ? errno : EPROTO);
+	report("tcp", size, received / size, now_s() - start,
+	       (bytes - received) / size);
+	return 0;
+}
+
+static _Noreturn void usage(void)
+{
+	fprintf(stderr,
+		"usage: ockam-bench sink NAME\n"
+		"       ockam-bench send ROUTE SIZE SECONDS\n"
+		"       ockam-bench rr ROUTE SIZE SECONDS\n"
+		"       ockam-bench tcp-sink PORT\n"
+		"       ockam-bench tcp-send HOST:PORT SIZE SECONDS\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "sink"))
+		run_sink(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "tcp-sink"))
+		run_tcp_sink(argv[2]);
+	if (argc != 5)
+		usage();
+	if (!strcmp(argv[1], "send"))
+		return run_send(argv[2], strtoul(argv[3], NULL, 0),
+				atof(argv[4]));
+	if (!strcmp(argv[1], "rr"))
+		return run_rr(argv[2], strtoul(argv[3], NULL, 0),
+			      atof(argv[4]));
+	if (!strcmp(argv[1], "tcp-send"))
+		return run_tcp_send(argv[2], strtoul(argv[3], NULL, 0),
+				    atof(argv[4]));
+	usage();
+	return 2;
+}

@@ -1,0 +1,123 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Tests and the test VM. Included by the top Makefile, which exports KVER,
+# KDIR and BUILD. Documentation/testing.rst describes all of it.
+#
+#   make test            every test; the last line is "N passed, N failed"
+#   make kselftests      selftests/kselftest/*.c -> build/selftests/*
+#   make initramfs       the VM image layers in build/vm/
+#   make vm-run SCRIPT=path [VM_ARGS=...]   run a script in the VM
+#   make vm-shell        interactive shell in the VM (on this terminal)
+#   make vm-tests        only the VM stage of "make test"
+#   make demo            selftests/demo.sh in the VM
+#   make bench           selftests/bench/bench.sh in the VM (release module)
+#   make check-style     checkpatch on kmod/ and uapi/, and a W=1 build; TAP
+
+.PHONY: kselftests kselftests-bins initramfs vm-run vm-shell vm-tests test \
+	demo bench check-style
+
+VM_SH := selftests/vm
+
+# Which module goes into the VM: "debug" (build/kmod-debug/ockam.ko, with
+# the in-module self-tests) or "release" (./ockam.ko).
+VM_VARIANT ?= debug
+VM_KO_debug := $(BUILD)/kmod-debug/ockam.ko
+VM_KO_release := $(CURDIR)/ockam.ko
+VM_MODULE_TARGET_debug := module-debug
+VM_MODULE_TARGET_release := module
+# Extra arguments for run-vm.sh, e.g. VM_ARGS='--timeout 1200 --tests netns/*'
+VM_ARGS ?=
+
+# KVER is fixed when make reads the Makefile, which may be before deps.sh
+# installed the kernel. Targets that run deps.sh first continue in a
+# sub-make that is told the kernel release found afterwards.
+SELFTESTS_SUBMAKE = $(MAKE) --no-print-directory $(if $(KVER),,KVER="$$($(VM_SH)/kver.sh)" KDIR="/lib/modules/$$($(VM_SH)/kver.sh)/build")
+
+# ------------------------------------------------------------ kselftests
+#
+# One program per selftests/kselftest/NAME.c; headers there are shared.
+# -isystem keeps kselftest_harness.h's own unused parameters out of -Wextra.
+
+KSFT_SRCS := $(wildcard selftests/kselftest/*.c)
+KSFT_HDRS := $(wildcard selftests/kselftest/*.h)
+KSFT_BINS := $(patsubst selftests/kselftest/%.c,$(BUILD)/selftests/%,$(KSFT_SRCS))
+KSFT_NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null || echo -I/usr/include/libnl3)
+KSFT_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
+	-isystem $(BUILD)/ksft -I uapi -I userspace/lib/include $(KSFT_NL_CFLAGS)
+KSFT_LDLIBS := $(BUILD)/lib/libockam.a -lnl-genl-3 -lnl-3 -lsodium -lpthread
+
+# libockam.a must exist before the programs' rules are read, hence the
+# sub-make after "userspace".
+kselftests: userspace
+	@$(MAKE) --no-print-directory kselftests-bins
+
+kselftests-bins: $(KSFT_BINS)
+	@mkdir -p $(BUILD)/selftests
+	@for f in $(BUILD)/selftests/*; do \
+		[ -e "$$f" ] || continue; \
+		[ -e "selftests/kselftest/$${f##*/}.c" ] || rm -f "$$f"; \
+	done
+
+$(BUILD)/selftests/%: selftests/kselftest/%.c $(KSFT_HDRS) uapi/linux/ockam.h \
+		$(BUILD)/ksft/kselftest_harness.h $(BUILD)/lib/libockam.a
+	@mkdir -p $(@D)
+	@printf '  %-8s %s\n' KSFT $@
+	@$(CC) $(KSFT_CFLAGS) -o $@ $< $(KSFT_LDLIBS)
+
+$(BUILD)/ksft/kselftest_harness.h $(BUILD)/ksft/kselftest.h:
+	@$(VM_SH)/deps.sh
+
+# ------------------------------------------------------------- the VM
+
+initramfs: $(VM_MODULE_TARGET_$(VM_VARIANT)) userspace kselftests
+	@VM_VARIANT=$(VM_VARIANT) OCKAM_KO=$(VM_KO_$(VM_VARIANT)) \
+		$(VM_SH)/mkinitramfs.sh base project
+
+vm-run:
+	@if [ -z "$(SCRIPT)" ]; then \
+		echo "usage: make vm-run SCRIPT=path [VM_ARGS='--timeout 600']" >&2; \
+		exit 2; \
+	fi
+	@$(VM_SH)/deps.sh
+	@+$(SELFTESTS_SUBMAKE) initramfs
+	@$(VM_SH)/run-vm.sh --mode script --variant $(VM_VARIANT) \
+		--script "$(SCRIPT)" $(VM_ARGS)
+
+vm-shell:
+	@$(VM_SH)/deps.sh
+	@+$(SELFTESTS_SUBMAKE) initramfs
+	@$(VM_SH)/run-vm.sh --mode shell --variant $(VM_VARIANT) $(VM_ARGS)
+
+vm-tests:
+	@$(VM_SH)/deps.sh
+	@+$(SELFTESTS_SUBMAKE) initramfs
+	@$(VM_SH)/run-vm.sh --mode tests --variant $(VM_VARIANT) $(VM_ARGS)
+
+# ------------------------------------------------------ the big targets
+
+test:
+	@$(VM_SH)/deps.sh
+	@selftests/run-tests.sh
+
+DEMO_SCRIPT ?= selftests/demo.sh
+demo:
+	@$(VM_SH)/deps.sh
+	@+$(SELFTESTS_SUBMAKE) initramfs
+	@$(VM_SH)/run-vm.sh --mode script --variant $(VM_VARIANT) \
+		--script $(DEMO_SCRIPT) $(VM_ARGS)
+
+BENCH_SCRIPT ?= selftests/bench/bench.sh
+BENCH_TIMEOUT ?= 1800
+bench:
+	@$(VM_SH)/deps.sh
+	@+$(SELFTESTS_SUBMAKE) VM_VARIANT=release initramfs
+	@$(VM_SH)/run-vm.sh --mode script --variant release \
+		--timeout $(BENCH_TIMEOUT) --script $(BENCH_SCRIPT) $(VM_ARGS)
+
+# ---------------------------------------------------------------- style
+
+check-style: $(BUILD)/checkpatch/checkpatch.pl
+	@$(VM_SH)/check-style.sh
+
+$(BUILD)/checkpatch/checkpatch.pl:
+	@$(VM_SH)/deps.sh

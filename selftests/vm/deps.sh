@@ -1,0 +1,147 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install what building and testing AF_OCKAM needs, then unpack the few
+# files taken from Debian's linux-source-6.1 tarball:
+#
+#   build/ksft/kselftest.h, build/ksft/kselftest_harness.h
+#   build/checkpatch/checkpatch.pl, spelling.txt, const_structs.checkpatch
+#
+# Idempotent and quick when everything is in place: one dpkg-query call and
+# two file-time comparisons. apt-get runs only for packages that are missing.
+#
+# Environment:
+#   BUILD            build directory (default: <repo>/build)
+#   OCKAM_DEPS_EXTRA extra Debian packages to make sure of
+#   OCKAM_NO_APT=1   never run apt-get; report what is missing and fail
+
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+BUILD=${BUILD:-$repo/build}
+
+# Debian packages. Grouped by what needs them.
+packages=(
+	# module build against the Debian cloud kernel
+	make gcc libc6-dev bc
+	linux-image-cloud-amd64 linux-headers-cloud-amd64
+	# kselftest_harness.h and checkpatch.pl come from the kernel source
+	linux-source-6.1 xz-utils tar perl
+	# userspace: libockam, ockamd, ockam; fuzzing with libFuzzer
+	libnl-3-dev libnl-genl-3-dev libsodium-dev pkg-config
+	clang libclang-rt-14-dev llvm
+	# the VM: emulator, initramfs tools, programs copied into it
+	qemu-system-x86 busybox-static kmod cpio gzip
+	bash procps coreutils findutils grep sed util-linux file
+	iproute2 socat iperf3 wireguard-tools stunnel4 ethtool
+	# scripts and the netlink spec check
+	python3 python3-yaml
+)
+# shellcheck disable=SC2206 # word splitting is intended
+packages+=(${OCKAM_DEPS_EXTRA:-})
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo -n "$@"
+	else
+		echo "deps: need root (or sudo) to run: $*" >&2
+		return 1
+	fi
+}
+
+# Print the packages among "$@" that are not fully installed.
+missing_packages() {
+	local installed p
+	installed=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "$@" \
+		2>/dev/null | awk '$2 == "ii" { print $1 }' || true)
+	for p in "$@"; do
+		if ! grep -qxF -- "$p" <<<"$installed"; then
+			echo "$p"
+		fi
+	done
+}
+
+apt_updated=0
+apt_install() {
+	[ $# -gt 0 ] || return 0
+	if [ "${OCKAM_NO_APT:-0}" = 1 ]; then
+		echo "deps: missing packages (OCKAM_NO_APT=1): $*" >&2
+		return 1
+	fi
+	echo "deps: installing: $*" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	local aptopts=(-y -q --no-install-recommends
+		-o Dpkg::Options::=--force-confdef
+		-o Dpkg::Options::=--force-confold
+		-o DPkg::Lock::Timeout=300)
+	if [ "$apt_updated" = 0 ]; then
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get -q update </dev/null >&2
+		apt_updated=1
+	fi
+	as_root env DEBIAN_FRONTEND=noninteractive \
+		apt-get install "${aptopts[@]}" "$@" </dev/null >&2
+}
+
+mapfile -t missing < <(missing_packages "${packages[@]}")
+apt_install "${missing[@]}"
+
+# The module must be built against headers of exactly the kernel the VM
+# boots (MODVERSIONS). Same choice as the top Makefile.
+kver=$("$here/kver.sh")
+if [ -z "$kver" ]; then
+	echo "deps: no *-cloud-amd64 kernel in /lib/modules" >&2
+	exit 1
+fi
+if [ ! -e "/lib/modules/$kver/build/Makefile" ]; then
+	mapfile -t missing < <(missing_packages "linux-headers-$kver")
+	apt_install "${missing[@]}"
+fi
+if [ ! -r "/boot/vmlinuz-$kver" ]; then
+	echo "deps: /boot/vmlinuz-$kver is missing or unreadable" >&2
+	exit 1
+fi
+
+# Files from the kernel source tarball. One tar pass extracts all of them;
+# skipped while every file is present and newer than the tarball.
+tarball=/usr/src/linux-source-6.1.tar.xz
+ksft_dir=$BUILD/ksft
+cp_dir=$BUILD/checkpatch
+wanted=(
+	"$ksft_dir/kselftest.h"
+	"$ksft_dir/kselftest_harness.h"
+	"$cp_dir/checkpatch.pl"
+	"$cp_dir/spelling.txt"
+	"$cp_dir/const_structs.checkpatch"
+)
+fresh=1
+for f in "${wanted[@]}"; do
+	if [ ! -s "$f" ] || [ "$tarball" -nt "$f" ]; then
+		fresh=0
+		break
+	fi
+done
+if [ "$fresh" = 0 ]; then
+	[ -r "$tarball" ] || { echo "deps: $tarball not found" >&2; exit 1; }
+	echo "deps: extracting kselftest headers and checkpatch from $tarball" >&2
+	mkdir -p "$BUILD"
+	tmp=$(mktemp -d "$BUILD/.ksrc.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT
+	tar -xJf "$tarball" -C "$tmp" --wildcards --no-wildcards-match-slash \
+		'*/tools/testing/selftests/kselftest.h' \
+		'*/tools/testing/selftests/kselftest_harness.h' \
+		'*/scripts/checkpatch.pl' \
+		'*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch'
+	src=$(find "$tmp" -mindepth 1 -maxdepth 1 -type d | head -n1)
+	mkdir -p "$ksft_dir" "$cp_dir"
+	cp "$src/tools/testing/selftests/kselftest.h" \
+	   "$src/tools/testing/selftests/kselftest_harness.h" "$ksft_dir/"
+	cp "$src/scripts/checkpatch.pl" "$src/scripts/spelling.txt" \
+	   "$src/scripts/const_structs.checkpatch" "$cp_dir/"
+	chmod +x "$cp_dir/checkpatch.pl"
+	# Newer than the tarball from now on, so the next run skips this.
+	touch "${wanted[@]}"
+fi
