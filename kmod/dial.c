@@ -21,6 +21,17 @@
 #include "socket.h"
 #include "tcp.h"
 
+/* A parked message remembers whether it came in on a transport. */
+struct ockam_dial_cb {
+	bool arrived;
+};
+
+static struct ockam_dial_cb *ockam_dial_cb(struct sk_buff *skb)
+{
+	BUILD_BUG_ON(sizeof(struct ockam_dial_cb) > sizeof(skb->cb));
+	return (struct ockam_dial_cb *)skb->cb;
+}
+
 struct ockam_dial {
 	struct list_head list;
 	struct ockam_node *node;
@@ -137,7 +148,7 @@ static struct ockam_dial *ockam_dial_start(struct ockam_node *node,
  * -EAGAIN when a transport for @peer appeared meanwhile: route again.
  */
 int ockam_dial_enqueue(struct ockam_node *node, const u8 *peer, u32 len,
-		       struct sk_buff *skb)
+		       struct sk_buff *skb, bool arrived)
 {
 	struct ockam_dialer *dialer = &node->dialer;
 	struct ockam_dial *dial;
@@ -161,6 +172,7 @@ int ockam_dial_enqueue(struct ockam_node *node, const u8 *peer, u32 len,
 		err = -ENOBUFS;
 		goto out;
 	}
+	ockam_dial_cb(skb)->arrived = arrived;
 	__skb_queue_tail(&dial->queue, skb);
 out:
 	spin_unlock_bh(&dialer->lock);
@@ -177,7 +189,9 @@ void ockam_dial_connected(struct ockam_node *node, const u8 *peer, u32 len)
 		return;
 	del_timer_sync(&dial->timer);
 	while ((skb = __skb_dequeue(&dial->queue)))
-		ockam_route_skb(node, skb, NULL, OCKAM_ROUTE_F_DEFERRED);
+		ockam_route_skb(node, skb, NULL, OCKAM_ROUTE_F_DEFERRED |
+				(ockam_dial_cb(skb)->arrived ?
+				 OCKAM_ROUTE_F_ARRIVED : 0));
 	kfree(dial);
 }
 

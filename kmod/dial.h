@@ -30,7 +30,7 @@ struct ockam_dialer {
 
 void ockam_dialer_init(struct ockam_dialer *dialer);
 int ockam_dial_enqueue(struct ockam_node *node, const u8 *peer, u32 len,
-		       struct sk_buff *skb);
+		       struct sk_buff *skb, bool arrived);
 void ockam_dial_connected(struct ockam_node *node, const u8 *peer, u32 len);
 int ockam_dial_failed(struct ockam_node *node, const u8 *peer, u32 len,
 		      int err);

@@ -99,7 +99,7 @@ static int ockam_route_to_transport(struct ockam_hop *hop, struct ockam_tcp *t)
 	err = ockam_tcp_xmit(t, hop->skb, hop->from);
 	if (err)
 		return ockam_hop_fail(hop, err);
-	if (hop->from)
+	if (hop->from || (hop->flags & OCKAM_ROUTE_F_ARRIVED))
 		ockam_stats_inc(hop->node->stats, OCKAM_STAT_FORWARDED);
 	return 0;
 }
@@ -176,7 +176,8 @@ static int ockam_route_tcp_peer(struct ockam_hop *hop,
 		if (err)
 			return ockam_hop_fail(hop, err);
 	}
-	err = ockam_dial_enqueue(hop->node, peer, len, hop->skb);
+	err = ockam_dial_enqueue(hop->node, peer, len, hop->skb,
+				 hop->from || (hop->flags & OCKAM_ROUTE_F_ARRIVED));
 	if (err == -EAGAIN)
 		return OCKAM_ROUTE_AGAIN;
 	if (err)

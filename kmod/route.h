@@ -17,6 +17,10 @@ enum ockam_route_flags {
 	 * socket as an asynchronous error.
 	 */
 	OCKAM_ROUTE_F_DEFERRED = 1 << 0,
+	/* The message came in on a transport before it was parked: count it
+	 * as forwarded when it leaves on one.
+	 */
+	OCKAM_ROUTE_F_ARRIVED = 1 << 1,
 };
 
 enum ockam_route_limits {
