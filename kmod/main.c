@@ -44,7 +44,7 @@ static int __init ockam_init(void)
 	if (err)
 		return err;
 
-	ockam_wq = alloc_workqueue("ockam", WQ_MEM_RECLAIM, 0);
+	ockam_wq = alloc_workqueue("ockam", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
 	if (!ockam_wq)
 		return -ENOMEM;
 	err = ockam_node_module_init();

@@ -51,7 +51,18 @@ KSFT_LDLIBS := $(BUILD)/lib/libockam.a -lnl-genl-3 -lnl-3 -lsodium -lpthread
 kselftests: userspace
 	@$(MAKE) --no-print-directory kselftests-bins
 
-kselftests-bins: $(KSFT_BINS)
+# The benchmark program goes next to the CLI, so it is on PATH in the VM.
+BENCH_BIN := $(BUILD)/bin/ockam-bench
+BENCH_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
+	-I uapi -I userspace/lib/include
+
+$(BENCH_BIN): selftests/bench/ockam-bench.c uapi/linux/ockam.h \
+		$(BUILD)/lib/libockam.a
+	@mkdir -p $(@D)
+	@printf '  %-8s %s\n' CC $@
+	@$(CC) $(BENCH_CFLAGS) -o $@ $< $(KSFT_LDLIBS)
+
+kselftests-bins: $(KSFT_BINS) $(BENCH_BIN)
 	@mkdir -p $(BUILD)/selftests
 	@for f in $(BUILD)/selftests/*; do \
 		[ -e "$$f" ] || continue; \

@@ -36,15 +36,15 @@
 #include <ockam/ockam.h>
 
 enum bench_kind {
-	BENCH_DATA = 'D',	/* D, u32 ack_every, payload */
-	BENCH_END = 'E',	/* the sender is done */
+	BENCH_DATA = 'D',	/* D, u32 ack_every, u32 run, payload */
+	BENCH_END = 'E',	/* E, u32 unused, u32 run: the sender is done */
 	BENCH_ACK = 'A',	/* A, u64 messages received so far */
 	BENCH_FINAL = 'F',	/* F, u64 messages, u64 bytes */
 	BENCH_REQUEST = 'R',	/* echoed back as it is */
 };
 
 enum bench_limits {
-	BENCH_HEADER = 5,
+	BENCH_HEADER = 9,
 	BENCH_WINDOW_BYTES = 8 << 20,
 	BENCH_WINDOW_MIN = 16,
 	BENCH_WINDOW_MAX = 4096,
@@ -134,7 +134,7 @@ static _Noreturn void run_sink(const char *name)
 	struct ockam_wire_route *ret = malloc(sizeof(*ret));
 	uint64_t messages = 0, bytes = 0;
 	int fd = ockam_open(name);
-	uint32_t ack_every;
+	uint32_t ack_every, run = 0, msg_run;
 	ssize_t n;
 
 	if (!buf || !ret)
@@ -145,12 +145,20 @@ static _Noreturn void run_sink(const char *name)
 			die("recv", -n);
 		if (n < 1)
 			continue;
+		if (n >= BENCH_HEADER)
+			memcpy(&msg_run, buf + 5, sizeof(msg_run));
 		switch (buf[0]) {
 		case BENCH_DATA:
-			messages++;
-			bytes += n;
 			if (n < BENCH_HEADER)
 				break;
+			/* A new sender: forget what a previous one left. */
+			if (msg_run != run) {
+				run = msg_run;
+				messages = 0;
+				bytes = 0;
+			}
+			messages++;
+			bytes += n;
 			memcpy(&ack_every, buf + 1, sizeof(ack_every));
 			if (ack_every && messages % ack_every == 0) {
 				out[0] = BENCH_ACK;
@@ -159,6 +167,8 @@ static _Noreturn void run_sink(const char *name)
 			}
 			break;
 		case BENCH_END:
+			if (n < BENCH_HEADER || msg_run != run)
+				break;
 			out[0] = BENCH_FINAL;
 			put_u64(out + 1, messages);
 			put_u64(out + 9, bytes);
@@ -210,7 +220,7 @@ static ssize_t wait_for(int fd, int kind, unsigned char *buf, size_t cap,
 static int run_send(const char *route, size_t size, double seconds)
 {
 	struct ockam_wire_route *w = parse_route(route);
-	uint32_t window = BENCH_WINDOW_BYTES / size, ack_every;
+	uint32_t window = BENCH_WINDOW_BYTES / size, ack_every, run;
 	unsigned char *msg = calloc(1, size + BENCH_HEADER), in[64];
 	uint64_t sent = 0, acked = 0;
 	int fd = ockam_open(NULL);
@@ -227,8 +237,10 @@ static int run_send(const char *route, size_t size, double seconds)
 	window = window < BENCH_WINDOW_MIN ? BENCH_WINDOW_MIN : window;
 	window = window > BENCH_WINDOW_MAX ? BENCH_WINDOW_MAX : window;
 	ack_every = window / 4;
+	run = (uint32_t)getpid() ^ (uint32_t)(now_s() * 1e6);
 	msg[0] = BENCH_DATA;
 	memcpy(msg + 1, &ack_every, sizeof(ack_every));
+	memcpy(msg + 5, &run, sizeof(run));
 
 	start = now_s();
 	end = start + seconds;

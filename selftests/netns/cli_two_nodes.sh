@@ -1,0 +1,134 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR MIT
+#
+# Two nodes in two network namespaces joined by a veth pair: dial on
+# demand, persistent connections and their re-dial, aliases across nodes,
+# piped routes, and dial failures. Run in the test VM:
+#
+#   make vm-run SCRIPT=selftests/netns/cli_two_nodes.sh
+
+lib=${OCKAM_SELFTESTS:-$(cd "$(dirname "$0")/.." && pwd)}/lib
+# shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
+. "$lib/netns.sh"
+
+require_cmd ockam ockamd
+export OCKAM_HOME=$NS_TMP/home
+node_add a b
+link_add a b 10.0.1.1 10.0.1.2
+
+expect_status() {
+	local desc=$1 want=$2 out rc
+	shift 2
+	out=$("$@" 2>&1 >/dev/null)
+	rc=$?
+	# A runtime error is one line; a usage error adds a pointer to --help.
+	if [ "$rc" = "$want" ] && { [ "$want" = 0 ] ||
+		{ grep -q '^error: ' <<<"$out" &&
+		  { [ "$want" != 1 ] || [ "$(wc -l <<<"$out")" = 1 ]; }; }; }; then
+		tap_ok "$desc"
+	else
+		tap_fail "$desc" "command: $*" "status $rc, expected $want" "$out"
+	fi
+}
+
+expect_output() {
+	local desc=$1 want=$2 out
+	shift 2
+	out=$("$@" 2>&1)
+	tap_expect_eq "$desc" "$want" "$out"
+}
+
+daemon_logs() {
+	local n
+	for n in n1 n2; do
+		[ -f "$OCKAM_HOME/nodes/$n/log" ] || continue
+		tap_diag "---- $n log" "$(tail -n 40 "$OCKAM_HOME/nodes/$n/log")"
+	done
+}
+trap 'daemon_logs; ns_cleanup' EXIT
+
+# transports NODE FIELD: one value of FIELD per transport of NODE.
+transports() {
+	ockam tcp-connection list --from "$1" -j |
+		grep -o "\"$2\":\"[^\"]*\"" | cut -d'"' -f4
+}
+
+tap_check "node create n1 in a" \
+	node_exec a ockam node create n1 --tcp-listener-address 10.0.1.1:4000
+tap_check "node create n2 in b" \
+	node_exec b ockam node create n2 --tcp-listener-address 10.0.1.2:4000
+
+# Dial on demand: the kernel asks n1's daemon to connect.
+expect_output "n1 -> /node/n2/service/uppercase" "HELLO" \
+	ockam message send hello --from n1 --to /node/n2/service/uppercase
+expect_output "n1 -> /ip4/10.0.1.2/tcp/4000/service/echo" "hi" \
+	ockam message send hi --from n1 --to /ip4/10.0.1.2/tcp/4000/service/echo
+expect_output "n1 has one outgoing transport to 10.0.1.2:4000" "10.0.1.2:4000" \
+	transports n1 peer
+tap_check "it is marked outgoing" \
+	bash -c "ockam tcp-connection list --from n1 -j | grep -q '\"outgoing\":true'"
+expect_output "n2 accepted one transport" 1 \
+	bash -c "ockam tcp-connection list --from n2 -j | grep -o '\"outgoing\":false' | wc -l"
+expect_output "n2 -> n1 the other way" "BACK" \
+	ockam message send back --from n2 --to /node/n1/service/uppercase
+expect_output "a piped route: echo /node/n2 | ... --to -/service/uppercase" \
+	"PIPED" bash -c "echo /node/n2 | ockam message send piped --from n1 --to -/service/uppercase"
+
+# A persistent connection.
+route=$(ockam tcp-connection create --from n1 --to 10.0.1.2:4000 2>&1)
+tap_check "tcp-connection create prints a route ($route)" \
+	grep -Eq '^/service/[0-9a-f]{32}$' <<<"$route"
+addr=${route#/service/}
+expect_output "message along the connection's route" "via conn" \
+	ockam message send "via conn" --from n1 --to "$route/service/echo"
+tap_check "tcp-connection create --to /node/n2 works too" \
+	ockam tcp-connection create --from n1 --to /node/n2
+expect_output "node show lists the connection as up" "up" \
+	bash -c "ockam node show n1 -j | grep -o '\"address\":\"$addr\",\"peer\":\"10.0.1.2:4000\",\"state\":\"[a-z]*\"' | cut -d'\"' -f12"
+
+# An alias on n1 for a service of n2.
+tap_check "route add remote_up" \
+	ockam route add remote_up "$route/service/uppercase" --at n1
+expect_output "message via the alias" "REMOTE" \
+	ockam message send remote --from n1 --to /service/remote_up
+
+# Cut the connection from n2's side: n1 re-dials under the same address.
+local_end=$(ockam tcp-connection list --from n1 -j |
+	grep -o "{\"address\":\"$addr\",\"peer\":\"[^\"]*\",\"local\":\"[^\"]*\"" |
+	cut -d'"' -f12)
+far=$(ockam tcp-connection list --from n2 -j |
+	grep -o "{\"address\":\"[0-9a-f]*\",\"peer\":\"$local_end\"" | cut -d'"' -f4)
+tap_check "n2 sees the connection from $local_end as $far" test -n "$far"
+tap_check "n2 closes it" ockam tcp-connection delete "$far" --from n2
+tap_check "n1 re-dials it under the same address" \
+	wait_until 10 bash -c "ockam tcp-connection list --from n1 -j | grep -q '\"address\":\"$addr\"' &&
+		[ \"\$(ockam tcp-connection list --from n1 -j |
+		grep -o '{\"address\":\"$addr\",\"peer\":\"[^\"]*\",\"local\":\"[^\"]*\"' |
+		cut -d'\"' -f12)\" != '$local_end' ]"
+expect_output "the old route works again" "again" \
+	ockam message send again --from n1 --to "$route/service/echo"
+expect_output "and so does the alias" "ALIAS AGAIN" \
+	ockam message send "alias again" --from n1 --to /service/remote_up
+
+# Deleting it ends it for good.
+tap_check "tcp-connection delete $addr" \
+	ockam tcp-connection delete "$addr" --from n1
+sleep 1.5
+tap_check "it is gone and not re-dialed" \
+	bash -c "! ockam tcp-connection list --from n1 -j | grep -q '\"address\":\"$addr\"'"
+expect_status "sending along it now fails" 1 \
+	ockam message send x --from n1 --to "$route/service/echo" --timeout 2s
+
+# Dial failures come back as errors, not timeouts.
+out=$(ockam message send x --from n1 --to /ip4/10.0.1.2/tcp/9/service/echo --timeout 8s 2>&1)
+rc=$?
+tap_check "refused dial: exit 1 with the reason ($out)" \
+	bash -c "[ $rc = 1 ] && grep -q 'refused' <<<'$out'"
+expect_status "tcp-connection create to a closed port fails" 1 \
+	ockam tcp-connection create --from n1 --to 10.0.1.2:9
+
+tap_check "node delete n2" ockam node delete n2
+expect_status "n2 is gone: sending there fails" 1 \
+	ockam message send x --from n1 --to /ip4/10.0.1.2/tcp/4000/service/echo --timeout 8s
+tap_check "node delete n1" ockam node delete n1
+tap_done

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The "events" multicast group: DIAL_REQUEST and TRANSPORT_DOWN.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
+#include "nl_common.h"
+
+struct ockam_events {
+	struct nl_sock *sk;
+	int family_id;
+};
+
+struct event_reader {
+	ockam_event_fn fn;
+	void *arg;
+	int count;
+};
+
+/* Multicast events carry no sequence number of ours. */
+static int skip_seq_check(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_OK;
+}
+
+static int on_event(struct nl_msg *msg, void *arg)
+{
+	struct event_reader *r = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct genlmsghdr *gnlh = nlmsg_data(nlh);
+	struct nlattr *tb[OCKAM_A_MAX + 1];
+	struct ockam_event ev;
+
+	if (genlmsg_parse(nlh, 0, tb, OCKAM_A_MAX, NULL) < 0)
+		return NL_SKIP;
+	if (gnlh->cmd != OCKAM_CMD_DIAL_REQUEST &&
+	    gnlh->cmd != OCKAM_CMD_TRANSPORT_DOWN)
+		return NL_SKIP;
+	memset(&ev, 0, sizeof(ev));
+	ev.cmd = gnlh->cmd;
+	ockam_nla_string(tb[OCKAM_A_ADDRESS], ev.address, sizeof(ev.address));
+	ockam_nla_string(tb[OCKAM_A_PEER], ev.peer, sizeof(ev.peer));
+	ev.flags = ockam_nla_u32(tb[OCKAM_A_FLAGS]);
+	ev.reason = ockam_nla_u32(tb[OCKAM_A_REASON]);
+	ev.errnum = ockam_nla_u32(tb[OCKAM_A_ERRNO]);
+	r->count++;
+	r->fn(&ev, r->arg);
+	return NL_OK;
+}
+
+OCKAM_EXPORT int ockam_events_open(struct ockam_events **out,
+				   struct ockam_err *err)
+{
+	struct ockam_events *ev;
+	int group, ret;
+
+	ev = calloc(1, sizeof(*ev));
+	if (!ev)
+		return ockam_err_set(err, -ENOMEM, "out of memory");
+	ret = ockam_nl_connect(&ev->sk, &ev->family_id, err);
+	if (ret < 0)
+		goto err_free;
+	group = genl_ctrl_resolve_grp(ev->sk, OCKAM_GENL_NAME,
+				      OCKAM_GENL_MCGRP_EVENTS);
+	if (group < 0) {
+		ret = ockam_err_set(err, -ENOENT,
+				    "the ockam family has no \"%s\" multicast group",
+				    OCKAM_GENL_MCGRP_EVENTS);
+		goto err_sock;
+	}
+	ret = nl_socket_add_membership(ev->sk, group);
+	if (ret < 0) {
+		ret = ockam_err_set(err, ockam_nl_errno(ret),
+				    "cannot join the \"%s\" group: %s",
+				    OCKAM_GENL_MCGRP_EVENTS, nl_geterror(ret));
+		goto err_sock;
+	}
+	nl_socket_disable_seq_check(ev->sk);
+	ret = nl_socket_set_nonblocking(ev->sk);
+	if (ret < 0) {
+		ret = ockam_err_set(err, ockam_nl_errno(ret),
+				    "cannot make the event socket non-blocking: %s",
+				    nl_geterror(ret));
+		goto err_sock;
+	}
+	*out = ev;
+	return 0;
+
+err_sock:
+	nl_socket_free(ev->sk);
+err_free:
+	free(ev);
+	return ret;
+}
+
+OCKAM_EXPORT void ockam_events_close(struct ockam_events *ev)
+{
+	if (!ev)
+		return;
+	nl_socket_free(ev->sk);
+	free(ev);
+}
+
+OCKAM_EXPORT int ockam_events_fd(const struct ockam_events *ev)
+{
+	return nl_socket_get_fd(ev->sk);
+}
+
+OCKAM_EXPORT int ockam_events_read(struct ockam_events *ev, ockam_event_fn fn,
+				   void *arg, struct ockam_err *err)
+{
+	struct event_reader r = { .fn = fn, .arg = arg };
+	struct nl_cb *cb;
+	int ret;
+
+	cb = nl_cb_alloc(NL_CB_CUSTOM);
+	if (!cb)
+		return ockam_err_set(err, -ENOMEM, "out of memory");
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_event, &r);
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, skip_seq_check, NULL);
+	for (;;) {
+		ret = nl_recvmsgs(ev->sk, cb);
+		if (ret == -NLE_AGAIN) {
+			ret = r.count;
+			break;
+		}
+		if (ret == -NLE_NOMEM) {
+			/* libnl reports the socket's ENOBUFS this way. */
+			ret = ockam_err_set(err, -ENOBUFS,
+					    "event socket overflowed; events were lost");
+			break;
+		}
+		if (ret < 0) {
+			ret = ockam_err_set(err, ockam_nl_errno(ret),
+					    "reading events: %s", nl_geterror(ret));
+			break;
+		}
+	}
+	nl_cb_put(cb);
+	return ret;
+}

@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * libockam: the userspace side of AF_OCKAM.
+ *
+ * - routes: an in-memory route type, its wire encoding (the kernel's own
+ *   codec, compiled into this library) and two text forms: Ockam's
+ *   MultiAddr ("/ip4/10.0.0.2/tcp/4000/service/echo") and the plain form
+ *   ("1#10.0.0.2:4000 => 0#echo");
+ * - sockets: the address family in use, struct sockaddr_ockam, and send and
+ *   receive helpers that move a route into a control message when it does
+ *   not fit in the socket address;
+ * - netlink: a client for the "ockam" generic netlink family (node settings
+ *   and counters, transports, aliases, addresses, events);
+ * - nodes: the node registry under $OCKAM_HOME, entering a node's network
+ *   namespace, and the control protocol spoken with ockamd.
+ *
+ * Conventions. Functions that can fail return 0 (or a length or a file
+ * descriptor) on success and a negative errno value on failure. Those that
+ * take a struct ockam_err also leave a one-line explanation in it; passing
+ * NULL is allowed when the caller only wants the errno.
+ *
+ * Routes too long for a socket address. struct sockaddr_ockam holds at most
+ * OCKAM_SOCKADDR_ROUTE_MAX (120) encoded bytes. ockam_send_wire() and
+ * ockam_send_route() pass a longer onward route in an OCKAM_CMSG_ROUTE
+ * control message, and ockam_set_default_route() uses the OCKAM_SO_ROUTE
+ * socket option. On the receive side the kernel sets OCKAM_SA_F_ROUTE_TRUNC
+ * in the returned address; ockam_recv() then takes the return route from
+ * the OCKAM_CMSG_RETURN_ROUTE control message, which the socket only gets
+ * after ockam_set_recvroute(fd, true).
+ */
+#ifndef OCKAM_OCKAM_H
+#define OCKAM_OCKAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <linux/ockam.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- errors */
+
+enum { OCKAM_ERR_MSG_MAX = 256 };
+
+struct ockam_err {
+	int code;			/* negative errno; 0 when unset */
+	char msg[OCKAM_ERR_MSG_MAX];	/* one line, no trailing newline */
+};
+
+/* Forget any previous error. */
+void ockam_err_clear(struct ockam_err *err);
+
+/*
+ * Record a failure in @err (when not NULL) and return @code, a negative
+ * errno, so a caller can write "return ockam_err_set(err, -EINVAL, ...)".
+ */
+int ockam_err_set(struct ockam_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The message, or strerror(-code) when no message was recorded. */
+const char *ockam_err_msg(const struct ockam_err *err);
+
+/* --------------------------------------------------------------- routes */
+
+/*
+ * One address: a type (enum ockam_addr_type, or any other transport type
+ * number) and a value of @len bytes. @value is always NUL-terminated after
+ * @len bytes, so text values can be used as C strings.
+ */
+struct ockam_addr {
+	uint8_t type;
+	uint8_t len;
+	char value[OCKAM_ADDR_VALUE_MAX + 1];
+};
+
+/* A route: @hops addresses, first hop first. About 16 KiB. */
+struct ockam_route {
+	unsigned int hops;
+	struct ockam_addr addr[OCKAM_ROUTE_HOPS_MAX];
+};
+
+/* An encoded route (uleb128 count, then each address). */
+struct ockam_wire_route {
+	size_t len;
+	uint8_t bytes[OCKAM_ROUTE_BYTES_MAX];
+};
+
+void ockam_route_init(struct ockam_route *rt);
+
+/*
+ * Append one address. Local names must satisfy the kernel's rules
+ * (1..255 printable ASCII bytes other than '/' and '#'); other types take
+ * 0..255 arbitrary bytes. -E2BIG when the route already has
+ * OCKAM_ROUTE_HOPS_MAX hops, -EINVAL for a bad value.
+ */
+int ockam_route_push(struct ockam_route *rt, uint8_t type, const void *value,
+		     size_t len, struct ockam_err *err);
+
+/* Append every hop of @tail to @rt; -E2BIG if the result is too long. */
+int ockam_route_append(struct ockam_route *rt, const struct ockam_route *tail,
+		       struct ockam_err *err);
+
+/* Encoded size of @rt, in bytes. */
+size_t ockam_route_wire_len(const struct ockam_route *rt);
+
+/* Encode @rt into @buf; returns the length, or -EMSGSIZE if @size is short. */
+ssize_t ockam_route_to_wire(const struct ockam_route *rt, void *buf,
+			    size_t size);
+
+/*
+ * Decode exactly @len bytes of an encoded route with the kernel's codec.
+ * -EINVAL (with the reason in @err) for anything it rejects: truncation,
+ * trailing bytes, non-minimal or over-long ULEB128, too many hops,
+ * over-long values. Address values are taken as they are: a local name
+ * that came from the network is not checked against the naming rule.
+ */
+int ockam_route_from_wire(struct ockam_route *rt, const void *buf, size_t len,
+			  struct ockam_err *err);
+
+/*
+ * Resolves "/node/NAME" while parsing a MultiAddr: appends the hops that
+ * reach node @name to @rt. ockam_registry_resolve_node() is the standard
+ * one.
+ */
+typedef int (*ockam_node_resolver_fn)(const char *name, struct ockam_route *rt,
+				      void *arg, struct ockam_err *err);
+
+/*
+ * Parse a route in text form into @rt (which is reset first):
+ *
+ *   MultiAddr (text starts with '/'), a sequence of
+ *     /service/NAME  /worker/NAME  /secure/NAME   local address NAME
+ *     /ip4/A/tcp/P   /ip6/A/tcp/P  /dnsaddr/H/tcp/P  TCP "A:P", "[A]:P", "H:P"
+ *     /ip4/A/udp/P   /ip6/A/udp/P  /dnsaddr/H/udp/P  UDP, same values
+ *     /node/NAME     whatever @resolve appends for NAME
+ *   plain form, addresses separated by " => " or ",":
+ *     TYPE#VALUE or VALUE (a local address), e.g. "1#10.0.0.2:4000 => 0#echo"
+ *     with "\xNN" and "\\" escapes in VALUE.
+ *
+ * An empty string is the empty route. Errors name the component and the
+ * reason, e.g. "/ip4/10.0.0/tcp/4000: '10.0.0' is not an IPv4 address".
+ */
+int ockam_route_parse(struct ockam_route *rt, const char *text,
+		      ockam_node_resolver_fn resolve, void *resolve_arg,
+		      struct ockam_err *err);
+
+enum ockam_route_style {
+	OCKAM_ROUTE_MULTIADDR,	/* /ip4/10.0.0.2/tcp/4000/service/echo */
+	OCKAM_ROUTE_PLAIN,	/* 1#10.0.0.2:4000 => 0#echo */
+};
+
+/*
+ * Print @rt into @buf. Returns the string length, -ENOSPC if @size is too
+ * small, or -EINVAL for OCKAM_ROUTE_MULTIADDR when an address has no
+ * MultiAddr form (an unknown type, a transport value that is not
+ * "host:port"); the plain form always exists. The empty route prints as ""
+ * in plain form and "/" as a MultiAddr.
+ */
+ssize_t ockam_route_format(const struct ockam_route *rt,
+			   enum ockam_route_style style, char *buf,
+			   size_t size);
+
+/* MultiAddr when possible, otherwise the plain form. */
+ssize_t ockam_route_format_any(const struct ockam_route *rt, char *buf,
+			       size_t size);
+
+/* Buffer size that holds any formatted route: per address at most a
+ * type prefix, a separator and every byte escaped as \xNN.
+ */
+enum {
+	OCKAM_ROUTE_TEXT_MAX =
+		OCKAM_ROUTE_HOPS_MAX * (16 + 4 * OCKAM_ADDR_VALUE_MAX) + 1,
+};
+
+/* Whether @name is a valid local address (the kernel's rule). */
+bool ockam_local_name_ok(const char *name);
+
+/* ----------------------------------------------------------- host:port */
+
+enum { OCKAM_HOST_MAX = 253, OCKAM_HOSTPORT_MAX = OCKAM_HOST_MAX + 8 };
+
+/*
+ * Split "host:port" or "[v6-literal]:port" (an IPv6 literal needs the
+ * brackets). @host receives the host without brackets, @port the port
+ * number: 1..65535, or also 0 when @allow_zero. The host is an IPv4 or
+ * IPv6 literal or a DNS name of letters, digits, '-', '_' and '.'.
+ */
+int ockam_hostport_split(const char *text, char *host, size_t host_size,
+			 uint16_t *port, bool allow_zero,
+			 struct ockam_err *err);
+
+/* "host:port", or "[host]:port" for an IPv6 literal; length or -errno. */
+int ockam_hostport_join(char *buf, size_t size, const char *host,
+			uint16_t port);
+
+/* ------------------------------------------------------------- sockets */
+
+/*
+ * The address family number the module registered: the integer in
+ * /sys/module/ockam/parameters/family, or AF_OCKAM_DEFAULT when that file
+ * cannot be read (module not loaded yet: socket() of the default number
+ * loads it).
+ */
+int ockam_family(void);
+
+/* socket(ockam_family(), SOCK_DGRAM | @flags, 0); @flags takes
+ * SOCK_NONBLOCK and SOCK_CLOEXEC. Returns the descriptor or -errno.
+ */
+int ockam_socket(int flags);
+
+/* Bind @fd to local address @name. */
+int ockam_bind(int fd, const char *name);
+
+/* The local address @fd is bound to, as a string. */
+int ockam_local_address(int fd, char *name, size_t size);
+
+/*
+ * Fill @sa with an encoded route of @len bytes and set @salen to the
+ * length to pass to the kernel. -EMSGSIZE when @len exceeds
+ * OCKAM_SOCKADDR_ROUTE_MAX.
+ */
+int ockam_sockaddr_set(struct sockaddr_ockam *sa, socklen_t *salen,
+		       const void *route, size_t len);
+
+/* The same from a route. */
+int ockam_sockaddr_from_route(struct sockaddr_ockam *sa, socklen_t *salen,
+			      const struct ockam_route *rt);
+
+/*
+ * The route in an address the kernel returned. -EMSGSIZE when the kernel
+ * flagged it OCKAM_SA_F_ROUTE_TRUNC, -EINVAL when it is not a valid
+ * AF_OCKAM address.
+ */
+int ockam_sockaddr_to_route(const struct sockaddr_ockam *sa, socklen_t salen,
+			    struct ockam_route *rt, struct ockam_err *err);
+
+/*
+ * Send @len bytes along an encoded onward route: in the socket address
+ * when it fits, in an OCKAM_CMSG_ROUTE control message otherwise. A NULL
+ * route sends along the socket's default route. Returns bytes sent or
+ * -errno.
+ */
+ssize_t ockam_send_wire(int fd, const void *buf, size_t len,
+			const void *route, size_t route_len, int flags);
+
+/* The same with a route to encode. */
+ssize_t ockam_send_route(int fd, const void *buf, size_t len,
+			 const struct ockam_route *rt, int flags);
+
+/*
+ * Receive one message into @buf and its return route into @ret (which may
+ * be NULL). Returns the payload length (the full length when @flags has
+ * MSG_TRUNC), or -errno. @msg_flags, when not NULL, receives the
+ * recvmsg() flags (MSG_TRUNC when the payload did not fit). -EMSGSIZE
+ * when the return route did not fit in the socket address and the socket
+ * was not set up with ockam_set_recvroute().
+ */
+ssize_t ockam_recv(int fd, void *buf, size_t len, int flags,
+		   struct ockam_wire_route *ret, int *msg_flags);
+
+/* OCKAM_SO_RECVROUTE: deliver every return route in a control message. */
+int ockam_set_recvroute(int fd, bool on);
+
+/* Set the default onward route (connect() or OCKAM_SO_ROUTE by length). */
+int ockam_set_default_route(int fd, const struct ockam_route *rt);
+
+/* ------------------------------------------------------------- netlink */
+
+struct ockam_nl;
+
+/* Counters from OCKAM_A_STATS, indexed by enum ockam_stat. */
+struct ockam_stats {
+	uint64_t present;			/* bit i: counter i was sent */
+	uint64_t value[OCKAM_STAT_MAX + 1];
+};
+
+struct ockam_node_info {
+	uint32_t family;
+	uint32_t max_message;
+	uint32_t hop_limit;
+	uint32_t dial_timeout_ms;
+	uint32_t address_count;
+	struct ockam_stats stats;
+};
+
+/* Settings to change; zero leaves a setting as it is. */
+struct ockam_node_settings {
+	uint32_t max_message;
+	uint32_t hop_limit;
+	uint32_t dial_timeout_ms;
+};
+
+enum { OCKAM_NAME_MAX = OCKAM_ADDR_VALUE_MAX + 1 };
+
+struct ockam_transport_info {
+	char address[OCKAM_NAME_MAX];	/* local address of the transport */
+	char peer[OCKAM_NAME_MAX];	/* "host:port" it reaches, or "" */
+	char local[OCKAM_NAME_MAX];	/* "host:port" of this end, or "" */
+	uint32_t kind;			/* enum ockam_endpoint_kind */
+	uint32_t flags;			/* OCKAM_TRANSPORT_F_* */
+	struct ockam_stats stats;
+};
+
+struct ockam_alias_info {
+	char address[OCKAM_NAME_MAX];
+	struct ockam_wire_route route;	/* where its messages continue */
+};
+
+struct ockam_address_info {
+	char address[OCKAM_NAME_MAX];
+	uint32_t kind;			/* enum ockam_endpoint_kind */
+};
+
+/*
+ * Open a generic netlink socket in the caller's network namespace and
+ * resolve the "ockam" family. -ENOENT ("the ockam kernel module is not
+ * loaded") when the family does not exist. Kernel extack messages end up
+ * in @err of every later call.
+ */
+int ockam_nl_open(struct ockam_nl **nl, struct ockam_err *err);
+void ockam_nl_close(struct ockam_nl *nl);
+
+int ockam_nl_node_get(struct ockam_nl *nl, struct ockam_node_info *info,
+		      struct ockam_err *err);
+int ockam_nl_node_set(struct ockam_nl *nl,
+		      const struct ockam_node_settings *set,
+		      struct ockam_err *err);
+
+/*
+ * Hand connected TCP socket @fd to the node. @address (NULL for a random
+ * one) is the local address to give it, @peer (NULL for none) the
+ * "host:port" it was dialed as, @flags OCKAM_TRANSPORT_F_*. @out receives
+ * the kernel's reply (address, peer, local, flags). The caller may close
+ * @fd afterwards. The transport lives as long as @nl.
+ */
+int ockam_nl_transport_attach(struct ockam_nl *nl, int fd,
+			      const char *address, const char *peer,
+			      uint32_t flags,
+			      struct ockam_transport_info *out,
+			      struct ockam_err *err);
+int ockam_nl_transport_detach(struct ockam_nl *nl, const char *address,
+			      struct ockam_err *err);
+
+/*
+ * Dumps. Each returns a malloc()ed array in @list (free() it) and its
+ * length in @count. A dump the kernel marks interrupted (NLM_F_DUMP_INTR)
+ * is retried a few times, then fails with -EAGAIN.
+ */
+int ockam_nl_transport_list(struct ockam_nl *nl,
+			    struct ockam_transport_info **list, size_t *count,
+			    struct ockam_err *err);
+int ockam_nl_alias_list(struct ockam_nl *nl, struct ockam_alias_info **list,
+			size_t *count, struct ockam_err *err);
+int ockam_nl_address_list(struct ockam_nl *nl,
+			   struct ockam_address_info **list, size_t *count,
+			   struct ockam_err *err);
+
+/* Make alias @name: its messages continue along @rt. */
+int ockam_nl_route_add(struct ockam_nl *nl, const char *name,
+		       const struct ockam_route *rt, struct ockam_err *err);
+int ockam_nl_route_del(struct ockam_nl *nl, const char *name,
+		       struct ockam_err *err);
+
+/* The dial the kernel asked for failed with positive @errnum. */
+int ockam_nl_dial_failed(struct ockam_nl *nl, const char *peer, int errnum,
+			 struct ockam_err *err);
+
+/* Events from the "events" multicast group. */
+struct ockam_events;
+
+struct ockam_event {
+	uint8_t cmd;			/* OCKAM_CMD_DIAL_REQUEST or _TRANSPORT_DOWN */
+	char address[OCKAM_NAME_MAX];	/* TRANSPORT_DOWN: the transport */
+	char peer[OCKAM_NAME_MAX];	/* the peer "host:port" */
+	uint32_t flags;			/* TRANSPORT_DOWN: its flags */
+	uint32_t reason;		/* TRANSPORT_DOWN: enum ockam_down_reason */
+	uint32_t errnum;		/* TRANSPORT_DOWN: errno, or 0 */
+};
+
+typedef void (*ockam_event_fn)(const struct ockam_event *ev, void *arg);
+
+/* A non-blocking socket subscribed to the events of this netns's node. */
+int ockam_events_open(struct ockam_events **ev, struct ockam_err *err);
+void ockam_events_close(struct ockam_events *ev);
+
+/* Descriptor to poll() for POLLIN. */
+int ockam_events_fd(const struct ockam_events *ev);
+
+/*
+ * Call @fn for every event queued on the socket and return how many there
+ * were. -ENOBUFS means the socket overflowed and events were lost: the
+ * caller should re-read the state it cares about with a dump.
+ */
+int ockam_events_read(struct ockam_events *ev, ockam_event_fn fn, void *arg,
+		      struct ockam_err *err);
+
+/* Names for listings; "unknown" for values this library does not know. */
+const char *ockam_kind_name(uint32_t kind);
+const char *ockam_down_reason_name(uint32_t reason);
+const char *ockam_stat_name(unsigned int stat);
+
+/* -------------------------------------------------------- node registry */
+
+/*
+ * Node state lives in $OCKAM_HOME/nodes/NAME/ (OCKAM_HOME defaults to
+ * $HOME/.ockam, or /var/lib/ockam when HOME is unset). Directories are
+ * mode 0700, files 0600, and every file is replaced atomically.
+ */
+enum {
+	OCKAM_PATH_MAX = 4096,
+	OCKAM_NODE_NAME_MAX = 64,
+	OCKAM_LISTENERS_MAX = 64,
+};
+
+/* Registry file names inside a node's directory. */
+#define OCKAM_NODE_PID_FILE		"pid"
+#define OCKAM_NODE_LOCK_FILE		"lock"
+#define OCKAM_NODE_CONTROL_FILE		"control.sock"
+#define OCKAM_NODE_LOG_FILE		"log"
+#define OCKAM_NODE_LISTENERS_FILE	"listeners"
+
+/* Node names: 1..64 of [A-Za-z0-9_.-], not starting with '.' or '-'. */
+bool ockam_node_name_ok(const char *name);
+
+/* "n1" and "/node/n1" both name node n1: the bare name, or NULL. */
+const char *ockam_node_name_strip(const char *text);
+
+int ockam_home(char *buf, size_t size);
+int ockam_node_dir(const char *name, char *buf, size_t size);
+int ockam_node_path(const char *name, const char *file, char *buf,
+		    size_t size);
+
+/* mkdir -p with mode 0700 for each created level. */
+int ockam_mkdir_private(const char *path, struct ockam_err *err);
+
+/* Write @len bytes to @dir/@file atomically (temp, fsync, rename), 0600. */
+int ockam_write_file_atomic(const char *dir, const char *file,
+			    const void *data, size_t len,
+			    struct ockam_err *err);
+
+/* Read a whole small file, NUL-terminated; returns its length. */
+ssize_t ockam_read_file(const char *path, char *buf, size_t size);
+
+/*
+ * Is node @name's daemon running? It holds an exclusive lock on its lock
+ * file while it runs. Returns 1 with the pid in @pid, 0 when not running,
+ * or -errno.
+ */
+int ockam_node_running(const char *name, pid_t *pid);
+
+/* Registered node names (malloc()ed array of malloc()ed strings, sorted). */
+int ockam_node_names(char ***names, size_t *count);
+void ockam_node_names_free(char **names, size_t count);
+
+/* The node's TCP listeners ("host:port", as bound), in creation order. */
+int ockam_node_listeners(const char *name,
+			 char list[][OCKAM_HOSTPORT_MAX + 1], size_t max,
+			 size_t *count);
+
+/*
+ * ockam_node_resolver_fn for "/node/NAME": the node's first TCP listener
+ * as a TCP address. A wildcard listener (0.0.0.0 or ::) resolves to the
+ * loopback address of its family.
+ */
+int ockam_registry_resolve_node(const char *name, struct ockam_route *rt,
+				void *arg, struct ockam_err *err);
+
+/* The running node whose daemon shares our network namespace, if any. */
+int ockam_node_in_current_netns(char *name, size_t size, pid_t *pid);
+
+/* ----------------------------------------------------------- netns */
+
+/* Do process @pid and the caller share a network namespace? 1, 0, -errno. */
+int ockam_netns_same(pid_t pid);
+
+/* setns() into process @pid's network namespace. */
+int ockam_netns_enter(pid_t pid, struct ockam_err *err);
+
+/* ----------------------------------------------- daemon control protocol */
+
+/*
+ * ockamd listens on an AF_UNIX SOCK_SEQPACKET socket at
+ * $OCKAM_HOME/nodes/NAME/control.sock. Each packet the client sends is one
+ * request; the daemon answers each with one packet. Documentation/ockamd.rst
+ * has the full grammar:
+ *
+ *   request = VERB *(" " ARG)          at most OCKAM_CTL_REQUEST_MAX bytes
+ *   reply   = "ok" LF *(record LF)
+ *           / "error " ERRNO " " MESSAGE LF
+ *   record  = FIELD *(" " FIELD),  FIELD = KEY "=" VALUE
+ *
+ * VERB is lower case letters and '-', ARG and VALUE printable ASCII without
+ * spaces, KEY lower case letters, digits and '-'.
+ */
+enum ockam_ctl_limits {
+	OCKAM_CTL_REQUEST_MAX = 1024,
+	OCKAM_CTL_REPLY_MAX = 65536,
+	OCKAM_CTL_ARGS_MAX = 4,
+	OCKAM_CTL_VERB_MAX = 32,
+};
+
+struct ockam_ctl_request {
+	char verb[OCKAM_CTL_VERB_MAX + 1];
+	unsigned int argc;
+	const char *argv[OCKAM_CTL_ARGS_MAX];
+	char buf[OCKAM_CTL_REQUEST_MAX + 1];	/* storage for argv */
+};
+
+/* Parse one request packet; -EINVAL with the reason on bad syntax. */
+int ockam_ctl_request_parse(struct ockam_ctl_request *req, const void *data,
+			    size_t len, struct ockam_err *err);
+
+/* Build a request from a verb and arguments; returns its length. */
+ssize_t ockam_ctl_request_build(char *buf, size_t size, const char *verb,
+				unsigned int argc, const char *const *argv);
+
+/* A reply being built: "ok" plus records, or an error. */
+struct ockam_ctl_writer {
+	char buf[OCKAM_CTL_REPLY_MAX];
+	size_t len;
+	bool overflow;
+	bool in_record;
+};
+
+void ockam_ctl_reply_ok(struct ockam_ctl_writer *w);
+void ockam_ctl_reply_error(struct ockam_ctl_writer *w, int errnum,
+			   const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void ockam_ctl_record_begin(struct ockam_ctl_writer *w);
+/* Add KEY=VALUE; bytes of VALUE outside 0x21..0x7e become '?'. */
+void ockam_ctl_field(struct ockam_ctl_writer *w, const char *key,
+		     const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void ockam_ctl_record_end(struct ockam_ctl_writer *w);
+/* Final length, or -EMSGSIZE if the reply overflowed (then an error
+ * reply saying so replaces it).
+ */
+ssize_t ockam_ctl_reply_finish(struct ockam_ctl_writer *w);
+
+/* A parsed reply; points into the caller's NUL-terminated buffer. */
+struct ockam_ctl_reply {
+	int errnum;		/* 0 for "ok", else the positive errno */
+	const char *message;	/* error message, "" for ok */
+	char *records;		/* the record lines */
+	char *cursor;
+};
+
+int ockam_ctl_reply_parse(struct ockam_ctl_reply *reply, char *buf,
+			  size_t len, struct ockam_err *err);
+
+/* The next record line, NUL-terminated in place; NULL at the end. */
+char *ockam_ctl_record_next(struct ockam_ctl_reply *reply);
+
+/* Copy field @key of @record into @val; -ENOENT when it is absent. */
+int ockam_ctl_record_get(const char *record, const char *key, char *val,
+			 size_t size);
+
+/*
+ * Send one request to node @name's daemon and wait up to @timeout_ms for
+ * its reply, which is parsed into @reply (pointing into @buf). An error
+ * reply turns into its negative errno with the daemon's message in @err.
+ */
+int ockam_ctl_call(const char *name, const char *request, size_t request_len,
+		   int timeout_ms, char *buf, size_t size,
+		   struct ockam_ctl_reply *reply, struct ockam_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OCKAM_OCKAM_H */

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Names of the uapi enums, for listings and logs.
+ */
+#include "internal.h"
+
+OCKAM_EXPORT const char *ockam_kind_name(uint32_t kind)
+{
+	static const char *const names[] = {
+		[OCKAM_KIND_UNSPEC] = "unspec",
+		[OCKAM_KIND_SOCKET] = "socket",
+		[OCKAM_KIND_TCP] = "tcp",
+		[OCKAM_KIND_ALIAS] = "alias",
+	};
+
+	return kind < ARRAY_SIZE(names) && names[kind] ? names[kind] :
+							"unknown";
+}
+
+OCKAM_EXPORT const char *ockam_down_reason_name(uint32_t reason)
+{
+	static const char *const names[] = {
+		[OCKAM_DOWN_UNSPEC] = "unspec",
+		[OCKAM_DOWN_DETACHED] = "detached",
+		[OCKAM_DOWN_CLOSED] = "closed",
+		[OCKAM_DOWN_ERROR] = "error",
+		[OCKAM_DOWN_BAD_VERSION] = "bad-version",
+		[OCKAM_DOWN_BAD_FRAME] = "bad-frame",
+		[OCKAM_DOWN_TOO_BIG] = "too-big",
+		[OCKAM_DOWN_OWNER_GONE] = "owner-gone",
+		[OCKAM_DOWN_NODE_EXIT] = "node-exit",
+	};
+
+	return reason < ARRAY_SIZE(names) && names[reason] ? names[reason] :
+							    "unknown";
+}
+
+OCKAM_EXPORT const char *ockam_stat_name(unsigned int stat)
+{
+	static const char *const names[] = {
+		[OCKAM_STAT_RX_MESSAGES] = "rx-messages",
+		[OCKAM_STAT_RX_BYTES] = "rx-bytes",
+		[OCKAM_STAT_TX_MESSAGES] = "tx-messages",
+		[OCKAM_STAT_TX_BYTES] = "tx-bytes",
+		[OCKAM_STAT_DELIVERED] = "delivered",
+		[OCKAM_STAT_FORWARDED] = "forwarded",
+		[OCKAM_STAT_HEARTBEATS] = "heartbeats",
+		[OCKAM_STAT_DROP_BAD_FRAME] = "drop-bad-frame",
+		[OCKAM_STAT_DROP_UNKNOWN_ADDRESS] = "drop-unknown-address",
+		[OCKAM_STAT_DROP_HOP_LIMIT] = "drop-hop-limit",
+		[OCKAM_STAT_DROP_BUFFER_FULL] = "drop-buffer-full",
+		[OCKAM_STAT_DROP_TOO_BIG] = "drop-too-big",
+		[OCKAM_STAT_DROP_UNREACHABLE] = "drop-unreachable",
+		[OCKAM_STAT_DROP_TRANSPORT_DOWN] = "drop-transport-down",
+		[OCKAM_STAT_DIALS] = "dials",
+	};
+
+	return stat < ARRAY_SIZE(names) && names[stat] ? names[stat] :
+							"unknown";
+}

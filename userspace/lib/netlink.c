@@ -1,0 +1,544 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Client of the "ockam" generic netlink family (uapi/linux/ockam.h,
+ * Documentation/netlink/specs/ockam.yaml), on libnl-genl-3.
+ *
+ * Every request runs through transact(): send, then read until the
+ * kernel's ACK, error or end of dump. Errors carry the kernel's extack
+ * message when it sent one, so "route add: alias name already in use" is
+ * what the user reads rather than just "File exists".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/netlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
+#include "internal.h"
+#include "nl_common.h"
+
+struct ockam_nl {
+	struct nl_sock *sk;
+	int family_id;
+};
+
+enum { DUMP_RETRIES = 5 };
+
+/* One request in flight: what the callbacks collected. */
+struct transaction {
+	const char *what;		/* "route add", for messages */
+	nl_item_fn item;		/* called for every reply message */
+	void *arg;
+	struct ockam_err *err;
+	int error;			/* negative errno, or 0 */
+	bool kernel_error;		/* @error came from the kernel */
+	bool done;
+	bool interrupted;		/* NLM_F_DUMP_INTR seen */
+	char extack[OCKAM_ERR_MSG_MAX];
+};
+
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	struct transaction *t = arg;
+	struct nlattr *tb[OCKAM_A_MAX + 1];
+	int ret;
+
+	if (!t->item || t->error)
+		return NL_OK;
+	ret = genlmsg_parse(nlmsg_hdr(msg), 0, tb, OCKAM_A_MAX, NULL);
+	if (ret < 0) {
+		t->error = ockam_err_set(t->err, -EPROTO,
+					 "%s: malformed reply from the kernel",
+					 t->what);
+		return NL_OK;
+	}
+	ret = t->item(tb, t->arg, t->err);
+	if (ret < 0)
+		t->error = ret;
+	return NL_OK;
+}
+
+static int on_finish(struct nl_msg *msg, void *arg)
+{
+	struct transaction *t = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+
+	/* A dump that failed says so in the int after NLMSG_DONE. */
+	if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(int)) {
+		int code = *(int *)nlmsg_data(nlh);
+
+		if (code < 0 && !t->error) {
+			t->error = code;
+			t->kernel_error = true;
+			ockam_nl_extack(nlh, NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(int)),
+					t->extack, sizeof(t->extack));
+		}
+	}
+	t->done = true;
+	return NL_STOP;
+}
+
+static int on_ack(struct nl_msg *msg, void *arg)
+{
+	struct transaction *t = arg;
+
+	(void)msg;
+	t->done = true;
+	return NL_STOP;
+}
+
+static int on_dump_intr(struct nl_msg *msg, void *arg)
+{
+	struct transaction *t = arg;
+
+	(void)msg;
+	t->interrupted = true;
+	return NL_OK;
+}
+
+static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+	struct transaction *t = arg;
+	size_t payload = sizeof(*e);
+
+	(void)who;
+	/* The request is echoed after the error unless the ACK is capped. */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		payload += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	ockam_nl_extack(nlh, NLMSG_HDRLEN + NLMSG_ALIGN(payload), t->extack,
+			sizeof(t->extack));
+	if (!t->error) {
+		t->error = e->error < 0 ? e->error : -e->error;
+		t->kernel_error = true;
+	}
+	t->done = true;
+	return NL_STOP;
+}
+
+static struct nl_msg *new_request(struct ockam_nl *nl, uint8_t cmd, int flags)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (!msg)
+		return NULL;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family_id, 0,
+			 flags, cmd, OCKAM_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+/* Send @msg (consumed) and collect the answer. */
+static int transact(struct ockam_nl *nl, struct nl_msg *msg,
+		    struct transaction *t)
+{
+	struct nl_cb *cb;
+	int ret;
+
+	cb = nl_cb_alloc(NL_CB_CUSTOM);
+	if (!cb) {
+		nlmsg_free(msg);
+		return ockam_err_set(t->err, -ENOMEM, "%s: out of memory",
+				     t->what);
+	}
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, t);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, t);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, t);
+	nl_cb_set(cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, on_dump_intr, t);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, t);
+
+	ret = nl_send_auto(nl->sk, msg);
+	nlmsg_free(msg);
+	if (ret < 0) {
+		t->error = ockam_err_set(t->err, ockam_nl_errno(ret),
+					 "%s: cannot send to the kernel: %s",
+					 t->what, nl_geterror(ret));
+		goto out;
+	}
+	while (!t->done) {
+		ret = nl_recvmsgs(nl->sk, cb);
+		if (ret < 0 && !t->done) {
+			if (!t->error)
+				t->error = ockam_err_set(t->err, ockam_nl_errno(ret),
+							 "%s: %s", t->what,
+							 nl_geterror(ret));
+			goto out;
+		}
+	}
+	/* Other failures were explained where they happened. */
+	if (t->kernel_error) {
+		if (t->extack[0])
+			ockam_err_set(t->err, t->error, "%s: %s (%s)", t->what,
+				      t->extack, strerror(-t->error));
+		else
+			ockam_err_set(t->err, t->error, "%s: %s", t->what,
+				      strerror(-t->error));
+	}
+out:
+	nl_cb_put(cb);
+	return t->error;
+}
+
+/* A request whose reply (if any) goes to @item. */
+static int do_request(struct ockam_nl *nl, struct nl_msg *msg,
+		      const char *what, nl_item_fn item, void *arg,
+		      struct ockam_err *err)
+{
+	struct transaction t = {
+		.what = what, .item = item, .arg = arg, .err = err,
+	};
+
+	ockam_err_clear(err);
+	return transact(nl, msg, &t);
+}
+
+static int nomem(struct ockam_err *err, const char *what)
+{
+	return ockam_err_set(err, -ENOMEM, "%s: cannot build the request", what);
+}
+
+OCKAM_EXPORT int ockam_nl_open(struct ockam_nl **out, struct ockam_err *err)
+{
+	struct ockam_nl *nl;
+	int ret;
+
+	nl = calloc(1, sizeof(*nl));
+	if (!nl)
+		return ockam_err_set(err, -ENOMEM, "out of memory");
+	ret = ockam_nl_connect(&nl->sk, &nl->family_id, err);
+	if (ret < 0) {
+		free(nl);
+		return ret;
+	}
+	*out = nl;
+	return 0;
+}
+
+OCKAM_EXPORT void ockam_nl_close(struct ockam_nl *nl)
+{
+	if (!nl)
+		return;
+	nl_socket_free(nl->sk);
+	free(nl);
+}
+
+/* ------------------------------------------------------------- parsing */
+
+static void attr_stats(struct nlattr *nest, struct ockam_stats *stats)
+{
+	struct nlattr *attr;
+	int rem;
+
+	memset(stats, 0, sizeof(*stats));
+	if (!nest)
+		return;
+	nla_for_each_nested(attr, nest, rem) {
+		int type = nla_type(attr);
+
+		if (type <= OCKAM_STAT_PAD || type > OCKAM_STAT_MAX ||
+		    nla_len(attr) != 8)
+			continue;
+		stats->value[type] = nla_get_u64(attr);
+		stats->present |= 1ULL << type;
+	}
+}
+
+/* ---------------------------------------------------------------- node */
+
+static int parse_node(struct nlattr **tb, void *arg, struct ockam_err *err)
+{
+	struct ockam_node_info *info = arg;
+
+	(void)err;
+	info->family = ockam_nla_u32(tb[OCKAM_A_FAMILY]);
+	info->max_message = ockam_nla_u32(tb[OCKAM_A_MAX_MESSAGE]);
+	info->hop_limit = ockam_nla_u32(tb[OCKAM_A_HOP_LIMIT]);
+	info->dial_timeout_ms = ockam_nla_u32(tb[OCKAM_A_DIAL_TIMEOUT]);
+	info->address_count = ockam_nla_u32(tb[OCKAM_A_ADDRESS_COUNT]);
+	attr_stats(tb[OCKAM_A_STATS], &info->stats);
+	return 0;
+}
+
+OCKAM_EXPORT int ockam_nl_node_get(struct ockam_nl *nl,
+				   struct ockam_node_info *info,
+				   struct ockam_err *err)
+{
+	struct nl_msg *msg = new_request(nl, OCKAM_CMD_NODE_GET, 0);
+
+	memset(info, 0, sizeof(*info));
+	if (!msg)
+		return nomem(err, "node get");
+	return do_request(nl, msg, "node get", parse_node, info, err);
+}
+
+OCKAM_EXPORT int ockam_nl_node_set(struct ockam_nl *nl,
+				   const struct ockam_node_settings *set,
+				   struct ockam_err *err)
+{
+	struct nl_msg *msg = new_request(nl, OCKAM_CMD_NODE_SET, 0);
+
+	if (!msg)
+		return nomem(err, "node set");
+	if ((set->max_message &&
+	     nla_put_u32(msg, OCKAM_A_MAX_MESSAGE, set->max_message) < 0) ||
+	    (set->hop_limit &&
+	     nla_put_u32(msg, OCKAM_A_HOP_LIMIT, set->hop_limit) < 0) ||
+	    (set->dial_timeout_ms &&
+	     nla_put_u32(msg, OCKAM_A_DIAL_TIMEOUT, set->dial_timeout_ms) < 0)) {
+		nlmsg_free(msg);
+		return nomem(err, "node set");
+	}
+	return do_request(nl, msg, "node set", NULL, NULL, err);
+}
+
+/* ----------------------------------------------------------- transports */
+
+static int parse_transport(struct nlattr **tb, void *arg,
+			   struct ockam_err *err)
+{
+	struct ockam_transport_info *info = arg;
+
+	(void)err;
+	ockam_nla_string(tb[OCKAM_A_ADDRESS], info->address, sizeof(info->address));
+	ockam_nla_string(tb[OCKAM_A_PEER], info->peer, sizeof(info->peer));
+	ockam_nla_string(tb[OCKAM_A_LOCAL], info->local, sizeof(info->local));
+	info->kind = tb[OCKAM_A_KIND] ? ockam_nla_u32(tb[OCKAM_A_KIND]) :
+					OCKAM_KIND_TCP;
+	info->flags = ockam_nla_u32(tb[OCKAM_A_FLAGS]);
+	attr_stats(tb[OCKAM_A_STATS], &info->stats);
+	return 0;
+}
+
+OCKAM_EXPORT int ockam_nl_transport_attach(struct ockam_nl *nl, int fd,
+					   const char *address,
+					   const char *peer, uint32_t flags,
+					   struct ockam_transport_info *out,
+					   struct ockam_err *err)
+{
+	struct ockam_transport_info scratch;
+	struct nl_msg *msg;
+
+	if (!out)
+		out = &scratch;
+	memset(out, 0, sizeof(*out));
+	msg = new_request(nl, OCKAM_CMD_TRANSPORT_ATTACH, 0);
+	if (!msg)
+		return nomem(err, "transport attach");
+	if (nla_put_u32(msg, OCKAM_A_FD, fd) < 0 ||
+	    (address && nla_put_string(msg, OCKAM_A_ADDRESS, address) < 0) ||
+	    (peer && nla_put_string(msg, OCKAM_A_PEER, peer) < 0) ||
+	    nla_put_u32(msg, OCKAM_A_FLAGS, flags) < 0) {
+		nlmsg_free(msg);
+		return nomem(err, "transport attach");
+	}
+	return do_request(nl, msg, "transport attach", parse_transport, out, err);
+}
+
+static int put_address_request(struct ockam_nl *nl, uint8_t cmd,
+			       const char *what, const char *address,
+			       struct ockam_err *err)
+{
+	struct nl_msg *msg = new_request(nl, cmd, 0);
+
+	if (!msg)
+		return nomem(err, what);
+	if (nla_put_string(msg, OCKAM_A_ADDRESS, address) < 0) {
+		nlmsg_free(msg);
+		return nomem(err, what);
+	}
+	return do_request(nl, msg, what, NULL, NULL, err);
+}
+
+OCKAM_EXPORT int ockam_nl_transport_detach(struct ockam_nl *nl,
+					   const char *address,
+					   struct ockam_err *err)
+{
+	return put_address_request(nl, OCKAM_CMD_TRANSPORT_DETACH,
+				   "transport detach", address, err);
+}
+
+/* ---------------------------------------------------------------- dumps */
+
+/* A growing array of fixed-size items filled by a dump. */
+struct collector {
+	void *items;
+	size_t size;		/* bytes per item */
+	size_t count;
+	size_t cap;
+	int (*parse)(struct nlattr **tb, void *item, struct ockam_err *err);
+};
+
+static int collect(struct nlattr **tb, void *arg, struct ockam_err *err)
+{
+	struct collector *c = arg;
+	void *item;
+
+	if (c->count == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 16;
+		void *grown = realloc(c->items, cap * c->size);
+
+		if (!grown)
+			return ockam_err_set(err, -ENOMEM, "out of memory");
+		c->items = grown;
+		c->cap = cap;
+	}
+	item = (char *)c->items + c->count * c->size;
+	memset(item, 0, c->size);
+	c->count++;
+	return c->parse(tb, item, err);
+}
+
+static int dump_table(struct ockam_nl *nl, uint8_t cmd, const char *what,
+		      struct collector *c, struct ockam_err *err)
+{
+	int attempt, ret;
+
+	ockam_err_clear(err);
+	for (attempt = 0; attempt < DUMP_RETRIES; attempt++) {
+		struct transaction t = {
+			.what = what, .item = collect, .arg = c, .err = err,
+		};
+		struct nl_msg *msg = new_request(nl, cmd, NLM_F_DUMP);
+
+		if (!msg)
+			return nomem(err, what);
+		c->count = 0;
+		ret = transact(nl, msg, &t);
+		if (ret < 0 || !t.interrupted)
+			goto out;
+	}
+	ret = ockam_err_set(err, -EAGAIN,
+			    "%s: the table kept changing during %d dumps",
+			    what, DUMP_RETRIES);
+out:
+	if (ret < 0) {
+		free(c->items);
+		c->items = NULL;
+		c->count = 0;
+	}
+	return ret;
+}
+
+OCKAM_EXPORT int ockam_nl_transport_list(struct ockam_nl *nl,
+					 struct ockam_transport_info **list,
+					 size_t *count, struct ockam_err *err)
+{
+	struct collector c = {
+		.size = sizeof(**list),
+		.parse = parse_transport,
+	};
+	int ret = dump_table(nl, OCKAM_CMD_TRANSPORT_GET, "transport list", &c,
+			  err);
+
+	*list = c.items;
+	*count = c.count;
+	return ret;
+}
+
+static int parse_alias(struct nlattr **tb, void *arg, struct ockam_err *err)
+{
+	struct ockam_alias_info *info = arg;
+	struct nlattr *route = tb[OCKAM_A_ROUTE];
+
+	ockam_nla_string(tb[OCKAM_A_ADDRESS], info->address, sizeof(info->address));
+	if (!route)
+		return 0;
+	if ((size_t)nla_len(route) > sizeof(info->route.bytes))
+		return ockam_err_set(err, -EPROTO,
+				     "alias %s: route of %d bytes from the kernel",
+				     info->address, nla_len(route));
+	memcpy(info->route.bytes, nla_data(route), nla_len(route));
+	info->route.len = nla_len(route);
+	return 0;
+}
+
+OCKAM_EXPORT int ockam_nl_alias_list(struct ockam_nl *nl,
+				     struct ockam_alias_info **list,
+				     size_t *count, struct ockam_err *err)
+{
+	struct collector c = {
+		.size = sizeof(**list),
+		.parse = parse_alias,
+	};
+	int ret = dump_table(nl, OCKAM_CMD_ROUTE_GET, "route list", &c, err);
+
+	*list = c.items;
+	*count = c.count;
+	return ret;
+}
+
+static int parse_address(struct nlattr **tb, void *arg, struct ockam_err *err)
+{
+	struct ockam_address_info *info = arg;
+
+	(void)err;
+	ockam_nla_string(tb[OCKAM_A_ADDRESS], info->address, sizeof(info->address));
+	info->kind = ockam_nla_u32(tb[OCKAM_A_KIND]);
+	return 0;
+}
+
+OCKAM_EXPORT int ockam_nl_address_list(struct ockam_nl *nl,
+				       struct ockam_address_info **list,
+				       size_t *count, struct ockam_err *err)
+{
+	struct collector c = {
+		.size = sizeof(**list),
+		.parse = parse_address,
+	};
+	int ret = dump_table(nl, OCKAM_CMD_ADDRESS_GET, "address list", &c, err);
+
+	*list = c.items;
+	*count = c.count;
+	return ret;
+}
+
+/* --------------------------------------------------------------- routes */
+
+OCKAM_EXPORT int ockam_nl_route_add(struct ockam_nl *nl, const char *name,
+				    const struct ockam_route *rt,
+				    struct ockam_err *err)
+{
+	uint8_t wire[OCKAM_ROUTE_BYTES_MAX];
+	ssize_t len = ockam_route_to_wire(rt, wire, sizeof(wire));
+	struct nl_msg *msg;
+
+	if (len < 0)
+		return ockam_err_set(err, len, "route add: route too long");
+	msg = new_request(nl, OCKAM_CMD_ROUTE_ADD, 0);
+	if (!msg)
+		return nomem(err, "route add");
+	if (nla_put_string(msg, OCKAM_A_ADDRESS, name) < 0 ||
+	    nla_put(msg, OCKAM_A_ROUTE, len, wire) < 0) {
+		nlmsg_free(msg);
+		return nomem(err, "route add");
+	}
+	return do_request(nl, msg, "route add", NULL, NULL, err);
+}
+
+OCKAM_EXPORT int ockam_nl_route_del(struct ockam_nl *nl, const char *name,
+				    struct ockam_err *err)
+{
+	return put_address_request(nl, OCKAM_CMD_ROUTE_DEL, "route delete",
+				   name, err);
+}
+
+OCKAM_EXPORT int ockam_nl_dial_failed(struct ockam_nl *nl, const char *peer,
+				      int errnum, struct ockam_err *err)
+{
+	struct nl_msg *msg = new_request(nl, OCKAM_CMD_DIAL_FAILED, 0);
+
+	if (!msg)
+		return nomem(err, "dial failed");
+	if (errnum <= 0 || errnum > 4095)
+		errnum = EHOSTUNREACH;
+	if (nla_put_string(msg, OCKAM_A_PEER, peer) < 0 ||
+	    nla_put_u32(msg, OCKAM_A_ERRNO, errnum) < 0) {
+		nlmsg_free(msg);
+		return nomem(err, "dial failed");
+	}
+	return do_request(nl, msg, "dial failed", NULL, NULL, err);
+}

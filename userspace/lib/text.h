@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * Text helpers shared by the route and host:port parsers; not installed.
+ */
+#ifndef OCKAM_LIB_TEXT_H
+#define OCKAM_LIB_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum ockam_host_kind {
+	OCKAM_HOST_BAD,
+	OCKAM_HOST_IP4,
+	OCKAM_HOST_IP6,
+	OCKAM_HOST_DNS,
+};
+
+/* A decimal port of exactly @len characters, canonical spelling. */
+bool ockam_port_parse(const char *text, size_t len, bool allow_zero,
+		      uint16_t *port);
+
+/* Letters, digits, '-', '_' in dot-separated labels of 1..63 bytes. */
+bool ockam_dns_name_ok(const char *name, size_t len);
+
+enum ockam_host_kind ockam_host_kind(const char *host);
+
+#endif /* OCKAM_LIB_TEXT_H */

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Helpers shared by the commands: error reporting, durations, hex, and
+ * counters.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CLI_ERROR;
+}
+
+int cli_fail_err(const struct ockam_err *err)
+{
+	return cli_fail("%s", ockam_err_msg(err));
+}
+
+int cli_usage(const struct cmd_spec *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (cmd)
+		fprintf(stderr, "\ntry 'ockam %s %s --help'\n", cmd->group,
+			cmd->name);
+	else
+		fprintf(stderr, "\ntry 'ockam --help'\n");
+	return CLI_USAGE;
+}
+
+int cli_arg_fail(const struct cmd_spec *cmd, const char *what,
+		 const struct ockam_err *err)
+{
+	if (err->code == -EINVAL || err->code == -E2BIG)
+		return cli_usage(cmd, "%s%s", what, ockam_err_msg(err));
+	return cli_fail("%s%s", what, ockam_err_msg(err));
+}
+
+long cli_parse_duration_ms(const char *text)
+{
+	unsigned long value = 0;
+	const char *p = text;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	while (isdigit((unsigned char)*p)) {
+		value = value * 10 + (*p++ - '0');
+		if (value > 86400000UL)
+			return -1;
+	}
+	if (!*p || !strcmp(p, "s"))
+		value *= 1000;
+	else if (!strcmp(p, "m"))
+		value *= 60000;
+	else if (strcmp(p, "ms"))
+		return -1;
+	if (!value || value > 86400000UL)
+		return -1;
+	return value;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+ssize_t cli_hex_decode(const char *hex, uint8_t *out, size_t size)
+{
+	size_t len = strlen(hex), i;
+
+	if (len % 2 || len / 2 > size)
+		return -1;
+	for (i = 0; i < len; i += 2) {
+		int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i / 2] = hi << 4 | lo;
+	}
+	return len / 2;
+}
+
+void cli_hex_print(FILE *out, const uint8_t *data, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		fprintf(out, "%02x", data[i]);
+}
+
+void cli_stats_json(struct json *j, const char *key,
+		    const struct ockam_stats *stats)
+{
+	unsigned int i;
+
+	json_object_begin(j, key);
+	for (i = 0; i <= OCKAM_STAT_MAX; i++) {
+		char name[48];
+		size_t k;
+
+		if (!(stats->present & (1ULL << i)))
+			continue;
+		/* JSON keys with underscores, as is usual there. */
+		snprintf(name, sizeof(name), "%s", ockam_stat_name(i));
+		for (k = 0; name[k]; k++)
+			if (name[k] == '-')
+				name[k] = '_';
+		json_uint(j, name, stats->value[i]);
+	}
+	json_object_end(j);
+}
+
+void cli_stats_text(FILE *out, const char *indent,
+		    const struct ockam_stats *stats)
+{
+	unsigned int i;
+
+	for (i = 0; i <= OCKAM_STAT_MAX; i++)
+		if (stats->present & (1ULL << i))
+			fprintf(out, "%s%-22s %llu\n", indent,
+				ockam_stat_name(i),
+				(unsigned long long)stats->value[i]);
+}

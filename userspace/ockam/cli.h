@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * The ockam command: shared context, exit codes and helpers.
+ */
+#ifndef OCKAM_CLI_H
+#define OCKAM_CLI_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include <ockam/ockam.h>
+
+#include "args.h"
+#include "json.h"
+
+enum cli_status {
+	CLI_OK = 0,
+	CLI_ERROR = 1,		/* runtime error, "error: ..." on stderr */
+	CLI_USAGE = 2,		/* usage error */
+};
+
+struct cli {
+	bool json;
+	struct json j;
+};
+
+struct cmd_group {
+	const char *name;
+	const char *summary;
+	const struct cmd_spec *cmds;	/* terminated by { NULL } */
+};
+
+/* commands.c */
+extern const struct cmd_group cli_groups[];
+const struct cmd_group *cli_find_group(const char *name);
+const struct cmd_spec *cli_find_command(const struct cmd_group *group,
+					const char *name);
+
+/* Each group's commands. */
+extern const struct cmd_spec node_cmds[];
+extern const struct cmd_spec tcp_listener_cmds[];
+extern const struct cmd_spec tcp_connection_cmds[];
+extern const struct cmd_spec route_cmds[];
+extern const struct cmd_spec message_cmds[];
+
+/* cli.c: "error: ..." on stderr; return CLI_ERROR. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cli_fail_err(const struct ockam_err *err);
+/* A usage error for @cmd: the message and a pointer to --help. */
+int cli_usage(const struct cmd_spec *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * A route or address argument that failed: a usage error when it is
+ * malformed, a runtime error when it is well-formed but cannot be resolved
+ * (/node/NAME of a node that is not running).
+ */
+int cli_arg_fail(const struct cmd_spec *cmd, const char *what,
+		 const struct ockam_err *err);
+
+/* "10", "10s", "1500ms", "2m" into milliseconds; -1 if malformed. */
+long cli_parse_duration_ms(const char *text);
+/* Hex text into bytes; returns the byte count or -1. */
+ssize_t cli_hex_decode(const char *hex, uint8_t *out, size_t size);
+void cli_hex_print(FILE *out, const uint8_t *data, size_t len);
+
+/* Counters as JSON members or "name value" text, skipping absent ones. */
+void cli_stats_json(struct json *j, const char *key,
+		    const struct ockam_stats *stats);
+void cli_stats_text(FILE *out, const char *indent,
+		    const struct ockam_stats *stats);
+
+/* target.c */
+struct target {
+	char name[OCKAM_NODE_NAME_MAX + 1];
+	pid_t pid;			/* its ockamd */
+};
+
+/*
+ * The node a daemon command goes to: @opt ("n1" or "/node/n1") or, when
+ * NULL, the node running in the caller's network namespace.
+ */
+int target_node(const char *opt, struct target *t, struct ockam_err *err);
+
+/*
+ * Kernel commands act on a network namespace: @opt names a node whose
+ * namespace to enter; NULL stays in the caller's.
+ */
+int target_enter(const char *opt, struct ockam_err *err);
+
+/* Send a request to @t's daemon; the reply is parsed into @reply. */
+int target_call(const struct target *t, const char *verb, unsigned int argc,
+		const char *const *argv, int timeout_ms, char *buf,
+		size_t size, struct ockam_ctl_reply *reply,
+		struct ockam_err *err);
+
+/*
+ * A route argument: MultiAddr or plain text, with /node/NAME resolved from
+ * the registry. A leading "-" stands for the route @piped (what standard
+ * input held), followed by the rest of @text.
+ */
+int cli_route_compose(const char *text, const char *piped,
+		      struct ockam_route *rt, struct ockam_err *err);
+/* The same, reading standard input when @text starts with "-". */
+int cli_route_arg(const char *text, struct ockam_route *rt,
+		  struct ockam_err *err);
+
+#endif /* OCKAM_CLI_H */

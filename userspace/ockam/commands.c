@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The command groups of ockam, in the order --help lists them.
+ */
+#include <string.h>
+
+#include "cli.h"
+
+const struct cmd_group cli_groups[] = {
+	{ "node", "create, show, list and delete nodes", node_cmds },
+	{ "tcp-listener", "a node's TCP listeners", tcp_listener_cmds },
+	{ "tcp-connection", "a node's TCP connections", tcp_connection_cmds },
+	{ "route", "aliases: local addresses that continue along a route",
+	  route_cmds },
+	{ "message", "send a message and print the reply", message_cmds },
+	{ 0 },
+};
+
+const struct cmd_group *cli_find_group(const char *name)
+{
+	const struct cmd_group *g;
+
+	for (g = cli_groups; g->name; g++)
+		if (!strcmp(g->name, name))
+			return g;
+	return NULL;
+}
+
+const struct cmd_spec *cli_find_command(const struct cmd_group *group,
+					const char *name)
+{
+	const struct cmd_spec *c;
+
+	for (c = group->cmds; c->group; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}

@@ -1,0 +1,525 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * ockam node create|delete|show|list
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+enum node_timeouts {
+	STOP_WAIT_MS = 10000,	/* SIGTERM, then SIGKILL */
+	KILL_WAIT_MS = 3000,
+	POLL_STEP_MS = 20,
+	STATUS_TIMEOUT_MS = 5000,
+};
+
+/* ockamd next to this program, else the one on PATH ($OCKAMD wins). */
+static void find_ockamd(char *path, size_t size)
+{
+	char self[OCKAM_PATH_MAX];
+	const char *env = getenv("OCKAMD");
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(path, size, "%s", env);
+		return;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		snprintf(path, size, "%s/ockamd", dirname(self));
+		if (access(path, X_OK) == 0)
+			return;
+	}
+	snprintf(path, size, "ockamd");
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type,
+			struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_DP)
+		return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
+	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+static int node_create(struct cli *cli, const struct cmd_spec *cmd,
+		       const struct args *a)
+{
+	const char *name = a->pos[0];
+	const char *listener = args_value(cmd, a, "tcp-listener-address");
+	char ockamd[OCKAM_PATH_MAX], host[OCKAM_HOST_MAX + 1];
+	char dir[OCKAM_PATH_MAX];
+	bool existed;
+	char listeners[OCKAM_LISTENERS_MAX][OCKAM_HOSTPORT_MAX + 1];
+	const char *argv[8];
+	struct ockam_err err;
+	size_t count = 0, i;
+	int argc = 0, status;
+	uint16_t port;
+	pid_t pid;
+
+	if (!ockam_node_name_ok(name))
+		return cli_usage(cmd,
+				 "'%s' is not a valid node name (1 to %d of A-Z a-z 0-9 _ . -, not starting with . or -)",
+				 name, OCKAM_NODE_NAME_MAX);
+	if (listener && ockam_hostport_split(listener, host, sizeof(host),
+					     &port, true, &err) < 0)
+		return cli_usage(cmd, "--tcp-listener-address: %s",
+				 ockam_err_msg(&err));
+	if (ockam_node_running(name, &pid) == 1)
+		return cli_fail("node %s already exists and is running (pid %d)",
+				name, (int)pid);
+
+	if (ockam_node_dir(name, dir, sizeof(dir)) < 0)
+		return cli_fail("node directory path too long");
+	existed = access(dir, F_OK) == 0;
+	find_ockamd(ockamd, sizeof(ockamd));
+	argv[argc++] = "ockamd";
+	argv[argc++] = "--node";
+	argv[argc++] = name;
+	if (listener) {
+		argv[argc++] = "--tcp-listener-address";
+		argv[argc++] = listener;
+	}
+	if (args_flag(cmd, a, "foreground"))
+		argv[argc++] = "--foreground";
+	argv[argc] = NULL;
+
+	fflush(stdout);
+	if (args_flag(cmd, a, "foreground")) {
+		execvp(ockamd, (char *const *)argv);
+		return cli_fail("cannot run %s: %s", ockamd, strerror(errno));
+	}
+	pid = fork();
+	if (pid < 0)
+		return cli_fail("fork: %s", strerror(errno));
+	if (!pid) {
+		execvp(ockamd, (char *const *)argv);
+		fprintf(stderr, "error: cannot run %s: %s\n", ockamd,
+			strerror(errno));
+		_exit(CLI_ERROR);
+	}
+	/* ockamd returns once the node is up, or has said why not. */
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return cli_fail("waitpid: %s", strerror(errno));
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		/* ockamd said why; leave no half-made node behind. */
+		if (!existed)
+			nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		return CLI_ERROR;
+	}
+
+	ockam_node_running(name, &pid);
+	ockam_node_listeners(name, listeners, OCKAM_LISTENERS_MAX, &count);
+	if (cli->json) {
+		json_object_begin(&cli->j, NULL);
+		json_string(&cli->j, "name", name);
+		json_int(&cli->j, "pid", pid);
+		json_array_begin(&cli->j, "listeners");
+		for (i = 0; i < count; i++)
+			json_string(&cli->j, NULL, listeners[i]);
+		json_array_end(&cli->j);
+		json_object_end(&cli->j);
+		json_finish(&cli->j);
+	} else {
+		printf("Node %s created (pid %d)", name, (int)pid);
+		if (count)
+			printf(", TCP listener %s", listeners[0]);
+		printf("\n");
+	}
+	return CLI_OK;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Wait until node @name is no longer running; false on timeout. */
+static bool wait_stopped(const char *name, long ms)
+{
+	for (; ms > 0; ms -= POLL_STEP_MS) {
+		if (ockam_node_running(name, NULL) != 1)
+			return true;
+		sleep_ms(POLL_STEP_MS);
+	}
+	return ockam_node_running(name, NULL) != 1;
+}
+
+static int delete_one(const char *name, struct ockam_err *err)
+{
+	char dir[OCKAM_PATH_MAX];
+	pid_t pid;
+	int ret;
+
+	if (ockam_node_dir(name, dir, sizeof(dir)) < 0)
+		return ockam_err_set(err, -EINVAL, "'%s' is not a node name",
+				     name);
+	if (access(dir, F_OK) < 0)
+		return ockam_err_set(err, -ENOENT, "node %s does not exist",
+				     name);
+	ret = ockam_node_running(name, &pid);
+	if (ret == 1) {
+		if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
+			return ockam_err_set(err, -errno,
+					     "cannot stop node %s (pid %d): %s",
+					     name, (int)pid, strerror(errno));
+		if (!wait_stopped(name, STOP_WAIT_MS)) {
+			kill(pid, SIGKILL);
+			if (!wait_stopped(name, KILL_WAIT_MS))
+				return ockam_err_set(err, -ETIMEDOUT,
+						     "node %s (pid %d) does not stop",
+						     name, (int)pid);
+		}
+	}
+	if (nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) < 0)
+		return ockam_err_set(err, -errno, "cannot remove %s: %s", dir,
+				     strerror(errno));
+	return 0;
+}
+
+static int node_delete(struct cli *cli, const struct cmd_spec *cmd,
+		       const struct args *a)
+{
+	bool all = args_flag(cmd, a, "all");
+	struct ockam_err err;
+	char **names = NULL;
+	size_t count = 0, i;
+	int ret, status = CLI_OK;
+
+	if (all == (a->npos == 1))
+		return cli_usage(cmd, "give either a node NAME or --all");
+	if (all) {
+		ret = ockam_node_names(&names, &count);
+		if (ret < 0)
+			return cli_fail("cannot read the node registry: %s",
+					strerror(-ret));
+	} else {
+		const char *name = ockam_node_name_strip(a->pos[0]);
+
+		if (!name)
+			return cli_usage(cmd, "'%s' is not a node name",
+					 a->pos[0]);
+		names = malloc(sizeof(*names));
+		if (!names || !(names[0] = strdup(name))) {
+			free(names);
+			return cli_fail("out of memory");
+		}
+		count = 1;
+	}
+	if (cli->json)
+		json_array_begin(&cli->j, NULL);
+	for (i = 0; i < count; i++) {
+		if (delete_one(names[i], &err) < 0) {
+			status = cli_fail_err(&err);
+			continue;
+		}
+		if (cli->json)
+			json_string(&cli->j, NULL, names[i]);
+		else
+			printf("Node %s deleted\n", names[i]);
+	}
+	if (cli->json) {
+		json_array_end(&cli->j);
+		json_finish(&cli->j);
+	}
+	ockam_node_names_free(names, count);
+	return status;
+}
+
+/* ------------------------------------------------------------------ show */
+
+enum { STATUS_RECORDS_MAX = 512 };
+
+/* The records of a status reply, split once. */
+struct status_records {
+	char *rec[STATUS_RECORDS_MAX];
+	size_t count;
+};
+
+static void split_records(struct ockam_ctl_reply *reply,
+			  struct status_records *sr)
+{
+	char *rec;
+
+	sr->count = 0;
+	while ((rec = ockam_ctl_record_next(reply)) &&
+	       sr->count < STATUS_RECORDS_MAX)
+		sr->rec[sr->count++] = rec;
+}
+
+static bool record_is(const char *rec, const char *kind)
+{
+	char val[32];
+
+	return ockam_ctl_record_get(rec, "kind", val, sizeof(val)) == 0 &&
+	       !strcmp(val, kind);
+}
+
+/* Field @key of @rec, or "?" when the daemon did not send it. */
+static const char *field(const char *rec, const char *key, char *buf,
+			 size_t size)
+{
+	if (ockam_ctl_record_get(rec, key, buf, size) < 0)
+		snprintf(buf, size, "?");
+	return buf;
+}
+
+static void show_daemon_text(const struct status_records *sr)
+{
+	char a[OCKAM_NAME_MAX], b[OCKAM_NAME_MAX], c[64];
+	size_t i;
+
+	for (i = 0; i < sr->count; i++) {
+		const char *rec = sr->rec[i];
+
+		field(rec, "address", a, sizeof(a));
+		if (record_is(rec, "listener"))
+			printf("  TCP listener     %s (%s accepted)\n", a,
+			       field(rec, "accepted", c, sizeof(c)));
+		else if (record_is(rec, "service"))
+			printf("  service          /service/%s (%s handled)\n",
+			       a, field(rec, "handled", c, sizeof(c)));
+		else if (record_is(rec, "connection"))
+			printf("  TCP connection   %s to %s (%s)\n", a,
+			       field(rec, "peer", b, sizeof(b)),
+			       field(rec, "state", c, sizeof(c)));
+	}
+}
+
+/* One JSON array per record kind, with the fields it carries. */
+static void show_daemon_json(struct json *j, const struct status_records *sr)
+{
+	static const struct {
+		const char *kind;
+		const char *key;
+		const char *strings[3];		/* text fields */
+		const char *numbers[3];		/* counters */
+	} kinds[] = {
+		{ "listener", "listeners", { "address" }, { "accepted" } },
+		{ "service", "services", { "address" },
+		  { "handled", "dropped" } },
+		{ "connection", "connections", { "address", "peer", "state" },
+		  { "redials" } },
+	};
+	char val[OCKAM_NAME_MAX];
+	size_t k, i, f;
+
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		json_array_begin(j, kinds[k].key);
+		for (i = 0; i < sr->count; i++) {
+			const char *rec = sr->rec[i];
+
+			if (!record_is(rec, kinds[k].kind))
+				continue;
+			json_object_begin(j, NULL);
+			for (f = 0; f < 3 && kinds[k].strings[f]; f++)
+				json_string(j, kinds[k].strings[f],
+					    field(rec, kinds[k].strings[f], val,
+						  sizeof(val)));
+			for (f = 0; f < 3 && kinds[k].numbers[f]; f++)
+				json_uint(j, kinds[k].numbers[f],
+					  strtoull(field(rec, kinds[k].numbers[f],
+							 val, sizeof(val)),
+						   NULL, 10));
+			json_object_end(j);
+		}
+		json_array_end(j);
+	}
+}
+
+static int node_show(struct cli *cli, const struct cmd_spec *cmd,
+		     const struct args *a)
+{
+	static char buf[OCKAM_CTL_REPLY_MAX + 1];
+	static struct status_records sr;
+	struct ockam_ctl_reply reply;
+	struct ockam_node_info info;
+	struct ockam_nl *nl;
+	struct ockam_err err;
+	struct target t;
+	char version[32] = "?";
+	size_t i;
+	int ret;
+
+	(void)cmd;
+	if (target_node(a->npos ? a->pos[0] : NULL, &t, &err) < 0)
+		return cli_fail_err(&err);
+	ret = target_call(&t, "status", 0, NULL, STATUS_TIMEOUT_MS, buf,
+			  sizeof(buf), &reply, &err);
+	if (ret < 0)
+		return cli_fail_err(&err);
+	split_records(&reply, &sr);
+	for (i = 0; i < sr.count; i++)
+		if (record_is(sr.rec[i], "node"))
+			field(sr.rec[i], "version", version, sizeof(version));
+
+	if (target_enter(t.name, &err) < 0 || ockam_nl_open(&nl, &err) < 0)
+		return cli_fail_err(&err);
+	ret = ockam_nl_node_get(nl, &info, &err);
+	ockam_nl_close(nl);
+	if (ret < 0)
+		return cli_fail_err(&err);
+
+	if (cli->json) {
+		json_object_begin(&cli->j, NULL);
+		json_string(&cli->j, "name", t.name);
+		json_string(&cli->j, "status", "running");
+		json_int(&cli->j, "pid", t.pid);
+		json_string(&cli->j, "version", version);
+		show_daemon_json(&cli->j, &sr);
+		json_object_begin(&cli->j, "kernel");
+		json_uint(&cli->j, "family", info.family);
+		json_uint(&cli->j, "max_message", info.max_message);
+		json_uint(&cli->j, "hop_limit", info.hop_limit);
+		json_uint(&cli->j, "dial_timeout_ms", info.dial_timeout_ms);
+		json_uint(&cli->j, "address_count", info.address_count);
+		cli_stats_json(&cli->j, "stats", &info.stats);
+		json_object_end(&cli->j);
+		json_object_end(&cli->j);
+		json_finish(&cli->j);
+		return CLI_OK;
+	}
+	printf("Node %s\n", t.name);
+	printf("  status           running (pid %d, ockamd %s)\n", (int)t.pid,
+	       version);
+	show_daemon_text(&sr);
+	printf("  kernel           family %u, max message %u, hop limit %u, dial timeout %u ms, %u addresses\n",
+	       info.family, info.max_message, info.hop_limit,
+	       info.dial_timeout_ms, info.address_count);
+	printf("  counters\n");
+	cli_stats_text(stdout, "    ", &info.stats);
+	return CLI_OK;
+}
+
+static int node_list(struct cli *cli, const struct cmd_spec *cmd,
+		     const struct args *a)
+{
+	char listeners[1][OCKAM_HOSTPORT_MAX + 1];
+	char **names;
+	size_t count, i, n;
+	int ret;
+
+	(void)cmd;
+	(void)a;
+	ret = ockam_node_names(&names, &count);
+	if (ret < 0)
+		return cli_fail("cannot read the node registry: %s",
+				strerror(-ret));
+	if (cli->json)
+		json_array_begin(&cli->j, NULL);
+	else if (count)
+		printf("%-20s %-8s %-8s %s\n", "NAME", "STATUS", "PID",
+		       "TCP LISTENER");
+	for (i = 0; i < count; i++) {
+		pid_t pid = 0;
+		bool running = ockam_node_running(names[i], &pid) == 1;
+
+		n = 0;
+		if (running)
+			ockam_node_listeners(names[i], listeners, 1, &n);
+		if (cli->json) {
+			json_object_begin(&cli->j, NULL);
+			json_string(&cli->j, "name", names[i]);
+			json_string(&cli->j, "status",
+				    running ? "running" : "stopped");
+			if (running)
+				json_int(&cli->j, "pid", pid);
+			if (n)
+				json_string(&cli->j, "tcp_listener",
+					    listeners[0]);
+			json_object_end(&cli->j);
+		} else {
+			char pidtext[16] = "-";
+
+			if (running)
+				snprintf(pidtext, sizeof(pidtext), "%d",
+					 (int)pid);
+			printf("%-20s %-8s %-8s %s\n", names[i],
+			       running ? "running" : "stopped", pidtext,
+			       n ? listeners[0] : "-");
+		}
+	}
+	if (cli->json) {
+		json_array_end(&cli->j);
+		json_finish(&cli->j);
+	}
+	ockam_node_names_free(names, count);
+	return CLI_OK;
+}
+
+static const char *const name_arg[] = { "NAME", NULL };
+
+static const struct opt_spec create_opts[] = {
+	{ "tcp-listener-address", 't', OPT_VALUE, "HOST:PORT",
+	  "the node's first TCP listener (default 127.0.0.1:0)" },
+	{ "foreground", 'f', OPT_FLAG, NULL,
+	  "run ockamd in this terminal instead of in the background" },
+	{ 0 },
+};
+
+static const struct opt_spec delete_opts[] = {
+	{ "all", 'a', OPT_FLAG, NULL, "delete every node" },
+	{ "yes", 'y', OPT_FLAG, NULL,
+	  "accepted for compatibility; nothing is asked" },
+	{ 0 },
+};
+
+static const struct opt_spec no_opts[] = {
+	{ 0 },
+};
+
+const struct cmd_spec node_cmds[] = {
+	{
+		.group = "node", .name = "create",
+		.summary = "Create a node: start its ockamd in this network namespace.",
+		.description =
+		"A node is a network namespace; its daemon, ockamd, serves\n"
+		"/service/echo and /service/uppercase, owns TCP listeners and\n"
+		"dials connections. Its state lives in $OCKAM_HOME/nodes/NAME.\n"
+		"A network namespace holds one node.\n"
+		"\n"
+		"Examples:\n"
+		"  ockam node create n1\n"
+		"  ockam node create relay --tcp-listener-address 10.0.0.1:4000\n",
+		.positionals = name_arg, .min_pos = 1,
+		.opts = create_opts, .run = node_create,
+	}, {
+		.group = "node", .name = "delete",
+		.summary = "Stop a node's daemon and remove its state.",
+		.description =
+		"Its connections close with it. Example:\n"
+		"  ockam node delete n1\n",
+		.positionals = name_arg, .min_pos = 0,
+		.opts = delete_opts, .run = node_delete,
+	}, {
+		.group = "node", .name = "show",
+		.summary = "Show a node: daemon, listeners, services, kernel settings and counters.",
+		.description =
+		"Without NAME, the node running in this network namespace.\n"
+		"Example:\n"
+		"  ockam node show n1 -j\n",
+		.positionals = name_arg, .min_pos = 0,
+		.opts = no_opts, .run = node_show,
+	}, {
+		.group = "node", .name = "list",
+		.summary = "List the nodes in the registry and whether they run.",
+		.opts = no_opts, .run = node_list,
+	},
+	{ 0 },
+};

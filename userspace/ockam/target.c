@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Which node a command acts on, and reaching it: the daemon over its
+ * control socket, the kernel by entering the node's network namespace.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+enum { STDIN_ROUTE_MAX = OCKAM_ROUTE_TEXT_MAX };
+
+static int node_by_name(const char *opt, struct target *t,
+			struct ockam_err *err)
+{
+	const char *name = ockam_node_name_strip(opt);
+	int ret;
+
+	if (!name)
+		return ockam_err_set(err, -EINVAL,
+				     "'%s' is not a node name", opt);
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	ret = ockam_node_running(name, &t->pid);
+	if (ret < 0)
+		return ockam_err_set(err, ret, "node %s: %s", name,
+				     strerror(-ret));
+	if (!ret) {
+		char dir[OCKAM_PATH_MAX];
+
+		if (ockam_node_dir(name, dir, sizeof(dir)) == 0 &&
+		    access(dir, F_OK) == 0)
+			return ockam_err_set(err, -ESRCH,
+					     "node %s is not running", name);
+		return ockam_err_set(err, -ENOENT, "node %s does not exist",
+				     name);
+	}
+	return 0;
+}
+
+int target_node(const char *opt, struct target *t, struct ockam_err *err)
+{
+	int ret;
+
+	if (opt)
+		return node_by_name(opt, t, err);
+	ret = ockam_node_in_current_netns(t->name, sizeof(t->name), &t->pid);
+	if (ret < 0)
+		return ockam_err_set(err, ret, "cannot read the node registry: %s",
+				     strerror(-ret));
+	if (!ret)
+		return ockam_err_set(err, -ENOENT,
+				     "no node runs in this network namespace; create one with 'ockam node create NAME' or name one with --at/--from");
+	return 0;
+}
+
+int target_enter(const char *opt, struct ockam_err *err)
+{
+	struct target t;
+	int ret;
+
+	if (!opt)
+		return 0;
+	ret = node_by_name(opt, &t, err);
+	if (ret < 0)
+		return ret;
+	if (ockam_netns_same(t.pid) == 1)
+		return 0;
+	return ockam_netns_enter(t.pid, err);
+}
+
+int target_call(const struct target *t, const char *verb, unsigned int argc,
+		const char *const *argv, int timeout_ms, char *buf,
+		size_t size, struct ockam_ctl_reply *reply,
+		struct ockam_err *err)
+{
+	char request[OCKAM_CTL_REQUEST_MAX + 1];
+	ssize_t len;
+
+	len = ockam_ctl_request_build(request, sizeof(request), verb, argc,
+				      argv);
+	if (len < 0)
+		return ockam_err_set(err, len,
+				     "cannot send that to the daemon: arguments must be printable and without spaces");
+	return ockam_ctl_call(t->name, request, len, timeout_ms, buf, size,
+			      reply, err);
+}
+
+int cli_route_compose(const char *text, const char *piped,
+		      struct ockam_route *rt, struct ockam_err *err)
+{
+	static struct ockam_route rest;
+	int ret;
+
+	if (text[0] != '-')
+		return ockam_route_parse(rt, text, ockam_registry_resolve_node,
+					 NULL, err);
+	if (!piped)
+		return ockam_err_set(err, -EINVAL,
+				     "route \"%s\" starts with '-' but nothing was piped in",
+				     text);
+	ret = ockam_route_parse(rt, piped, ockam_registry_resolve_node, NULL,
+				err);
+	if (ret < 0)
+		return ret;
+	if (!rt->hops)
+		return ockam_err_set(err, -EINVAL,
+				     "standard input held no route for '-'");
+	ret = ockam_route_parse(&rest, text + 1, ockam_registry_resolve_node,
+				NULL, err);
+	if (ret < 0)
+		return ret;
+	return ockam_route_append(rt, &rest, err);
+}
+
+/* Standard input, trimmed of surrounding whitespace. */
+static char *read_stdin_route(struct ockam_err *err)
+{
+	char *buf = malloc(STDIN_ROUTE_MAX + 1);
+	size_t len = 0, start = 0;
+	ssize_t n;
+
+	if (!buf) {
+		ockam_err_set(err, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	while (len < STDIN_ROUTE_MAX &&
+	       (n = read(STDIN_FILENO, buf + len, STDIN_ROUTE_MAX - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ockam_err_set(err, -errno, "reading standard input: %s",
+				      strerror(errno));
+			free(buf);
+			return NULL;
+		}
+		len += n;
+	}
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+		       buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		len--;
+	buf[len] = '\0';
+	while (buf[start] == ' ' || buf[start] == '\t' || buf[start] == '\n')
+		start++;
+	memmove(buf, buf + start, len - start + 1);
+	return buf;
+}
+
+int cli_route_arg(const char *text, struct ockam_route *rt,
+		  struct ockam_err *err)
+{
+	char *piped = NULL;
+	int ret;
+
+	if (text[0] == '-') {
+		piped = read_stdin_route(err);
+		if (!piped)
+			return err ? err->code : -EIO;
+	}
+	ret = cli_route_compose(text, piped, rt, err);
+	free(piped);
+	return ret;
+}

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * ockam tcp-connection create|list|delete. Creating one needs the daemon
+ * (it dials, and re-dials when the connection drops); listing reads the
+ * kernel's transport table; deleting asks the daemon so it also stops
+ * re-dialing, or detaches through netlink when the node has no daemon.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Longer than any dial timeout the kernel allows (60 s). */
+enum { CONNECT_TIMEOUT_MS = 70000, DELETE_TIMEOUT_MS = 10000 };
+
+/*
+ * --to takes HOST:PORT, or a route of exactly one TCP address
+ * (/ip4/A/tcp/P, /dnsaddr/H/tcp/P, /node/NAME).
+ */
+static int peer_of(const char *to, char *peer, size_t size,
+		   struct ockam_err *err)
+{
+	static struct ockam_route rt;
+	char host[OCKAM_HOST_MAX + 1];
+	uint16_t port;
+	int ret;
+
+	if (to[0] != '/') {
+		ret = ockam_hostport_split(to, host, sizeof(host), &port,
+					   false, err);
+		if (ret < 0)
+			return ret;
+		snprintf(peer, size, "%s", to);
+		return 0;
+	}
+	ret = ockam_route_parse(&rt, to, ockam_registry_resolve_node, NULL,
+				err);
+	if (ret < 0)
+		return ret;
+	if (rt.hops != 1 || rt.addr[0].type != OCKAM_ADDR_TCP)
+		return ockam_err_set(err, -EINVAL,
+				     "--to %s is not one TCP address", to);
+	snprintf(peer, size, "%s", rt.addr[0].value);
+	return 0;
+}
+
+static int connection_create(struct cli *cli, const struct cmd_spec *cmd,
+			     const struct args *a)
+{
+	static char buf[OCKAM_CTL_REPLY_MAX + 1];
+	char peer[OCKAM_NAME_MAX], address[OCKAM_NAME_MAX];
+	char local[OCKAM_NAME_MAX], *rec;
+	struct ockam_ctl_reply reply;
+	const char *to = args_value(cmd, a, "to"), *args[1];
+	struct ockam_err err;
+	struct target t;
+
+	if (!to)
+		return cli_usage(cmd, "--to HOST:PORT is required");
+	if (peer_of(to, peer, sizeof(peer), &err) < 0)
+		return cli_arg_fail(cmd, "--to: ", &err);
+	if (target_node(args_value(cmd, a, "from"), &t, &err) < 0)
+		return cli_fail_err(&err);
+	args[0] = peer;
+	if (target_call(&t, "tcp-connection-create", 1, args,
+			CONNECT_TIMEOUT_MS, buf, sizeof(buf), &reply, &err) < 0)
+		return cli_fail_err(&err);
+	rec = ockam_ctl_record_next(&reply);
+	if (!rec || ockam_ctl_record_get(rec, "address", address,
+					 sizeof(address)) < 0)
+		return cli_fail("node %s sent no connection address", t.name);
+	if (ockam_ctl_record_get(rec, "local", local, sizeof(local)) < 0)
+		strcpy(local, "-");
+	if (cli->json) {
+		char route[OCKAM_NAME_MAX + 16];
+
+		snprintf(route, sizeof(route), "/service/%s", address);
+		json_object_begin(&cli->j, NULL);
+		json_string(&cli->j, "address", address);
+		json_string(&cli->j, "peer", peer);
+		json_string(&cli->j, "local", local);
+		json_string(&cli->j, "route", route);
+		json_object_end(&cli->j);
+		json_finish(&cli->j);
+	} else {
+		/* The route first, so it can be piped into "--to -...". */
+		printf("/service/%s\n", address);
+	}
+	return CLI_OK;
+}
+
+static int connection_list(struct cli *cli, const struct cmd_spec *cmd,
+			   const struct args *a)
+{
+	struct ockam_transport_info *list;
+	struct ockam_nl *nl;
+	struct ockam_err err;
+	size_t count, i;
+	int ret;
+
+	if (target_enter(args_value(cmd, a, "from"), &err) < 0 ||
+	    ockam_nl_open(&nl, &err) < 0)
+		return cli_fail_err(&err);
+	ret = ockam_nl_transport_list(nl, &list, &count, &err);
+	ockam_nl_close(nl);
+	if (ret < 0)
+		return cli_fail_err(&err);
+	if (cli->json) {
+		json_array_begin(&cli->j, NULL);
+		for (i = 0; i < count; i++) {
+			json_object_begin(&cli->j, NULL);
+			json_string(&cli->j, "address", list[i].address);
+			json_string(&cli->j, "peer", list[i].peer);
+			json_string(&cli->j, "local", list[i].local);
+			json_bool(&cli->j, "outgoing",
+				  list[i].flags & OCKAM_TRANSPORT_F_OUTGOING);
+			cli_stats_json(&cli->j, "stats", &list[i].stats);
+			json_object_end(&cli->j);
+		}
+		json_array_end(&cli->j);
+		json_finish(&cli->j);
+	} else {
+		if (count)
+			printf("%-34s %-24s %-24s %-4s %10s %10s\n", "ADDRESS",
+			       "PEER", "LOCAL", "DIR", "RX-MSGS", "TX-MSGS");
+		for (i = 0; i < count; i++)
+			printf("%-34s %-24s %-24s %-4s %10llu %10llu\n",
+			       list[i].address, list[i].peer, list[i].local,
+			       list[i].flags & OCKAM_TRANSPORT_F_OUTGOING ?
+			       "out" : "in",
+			       (unsigned long long)
+			       list[i].stats.value[OCKAM_STAT_RX_MESSAGES],
+			       (unsigned long long)
+			       list[i].stats.value[OCKAM_STAT_TX_MESSAGES]);
+	}
+	free(list);
+	return CLI_OK;
+}
+
+static int connection_delete(struct cli *cli, const struct cmd_spec *cmd,
+			     const struct args *a)
+{
+	static char buf[OCKAM_CTL_REPLY_MAX + 1];
+	const char *from = args_value(cmd, a, "from");
+	const char *address = a->pos[0];
+	struct ockam_ctl_reply reply;
+	struct ockam_err err;
+	struct ockam_nl *nl;
+	struct target t;
+	int ret;
+
+	if (!ockam_local_name_ok(address))
+		return cli_usage(cmd, "'%s' is not a local address", address);
+	ret = target_node(from, &t, &err);
+	if (ret == 0) {
+		ret = target_call(&t, "tcp-connection-delete", 1, &address,
+				  DELETE_TIMEOUT_MS, buf, sizeof(buf), &reply,
+				  &err);
+	} else if (!from) {
+		/* No daemon here: the kernel alone can still detach it. */
+		ret = ockam_nl_open(&nl, &err);
+		if (ret == 0) {
+			ret = ockam_nl_transport_detach(nl, address, &err);
+			ockam_nl_close(nl);
+		}
+	}
+	if (ret < 0)
+		return cli_fail_err(&err);
+	if (cli->json) {
+		json_object_begin(&cli->j, NULL);
+		json_string(&cli->j, "deleted", address);
+		json_object_end(&cli->j);
+		json_finish(&cli->j);
+	} else {
+		printf("TCP connection %s deleted\n", address);
+	}
+	return CLI_OK;
+}
+
+static const char *const address_arg[] = { "ADDRESS", NULL };
+
+static const struct opt_spec create_opts[] = {
+	{ "to", 0, OPT_VALUE, "HOST:PORT",
+	  "where to connect (also /ip4/A/tcp/P, /node/NAME)" },
+	{ "from", 0, OPT_VALUE, "NODE",
+	  "the node that connects (default: the one in this network namespace)" },
+	{ 0 },
+};
+
+static const struct opt_spec from_opts[] = {
+	{ "from", 0, OPT_VALUE, "NODE",
+	  "the node (default: this network namespace)" },
+	{ 0 },
+};
+
+const struct cmd_spec tcp_connection_cmds[] = {
+	{
+		.group = "tcp-connection", .name = "create",
+		.summary = "Connect to another node; print the route to the connection.",
+		.description =
+		"The node's daemon dials, hands the socket to the kernel and\n"
+		"re-dials with backoff (0.5 s doubling to 10 s) if it drops,\n"
+		"keeping the same address so routes through it keep working.\n"
+		"Examples:\n"
+		"  ockam tcp-connection create --from n1 --to 10.0.0.2:4000\n"
+		"  ockam message send hi --from n1 \\\n"
+		"      --to \"$(ockam tcp-connection create --from n1 --to /node/n2)/service/echo\"\n",
+		.opts = create_opts, .run = connection_create,
+	}, {
+		.group = "tcp-connection", .name = "list",
+		.summary = "List a node's TCP transports (dialed and accepted) with counters.",
+		.opts = from_opts, .run = connection_list,
+	}, {
+		.group = "tcp-connection", .name = "delete",
+		.summary = "Close a TCP transport and stop re-dialing it.",
+		.description =
+		"ADDRESS is the connection's local address, as listed. Example:\n"
+		"  ockam tcp-connection delete 3c5d0f9e8a7b6c5d4e3f2a1b0c9d8e7f --from n1\n",
+		.positionals = address_arg, .min_pos = 1,
+		.opts = from_opts, .run = connection_delete,
+	},
+	{ 0 },
+};

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * ockam tcp-listener create|list|delete: listeners belong to the node's
+ * daemon, so these go over its control socket.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum { LISTENER_TIMEOUT_MS = 10000 };
+
+/* Call the daemon of --at (or this network namespace's node). */
+static int call(const struct cmd_spec *cmd, const struct args *a,
+		const char *verb, const char *arg, char *buf, size_t size,
+		struct ockam_ctl_reply *reply, struct ockam_err *err)
+{
+	struct target t;
+	int ret;
+
+	ret = target_node(args_value(cmd, a, "at"), &t, err);
+	if (ret < 0)
+		return ret;
+	return target_call(&t, verb, arg ? 1 : 0, &arg, LISTENER_TIMEOUT_MS,
+			   buf, size, reply, err);
+}
+
+/* Each record is "address=H:P accepted=N". */
+static void print_listeners(struct cli *cli, struct ockam_ctl_reply *reply,
+			    bool list)
+{
+	char address[OCKAM_HOSTPORT_MAX + 1], accepted[32];
+	bool header = false;
+	char *rec;
+
+	if (cli->json && list)
+		json_array_begin(&cli->j, NULL);
+	while ((rec = ockam_ctl_record_next(reply))) {
+		if (ockam_ctl_record_get(rec, "address", address,
+					 sizeof(address)) < 0)
+			continue;
+		if (ockam_ctl_record_get(rec, "accepted", accepted,
+					 sizeof(accepted)) < 0)
+			strcpy(accepted, "0");
+		if (cli->json) {
+			json_object_begin(&cli->j, NULL);
+			json_string(&cli->j, "address", address);
+			json_uint(&cli->j, "accepted", strtoull(accepted, NULL, 10));
+			json_object_end(&cli->j);
+		} else if (list) {
+			if (!header)
+				printf("%-40s %s\n", "ADDRESS", "ACCEPTED");
+			header = true;
+			printf("%-40s %s\n", address, accepted);
+		} else {
+			printf("TCP listener at %s\n", address);
+		}
+	}
+	if (cli->json) {
+		if (list)
+			json_array_end(&cli->j);
+		json_finish(&cli->j);
+	}
+}
+
+static int listener_create(struct cli *cli, const struct cmd_spec *cmd,
+			   const struct args *a)
+{
+	static char buf[OCKAM_CTL_REPLY_MAX + 1];
+	char host[OCKAM_HOST_MAX + 1];
+	struct ockam_ctl_reply reply;
+	struct ockam_err err;
+	uint16_t port;
+
+	if (ockam_hostport_split(a->pos[0], host, sizeof(host), &port, true,
+				 &err) < 0)
+		return cli_usage(cmd, "%s", ockam_err_msg(&err));
+	if (call(cmd, a, "tcp-listener-create", a->pos[0], buf, sizeof(buf),
+		 &reply, &err) < 0)
+		return cli_fail_err(&err);
+	print_listeners(cli, &reply, false);
+	return CLI_OK;
+}
+
+static int listener_list(struct cli *cli, const struct cmd_spec *cmd,
+			 const struct args *a)
+{
+	static char buf[OCKAM_CTL_REPLY_MAX + 1];
+	struct ockam_ctl_reply reply;
+	struct ockam_err err;
+
+	if (call(cmd, a, "tcp-listener-list", NULL, buf, sizeof(buf), &reply,
+		 &err) < 0)
+		return cli_fail_err(&err);
+	print_listeners(cli, &reply, true);
+	return CLI_OK;
+}
+
+static int listener_delete(struct cli *cli, const struct cmd_spec *cmd,
+			   const struct args *a)
+{
+	static char buf[OCKAM_CTL_REPLY_MAX + 1];
+	struct ockam_ctl_reply reply;
+	struct ockam_err err;
+
+	if (call(cmd, a, "tcp-listener-delete", a->pos[0], buf, sizeof(buf),
+		 &reply, &err) < 0)
+		return cli_fail_err(&err);
+	if (cli->json) {
+		json_object_begin(&cli->j, NULL);
+		json_string(&cli->j, "deleted", a->pos[0]);
+		json_object_end(&cli->j);
+		json_finish(&cli->j);
+	} else {
+		printf("TCP listener at %s deleted\n", a->pos[0]);
+	}
+	return CLI_OK;
+}
+
+static const char *const address_arg[] = { "HOST:PORT", NULL };
+
+static const struct opt_spec at_opts[] = {
+	{ "at", 0, OPT_VALUE, "NODE",
+	  "the node (default: the one in this network namespace)" },
+	{ 0 },
+};
+
+const struct cmd_spec tcp_listener_cmds[] = {
+	{
+		.group = "tcp-listener", .name = "create",
+		.summary = "Listen for TCP connections from other nodes.",
+		.description =
+		"Port 0 picks a free port; the reply shows the address bound.\n"
+		"Accepted connections become transports of the node.\n"
+		"Examples:\n"
+		"  ockam tcp-listener create 127.0.0.1:4000 --at n1\n"
+		"  ockam tcp-listener create [::]:0\n",
+		.positionals = address_arg, .min_pos = 1,
+		.opts = at_opts, .run = listener_create,
+	}, {
+		.group = "tcp-listener", .name = "list",
+		.summary = "List a node's TCP listeners.",
+		.opts = at_opts, .run = listener_list,
+	}, {
+		.group = "tcp-listener", .name = "delete",
+		.summary = "Stop a TCP listener (its accepted connections stay).",
+		.description =
+		"HOST:PORT is the address as listed. Example:\n"
+		"  ockam tcp-listener delete 127.0.0.1:4000 --at n1\n",
+		.positionals = address_arg, .min_pos = 1,
+		.opts = at_opts, .run = listener_delete,
+	},
+	{ 0 },
+};

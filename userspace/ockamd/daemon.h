@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * ockamd: one daemon per node (network namespace). It owns what the kernel
+ * cannot do alone: TCP listeners, dialing and re-dialing connections, the
+ * default echo and uppercase services, and a control socket for the CLI.
+ */
+#ifndef OCKAMD_DAEMON_H
+#define OCKAMD_DAEMON_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <ockam/ockam.h>
+
+#include "loop.h"
+
+struct listener;
+struct conn;
+struct demand;
+struct service;
+struct ctl_client;
+
+enum daemon_limits {
+	/* Accepts or datagrams handled per wakeup, so one busy socket
+	 * cannot starve the others.
+	 */
+	DAEMON_BATCH = 64,
+	CTL_CLIENTS_MAX = 32,
+	CTL_BACKLOG = 16,
+	LISTEN_BACKLOG = 128,
+	/* Re-dial backoff for persistent connections, milliseconds. */
+	REDIAL_FIRST_MS = 500,
+	REDIAL_MAX_MS = 10000,
+	/* Pause after running out of file descriptors in accept(). */
+	ACCEPT_PAUSE_MS = 100,
+};
+
+struct daemon {
+	char name[OCKAM_NODE_NAME_MAX + 1];
+	char dir[OCKAM_PATH_MAX];
+	bool foreground;
+	time_t started;
+	uint64_t netns_inode;
+
+	struct loop loop;
+	int lock_fd;
+	int signal_fd;
+
+	/* Commands. Every transport belongs to the netlink socket that
+	 * attached it, so ours live exactly as long as this one.
+	 */
+	struct ockam_nl *nl;
+	struct ockam_events *events;
+
+	struct listener *listeners;
+	struct conn *conns;
+	struct demand *demands;
+	struct service *services;
+
+	int ctl_fd;
+	struct ctl_client *clients;
+	unsigned int client_count;
+	uint64_t next_client_id;
+
+	/* One payload buffer for the services, sized to the node's
+	 * largest message.
+	 */
+	uint8_t *msgbuf;
+	size_t msgbuf_size;
+};
+
+/* kernel.c */
+int kernel_open(struct daemon *d, struct ockam_err *err);
+void kernel_close(struct daemon *d);
+/* The node's dial timeout in ms, read fresh so NODE_SET takes effect. */
+unsigned int kernel_dial_timeout_ms(struct daemon *d);
+int kernel_attach(struct daemon *d, int fd, const char *address,
+		  const char *peer, uint32_t flags,
+		  struct ockam_transport_info *info, struct ockam_err *err);
+
+/* listener.c */
+int listener_create(struct daemon *d, const char *hostport,
+		    struct listener **out, struct ockam_err *err);
+int listener_delete(struct daemon *d, const char *address,
+		    struct ockam_err *err);
+void listeners_close(struct daemon *d);
+const char *listener_address(const struct listener *l);
+unsigned long listener_accepted(const struct listener *l);
+const struct listener *listener_next(const struct daemon *d,
+				     const struct listener *l);
+/* Rewrite the registry's listener list. */
+int listeners_save(struct daemon *d, struct ockam_err *err);
+
+/*
+ * dial.c: a non-blocking connect to "host:port" with a deadline, trying
+ * each address the name resolves to. dial_start() fails at once (no
+ * callback) when the peer is malformed, does not resolve or refuses on
+ * every address straight away; otherwise @done runs exactly once, after
+ * the dial has been freed, with a connected blocking socket (@fd >= 0) or
+ * a positive errno (@err). dial_cancel() frees it without a callback.
+ */
+struct dial;
+typedef void (*dial_done_fn)(struct daemon *d, void *owner, int fd, int err);
+int dial_start(struct daemon *d, const char *peer, unsigned int timeout_ms,
+	       dial_done_fn done, void *owner, struct dial **out,
+	       struct ockam_err *err);
+void dial_cancel(struct daemon *d, struct dial *dial);
+
+/* connection.c */
+/* Dial @peer; reply to control client @client_id when it is settled. */
+void conn_create(struct daemon *d, const char *peer, uint64_t client_id);
+int conn_delete(struct daemon *d, const char *address,
+		struct ockam_err *err);
+void conn_on_event(struct daemon *d, const struct ockam_event *ev);
+void conn_resync(struct daemon *d);
+void conns_close(struct daemon *d);
+void conns_report(struct daemon *d, struct ockam_ctl_writer *w);
+
+/* services.c */
+int services_open(struct daemon *d, struct ockam_err *err);
+void services_close(struct daemon *d);
+void services_report(struct daemon *d, struct ockam_ctl_writer *w);
+
+/* control.c */
+int ctl_open(struct daemon *d, struct ockam_err *err);
+void ctl_close(struct daemon *d);
+/* Send a deferred reply; false when the client has gone. */
+bool ctl_reply_later(struct daemon *d, uint64_t client_id,
+		     struct ockam_ctl_writer *w);
+/* The shared reply buffer (the daemon is single-threaded). */
+struct ockam_ctl_writer *ctl_writer(void);
+
+/* state.c: files in the node's registry directory. */
+/* The path of @file in the node's directory (fits: checked at start-up). */
+void state_path(const struct daemon *d, const char *file, char *buf,
+		size_t size);
+int state_lock(struct daemon *d, struct ockam_err *err);
+int state_write_pid(struct daemon *d, struct ockam_err *err);
+void state_remove_runtime(struct daemon *d);
+
+#endif /* OCKAMD_DAEMON_H */

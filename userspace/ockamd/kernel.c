@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The daemon's two netlink sockets: one for commands (every transport the
+ * daemon attaches belongs to it and closes with it) and one subscribed to
+ * the node's events.
+ */
+#include <poll.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "log.h"
+
+static void on_event(const struct ockam_event *ev, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (ev->cmd == OCKAM_CMD_TRANSPORT_DOWN)
+		log_info("transport %s to %s is down: %s%s%s", ev->address,
+			 ev->peer[0] ? ev->peer : "(accepted)",
+			 ockam_down_reason_name(ev->reason),
+			 ev->errnum ? ", " : "",
+			 ev->errnum ? strerror(ev->errnum) : "");
+	else
+		log_info("dial requested for %s", ev->peer);
+	conn_on_event(d, ev);
+}
+
+static void on_events_readable(struct daemon *d, void *ctx, short revents)
+{
+	struct ockam_err err;
+	int ret;
+
+	(void)ctx;
+	(void)revents;
+	ret = ockam_events_read(d->events, on_event, d, &err);
+	if (ret == -ENOBUFS) {
+		log_warn("%s; checking connections against the kernel",
+			 ockam_err_msg(&err));
+		conn_resync(d);
+	} else if (ret < 0) {
+		log_err("%s", ockam_err_msg(&err));
+	}
+}
+
+int kernel_open(struct daemon *d, struct ockam_err *err)
+{
+	struct ockam_node_info info;
+	int ret;
+
+	ret = ockam_nl_open(&d->nl, err);
+	if (ret < 0)
+		return ret;
+	ret = ockam_nl_node_get(d->nl, &info, err);
+	if (ret < 0)
+		goto err_nl;
+	d->msgbuf_size = info.max_message ? info.max_message :
+					    OCKAM_MAX_MESSAGE_DEFAULT;
+	ret = ockam_events_open(&d->events, err);
+	if (ret < 0)
+		goto err_nl;
+	ret = loop_watch(&d->loop, ockam_events_fd(d->events), POLLIN,
+			 on_events_readable, NULL);
+	if (ret < 0) {
+		ockam_err_set(err, ret, "out of memory");
+		goto err_events;
+	}
+	log_info("kernel node: family %u, max message %u, hop limit %u, dial timeout %u ms",
+		 info.family, info.max_message, info.hop_limit,
+		 info.dial_timeout_ms);
+	return 0;
+
+err_events:
+	ockam_events_close(d->events);
+	d->events = NULL;
+err_nl:
+	ockam_nl_close(d->nl);
+	d->nl = NULL;
+	return ret;
+}
+
+void kernel_close(struct daemon *d)
+{
+	if (d->events) {
+		loop_unwatch(&d->loop, ockam_events_fd(d->events));
+		ockam_events_close(d->events);
+		d->events = NULL;
+	}
+	/* Closing the command socket tears down the owned transports. */
+	ockam_nl_close(d->nl);
+	d->nl = NULL;
+}
+
+unsigned int kernel_dial_timeout_ms(struct daemon *d)
+{
+	struct ockam_node_info info;
+
+	if (ockam_nl_node_get(d->nl, &info, NULL) < 0 || !info.dial_timeout_ms)
+		return OCKAM_DIAL_TIMEOUT_MS_DEFAULT;
+	return info.dial_timeout_ms;
+}
+
+int kernel_attach(struct daemon *d, int fd, const char *address,
+		  const char *peer, uint32_t flags,
+		  struct ockam_transport_info *info, struct ockam_err *err)
+{
+	int ret = ockam_nl_transport_attach(d->nl, fd, address, peer, flags,
+					    info, err);
+
+	if (ret < 0)
+		return ret;
+	log_info("attached transport %s (local %s, peer %s%s)", info->address,
+		 info->local[0] ? info->local : "?",
+		 info->peer[0] ? info->peer : "?",
+		 flags & OCKAM_TRANSPORT_F_OUTGOING ? ", outgoing" : "");
+	return 0;
+}

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * TCP listeners. Every accepted connection goes straight to the kernel as
+ * an owned transport; the daemon keeps no descriptor for it.
+ */
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+
+struct listener {
+	struct listener *next;
+	struct daemon *d;
+	int fd;
+	char address[OCKAM_HOSTPORT_MAX + 1];	/* as bound */
+	unsigned long accepted;
+	struct timer resume;			/* after EMFILE */
+};
+
+const char *listener_address(const struct listener *l)
+{
+	return l->address;
+}
+
+unsigned long listener_accepted(const struct listener *l)
+{
+	return l->accepted;
+}
+
+const struct listener *listener_next(const struct daemon *d,
+				     const struct listener *l)
+{
+	return l ? l->next : d->listeners;
+}
+
+/* "host:port" of a bound or connected socket address. */
+static int sockaddr_text(const struct sockaddr *sa, socklen_t len, char *buf,
+			 size_t size)
+{
+	char host[NI_MAXHOST], serv[NI_MAXSERV];
+	int ret;
+
+	ret = getnameinfo(sa, len, host, sizeof(host), serv, sizeof(serv),
+			  NI_NUMERICHOST | NI_NUMERICSERV);
+	if (ret)
+		return -EINVAL;
+	return ockam_hostport_join(buf, size, host, atoi(serv));
+}
+
+static void attach_accepted(struct daemon *d, struct listener *l, int fd)
+{
+	struct ockam_transport_info info;
+	struct ockam_err err;
+	int one = 1;
+
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
+		log_warn("listener %s: TCP_NODELAY: %s", l->address,
+			 strerror(errno));
+	if (kernel_attach(d, fd, NULL, NULL, 0, &info, &err) < 0)
+		log_err("listener %s: cannot hand the connection to the kernel: %s",
+			l->address, ockam_err_msg(&err));
+	else
+		l->accepted++;
+	/* The kernel holds its own reference now. */
+	close(fd);
+}
+
+static void resume_accepting(struct daemon *d, void *ctx)
+{
+	struct listener *l = ctx;
+
+	loop_set_events(&d->loop, l->fd, POLLIN);
+}
+
+static void on_acceptable(struct daemon *d, void *ctx, short revents)
+{
+	struct listener *l = ctx;
+	int i;
+
+	(void)revents;
+	for (i = 0; i < DAEMON_BATCH; i++) {
+		int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (fd >= 0) {
+			attach_accepted(d, l, fd);
+			continue;
+		}
+		if (errno == EAGAIN || errno == EINTR ||
+		    errno == ECONNABORTED)
+			return;
+		log_err("listener %s: accept: %s", l->address, strerror(errno));
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM) {
+			/* The connection stays queued; try again shortly
+			 * instead of spinning on a readable socket.
+			 */
+			loop_set_events(&d->loop, l->fd, 0);
+			timer_arm(&d->loop, &l->resume, ACCEPT_PAUSE_MS);
+		}
+		return;
+	}
+}
+
+static int bind_listener(const char *host, uint16_t port, int *out_fd,
+			 char *bound, size_t bound_size, struct ockam_err *err)
+{
+	struct addrinfo hints = {
+		.ai_family = AF_UNSPEC,
+		.ai_socktype = SOCK_STREAM,
+		.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
+	};
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	struct addrinfo *res;
+	char serv[8];
+	int fd, one = 1, ret;
+
+	snprintf(serv, sizeof(serv), "%u", port);
+	ret = getaddrinfo(host, serv, &hints, &res);
+	if (ret)
+		return ockam_err_set(err, -EADDRNOTAVAIL, "cannot resolve %s: %s",
+				     host, gai_strerror(ret));
+	fd = socket(res->ai_family,
+		    res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    res->ai_protocol);
+	if (fd < 0) {
+		ret = ockam_err_set(err, -errno, "socket: %s", strerror(errno));
+		goto out;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, res->ai_addr, res->ai_addrlen) < 0) {
+		ret = ockam_err_set(err, -errno, "cannot bind %s:%u: %s", host,
+				    port, strerror(errno));
+		goto err_close;
+	}
+	if (listen(fd, LISTEN_BACKLOG) < 0) {
+		ret = ockam_err_set(err, -errno, "cannot listen on %s:%u: %s",
+				    host, port, strerror(errno));
+		goto err_close;
+	}
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0 ||
+	    sockaddr_text((struct sockaddr *)&ss, sslen, bound,
+			  bound_size) < 0) {
+		ret = ockam_err_set(err, -EINVAL, "cannot read the bound address");
+		goto err_close;
+	}
+	*out_fd = fd;
+	ret = 0;
+	goto out;
+
+err_close:
+	close(fd);
+out:
+	freeaddrinfo(res);
+	return ret;
+}
+
+int listeners_save(struct daemon *d, struct ockam_err *err)
+{
+	char buf[OCKAM_LISTENERS_MAX * (OCKAM_HOSTPORT_MAX + 1) + 1];
+	const struct listener *l;
+	size_t len = 0;
+
+	for (l = d->listeners; l; l = l->next)
+		len += snprintf(buf + len, sizeof(buf) - len, "%s\n",
+				l->address);
+	return ockam_write_file_atomic(d->dir, OCKAM_NODE_LISTENERS_FILE, buf,
+				       len, err);
+}
+
+static void listener_free(struct daemon *d, struct listener *l)
+{
+	timer_cancel(&d->loop, &l->resume);
+	loop_unwatch(&d->loop, l->fd);
+	close(l->fd);
+	free(l);
+}
+
+int listener_create(struct daemon *d, const char *hostport,
+		    struct listener **out, struct ockam_err *err)
+{
+	char host[OCKAM_HOST_MAX + 1];
+	struct listener *l, **tail;
+	unsigned int count = 0;
+	uint16_t port;
+	int ret;
+
+	ret = ockam_hostport_split(hostport, host, sizeof(host), &port, true,
+				   err);
+	if (ret < 0)
+		return ret;
+	for (tail = &d->listeners; *tail; tail = &(*tail)->next)
+		count++;
+	if (count >= OCKAM_LISTENERS_MAX)
+		return ockam_err_set(err, -ENOSPC,
+				     "a node has at most %d TCP listeners",
+				     OCKAM_LISTENERS_MAX);
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return ockam_err_set(err, -ENOMEM, "out of memory");
+	l->d = d;
+	timer_init(&l->resume, resume_accepting, l);
+	ret = bind_listener(host, port, &l->fd, l->address, sizeof(l->address),
+			    err);
+	if (ret < 0) {
+		free(l);
+		return ret;
+	}
+	ret = loop_watch(&d->loop, l->fd, POLLIN, on_acceptable, l);
+	if (ret < 0) {
+		close(l->fd);
+		free(l);
+		return ockam_err_set(err, ret, "out of memory");
+	}
+	*tail = l;
+	ret = listeners_save(d, err);
+	if (ret < 0) {
+		*tail = NULL;
+		listener_free(d, l);
+		return ret;
+	}
+	log_info("TCP listener on %s", l->address);
+	if (out)
+		*out = l;
+	return 0;
+}
+
+int listener_delete(struct daemon *d, const char *address,
+		    struct ockam_err *err)
+{
+	struct listener **pp, *l;
+
+	for (pp = &d->listeners; *pp; pp = &(*pp)->next)
+		if (!strcmp((*pp)->address, address))
+			break;
+	l = *pp;
+	if (!l)
+		return ockam_err_set(err, -ENOENT, "no TCP listener at %s",
+				     address);
+	*pp = l->next;
+	log_info("TCP listener on %s closed (%lu connections accepted)",
+		 l->address, l->accepted);
+	listener_free(d, l);
+	return listeners_save(d, err);
+}
+
+void listeners_close(struct daemon *d)
+{
+	while (d->listeners) {
+		struct listener *l = d->listeners;
+
+		d->listeners = l->next;
+		listener_free(d, l);
+	}
+}

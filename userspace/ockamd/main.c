@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * ockamd: the agent of one node. Started by "ockam node create NAME" in the
+ * network namespace it will serve; stopped with SIGTERM.
+ *
+ * Without --foreground it daemonizes, and the launching process exits only
+ * once the node is ready (status 0) or has failed to start (status 1,
+ * with "error: ..." on stderr), so "ockam node create" can report either.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <poll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+
+#define DEFAULT_LISTENER "127.0.0.1:0"
+
+struct options {
+	const char *node;
+	const char *listener;
+	bool foreground;
+	bool verbose;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: ockamd --node NAME [--tcp-listener-address HOST:PORT]\n"
+		"              [--foreground] [--verbose]\n"
+		"       ockamd --help | --version\n"
+		"\n"
+		"The agent of one Ockam node (this network namespace): TCP listeners,\n"
+		"outgoing connections, the echo and uppercase services, and the control\n"
+		"socket used by the ockam command. Normally started by 'ockam node create'.\n"
+		"\n"
+		"  -n, --node NAME                 node name (registry: $OCKAM_HOME/nodes/NAME)\n"
+		"  -t, --tcp-listener-address A    first TCP listener (default %s)\n"
+		"  -f, --foreground                stay attached; log to stderr too\n"
+		"  -v, --verbose                   log debug messages\n"
+		"  -h, --help                      this text\n"
+		"  -V, --version                   print the version\n",
+		DEFAULT_LISTENER);
+}
+
+static int parse_options(int argc, char **argv, struct options *opt)
+{
+	static const struct option longopts[] = {
+		{ "node", required_argument, NULL, 'n' },
+		{ "tcp-listener-address", required_argument, NULL, 't' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(opt, 0, sizeof(*opt));
+	opt->listener = DEFAULT_LISTENER;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":n:t:fvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			opt->node = optarg;
+			break;
+		case 't':
+			opt->listener = optarg;
+			break;
+		case 'f':
+			opt->foreground = true;
+			break;
+		case 'v':
+			opt->verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("ockamd %s\n", OCKAM_VERSION);
+			exit(0);
+		case ':':
+			fprintf(stderr, "error: %s needs a value\n",
+				argv[optind - 1]);
+			return -1;
+		default:
+			fprintf(stderr, "error: unknown option %s\n",
+				argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "error: unexpected argument '%s'\n",
+			argv[optind]);
+		return -1;
+	}
+	if (!opt->node) {
+		fprintf(stderr, "error: --node NAME is required\n");
+		return -1;
+	}
+	if (!ockam_node_name_ok(opt->node)) {
+		fprintf(stderr,
+			"error: '%s' is not a valid node name (1 to %d of A-Z a-z 0-9 _ . -, not starting with . or -)\n",
+			opt->node, OCKAM_NODE_NAME_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Fork; the parent waits for the child's verdict on @ready and exits with
+ * it. Returns the write end in the child.
+ */
+static int daemonize(void)
+{
+	char msg[OCKAM_ERR_MSG_MAX + 16];
+	int fds[2], status;
+	ssize_t n, len = 0;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		fprintf(stderr, "error: pipe: %s\n", strerror(errno));
+		exit(1);
+	}
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "error: fork: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (pid > 0) {
+		close(fds[1]);
+		while (len < (ssize_t)sizeof(msg) - 1 &&
+		       (n = read(fds[0], msg + len, sizeof(msg) - 1 - len)) != 0) {
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				break;
+			}
+			len += n;
+		}
+		msg[len] = '\0';
+		if (!strcmp(msg, "ok\n"))
+			exit(0);
+		waitpid(pid, &status, 0);
+		if (len)
+			fputs(msg, stderr);
+		else
+			fprintf(stderr, "error: ockamd exited during start-up\n");
+		exit(1);
+	}
+	close(fds[0]);
+	setsid();
+	return fds[1];
+}
+
+static void report_ready(int ready_fd, const char *error)
+{
+	char msg[OCKAM_ERR_MSG_MAX + 16];
+	int len;
+
+	if (ready_fd < 0)
+		return;
+	if (error)
+		len = snprintf(msg, sizeof(msg), "error: %s\n", error);
+	else
+		len = snprintf(msg, sizeof(msg), "ok\n");
+	if (write(ready_fd, msg, len) < 0) {
+		/* The launcher is gone; nobody is left to tell. */
+	}
+	close(ready_fd);
+}
+
+static void detach_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+}
+
+static void on_signal(struct daemon *d, void *ctx, short revents)
+{
+	struct signalfd_siginfo si;
+	char path[OCKAM_PATH_MAX];
+
+	(void)ctx;
+	(void)revents;
+	while (read(d->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_info("signal %d: stopping", si.ssi_signo);
+			d->loop.stop = true;
+			break;
+		case SIGHUP:
+			state_path(d, OCKAM_NODE_LOG_FILE, path, sizeof(path));
+			if (log_open(path, d->name, d->foreground) < 0)
+				log_err("cannot reopen %s: %s", path,
+					strerror(errno));
+			else
+				log_info("log reopened");
+			break;
+		}
+	}
+}
+
+static int open_signals(struct daemon *d, struct ockam_err *err)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return ockam_err_set(err, -errno, "sigprocmask: %s",
+				     strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+	d->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->signal_fd < 0)
+		return ockam_err_set(err, -errno, "signalfd: %s", strerror(errno));
+	if (loop_watch(&d->loop, d->signal_fd, POLLIN, on_signal, NULL) < 0)
+		return ockam_err_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+/* A network namespace holds one node: refuse to start a second. */
+static int check_netns_free(struct daemon *d, struct ockam_err *err)
+{
+	char other[OCKAM_NODE_NAME_MAX + 1];
+	pid_t pid;
+	int ret;
+
+	ret = ockam_node_in_current_netns(other, sizeof(other), &pid);
+	if (ret == 1 && strcmp(other, d->name))
+		return ockam_err_set(err, -EEXIST,
+				     "node %s (pid %d) already runs in this network namespace; a network namespace holds one node",
+				     other, (int)pid);
+	return 0;
+}
+
+static int start(struct daemon *d, const struct options *opt,
+		 struct ockam_err *err)
+{
+	char path[OCKAM_PATH_MAX];
+	struct stat st;
+	int ret;
+
+	/* The longest file name in the directory must fit too. */
+	ret = ockam_node_path(opt->node, OCKAM_NODE_LISTENERS_FILE ".XXXXXXX",
+			      path, sizeof(path));
+	if (ret < 0)
+		return ockam_err_set(err, ret, "node directory path too long");
+	ockam_node_dir(opt->node, d->dir, sizeof(d->dir));
+	ret = ockam_mkdir_private(d->dir, err);
+	if (ret < 0)
+		return ret;
+	ret = check_netns_free(d, err);
+	if (ret < 0)
+		return ret;
+	ret = state_lock(d, err);
+	if (ret < 0)
+		return ret;
+
+	state_path(d, OCKAM_NODE_LOG_FILE, path, sizeof(path));
+	if (log_open(path, d->name, d->foreground) < 0)
+		return ockam_err_set(err, -errno, "cannot open log %s: %s", path,
+				     strerror(errno));
+	log_info("ockamd %s starting node %s (pid %d)", OCKAM_VERSION, d->name,
+		 (int)getpid());
+	if (stat("/proc/self/ns/net", &st) == 0)
+		d->netns_inode = st.st_ino;
+
+	ret = loop_init(&d->loop);
+	if (ret < 0)
+		return ockam_err_set(err, ret, "timerfd: %s", strerror(-ret));
+	ret = open_signals(d, err);
+	if (ret < 0)
+		return ret;
+	ret = kernel_open(d, err);
+	if (ret < 0)
+		return ret;
+	ret = services_open(d, err);
+	if (ret < 0)
+		return ret;
+	ret = ctl_open(d, err);
+	if (ret < 0)
+		return ret;
+	ret = listener_create(d, opt->listener, NULL, err);
+	if (ret < 0)
+		return ret;
+	return state_write_pid(d, err);
+}
+
+static void stop(struct daemon *d)
+{
+	ctl_close(d);
+	listeners_close(d);
+	conns_close(d);
+	services_close(d);
+	kernel_close(d);
+	if (d->lock_fd >= 0)
+		state_remove_runtime(d);
+	if (d->signal_fd >= 0)
+		close(d->signal_fd);
+	loop_fini(&d->loop);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
+}
+
+int main(int argc, char **argv)
+{
+	static struct daemon d;
+	struct options opt;
+	struct ockam_err err;
+	int ready_fd = -1, ret;
+
+	if (parse_options(argc, argv, &opt) < 0) {
+		fprintf(stderr, "try 'ockamd --help'\n");
+		return 2;
+	}
+	umask(077);
+	snprintf(d.name, sizeof(d.name), "%s", opt.node);
+	d.foreground = opt.foreground;
+	d.started = time(NULL);
+	d.lock_fd = -1;
+	d.signal_fd = -1;
+	d.ctl_fd = -1;
+	d.loop.timer_fd = -1;
+	if (opt.verbose)
+		log_set_level(LOG_LEVEL_DEBUG);
+	/* A daemon's terminal hears only the verdict, through daemonize(). */
+	log_set_stderr(opt.foreground);
+	if (!opt.foreground) {
+		ready_fd = daemonize();
+		if (chdir("/") < 0) {
+			/* Only matters for core dumps; keep going. */
+		}
+	}
+
+	ockam_err_clear(&err);
+	ret = start(&d, &opt, &err);
+	if (ret < 0) {
+		/* The user reads it once, as "error: ...". */
+		log_set_stderr(false);
+		log_err("cannot start node %s: %s", d.name, ockam_err_msg(&err));
+		if (opt.foreground)
+			fprintf(stderr, "error: %s\n", ockam_err_msg(&err));
+		report_ready(ready_fd, ockam_err_msg(&err));
+		stop(&d);
+		log_close();
+		return 1;
+	}
+	log_info("node %s ready", d.name);
+	report_ready(ready_fd, NULL);
+	if (!opt.foreground)
+		detach_stdio();
+
+	ret = loop_run(&d, &d.loop);
+	if (ret < 0)
+		log_err("event loop: %s", strerror(-ret));
+	stop(&d);
+	log_info("node %s stopped", d.name);
+	log_close();
+	return ret < 0 ? 1 : 0;
+}

@@ -1,0 +1,178 @@
+# SPDX-License-Identifier: GPL-2.0 OR MIT
+#
+# Userspace: libockam, the ockamd daemon, the ockam CLI, their unit tests
+# and the codec fuzzer. Included by the top-level Makefile, which runs from
+# the repository root and exports BUILD.
+#
+#   make userspace         build/lib/libockam.{a,so}, build/bin/{ockam,ockamd}
+#   make userspace-test    unit tests under ASan+UBSan, spec check and a
+#                          short fuzz run, as TAP
+#   make fuzz              a longer fuzz run (FUZZ_SECONDS, default 300)
+#   make install           PREFIX (default /usr/local) and DESTDIR
+
+US_SRC := userspace
+US_OBJ := $(BUILD)/userspace/obj
+US_TEST_OBJ := $(BUILD)/userspace/test-obj
+US_LIBDIR := $(BUILD)/lib
+US_BINDIR := $(BUILD)/bin
+
+PKG_CONFIG ?= pkg-config
+NL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 2>/dev/null || echo -I/usr/include/libnl3)
+NL_LIBS := $(shell $(PKG_CONFIG) --libs libnl-genl-3.0 2>/dev/null || echo -lnl-genl-3 -lnl-3)
+
+US_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla
+US_CPPFLAGS := -D_GNU_SOURCE -Iuapi -Ikmod -I$(US_SRC)/lib/include \
+	       -I$(US_SRC)/lib $(NL_CFLAGS)
+US_CFLAGS := -std=c11 -O2 -g -fPIC -fvisibility=hidden \
+	     -fstack-protector-strong -D_FORTIFY_SOURCE=2 $(US_WARN)
+
+# Unit tests and the fuzzer use clang for its sanitizer and libFuzzer
+# runtimes (libclang-rt-14-dev).
+US_TEST_CC ?= clang
+US_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	  -fno-omit-frame-pointer
+US_TEST_CFLAGS := -std=c11 -O1 -g $(US_SAN) $(US_WARN) -Wno-unused-command-line-argument
+
+LIB_SRCS := $(wildcard $(US_SRC)/lib/*.c) kmod/codec.c
+CLI_SRCS := $(wildcard $(US_SRC)/ockam/*.c)
+DAEMON_SRCS := $(wildcard $(US_SRC)/ockamd/*.c)
+TEST_SRCS := $(wildcard $(US_SRC)/tests/*.c)
+
+obj_of = $(patsubst %.c,$(1)/%.o,$(2))
+LIB_OBJS := $(call obj_of,$(US_OBJ),$(LIB_SRCS))
+CLI_OBJS := $(call obj_of,$(US_OBJ),$(CLI_SRCS))
+DAEMON_OBJS := $(call obj_of,$(US_OBJ),$(DAEMON_SRCS))
+
+# The unit tests link the library and the CLI's and daemon's pure parts;
+# each program's main.c stays out.
+TEST_UNIT_SRCS := $(TEST_SRCS) $(LIB_SRCS) \
+	$(filter-out %/main.c,$(CLI_SRCS))
+TEST_UNIT_OBJS := $(call obj_of,$(US_TEST_OBJ),$(TEST_UNIT_SRCS))
+# Fuzz targets: userspace/fuzz/fuzz_NAME.c with seeds in seeds-NAME/.
+FUZZ_OBJ := $(BUILD)/userspace/fuzz-obj
+FUZZ_DIR := $(BUILD)/userspace/fuzz
+FUZZ_NAMES := codec control
+FUZZ_LIB_codec := kmod/codec.c \
+	$(addprefix $(US_SRC)/lib/,route.c multiaddr.c hostport.c error.c)
+FUZZ_LIB_control := $(addprefix $(US_SRC)/lib/,control.c error.c)
+FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_NAMES))
+FUZZ_OBJS := $(sort $(foreach f,$(FUZZ_NAMES),\
+	$(call obj_of,$(FUZZ_OBJ),$(US_SRC)/fuzz/fuzz_$(f).c $(FUZZ_LIB_$(f)))))
+
+LIBOCKAM_A := $(US_LIBDIR)/libockam.a
+LIBOCKAM_SONAME := libockam.so.0
+LIBOCKAM_SO := $(US_LIBDIR)/$(LIBOCKAM_SONAME)
+LIBOCKAM_PC := $(US_LIBDIR)/pkgconfig/libockam.pc
+UNIT_BIN := $(BUILD)/userspace/tests/unit
+
+# Quiet by default, like Kbuild; V=1 shows the commands.
+ifeq ($(V),1)
+US_Q :=
+US_SAY := @true
+else
+US_Q := @
+US_SAY := @printf '  %-8s %s\n'
+endif
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+US_VERSION := 0.1.0
+
+.PHONY: userspace userspace-test fuzz install
+
+userspace: $(LIBOCKAM_A) $(US_LIBDIR)/libockam.so $(LIBOCKAM_PC) \
+	   $(US_BINDIR)/ockam $(US_BINDIR)/ockamd
+
+$(US_OBJ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(US_SAY) CC $<
+	$(US_Q)$(CC) $(US_CPPFLAGS) $(US_CFLAGS) -DOCKAM_VERSION='"$(US_VERSION)"' -MMD -MP -c $< -o $@
+
+$(US_TEST_OBJ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(US_SAY) CC-SAN $<
+	$(US_Q)$(US_TEST_CC) $(US_CPPFLAGS) $(US_TEST_CFLAGS) -DOCKAM_VERSION='"$(US_VERSION)"' -MMD -MP -c $< -o $@
+
+$(FUZZ_OBJ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(US_SAY) CC-FUZZ $<
+	$(US_Q)$(US_TEST_CC) $(US_CPPFLAGS) $(US_TEST_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(LIBOCKAM_A): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	$(US_SAY) AR $@
+	$(US_Q)$(AR) rcs $@ $^
+
+$(LIBOCKAM_SO): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(US_SAY) LD $@
+	$(US_Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,$(LIBOCKAM_SONAME) -Wl,-z,relro,-z,now \
+		-o $@ $^ $(NL_LIBS)
+
+$(US_LIBDIR)/libockam.so: $(LIBOCKAM_SO)
+	$(US_Q)ln -sf $(LIBOCKAM_SONAME) $@
+
+$(LIBOCKAM_PC): $(US_SRC)/lib/libockam.pc.in $(MAKEFILE_LIST)
+	@mkdir -p $(dir $@)
+	$(US_SAY) GEN $@
+	$(US_Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(US_VERSION)|g' $< > $@
+
+# The programs link libockam statically, so they need nothing of this
+# tree at run time (the test VM copies them with their shared libraries).
+$(US_BINDIR)/ockam: $(CLI_OBJS) $(LIBOCKAM_A)
+	@mkdir -p $(dir $@)
+	$(US_SAY) LD $@
+	$(US_Q)$(CC) $(LDFLAGS) -Wl,-z,relro,-z,now -o $@ $(CLI_OBJS) $(LIBOCKAM_A) $(NL_LIBS)
+
+$(US_BINDIR)/ockamd: $(DAEMON_OBJS) $(LIBOCKAM_A)
+	@mkdir -p $(dir $@)
+	$(US_SAY) LD $@
+	$(US_Q)$(CC) $(LDFLAGS) -Wl,-z,relro,-z,now -o $@ $(DAEMON_OBJS) $(LIBOCKAM_A) $(NL_LIBS)
+
+$(UNIT_BIN): $(TEST_UNIT_OBJS)
+	@mkdir -p $(dir $@)
+	$(US_SAY) LD $@
+	$(US_Q)$(US_TEST_CC) $(US_SAN) -o $@ $^ $(NL_LIBS)
+
+define fuzz_rule
+$(FUZZ_DIR)/fuzz_$(1): $(call obj_of,$(FUZZ_OBJ),$(US_SRC)/fuzz/fuzz_$(1).c $(FUZZ_LIB_$(1)))
+	@mkdir -p $$(dir $$@)
+	$(US_SAY) LD $$@
+	$(US_Q)$(US_TEST_CC) $(US_SAN) -fsanitize=fuzzer -o $$@ $$^
+endef
+$(foreach f,$(FUZZ_NAMES),$(eval $(call fuzz_rule,$(f))))
+
+# userspace-test runs each fuzzer a fixed number of times from a fixed
+# seed; "make fuzz" runs each for FUZZ_SECONDS, keeping its corpus.
+FUZZ_RUNS ?= 1000000
+FUZZ_SECONDS ?= 300
+
+userspace-test: $(UNIT_BIN) $(FUZZ_BINS)
+	@$(US_SRC)/tests/run-unit.sh $(UNIT_BIN) $(FUZZ_RUNS) $(FUZZ_DIR) \
+		$(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	@for f in $(FUZZ_NAMES); do \
+		mkdir -p $(FUZZ_DIR)/corpus-$$f; \
+		echo "fuzz_$$f for $(FUZZ_SECONDS)s"; \
+		$(FUZZ_DIR)/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+			$(FUZZ_DIR)/corpus-$$f $(US_SRC)/fuzz/seeds-$$f || exit 1; \
+	done
+
+install: userspace
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/include/ockam $(DESTDIR)$(PREFIX)/include/linux
+	install -m 0755 $(US_BINDIR)/ockam $(US_BINDIR)/ockamd $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(LIBOCKAM_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(LIBOCKAM_SO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf $(LIBOCKAM_SONAME) $(DESTDIR)$(PREFIX)/lib/libockam.so
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(US_VERSION)|g' \
+		$(US_SRC)/lib/libockam.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libockam.pc
+	chmod 0644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/libockam.pc
+	install -m 0644 $(US_SRC)/lib/include/ockam/ockam.h $(DESTDIR)$(PREFIX)/include/ockam/
+	install -m 0644 uapi/linux/ockam.h $(DESTDIR)$(PREFIX)/include/linux/
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(DAEMON_OBJS:.o=.d) \
+	 $(TEST_UNIT_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)
