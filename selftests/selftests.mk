@@ -62,7 +62,21 @@ $(BENCH_BIN): selftests/bench/ockam-bench.c uapi/linux/ockam.h \
 	@printf '  %-8s %s\n' CC $@
 	@$(CC) $(BENCH_CFLAGS) -o $@ $< $(KSFT_LDLIBS)
 
-kselftests-bins: $(KSFT_BINS) $(BENCH_BIN)
+# The example program of Documentation/socket-api.rst, compiled from the
+# document itself (the last C block), so the text cannot rot.
+DOC_EXAMPLE := $(BUILD)/bin/ockam-socket-example
+
+$(DOC_EXAMPLE): Documentation/socket-api.rst uapi/linux/ockam.h
+	@mkdir -p $(@D) $(BUILD)/doc
+	@awk '/^\.\. code-block:: c/ { n++; keep = 1; next } \
+	     keep && /^[^ \t]/ { keep = 0 } \
+	     keep { sub(/^   /, ""); print > "$(BUILD)/doc/block" n ".c" }' $<
+	@cp "$$(ls $(BUILD)/doc/block*.c | sort -V | tail -n1)" $(BUILD)/doc/socket-example.c
+	@rm -f $(BUILD)/doc/block*.c
+	@printf '  %-8s %s\n' CC $@
+	@$(CC) -std=c11 -Wall -Wextra -Werror -I uapi -o $@ $(BUILD)/doc/socket-example.c
+
+kselftests-bins: $(KSFT_BINS) $(BENCH_BIN) $(DOC_EXAMPLE)
 	@mkdir -p $(BUILD)/selftests
 	@for f in $(BUILD)/selftests/*; do \
 		[ -e "$$f" ] || continue; \
