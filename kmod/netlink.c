@@ -246,17 +246,29 @@ static int ockam_nl_transport_attach(struct sk_buff *skb,
 	return genlmsg_reply(msg, info);
 }
 
+/* The request's OCKAM_A_ADDRESS, which it must have; NULL if it has not. */
+static const u8 *ockam_nl_address(struct genl_info *info, u32 *len)
+{
+	const char *name;
+
+	if (GENL_REQ_ATTR_CHECK(info, OCKAM_A_ADDRESS))
+		return NULL;
+	name = nla_data(info->attrs[OCKAM_A_ADDRESS]);
+	*len = strlen(name);
+	return (const u8 *)name;
+}
+
 static int ockam_nl_transport_detach(struct sk_buff *skb,
 				     struct genl_info *info)
 {
-	const char *name;
+	const u8 *name;
+	u32 len;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, OCKAM_A_ADDRESS))
+	name = ockam_nl_address(info, &len);
+	if (!name)
 		return -EINVAL;
-	name = nla_data(info->attrs[OCKAM_A_ADDRESS]);
-	err = ockam_tcp_detach(ockam_nl_node(info), (const u8 *)name,
-			       strlen(name));
+	err = ockam_tcp_detach(ockam_nl_node(info), name, len);
 	if (err == -ENOENT)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[OCKAM_A_ADDRESS],
 				    "no transport at that address");
@@ -266,28 +278,27 @@ static int ockam_nl_transport_detach(struct sk_buff *skb,
 static int ockam_nl_route_add(struct sk_buff *skb, struct genl_info *info)
 {
 	const struct nlattr *route;
-	const char *name;
+	const u8 *name;
+	u32 len;
 
-	if (GENL_REQ_ATTR_CHECK(info, OCKAM_A_ADDRESS) ||
-	    GENL_REQ_ATTR_CHECK(info, OCKAM_A_ROUTE))
+	name = ockam_nl_address(info, &len);
+	if (!name || GENL_REQ_ATTR_CHECK(info, OCKAM_A_ROUTE))
 		return -EINVAL;
-	name = nla_data(info->attrs[OCKAM_A_ADDRESS]);
 	route = info->attrs[OCKAM_A_ROUTE];
-	return ockam_alias_add(ockam_nl_node(info), (const u8 *)name,
-			       strlen(name), nla_data(route), nla_len(route),
-			       info->extack);
+	return ockam_alias_add(ockam_nl_node(info), name, len, nla_data(route),
+			       nla_len(route), info->extack);
 }
 
 static int ockam_nl_route_del(struct sk_buff *skb, struct genl_info *info)
 {
-	const char *name;
+	const u8 *name;
+	u32 len;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, OCKAM_A_ADDRESS))
+	name = ockam_nl_address(info, &len);
+	if (!name)
 		return -EINVAL;
-	name = nla_data(info->attrs[OCKAM_A_ADDRESS]);
-	err = ockam_alias_del(ockam_nl_node(info), (const u8 *)name,
-			      strlen(name));
+	err = ockam_alias_del(ockam_nl_node(info), name, len);
 	if (err == -ENOENT)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[OCKAM_A_ADDRESS],
 				    "no alias at that address");

@@ -2,7 +2,6 @@
 /*
  * Per-namespace node state and its table of local addresses.
  */
-#include <linux/jhash.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <net/netns/generic.h>
@@ -13,19 +12,6 @@
 #include "tcp.h"
 
 static unsigned int ockam_net_id __read_mostly;
-
-/* Lookup key: a name that need not be NUL-terminated. */
-struct ockam_name {
-	const u8 *name;
-	u32 len;
-};
-
-static u32 ockam_name_hash(const void *data, u32 len, u32 seed)
-{
-	const struct ockam_name *key = data;
-
-	return jhash(key->name, key->len, seed);
-}
 
 static u32 ockam_endpoint_hash(const void *data, u32 len, u32 seed)
 {
@@ -40,7 +26,7 @@ static int ockam_endpoint_cmp(struct rhashtable_compare_arg *arg,
 	const struct ockam_name *key = arg->key;
 	const struct ockam_endpoint *ep = obj;
 
-	return key->len != ep->name_len || memcmp(key->name, ep->name, key->len);
+	return !ockam_name_eq(key, ep->name, ep->name_len);
 }
 
 static const struct rhashtable_params ockam_table_params = {

@@ -9,6 +9,7 @@
 #ifndef _OCKAM_NODE_H
 #define _OCKAM_NODE_H
 
+#include <linux/jhash.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rhashtable.h>
@@ -17,6 +18,25 @@
 #include "../uapi/linux/ockam.h"
 #include "dial.h"
 #include "stats.h"
+
+/* A name that need not be NUL-terminated, as an rhashtable lookup key. */
+struct ockam_name {
+	const u8 *name;
+	u32 len;
+};
+
+static inline u32 ockam_name_hash(const void *data, u32 len, u32 seed)
+{
+	const struct ockam_name *key = data;
+
+	return jhash(key->name, key->len, seed);
+}
+
+static inline bool ockam_name_eq(const struct ockam_name *key, const u8 *name,
+				 u32 len)
+{
+	return key->len == len && !memcmp(key->name, name, len);
+}
 
 struct ockam_endpoint {
 	struct rhash_head hash_node;

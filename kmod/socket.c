@@ -88,6 +88,16 @@ static int ockam_sockaddr_route(const struct sockaddr *uaddr, int addr_len,
 	return 0;
 }
 
+/* The route in @uaddr, checked as a route to send along or bind to. */
+static int ockam_sockaddr_checked(const struct sockaddr *uaddr, int addr_len,
+				  const u8 **route, u32 *len,
+				  struct ockam_route_view *rt)
+{
+	int err = ockam_sockaddr_route(uaddr, addr_len, route, len);
+
+	return err ? err : ockam_route_check(*route, *len, rt);
+}
+
 static void ockam_sockaddr_fill(struct sockaddr_ockam *sa, const u8 *route,
 				u32 len)
 {
@@ -133,10 +143,7 @@ static int ockam_bind(struct socket *sock, struct sockaddr *uaddr,
 	u32 len;
 	int err;
 
-	err = ockam_sockaddr_route(uaddr, addr_len, &route, &len);
-	if (err)
-		return err;
-	err = ockam_route_check(route, len, &rt);
+	err = ockam_sockaddr_checked(uaddr, addr_len, &route, &len, &rt);
 	if (err)
 		return err;
 	if (rt.hops != 1 || ockam_route_first(&rt, &addr) < 0 ||
@@ -181,10 +188,7 @@ static int ockam_connect(struct socket *sock, struct sockaddr *uaddr,
 		ockam_set_default_route(osk, NULL, 0);
 		return 0;
 	}
-	err = ockam_sockaddr_route(uaddr, addr_len, &route, &len);
-	if (err)
-		return err;
-	err = ockam_route_check(route, len, &rt);
+	err = ockam_sockaddr_checked(uaddr, addr_len, &route, &len, &rt);
 	if (err)
 		return err;
 	copy = kmemdup(route, len, GFP_KERNEL);

@@ -47,18 +47,6 @@ enum {
 	OCKAM_TCP_TX_BUDGET = 64,
 };
 
-struct ockam_peer_key {
-	const u8 *peer;
-	u32 len;
-};
-
-static u32 ockam_peer_key_hash(const void *data, u32 len, u32 seed)
-{
-	const struct ockam_peer_key *key = data;
-
-	return jhash(key->peer, key->len, seed);
-}
-
 static u32 ockam_peer_obj_hash(const void *data, u32 len, u32 seed)
 {
 	const struct ockam_tcp *t = data;
@@ -68,15 +56,14 @@ static u32 ockam_peer_obj_hash(const void *data, u32 len, u32 seed)
 
 static int ockam_peer_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 {
-	const struct ockam_peer_key *key = arg->key;
 	const struct ockam_tcp *t = obj;
 
-	return key->len != t->peer_len || memcmp(key->peer, t->peer, key->len);
+	return !ockam_name_eq(arg->key, t->peer, t->peer_len);
 }
 
 static const struct rhashtable_params ockam_peer_params = {
 	.head_offset = offsetof(struct ockam_tcp, peer_node),
-	.hashfn = ockam_peer_key_hash,
+	.hashfn = ockam_name_hash,
 	.obj_hashfn = ockam_peer_obj_hash,
 	.obj_cmpfn = ockam_peer_cmp,
 	.automatic_shrinking = true,
@@ -85,7 +72,7 @@ static const struct rhashtable_params ockam_peer_params = {
 struct ockam_tcp *ockam_tcp_lookup_peer(struct ockam_node *node,
 					const u8 *peer, u32 len)
 {
-	struct ockam_peer_key key = { .peer = peer, .len = len };
+	struct ockam_name key = { .name = peer, .len = len };
 	struct rhlist_head *list, *pos;
 	struct ockam_tcp *t;
 
@@ -232,65 +219,87 @@ static int ockam_tcp_send_page(struct sock *sk, struct page *page, u32 offset,
 	return ret;
 }
 
+/* How far a transmit has got through one skb. */
+struct ockam_tx_cursor {
+	u32 offset;	/* from the start of the skb */
+	u32 len;	/* bytes still to send */
+	u32 done;	/* bytes sent */
+	bool more;	/* data follows the skb: keep MSG_MORE to the end */
+};
+
+/* MSG_MORE on every piece but the very last, so TCP builds full segments. */
+static int ockam_tx_flags(const struct ockam_tx_cursor *c, u32 n)
+{
+	return (n < c->len || c->more) ? MSG_MORE : 0;
+}
+
+/* Account for a write of @n bytes that returned @ret. */
+static int ockam_tx_advance(struct ockam_tx_cursor *c, int ret, u32 n)
+{
+	if (ret < 0)
+		return ret;
+	c->done += ret;
+	c->offset += ret;
+	c->len -= ret;
+	return ret < n ? -EAGAIN : 0;
+}
+
 /*
- * Send @len bytes at @offset of @skb: its linear part, its page fragments
- * (without copying them), then its frag list. MSG_MORE is set on every
- * piece but the very last, so TCP builds full segments. Adds what was sent
- * to @done and stops at the first short write with -EAGAIN.
+ * Send what @c has left of @skb: its linear part, its page fragments
+ * (without copying them), then its frag list. Stops at the first short
+ * write with -EAGAIN.
  */
 static int ockam_tcp_send_range(struct sock *sk, struct sk_buff *skb,
-				u32 offset, u32 len, bool more, u32 *done)
+				struct ockam_tx_cursor *c)
 {
+	struct ockam_tx_cursor sub;
 	struct sk_buff *frag_skb;
-	u32 pos, end, n, before;
+	u32 pos, end, n;
 	int i, ret;
 
 	end = skb_headlen(skb);
-	if (offset < end && len) {
-		n = min(len, end - offset);
-		ret = ockam_tcp_send_kvec(sk, skb->data + offset, n,
-					  (n < len || more) ? MSG_MORE : 0);
-		if (ret < 0)
+	if (c->offset < end && c->len) {
+		n = min(c->len, end - c->offset);
+		ret = ockam_tcp_send_kvec(sk, skb->data + c->offset, n,
+					  ockam_tx_flags(c, n));
+		ret = ockam_tx_advance(c, ret, n);
+		if (ret)
 			return ret;
-		*done += ret;
-		offset += ret;
-		len -= ret;
-		if (ret < n)
-			return -EAGAIN;
 	}
 	pos = end;
 
-	for (i = 0; i < skb_shinfo(skb)->nr_frags && len; i++) {
+	for (i = 0; i < skb_shinfo(skb)->nr_frags && c->len; i++) {
 		const skb_frag_t *frag = &skb_shinfo(skb)->frags[i];
 
 		end = pos + skb_frag_size(frag);
-		if (offset < end) {
-			n = min(len, end - offset);
+		if (c->offset < end) {
+			n = min(c->len, end - c->offset);
 			ret = ockam_tcp_send_page(sk, skb_frag_page(frag),
-						  skb_frag_off(frag) + offset - pos,
-						  n, (n < len || more) ? MSG_MORE : 0);
-			if (ret < 0)
+						  skb_frag_off(frag) +
+						  c->offset - pos,
+						  n, ockam_tx_flags(c, n));
+			ret = ockam_tx_advance(c, ret, n);
+			if (ret)
 				return ret;
-			*done += ret;
-			offset += ret;
-			len -= ret;
-			if (ret < n)
-				return -EAGAIN;
 		}
 		pos = end;
 	}
 
 	skb_walk_frags(skb, frag_skb) {
-		if (!len)
+		if (!c->len)
 			break;
 		end = pos + frag_skb->len;
-		if (offset < end) {
-			n = min(len, end - offset);
-			before = *done;
-			ret = ockam_tcp_send_range(sk, frag_skb, offset - pos, n,
-						   n < len || more, done);
-			offset += *done - before;
-			len -= *done - before;
+		if (c->offset < end) {
+			n = min(c->len, end - c->offset);
+			sub = (struct ockam_tx_cursor) {
+				.offset = c->offset - pos,
+				.len = n,
+				.more = n < c->len || c->more,
+			};
+			ret = ockam_tcp_send_range(sk, frag_skb, &sub);
+			c->done += sub.done;
+			c->offset += sub.done;
+			c->len -= sub.done;
 			if (ret)
 				return ret;
 		}
@@ -326,9 +335,9 @@ static void ockam_tcp_count_tx(struct ockam_tcp *t, u32 bytes)
 /* Returns 0 when the queue is empty, -EAGAIN when TCP is full. */
 static int ockam_tcp_send_queue(struct ockam_tcp *t, struct sock *sk)
 {
+	struct ockam_tx_cursor c;
 	struct sk_buff *skb;
 	int budget, ret;
-	u32 done;
 	bool more;
 
 	for (budget = OCKAM_TCP_TX_BUDGET; budget; budget--) {
@@ -339,10 +348,13 @@ static int ockam_tcp_send_queue(struct ockam_tcp *t, struct sock *sk)
 		if (!skb)
 			return 0;
 
-		done = 0;
-		ret = ockam_tcp_send_range(sk, skb, t->tx_sent,
-					   skb->len - t->tx_sent, more, &done);
-		t->tx_sent += done;
+		c = (struct ockam_tx_cursor) {
+			.offset = t->tx_sent,
+			.len = skb->len - t->tx_sent,
+			.more = more,
+		};
+		ret = ockam_tcp_send_range(sk, skb, &c);
+		t->tx_sent += c.done;
 		if (ret)
 			return ret;
 

@@ -10,6 +10,8 @@
 lib=${OCKAM_SELFTESTS:-$(cd "$(dirname "$0")/.." && pwd)}/lib
 # shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
 . "$lib/netns.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/ockam.sh
+. "$lib/ockam.sh"
 
 require_cmd ockam ockamd
 export OCKAM_HOME=$NS_TMP/home
@@ -21,31 +23,6 @@ in_a() {
 }
 export -f in_a node_exec ns
 export NS_PREFIX
-
-# expect_status DESCRIPTION STATUS COMMAND...: exactly that exit status,
-# and for failures one "error: ..." line on stderr.
-expect_status() {
-	local desc=$1 want=$2 out rc
-	shift 2
-	out=$("$@" 2>&1 >/dev/null)
-	rc=$?
-	# A runtime error is one line; a usage error adds a pointer to --help.
-	if [ "$rc" = "$want" ] && { [ "$want" = 0 ] ||
-		{ grep -q '^error: ' <<<"$out" &&
-		  { [ "$want" != 1 ] || [ "$(wc -l <<<"$out")" = 1 ]; }; }; }; then
-		tap_ok "$desc"
-	else
-		tap_fail "$desc" "command: $*" "status $rc, expected $want" "$out"
-	fi
-}
-
-# expect_output DESCRIPTION EXPECTED COMMAND...
-expect_output() {
-	local desc=$1 want=$2 out
-	shift 2
-	out=$("$@" 2>&1)
-	tap_expect_eq "$desc" "$want" "$out"
-}
 
 show_log() {
 	[ -f "$OCKAM_HOME/nodes/n1/log" ] && tap_diag "$(tail -n 30 "$OCKAM_HOME/nodes/n1/log")"

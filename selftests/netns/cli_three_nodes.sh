@@ -10,6 +10,8 @@
 lib=${OCKAM_SELFTESTS:-$(cd "$(dirname "$0")/.." && pwd)}/lib
 # shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
 . "$lib/netns.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/ockam.sh
+. "$lib/ockam.sh"
 
 require_cmd ockam ockamd
 export OCKAM_HOME=$NS_TMP/home
@@ -17,21 +19,7 @@ node_add a b c
 link_add a b 10.0.12.1 10.0.12.2
 link_add b c 10.0.23.2 10.0.23.3
 
-expect_output() {
-	local desc=$1 want=$2 out
-	shift 2
-	out=$("$@" 2>&1)
-	tap_expect_eq "$desc" "$want" "$out"
-}
-
-daemon_logs() {
-	local n
-	for n in n1 n2 n3; do
-		[ -f "$OCKAM_HOME/nodes/$n/log" ] || continue
-		tap_diag "---- $n log" "$(tail -n 30 "$OCKAM_HOME/nodes/$n/log")"
-	done
-}
-trap 'daemon_logs; ns_cleanup' EXIT
+trap 'daemon_logs n1 n2 n3; ns_cleanup' EXIT
 
 tap_check "node create n1" \
 	node_exec a ockam node create n1 --tcp-listener-address 10.0.12.1:4000

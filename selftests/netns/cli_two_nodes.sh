@@ -10,42 +10,15 @@
 lib=${OCKAM_SELFTESTS:-$(cd "$(dirname "$0")/.." && pwd)}/lib
 # shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
 . "$lib/netns.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/ockam.sh
+. "$lib/ockam.sh"
 
 require_cmd ockam ockamd
 export OCKAM_HOME=$NS_TMP/home
 node_add a b
 link_add a b 10.0.1.1 10.0.1.2
 
-expect_status() {
-	local desc=$1 want=$2 out rc
-	shift 2
-	out=$("$@" 2>&1 >/dev/null)
-	rc=$?
-	# A runtime error is one line; a usage error adds a pointer to --help.
-	if [ "$rc" = "$want" ] && { [ "$want" = 0 ] ||
-		{ grep -q '^error: ' <<<"$out" &&
-		  { [ "$want" != 1 ] || [ "$(wc -l <<<"$out")" = 1 ]; }; }; }; then
-		tap_ok "$desc"
-	else
-		tap_fail "$desc" "command: $*" "status $rc, expected $want" "$out"
-	fi
-}
-
-expect_output() {
-	local desc=$1 want=$2 out
-	shift 2
-	out=$("$@" 2>&1)
-	tap_expect_eq "$desc" "$want" "$out"
-}
-
-daemon_logs() {
-	local n
-	for n in n1 n2; do
-		[ -f "$OCKAM_HOME/nodes/$n/log" ] || continue
-		tap_diag "---- $n log" "$(tail -n 40 "$OCKAM_HOME/nodes/$n/log")"
-	done
-}
-trap 'daemon_logs; ns_cleanup' EXIT
+trap 'daemon_logs n1 n2; ns_cleanup' EXIT
 
 # transports NODE FIELD: one value of FIELD per transport of NODE.
 transports() {

@@ -208,17 +208,6 @@ static int parse_multiaddr(struct multiaddr_parser *ps)
 	return 0;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* One "TYPE#VALUE" or "VALUE" of the plain form, @len bytes at @s. */
 static int parse_plain_addr(struct ockam_route *rt, const char *s, size_t len,
 			    struct ockam_err *err)
@@ -261,8 +250,8 @@ static int parse_plain_addr(struct ockam_route *rt, const char *s, size_t len,
 				continue;
 			}
 			if (i + 3 < len && s[i + 1] == 'x' &&
-			    (hi = hex_digit(s[i + 2])) >= 0 &&
-			    (lo = hex_digit(s[i + 3])) >= 0) {
+			    (hi = ockam_hex_digit(s[i + 2])) >= 0 &&
+			    (lo = ockam_hex_digit(s[i + 3])) >= 0) {
 				value[vlen++] = (char)(hi << 4 | lo);
 				i += 3;
 				continue;

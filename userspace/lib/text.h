@@ -25,4 +25,16 @@ bool ockam_dns_name_ok(const char *name, size_t len);
 
 enum ockam_host_kind ockam_host_kind(const char *host);
 
+/* The value of one hex digit, either case, or -1. */
+static inline int ockam_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif /* OCKAM_LIB_TEXT_H */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "text.h"
 
 int cli_fail(const char *fmt, ...)
 {
@@ -76,17 +77,6 @@ long cli_parse_duration_ms(const char *text)
 	return value;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 ssize_t cli_hex_decode(const char *hex, uint8_t *out, size_t size)
 {
 	size_t len = strlen(hex), i;
@@ -94,7 +84,7 @@ ssize_t cli_hex_decode(const char *hex, uint8_t *out, size_t size)
 	if (len % 2 || len / 2 > size)
 		return -1;
 	for (i = 0; i < len; i += 2) {
-		int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
+		int hi = ockam_hex_digit(hex[i]), lo = ockam_hex_digit(hex[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

@@ -83,6 +83,17 @@ static void listener_record(struct ockam_ctl_writer *w,
 	ockam_ctl_record_end(w);
 }
 
+/* "ok", or the error @err describes; for requests that return nothing. */
+static bool reply_result(struct ockam_ctl_writer *w, int ret,
+			 const struct ockam_err *err)
+{
+	if (ret < 0)
+		ockam_ctl_reply_error(w, -err->code, "%s", ockam_err_msg(err));
+	else
+		ockam_ctl_reply_ok(w);
+	return true;
+}
+
 static bool handle_listener_create(struct daemon *d, struct ctl_client *c,
 				   const struct ockam_ctl_request *req,
 				   struct ockam_ctl_writer *w)
@@ -121,11 +132,7 @@ static bool handle_listener_delete(struct daemon *d, struct ctl_client *c,
 	struct ockam_err err;
 
 	(void)c;
-	if (listener_delete(d, req->argv[0], &err) < 0)
-		ockam_ctl_reply_error(w, -err.code, "%s", ockam_err_msg(&err));
-	else
-		ockam_ctl_reply_ok(w);
-	return true;
+	return reply_result(w, listener_delete(d, req->argv[0], &err), &err);
 }
 
 static bool handle_connection_create(struct daemon *d, struct ctl_client *c,
@@ -146,11 +153,7 @@ static bool handle_connection_delete(struct daemon *d, struct ctl_client *c,
 	struct ockam_err err;
 
 	(void)c;
-	if (conn_delete(d, req->argv[0], &err) < 0)
-		ockam_ctl_reply_error(w, -err.code, "%s", ockam_err_msg(&err));
-	else
-		ockam_ctl_reply_ok(w);
-	return true;
+	return reply_result(w, conn_delete(d, req->argv[0], &err), &err);
 }
 
 static const struct ctl_verb verbs[] = {
