@@ -18,7 +18,7 @@ require_cmd ockam ockamd ockam-bench socat
 
 SECONDS_PER_RUN=${BENCH_SECONDS:-3}
 # Each figure is the median of this many runs, interleaved with the peer's.
-REPEAT=${BENCH_REPEAT:-3}
+REPEAT=${BENCH_REPEAT:-5}
 SIZES=(64 65536)
 export OCKAM_HOME=$NS_TMP/home
 
@@ -114,9 +114,12 @@ if ! setup; then
 	exit 1
 fi
 
-# Warm up: dial every connection once.
-node_exec n1 ockam-bench send "$route3" 64 0.5 >/dev/null 2>&1
-node_exec n1 ockam-bench send "$route1" 64 0.5 >/dev/null 2>&1
+# Warm up: dial every connection and let TCP size its buffers.
+for route in "$route3" "$route1"; do
+	node_exec n1 ockam-bench send "$route" 65536 1 >/dev/null 2>&1
+done
+node_exec n1 ockam-bench tcp-send 10.0.12.2:5001 65536 1 >/dev/null 2>&1
+node_exec n1 ockam-bench tcp-send 10.0.12.2:5002 65536 1 >/dev/null 2>&1
 
 echo "Each figure: median of $REPEAT runs of $SECONDS_PER_RUN s, alternating"
 echo "with its peer; 2 vCPUs under TCG emulation."

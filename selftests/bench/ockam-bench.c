@@ -25,6 +25,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,58 +128,111 @@ static void reply(int fd, const struct ockam_wire_route *ret,
 		fprintf(stderr, "ockam-bench: reply: %s\n", strerror(-n));
 }
 
+struct sink {
+	int fd;
+	uint64_t messages;
+	uint64_t bytes;
+	uint32_t run;
+};
+
+static void sink_handle(struct sink *s, const unsigned char *buf, size_t n,
+			const struct ockam_wire_route *ret)
+{
+	unsigned char out[17];
+	uint32_t ack_every, run;
+
+	if (n < BENCH_HEADER) {
+		if (n && buf[0] == BENCH_REQUEST)
+			reply(s->fd, ret, buf, n);
+		return;
+	}
+	memcpy(&ack_every, buf + 1, sizeof(ack_every));
+	memcpy(&run, buf + 5, sizeof(run));
+	switch (buf[0]) {
+	case BENCH_DATA:
+		/* A new sender: forget what a previous one left. */
+		if (run != s->run) {
+			s->run = run;
+			s->messages = 0;
+			s->bytes = 0;
+		}
+		s->messages++;
+		s->bytes += n;
+		if (ack_every && s->messages % ack_every == 0) {
+			out[0] = BENCH_ACK;
+			put_u64(out + 1, s->messages);
+			reply(s->fd, ret, out, 9);
+		}
+		break;
+	case BENCH_END:
+		if (run != s->run)
+			break;
+		out[0] = BENCH_FINAL;
+		put_u64(out + 1, s->messages);
+		put_u64(out + 9, s->bytes);
+		reply(s->fd, ret, out, 17);
+		s->messages = 0;
+		s->bytes = 0;
+		break;
+	case BENCH_REQUEST:
+		reply(s->fd, ret, buf, n);
+		break;
+	}
+}
+
+static bool return_route(struct msghdr *msg, struct ockam_wire_route *ret)
+{
+	struct cmsghdr *cmsg;
+
+	for (cmsg = CMSG_FIRSTHDR(msg); cmsg; cmsg = CMSG_NXTHDR(msg, cmsg)) {
+		if (cmsg->cmsg_level != SOL_OCKAM ||
+		    cmsg->cmsg_type != OCKAM_CMSG_RETURN_ROUTE)
+			continue;
+		ret->len = cmsg->cmsg_len - CMSG_LEN(0);
+		memcpy(ret->bytes, CMSG_DATA(cmsg), ret->len);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The sink takes messages in batches with recvmmsg(), as a datagram
+ * application that cares about rate would.
+ */
 static _Noreturn void run_sink(const char *name)
 {
-	size_t cap = OCKAM_MAX_MESSAGE_MAX;
-	unsigned char *buf = malloc(cap), out[17];
+	enum {
+		BATCH = 32,
+		SLOT = 256 << 10,
+		CONTROL = CMSG_SPACE(OCKAM_ROUTE_BYTES_MAX),
+	};
+	struct mmsghdr *msgs = calloc(BATCH, sizeof(*msgs));
+	struct iovec *iov = calloc(BATCH, sizeof(*iov));
+	unsigned char *bufs = malloc((size_t)BATCH * SLOT);
+	char *control = malloc((size_t)BATCH * CONTROL);
 	struct ockam_wire_route *ret = malloc(sizeof(*ret));
-	uint64_t messages = 0, bytes = 0;
-	int fd = ockam_open(name);
-	uint32_t ack_every, run = 0, msg_run;
-	ssize_t n;
+	struct sink s = { .fd = ockam_open(name) };
+	int i, n;
 
-	if (!buf || !ret)
+	if (!msgs || !iov || !bufs || !control || !ret)
 		die("malloc", ENOMEM);
 	for (;;) {
-		n = ockam_recv(fd, buf, cap, 0, ret, NULL);
+		for (i = 0; i < BATCH; i++) {
+			iov[i].iov_base = bufs + (size_t)i * SLOT;
+			iov[i].iov_len = SLOT;
+			memset(&msgs[i].msg_hdr, 0, sizeof(msgs[i].msg_hdr));
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+			msgs[i].msg_hdr.msg_control = control + (size_t)i * CONTROL;
+			msgs[i].msg_hdr.msg_controllen = CONTROL;
+		}
+		n = recvmmsg(s.fd, msgs, BATCH, MSG_WAITFORONE, NULL);
 		if (n < 0)
-			die("recv", -n);
-		if (n < 1)
-			continue;
-		if (n >= BENCH_HEADER)
-			memcpy(&msg_run, buf + 5, sizeof(msg_run));
-		switch (buf[0]) {
-		case BENCH_DATA:
-			if (n < BENCH_HEADER)
-				break;
-			/* A new sender: forget what a previous one left. */
-			if (msg_run != run) {
-				run = msg_run;
-				messages = 0;
-				bytes = 0;
-			}
-			messages++;
-			bytes += n;
-			memcpy(&ack_every, buf + 1, sizeof(ack_every));
-			if (ack_every && messages % ack_every == 0) {
-				out[0] = BENCH_ACK;
-				put_u64(out + 1, messages);
-				reply(fd, ret, out, 9);
-			}
-			break;
-		case BENCH_END:
-			if (n < BENCH_HEADER || msg_run != run)
-				break;
-			out[0] = BENCH_FINAL;
-			put_u64(out + 1, messages);
-			put_u64(out + 9, bytes);
-			reply(fd, ret, out, 17);
-			messages = 0;
-			bytes = 0;
-			break;
-		case BENCH_REQUEST:
-			reply(fd, ret, buf, n);
-			break;
+			die("recvmmsg", errno);
+		for (i = 0; i < n; i++) {
+			if (return_route(&msgs[i].msg_hdr, ret))
+				sink_handle(&s, iov[i].iov_base, msgs[i].msg_len,
+					    ret);
 		}
 	}
 }
@@ -247,6 +301,13 @@ static int run_send(const char *route, size_t size, double seconds)
 	while (now_s() < end) {
 		while (sent - acked < window) {
 			n = ockam_send_wire(fd, msg, size, w->bytes, w->len, 0);
+			/* A full queue on the way (a dial still under way, a
+			 * busy transport): wait a little, as for UDP.
+			 */
+			if (n == -ENOBUFS) {
+				usleep(1000);
+				continue;
+			}
 			if (n < 0)
 				die("send", -n);
 			sent++;

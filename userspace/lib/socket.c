@@ -14,12 +14,21 @@
 
 #define FAMILY_PARAM "/sys/module/ockam/parameters/family"
 
+/*
+ * The number is fixed while the module is loaded, and every socket
+ * address needs it: read sysfs once, and keep what it said. Until the
+ * module is loaded the default is used, and sysfs asked again next time.
+ */
 OCKAM_EXPORT int ockam_family(void)
 {
+	static _Atomic int cached;
 	char buf[16], *end;
+	int known = cached;
 	long family;
 	ssize_t len;
 
+	if (known)
+		return known;
 	len = ockam_read_file(FAMILY_PARAM, buf, sizeof(buf));
 	if (len <= 0)
 		return AF_OCKAM_DEFAULT;
@@ -28,6 +37,7 @@ OCKAM_EXPORT int ockam_family(void)
 	if (errno || end == buf || (*end && *end != '\n') || family <= 0 ||
 	    family >= 256)
 		return AF_OCKAM_DEFAULT;
+	cached = family;
 	return family;
 }
 
