@@ -382,6 +382,70 @@ TEST_F(dial, dial_times_out)
 	EXPECT_EQ(ETIMEDOUT, errno);
 }
 
+TEST_F(dial, queue_for_one_peer_is_bounded)
+{
+	struct ockam_event ev;
+	int i, sent = 0;
+
+	for (i = 0; i < 300; i++) {
+		if (send_to(self->a, self->route, "q", 1) != 1)
+			break;
+		sent++;
+	}
+	/* 256 wait for the dial; the next one is refused at once. */
+	EXPECT_EQ(256, sent);
+	EXPECT_EQ(ENOBUFS, errno);
+	ASSERT_EQ(0, wait_event(self->events, OCKAM_CMD_DIAL_REQUEST, 2000,
+				&ev));
+	EXPECT_EQ(1, node_stat(self->nl, OCKAM_STAT_DIALS));
+}
+
+/* ---- IPv6 ---- */
+
+static int tcp6_pair(int *client, int *server)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+				     .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t len = sizeof(sin6);
+	int lfd = socket(AF_INET6, SOCK_STREAM, 0);
+
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sin6, sizeof(sin6)) ||
+	    listen(lfd, 1) || getsockname(lfd, (struct sockaddr *)&sin6, &len))
+		return -1;
+	*client = socket(AF_INET6, SOCK_STREAM, 0);
+	if (connect(*client, (struct sockaddr *)&sin6, sizeof(sin6)))
+		return -1;
+	*server = accept(lfd, NULL, NULL);
+	close(lfd);
+	return *server < 0 ? -1 : 0;
+}
+
+TEST(ipv6_transport)
+{
+	struct ockam_transport_info info;
+	struct ockam_nl *nl;
+	int client, server, a, b;
+
+	ASSERT_EQ(0, node_fresh());
+	ASSERT_EQ(0, ockam_nl_open(&nl, NULL));
+	ASSERT_EQ(0, tcp6_pair(&client, &server));
+	ASSERT_EQ(0, ockam_nl_transport_attach(nl, client, "c6", NULL, 0,
+					       &info, NULL));
+	EXPECT_EQ(0, strncmp(info.peer, "[::1]:", 6));
+	EXPECT_EQ(0, strncmp(info.local, "[::1]:", 6));
+	ASSERT_EQ(0, attach(nl, server, "s6", NULL, 0));
+	a = sock_bound("a");
+	b = sock_bound("b");
+	ASSERT_EQ(0, set_rcvtimeo(b, 5000));
+	ASSERT_EQ(2, send_to(a, "0#c6 => 0#b", "v6", 2));
+	EXPECT_EQ(0, recv_expect(b, "v6", "0#s6 => 0#a", 0));
+	close(a);
+	close(b);
+	close(client);
+	close(server);
+	ockam_nl_close(nl);
+}
+
 /* ---- a hostile peer: raw bytes at an attached connection ---- */
 
 FIXTURE(raw)
