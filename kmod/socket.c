@@ -288,9 +288,11 @@ static int ockam_send_route(struct ockam_sock *osk, struct msghdr *msg,
 /*
  * Under the socket lock: copy the default route when no other was given
  * (it may change once we unlock) and make sure the socket has an address.
+ * A route that fits a socket address is copied to @stack, saving a
+ * connected socket an allocation per message; a longer one to the heap.
  */
 static int ockam_send_prepare(struct ockam_sock *osk, const u8 **route,
-			      u32 *len, u8 **copy)
+			      u32 *len, u8 *stack, u8 **heap)
 {
 	int err = 0;
 
@@ -300,12 +302,17 @@ static int ockam_send_prepare(struct ockam_sock *osk, const u8 **route,
 			err = -EDESTADDRREQ;
 			goto out;
 		}
-		*copy = kmemdup(osk->route, osk->route_len, GFP_KERNEL);
-		if (!*copy) {
-			err = -ENOMEM;
-			goto out;
+		if (osk->route_len <= OCKAM_SOCKADDR_ROUTE_MAX) {
+			memcpy(stack, osk->route, osk->route_len);
+			*route = stack;
+		} else {
+			*heap = kmemdup(osk->route, osk->route_len, GFP_KERNEL);
+			if (!*heap) {
+				err = -ENOMEM;
+				goto out;
+			}
+			*route = *heap;
 		}
-		*route = *copy;
 		*len = osk->route_len;
 	}
 	if (!osk->bound)
@@ -320,13 +327,13 @@ static int ockam_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	struct sock *sk = sock->sk;
 	struct ockam_sock *osk = ockam_sk(sk);
 	struct ockam_node *node = ockam_sk_node(sk);
+	u8 route_copy[OCKAM_SOCKADDR_ROUTE_MAX], *heap_copy = NULL;
 	struct ockam_route_parts onward, ret;
 	u8 self[OCKAM_ADDR_ENCODED_MAX];
 	struct ockam_route_view rt;
 	u32 header_len, route_len = 0;
 	const u8 *route;
 	struct sk_buff *skb;
-	u8 *copy = NULL;
 	int err;
 
 	if (msg->msg_flags & ~OCKAM_SEND_FLAGS)
@@ -336,7 +343,8 @@ static int ockam_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	err = ockam_send_route(osk, msg, &route, &route_len);
 	if (err)
 		return err;
-	err = ockam_send_prepare(osk, &route, &route_len, &copy);
+	err = ockam_send_prepare(osk, &route, &route_len, route_copy,
+				 &heap_copy);
 	if (err)
 		goto out;
 	err = ockam_route_check(route, route_len, &rt);
@@ -366,7 +374,7 @@ static int ockam_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	ockam_header_encode(__skb_push(skb, header_len), &onward, &ret, len);
 	err = ockam_route_skb(node, skb, NULL, 0);
 out:
-	kfree(copy);
+	kfree(heap_copy);
 	return err ? err : len;
 }
 
