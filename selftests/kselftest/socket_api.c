@@ -5,6 +5,7 @@
  */
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <linux/sockios.h>
 
@@ -430,6 +431,32 @@ TEST_F(node, full_receiver_drops_and_counts)
 	ASSERT_EQ(SO_RXQ_OVFL, cmsg->cmsg_type);
 	memcpy(&dropped, CMSG_DATA(cmsg), sizeof(dropped));
 	EXPECT_EQ(sent - got, dropped);
+}
+
+TEST_F(node, receive_timestamps)
+{
+	char buf[8], cbuf[CMSG_SPACE(sizeof(struct timeval))];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct timeval before, *tv;
+	struct cmsghdr *cmsg;
+	int one = 1;
+
+	ASSERT_EQ(0, setsockopt(self->b, SOL_SOCKET, SO_TIMESTAMP, &one,
+				sizeof(one)));
+	gettimeofday(&before, NULL);
+	ASSERT_EQ(2, send_to(self->a, "0#b", "ts", 2));
+	ASSERT_EQ(2, recvmsg(self->b, &msg, 0));
+	cmsg = CMSG_FIRSTHDR(&msg);
+	ASSERT_NE(NULL, cmsg);
+	ASSERT_EQ(SOL_SOCKET, cmsg->cmsg_level);
+	ASSERT_EQ(SCM_TIMESTAMP, cmsg->cmsg_type);
+	tv = (struct timeval *)CMSG_DATA(cmsg);
+	EXPECT_GE(tv->tv_sec, before.tv_sec);
+	EXPECT_LE(tv->tv_sec, before.tv_sec + 5);
 }
 
 TEST_F(node, message_size_limits)
