@@ -50,6 +50,7 @@ static const struct nla_policy ockam_node_set_policy[OCKAM_A_MAX + 1] = {
 	[OCKAM_A_HOP_LIMIT] = NLA_POLICY_RANGE(NLA_U32, 1, OCKAM_ROUTE_HOPS_MAX),
 	[OCKAM_A_DIAL_TIMEOUT] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &ockam_dial_timeout_range),
+	[OCKAM_A_DIAL_FORWARDED] = NLA_POLICY_MAX(NLA_U32, 1),
 };
 
 static const struct nla_policy ockam_attach_policy[OCKAM_A_MAX + 1] = {
@@ -170,6 +171,8 @@ static int ockam_nl_node_get(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, OCKAM_A_DIAL_TIMEOUT,
 			READ_ONCE(node->dial_timeout_ms)) ||
 	    nla_put_u32(msg, OCKAM_A_ADDRESS_COUNT, count) ||
+	    nla_put_u32(msg, OCKAM_A_DIAL_FORWARDED,
+			READ_ONCE(node->dial_forwarded)) ||
 	    ockam_nl_put_stats(msg, node->stats))
 		goto nospace;
 	genlmsg_end(msg, hdr);
@@ -195,6 +198,9 @@ static int ockam_nl_node_set(struct sk_buff *skb, struct genl_info *info)
 	if (attrs[OCKAM_A_DIAL_TIMEOUT])
 		WRITE_ONCE(node->dial_timeout_ms,
 			   nla_get_u32(attrs[OCKAM_A_DIAL_TIMEOUT]));
+	if (attrs[OCKAM_A_DIAL_FORWARDED])
+		WRITE_ONCE(node->dial_forwarded,
+			   nla_get_u32(attrs[OCKAM_A_DIAL_FORWARDED]));
 	node->generation++;
 	mutex_unlock(&node->lock);
 

@@ -167,6 +167,7 @@ static int __net_init ockam_node_net_init(struct net *net)
 	node->max_message = OCKAM_MAX_MESSAGE_DEFAULT;
 	node->hop_limit = OCKAM_HOP_LIMIT_DEFAULT;
 	node->dial_timeout_ms = OCKAM_DIAL_TIMEOUT_MS_DEFAULT;
+	node->dial_forwarded = OCKAM_DIAL_FORWARDED_DEFAULT;
 	ockam_dialer_init(&node->dialer);
 	spin_lock_init(&node->throttle_lock);
 

@@ -63,6 +63,7 @@ struct ockam_node {
 	u32 max_message;
 	u32 hop_limit;
 	u32 dial_timeout_ms;
+	u32 dial_forwarded;
 	struct ockam_stats __percpu *stats;
 	struct ockam_dialer dialer;
 	/* Guards the backpressure links between transports; see tcp.c. */

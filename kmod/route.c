@@ -169,6 +169,12 @@ static int ockam_route_tcp_peer(struct ockam_hop *hop,
 	if (t)
 		return ockam_route_to_transport(hop, t);
 
+	/* A node may refuse to connect anywhere a peer asks it to. */
+	if ((hop->from || (hop->flags & OCKAM_ROUTE_F_ARRIVED)) &&
+	    !READ_ONCE(hop->node->dial_forwarded))
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_UNREACHABLE,
+				      -EHOSTUNREACH);
+
 	/* @first points into the header, which a rewrite replaces. */
 	memcpy(peer, first->value, len);
 	if (hop->push) {

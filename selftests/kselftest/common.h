@@ -25,6 +25,9 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
 #include <ockam/ockam.h>
 
 /* A new network namespace with loopback up: a node of our own. */
@@ -196,6 +199,30 @@ static inline uint64_t node_stat(struct ockam_nl *nl, enum ockam_stat stat)
 	if (ockam_nl_node_get(nl, &info, NULL))
 		return ~0ULL;
 	return info.stats.value[stat];
+}
+
+/*
+ * A raw request with one u32 attribute, for what libockam does not send.
+ * Returns 0 on success or libnl's negative error.
+ */
+static inline int raw_request(uint8_t cmd, int attr, uint32_t value)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	struct nl_msg *msg = nlmsg_alloc();
+	int family, err = -NLE_NOMEM;
+
+	if (!sk || !msg || genl_connect(sk))
+		goto out;
+	family = genl_ctrl_resolve(sk, OCKAM_GENL_NAME);
+	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_REQUEST,
+		    cmd, OCKAM_GENL_VERSION);
+	nla_put_u32(msg, attr, value);
+	err = nl_send_sync(sk, msg);
+	msg = NULL;
+out:
+	nlmsg_free(msg);
+	nl_socket_free(sk);
+	return err;
 }
 
 /* Wait up to @ms for @cond to hold, polling every 10 ms. */

@@ -178,6 +178,26 @@ TEST_F(pair, hop_limit)
 	EXPECT_EQ(-1, recv(self->b, buf, sizeof(buf), MSG_DONTWAIT));
 }
 
+TEST_F(pair, forwarded_messages_may_be_kept_from_dialing)
+{
+	uint64_t unreachable = node_stat(self->nl, OCKAM_STAT_DROP_UNREACHABLE);
+	struct ockam_events *events;
+	struct ockam_event ev;
+
+	ASSERT_EQ(0, ockam_events_open(&events, NULL));
+	ASSERT_EQ(0, raw_request(OCKAM_CMD_NODE_SET, OCKAM_A_DIAL_FORWARDED, 0));
+	/* Arrives on c2 with a TCP address next: dropped, nothing dialed. */
+	ASSERT_EQ(1, send_to(self->a, "0#c1 => 1#127.0.0.1:9 => 0#b", "x", 1));
+	EXPECT_TRUE(WAIT_FOR(node_stat(self->nl, OCKAM_STAT_DROP_UNREACHABLE) ==
+			     unreachable + 1, 2000));
+	EXPECT_EQ(0, node_stat(self->nl, OCKAM_STAT_DIALS));
+	/* A local sender still gets its dial. */
+	ASSERT_EQ(1, send_to(self->a, "1#127.0.0.1:9 => 0#b", "x", 1));
+	ASSERT_EQ(0, wait_event(events, OCKAM_CMD_DIAL_REQUEST, 2000, &ev));
+	EXPECT_EQ(1, node_stat(self->nl, OCKAM_STAT_DIALS));
+	ockam_events_close(events);
+}
+
 TEST_F(pair, detach_closes_both_ends)
 {
 	struct ockam_event ev;

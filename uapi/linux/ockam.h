@@ -87,6 +87,10 @@ enum ockam_node_defaults {
 	OCKAM_DIAL_TIMEOUT_MS_DEFAULT = 5000,
 	OCKAM_DIAL_TIMEOUT_MS_MIN = 100,
 	OCKAM_DIAL_TIMEOUT_MS_MAX = 60000,
+	/* Messages from other nodes may make this node dial (see
+	 * OCKAM_A_DIAL_FORWARDED).
+	 */
+	OCKAM_DIAL_FORWARDED_DEFAULT = 1,
 };
 
 /*
@@ -205,6 +209,7 @@ enum ockam_attr {
 	OCKAM_A_REASON,		/* u32: enum ockam_down_reason */
 	OCKAM_A_STATS,		/* nest: enum ockam_stat */
 	OCKAM_A_ADDRESS_COUNT,	/* u32: local addresses on the node */
+	OCKAM_A_DIAL_FORWARDED,	/* u32 0/1: may forwarded messages dial? */
 	__OCKAM_A_MAX
 };
 
