@@ -47,7 +47,7 @@ DAEMON_OBJS := $(call obj_of,$(US_OBJ),$(DAEMON_SRCS))
 # The unit tests link the library and the CLI's and daemon's pure parts;
 # each program's main.c stays out.
 TEST_UNIT_SRCS := $(TEST_SRCS) $(LIB_SRCS) \
-	$(filter-out %/main.c,$(CLI_SRCS))
+	$(filter-out %/main.c,$(CLI_SRCS)) $(US_SRC)/ockamd/log.c
 TEST_UNIT_OBJS := $(call obj_of,$(US_TEST_OBJ),$(TEST_UNIT_SRCS))
 # Fuzz targets: userspace/fuzz/fuzz_NAME.c with seeds in seeds-NAME/.
 FUZZ_OBJ := $(BUILD)/userspace/fuzz-obj

@@ -22,11 +22,6 @@ REPEAT=${BENCH_REPEAT:-5}
 SIZES=(64 65536)
 export OCKAM_HOME=$NS_TMP/home
 
-addr_of() {
-	local n=${1#n}
-	echo "10.0.$((n - 1))$n.$n"
-}
-
 setup() {
 	node_add n1 n2 n3 n4 || return 1
 	link_add n1 n2 10.0.12.1 10.0.12.2 &&

@@ -180,21 +180,6 @@ static void sink_handle(struct sink *s, const unsigned char *buf, size_t n,
 	}
 }
 
-static bool return_route(struct msghdr *msg, struct ockam_wire_route *ret)
-{
-	struct cmsghdr *cmsg;
-
-	for (cmsg = CMSG_FIRSTHDR(msg); cmsg; cmsg = CMSG_NXTHDR(msg, cmsg)) {
-		if (cmsg->cmsg_level != SOL_OCKAM ||
-		    cmsg->cmsg_type != OCKAM_CMSG_RETURN_ROUTE)
-			continue;
-		ret->len = cmsg->cmsg_len - CMSG_LEN(0);
-		memcpy(ret->bytes, CMSG_DATA(cmsg), ret->len);
-		return true;
-	}
-	return false;
-}
-
 /*
  * The sink takes messages in batches with recvmmsg(), as a datagram
  * application that cares about rate would.
@@ -229,8 +214,9 @@ static _Noreturn void run_sink(const char *name)
 		n = recvmmsg(s.fd, msgs, BATCH, MSG_WAITFORONE, NULL);
 		if (n < 0)
 			die("recvmmsg", errno);
+		/* Bounds-checked: a route the buffer cannot hold is skipped. */
 		for (i = 0; i < n; i++) {
-			if (return_route(&msgs[i].msg_hdr, ret))
+			if (ockam_cmsg_return_route(&msgs[i].msg_hdr, ret) == 1)
 				sink_handle(&s, iov[i].iov_base, msgs[i].msg_len,
 					    ret);
 		}
@@ -271,6 +257,7 @@ static ssize_t wait_for(int fd, int kind, unsigned char *buf, size_t cap,
 	return n;
 }
 
+/* @size was checked by main(): at least BENCH_HEADER. */
 static int run_send(const char *route, size_t size, double seconds)
 {
 	struct ockam_wire_route *w = parse_route(route);
@@ -283,11 +270,6 @@ static int run_send(const char *route, size_t size, double seconds)
 
 	if (!msg)
 		die("malloc", ENOMEM);
-	if (size < BENCH_HEADER) {
-		fprintf(stderr, "ockam-bench: size must be at least %d\n",
-			BENCH_HEADER);
-		return 2;
-	}
 	window = window < BENCH_WINDOW_MIN ? BENCH_WINDOW_MIN : window;
 	window = window > BENCH_WINDOW_MAX ? BENCH_WINDOW_MAX : window;
 	ack_every = window / 4;
@@ -342,8 +324,8 @@ static int run_rr(const char *route, size_t size, double seconds)
 	int fd = ockam_open(NULL);
 	ssize_t n;
 
-	if (!msg || !in || !size)
-		die("size", EINVAL);
+	if (!msg || !in)
+		die("malloc", ENOMEM);
 	msg[0] = BENCH_REQUEST;
 	start = now_s();
 	end = start + seconds;
@@ -446,8 +428,35 @@ static _Noreturn void usage(void)
 	exit(2);
 }
 
+/* SIZE and SECONDS, checked before anything divides by them. */
+static void parse_load(const char *size_text, const char *seconds_text,
+		       size_t min_size, size_t *size, double *seconds)
+{
+	unsigned long long value;
+	char *end;
+
+	errno = 0;
+	value = strtoull(size_text, &end, 10);
+	if (errno || end == size_text || *end || size_text[0] == '-' ||
+	    value < min_size || value > OCKAM_MAX_MESSAGE_MAX) {
+		fprintf(stderr, "ockam-bench: SIZE must be %zu to %d bytes, not '%s'\n",
+			min_size, OCKAM_MAX_MESSAGE_MAX, size_text);
+		exit(2);
+	}
+	*size = value;
+	*seconds = strtod(seconds_text, &end);
+	if (end == seconds_text || *end || !(*seconds > 0 && *seconds < 1e6)) {
+		fprintf(stderr, "ockam-bench: SECONDS must be a positive number, not '%s'\n",
+			seconds_text);
+		exit(2);
+	}
+}
+
 int main(int argc, char **argv)
 {
+	double seconds;
+	size_t size;
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && !strcmp(argv[1], "sink"))
 		run_sink(argv[2]);
@@ -455,15 +464,19 @@ int main(int argc, char **argv)
 		run_tcp_sink(argv[2]);
 	if (argc != 5)
 		usage();
-	if (!strcmp(argv[1], "send"))
-		return run_send(argv[2], strtoul(argv[3], NULL, 0),
-				atof(argv[4]));
-	if (!strcmp(argv[1], "rr"))
-		return run_rr(argv[2], strtoul(argv[3], NULL, 0),
-			      atof(argv[4]));
-	if (!strcmp(argv[1], "tcp-send"))
-		return run_tcp_send(argv[2], strtoul(argv[3], NULL, 0),
-				    atof(argv[4]));
+	if (!strcmp(argv[1], "send")) {
+		/* Each message carries the header the sink counts by. */
+		parse_load(argv[3], argv[4], BENCH_HEADER, &size, &seconds);
+		return run_send(argv[2], size, seconds);
+	}
+	if (!strcmp(argv[1], "rr")) {
+		parse_load(argv[3], argv[4], 1, &size, &seconds);
+		return run_rr(argv[2], size, seconds);
+	}
+	if (!strcmp(argv[1], "tcp-send")) {
+		parse_load(argv[3], argv[4], 1, &size, &seconds);
+		return run_tcp_send(argv[2], size, seconds);
+	}
 	usage();
 	return 2;
 }

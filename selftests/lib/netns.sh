@@ -9,7 +9,7 @@
 #   node_add n1 n2 n3
 #   link_add n1 n2 10.0.12.1 10.0.12.2
 #   link_add n2 n3 10.0.23.2 10.0.23.3
-#   node_bg n3 ockamd --state /tmp/n3
+#   node_bg n3 ockamd --node n3 --tcp-listener-address 10.0.23.3:4000 --foreground
 #   wait_tcp_listen n3 4000
 #   tap_check "message crosses n1 -> n2 -> n3" node_exec n1 ockam message send ...
 #   tap_done
@@ -84,6 +84,14 @@ link_add() {
 	ip -n "$(ns "$b")" addr add "$ip_b/$len" dev "to-$a" &&
 	ip -n "$(ns "$a")" link set "to-$b" up &&
 	ip -n "$(ns "$b")" link set "to-$a" up
+}
+
+# addr_of NODE: for nodes n1, n2, ... in a line, each link between n(K-1)
+# and nK being the subnet 10.0.(K-1)K.0/24 with host K at .K, the address
+# of nK on its link towards n(K-1): 10.0.(K-1)K.K (addr_of n3: 10.0.23.3).
+addr_of() {
+	local n=${1#n}
+	echo "10.0.$((n - 1))$n.$n"
 }
 
 # route_add NODE DEST VIA: an IPv4 route inside NODE.

@@ -24,11 +24,7 @@ in_a() {
 export -f in_a node_exec ns
 export NS_PREFIX
 
-show_log() {
-	[ -f "$OCKAM_HOME/nodes/n1/log" ] && tap_diag "$(tail -n 30 "$OCKAM_HOME/nodes/n1/log")"
-}
-
-tap_check "node create n1" in_a ockam node create n1 || show_log
+tap_check "node create n1" in_a ockam node create n1 || daemon_logs n1
 pid=$(cat "$OCKAM_HOME/nodes/n1/pid" 2>/dev/null)
 tap_check "ockamd runs in namespace a" test -n "$pid" -a -d "/proc/$pid"
 tap_expect_eq "registry directory is private" "700" \
@@ -68,6 +64,24 @@ expect_output "a 60000-byte message comes back whole" 60000 \
 # Over TCP to the node itself: dial on demand through its own listener.
 expect_output "echo through the node's own TCP listener" "loop" \
 	ockam message send loop --from n1 --to "/node/n1/service/echo"
+
+# A dial on demand never looks a name up (any node could make the daemon
+# wait on DNS that way); a connection an operator asks for may.
+out=$(ockam message send x --from n1 --timeout 5s \
+	--to "/dnsaddr/localhost/tcp/$port/service/echo" 2>&1)
+rc=$?
+tap_check "on-demand dial to a host name fails: EHOSTUNREACH ($out)" \
+	bash -c "[ $rc = 1 ] && grep -q 'No route to host' <<<'$out'"
+tap_check "and the daemon logged why" \
+	grep -q "host names are looked up only for 'tcp-connection create'" \
+	"$OCKAM_HOME/nodes/n1/log"
+by_name=$(ockam tcp-connection create --from n1 --to "localhost:$port" 2>&1)
+tap_check "tcp-connection create resolves a host name ($by_name)" \
+	grep -Eq '^/service/[0-9a-f]{32}$' <<<"$by_name"
+expect_output "messages go along that connection" "BY NAME" \
+	ockam message send "by name" --from n1 --to "$by_name/service/uppercase"
+expect_status "a number spelled as a DNS name is refused: exit 2" 2 \
+	ockam message send x --from n1 --to /dnsaddr/127.1/tcp/1/service/echo
 
 # Aliases.
 tap_check "route add" ockam route add up /service/uppercase --at n1
@@ -112,6 +126,8 @@ expect_status "unknown service: no reply, exit 1" 1 \
 expect_status "bad route: usage error, exit 2" 2 \
 	ockam message send x --from n1 --to /ip4/1.2.3/tcp/1
 expect_status "unknown option: exit 2" 2 ockam node list --bogus
+expect_status "output that cannot be written: exit 1" 1 \
+	bash -c "ockam node list >/dev/full"
 expect_status "unknown node: exit 1" 1 \
 	ockam message send x --from nobody --to /service/echo
 expect_status "second node create n1: exit 1" 1 in_a ockam node create n1
@@ -155,6 +171,59 @@ tap_check "after logging why" grep -q "signal 15: stopping" "$NS_TMP/fg.out"
 tap_check "node delete fg cleans up the stopped node" ockam node delete fg
 tap_check "registry directory removed" test ! -e "$OCKAM_HOME/nodes/n1"
 expect_status "node show of a deleted node: exit 1" 1 ockam node show n1
+
+node_add c
+
+# A relative OCKAM_HOME names the same registry after ockamd leaves the
+# directory it was started in.
+tap_check "node create with a relative OCKAM_HOME" \
+	bash -c "cd '$NS_TMP' && OCKAM_HOME=rel node_exec c ockam node create r1"
+tap_check "its state is where the relative path said" \
+	test -S "$NS_TMP/rel/nodes/r1/control.sock"
+expect_output "and it answers" "RELATIVE" \
+	env OCKAM_HOME="$NS_TMP/rel" ockam message send relative --from r1 \
+	--to /service/uppercase
+tap_check "node delete r1" env OCKAM_HOME="$NS_TMP/rel" ockam node delete r1
+
+# The pid file is for people: the registry asks the lock, so a stale pid
+# file names nobody who gets signalled.
+tap_check "node create k" node_exec c ockam node create k
+k_pid=$(cat "$OCKAM_HOME/nodes/k/pid" 2>/dev/null)
+kill -KILL "$k_pid"
+tap_check "k killed: listed as stopped" \
+	wait_until 5 bash -c "ockam node list | grep -q '^k *stopped'"
+sleep 300 &
+sleeper=$!
+echo "$sleeper" >"$OCKAM_HOME/nodes/k/pid"
+tap_check "node delete k" ockam node delete k
+tap_check "left alone the process its stale pid file named" kill -0 "$sleeper"
+kill "$sleeper"
+tap_check "and removed its directory" test ! -e "$OCKAM_HOME/nodes/k"
+
+# Two creates of one node at once: one wins, and the loser leaves the
+# winner's directory alone.
+node_exec c ockam node create x >"$NS_TMP/x1.out" 2>&1 &
+x1=$!
+node_exec c ockam node create x >"$NS_TMP/x2.out" 2>&1 &
+x2=$!
+wait "$x1"
+r1=$?
+wait "$x2"
+r2=$?
+tap_check "two 'node create x' at once: one succeeds (status $r1 and $r2)" \
+	test $((r1 + r2)) = 1
+expect_output "the winner answers" "RACE" \
+	ockam message send race --from x --to /service/uppercase
+tap_check "node delete x" ockam node delete x
+
+# The daemon often runs as root: it refuses state others could tamper with.
+mkdir -m 0777 "$OCKAM_HOME/nodes/open"
+out=$(node_exec c ockam node create open 2>&1)
+rc=$?
+tap_check "a node directory others may write to is refused ($out)" \
+	bash -c "[ $rc = 1 ] && grep -q 'writable by group or others' <<<'$out'"
+tap_check "and left as it was" test -d "$OCKAM_HOME/nodes/open"
+expect_status "node delete refuses it too" 1 ockam node delete open
 
 node_logs
 tap_done

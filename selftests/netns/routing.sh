@@ -15,12 +15,6 @@ require_cmd ockam ockamd
 export OCKAM_HOME=$NS_TMP/home
 NODES=(n1 n2 n3 n4 n5 n6)
 
-# The address of node N on its link towards node N-1: 10.0.(N-1)N.N
-addr_of() {
-	local n=${1#n}
-	echo "10.0.$((n - 1))$n.$n"
-}
-
 tcp_hop() {
 	echo "/ip4/$(addr_of "$1")/tcp/4000"
 }

@@ -11,6 +11,8 @@
 
 #include <ockam/ockam.h>
 
+#include "util.h"
+
 #define ASSERT(cond)							\
 	do {								\
 		if (!(cond))						\
@@ -49,7 +51,7 @@ static void check_reply(const uint8_t *data, size_t size)
 		return;
 	memcpy(buf, data, size);
 	if (ockam_ctl_reply_parse(&reply, buf, size, NULL) == 0) {
-		ASSERT(reply.errnum >= 0 && reply.errnum <= 4095);
+		ASSERT(reply.errnum >= 0 && reply.errnum <= OCKAM_ERRNO_MAX);
 		while ((rec = ockam_ctl_record_next(&reply)))
 			ockam_ctl_record_get(rec, "address", val, sizeof(val));
 	}

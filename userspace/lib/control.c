@@ -148,7 +148,7 @@ OCKAM_EXPORT void ockam_ctl_reply_error(struct ockam_ctl_writer *w,
 	for (i = 0; msg[i]; i++)
 		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
 			msg[i] = ' ';
-	if (errnum <= 0 || errnum > 4095)
+	if (errnum <= 0 || errnum > OCKAM_ERRNO_MAX)
 		errnum = EIO;
 	w->len = 0;
 	w->overflow = false;
@@ -228,7 +228,8 @@ OCKAM_EXPORT int ockam_ctl_reply_parse(struct ockam_ctl_reply *reply,
 				     "daemon reply starts with '%.40s', not ok or error",
 				     buf);
 	errnum = strtol(buf + 6, &end, 10);
-	if (end == buf + 6 || *end != ' ' || errnum <= 0 || errnum > 4095)
+	if (end == buf + 6 || *end != ' ' || errnum <= 0 ||
+	    errnum > OCKAM_ERRNO_MAX)
 		return ockam_err_set(err, -EPROTO, "daemon error reply has no errno");
 	reply->errnum = errnum;
 	reply->message = end + 1;

@@ -10,15 +10,17 @@
 
 #include "nl_common.h"
 
-struct ockam_events {
-	struct nl_sock *sk;
-	int family_id;
-};
-
 struct event_reader {
 	ockam_event_fn fn;
 	void *arg;
 	int count;
+};
+
+struct ockam_events {
+	struct nl_sock *sk;
+	struct nl_cb *cb;		/* set up once, bound to @reader */
+	struct event_reader reader;
+	int family_id;
 };
 
 /* Multicast events carry no sequence number of ours. */
@@ -63,9 +65,16 @@ OCKAM_EXPORT int ockam_events_open(struct ockam_events **out,
 	ev = calloc(1, sizeof(*ev));
 	if (!ev)
 		return ockam_err_set(err, -ENOMEM, "out of memory");
+	ev->cb = nl_cb_alloc(NL_CB_CUSTOM);
+	if (!ev->cb) {
+		ret = ockam_err_set(err, -ENOMEM, "out of memory");
+		goto err_free;
+	}
+	nl_cb_set(ev->cb, NL_CB_VALID, NL_CB_CUSTOM, on_event, &ev->reader);
+	nl_cb_set(ev->cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, skip_seq_check, NULL);
 	ret = ockam_nl_connect(&ev->sk, &ev->family_id, err);
 	if (ret < 0)
-		goto err_free;
+		goto err_cb;
 	group = genl_ctrl_resolve_grp(ev->sk, OCKAM_GENL_NAME,
 				      OCKAM_GENL_MCGRP_EVENTS);
 	if (group < 0) {
@@ -94,6 +103,8 @@ OCKAM_EXPORT int ockam_events_open(struct ockam_events **out,
 
 err_sock:
 	nl_socket_free(ev->sk);
+err_cb:
+	nl_cb_put(ev->cb);
 err_free:
 	free(ev);
 	return ret;
@@ -104,6 +115,7 @@ OCKAM_EXPORT void ockam_events_close(struct ockam_events *ev)
 	if (!ev)
 		return;
 	nl_socket_free(ev->sk);
+	nl_cb_put(ev->cb);
 	free(ev);
 }
 
@@ -115,19 +127,14 @@ OCKAM_EXPORT int ockam_events_fd(const struct ockam_events *ev)
 OCKAM_EXPORT int ockam_events_read(struct ockam_events *ev, ockam_event_fn fn,
 				   void *arg, struct ockam_err *err)
 {
-	struct event_reader r = { .fn = fn, .arg = arg };
-	struct nl_cb *cb;
+	struct event_reader *r = &ev->reader;
 	int ret;
 
-	cb = nl_cb_alloc(NL_CB_CUSTOM);
-	if (!cb)
-		return ockam_err_set(err, -ENOMEM, "out of memory");
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_event, &r);
-	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, skip_seq_check, NULL);
+	*r = (struct event_reader){ .fn = fn, .arg = arg };
 	for (;;) {
-		ret = nl_recvmsgs(ev->sk, cb);
+		ret = nl_recvmsgs(ev->sk, ev->cb);
 		if (ret == -NLE_AGAIN) {
-			ret = r.count;
+			ret = r->count;
 			break;
 		}
 		if (ret == -NLE_NOMEM) {
@@ -142,6 +149,5 @@ OCKAM_EXPORT int ockam_events_read(struct ockam_events *ev, ockam_event_fn fn,
 			break;
 		}
 	}
-	nl_cb_put(cb);
 	return ret;
 }

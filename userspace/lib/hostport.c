@@ -33,6 +33,24 @@ bool ockam_port_parse(const char *text, size_t len, bool allow_zero,
 	return true;
 }
 
+/*
+ * A last label that inet_aton() could read as a number ("127.1",
+ * "10.0.0", "0x7f.1", "4294967295"): getaddrinfo() would take the whole
+ * name for an IPv4 address, giving one peer several spellings. RFC 1123
+ * and RFC 3696 rule out all-numeric top-level labels for that reason.
+ */
+static bool numeric_label(const char *label, size_t len)
+{
+	size_t i;
+
+	if (len >= 2 && label[0] == '0' && (label[1] == 'x' || label[1] == 'X'))
+		return true;
+	for (i = 0; i < len; i++)
+		if (label[i] < '0' || label[i] > '9')
+			return false;
+	return true;
+}
+
 bool ockam_dns_name_ok(const char *name, size_t len)
 {
 	size_t i, label = 0;
@@ -54,7 +72,7 @@ bool ockam_dns_name_ok(const char *name, size_t len)
 		if (++label > 63)
 			return false;
 	}
-	return label > 0;
+	return label > 0 && !numeric_label(name + len - label, label);
 }
 
 enum ockam_host_kind ockam_host_kind(const char *host)

@@ -9,9 +9,9 @@
 
 #include <ockam/ockam.h>
 
-#define OCKAM_EXPORT __attribute__((visibility("default")))
+#include "util.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define OCKAM_EXPORT __attribute__((visibility("default")))
 
 /* Copy at most @size - 1 bytes of @src and terminate; true if it fit. */
 bool ockam_strlcpy(char *dst, const char *src, size_t size);

@@ -96,6 +96,7 @@ static int parse_transport(struct multiaddr_parser *ps, const char *start,
 {
 	char host[OCKAM_HOST_MAX + 1], value[OCKAM_HOSTPORT_MAX + 1];
 	struct token addr, tproto, port_tok;
+	enum ockam_host_kind kind;
 	struct ockam_err inner;
 	uint8_t type;
 	uint16_t port;
@@ -107,8 +108,14 @@ static int parse_transport(struct multiaddr_parser *ps, const char *start,
 	ret = copy_token(ps, start, &addr, host, sizeof(host));
 	if (ret < 0)
 		return ret;
-	if (want == OCKAM_HOST_DNS ? !ockam_dns_name_ok(host, strlen(host)) :
-				     ockam_host_kind(host) != want)
+	kind = ockam_host_kind(host);
+	/*
+	 * /dnsaddr takes a name, or an IPv4 address in its one spelling
+	 * (which prints back as /ip4): never "127.1" and the like.
+	 */
+	if (want == OCKAM_HOST_DNS ? kind != OCKAM_HOST_DNS &&
+				     kind != OCKAM_HOST_IP4 :
+				     kind != want)
 		return fail_at(ps, start, -EINVAL, "'%s' is not %s", host,
 			       want == OCKAM_HOST_IP4 ? "an IPv4 address" :
 			       want == OCKAM_HOST_IP6 ? "an IPv6 address" :

@@ -21,6 +21,7 @@
 
 struct ockam_nl {
 	struct nl_sock *sk;
+	struct nl_cb *cb;		/* pointed at each transaction in turn */
 	int family_id;
 };
 
@@ -136,15 +137,9 @@ static struct nl_msg *new_request(struct ockam_nl *nl, uint8_t cmd, int flags)
 static int transact(struct ockam_nl *nl, struct nl_msg *msg,
 		    struct transaction *t)
 {
-	struct nl_cb *cb;
+	struct nl_cb *cb = nl->cb;
 	int ret;
 
-	cb = nl_cb_alloc(NL_CB_CUSTOM);
-	if (!cb) {
-		nlmsg_free(msg);
-		return ockam_err_set(t->err, -ENOMEM, "%s: out of memory",
-				     t->what);
-	}
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, t);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, t);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, t);
@@ -157,7 +152,7 @@ static int transact(struct ockam_nl *nl, struct nl_msg *msg,
 		t->error = ockam_err_set(t->err, ockam_nl_errno(ret),
 					 "%s: cannot send to the kernel: %s",
 					 t->what, nl_geterror(ret));
-		goto out;
+		return t->error;
 	}
 	while (!t->done) {
 		ret = nl_recvmsgs(nl->sk, cb);
@@ -166,7 +161,7 @@ static int transact(struct ockam_nl *nl, struct nl_msg *msg,
 				t->error = ockam_err_set(t->err, ockam_nl_errno(ret),
 							 "%s: %s", t->what,
 							 nl_geterror(ret));
-			goto out;
+			return t->error;
 		}
 	}
 	/* Other failures were explained where they happened. */
@@ -178,8 +173,6 @@ static int transact(struct ockam_nl *nl, struct nl_msg *msg,
 			ockam_err_set(t->err, t->error, "%s: %s", t->what,
 				      strerror(-t->error));
 	}
-out:
-	nl_cb_put(cb);
 	return t->error;
 }
 
@@ -209,13 +202,25 @@ OCKAM_EXPORT int ockam_nl_open(struct ockam_nl **out, struct ockam_err *err)
 	nl = calloc(1, sizeof(*nl));
 	if (!nl)
 		return ockam_err_set(err, -ENOMEM, "out of memory");
-	ret = ockam_nl_connect(&nl->sk, &nl->family_id, err);
-	if (ret < 0) {
-		free(nl);
-		return ret;
+	/* One callback set for the socket's life; each request points it
+	 * at its own transaction.
+	 */
+	nl->cb = nl_cb_alloc(NL_CB_CUSTOM);
+	if (!nl->cb) {
+		ret = ockam_err_set(err, -ENOMEM, "out of memory");
+		goto err_free;
 	}
+	ret = ockam_nl_connect(&nl->sk, &nl->family_id, err);
+	if (ret < 0)
+		goto err_cb;
 	*out = nl;
 	return 0;
+
+err_cb:
+	nl_cb_put(nl->cb);
+err_free:
+	free(nl);
+	return ret;
 }
 
 OCKAM_EXPORT void ockam_nl_close(struct ockam_nl *nl)
@@ -223,6 +228,7 @@ OCKAM_EXPORT void ockam_nl_close(struct ockam_nl *nl)
 	if (!nl)
 		return;
 	nl_socket_free(nl->sk);
+	nl_cb_put(nl->cb);
 	free(nl);
 }
 
@@ -533,7 +539,7 @@ OCKAM_EXPORT int ockam_nl_dial_failed(struct ockam_nl *nl, const char *peer,
 
 	if (!msg)
 		return nomem(err, "dial failed");
-	if (errnum <= 0 || errnum > 4095)
+	if (errnum <= 0 || errnum > OCKAM_ERRNO_MAX)
 		errnum = EHOSTUNREACH;
 	if (nla_put_string(msg, OCKAM_A_PEER, peer) < 0 ||
 	    nla_put_u32(msg, OCKAM_A_ERRNO, errnum) < 0) {

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * The node registry: one directory per node under $OCKAM_HOME/nodes, shared
- * by the CLI and the daemon. The daemon holds an exclusive flock() on the
- * node's lock file for as long as it runs, which is how everyone else
- * tells a running node from a stale directory without trusting pids.
+ * by the CLI and the daemon. The daemon holds a POSIX record lock on the
+ * node's lock file for as long as it runs; everyone else asks the kernel
+ * who holds it (F_GETLK), which tells a running node from a stale
+ * directory, and gives the daemon's pid, without trusting any file.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -11,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +19,16 @@
 #include "text.h"
 
 #define DEFAULT_HOME_ROOT "/var/lib/ockam"
+
+/* Names tried for a temporary file before giving up. */
+enum { TEMP_NAME_TRIES = 64 };
+
+_Static_assert(sizeof(OCKAM_NODE_LONGEST_FILE) >= sizeof(OCKAM_NODE_PID_FILE) &&
+	       sizeof(OCKAM_NODE_LONGEST_FILE) >= sizeof(OCKAM_NODE_LOCK_FILE) &&
+	       sizeof(OCKAM_NODE_LONGEST_FILE) >= sizeof(OCKAM_NODE_LOG_FILE) &&
+	       sizeof(OCKAM_NODE_LONGEST_FILE) >=
+	       sizeof(OCKAM_NODE_LISTENERS_FILE),
+	       "OCKAM_NODE_LONGEST_FILE must be the longest registry file name");
 
 OCKAM_EXPORT bool ockam_node_name_ok(const char *name)
 {
@@ -61,15 +71,29 @@ static int path_join(char *buf, size_t size, const char *fmt, ...)
 	return 0;
 }
 
+/* @dir as given when absolute, else joined to the current directory. */
+static int path_absolute(char *buf, size_t size, const char *dir,
+			 const char *suffix)
+{
+	char cwd[OCKAM_PATH_MAX];
+
+	if (dir[0] == '/')
+		return path_join(buf, size, "%s%s", dir, suffix);
+	if (!getcwd(cwd, sizeof(cwd)))
+		return -errno;
+	return path_join(buf, size, "%s/%s%s", strcmp(cwd, "/") ? cwd : "",
+			 dir, suffix);
+}
+
 OCKAM_EXPORT int ockam_home(char *buf, size_t size)
 {
 	const char *home = getenv("OCKAM_HOME");
 
 	if (home && *home)
-		return path_join(buf, size, "%s", home);
+		return path_absolute(buf, size, home, "");
 	home = getenv("HOME");
 	if (home && *home)
-		return path_join(buf, size, "%s/.ockam", home);
+		return path_absolute(buf, size, home, "/.ockam");
 	return path_join(buf, size, "%s", DEFAULT_HOME_ROOT);
 }
 
@@ -121,6 +145,220 @@ OCKAM_EXPORT int ockam_mkdir_private(const char *path,
 	return 0;
 }
 
+/*
+ * A directory that holds node state must be the caller's alone: the daemon
+ * often runs as root and trusts what it finds there.
+ */
+static int check_private_dir(int fd, const char *path, struct ockam_err *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return ockam_err_set(err, -errno, "cannot stat %s: %s", path,
+				     strerror(errno));
+	if (st.st_uid != geteuid())
+		return ockam_err_set(err, -EPERM,
+				     "%s belongs to uid %u, not to uid %u; refusing to use it",
+				     path, (unsigned int)st.st_uid,
+				     (unsigned int)geteuid());
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return ockam_err_set(err, -EPERM,
+				     "%s is writable by group or others (mode %04o); refusing to use it",
+				     path, (unsigned int)(st.st_mode & 07777));
+	return 0;
+}
+
+/*
+ * Directory @name of @parent (@path, for messages), created first when
+ * @create, opened without following a symbolic link and checked.
+ */
+static int open_private_dir(int parent, const char *name, const char *path,
+			    bool create, bool *created, struct ockam_err *err)
+{
+	int fd, ret;
+
+	if (create) {
+		if (mkdirat(parent, name, 0700) == 0) {
+			if (created)
+				*created = true;
+		} else if (errno != EEXIST) {
+			return ockam_err_set(err, -errno,
+					     "cannot create directory %s: %s",
+					     path, strerror(errno));
+		}
+	}
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+				  O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		if (ret == -ELOOP || ret == -ENOTDIR)
+			return ockam_err_set(err, -ENOTDIR,
+					     "%s is not a directory (a symbolic link?); refusing to use it",
+					     path);
+		return ockam_err_set(err, ret, "cannot open %s: %s", path,
+				     strerror(-ret));
+	}
+	ret = check_private_dir(fd, path, err);
+	if (ret < 0) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+OCKAM_EXPORT int ockam_node_dir_open(const char *name, bool create,
+				     bool *created, struct ockam_err *err)
+{
+	char home[OCKAM_PATH_MAX], nodes[OCKAM_PATH_MAX], path[OCKAM_PATH_MAX];
+	int home_fd, nodes_fd, fd, ret;
+
+	if (created)
+		*created = false;
+	if (!ockam_node_name_ok(name))
+		return ockam_err_set(err, -EINVAL, "'%s' is not a valid node name",
+				     name);
+	ret = ockam_home(home, sizeof(home));
+	if (ret < 0)
+		return ockam_err_set(err, ret, "cannot find OCKAM_HOME: %s",
+				     strerror(-ret));
+	if (path_join(nodes, sizeof(nodes), "%s/nodes", home) < 0 ||
+	    path_join(path, sizeof(path), "%s/%s", nodes, name) < 0)
+		return ockam_err_set(err, -ENAMETOOLONG,
+				     "node directory path too long: %s/nodes/%s",
+				     home, name);
+	if (create) {
+		ret = ockam_mkdir_private(home, err);
+		if (ret < 0)
+			return ret;
+	}
+	/* OCKAM_HOME itself may be a symbolic link: the user's choice. */
+	home_fd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (home_fd < 0)
+		return ockam_err_set(err, -errno, "cannot open %s: %s", home,
+				     strerror(errno));
+	nodes_fd = open_private_dir(home_fd, "nodes", nodes, create, NULL, err);
+	close(home_fd);
+	if (nodes_fd < 0)
+		return nodes_fd;
+	fd = open_private_dir(nodes_fd, name, path, create, created, err);
+	close(nodes_fd);
+	return fd;
+}
+
+OCKAM_EXPORT int ockam_node_lock(int dirfd, pid_t *holder,
+				 struct ockam_err *err)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	struct stat st;
+	int fd, ret;
+
+	if (holder)
+		*holder = 0;
+	fd = openat(dirfd, OCKAM_NODE_LOCK_FILE,
+		    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return ockam_err_set(err, -errno, "cannot open the lock file: %s",
+				     strerror(errno));
+	if (fcntl(fd, F_SETLK, &fl) < 0) {
+		ret = -errno;
+		if (ret != -EAGAIN && ret != -EACCES) {
+			ockam_err_set(err, ret, "cannot lock the lock file: %s",
+				      strerror(-ret));
+			goto err_close;
+		}
+		/* Who has it? We hold no lock on it, so F_GETLK tells. */
+		fl = (struct flock){ .l_type = F_WRLCK, .l_whence = SEEK_SET };
+		if (holder && fcntl(fd, F_GETLK, &fl) == 0 &&
+		    fl.l_type != F_UNLCK && fl.l_pid > 0)
+			*holder = fl.l_pid;
+		ret = ockam_err_set(err, -EWOULDBLOCK,
+				    "the node lock is held by another process");
+		goto err_close;
+	}
+	/* Whoever removed the directory held the lock until it was gone. */
+	if (fstat(fd, &st) < 0 || !st.st_nlink) {
+		ret = ockam_err_set(err, -ESTALE,
+				    "the node directory was removed meanwhile");
+		goto err_close;
+	}
+	return fd;
+
+err_close:
+	close(fd);
+	return ret;
+}
+
+/* Empty directory @fd (@path, for messages), subdirectories included. */
+static int remove_contents(int fd, const char *path, struct ockam_err *err)
+{
+	struct dirent *de;
+	int dup_fd, sub, ret = 0;
+	DIR *d;
+
+	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dup_fd < 0)
+		return ockam_err_set(err, -errno, "cannot read %s: %s", path,
+				     strerror(errno));
+	d = fdopendir(dup_fd);
+	if (!d) {
+		close(dup_fd);
+		return ockam_err_set(err, -errno, "cannot read %s: %s", path,
+				     strerror(errno));
+	}
+	while (!ret && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (!unlinkat(fd, de->d_name, 0) || errno == ENOENT)
+			continue;
+		if (errno != EISDIR) {
+			ret = ockam_err_set(err, -errno, "cannot remove %s/%s: %s",
+					    path, de->d_name, strerror(errno));
+			break;
+		}
+		sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY |
+					     O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0) {
+			ret = ockam_err_set(err, -errno, "cannot open %s/%s: %s",
+					    path, de->d_name, strerror(errno));
+			break;
+		}
+		ret = remove_contents(sub, de->d_name, err);
+		close(sub);
+		if (!ret && unlinkat(fd, de->d_name, AT_REMOVEDIR) < 0)
+			ret = ockam_err_set(err, -errno, "cannot remove %s/%s: %s",
+					    path, de->d_name, strerror(errno));
+	}
+	closedir(d);
+	return ret;
+}
+
+OCKAM_EXPORT int ockam_node_dir_remove(const char *name, int dirfd,
+				       struct ockam_err *err)
+{
+	char path[OCKAM_PATH_MAX];
+	struct stat by_fd, by_path;
+	int ret;
+
+	ret = ockam_node_dir(name, path, sizeof(path));
+	if (ret < 0)
+		return ockam_err_set(err, ret, "bad node name '%s'", name);
+	ret = remove_contents(dirfd, path, err);
+	if (ret < 0)
+		return ret;
+	/* Only the directory we emptied, should another have replaced it. */
+	if (fstat(dirfd, &by_fd) < 0 ||
+	    fstatat(AT_FDCWD, path, &by_path, AT_SYMLINK_NOFOLLOW) < 0)
+		return ockam_err_set(err, -errno, "cannot stat %s: %s", path,
+				     strerror(errno));
+	if (by_fd.st_dev != by_path.st_dev || by_fd.st_ino != by_path.st_ino)
+		return ockam_err_set(err, -ESTALE,
+				     "%s was replaced while being removed", path);
+	if (rmdir(path) < 0)
+		return ockam_err_set(err, -errno, "cannot remove %s: %s", path,
+				     strerror(errno));
+	return 0;
+}
+
 static int write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
@@ -139,47 +377,87 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-OCKAM_EXPORT int ockam_write_file_atomic(const char *dir, const char *file,
-					 const void *data, size_t len,
-					 struct ockam_err *err)
+/*
+ * A new file ".FILE.PID.N" in @dirfd, its name in @tmp. O_EXCL never
+ * opens what is there already, a symbolic link included, so the names
+ * need only be unlikely to collide; one left by a process that died is
+ * skipped.
+ */
+static int temp_create(int dirfd, const char *file, char *tmp, size_t size)
 {
-	char tmp[OCKAM_PATH_MAX], final[OCKAM_PATH_MAX];
-	int fd, dfd, ret;
+	static unsigned int counter;
+	int tries, fd;
 
-	if (path_join(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, file) < 0 ||
-	    path_join(final, sizeof(final), "%s/%s", dir, file) < 0)
-		return ockam_err_set(err, -ENAMETOOLONG, "path too long: %s/%s",
-				     dir, file);
-	/* mkstemp() creates the file with mode 0600. */
-	fd = mkostemp(tmp, O_CLOEXEC);
+	for (tries = 0; tries < TEMP_NAME_TRIES; tries++) {
+		if (path_join(tmp, size, ".%s.%d.%u", file, (int)getpid(),
+			      counter++) < 0)
+			return -ENAMETOOLONG;
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+					O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd < 0 ? -errno : fd;
+	}
+	return -EEXIST;
+}
+
+/* The work of both ockam_write_file_atomic*(); @where names @dirfd. */
+static int write_atomic(int dirfd, const char *where, const char *file,
+			const void *data, size_t len, struct ockam_err *err)
+{
+	char tmp[OCKAM_PATH_MAX];
+	int fd, ret;
+
+	fd = temp_create(dirfd, file, tmp, sizeof(tmp));
 	if (fd < 0)
-		return ockam_err_set(err, -errno, "cannot create %s: %s", tmp,
-				     strerror(errno));
+		return ockam_err_set(err, fd, "cannot create a temporary file for %s%s: %s",
+				     where, file, strerror(-fd));
 	ret = write_all(fd, data, len);
 	if (!ret && fsync(fd) < 0)
 		ret = -errno;
 	if (close(fd) < 0 && !ret)
 		ret = -errno;
 	if (ret < 0) {
-		ockam_err_set(err, ret, "cannot write %s: %s", tmp,
+		ockam_err_set(err, ret, "cannot write %s%s: %s", where, tmp,
 			      strerror(-ret));
 		goto err_unlink;
 	}
-	if (rename(tmp, final) < 0) {
-		ret = ockam_err_set(err, -errno, "cannot rename %s to %s: %s",
-				    tmp, final, strerror(errno));
+	if (renameat(dirfd, tmp, dirfd, file) < 0) {
+		ret = ockam_err_set(err, -errno, "cannot rename %s%s to %s: %s",
+				    where, tmp, file, strerror(errno));
 		goto err_unlink;
 	}
 	/* Make the rename itself durable. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
+	fsync(dirfd);
 	return 0;
 
 err_unlink:
-	unlink(tmp);
+	unlinkat(dirfd, tmp, 0);
+	return ret;
+}
+
+OCKAM_EXPORT int ockam_write_file_atomicat(int dirfd, const char *file,
+					   const void *data, size_t len,
+					   struct ockam_err *err)
+{
+	return write_atomic(dirfd, "", file, data, len, err);
+}
+
+OCKAM_EXPORT int ockam_write_file_atomic(const char *dir, const char *file,
+					 const void *data, size_t len,
+					 struct ockam_err *err)
+{
+	char where[OCKAM_PATH_MAX];
+	int dirfd, ret;
+
+	if (path_join(where, sizeof(where), "%s/", dir) < 0)
+		return ockam_err_set(err, -ENAMETOOLONG, "path too long: %s",
+				     dir);
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return ockam_err_set(err, -errno, "cannot open %s: %s", dir,
+				     strerror(errno));
+	ret = write_atomic(dirfd, where, file, data, len, err);
+	close(dirfd);
 	return ret;
 }
 
@@ -214,37 +492,39 @@ OCKAM_EXPORT ssize_t ockam_read_file(const char *path, char *buf, size_t size)
 
 OCKAM_EXPORT int ockam_node_running(const char *name, pid_t *pid)
 {
-	char path[OCKAM_PATH_MAX], buf[32], *end;
-	int fd, ret, locked;
-	long value;
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char path[OCKAM_PATH_MAX];
+	int fd, ret;
 
 	ret = ockam_node_path(name, OCKAM_NODE_LOCK_FILE, path, sizeof(path));
 	if (ret < 0)
 		return ret;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	locked = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	ret = fcntl(fd, F_GETLK, &fl) < 0 ? -errno : 0;
 	close(fd);
-	if (!locked)
-		return 0;
-	if (!pid)
-		return 1;
-
-	ret = ockam_node_path(name, OCKAM_NODE_PID_FILE, path, sizeof(path));
 	if (ret < 0)
 		return ret;
-	/* The lock is taken before the pid is written: give it a moment. */
-	for (int tries = 0; tries < 100; tries++) {
-		if (ockam_read_file(path, buf, sizeof(buf)) > 0)
-			break;
-		usleep(10000);
-	}
-	value = strtol(buf, &end, 10);
-	if (end == buf || value <= 0)
+	if (fl.l_type == F_UNLCK)
+		return 0;
+	/* Held, but by a process our pid namespace cannot see. */
+	if (pid && fl.l_pid <= 0)
 		return -ESRCH;
-	*pid = value;
+	if (pid)
+		*pid = fl.l_pid;
 	return 1;
+}
+
+/* A real directory: a symbolic link would give one node two names. */
+static bool is_directory(DIR *d, const struct dirent *de)
+{
+	struct stat st;
+
+	if (de->d_type != DT_UNKNOWN)
+		return de->d_type == DT_DIR;
+	return fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISDIR(st.st_mode);
 }
 
 static int compare_names(const void *a, const void *b)
@@ -282,7 +562,8 @@ OCKAM_EXPORT int ockam_node_names(char ***names, size_t *count)
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d))) {
-		if (!ockam_node_name_ok(de->d_name))
+		if (!ockam_node_name_ok(de->d_name) ||
+		    !is_directory(d, de))
 			continue;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 8;

@@ -132,8 +132,8 @@ OCKAM_EXPORT ssize_t ockam_send_route(int fd, const void *buf, size_t len,
 	return ockam_send_wire(fd, buf, len, wire, wire_len, flags);
 }
 
-/* The OCKAM_CMSG_RETURN_ROUTE of a received message, if it has one. */
-static bool return_route_cmsg(struct msghdr *msg, struct ockam_wire_route *ret)
+OCKAM_EXPORT int ockam_cmsg_return_route(struct msghdr *msg,
+				       struct ockam_wire_route *ret)
 {
 	struct cmsghdr *cmsg;
 
@@ -141,16 +141,17 @@ static bool return_route_cmsg(struct msghdr *msg, struct ockam_wire_route *ret)
 		size_t len;
 
 		if (cmsg->cmsg_level != SOL_OCKAM ||
-		    cmsg->cmsg_type != OCKAM_CMSG_RETURN_ROUTE)
+		    cmsg->cmsg_type != OCKAM_CMSG_RETURN_ROUTE ||
+		    cmsg->cmsg_len < CMSG_LEN(0))
 			continue;
 		len = cmsg->cmsg_len - CMSG_LEN(0);
 		if (len > sizeof(ret->bytes))
-			return false;
+			return -EMSGSIZE;
 		memcpy(ret->bytes, CMSG_DATA(cmsg), len);
 		ret->len = len;
-		return true;
+		return 1;
 	}
-	return false;
+	return 0;
 }
 
 OCKAM_EXPORT ssize_t ockam_recv(int fd, void *buf, size_t len, int flags,
@@ -174,6 +175,7 @@ OCKAM_EXPORT ssize_t ockam_recv(int fd, void *buf, size_t len, int flags,
 	const uint8_t *route;
 	size_t route_len;
 	ssize_t n;
+	int err;
 
 	n = recvmsg(fd, &msg, flags);
 	if (n < 0)
@@ -182,13 +184,14 @@ OCKAM_EXPORT ssize_t ockam_recv(int fd, void *buf, size_t len, int flags,
 		*msg_flags = msg.msg_flags;
 	if (!ret)
 		return n;
-	if (return_route_cmsg(&msg, ret))
-		return n;
-	if (msg.msg_namelen && (sa.som_flags & OCKAM_SA_F_ROUTE_TRUNC))
-		return -EMSGSIZE;
-	if (ockam_sockaddr_route(&sa, msg.msg_namelen, &route, &route_len,
-				 NULL) < 0)
-		return -EPROTO;
+	err = ockam_cmsg_return_route(&msg, ret);
+	if (err)
+		return err < 0 ? err : n;
+	/* -EMSGSIZE when the kernel flagged the address truncated. */
+	err = ockam_sockaddr_route(&sa, msg.msg_namelen, &route, &route_len,
+				   NULL);
+	if (err < 0)
+		return err;
 	memcpy(ret->bytes, route, route_len);
 	ret->len = route_len;
 	return n;

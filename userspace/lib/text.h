@@ -20,7 +20,11 @@ enum ockam_host_kind {
 bool ockam_port_parse(const char *text, size_t len, bool allow_zero,
 		      uint16_t *port);
 
-/* Letters, digits, '-', '_' in dot-separated labels of 1..63 bytes. */
+/*
+ * Letters, digits, '-', '_' in dot-separated labels of 1..63 bytes; the
+ * last label neither all digits nor starting with "0x" (which resolvers
+ * read as a number).
+ */
 bool ockam_dns_name_ok(const char *name, size_t len);
 
 enum ockam_host_kind ockam_host_kind(const char *host);

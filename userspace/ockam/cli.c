@@ -93,12 +93,33 @@ ssize_t cli_hex_decode(const char *hex, uint8_t *out, size_t size)
 	return len / 2;
 }
 
-void cli_hex_print(FILE *out, const uint8_t *data, size_t len)
+char *cli_hex_encode(const uint8_t *data, size_t len)
 {
+	static const char digits[] = "0123456789abcdef";
+	char *hex = malloc(2 * len + 1);
 	size_t i;
 
-	for (i = 0; i < len; i++)
-		fprintf(out, "%02x", data[i]);
+	if (!hex)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		hex[2 * i] = digits[data[i] >> 4];
+		hex[2 * i + 1] = digits[data[i] & 0xf];
+	}
+	hex[2 * len] = '\0';
+	return hex;
+}
+
+int cli_print_deleted(struct cli *cli, const char *what, const char *name)
+{
+	if (cli->json) {
+		json_object_begin(&cli->j, NULL);
+		json_string(&cli->j, "deleted", name);
+		json_object_end(&cli->j);
+		json_finish(&cli->j);
+	} else {
+		printf("%s %s deleted\n", what, name);
+	}
+	return CLI_OK;
 }
 
 void cli_stats_json(struct json *j, const char *key,

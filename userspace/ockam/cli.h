@@ -65,7 +65,11 @@ int cli_arg_fail(const struct cmd_spec *cmd, const char *what,
 long cli_parse_duration_ms(const char *text);
 /* Hex text into bytes; returns the byte count or -1. */
 ssize_t cli_hex_decode(const char *hex, uint8_t *out, size_t size);
-void cli_hex_print(FILE *out, const uint8_t *data, size_t len);
+/* Bytes as lower-case hex, in a malloc()ed string; NULL without memory. */
+char *cli_hex_encode(const uint8_t *data, size_t len);
+
+/* "WHAT NAME deleted", or {"deleted":NAME} with -j; returns CLI_OK. */
+int cli_print_deleted(struct cli *cli, const char *what, const char *name);
 
 /* Counters as JSON members or "name value" text, skipping absent ones. */
 void cli_stats_json(struct json *j, const char *key,
@@ -90,12 +94,24 @@ int target_node(const char *opt, struct target *t, struct ockam_err *err);
  * namespace to enter; NULL stays in the caller's.
  */
 int target_enter(const char *opt, struct ockam_err *err);
+/* Enter the namespace of @t, found by target_node(). */
+int target_enter_node(const struct target *t, struct ockam_err *err);
+/* target_enter(), then a netlink socket to that namespace's node. */
+int target_nl_open(const char *opt, struct ockam_nl **nl,
+		   struct ockam_err *err);
 
-/* Send a request to @t's daemon; the reply is parsed into @reply. */
+/*
+ * Send a request to @t's daemon; the reply is parsed into @reply, which
+ * points into a buffer that the next call reuses.
+ */
 int target_call(const struct target *t, const char *verb, unsigned int argc,
-		const char *const *argv, int timeout_ms, char *buf,
-		size_t size, struct ockam_ctl_reply *reply,
-		struct ockam_err *err);
+		const char *const *argv, int timeout_ms,
+		struct ockam_ctl_reply *reply, struct ockam_err *err);
+/* target_node(@opt, @t), then target_call(). */
+int target_daemon_call(const char *opt, struct target *t, const char *verb,
+		       unsigned int argc, const char *const *argv,
+		       int timeout_ms, struct ockam_ctl_reply *reply,
+		       struct ockam_err *err);
 
 /*
  * A route argument: MultiAddr or plain text, with /node/NAME resolved from

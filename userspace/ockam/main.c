@@ -7,6 +7,7 @@
  * Exit status: 0 success, 1 runtime error ("error: ..." on stderr),
  * 2 usage error.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,7 +42,7 @@ static void print_group(const struct cmd_group *g, FILE *out)
 		fprintf(out, "  %-10s %s\n", c->name, c->summary);
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	const struct cmd_group *group;
 	const struct cmd_spec *cmd;
@@ -90,4 +91,22 @@ int main(int argc, char **argv)
 	cli.json = json || args.json;
 	json_init(&cli.j, stdout);
 	return cmd->run(&cli, cmd, &args);
+}
+
+int main(int argc, char **argv)
+{
+	int status = run(argc, argv);
+
+	/*
+	 * Output that never arrived (a full disk, a closed pipe) is a
+	 * failure: a script must not take a half-written listing for the
+	 * whole one.
+	 */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "error: cannot write the output: %s\n",
+			strerror(errno));
+		if (status == CLI_OK)
+			status = CLI_ERROR;
+	}
+	return status;
 }

@@ -56,15 +56,14 @@ static int print_reply(struct cli *cli, const uint8_t *payload, size_t len,
 	static struct ockam_route rt;
 	static char text[OCKAM_ROUTE_TEXT_MAX];
 
-	if (cli->json) {
-		char *hextext = malloc(2 * len + 1);
-		size_t i;
+	char *hextext = NULL;
 
+	if (cli->json || hex) {
+		hextext = cli_hex_encode(payload, len);
 		if (!hextext)
 			return cli_fail("out of memory");
-		for (i = 0; i < len; i++)
-			snprintf(hextext + 2 * i, 3, "%02x", payload[i]);
-		hextext[2 * len] = '\0';
+	}
+	if (cli->json) {
 		text[0] = '\0';
 		if (ockam_route_from_wire(&rt, ret->bytes, ret->len, NULL) == 0)
 			ockam_route_format_any(&rt, text, sizeof(text));
@@ -78,10 +77,11 @@ static int print_reply(struct cli *cli, const uint8_t *payload, size_t len,
 		return CLI_OK;
 	}
 	if (hex)
-		cli_hex_print(stdout, payload, len);
+		fputs(hextext, stdout);
 	else
 		fwrite(payload, 1, len, stdout);
 	putchar('\n');
+	free(hextext);
 	return CLI_OK;
 }
 

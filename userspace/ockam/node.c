@@ -3,17 +3,18 @@
  * ockam node create|delete|show|list
  */
 #include <errno.h>
-#include <ftw.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "util.h"
 
 enum node_timeouts {
 	STOP_WAIT_MS = 10000,	/* SIGTERM, then SIGKILL */
@@ -43,29 +44,17 @@ static void find_ockamd(char *path, size_t size)
 	snprintf(path, size, "ockamd");
 }
 
-static int remove_entry(const char *path, const struct stat *st, int type,
-			struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (type == FTW_DP)
-		return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
-	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
 static int node_create(struct cli *cli, const struct cmd_spec *cmd,
 		       const struct args *a)
 {
 	const char *name = a->pos[0];
 	const char *listener = args_value(cmd, a, "tcp-listener-address");
 	char ockamd[OCKAM_PATH_MAX], host[OCKAM_HOST_MAX + 1];
-	char dir[OCKAM_PATH_MAX];
-	bool existed;
 	char listeners[OCKAM_LISTENERS_MAX][OCKAM_HOSTPORT_MAX + 1];
 	const char *argv[8];
 	struct ockam_err err;
 	size_t count = 0, i;
-	int argc = 0, status;
+	int argc = 0, status, ret;
 	uint16_t port;
 	pid_t pid;
 
@@ -81,9 +70,6 @@ static int node_create(struct cli *cli, const struct cmd_spec *cmd,
 		return cli_fail("node %s already exists and is running (pid %d)",
 				name, (int)pid);
 
-	if (ockam_node_dir(name, dir, sizeof(dir)) < 0)
-		return cli_fail("node directory path too long");
-	existed = access(dir, F_OK) == 0;
 	find_ockamd(ockamd, sizeof(ockamd));
 	argv[argc++] = "ockamd";
 	argv[argc++] = "--node";
@@ -115,14 +101,20 @@ static int node_create(struct cli *cli, const struct cmd_spec *cmd,
 		if (errno != EINTR)
 			return cli_fail("waitpid: %s", strerror(errno));
 	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		/* ockamd said why; leave no half-made node behind. */
-		if (!existed)
-			nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	/*
+	 * ockamd said why, and removed the directory if it made it: only
+	 * the holder of the node lock may, or two "node create" at once
+	 * could remove each other's node.
+	 */
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		return CLI_ERROR;
-	}
 
-	ockam_node_running(name, &pid);
+	ret = ockam_node_running(name, &pid);
+	if (ret < 0)
+		return cli_fail("node %s: %s", name, strerror(-ret));
+	if (!ret)
+		return cli_fail("node %s started, but is no longer running",
+				name);
 	ockam_node_listeners(name, listeners, OCKAM_LISTENERS_MAX, &count);
 	if (cli->json) {
 		json_object_begin(&cli->j, NULL);
@@ -161,36 +153,92 @@ static bool wait_stopped(const char *name, long ms)
 	return ockam_node_running(name, NULL) != 1;
 }
 
-static int delete_one(const char *name, struct ockam_err *err)
+/*
+ * Signal node @name's daemon, @pid as its lock said. The pid is pinned
+ * with a pidfd and checked to still hold the lock, so that a pid
+ * recycled since the lock was asked is never signalled.
+ */
+static int signal_daemon(const char *name, pid_t pid, int sig)
 {
-	char dir[OCKAM_PATH_MAX];
-	pid_t pid;
+	pid_t holder;
+	int pidfd, ret = 0;
+
+	pidfd = pidfd_open(pid, 0);
+	if (pidfd < 0 && errno == ENOSYS)
+		return kill(pid, sig) < 0 && errno != ESRCH ? -errno : 0;
+	if (pidfd < 0)
+		return errno == ESRCH ? 0 : -errno;
+	if (ockam_node_running(name, &holder) == 1 && holder == pid &&
+	    pidfd_send_signal(pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
+		ret = -errno;
+	close(pidfd);
+	return ret;
+}
+
+/* SIGTERM, then SIGKILL, until node @name's lock is free. */
+static int stop_daemon(const char *name, pid_t pid, struct ockam_err *err)
+{
 	int ret;
 
-	if (ockam_node_dir(name, dir, sizeof(dir)) < 0)
-		return ockam_err_set(err, -EINVAL, "'%s' is not a node name",
+	if (pid <= 0)
+		return ockam_err_set(err, -EPERM,
+				     "node %s is run by a process this one cannot see",
 				     name);
-	if (access(dir, F_OK) < 0)
+	ret = signal_daemon(name, pid, SIGTERM);
+	if (ret < 0)
+		return ockam_err_set(err, ret, "cannot stop node %s (pid %d): %s",
+				     name, (int)pid, strerror(-ret));
+	if (wait_stopped(name, STOP_WAIT_MS))
+		return 0;
+	signal_daemon(name, pid, SIGKILL);
+	if (wait_stopped(name, KILL_WAIT_MS))
+		return 0;
+	return ockam_err_set(err, -ETIMEDOUT, "node %s (pid %d) does not stop",
+			     name, (int)pid);
+}
+
+/*
+ * Stop the daemon, then remove the directory holding the node lock, so
+ * that a daemon starting meanwhile either fails to take the lock or finds
+ * its directory gone, and never loses its files to us.
+ */
+static int delete_one(const char *name, struct ockam_err *err)
+{
+	struct ockam_err inner;
+	int dir_fd, lock_fd, ret;
+	pid_t pid;
+
+	dir_fd = ockam_node_dir_open(name, false, NULL, &inner);
+	if (dir_fd == -ENOENT)
 		return ockam_err_set(err, -ENOENT, "node %s does not exist",
 				     name);
-	ret = ockam_node_running(name, &pid);
-	if (ret == 1) {
-		if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
-			return ockam_err_set(err, -errno,
-					     "cannot stop node %s (pid %d): %s",
-					     name, (int)pid, strerror(errno));
-		if (!wait_stopped(name, STOP_WAIT_MS)) {
-			kill(pid, SIGKILL);
-			if (!wait_stopped(name, KILL_WAIT_MS))
-				return ockam_err_set(err, -ETIMEDOUT,
-						     "node %s (pid %d) does not stop",
-						     name, (int)pid);
+	if (dir_fd < 0)
+		return ockam_err_set(err, dir_fd, "node %s: %s", name,
+				     ockam_err_msg(&inner));
+	lock_fd = ockam_node_lock(dir_fd, &pid, &inner);
+	if (lock_fd == -EWOULDBLOCK) {
+		ret = stop_daemon(name, pid, err);
+		if (ret < 0)
+			goto out;
+		lock_fd = ockam_node_lock(dir_fd, &pid, &inner);
+		if (lock_fd == -EWOULDBLOCK) {
+			ret = ockam_err_set(err, -EBUSY,
+					    "node %s was started again while being deleted",
+					    name);
+			goto out;
 		}
 	}
-	if (nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) < 0)
-		return ockam_err_set(err, -errno, "cannot remove %s: %s", dir,
-				     strerror(errno));
-	return 0;
+	if (lock_fd < 0) {
+		ret = ockam_err_set(err, lock_fd, "node %s: %s", name,
+				    ockam_err_msg(&inner));
+		goto out;
+	}
+	ret = ockam_node_dir_remove(name, dir_fd, err);
+	/* Only now: the lock goes with the last descriptor of its file. */
+	close(lock_fd);
+out:
+	close(dir_fd);
+	return ret;
 }
 
 static int node_delete(struct cli *cli, const struct cmd_spec *cmd,
@@ -320,7 +368,7 @@ static void show_daemon_json(struct json *j, const struct status_records *sr)
 	char val[OCKAM_NAME_MAX];
 	size_t k, i, f;
 
-	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
 		json_array_begin(j, kinds[k].key);
 		for (i = 0; i < sr->count; i++) {
 			const char *rec = sr->rec[i];
@@ -346,7 +394,6 @@ static void show_daemon_json(struct json *j, const struct status_records *sr)
 static int node_show(struct cli *cli, const struct cmd_spec *cmd,
 		     const struct args *a)
 {
-	static char buf[OCKAM_CTL_REPLY_MAX + 1];
 	static struct status_records sr;
 	struct ockam_ctl_reply reply;
 	struct ockam_node_info info;
@@ -358,18 +405,15 @@ static int node_show(struct cli *cli, const struct cmd_spec *cmd,
 	int ret;
 
 	(void)cmd;
-	if (target_node(a->npos ? a->pos[0] : NULL, &t, &err) < 0)
-		return cli_fail_err(&err);
-	ret = target_call(&t, "status", 0, NULL, STATUS_TIMEOUT_MS, buf,
-			  sizeof(buf), &reply, &err);
-	if (ret < 0)
+	if (target_daemon_call(a->npos ? a->pos[0] : NULL, &t, "status", 0,
+			       NULL, STATUS_TIMEOUT_MS, &reply, &err) < 0)
 		return cli_fail_err(&err);
 	split_records(&reply, &sr);
 	for (i = 0; i < sr.count; i++)
 		if (record_is(sr.rec[i], "node"))
 			field(sr.rec[i], "version", version, sizeof(version));
 
-	if (target_enter(t.name, &err) < 0 || ockam_nl_open(&nl, &err) < 0)
+	if (target_enter_node(&t, &err) < 0 || ockam_nl_open(&nl, &err) < 0)
 		return cli_fail_err(&err);
 	ret = ockam_nl_node_get(nl, &info, &err);
 	ockam_nl_close(nl);

@@ -8,16 +8,6 @@
 
 #include "cli.h"
 
-static int open_node(const struct cmd_spec *cmd, const struct args *a,
-		     struct ockam_nl **nl, struct ockam_err *err)
-{
-	int ret = target_enter(args_value(cmd, a, "at"), err);
-
-	if (ret < 0)
-		return ret;
-	return ockam_nl_open(nl, err);
-}
-
 static int route_add(struct cli *cli, const struct cmd_spec *cmd,
 		     const struct args *a)
 {
@@ -37,7 +27,7 @@ static int route_add(struct cli *cli, const struct cmd_spec *cmd,
 		return cli_arg_fail(cmd, "", &err);
 	if (!rt.hops)
 		return cli_usage(cmd, "the route is empty");
-	if (open_node(cmd, a, &nl, &err) < 0)
+	if (target_nl_open(args_value(cmd, a, "at"), &nl, &err) < 0)
 		return cli_fail_err(&err);
 	ret = ockam_nl_route_add(nl, name, &rt, &err);
 	ockam_nl_close(nl);
@@ -67,7 +57,7 @@ static int route_list(struct cli *cli, const struct cmd_spec *cmd,
 	size_t count, i;
 	int ret;
 
-	if (open_node(cmd, a, &nl, &err) < 0)
+	if (target_nl_open(args_value(cmd, a, "at"), &nl, &err) < 0)
 		return cli_fail_err(&err);
 	ret = ockam_nl_alias_list(nl, &list, &count, &err);
 	ockam_nl_close(nl);
@@ -110,21 +100,13 @@ static int route_delete(struct cli *cli, const struct cmd_spec *cmd,
 
 	if (!ockam_local_name_ok(name))
 		return cli_usage(cmd, "'%s' is not a local address", name);
-	if (open_node(cmd, a, &nl, &err) < 0)
+	if (target_nl_open(args_value(cmd, a, "at"), &nl, &err) < 0)
 		return cli_fail_err(&err);
 	ret = ockam_nl_route_del(nl, name, &err);
 	ockam_nl_close(nl);
 	if (ret < 0)
 		return cli_fail_err(&err);
-	if (cli->json) {
-		json_object_begin(&cli->j, NULL);
-		json_string(&cli->j, "deleted", name);
-		json_object_end(&cli->j);
-		json_finish(&cli->j);
-	} else {
-		printf("Route %s deleted\n", name);
-	}
-	return CLI_OK;
+	return cli_print_deleted(cli, "Route", name);
 }
 
 static const char *const add_args[] = { "NAME", "ROUTE", NULL };

@@ -56,6 +56,27 @@ int target_node(const char *opt, struct target *t, struct ockam_err *err)
 	return 0;
 }
 
+int target_enter_node(const struct target *t, struct ockam_err *err)
+{
+	pid_t now;
+	int ret;
+
+	if (ockam_netns_same(t->pid) == 1)
+		return 0;
+	ret = ockam_netns_enter(t->pid, err);
+	if (ret < 0)
+		return ret;
+	/*
+	 * The pid came from the node lock. Had the daemon died since, the
+	 * pid could be another process's by now, and its namespace the
+	 * wrong one: the lock must still say the same.
+	 */
+	if (ockam_node_running(t->name, &now) != 1 || now != t->pid)
+		return ockam_err_set(err, -ESRCH, "node %s stopped meanwhile",
+				     t->name);
+	return 0;
+}
+
 int target_enter(const char *opt, struct ockam_err *err)
 {
 	struct target t;
@@ -66,16 +87,25 @@ int target_enter(const char *opt, struct ockam_err *err)
 	ret = node_by_name(opt, &t, err);
 	if (ret < 0)
 		return ret;
-	if (ockam_netns_same(t.pid) == 1)
-		return 0;
-	return ockam_netns_enter(t.pid, err);
+	return target_enter_node(&t, err);
+}
+
+int target_nl_open(const char *opt, struct ockam_nl **nl,
+		   struct ockam_err *err)
+{
+	int ret = target_enter(opt, err);
+
+	if (ret < 0)
+		return ret;
+	return ockam_nl_open(nl, err);
 }
 
 int target_call(const struct target *t, const char *verb, unsigned int argc,
-		const char *const *argv, int timeout_ms, char *buf,
-		size_t size, struct ockam_ctl_reply *reply,
-		struct ockam_err *err)
+		const char *const *argv, int timeout_ms,
+		struct ockam_ctl_reply *reply, struct ockam_err *err)
 {
+	/* One command, one request at a time: the reply can live here. */
+	static char buf[OCKAM_CTL_REPLY_MAX + 1];
 	char request[OCKAM_CTL_REQUEST_MAX + 1];
 	ssize_t len;
 
@@ -84,8 +114,20 @@ int target_call(const struct target *t, const char *verb, unsigned int argc,
 	if (len < 0)
 		return ockam_err_set(err, len,
 				     "cannot send that to the daemon: arguments must be printable and without spaces");
-	return ockam_ctl_call(t->name, request, len, timeout_ms, buf, size,
-			      reply, err);
+	return ockam_ctl_call(t->name, request, len, timeout_ms, buf,
+			      sizeof(buf), reply, err);
+}
+
+int target_daemon_call(const char *opt, struct target *t, const char *verb,
+		       unsigned int argc, const char *const *argv,
+		       int timeout_ms, struct ockam_ctl_reply *reply,
+		       struct ockam_err *err)
+{
+	int ret = target_node(opt, t, err);
+
+	if (ret < 0)
+		return ret;
+	return target_call(t, verb, argc, argv, timeout_ms, reply, err);
 }
 
 int cli_route_compose(const char *text, const char *piped,
@@ -115,10 +157,14 @@ int cli_route_compose(const char *text, const char *piped,
 	return ockam_route_append(rt, &rest, err);
 }
 
-/* Standard input, trimmed of surrounding whitespace. */
+/*
+ * Standard input, trimmed of surrounding whitespace. One byte more than
+ * STDIN_ROUTE_MAX is read, to tell a route that fits from one that does
+ * not: a cut route could still parse, as a different route.
+ */
 static char *read_stdin_route(struct ockam_err *err)
 {
-	char *buf = malloc(STDIN_ROUTE_MAX + 1);
+	char *buf = malloc(STDIN_ROUTE_MAX + 2);
 	size_t len = 0, start = 0;
 	ssize_t n;
 
@@ -126,8 +172,9 @@ static char *read_stdin_route(struct ockam_err *err)
 		ockam_err_set(err, -ENOMEM, "out of memory");
 		return NULL;
 	}
-	while (len < STDIN_ROUTE_MAX &&
-	       (n = read(STDIN_FILENO, buf + len, STDIN_ROUTE_MAX - len)) != 0) {
+	while (len <= STDIN_ROUTE_MAX &&
+	       (n = read(STDIN_FILENO, buf + len,
+			 STDIN_ROUTE_MAX + 1 - len)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -137,6 +184,13 @@ static char *read_stdin_route(struct ockam_err *err)
 			return NULL;
 		}
 		len += n;
+	}
+	if (len > STDIN_ROUTE_MAX) {
+		ockam_err_set(err, -E2BIG,
+			      "standard input holds more than %d bytes, more than any route",
+			      STDIN_ROUTE_MAX);
+		free(buf);
+		return NULL;
 	}
 	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
 		       buf[len - 1] == ' ' || buf[len - 1] == '\t'))

@@ -47,7 +47,6 @@ static int peer_of(const char *to, char *peer, size_t size,
 static int connection_create(struct cli *cli, const struct cmd_spec *cmd,
 			     const struct args *a)
 {
-	static char buf[OCKAM_CTL_REPLY_MAX + 1];
 	char peer[OCKAM_NAME_MAX], address[OCKAM_NAME_MAX];
 	char local[OCKAM_NAME_MAX], *rec;
 	struct ockam_ctl_reply reply;
@@ -59,11 +58,10 @@ static int connection_create(struct cli *cli, const struct cmd_spec *cmd,
 		return cli_usage(cmd, "--to HOST:PORT is required");
 	if (peer_of(to, peer, sizeof(peer), &err) < 0)
 		return cli_arg_fail(cmd, "--to: ", &err);
-	if (target_node(args_value(cmd, a, "from"), &t, &err) < 0)
-		return cli_fail_err(&err);
 	args[0] = peer;
-	if (target_call(&t, "tcp-connection-create", 1, args,
-			CONNECT_TIMEOUT_MS, buf, sizeof(buf), &reply, &err) < 0)
+	if (target_daemon_call(args_value(cmd, a, "from"), &t,
+			       "tcp-connection-create", 1, args,
+			       CONNECT_TIMEOUT_MS, &reply, &err) < 0)
 		return cli_fail_err(&err);
 	rec = ockam_ctl_record_next(&reply);
 	if (!rec || ockam_ctl_record_get(rec, "address", address,
@@ -98,8 +96,7 @@ static int connection_list(struct cli *cli, const struct cmd_spec *cmd,
 	size_t count, i;
 	int ret;
 
-	if (target_enter(args_value(cmd, a, "from"), &err) < 0 ||
-	    ockam_nl_open(&nl, &err) < 0)
+	if (target_nl_open(args_value(cmd, a, "from"), &nl, &err) < 0)
 		return cli_fail_err(&err);
 	ret = ockam_nl_transport_list(nl, &list, &count, &err);
 	ockam_nl_close(nl);
@@ -140,7 +137,6 @@ static int connection_list(struct cli *cli, const struct cmd_spec *cmd,
 static int connection_delete(struct cli *cli, const struct cmd_spec *cmd,
 			     const struct args *a)
 {
-	static char buf[OCKAM_CTL_REPLY_MAX + 1];
 	const char *from = args_value(cmd, a, "from");
 	const char *address = a->pos[0];
 	struct ockam_ctl_reply reply;
@@ -154,8 +150,7 @@ static int connection_delete(struct cli *cli, const struct cmd_spec *cmd,
 	ret = target_node(from, &t, &err);
 	if (ret == 0) {
 		ret = target_call(&t, "tcp-connection-delete", 1, &address,
-				  DELETE_TIMEOUT_MS, buf, sizeof(buf), &reply,
-				  &err);
+				  DELETE_TIMEOUT_MS, &reply, &err);
 	} else if (!from) {
 		/* No daemon here: the kernel alone can still detach it. */
 		ret = ockam_nl_open(&nl, &err);
@@ -166,15 +161,7 @@ static int connection_delete(struct cli *cli, const struct cmd_spec *cmd,
 	}
 	if (ret < 0)
 		return cli_fail_err(&err);
-	if (cli->json) {
-		json_object_begin(&cli->j, NULL);
-		json_string(&cli->j, "deleted", address);
-		json_object_end(&cli->j);
-		json_finish(&cli->j);
-	} else {
-		printf("TCP connection %s deleted\n", address);
-	}
-	return CLI_OK;
+	return cli_print_deleted(cli, "TCP connection", address);
 }
 
 static const char *const address_arg[] = { "ADDRESS", NULL };

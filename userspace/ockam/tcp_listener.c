@@ -12,17 +12,14 @@ enum { LISTENER_TIMEOUT_MS = 10000 };
 
 /* Call the daemon of --at (or this network namespace's node). */
 static int call(const struct cmd_spec *cmd, const struct args *a,
-		const char *verb, const char *arg, char *buf, size_t size,
+		const char *verb, const char *arg,
 		struct ockam_ctl_reply *reply, struct ockam_err *err)
 {
 	struct target t;
-	int ret;
 
-	ret = target_node(args_value(cmd, a, "at"), &t, err);
-	if (ret < 0)
-		return ret;
-	return target_call(&t, verb, arg ? 1 : 0, &arg, LISTENER_TIMEOUT_MS,
-			   buf, size, reply, err);
+	return target_daemon_call(args_value(cmd, a, "at"), &t, verb,
+				  arg ? 1 : 0, &arg, LISTENER_TIMEOUT_MS, reply,
+				  err);
 }
 
 /* Each record is "address=H:P accepted=N". */
@@ -66,7 +63,6 @@ static void print_listeners(struct cli *cli, struct ockam_ctl_reply *reply,
 static int listener_create(struct cli *cli, const struct cmd_spec *cmd,
 			   const struct args *a)
 {
-	static char buf[OCKAM_CTL_REPLY_MAX + 1];
 	char host[OCKAM_HOST_MAX + 1];
 	struct ockam_ctl_reply reply;
 	struct ockam_err err;
@@ -75,8 +71,7 @@ static int listener_create(struct cli *cli, const struct cmd_spec *cmd,
 	if (ockam_hostport_split(a->pos[0], host, sizeof(host), &port, true,
 				 &err) < 0)
 		return cli_usage(cmd, "%s", ockam_err_msg(&err));
-	if (call(cmd, a, "tcp-listener-create", a->pos[0], buf, sizeof(buf),
-		 &reply, &err) < 0)
+	if (call(cmd, a, "tcp-listener-create", a->pos[0], &reply, &err) < 0)
 		return cli_fail_err(&err);
 	print_listeners(cli, &reply, false);
 	return CLI_OK;
@@ -85,12 +80,10 @@ static int listener_create(struct cli *cli, const struct cmd_spec *cmd,
 static int listener_list(struct cli *cli, const struct cmd_spec *cmd,
 			 const struct args *a)
 {
-	static char buf[OCKAM_CTL_REPLY_MAX + 1];
 	struct ockam_ctl_reply reply;
 	struct ockam_err err;
 
-	if (call(cmd, a, "tcp-listener-list", NULL, buf, sizeof(buf), &reply,
-		 &err) < 0)
+	if (call(cmd, a, "tcp-listener-list", NULL, &reply, &err) < 0)
 		return cli_fail_err(&err);
 	print_listeners(cli, &reply, true);
 	return CLI_OK;
@@ -99,22 +92,12 @@ static int listener_list(struct cli *cli, const struct cmd_spec *cmd,
 static int listener_delete(struct cli *cli, const struct cmd_spec *cmd,
 			   const struct args *a)
 {
-	static char buf[OCKAM_CTL_REPLY_MAX + 1];
 	struct ockam_ctl_reply reply;
 	struct ockam_err err;
 
-	if (call(cmd, a, "tcp-listener-delete", a->pos[0], buf, sizeof(buf),
-		 &reply, &err) < 0)
+	if (call(cmd, a, "tcp-listener-delete", a->pos[0], &reply, &err) < 0)
 		return cli_fail_err(&err);
-	if (cli->json) {
-		json_object_begin(&cli->j, NULL);
-		json_string(&cli->j, "deleted", a->pos[0]);
-		json_object_end(&cli->j);
-		json_finish(&cli->j);
-	} else {
-		printf("TCP listener at %s deleted\n", a->pos[0]);
-	}
-	return CLI_OK;
+	return cli_print_deleted(cli, "TCP listener at", a->pos[0]);
 }
 
 static const char *const address_arg[] = { "HOST:PORT", NULL };

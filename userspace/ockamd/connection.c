@@ -19,6 +19,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "util.h"
 
 enum conn_state {
 	CONN_DIALING,
@@ -53,14 +54,7 @@ struct demand {
 
 static void conn_remove(struct daemon *d, struct conn *c)
 {
-	struct conn **pp;
-
-	for (pp = &d->conns; *pp; pp = &(*pp)->next) {
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
-	}
+	slist_remove(&d->conns, c);
 	timer_cancel(&d->loop, &c->retry);
 	dial_cancel(d, c->dial);
 	free(c);
@@ -95,8 +89,8 @@ static void conn_redial(struct daemon *d, void *ctx)
 	timer_cancel(&d->loop, &c->retry);
 	c->state = CONN_DIALING;
 	c->redials++;
-	if (dial_start(d, c->peer, kernel_dial_timeout_ms(d), conn_dial_done,
-		       c, &c->dial, &err) < 0) {
+	if (dial_start(d, c->peer, DIAL_MAY_RESOLVE, kernel_dial_timeout_ms(d),
+		       conn_dial_done, c, &c->dial, &err) < 0) {
 		log_warn("connection %s: %s", c->address, ockam_err_msg(&err));
 		conn_schedule_retry(d, c);
 	}
@@ -174,8 +168,8 @@ void conn_create(struct daemon *d, const char *peer, uint64_t client_id)
 	c->backoff_ms = REDIAL_FIRST_MS;
 	c->client_id = client_id;
 	timer_init(&c->retry, conn_redial, c);
-	if (dial_start(d, peer, kernel_dial_timeout_ms(d), conn_dial_done, c,
-		       &c->dial, &err) < 0) {
+	if (dial_start(d, peer, DIAL_MAY_RESOLVE, kernel_dial_timeout_ms(d),
+		       conn_dial_done, c, &c->dial, &err) < 0) {
 		log_warn("%s", ockam_err_msg(&err));
 		reply_error(d, client_id, -err.code, ockam_err_msg(&err));
 		free(c);
@@ -220,30 +214,29 @@ int conn_delete(struct daemon *d, const char *address,
 
 static void demand_remove(struct daemon *d, struct demand *dm)
 {
-	struct demand **pp;
-
-	for (pp = &d->demands; *pp; pp = &(*pp)->next) {
-		if (*pp == dm) {
-			*pp = dm->next;
-			break;
-		}
-	}
+	slist_remove(&d->demands, dm);
 	dial_cancel(d, dm->dial);
 	free(dm);
 }
 
-static void report_dial_failed(struct daemon *d, const char *peer, int errnum)
+/*
+ * Tell the kernel, and the log: @why explains @errnum when given. Other
+ * nodes can cause any number of these, hence the rate limits.
+ */
+static void report_dial_failed(struct daemon *d, const char *peer, int errnum,
+			       const struct ockam_err *why)
 {
 	struct ockam_err err;
 	int ret;
 
-	log_warn("dial %s failed: %s", peer, strerror(errnum));
+	log_warn_limited("dial request for %s failed: %s", peer,
+			 why ? ockam_err_msg(why) : strerror(errnum));
 	ret = ockam_nl_dial_failed(d->nl, peer, errnum, &err);
 	/* The kernel's own dial timer may have fired first. */
 	if (ret == -ENOENT)
 		log_debug("%s", ockam_err_msg(&err));
 	else if (ret < 0)
-		log_err("%s", ockam_err_msg(&err));
+		log_err_limited("%s", ockam_err_msg(&err));
 }
 
 static void demand_dial_done(struct daemon *d, void *owner, int fd, int err)
@@ -254,13 +247,11 @@ static void demand_dial_done(struct daemon *d, void *owner, int fd, int err)
 
 	dm->dial = NULL;
 	if (fd < 0) {
-		report_dial_failed(d, dm->peer, err);
+		report_dial_failed(d, dm->peer, err, NULL);
 	} else {
 		if (kernel_attach(d, fd, NULL, dm->peer,
-				  OCKAM_TRANSPORT_F_OUTGOING, &info, &e) < 0) {
-			log_err("dial %s: %s", dm->peer, ockam_err_msg(&e));
-			report_dial_failed(d, dm->peer, -e.code);
-		}
+				  OCKAM_TRANSPORT_F_OUTGOING, &info, &e) < 0)
+			report_dial_failed(d, dm->peer, -e.code, &e);
 		close(fd);
 	}
 	demand_remove(d, dm);
@@ -273,7 +264,7 @@ static void on_dial_request(struct daemon *d, const char *peer)
 	struct conn *c;
 
 	if (!peer[0]) {
-		log_warn("dial request without a peer");
+		log_warn_limited("dial request without a peer");
 		return;
 	}
 	/* A persistent connection to that peer that is down: now is the
@@ -295,15 +286,15 @@ static void on_dial_request(struct daemon *d, const char *peer)
 
 	dm = calloc(1, sizeof(*dm));
 	if (!dm) {
-		report_dial_failed(d, peer, ENOMEM);
+		report_dial_failed(d, peer, ENOMEM, NULL);
 		return;
 	}
 	snprintf(dm->peer, sizeof(dm->peer), "%s", peer);
-	if (dial_start(d, peer, kernel_dial_timeout_ms(d), demand_dial_done,
-		       dm, &dm->dial, &err) < 0) {
+	/* The peer string may come from another node: no name lookups. */
+	if (dial_start(d, peer, DIAL_NUMERIC_HOST, kernel_dial_timeout_ms(d),
+		       demand_dial_done, dm, &dm->dial, &err) < 0) {
 		free(dm);
-		log_warn("%s", ockam_err_msg(&err));
-		report_dial_failed(d, peer, -err.code);
+		report_dial_failed(d, peer, -err.code, &err);
 		return;
 	}
 	dm->next = d->demands;

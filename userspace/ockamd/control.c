@@ -17,6 +17,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "util.h"
 
 struct ctl_client {
 	struct ctl_client *next;
@@ -172,14 +173,7 @@ static const struct ctl_verb verbs[] = {
 
 static void client_close(struct daemon *d, struct ctl_client *c)
 {
-	struct ctl_client **pp;
-
-	for (pp = &d->clients; *pp; pp = &(*pp)->next) {
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
-	}
+	slist_remove(&d->clients, c);
 	loop_unwatch(&d->loop, c->fd);
 	close(c->fd);
 	d->client_count--;
@@ -233,7 +227,7 @@ static void handle_request(struct daemon *d, struct ctl_client *c,
 		client_send(d, c, &writer);
 		return;
 	}
-	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(verbs) && !v; i++)
 		if (!strcmp(verbs[i].verb, req.verb))
 			v = &verbs[i];
 	if (!v) {
@@ -280,8 +274,12 @@ static void on_ctl_acceptable(struct daemon *d, void *ctx, short revents)
 	(void)revents;
 	fd = accept4(d->ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			log_warn("control: accept: %s", strerror(errno));
+		int err = errno;
+
+		if (err == EAGAIN || err == EINTR || err == ECONNABORTED)
+			return;
+		log_warn_limited("control: accept: %s", strerror(err));
+		accept_pause(&d->loop, &d->ctl_pause, err);
 		return;
 	}
 	if (d->client_count >= CTL_CLIENTS_MAX) {
@@ -308,6 +306,7 @@ static void on_ctl_acceptable(struct daemon *d, void *ctx, short revents)
 int ctl_open(struct daemon *d, struct ockam_err *err)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	mode_t mask;
 	int n, fd;
 
 	n = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s", d->dir,
@@ -322,9 +321,16 @@ int ctl_open(struct daemon *d, struct ockam_err *err)
 		return ockam_err_set(err, -errno, "control socket: %s",
 				     strerror(errno));
 	/* We hold the node lock, so whatever is there is stale. */
-	unlink(sun.sun_path);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    chmod(sun.sun_path, 0600) < 0 || listen(fd, CTL_BACKLOG) < 0) {
+	unlinkat(d->dir_fd, OCKAM_NODE_CONTROL_FILE, 0);
+	/*
+	 * bind() creates the socket file, and never through a symbolic
+	 * link; the umask gives it mode 0600 from the start, where a
+	 * chmod() afterwards would follow a link put there meanwhile.
+	 */
+	mask = umask(0177);
+	n = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(mask);
+	if (n < 0 || listen(fd, CTL_BACKLOG) < 0) {
 		n = -errno;
 		close(fd);
 		return ockam_err_set(err, n, "control socket %s: %s",
@@ -334,21 +340,20 @@ int ctl_open(struct daemon *d, struct ockam_err *err)
 		close(fd);
 		return ockam_err_set(err, -ENOMEM, "out of memory");
 	}
+	accept_pause_init(&d->ctl_pause, fd);
 	d->ctl_fd = fd;
 	return 0;
 }
 
 void ctl_close(struct daemon *d)
 {
-	char path[OCKAM_PATH_MAX];
-
 	while (d->clients)
 		client_close(d, d->clients);
 	if (d->ctl_fd >= 0) {
+		accept_pause_cancel(&d->loop, &d->ctl_pause);
 		loop_unwatch(&d->loop, d->ctl_fd);
 		close(d->ctl_fd);
 		d->ctl_fd = -1;
-		state_path(d, OCKAM_NODE_CONTROL_FILE, path, sizeof(path));
-		unlink(path);
+		unlinkat(d->dir_fd, OCKAM_NODE_CONTROL_FILE, 0);
 	}
 }

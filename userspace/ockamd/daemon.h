@@ -39,12 +39,15 @@ enum daemon_limits {
 
 struct daemon {
 	char name[OCKAM_NODE_NAME_MAX + 1];
-	char dir[OCKAM_PATH_MAX];
+	char dir[OCKAM_PATH_MAX];	/* for messages and the socket path */
 	bool foreground;
 	time_t started;
 	uint64_t netns_inode;
 
 	struct loop loop;
+	/* Every file in the node's directory is opened through this. */
+	int dir_fd;
+	bool created_dir;		/* this start made it: undo that */
 	int lock_fd;
 	int signal_fd;
 
@@ -60,6 +63,7 @@ struct daemon {
 	struct service *services;
 
 	int ctl_fd;
+	struct accept_pause ctl_pause;
 	struct ctl_client *clients;
 	unsigned int client_count;
 	uint64_t next_client_id;
@@ -95,17 +99,27 @@ int listeners_save(struct daemon *d, struct ockam_err *err);
 
 /*
  * dial.c: a non-blocking connect to "host:port" with a deadline, trying
- * each address the name resolves to. dial_start() fails at once (no
+ * each address the host resolves to. dial_start() fails at once (no
  * callback) when the peer is malformed, does not resolve or refuses on
  * every address straight away; otherwise @done runs exactly once, after
  * the dial has been freed, with a connected blocking socket (@fd >= 0) or
  * a positive errno (@err). dial_cancel() frees it without a callback.
+ *
+ * Looking a name up blocks the whole daemon, so only dials an operator
+ * asked for (DIAL_MAY_RESOLVE) do it; dials that other nodes can cause
+ * (DIAL_NUMERIC_HOST) take IP literals only and fail a name with
+ * -EHOSTUNREACH.
  */
+enum dial_mode {
+	DIAL_NUMERIC_HOST,
+	DIAL_MAY_RESOLVE,
+};
+
 struct dial;
 typedef void (*dial_done_fn)(struct daemon *d, void *owner, int fd, int err);
-int dial_start(struct daemon *d, const char *peer, unsigned int timeout_ms,
-	       dial_done_fn done, void *owner, struct dial **out,
-	       struct ockam_err *err);
+int dial_start(struct daemon *d, const char *peer, enum dial_mode mode,
+	       unsigned int timeout_ms, dial_done_fn done, void *owner,
+	       struct dial **out, struct ockam_err *err);
 void dial_cancel(struct daemon *d, struct dial *dial);
 
 /* connection.c */
@@ -132,12 +146,13 @@ bool ctl_reply_later(struct daemon *d, uint64_t client_id,
 /* The shared reply buffer (the daemon is single-threaded). */
 struct ockam_ctl_writer *ctl_writer(void);
 
-/* state.c: files in the node's registry directory. */
-/* The path of @file in the node's directory (fits: checked at start-up). */
-void state_path(const struct daemon *d, const char *file, char *buf,
-		size_t size);
-int state_lock(struct daemon *d, struct ockam_err *err);
-int state_write_pid(struct daemon *d, struct ockam_err *err);
-void state_remove_runtime(struct daemon *d);
+/*
+ * state.c: the node's registry directory. state_open() opens (creating
+ * it if needed) and checks it, takes the node lock and writes the pid
+ * file. state_close() removes the runtime files (and, with @undo, a
+ * directory state_open() created), then releases the lock.
+ */
+int state_open(struct daemon *d, struct ockam_err *err);
+void state_close(struct daemon *d, bool undo);
 
 #endif /* OCKAMD_DAEMON_H */

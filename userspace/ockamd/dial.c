@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * Outgoing TCP connections: resolve, then a non-blocking connect() to each
- * address in turn until one answers or the deadline passes.
+ * address in turn until one answers or the deadline passes. Name lookups
+ * block the loop, so they happen only for dials an operator asked for.
  */
 #include <fcntl.h>
 #include <netdb.h>
@@ -148,16 +149,58 @@ static void on_deadline(struct daemon *d, void *ctx)
 	dial_finish(d, dial, -1, ETIMEDOUT);
 }
 
-int dial_start(struct daemon *d, const char *peer, unsigned int timeout_ms,
-	       dial_done_fn done, void *owner, struct dial **out,
-	       struct ockam_err *err)
+/*
+ * getaddrinfo()'s failures as errno values, which the kernel hands to the
+ * senders waiting for the dial and the CLI prints.
+ */
+static int gai_errno(int gai, int saved_errno)
+{
+	switch (gai) {
+	case EAI_SYSTEM:
+		return saved_errno ? -saved_errno : -EIO;
+	case EAI_AGAIN:
+		return -EAGAIN;
+	case EAI_MEMORY:
+		return -ENOMEM;
+	default:
+		/* EAI_NONAME, EAI_FAIL, EAI_NODATA...: nowhere to go. */
+		return -EHOSTUNREACH;
+	}
+}
+
+static int resolve(const char *peer, const char *host, uint16_t port,
+		   enum dial_mode mode, struct addrinfo **res,
+		   struct ockam_err *err)
 {
 	struct addrinfo hints = {
 		.ai_family = AF_UNSPEC,
 		.ai_socktype = SOCK_STREAM,
 		.ai_flags = AI_NUMERICSERV,
 	};
-	char host[OCKAM_HOST_MAX + 1], serv[8];
+	char serv[8];
+	int ret;
+
+	if (mode == DIAL_NUMERIC_HOST)
+		hints.ai_flags |= AI_NUMERICHOST;
+	snprintf(serv, sizeof(serv), "%u", port);
+	errno = 0;
+	ret = getaddrinfo(host, serv, &hints, res);
+	if (!ret)
+		return 0;
+	if (ret == EAI_NONAME && mode == DIAL_NUMERIC_HOST)
+		return ockam_err_set(err, -EHOSTUNREACH,
+				     "cannot dial %s on demand: host names are looked up only for 'tcp-connection create'",
+				     peer);
+	return ockam_err_set(err, gai_errno(ret, errno), "cannot resolve %s: %s",
+			     host, ret == EAI_SYSTEM ? strerror(errno) :
+						       gai_strerror(ret));
+}
+
+int dial_start(struct daemon *d, const char *peer, enum dial_mode mode,
+	       unsigned int timeout_ms, dial_done_fn done, void *owner,
+	       struct dial **out, struct ockam_err *err)
+{
+	char host[OCKAM_HOST_MAX + 1];
 	struct dial *dial;
 	uint16_t port;
 	int ret;
@@ -175,15 +218,10 @@ int dial_start(struct daemon *d, const char *peer, unsigned int timeout_ms,
 	dial->owner = owner;
 	timer_init(&dial->deadline, on_deadline, dial);
 
-	/* Name lookups block; numeric hosts (the common case) do not. */
-	snprintf(serv, sizeof(serv), "%u", port);
-	ret = getaddrinfo(host, serv, &hints, &dial->res);
-	if (ret) {
+	ret = resolve(peer, host, port, mode, &dial->res, err);
+	if (ret < 0) {
 		free(dial);
-		return ockam_err_set(err, ret == EAI_NONAME ? -EHOSTUNREACH :
-				     -EAGAIN,
-				     "cannot resolve %s: %s", host,
-				     gai_strerror(ret));
+		return ret;
 	}
 	dial->next = dial->res;
 	ret = try_next(d, dial);

@@ -14,14 +14,16 @@ static void on_event(const struct ockam_event *ev, void *arg)
 {
 	struct daemon *d = arg;
 
+	/* Other nodes cause these at will: rate-limited. */
 	if (ev->cmd == OCKAM_CMD_TRANSPORT_DOWN)
-		log_info("transport %s to %s is down: %s%s%s", ev->address,
-			 ev->peer[0] ? ev->peer : "(accepted)",
-			 ockam_down_reason_name(ev->reason),
-			 ev->errnum ? ", " : "",
-			 ev->errnum ? strerror(ev->errnum) : "");
+		log_info_limited("transport %s to %s is down: %s%s%s",
+				 ev->address,
+				 ev->peer[0] ? ev->peer : "(accepted)",
+				 ockam_down_reason_name(ev->reason),
+				 ev->errnum ? ", " : "",
+				 ev->errnum ? strerror(ev->errnum) : "");
 	else
-		log_info("dial requested for %s", ev->peer);
+		log_info_limited("dial requested for %s", ev->peer);
 	conn_on_event(d, ev);
 }
 
@@ -108,9 +110,10 @@ int kernel_attach(struct daemon *d, int fd, const char *address,
 
 	if (ret < 0)
 		return ret;
-	log_info("attached transport %s (local %s, peer %s%s)", info->address,
-		 info->local[0] ? info->local : "?",
-		 info->peer[0] ? info->peer : "?",
-		 flags & OCKAM_TRANSPORT_F_OUTGOING ? ", outgoing" : "");
+	/* Accepted connections come at the peers' pace: rate-limited. */
+	log_info_limited("attached transport %s (local %s, peer %s%s)",
+			 info->address, info->local[0] ? info->local : "?",
+			 info->peer[0] ? info->peer : "?",
+			 flags & OCKAM_TRANSPORT_F_OUTGOING ? ", outgoing" : "");
 	return 0;
 }

@@ -19,11 +19,10 @@
 
 struct listener {
 	struct listener *next;
-	struct daemon *d;
 	int fd;
 	char address[OCKAM_HOSTPORT_MAX + 1];	/* as bound */
 	unsigned long accepted;
-	struct timer resume;			/* after EMFILE */
+	struct accept_pause pause;		/* after EMFILE */
 };
 
 const char *listener_address(const struct listener *l)
@@ -63,28 +62,21 @@ static void attach_accepted(struct daemon *d, struct listener *l, int fd)
 	int one = 1;
 
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
-		log_warn("listener %s: TCP_NODELAY: %s", l->address,
-			 strerror(errno));
+		log_warn_limited("listener %s: TCP_NODELAY: %s", l->address,
+				 strerror(errno));
 	if (kernel_attach(d, fd, NULL, NULL, 0, &info, &err) < 0)
-		log_err("listener %s: cannot hand the connection to the kernel: %s",
-			l->address, ockam_err_msg(&err));
+		log_err_limited("listener %s: cannot hand the connection to the kernel: %s",
+				l->address, ockam_err_msg(&err));
 	else
 		l->accepted++;
 	/* The kernel holds its own reference now. */
 	close(fd);
 }
 
-static void resume_accepting(struct daemon *d, void *ctx)
-{
-	struct listener *l = ctx;
-
-	loop_set_events(&d->loop, l->fd, POLLIN);
-}
-
 static void on_acceptable(struct daemon *d, void *ctx, short revents)
 {
 	struct listener *l = ctx;
-	int i;
+	int i, err;
 
 	(void)revents;
 	for (i = 0; i < DAEMON_BATCH; i++) {
@@ -94,18 +86,12 @@ static void on_acceptable(struct daemon *d, void *ctx, short revents)
 			attach_accepted(d, l, fd);
 			continue;
 		}
-		if (errno == EAGAIN || errno == EINTR ||
-		    errno == ECONNABORTED)
+		err = errno;
+		if (err == EAGAIN || err == EINTR || err == ECONNABORTED)
 			return;
-		log_err("listener %s: accept: %s", l->address, strerror(errno));
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-		    errno == ENOMEM) {
-			/* The connection stays queued; try again shortly
-			 * instead of spinning on a readable socket.
-			 */
-			loop_set_events(&d->loop, l->fd, 0);
-			timer_arm(&d->loop, &l->resume, ACCEPT_PAUSE_MS);
-		}
+		log_err_limited("listener %s: accept: %s", l->address,
+				strerror(err));
+		accept_pause(&d->loop, &l->pause, err);
 		return;
 	}
 }
@@ -173,13 +159,13 @@ int listeners_save(struct daemon *d, struct ockam_err *err)
 	for (l = d->listeners; l; l = l->next)
 		len += snprintf(buf + len, sizeof(buf) - len, "%s\n",
 				l->address);
-	return ockam_write_file_atomic(d->dir, OCKAM_NODE_LISTENERS_FILE, buf,
-				       len, err);
+	return ockam_write_file_atomicat(d->dir_fd, OCKAM_NODE_LISTENERS_FILE,
+					 buf, len, err);
 }
 
 static void listener_free(struct daemon *d, struct listener *l)
 {
-	timer_cancel(&d->loop, &l->resume);
+	accept_pause_cancel(&d->loop, &l->pause);
 	loop_unwatch(&d->loop, l->fd);
 	close(l->fd);
 	free(l);
@@ -207,14 +193,13 @@ int listener_create(struct daemon *d, const char *hostport,
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return ockam_err_set(err, -ENOMEM, "out of memory");
-	l->d = d;
-	timer_init(&l->resume, resume_accepting, l);
 	ret = bind_listener(host, port, &l->fd, l->address, sizeof(l->address),
 			    err);
 	if (ret < 0) {
 		free(l);
 		return ret;
 	}
+	accept_pause_init(&l->pause, l->fd);
 	ret = loop_watch(&d->loop, l->fd, POLLIN, on_acceptable, l);
 	if (ret < 0) {
 		close(l->fd);

@@ -3,6 +3,8 @@
  * poll() loop with a timerfd for timers. Watches stay at their index while
  * callbacks run: removal only marks a slot free, and the array is compacted
  * before the next poll(), so a callback may add or remove watches freely.
+ * The pollfd array is kept between wakeups and rebuilt only when watches
+ * come or go.
  */
 #include <errno.h>
 #include <poll.h>
@@ -14,10 +16,12 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "util.h"
 
 int loop_init(struct loop *loop)
 {
 	memset(loop, 0, sizeof(*loop));
+	loop->changed = true;
 	loop->timer_fd = timerfd_create(CLOCK_MONOTONIC,
 					TFD_NONBLOCK | TFD_CLOEXEC);
 	if (loop->timer_fd < 0)
@@ -30,6 +34,7 @@ void loop_fini(struct loop *loop)
 	if (loop->timer_fd >= 0)
 		close(loop->timer_fd);
 	free(loop->watches);
+	free(loop->pfds);
 	memset(loop, 0, sizeof(*loop));
 	loop->timer_fd = -1;
 }
@@ -68,8 +73,12 @@ void loop_set_events(struct loop *loop, int fd, short events)
 {
 	struct watch *w = find_watch(loop, fd);
 
-	if (w)
-		w->events = events;
+	if (!w)
+		return;
+	w->events = events;
+	/* Otherwise the rebuild before the next poll() picks it up. */
+	if (!loop->changed)
+		loop->pfds[w - loop->watches + 1].events = events;
 }
 
 void loop_unwatch(struct loop *loop, int fd)
@@ -82,7 +91,8 @@ void loop_unwatch(struct loop *loop, int fd)
 	}
 }
 
-static void compact(struct loop *loop)
+/* Drop freed slots and make @pfds mirror the watches again. */
+static int rebuild(struct loop *loop)
 {
 	size_t i, j = 0;
 
@@ -90,7 +100,25 @@ static void compact(struct loop *loop)
 		if (loop->watches[i].fd >= 0)
 			loop->watches[j++] = loop->watches[i];
 	loop->count = j;
+	if (loop->pfds_cap < loop->count + 1) {
+		size_t cap = loop->count + 16;
+		struct pollfd *grown = realloc(loop->pfds, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		loop->pfds = grown;
+		loop->pfds_cap = cap;
+	}
+	loop->pfds[0] = (struct pollfd){ .fd = loop->timer_fd,
+					 .events = POLLIN };
+	for (i = 0; i < loop->count; i++)
+		loop->pfds[i + 1] = (struct pollfd){
+			.fd = loop->watches[i].fd,
+			.events = loop->watches[i].events,
+		};
+	loop->nfds = loop->count + 1;
 	loop->changed = false;
+	return 0;
 }
 
 uint64_t loop_now_ms(void)
@@ -127,14 +155,7 @@ void timer_init(struct timer *t, timer_fn fn, void *ctx)
 
 static void unlink_timer(struct loop *loop, struct timer *t)
 {
-	struct timer **pp;
-
-	for (pp = &loop->timers; *pp; pp = &(*pp)->next) {
-		if (*pp == t) {
-			*pp = t->next;
-			break;
-		}
-	}
+	slist_remove(&loop->timers, t);
 	t->next = NULL;
 	t->armed = false;
 }
@@ -183,62 +204,64 @@ static void fire_timers(struct daemon *d, struct loop *loop)
 	rearm_timerfd(loop);
 }
 
+static void resume_accepting(struct daemon *d, void *ctx)
+{
+	struct accept_pause *p = ctx;
+
+	loop_set_events(&d->loop, p->fd, POLLIN);
+}
+
+void accept_pause_init(struct accept_pause *p, int fd)
+{
+	timer_init(&p->timer, resume_accepting, p);
+	p->fd = fd;
+}
+
+bool accept_pause(struct loop *loop, struct accept_pause *p, int err)
+{
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
+		return false;
+	loop_set_events(loop, p->fd, 0);
+	timer_arm(loop, &p->timer, ACCEPT_PAUSE_MS);
+	return true;
+}
+
+void accept_pause_cancel(struct loop *loop, struct accept_pause *p)
+{
+	timer_cancel(loop, &p->timer);
+}
+
 int loop_run(struct daemon *d, struct loop *loop)
 {
-	struct pollfd *pfds = NULL;
-	size_t *index = NULL, cap = 0;
-
 	while (!loop->stop) {
-		size_t n = 0, i;
+		size_t i, n;
 		int ret;
 
-		if (loop->changed)
-			compact(loop);
-		if (cap < loop->count + 1) {
-			cap = loop->count + 16;
-			free(pfds);
-			free(index);
-			pfds = calloc(cap, sizeof(*pfds));
-			index = calloc(cap, sizeof(*index));
-			if (!pfds || !index) {
-				free(pfds);
-				free(index);
-				return -ENOMEM;
-			}
-		}
-		pfds[n++] = (struct pollfd){ .fd = loop->timer_fd,
-					     .events = POLLIN };
-		for (i = 0; i < loop->count; i++) {
-			pfds[n] = (struct pollfd){
-				.fd = loop->watches[i].fd,
-				.events = loop->watches[i].events,
-			};
-			index[n++] = i;
-		}
-		ret = poll(pfds, n, -1);
+		if (loop->changed && rebuild(loop) < 0)
+			return -ENOMEM;
+		n = loop->nfds;
+		ret = poll(loop->pfds, n, -1);
 		if (ret < 0) {
 			if (errno == EINTR)
 				continue;
-			ret = -errno;
-			free(pfds);
-			free(index);
-			return ret;
+			return -errno;
 		}
-		if (pfds[0].revents)
+		if (loop->pfds[0].revents)
 			fire_timers(d, loop);
 		for (i = 1; i < n && !loop->stop; i++) {
+			struct pollfd *pfd = &loop->pfds[i];
 			struct watch *w;
 
-			if (!pfds[i].revents)
+			if (!pfd->revents)
 				continue;
-			w = &loop->watches[index[i]];
-			/* Removed (or replaced) by an earlier callback. */
-			if (w->fd != pfds[i].fd)
+			/* Slots keep their index until the next rebuild;
+			 * one removed by an earlier callback has fd -1.
+			 */
+			w = &loop->watches[i - 1];
+			if (w->fd != pfd->fd)
 				continue;
-			w->fn(d, w->ctx, pfds[i].revents);
+			w->fn(d, w->ctx, pfd->revents);
 		}
 	}
-	free(pfds);
-	free(index);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #ifndef OCKAMD_LOOP_H
 #define OCKAMD_LOOP_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,7 +36,14 @@ struct loop {
 	struct watch *watches;
 	size_t count;
 	size_t cap;
-	bool changed;			/* watches added or removed */
+	/*
+	 * Watches were added or removed: compact them and rebuild @pfds
+	 * before the next poll(). Until then @pfds[i + 1] is watches[i].
+	 */
+	bool changed;
+	struct pollfd *pfds;		/* the timerfd, then each watch */
+	size_t nfds;
+	size_t pfds_cap;
 	int timer_fd;
 	struct timer *timers;		/* armed, soonest first */
 	bool stop;
@@ -53,6 +61,22 @@ uint64_t loop_now_ms(void);
 void timer_init(struct timer *t, timer_fn fn, void *ctx);
 void timer_arm(struct loop *loop, struct timer *t, uint64_t delay_ms);
 void timer_cancel(struct loop *loop, struct timer *t);
+
+/*
+ * A listening socket whose accept() failed for want of descriptors or
+ * memory still has the connection queued, so a level-triggered poll()
+ * would report it again at once and the loop would spin. accept_pause()
+ * stops watching it for ACCEPT_PAUSE_MS instead.
+ */
+struct accept_pause {
+	struct timer timer;
+	int fd;
+};
+
+void accept_pause_init(struct accept_pause *p, int fd);
+/* After accept() on @p's socket failed with @err: true if it paused it. */
+bool accept_pause(struct loop *loop, struct accept_pause *p, int err);
+void accept_pause_cancel(struct loop *loop, struct accept_pause *p);
 
 /* Run until loop->stop is set; returns 0, or -errno if poll() fails. */
 int loop_run(struct daemon *d, struct loop *loop);

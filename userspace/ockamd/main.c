@@ -9,6 +9,7 @@
  */
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,7 +119,9 @@ static int parse_options(int argc, char **argv, struct options *opt)
 
 /*
  * Fork; the parent waits for the child's verdict on @ready and exits with
- * it. Returns the write end in the child.
+ * it. Returns the write end in the child. The node lock is a POSIX record
+ * lock, which a child does not inherit: it is taken after this, by the
+ * process that keeps it.
  */
 static int daemonize(void)
 {
@@ -162,6 +165,39 @@ static int daemonize(void)
 	return fds[1];
 }
 
+/* Descriptors to close one by one when close_range() is missing. */
+enum { FALLBACK_OPEN_MAX = 1024 };
+
+static void close_fds(unsigned int first, unsigned int last)
+{
+	long max;
+
+	if (first > last || close_range(first, last, 0) == 0)
+		return;
+	/* Kernels before 5.9 have no close_range(): one at a time. */
+	max = sysconf(_SC_OPEN_MAX);
+	if (max <= 0 || max > INT_MAX)
+		max = FALLBACK_OPEN_MAX;
+	for (; first <= last && first < (unsigned long)max; first++)
+		close(first);
+}
+
+/*
+ * Close what the launcher left open beyond stdio and @keep (the pipe to
+ * it): a daemon that kept, say, the read end of a pipe its caller waits
+ * on, or someone's lock file, would hold it for its whole life.
+ */
+static void close_inherited(int keep)
+{
+	unsigned int first = STDERR_FILENO + 1;
+
+	if (keep >= (int)first) {
+		close_fds(first, keep - 1);
+		first = keep + 1;
+	}
+	close_fds(first, ~0U);
+}
+
 static void report_ready(int ready_fd, const char *error)
 {
 	char msg[OCKAM_ERR_MSG_MAX + 16];
@@ -195,7 +231,7 @@ static void detach_stdio(void)
 static void on_signal(struct daemon *d, void *ctx, short revents)
 {
 	struct signalfd_siginfo si;
-	char path[OCKAM_PATH_MAX];
+	int ret;
 
 	(void)ctx;
 	(void)revents;
@@ -207,10 +243,11 @@ static void on_signal(struct daemon *d, void *ctx, short revents)
 			d->loop.stop = true;
 			break;
 		case SIGHUP:
-			state_path(d, OCKAM_NODE_LOG_FILE, path, sizeof(path));
-			if (log_open(path, d->name, d->foreground) < 0)
-				log_err("cannot reopen %s: %s", path,
-					strerror(errno));
+			ret = log_open(d->dir_fd, OCKAM_NODE_LOG_FILE, d->name,
+				       d->foreground);
+			if (ret < 0)
+				log_err("cannot reopen %s/%s: %s", d->dir,
+					OCKAM_NODE_LOG_FILE, strerror(-ret));
 			else
 				log_info("log reopened");
 			break;
@@ -238,19 +275,34 @@ static int open_signals(struct daemon *d, struct ockam_err *err)
 	return 0;
 }
 
-/* A network namespace holds one node: refuse to start a second. */
+/*
+ * A network namespace holds one node: refuse to start a second. Our own
+ * node is skipped: asking about it would open and close our lock file,
+ * and closing any descriptor of it releases our lock.
+ */
 static int check_netns_free(struct daemon *d, struct ockam_err *err)
 {
-	char other[OCKAM_NODE_NAME_MAX + 1];
-	pid_t pid;
+	char **names;
+	size_t count, i;
 	int ret;
 
-	ret = ockam_node_in_current_netns(other, sizeof(other), &pid);
-	if (ret == 1 && strcmp(other, d->name))
-		return ockam_err_set(err, -EEXIST,
-				     "node %s (pid %d) already runs in this network namespace; a network namespace holds one node",
-				     other, (int)pid);
-	return 0;
+	ret = ockam_node_names(&names, &count);
+	if (ret < 0)
+		return ockam_err_set(err, ret, "cannot read the node registry: %s",
+				     strerror(-ret));
+	for (i = 0; i < count && !ret; i++) {
+		pid_t pid;
+
+		if (!strcmp(names[i], d->name) ||
+		    ockam_node_running(names[i], &pid) != 1 ||
+		    ockam_netns_same(pid) != 1)
+			continue;
+		ret = ockam_err_set(err, -EEXIST,
+				    "node %s (pid %d) already runs in this network namespace; a network namespace holds one node",
+				    names[i], (int)pid);
+	}
+	ockam_node_names_free(names, count);
+	return ret;
 }
 
 static int start(struct daemon *d, const struct options *opt,
@@ -260,26 +312,26 @@ static int start(struct daemon *d, const struct options *opt,
 	struct stat st;
 	int ret;
 
-	/* The longest file name in the directory must fit too. */
-	ret = ockam_node_path(opt->node, OCKAM_NODE_LISTENERS_FILE ".XXXXXXX",
-			      path, sizeof(path));
+	/* Every file the ockam command opens by path must fit too. */
+	ret = ockam_node_path(opt->node, OCKAM_NODE_LONGEST_FILE, path,
+			      sizeof(path));
 	if (ret < 0)
 		return ockam_err_set(err, ret, "node directory path too long");
 	ockam_node_dir(opt->node, d->dir, sizeof(d->dir));
-	ret = ockam_mkdir_private(d->dir, err);
+	ret = state_open(d, err);
 	if (ret < 0)
 		return ret;
+	/* After the lock: of two nodes starting in one namespace at once,
+	 * at least the second to get here sees the first.
+	 */
 	ret = check_netns_free(d, err);
 	if (ret < 0)
 		return ret;
-	ret = state_lock(d, err);
-	if (ret < 0)
-		return ret;
 
-	state_path(d, OCKAM_NODE_LOG_FILE, path, sizeof(path));
-	if (log_open(path, d->name, d->foreground) < 0)
-		return ockam_err_set(err, -errno, "cannot open log %s: %s", path,
-				     strerror(errno));
+	ret = log_open(d->dir_fd, OCKAM_NODE_LOG_FILE, d->name, d->foreground);
+	if (ret < 0)
+		return ockam_err_set(err, ret, "cannot open log %s/%s: %s", d->dir,
+				     OCKAM_NODE_LOG_FILE, strerror(-ret));
 	log_info("ockamd %s starting node %s (pid %d)", OCKAM_VERSION, d->name,
 		 (int)getpid());
 	if (stat("/proc/self/ns/net", &st) == 0)
@@ -300,26 +352,42 @@ static int start(struct daemon *d, const struct options *opt,
 	ret = ctl_open(d, err);
 	if (ret < 0)
 		return ret;
-	ret = listener_create(d, opt->listener, NULL, err);
-	if (ret < 0)
-		return ret;
-	return state_write_pid(d, err);
+	return listener_create(d, opt->listener, NULL, err);
 }
 
-static void stop(struct daemon *d)
+/* Undo start(); after a failed start also the directory it made. */
+static void stop(struct daemon *d, bool failed)
 {
 	ctl_close(d);
 	listeners_close(d);
 	conns_close(d);
 	services_close(d);
 	kernel_close(d);
-	if (d->lock_fd >= 0)
-		state_remove_runtime(d);
 	if (d->signal_fd >= 0)
 		close(d->signal_fd);
 	loop_fini(&d->loop);
-	if (d->lock_fd >= 0)
-		close(d->lock_fd);
+	state_close(d, failed);
+}
+
+/*
+ * Pin a relative OCKAM_HOME to the current directory before leaving it,
+ * for this process and any it starts.
+ */
+static int pin_home(void)
+{
+	char home[OCKAM_PATH_MAX];
+	int ret = ockam_home(home, sizeof(home));
+
+	if (ret < 0) {
+		fprintf(stderr, "error: cannot find OCKAM_HOME: %s\n",
+			strerror(-ret));
+		return ret;
+	}
+	if (setenv("OCKAM_HOME", home, 1) < 0) {
+		fprintf(stderr, "error: setenv: %s\n", strerror(errno));
+		return -errno;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -337,16 +405,20 @@ int main(int argc, char **argv)
 	snprintf(d.name, sizeof(d.name), "%s", opt.node);
 	d.foreground = opt.foreground;
 	d.started = time(NULL);
+	d.dir_fd = -1;
 	d.lock_fd = -1;
 	d.signal_fd = -1;
 	d.ctl_fd = -1;
 	d.loop.timer_fd = -1;
+	if (pin_home() < 0)
+		return 1;
 	if (opt.verbose)
 		log_set_level(LOG_LEVEL_DEBUG);
 	/* A daemon's terminal hears only the verdict, through daemonize(). */
 	log_set_stderr(opt.foreground);
 	if (!opt.foreground) {
 		ready_fd = daemonize();
+		close_inherited(ready_fd);
 		if (chdir("/") < 0) {
 			/* Only matters for core dumps; keep going. */
 		}
@@ -358,11 +430,12 @@ int main(int argc, char **argv)
 		/* The user reads it once, as "error: ...". */
 		log_set_stderr(false);
 		log_err("cannot start node %s: %s", d.name, ockam_err_msg(&err));
+		/* Undone before the verdict: the launcher may look. */
+		stop(&d, true);
+		log_close();
 		if (opt.foreground)
 			fprintf(stderr, "error: %s\n", ockam_err_msg(&err));
 		report_ready(ready_fd, ockam_err_msg(&err));
-		stop(&d);
-		log_close();
 		return 1;
 	}
 	log_info("node %s ready", d.name);
@@ -373,7 +446,7 @@ int main(int argc, char **argv)
 	ret = loop_run(&d, &d.loop);
 	if (ret < 0)
 		log_err("event loop: %s", strerror(-ret));
-	stop(&d);
+	stop(&d, false);
 	log_info("node %s stopped", d.name);
 	log_close();
 	return ret < 0 ? 1 : 0;

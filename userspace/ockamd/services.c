@@ -11,6 +11,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "util.h"
 
 struct service {
 	const char *name;
@@ -40,7 +41,7 @@ static const struct service service_table[] = {
 	{ .name = "uppercase", .transform = uppercase_transform },
 };
 
-enum { SERVICE_COUNT = sizeof(service_table) / sizeof(service_table[0]) };
+enum { SERVICE_COUNT = ARRAY_SIZE(service_table) };
 
 /* Grow the payload buffer after a message that did not fit. */
 static void grow_buffer(struct daemon *d, size_t want)
@@ -69,15 +70,19 @@ static bool serve_one(struct daemon *d, struct service *s)
 		       MSG_DONTWAIT | MSG_TRUNC, &ret, &flags);
 	if (n == -EAGAIN || n == -EWOULDBLOCK)
 		return false;
+	/* Every message may come from another node: the warnings about
+	 * them are rate-limited.
+	 */
 	if (n < 0) {
 		s->dropped++;
-		log_warn("service %s: receive: %s", s->name, strerror(-n));
+		log_warn_limited("service %s: receive: %s", s->name,
+				 strerror(-n));
 		return true;
 	}
 	if (flags & MSG_TRUNC) {
 		s->dropped++;
-		log_warn("service %s: dropped a %zd-byte payload larger than its %zu-byte buffer",
-			 s->name, n, d->msgbuf_size);
+		log_warn_limited("service %s: dropped a %zd-byte payload larger than its %zu-byte buffer",
+				 s->name, n, d->msgbuf_size);
 		grow_buffer(d, n);
 		return true;
 	}
@@ -86,7 +91,8 @@ static bool serve_one(struct daemon *d, struct service *s)
 			       MSG_DONTWAIT);
 	if (sent < 0) {
 		s->dropped++;
-		log_warn("service %s: reply: %s", s->name, strerror(-sent));
+		log_warn_limited("service %s: reply: %s", s->name,
+				 strerror(-sent));
 		return true;
 	}
 	s->handled++;

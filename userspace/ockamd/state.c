@@ -1,71 +1,95 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * The daemon's files in the node registry. The lock is held for the whole
- * life of the process; the lock file itself is never removed, so two
- * daemons can never hold locks on different inodes for one node.
+ * The daemon's files in the node registry, all reached through one
+ * descriptor of the node's directory, whose owner and mode were checked
+ * when it was opened; nothing here follows a symbolic link.
+ *
+ * The node lock is a POSIX record lock, held for the whole life of the
+ * process. The process loses it when it closes *any* descriptor of the
+ * lock file, so the file is opened exactly once, here, and nothing else
+ * in the daemon may open it (ockam_node_running() on this node would).
+ * The lock file stays while the directory does, so two daemons can never
+ * hold locks on different inodes for one node.
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include "daemon.h"
+#include "log.h"
+#include "util.h"
 
-void state_path(const struct daemon *d, const char *file, char *buf,
-		size_t size)
+/* Removed when the daemon stops: they describe a running node. */
+static const char *const runtime_files[] = {
+	OCKAM_NODE_PID_FILE, OCKAM_NODE_LISTENERS_FILE,
+};
+
+static int state_lock(struct daemon *d, struct ockam_err *err)
 {
-	if (ockam_node_path(d->name, file, buf, size) < 0)
-		buf[0] = '\0';
-}
+	struct ockam_err inner;
+	pid_t holder;
+	int ret;
 
-int state_lock(struct daemon *d, struct ockam_err *err)
-{
-	char path[OCKAM_PATH_MAX];
-	pid_t pid;
-
-	state_path(d, OCKAM_NODE_LOCK_FILE, path, sizeof(path));
-	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (d->lock_fd < 0)
-		return ockam_err_set(err, -errno, "cannot open %s: %s", path,
-				     strerror(errno));
-	if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0) {
-		int ret = -errno;
-
-		close(d->lock_fd);
-		d->lock_fd = -1;
-		if (ret != -EWOULDBLOCK)
-			return ockam_err_set(err, ret, "cannot lock %s: %s", path,
-					     strerror(-ret));
-		if (ockam_node_running(d->name, &pid) == 1)
-			return ockam_err_set(err, -EEXIST,
-					     "node %s is already running (pid %d)",
-					     d->name, (int)pid);
+	ret = ockam_node_lock(d->dir_fd, &holder, &inner);
+	if (ret == -EWOULDBLOCK && holder > 0)
+		return ockam_err_set(err, -EEXIST,
+				     "node %s is already running (pid %d)",
+				     d->name, (int)holder);
+	if (ret == -EWOULDBLOCK)
 		return ockam_err_set(err, -EEXIST, "node %s is already running",
 				     d->name);
-	}
+	if (ret < 0)
+		return ockam_err_set(err, ret, "node %s: %s", d->name,
+				     ockam_err_msg(&inner));
+	d->lock_fd = ret;
 	return 0;
 }
 
-int state_write_pid(struct daemon *d, struct ockam_err *err)
+/* For people and scripts; the registry asks the lock, not this file. */
+static int state_write_pid(struct daemon *d, struct ockam_err *err)
 {
 	char buf[32];
 	int len = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
 
-	return ockam_write_file_atomic(d->dir, OCKAM_NODE_PID_FILE, buf, len,
-				       err);
+	return ockam_write_file_atomicat(d->dir_fd, OCKAM_NODE_PID_FILE, buf,
+					 len, err);
 }
 
-void state_remove_runtime(struct daemon *d)
+int state_open(struct daemon *d, struct ockam_err *err)
 {
-	static const char *const files[] = {
-		OCKAM_NODE_PID_FILE, OCKAM_NODE_LISTENERS_FILE,
-	};
-	char path[OCKAM_PATH_MAX];
+	int ret;
+
+	ret = ockam_node_dir_open(d->name, true, &d->created_dir, err);
+	if (ret < 0)
+		return ret;
+	d->dir_fd = ret;
+	ret = state_lock(d, err);
+	if (ret < 0)
+		return ret;
+	return state_write_pid(d, err);
+}
+
+void state_close(struct daemon *d, bool undo)
+{
+	struct ockam_err err;
 	size_t i;
 
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		state_path(d, files[i], path, sizeof(path));
-		unlink(path);
+	/* Only the lock holder may touch the directory's contents. */
+	if (d->lock_fd >= 0) {
+		if (undo && d->created_dir) {
+			if (ockam_node_dir_remove(d->name, d->dir_fd, &err) < 0)
+				log_err("%s", ockam_err_msg(&err));
+		} else {
+			for (i = 0; i < ARRAY_SIZE(runtime_files); i++)
+				unlinkat(d->dir_fd, runtime_files[i], 0);
+		}
+		/* Last, so nobody sees the node stopped before it is. */
+		close(d->lock_fd);
+		d->lock_fd = -1;
+	}
+	if (d->dir_fd >= 0) {
+		close(d->dir_fd);
+		d->dir_fd = -1;
 	}
 }

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "util.h"
+
 struct unit_test {
 	const char *name;
 	void (*fn)(void);
@@ -27,7 +29,7 @@ struct unit_suite {
 	const struct unit_suite var = {					\
 		.name = label,						\
 		.tests = var##_tests,					\
-		.count = sizeof(var##_tests) / sizeof(var##_tests[0]),	\
+		.count = ARRAY_SIZE(var##_tests),			\
 	}
 
 #define TEST(fn) { #fn, fn }

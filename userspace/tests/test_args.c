@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "../ockam/cli.h"
 #include "tap.h"
@@ -108,7 +109,7 @@ static void usage_errors(void)
 	struct args a;
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		const struct cmd_spec *cmd = command(cases[i].group,
 						     cases[i].name);
 
@@ -149,6 +150,7 @@ static void help_and_globals(void)
 static void durations_and_hex(void)
 {
 	uint8_t buf[8];
+	char *hex;
 
 	CHECK_INT(cli_parse_duration_ms("10"), 10000);
 	CHECK_INT(cli_parse_duration_ms("10s"), 10000);
@@ -166,6 +168,60 @@ static void durations_and_hex(void)
 	CHECK_INT(cli_hex_decode("abc", buf, sizeof(buf)), -1);
 	CHECK_INT(cli_hex_decode("zz", buf, sizeof(buf)), -1);
 	CHECK_INT(cli_hex_decode("000000000000000000", buf, sizeof(buf)), -1);
+
+	hex = cli_hex_encode((const uint8_t *)"\x00\xff\x41\x7a", 4);
+	CHECK_STR(hex, "00ff417a");
+	free(hex);
+	hex = cli_hex_encode(NULL, 0);
+	CHECK_STR(hex, "");
+	free(hex);
+}
+
+/* Call cli_route_arg(@text) with @len bytes of @input as standard input. */
+static int route_from_stdin(const char *text, const char *input, size_t len,
+			    struct ockam_route *rt, struct ockam_err *err)
+{
+	char path[] = "/tmp/ockam-stdin-XXXXXX";
+	int fd = mkstemp(path), saved = dup(STDIN_FILENO), ret = -EIO;
+
+	if (fd < 0 || saved < 0)
+		goto out;
+	unlink(path);
+	if (write(fd, input, len) != (ssize_t)len ||
+	    lseek(fd, 0, SEEK_SET) != 0 || dup2(fd, STDIN_FILENO) < 0)
+		goto out;
+	ret = cli_route_arg(text, rt, err);
+	dup2(saved, STDIN_FILENO);
+out:
+	if (saved >= 0)
+		close(saved);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+static void route_from_standard_input(void)
+{
+	struct ockam_route *rt = malloc(sizeof(*rt));
+	size_t big = OCKAM_ROUTE_TEXT_MAX + 16;
+	char *input = malloc(big);
+	struct ockam_err err;
+
+	if (!rt || !input) {
+		CHECK(0);
+		goto out;
+	}
+	CHECK_INT(route_from_stdin("-/service/b", " /service/a\n", 12, rt,
+				   &err), 0);
+	CHECK_INT(rt->hops, 2);
+	/* Too much to be a route: an error, never a route cut short. */
+	memcpy(input, "/service/", 9);
+	memset(input + 9, 'a', big - 9);
+	CHECK_INT(route_from_stdin("-", input, big, rt, &err), -E2BIG);
+	CHECK_CONTAINS(err.msg, "standard input holds more than");
+out:
+	free(rt);
+	free(input);
 }
 
 static void route_arguments(void)
@@ -230,4 +286,5 @@ SUITE(args_suite, "cli",
       TEST(help_and_globals),
       TEST(durations_and_hex),
       TEST(route_arguments),
+      TEST(route_from_standard_input),
       TEST(json_output));

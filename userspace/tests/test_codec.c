@@ -16,7 +16,7 @@ static void uleb_round_trip(void)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(values); i++) {
 		u8 buf[OCKAM_ULEB_MAX];
 		u32 len = ockam_uleb_encode(buf, values[i]), out = 0;
 

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ockam/ockam.h>
@@ -61,7 +62,7 @@ static void request_invalid(void)
 	char big[OCKAM_CTL_REQUEST_MAX + 1];
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		ockam_err_clear(&err);
 		CHECK_INT(ockam_ctl_request_parse(&req, cases[i].text,
 						  cases[i].len, &err),
@@ -181,7 +182,7 @@ static void reply_malformed(void)
 	char buf[64];
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		strcpy(buf, cases[i]);
 		CHECK_INT(ockam_ctl_reply_parse(&reply, buf, strlen(buf), &err),
 			  -EPROTO);
@@ -281,8 +282,67 @@ static void client_call(void)
 	unsetenv("OCKAM_HOME");
 }
 
+/*
+ * A daemon whose accept queue is full: connect() itself would wait, and
+ * the caller's timeout must cover that wait too.
+ */
+static void client_connect_timeout(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char home[] = "/tmp/ockam-ctl-XXXXXX", dir[OCKAM_PATH_MAX], buf[64];
+	int lfd, fds[16], nfds = 0, i;
+	struct ockam_ctl_reply reply;
+	struct timespec t0, t1;
+	struct ockam_err err;
+	long ms;
+
+	if (!mkdtemp(home)) {
+		CHECK(0);
+		return;
+	}
+	setenv("OCKAM_HOME", home, 1);
+	ockam_node_dir("n1", dir, sizeof(dir));
+	ockam_mkdir_private(dir, NULL);
+	ockam_node_path("n1", OCKAM_NODE_CONTROL_FILE, sun.sun_path,
+			sizeof(sun.sun_path));
+	lfd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	CHECK(lfd >= 0);
+	CHECK_INT(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	CHECK_INT(listen(lfd, 0), 0);
+	/* Fill the backlog; nobody ever accepts. */
+	while (nfds < (int)ARRAY_SIZE(fds)) {
+		fds[nfds] = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0);
+		if (fds[nfds] < 0)
+			break;
+		if (connect(fds[nfds], (struct sockaddr *)&sun,
+			    sizeof(sun)) < 0) {
+			close(fds[nfds]);
+			break;
+		}
+		nfds++;
+	}
+	CHECK(nfds > 0 && nfds < (int)ARRAY_SIZE(fds));
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK_INT(ockam_ctl_call("n1", "status", 6, 300, buf, sizeof(buf),
+				 &reply, &err), -ETIMEDOUT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK_CONTAINS(err.msg, "did not accept the connection within 300 ms");
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	     (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	CHECK(ms >= 250 && ms < 3000);
+
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+	close(lfd);
+	snprintf(buf, sizeof(buf), "rm -rf '%s'", home);
+	CHECK_INT(system(buf), 0);
+	unsetenv("OCKAM_HOME");
+}
+
 SUITE(control_suite, "control",
       TEST(client_call),
+      TEST(client_connect_timeout),
       TEST(request_valid),
       TEST(request_invalid),
       TEST(request_build),

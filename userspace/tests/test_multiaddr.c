@@ -67,7 +67,7 @@ static void parse_valid(void)
 	struct ockam_err err;
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		ockam_err_clear(&err);
 		CHECK_INT(ockam_route_parse(&rt, cases[i].text, NULL, NULL,
 					    &err), 0);
@@ -95,6 +95,11 @@ static void parse_invalid(void)
 		{ "/ip4/::1/tcp/1", "not an IPv4 address" },
 		{ "/dnsaddr/bad..name/tcp/1", "not a host name" },
 		{ "/dnsaddr/a b/tcp/1", "not a host name" },
+		/* Resolvers would read these as IPv4 addresses. */
+		{ "/dnsaddr/127.1/tcp/1", "'127.1' is not a host name" },
+		{ "/dnsaddr/10.0.0/tcp/1", "not a host name" },
+		{ "/dnsaddr/0x7f.1/tcp/1", "not a host name" },
+		{ "/dnsaddr/0X7f/tcp/1", "not a host name" },
 		{ "/tcp/4000", "\"/tcp\": must follow /ip4/ADDR" },
 		{ "/foo/bar", "\"/foo\": unknown protocol" },
 		{ "/service", "/service needs a name" },
@@ -120,7 +125,7 @@ static void parse_invalid(void)
 	struct ockam_err err;
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		ockam_err_clear(&err);
 		CHECK_INT(ockam_route_parse(&rt, cases[i].text, NULL, NULL,
 					    &err), -EINVAL);
@@ -165,7 +170,7 @@ static void format_round_trip(void)
 	struct ockam_route rt, back;
 	size_t i;
 
-	for (i = 0; i < sizeof(canonical) / sizeof(canonical[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(canonical); i++) {
 		CHECK_INT(ockam_route_parse(&rt, canonical[i], NULL, NULL, NULL), 0);
 		CHECK(ockam_route_format(&rt, OCKAM_ROUTE_MULTIADDR, buf,
 					 sizeof(buf)) >= 0);
@@ -258,6 +263,9 @@ static void hostport(void)
 		{ "127.0.0.1:4000", "127.0.0.1", 4000 },
 		{ "[::1]:1", "::1", 1 },
 		{ "localhost:65535", "localhost", 65535 },
+		{ "1a.example:80", "1a.example", 80 },
+		{ "x.0a:80", "x.0a", 80 },
+		{ "10.0.0.x1:80", "10.0.0.x1", 80 },
 	};
 	static const struct {
 		const char *text;
@@ -271,13 +279,20 @@ static void hostport(void)
 		{ "host:0", "not a port number" },
 		{ "host:x", "not a port number" },
 		{ "ho st:1", "not an IP address or host name" },
+		/* Numbers in a name's clothing: one peer, many spellings. */
+		{ "127.1:80", "'127.1' is not an IP address or host name" },
+		{ "10.0.0:80", "not an IP address or host name" },
+		{ "0x7f.1:80", "not an IP address or host name" },
+		{ "0x7f000001:80", "not an IP address or host name" },
+		{ "2130706433:80", "not an IP address or host name" },
+		{ "a.0x1:80", "not an IP address or host name" },
 	};
 	char host[OCKAM_HOST_MAX + 1], joined[OCKAM_HOSTPORT_MAX + 1];
 	struct ockam_err err;
 	uint16_t port;
 	size_t i;
 
-	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
 		CHECK_INT(ockam_hostport_split(good[i].text, host, sizeof(host),
 					       &port, false, &err), 0);
 		CHECK_STR(host, good[i].host);
@@ -285,7 +300,7 @@ static void hostport(void)
 		CHECK(ockam_hostport_join(joined, sizeof(joined), host, port) > 0);
 		CHECK_STR(joined, good[i].text);
 	}
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		ockam_err_clear(&err);
 		CHECK_INT(ockam_hostport_split(bad[i].text, host, sizeof(host),
 					       &port, false, &err), -EINVAL);

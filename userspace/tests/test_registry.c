@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * The node registry: OCKAM_HOME, private directories, atomic writes, the
- * running-node lock and /node/NAME resolution.
+ * The node registry: OCKAM_HOME, private directories and their checks,
+ * atomic writes, the running-node lock and /node/NAME resolution.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -66,6 +65,36 @@ static void home_defaults(void)
 	CHECK_STR(buf, "/h/nodes/n1/pid");
 	CHECK_INT(ockam_node_dir("../x", buf, sizeof(buf)), -EINVAL);
 	unsetenv("OCKAM_HOME");
+}
+
+/* A relative OCKAM_HOME means the same directory after a chdir(). */
+static void home_relative(void)
+{
+	char cwd[OCKAM_PATH_MAX], want[OCKAM_PATH_MAX + 16];
+	char buf[OCKAM_PATH_MAX], *saved = getenv("HOME");
+
+	saved = saved ? strdup(saved) : NULL;
+	CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
+	setenv("OCKAM_HOME", "state/ockam", 1);
+	snprintf(want, sizeof(want), "%s/state/ockam", cwd);
+	CHECK_INT(ockam_home(buf, sizeof(buf)), 0);
+	CHECK_STR(buf, want);
+	unsetenv("OCKAM_HOME");
+	setenv("HOME", "me", 1);
+	snprintf(want, sizeof(want), "%s/me/.ockam", cwd);
+	CHECK_INT(ockam_home(buf, sizeof(buf)), 0);
+	CHECK_STR(buf, want);
+	if (chdir("/") == 0) {
+		CHECK_INT(ockam_home(buf, sizeof(buf)), 0);
+		CHECK_STR(buf, "/me/.ockam");
+		CHECK_INT(chdir(cwd), 0);
+	}
+	if (saved) {
+		setenv("HOME", saved, 1);
+		free(saved);
+	} else {
+		unsetenv("HOME");
+	}
 }
 
 static void node_names(void)
@@ -140,33 +169,110 @@ static void private_dirs_and_atomic_files(void)
 
 	CHECK_INT(ockam_write_file_atomic("/nonexistent/dir", "f", "x", 1, &err),
 		  -ENOENT);
-	CHECK_CONTAINS(err.msg, "cannot create /nonexistent/dir/.f.");
+	CHECK_CONTAINS(err.msg, "cannot open /nonexistent/dir");
 	CHECK_INT(ockam_read_file("/nonexistent/file", buf, sizeof(buf)), -ENOENT);
 	cleanup_home();
 }
 
-/* A child that holds the node lock like a daemon until told to quit. */
+/* Through a directory descriptor, never through a symbolic link. */
+static void atomic_files_at(void)
+{
+	char dir[OCKAM_PATH_MAX], path[OCKAM_PATH_MAX], buf[64];
+	struct ockam_err err;
+	struct stat st;
+	int fd;
+
+	fresh_home();
+	fd = ockam_node_dir_open("n1", true, NULL, &err);
+	CHECK(fd >= 0);
+	CHECK_INT(ockam_write_file_atomicat(fd, "listeners", "a:1\n", 4, &err),
+		  0);
+	CHECK_INT(ockam_node_path("n1", "listeners", path, sizeof(path)), 0);
+	CHECK_INT(ockam_read_file(path, buf, sizeof(buf)), 4);
+	CHECK_STR(buf, "a:1\n");
+	CHECK_INT(stat(path, &st), 0);
+	CHECK_INT(st.st_mode & 07777, 0600);
+	/* A symbolic link in the way is replaced, not written through. */
+	ockam_node_dir("n1", dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/target", dir);
+	CHECK_INT(ockam_write_file_atomicat(fd, "target", "keep", 4, &err), 0);
+	CHECK_INT(symlinkat("target", fd, "pid"), 0);
+	CHECK_INT(ockam_write_file_atomicat(fd, "pid", "1\n", 2, &err), 0);
+	CHECK_INT(ockam_read_file(path, buf, sizeof(buf)), 4);
+	CHECK_STR(buf, "keep");
+	CHECK_INT(fstatat(fd, "pid", &st, AT_SYMLINK_NOFOLLOW), 0);
+	CHECK(S_ISREG(st.st_mode));
+	close(fd);
+	cleanup_home();
+}
+
+/* State directories must be the caller's alone, and real directories. */
+static void node_dir_checks(void)
+{
+	char dir[OCKAM_PATH_MAX], path[OCKAM_PATH_MAX];
+	struct ockam_err err;
+	bool created;
+	int fd;
+
+	fresh_home();
+	CHECK_INT(ockam_node_dir_open("n1", false, &created, &err), -ENOENT);
+	fd = ockam_node_dir_open("n1", true, &created, &err);
+	CHECK(fd >= 0 && created);
+	close(fd);
+	fd = ockam_node_dir_open("n1", true, &created, &err);
+	CHECK(fd >= 0 && !created);
+	close(fd);
+	CHECK_INT(ockam_node_dir_open("../n1", true, &created, &err), -EINVAL);
+
+	ockam_node_dir("n1", dir, sizeof(dir));
+	CHECK_INT(chmod(dir, 0770), 0);
+	CHECK_INT(ockam_node_dir_open("n1", false, NULL, &err), -EPERM);
+	CHECK_CONTAINS(err.msg, "is writable by group or others (mode 0770)");
+	CHECK_INT(chmod(dir, 0755), 0);
+	fd = ockam_node_dir_open("n1", false, NULL, &err);
+	CHECK(fd >= 0);
+	close(fd);
+
+	snprintf(path, sizeof(path), "%s/nodes", home);
+	CHECK_INT(chmod(path, 0777), 0);
+	CHECK_INT(ockam_node_dir_open("n1", false, NULL, &err), -EPERM);
+	CHECK_CONTAINS(err.msg, "/nodes is writable by group or others");
+	CHECK_INT(chmod(path, 0700), 0);
+
+	/* A node directory that is a symbolic link, even to a good one. */
+	snprintf(path, sizeof(path), "%s/nodes/n2", home);
+	CHECK_INT(symlink(dir, path), 0);
+	CHECK_INT(ockam_node_dir_open("n2", true, NULL, &err), -ENOTDIR);
+	CHECK_CONTAINS(err.msg, "is not a directory (a symbolic link?)");
+
+	/* Someone else's directory, where root can make one. */
+	if (geteuid() == 0) {
+		CHECK_INT(chown(dir, 1, 1), 0);
+		CHECK_INT(ockam_node_dir_open("n1", false, NULL, &err), -EPERM);
+		CHECK_CONTAINS(err.msg, "belongs to uid 1, not to uid 0");
+	}
+	cleanup_home();
+}
+
+/*
+ * A child that holds the node lock like a daemon until told to quit. It
+ * writes no pid file: the pid comes from the lock.
+ */
 static pid_t fake_daemon(const char *name, int *release)
 {
-	char dir[OCKAM_PATH_MAX], path[OCKAM_PATH_MAX], pidtext[16];
-	int ready[2], quit[2], fd, n;
+	int ready[2], quit[2], dir_fd;
 	pid_t pid;
 	char c;
 
 	if (pipe(ready) < 0 || pipe(quit) < 0)
 		return -1;
-	ockam_node_dir(name, dir, sizeof(dir));
-	ockam_mkdir_private(dir, NULL);
 	pid = fork();
 	if (pid == 0) {
 		close(ready[0]);
 		close(quit[1]);
-		ockam_node_path(name, OCKAM_NODE_LOCK_FILE, path, sizeof(path));
-		fd = open(path, O_RDWR | O_CREAT, 0600);
-		if (fd < 0 || flock(fd, LOCK_EX) < 0)
+		dir_fd = ockam_node_dir_open(name, true, NULL, NULL);
+		if (dir_fd < 0 || ockam_node_lock(dir_fd, NULL, NULL) < 0)
 			_exit(1);
-		n = snprintf(pidtext, sizeof(pidtext), "%d\n", (int)getpid());
-		ockam_write_file_atomic(dir, OCKAM_NODE_PID_FILE, pidtext, n, NULL);
 		if (write(ready[1], "r", 1) != 1)
 			_exit(1);
 		if (read(quit[0], &c, 1) < 0)
@@ -190,15 +296,31 @@ static void running_lock(void)
 	struct ockam_route rt;
 	struct ockam_err err;
 	size_t count;
-	pid_t pid, found = 0;
-	int release, status;
+	pid_t pid, found = 0, holder;
+	int release, status, dir_fd, lock_fd, fd;
 
 	fresh_home();
+	CHECK_INT(ockam_node_running("n1", &found), 0);
+	/* A pid file left by a daemon that was killed means nothing. */
+	ockam_node_dir("n1", dir, sizeof(dir));
+	ockam_mkdir_private(dir, NULL);
+	ockam_write_file_atomic(dir, OCKAM_NODE_PID_FILE, "1\n", 2, NULL);
 	CHECK_INT(ockam_node_running("n1", &found), 0);
 	pid = fake_daemon("n1", &release);
 	CHECK(pid > 0);
 	CHECK_INT(ockam_node_running("n1", &found), 1);
 	CHECK_INT(found, pid);
+	CHECK_INT(ockam_node_running("n1", NULL), 1);
+	/* Asking does not take the lock: a second look sees the same. */
+	CHECK_INT(ockam_node_running("n1", &found), 1);
+	CHECK_INT(found, pid);
+
+	/* Nobody else gets the lock, and learns who has it. */
+	dir_fd = ockam_node_dir_open("n1", false, NULL, &err);
+	CHECK(dir_fd >= 0);
+	holder = 0;
+	CHECK_INT(ockam_node_lock(dir_fd, &holder, &err), -EWOULDBLOCK);
+	CHECK_INT(holder, pid);
 
 	/* /node/n1 resolves to the first listener, wildcards to loopback. */
 	ockam_node_dir("n1", dir, sizeof(dir));
@@ -235,9 +357,15 @@ static void running_lock(void)
 
 	ockam_node_dir("n0", dir, sizeof(dir));
 	ockam_mkdir_private(dir, NULL);
-	ockam_node_dir(".tmp", dir, sizeof(dir));
 	snprintf(dir, sizeof(dir), "%s/nodes/.tmp", home);
 	mkdir(dir, 0700);
+	/* Neither a link to a node nor a stray file is a node. */
+	snprintf(dir, sizeof(dir), "%s/nodes/alias", home);
+	CHECK_INT(symlink("n1", dir), 0);
+	snprintf(dir, sizeof(dir), "%s/nodes/file", home);
+	fd = open(dir, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	CHECK(fd >= 0);
+	close(fd);
 	CHECK_INT(ockam_node_names(&names, &count), 0);
 	CHECK_INT(count, 2);
 	if (count == 2) {
@@ -245,11 +373,25 @@ static void running_lock(void)
 		CHECK_STR(names[1], "n1");
 	}
 	ockam_node_names_free(names, count);
+
+	/* The lock is free now; with it, the directory can go. */
+	lock_fd = ockam_node_lock(dir_fd, &holder, &err);
+	CHECK(lock_fd >= 0);
+	CHECK_INT(ockam_node_dir_remove("n1", dir_fd, &err), 0);
+	ockam_node_dir("n1", dir, sizeof(dir));
+	CHECK(access(dir, F_OK) < 0 && errno == ENOENT);
+	close(lock_fd);
+	/* A lock taken in a directory removed meanwhile is worthless. */
+	CHECK_INT(ockam_node_lock(dir_fd, &holder, &err), -ENOENT);
+	close(dir_fd);
 	cleanup_home();
 }
 
 SUITE(registry_suite, "registry",
       TEST(home_defaults),
+      TEST(home_relative),
       TEST(node_names),
       TEST(private_dirs_and_atomic_files),
+      TEST(atomic_files_at),
+      TEST(node_dir_checks),
       TEST(running_lock));

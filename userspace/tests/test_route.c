@@ -85,7 +85,7 @@ static void from_wire_errors(void)
 	struct ockam_err err;
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		ockam_err_clear(&err);
 		CHECK_INT(ockam_route_from_wire(&rt, cases[i].bytes,
 						cases[i].len, &err), -EINVAL);

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <ockam/ockam.h>
@@ -87,6 +88,57 @@ static void read_kernel_addresses(void)
 	CHECK_CONTAINS(err.msg, "inside address 1");
 }
 
+/* Room for one control message of OCKAM_ROUTE_BYTES_MAX + 1 bytes. */
+union cmsg_space {
+	struct cmsghdr align;
+	uint8_t buf[CMSG_SPACE(sizeof(int)) +
+		    CMSG_SPACE(OCKAM_ROUTE_BYTES_MAX + 1)];
+};
+
+static void cmsg_return_route(void)
+{
+	union cmsg_space *control = calloc(1, sizeof(*control));
+	struct ockam_wire_route *ret = malloc(sizeof(*ret));
+	static const uint8_t wire[] = { 1, 0, 4, 'e', 'c', 'h', 'o' };
+	struct msghdr msg = { 0 };
+	struct cmsghdr *cmsg;
+
+	if (!control || !ret) {
+		CHECK(0);
+		goto out;
+	}
+	msg.msg_control = control->buf;
+	msg.msg_controllen = sizeof(control->buf);
+	/* Another message first, which is skipped. */
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	cmsg = CMSG_NXTHDR(&msg, cmsg);
+	cmsg->cmsg_level = SOL_OCKAM;
+	cmsg->cmsg_type = OCKAM_CMSG_RETURN_ROUTE;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(wire));
+	memcpy(CMSG_DATA(cmsg), wire, sizeof(wire));
+	msg.msg_controllen = CMSG_SPACE(sizeof(int)) +
+			     CMSG_SPACE(sizeof(wire));
+	CHECK_INT(ockam_cmsg_return_route(&msg, ret), 1);
+	CHECK_INT(ret->len, sizeof(wire));
+	CHECK(!memcmp(ret->bytes, wire, sizeof(wire)));
+
+	/* Longer than any route: refused, not copied past the buffer. */
+	cmsg->cmsg_len = CMSG_LEN(OCKAM_ROUTE_BYTES_MAX + 1);
+	msg.msg_controllen = sizeof(control->buf);
+	CHECK_INT(ockam_cmsg_return_route(&msg, ret), -EMSGSIZE);
+
+	msg.msg_controllen = CMSG_SPACE(sizeof(int));
+	CHECK_INT(ockam_cmsg_return_route(&msg, ret), 0);
+	msg.msg_controllen = 0;
+	CHECK_INT(ockam_cmsg_return_route(&msg, ret), 0);
+out:
+	free(control);
+	free(ret);
+}
+
 static void family_fallback(void)
 {
 	/* No module on the build machine: the uapi default. */
@@ -101,4 +153,5 @@ SUITE(sockaddr_suite, "sockaddr",
       TEST(build_from_route),
       TEST(too_long_for_sockaddr),
       TEST(read_kernel_addresses),
+      TEST(cmsg_return_route),
       TEST(family_fallback));

@@ -9,11 +9,11 @@
 #include "tap.h"
 
 extern const struct unit_suite codec_suite, route_suite, multiaddr_suite,
-	sockaddr_suite, control_suite, registry_suite, args_suite;
+	sockaddr_suite, control_suite, registry_suite, args_suite, log_suite;
 
 static const struct unit_suite *const suites[] = {
 	&codec_suite, &route_suite, &multiaddr_suite, &sockaddr_suite,
-	&control_suite, &registry_suite, &args_suite,
+	&control_suite, &registry_suite, &args_suite, &log_suite,
 };
 
 static int failed_checks;
@@ -36,7 +36,7 @@ int main(void)
 	size_t s, t;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {
+	for (s = 0; s < ARRAY_SIZE(suites); s++) {
 		for (t = 0; t < suites[s]->count; t++) {
 			const struct unit_test *test = &suites[s]->tests[t];
 

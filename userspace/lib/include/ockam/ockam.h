@@ -187,7 +187,9 @@ enum { OCKAM_HOST_MAX = 253, OCKAM_HOSTPORT_MAX = OCKAM_HOST_MAX + 8 };
  * Split "host:port" or "[v6-literal]:port" (an IPv6 literal needs the
  * brackets). @host receives the host without brackets, @port the port
  * number: 1..65535, or also 0 when @allow_zero. The host is an IPv4 or
- * IPv6 literal or a DNS name of letters, digits, '-', '_' and '.'.
+ * IPv6 literal or a DNS name of letters, digits, '-', '_' and '.' whose
+ * last label is neither all digits nor starts with "0x" (resolvers would
+ * read "127.1" or "0x7f.1" as an IPv4 address).
  */
 int ockam_hostport_split(const char *text, char *host, size_t host_size,
 			 uint16_t *port, bool allow_zero,
@@ -257,10 +259,18 @@ ssize_t ockam_send_route(int fd, const void *buf, size_t len,
  * MSG_TRUNC), or -errno. @msg_flags, when not NULL, receives the
  * recvmsg() flags (MSG_TRUNC when the payload did not fit). -EMSGSIZE
  * when the return route did not fit in the socket address and the socket
- * was not set up with ockam_set_recvroute().
+ * was not set up with ockam_set_recvroute(), -EINVAL when the kernel
+ * returned no valid AF_OCKAM address.
  */
 ssize_t ockam_recv(int fd, void *buf, size_t len, int flags,
 		   struct ockam_wire_route *ret, int *msg_flags);
+
+/*
+ * The OCKAM_CMSG_RETURN_ROUTE control message of a message received with
+ * recvmsg() or recvmmsg(), copied into @ret: 1 when there is one, 0 when
+ * there is none, -EMSGSIZE when it is longer than @ret can hold.
+ */
+int ockam_cmsg_return_route(struct msghdr *msg, struct ockam_wire_route *ret);
 
 /* OCKAM_SO_RECVROUTE: deliver every return route in a control message. */
 int ockam_set_recvroute(int fd, bool on);
@@ -407,8 +417,9 @@ const char *ockam_stat_name(unsigned int stat);
 
 /*
  * Node state lives in $OCKAM_HOME/nodes/NAME/ (OCKAM_HOME defaults to
- * $HOME/.ockam, or /var/lib/ockam when HOME is unset). Directories are
- * mode 0700, files 0600, and every file is replaced atomically.
+ * $HOME/.ockam, or /var/lib/ockam when HOME is unset; a relative value is
+ * taken from the current directory). Directories are mode 0700, files
+ * 0600, and every file is replaced atomically.
  */
 enum {
 	OCKAM_PATH_MAX = 4096,
@@ -422,6 +433,12 @@ enum {
 #define OCKAM_NODE_CONTROL_FILE		"control.sock"
 #define OCKAM_NODE_LOG_FILE		"log"
 #define OCKAM_NODE_LISTENERS_FILE	"listeners"
+/*
+ * The longest of those names: a node directory whose path leaves room for
+ * it leaves room for every file opened by path. (Temporary files are
+ * opened relative to the directory, so their names do not count.)
+ */
+#define OCKAM_NODE_LONGEST_FILE		OCKAM_NODE_CONTROL_FILE
 
 /* Node names: 1..64 of [A-Za-z0-9_.-], not starting with '.' or '-'. */
 bool ockam_node_name_ok(const char *name);
@@ -429,30 +446,81 @@ bool ockam_node_name_ok(const char *name);
 /* "n1" and "/node/n1" both name node n1: the bare name, or NULL. */
 const char *ockam_node_name_strip(const char *text);
 
+/*
+ * $OCKAM_HOME as an absolute path: a relative OCKAM_HOME (or HOME) is
+ * joined to the current directory, so a daemon that changes directory
+ * keeps using the same registry.
+ */
 int ockam_home(char *buf, size_t size);
 int ockam_node_dir(const char *name, char *buf, size_t size);
 int ockam_node_path(const char *name, const char *file, char *buf,
 		    size_t size);
 
-/* mkdir -p with mode 0700 for each created level. */
+/*
+ * mkdir -p with mode 0700 for each created level. Directories that exist
+ * are taken as they are; ockam_node_dir_open() checks the ones that hold
+ * node state.
+ */
 int ockam_mkdir_private(const char *path, struct ockam_err *err);
+
+/*
+ * Open node @name's directory, creating it (and the directories above it,
+ * mode 0700) when @create. $OCKAM_HOME/nodes and the node's directory are
+ * opened without following symbolic links and must belong to the caller's
+ * effective user and not be writable by group or others (-EPERM, -ENOTDIR
+ * otherwise): the daemon, often root, trusts what it finds there. Returns
+ * an O_DIRECTORY descriptor (close-on-exec), or -errno: -ENOENT when the
+ * node does not exist and !@create. @created, when not NULL, tells whether
+ * this call made the node's directory.
+ */
+int ockam_node_dir_open(const char *name, bool create, bool *created,
+			struct ockam_err *err);
+
+/*
+ * Take the node lock: an exclusive POSIX record lock (fcntl() F_SETLK) on
+ * the lock file in node directory @dirfd, which is created if missing.
+ * Returns the lock file's descriptor. The lock belongs to the process: it
+ * lasts until the process exits or closes *any* descriptor of that file,
+ * and a forked child does not inherit it. -EWOULDBLOCK when another
+ * process holds it, with its pid in @holder (when not NULL; 0 if unknown);
+ * -ESTALE when the node directory was removed meanwhile.
+ */
+int ockam_node_lock(int dirfd, pid_t *holder, struct ockam_err *err);
+
+/*
+ * Remove node @name's directory, open as @dirfd, and everything in it.
+ * Call it holding the node's lock, so that no daemon is using it.
+ */
+int ockam_node_dir_remove(const char *name, int dirfd, struct ockam_err *err);
 
 /* Write @len bytes to @dir/@file atomically (temp, fsync, rename), 0600. */
 int ockam_write_file_atomic(const char *dir, const char *file,
 			    const void *data, size_t len,
 			    struct ockam_err *err);
 
+/* The same in the directory open as @dirfd; no symbolic link is followed. */
+int ockam_write_file_atomicat(int dirfd, const char *file, const void *data,
+			      size_t len, struct ockam_err *err);
+
 /* Read a whole small file, NUL-terminated; returns its length. */
 ssize_t ockam_read_file(const char *path, char *buf, size_t size);
 
 /*
- * Is node @name's daemon running? It holds an exclusive lock on its lock
- * file while it runs. Returns 1 with the pid in @pid, 0 when not running,
- * or -errno.
+ * Is node @name's daemon running? It holds the node lock (see
+ * ockam_node_lock()) for as long as it runs; this asks the kernel who
+ * holds it (fcntl() F_GETLK), which neither takes nor disturbs the lock.
+ * Returns 1 with the holder's pid in @pid (when not NULL), 0 when nobody
+ * holds it, -ESRCH when it is held but the holder's pid is unknown (a
+ * process of another pid namespace), or -errno. A process that holds the
+ * lock itself must not ask about that node: closing the descriptor this
+ * opens would release its lock.
  */
 int ockam_node_running(const char *name, pid_t *pid);
 
-/* Registered node names (malloc()ed array of malloc()ed strings, sorted). */
+/*
+ * Registered node names (malloc()ed array of malloc()ed strings, sorted):
+ * the directories in $OCKAM_HOME/nodes, symbolic links left out.
+ */
 int ockam_node_names(char ***names, size_t *count);
 void ockam_node_names_free(char **names, size_t count);
 
@@ -560,9 +628,11 @@ int ockam_ctl_record_get(const char *record, const char *key, char *val,
 			 size_t size);
 
 /*
- * Send one request to node @name's daemon and wait up to @timeout_ms for
- * its reply, which is parsed into @reply (pointing into @buf). An error
- * reply turns into its negative errno with the daemon's message in @err.
+ * Send one request to node @name's daemon and parse its reply into @reply
+ * (pointing into @buf). Connecting, sending and waiting for the reply
+ * together take at most about @timeout_ms, then -ETIMEDOUT: a daemon whose
+ * accept queue is full cannot hold the caller up. An error reply turns
+ * into its negative errno with the daemon's message in @err.
  */
 int ockam_ctl_call(const char *name, const char *request, size_t request_len,
 		   int timeout_ms, char *buf, size_t size,
