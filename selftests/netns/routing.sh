@@ -133,6 +133,23 @@ tap_check "node create n4 again" node_exec n4 ockam node create n4 \
 wait_tcp_listen n4 4000
 expect_reply "n4 is reachable again" back "$(route_to n4 echo)" back
 
+# A relay dials for forwarded messages only while it is allowed to: back
+# to n1's own listener through n2, before and after n2 says no.
+back_to_n1="$(tcp_hop n2)/ip4/10.0.12.1/tcp/4000/service/echo"
+expect_reply "n2 dials n1's listener for a forwarded message" around \
+	"$back_to_n1" around
+tap_check "node set n2 --dial-forwarded off" \
+	node_exec n2 ockam node set n2 --dial-forwarded off
+tap_check "node show says so" bash -c \
+	"ip netns exec $(ns n2) env OCKAM_HOME=$OCKAM_HOME ockam node show n2 -j | grep -q '\"dial_forwarded\": *false'"
+tap_check "n2 closes its connection to n1's listener" node_exec n2 ockam tcp-connection \
+	delete "$(node_exec n2 ockam tcp-connection list --from n2 |
+		awk '$2 == "10.0.12.1:4000" { print $1; exit }')" --from n2
+tap_check_fails "a forwarded message that needs a dial is dropped" \
+	node_exec n1 ockam message send x --from n1 --timeout 2s --to "$back_to_n1"
+tap_check "node set n2 --dial-forwarded on" \
+	node_exec n2 ockam node set n2 --dial-forwarded on
+
 # Many messages in a row arrive, in order.
 ok=1
 for i in $(seq 1 30); do

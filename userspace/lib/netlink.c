@@ -265,6 +265,7 @@ static int parse_node(struct nlattr **tb, void *arg, struct ockam_err *err)
 	info->hop_limit = ockam_nla_u32(tb[OCKAM_A_HOP_LIMIT]);
 	info->dial_timeout_ms = ockam_nla_u32(tb[OCKAM_A_DIAL_TIMEOUT]);
 	info->address_count = ockam_nla_u32(tb[OCKAM_A_ADDRESS_COUNT]);
+	info->dial_forwarded = ockam_nla_u32(tb[OCKAM_A_DIAL_FORWARDED]);
 	attr_stats(tb[OCKAM_A_STATS], &info->stats);
 	return 0;
 }
@@ -294,7 +295,9 @@ OCKAM_EXPORT int ockam_nl_node_set(struct ockam_nl *nl,
 	    (set->hop_limit &&
 	     nla_put_u32(msg, OCKAM_A_HOP_LIMIT, set->hop_limit) < 0) ||
 	    (set->dial_timeout_ms &&
-	     nla_put_u32(msg, OCKAM_A_DIAL_TIMEOUT, set->dial_timeout_ms) < 0)) {
+	     nla_put_u32(msg, OCKAM_A_DIAL_TIMEOUT, set->dial_timeout_ms) < 0) ||
+	    (set->set_dial_forwarded &&
+	     nla_put_u32(msg, OCKAM_A_DIAL_FORWARDED, set->dial_forwarded) < 0)) {
 		nlmsg_free(msg);
 		return nomem(err, "node set");
 	}

@@ -433,6 +433,7 @@ static int node_show(struct cli *cli, const struct cmd_spec *cmd,
 		json_uint(&cli->j, "hop_limit", info.hop_limit);
 		json_uint(&cli->j, "dial_timeout_ms", info.dial_timeout_ms);
 		json_uint(&cli->j, "address_count", info.address_count);
+		json_bool(&cli->j, "dial_forwarded", info.dial_forwarded);
 		cli_stats_json(&cli->j, "stats", &info.stats);
 		json_object_end(&cli->j);
 		json_object_end(&cli->j);
@@ -446,8 +447,82 @@ static int node_show(struct cli *cli, const struct cmd_spec *cmd,
 	printf("  kernel           family %u, max message %u, hop limit %u, dial timeout %u ms, %u addresses\n",
 	       info.family, info.max_message, info.hop_limit,
 	       info.dial_timeout_ms, info.address_count);
+	printf("  dials            for local senders%s\n",
+	       info.dial_forwarded ? " and forwarded messages" : " only");
 	printf("  counters\n");
 	cli_stats_text(stdout, "    ", &info.stats);
+	return CLI_OK;
+}
+
+/* A whole number within [@min, @max] for option @name, or -1. */
+static long setting_value(const struct cmd_spec *cmd, const struct args *a,
+			  const char *name, long min, long max)
+{
+	const char *text = args_value(cmd, a, name);
+	char *end;
+	long v;
+
+	if (!text)
+		return 0;
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || end == text || *end || v < min || v > max)
+		return -1;
+	return v;
+}
+
+static int node_set(struct cli *cli, const struct cmd_spec *cmd,
+		    const struct args *a)
+{
+	struct ockam_node_settings set = { 0 };
+	const char *timeout = args_value(cmd, a, "dial-timeout");
+	const char *forward = args_value(cmd, a, "dial-forwarded");
+	struct ockam_nl *nl;
+	struct ockam_err err;
+	long v;
+	int ret;
+
+	(void)cli;
+	v = setting_value(cmd, a, "max-message", OCKAM_MAX_MESSAGE_MIN,
+			  OCKAM_MAX_MESSAGE_MAX);
+	if (v < 0)
+		return cli_usage(cmd, "--max-message takes %d to %d bytes",
+				 OCKAM_MAX_MESSAGE_MIN, OCKAM_MAX_MESSAGE_MAX);
+	set.max_message = v;
+	v = setting_value(cmd, a, "hop-limit", 1, OCKAM_ROUTE_HOPS_MAX);
+	if (v < 0)
+		return cli_usage(cmd, "--hop-limit takes 1 to %d",
+				 OCKAM_ROUTE_HOPS_MAX);
+	set.hop_limit = v;
+	if (timeout) {
+		v = cli_parse_duration_ms(timeout);
+		if (v < OCKAM_DIAL_TIMEOUT_MS_MIN ||
+		    v > OCKAM_DIAL_TIMEOUT_MS_MAX)
+			return cli_usage(cmd,
+					 "--dial-timeout takes %dms to %ds, not '%s'",
+					 OCKAM_DIAL_TIMEOUT_MS_MIN,
+					 OCKAM_DIAL_TIMEOUT_MS_MAX / 1000,
+					 timeout);
+		set.dial_timeout_ms = v;
+	}
+	if (forward) {
+		if (strcmp(forward, "on") && strcmp(forward, "off"))
+			return cli_usage(cmd,
+					 "--dial-forwarded takes on or off, not '%s'",
+					 forward);
+		set.set_dial_forwarded = true;
+		set.dial_forwarded = !strcmp(forward, "on");
+	}
+	if (!set.max_message && !set.hop_limit && !set.dial_timeout_ms &&
+	    !set.set_dial_forwarded)
+		return cli_usage(cmd, "nothing to set");
+
+	if (target_nl_open(a->npos ? a->pos[0] : NULL, &nl, &err) < 0)
+		return cli_fail_err(&err);
+	ret = ockam_nl_node_set(nl, &set, &err);
+	ockam_nl_close(nl);
+	if (ret < 0)
+		return cli_fail_err(&err);
 	return CLI_OK;
 }
 
@@ -524,6 +599,18 @@ static const struct opt_spec delete_opts[] = {
 	{ 0 },
 };
 
+static const struct opt_spec set_opts[] = {
+	{ "max-message", 0, OPT_VALUE, "BYTES",
+	  "largest message, routes included (4096 to 16777216)" },
+	{ "hop-limit", 0, OPT_VALUE, "N",
+	  "transport hops a message may take (1 to 64)" },
+	{ "dial-timeout", 0, OPT_VALUE, "DURATION",
+	  "how long a message waits for a connection (100ms to 60s)" },
+	{ "dial-forwarded", 0, OPT_VALUE, "on|off",
+	  "whether messages from other nodes may make this node dial" },
+	{ 0 },
+};
+
 static const struct opt_spec no_opts[] = {
 	{ 0 },
 };
@@ -560,6 +647,18 @@ const struct cmd_spec node_cmds[] = {
 		"  ockam node show n1 -j\n",
 		.positionals = name_arg, .min_pos = 0,
 		.opts = no_opts, .run = node_show,
+	}, {
+		.group = "node", .name = "set",
+		.summary = "Change a node's kernel settings.",
+		.description =
+		"Without NAME, the node running in this network namespace.\n"
+		"--dial-forwarded off keeps peers from making this node connect\n"
+		"anywhere: a forwarded message whose next TCP hop has no\n"
+		"connection is then dropped. Examples:\n"
+		"  ockam node set n2 --dial-forwarded off\n"
+		"  ockam node set n1 --max-message 65536 --dial-timeout 2s\n",
+		.positionals = name_arg, .min_pos = 0,
+		.opts = set_opts, .run = node_set,
 	}, {
 		.group = "node", .name = "list",
 		.summary = "List the nodes in the registry and whether they run.",

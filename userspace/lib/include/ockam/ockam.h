@@ -294,14 +294,20 @@ struct ockam_node_info {
 	uint32_t hop_limit;
 	uint32_t dial_timeout_ms;
 	uint32_t address_count;
+	bool dial_forwarded;	/* forwarded messages may cause dials */
 	struct ockam_stats stats;
 };
 
-/* Settings to change; zero leaves a setting as it is. */
+/*
+ * Settings to change; a zero number leaves that setting as it is, and
+ * @dial_forwarded is applied only when @set_dial_forwarded is true.
+ */
 struct ockam_node_settings {
 	uint32_t max_message;
 	uint32_t hop_limit;
 	uint32_t dial_timeout_ms;
+	bool set_dial_forwarded;
+	bool dial_forwarded;
 };
 
 enum { OCKAM_NAME_MAX = OCKAM_ADDR_VALUE_MAX + 1 };
