@@ -67,5 +67,5 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf $(BUILD)
 
--include userspace/userspace.mk
--include selftests/selftests.mk
+include userspace/userspace.mk
+include selftests/selftests.mk
