@@ -16,9 +16,6 @@
 #   vm          every kselftest and netns test in the QEMU VM
 #   style       make check-style: checkpatch --strict, W=1 build
 #
-# The style stage runs last: "make module-w1" cleans the tree with Kbuild,
-# whose clean also deletes *.o, *.a and *.ko under build/.
-#
 # Environment: OCKAM_STAGES (default "build userspace spec vm style") picks
 # stages; STAGE_TIMEOUT (default 1200 s) limits each host stage; VM_ARGS
 # is passed to run-vm.sh.

@@ -71,6 +71,21 @@ VM_PROGS_OPTIONAL=(wg stunnel stunnel4 strace ethtool)
 VM_PROGS_OPTIONAL+=(${VM_PROGS_EXTRA:-})
 
 log() { echo "mkinitramfs: $*" >&2; }
+
+# copy_base_kmods DIR: the base layer's kernel modules (listed in
+# $VM_DIR/base.kmods) and the kernel's module lists, into module tree DIR.
+copy_base_kmods() {
+	local dir=$1 m
+	while read -r m; do
+		mkdir -p "$dir/$(dirname "$m")"
+		cp "$MODDIR/$m" "$dir/$m"
+	done <"$VM_DIR/base.kmods"
+	for m in modules.order modules.builtin modules.builtin.modinfo; do
+		if [ -e "$MODDIR/$m" ]; then
+			cp "$MODDIR/$m" "$dir/"
+		fi
+	done
+}
 die() { log "$*"; exit 1; }
 
 # Map a host path into the merged-/usr layout of the image.
@@ -288,13 +303,7 @@ build_base() {
 	for m in $missing; do
 		is_builtin "$m" || log "kernel module '$m' not found in $MODDIR"
 	done
-	while read -r m; do
-		mkdir -p "$kmroot/$(dirname "$m")"
-		cp "$MODDIR/$m" "$kmroot/$m"
-	done <"$VM_DIR/base.kmods"
-	for m in modules.order modules.builtin modules.builtin.modinfo; do
-		[ -e "$MODDIR/$m" ] && cp "$MODDIR/$m" "$kmroot/"
-	done
+	copy_base_kmods "$kmroot"
 	depmod -b "$root/usr" "$KVER"
 
 	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort) >"$VM_DIR/base.manifest"
@@ -374,13 +383,7 @@ build_project() {
 		local kmroot=$root/usr/lib/modules/$KVER
 		local dep deps=() m sk=$scratch/lib/modules/$KVER
 		# The base layer's modules again, so that depmod sees them all.
-		while read -r m; do
-			mkdir -p "$sk/$(dirname "$m")"
-			cp "$MODDIR/$m" "$sk/$m"
-		done <"$VM_DIR/base.kmods"
-		for m in modules.order modules.builtin modules.builtin.modinfo; do
-			[ -e "$MODDIR/$m" ] && cp "$MODDIR/$m" "$sk/"
-		done
+		copy_base_kmods "$sk"
 		mkdir -p "$sk/extra" "$kmroot/extra"
 		cp "$OCKAM_KO" "$sk/extra/ockam.ko"
 		cp "$OCKAM_KO" "$kmroot/extra/ockam.ko"
