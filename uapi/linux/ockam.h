@@ -133,6 +133,10 @@ enum ockam_sockopt {
 	OCKAM_SO_RECVROUTE = 2,
 	/* int: attach OCKAM_CMSG_ONWARD_ROUTE to every received message. */
 	OCKAM_SO_RECVONWARD = 3,
+	/* int: attach OCKAM_CMSG_IDENTITY to every message that arrived
+	 * through a secure channel.
+	 */
+	OCKAM_SO_RECVIDENTITY = 4,
 };
 
 /* Control message types at SOL_OCKAM. */
@@ -143,6 +147,83 @@ enum ockam_cmsg_type {
 	OCKAM_CMSG_RETURN_ROUTE = 2,
 	/* recvmsg(): the onward route left after this socket's address. */
 	OCKAM_CMSG_ONWARD_ROUTE = 3,
+	/* recvmsg(): the identifier of the peer at the other end of the
+	 * (innermost) secure channel the message came through:
+	 * OCKAM_IDENTIFIER_LEN bytes of ASCII, "I" and 64 lowercase hex
+	 * digits, not NUL-terminated. Absent for messages that did not come
+	 * through a channel.
+	 */
+	OCKAM_CMSG_IDENTITY = 4,
+};
+
+/*
+ * SECURE CHANNELS
+ * ---------------
+ * ockamd runs the Noise_XX_25519_ChaChaPoly_SHA256 handshake and hands the
+ * two transport keys to the node (OCKAM_CMD_CHANNEL_ADD). From then on the
+ * kernel owns two local addresses per channel:
+ *
+ *  - the encryptor (OCKAM_A_ADDRESS): a message whose onward route starts
+ *    with it loses that address; what is left of the message (onward route,
+ *    return route, payload) is encrypted and sent along the channel's route
+ *    (OCKAM_A_ROUTE) to the peer's decryptor, with an empty return route;
+ *  - the decryptor (OCKAM_A_DECRYPTOR): decrypts, checks the counter, and
+ *    routes the inner message on with the local encryptor pushed on its
+ *    return route, so replies go back through the channel.
+ *
+ * The payload of a routed message to a decryptor is a data frame:
+ *
+ *   frame     = u64be counter, ciphertext, tag[OCKAM_TAG_LEN]
+ *   plaintext = u8 type (enum ockam_channel_msg_type), body
+ *
+ * The AEAD is ChaCha20-Poly1305 (RFC 8439) with an empty associated data
+ * and the 96-bit nonce 00000000 || u64le(counter), as Noise's ChaChaPoly.
+ * A channel direction starts at counter 0 with the key from the Noise
+ * split; the message with counter c uses key k[c / OCKAM_REKEY_INTERVAL],
+ * where k[e + 1] = REKEY(k[e]), Noise's REKEY: the first 32 bytes of
+ * ChaCha20-Poly1305-Encrypt(k[e], nonce 2^64 - 1, no AD, 32 zero bytes).
+ * Counters at or above OCKAM_COUNTER_LIMIT are never used: a channel that
+ * reaches it refuses to send (EKEYEXPIRED) and needs a new handshake.
+ * A receiver accepts each counter once, and only within
+ * OCKAM_REPLAY_WINDOW of the highest it has accepted, either way.
+ */
+enum ockam_channel_limits {
+	OCKAM_KEY_LEN = 32,
+	OCKAM_TAG_LEN = 16,
+	OCKAM_COUNTER_LEN = 8,
+	/* "I" and the hex of a 32-byte SHA-256. */
+	OCKAM_IDENTIFIER_LEN = 65,
+	/* Messages per key before REKEY (Ockam's interval). */
+	OCKAM_REKEY_INTERVAL = 32,
+	/* Counters accepted behind (reordering) and ahead (loss) of the
+	 * highest one accepted.
+	 */
+	OCKAM_REPLAY_WINDOW = 1024,
+};
+
+/* Noise reserves nonce 2^64 - 1 for REKEY. */
+#define OCKAM_COUNTER_LIMIT	(~(__u64)0)
+
+enum ockam_channel_msg_type {
+	/* body: an encoded message (version, onward, return, payload) */
+	OCKAM_CHANNEL_MSG_PAYLOAD = 0,
+	/* body: empty; the peer closed the channel */
+	OCKAM_CHANNEL_MSG_CLOSE = 2,
+};
+
+enum ockam_channel_role {
+	OCKAM_ROLE_INITIATOR = 1,
+	OCKAM_ROLE_RESPONDER = 2,
+};
+
+/* Why a channel went away (OCKAM_A_REASON of OCKAM_CMD_CHANNEL_CLOSED). */
+enum ockam_channel_close_reason {
+	OCKAM_CLOSE_UNSPEC,
+	OCKAM_CLOSE_DELETED,		/* OCKAM_CMD_CHANNEL_DEL */
+	OCKAM_CLOSE_PEER,		/* the peer sent a close message */
+	OCKAM_CLOSE_OWNER_GONE,		/* the adding netlink socket closed */
+	OCKAM_CLOSE_NODE_EXIT,		/* the network namespace went away */
+	__OCKAM_CLOSE_MAX
 };
 
 /*
@@ -186,6 +267,29 @@ enum ockam_cmd {
 	OCKAM_CMD_DIAL_REQUEST,
 	/* Event: a transport went away. */
 	OCKAM_CMD_TRANSPORT_DOWN,
+	/* Install a secure channel's keys (do, admin); replies with the
+	 * encryptor and decryptor addresses. See SECURE CHANNELS above.
+	 * Takes OCKAM_A_FD, a bound AF_OCKAM socket of this node (the one
+	 * the handshake ran on): its address becomes the decryptor, and
+	 * messages waiting in it pass to the decryptor, so nothing the peer
+	 * sends right after the handshake is lost; the socket is left
+	 * unbound. Also OCKAM_A_TX_KEY, OCKAM_A_RX_KEY, OCKAM_A_ROUTE (to
+	 * the peer's decryptor), OCKAM_A_IDENTIFIER and OCKAM_A_ROLE. Key
+	 * attributes are wiped once read. OCKAM_A_TX_COUNTER (a first
+	 * counter other than 0) is for tests of counter exhaustion and only
+	 * accepted by a module built with self-tests (EOPNOTSUPP otherwise).
+	 * The channel belongs to the netlink socket that added it and closes
+	 * when that socket does.
+	 */
+	OCKAM_CMD_CHANNEL_ADD,
+	/* Close a channel by encryptor address, telling the peer (do,
+	 * admin).
+	 */
+	OCKAM_CMD_CHANNEL_DEL,
+	/* Channels and their counters (dump). */
+	OCKAM_CMD_CHANNEL_GET,
+	/* Event: a channel went away. */
+	OCKAM_CMD_CHANNEL_CLOSED,
 	__OCKAM_CMD_MAX
 };
 
@@ -210,6 +314,15 @@ enum ockam_attr {
 	OCKAM_A_STATS,		/* nest: enum ockam_stat */
 	OCKAM_A_ADDRESS_COUNT,	/* u32: local addresses on the node */
 	OCKAM_A_DIAL_FORWARDED,	/* u32 0/1: may forwarded messages dial? */
+	OCKAM_A_DECRYPTOR,	/* string: a channel's decryptor address */
+	OCKAM_A_TX_KEY,		/* binary, OCKAM_KEY_LEN: key we send with */
+	OCKAM_A_RX_KEY,		/* binary, OCKAM_KEY_LEN: key we receive with */
+	OCKAM_A_IDENTIFIER,	/* string: the peer's identifier, "I" + hex */
+	OCKAM_A_ROLE,		/* u32: enum ockam_channel_role */
+	OCKAM_A_TX_COUNTER,	/* u64: next counter to send */
+	OCKAM_A_RX_COUNTER,	/* u64: highest counter accepted */
+	OCKAM_A_TX_REKEYS,	/* u64: REKEYs done by the sending side */
+	OCKAM_A_RX_REKEYS,	/* u64: REKEYs done by the receiving side */
 	__OCKAM_A_MAX
 };
 
@@ -220,6 +333,8 @@ enum ockam_endpoint_kind {
 	OCKAM_KIND_SOCKET,	/* a bound AF_OCKAM socket */
 	OCKAM_KIND_TCP,		/* a TCP transport connection */
 	OCKAM_KIND_ALIAS,	/* a named route */
+	OCKAM_KIND_ENCRYPTOR,	/* a secure channel's plaintext entrance */
+	OCKAM_KIND_DECRYPTOR,	/* a secure channel's ciphertext entrance */
 	__OCKAM_KIND_MAX
 };
 
@@ -269,6 +384,15 @@ enum ockam_stat {
 	OCKAM_STAT_DROP_UNREACHABLE,	/* no transport and no dial */
 	OCKAM_STAT_DROP_TRANSPORT_DOWN,	/* queued on a transport that closed */
 	OCKAM_STAT_DIALS,		/* dial requests sent to the daemon */
+	OCKAM_STAT_ENCRYPTED,		/* messages sent into a channel */
+	OCKAM_STAT_ENCRYPTED_BYTES,	/* their plaintext bytes */
+	OCKAM_STAT_DECRYPTED,		/* messages a channel accepted */
+	OCKAM_STAT_DECRYPTED_BYTES,	/* their plaintext bytes */
+	OCKAM_STAT_DROP_AUTH,		/* tag did not verify */
+	OCKAM_STAT_DROP_REPLAY,		/* counter seen before or outside
+					 * the window
+					 */
+	OCKAM_STAT_DROP_KEY_EXPIRED,	/* counter limit reached */
 	__OCKAM_STAT_MAX
 };
 
