@@ -126,9 +126,12 @@ int ockam_msg_rewrite(struct sk_buff *skb, struct ockam_msg_view *msg,
 	return err;
 }
 
-/* Chain @paged more bytes of page fragments onto @skb's frag list. */
+/*
+ * Chain @paged more bytes of page fragments onto @skb's frag list, charged
+ * to @sk's send buffer when there is one.
+ */
 static int ockam_msg_extend(struct sock *sk, struct sk_buff *skb,
-			    size_t paged)
+			    size_t paged, gfp_t gfp)
 {
 	struct sk_buff **tail = &skb_shinfo(skb)->frag_list;
 	int err;
@@ -138,7 +141,7 @@ static int ockam_msg_extend(struct sock *sk, struct sk_buff *skb,
 		struct sk_buff *frag;
 
 		frag = alloc_skb_with_frags(0, chunk, PAGE_ALLOC_COSTLY_ORDER,
-					    &err, sk->sk_allocation);
+					    &err, gfp);
 		if (!frag)
 			return err;
 		frag->len = chunk;
@@ -150,7 +153,8 @@ static int ockam_msg_extend(struct sock *sk, struct sk_buff *skb,
 		skb->data_len += chunk;
 		/* The head's destructor uncharges the whole chain. */
 		skb->truesize += frag->truesize;
-		refcount_add(frag->truesize, &sk->sk_wmem_alloc);
+		if (sk)
+			refcount_add(frag->truesize, &sk->sk_wmem_alloc);
 		paged -= chunk;
 	}
 	return 0;
@@ -183,7 +187,7 @@ struct sk_buff *ockam_msg_alloc(struct sock *sk, u32 header_len,
 	skb->len += first;
 	skb->data_len = first;
 
-	*err = ockam_msg_extend(sk, skb, paged - first);
+	*err = ockam_msg_extend(sk, skb, paged - first, sk->sk_allocation);
 	if (*err) {
 		kfree_skb(skb);
 		return NULL;
@@ -191,16 +195,77 @@ struct sk_buff *ockam_msg_alloc(struct sock *sk, u32 header_len,
 	return skb;
 }
 
+/*
+ * A message the module makes itself, from any context: @headroom bytes
+ * before skb->data, then @len bytes of data, linear when short and in
+ * page fragments otherwise. Charged to no socket.
+ */
+struct sk_buff *ockam_msg_alloc_atomic(u32 headroom, size_t len, int *err)
+{
+	size_t linear = 0, paged, first;
+	struct sk_buff *skb;
+
+	if (len <= OCKAM_LINEAR_PAYLOAD_MAX)
+		linear = len;
+	paged = len - linear;
+	first = min_t(size_t, paged, OCKAM_SKB_PAGED_MAX);
+
+	skb = alloc_skb_with_frags(headroom + linear, first,
+				   PAGE_ALLOC_COSTLY_ORDER, err, GFP_ATOMIC);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, headroom);
+	skb_put(skb, linear);
+	skb->len += first;
+	skb->data_len = first;
+
+	*err = ockam_msg_extend(NULL, skb, paged - first, GFP_ATOMIC);
+	if (*err) {
+		kfree_skb(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+/* Copy @len bytes between two messages, wherever their bytes are. */
+int ockam_msg_copy(struct sk_buff *to, u32 to_off, struct sk_buff *from,
+		   u32 from_off, u32 len)
+{
+	struct skb_seq_state seq;
+	u32 done = 0, chunk;
+	const u8 *data;
+	int err;
+
+	if (!len)
+		return 0;
+	skb_prepare_seq_read(from, from_off, from_off + len, &seq);
+	while ((chunk = skb_seq_read(done, &data, &seq)) != 0) {
+		chunk = min(chunk, len - done);
+		err = skb_store_bits(to, to_off + done, data, chunk);
+		if (err) {
+			skb_abort_seq_read(&seq);
+			return err;
+		}
+		done += chunk;
+		if (done == len) {
+			skb_abort_seq_read(&seq);
+			break;
+		}
+	}
+	return done == len ? 0 : -EFAULT;
+}
+
 /* Remember where recvmsg() finds the routes and payload of @skb. */
-void ockam_msg_record_rx(struct sk_buff *skb, const struct ockam_msg_view *msg)
+void ockam_msg_record_rx(struct sk_buff *skb, const struct ockam_msg_view *msg,
+			 const u8 *peer)
 {
 	struct ockam_rx_cb *cb = ockam_rx_cb(skb);
 	struct ockam_route_view rest = msg->onward;
 	u32 count_len = ockam_uleb_len(msg->ret.hops);
 	struct ockam_addr_view self;
 
+	BUILD_BUG_ON(OCKAM_HEADER_MAX > U16_MAX);
 	cb->header_len = msg->header_len;
-	cb->payload_len = msg->payload_len;
 	cb->ret_off = msg->ret.addrs - skb->data - count_len;
 	cb->ret_len = msg->ret.len + count_len;
 
@@ -209,4 +274,7 @@ void ockam_msg_record_rx(struct sk_buff *skb, const struct ockam_msg_view *msg)
 	cb->onward_off = rest.addrs - skb->data;
 	cb->onward_len = rest.len;
 	cb->onward_hops = rest.hops;
+	cb->has_peer = !!peer;
+	if (peer)
+		memcpy(cb->peer, peer, OCKAM_IDENTIFIER_BYTES);
 }

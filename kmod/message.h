@@ -35,19 +35,30 @@ enum ockam_message_limits {
 	 * frag list.
 	 */
 	OCKAM_SKB_PAGED_MAX = MAX_SKB_FRAGS << PAGE_SHIFT,
+	/* An identifier without its "I", in binary. */
+	OCKAM_IDENTIFIER_BYTES = (OCKAM_IDENTIFIER_LEN - 1) / 2,
 };
 
-/* What recvmsg() needs, recorded when a message is queued to a socket. */
+/*
+ * What recvmsg() needs, recorded when a message is queued to a socket.
+ * Offsets fit 16 bits because a header is at most OCKAM_HEADER_MAX bytes;
+ * that leaves room for the peer identifier of a secure channel, which is
+ * kept in binary (OCKAM_CMSG_IDENTITY spells it out).
+ */
 struct ockam_rx_cb {
-	u32 header_len;
-	u32 payload_len;
+	u16 header_len;
 	/* The encoded return route, count included. */
-	u32 ret_off;
-	u32 ret_len;
+	u16 ret_off;
+	u16 ret_len;
 	/* The onward route after the receiving socket's own address. */
-	u32 onward_off;
-	u32 onward_len;
-	u32 onward_hops;
+	u16 onward_off;
+	u16 onward_len;
+	u8 onward_hops;
+	/* @peer holds the identifier of the channel the message came
+	 * through.
+	 */
+	u8 has_peer;
+	u8 peer[OCKAM_IDENTIFIER_BYTES];
 };
 
 static inline struct ockam_rx_cb *ockam_rx_cb(struct sk_buff *skb)
@@ -63,6 +74,10 @@ int ockam_msg_rewrite(struct sk_buff *skb, struct ockam_msg_view *msg,
 		      const struct ockam_route_parts *ret);
 struct sk_buff *ockam_msg_alloc(struct sock *sk, u32 header_len,
 				size_t payload_len, bool noblock, int *err);
-void ockam_msg_record_rx(struct sk_buff *skb, const struct ockam_msg_view *msg);
+struct sk_buff *ockam_msg_alloc_atomic(u32 headroom, size_t len, int *err);
+int ockam_msg_copy(struct sk_buff *to, u32 to_off, struct sk_buff *from,
+		   u32 from_off, u32 len);
+void ockam_msg_record_rx(struct sk_buff *skb, const struct ockam_msg_view *msg,
+			 const u8 *peer);
 
 #endif /* _OCKAM_MESSAGE_H */

@@ -14,6 +14,7 @@
 #include <net/sock.h>
 
 #include "alias.h"
+#include "channel.h"
 #include "codec.h"
 #include "netlink.h"
 #include "node.h"
@@ -72,6 +73,18 @@ static const struct nla_policy ockam_route_add_policy[OCKAM_A_MAX + 1] = {
 static const struct nla_policy ockam_dial_failed_policy[OCKAM_A_MAX + 1] = {
 	[OCKAM_A_PEER] = OCKAM_POLICY_NAME,
 	[OCKAM_A_ERRNO] = NLA_POLICY_RANGE(NLA_U32, 1, MAX_ERRNO),
+};
+
+static const struct nla_policy ockam_channel_add_policy[OCKAM_A_MAX + 1] = {
+	[OCKAM_A_FD] = { .type = NLA_U32 },
+	[OCKAM_A_TX_KEY] = NLA_POLICY_EXACT_LEN(OCKAM_KEY_LEN),
+	[OCKAM_A_RX_KEY] = NLA_POLICY_EXACT_LEN(OCKAM_KEY_LEN),
+	[OCKAM_A_ROUTE] = { .type = NLA_BINARY, .len = OCKAM_ROUTE_BYTES_MAX },
+	[OCKAM_A_IDENTIFIER] = { .type = NLA_NUL_STRING,
+				 .len = OCKAM_IDENTIFIER_LEN },
+	[OCKAM_A_ROLE] = NLA_POLICY_RANGE(NLA_U32, OCKAM_ROLE_INITIATOR,
+					  OCKAM_ROLE_RESPONDER),
+	[OCKAM_A_TX_COUNTER] = { .type = NLA_U64 },
 };
 
 static struct ockam_node *ockam_nl_node(struct genl_info *info)
@@ -329,7 +342,164 @@ static int ockam_nl_dial_failed(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+static int ockam_nl_put_channel_state(struct sk_buff *msg,
+				      struct ockam_channel *ch)
+{
+	u64 tx_counter, tx_rekeys, rx_next, rx_rekeys;
+
+	spin_lock_bh(&ch->tx.lock);
+	tx_counter = ch->tx.counter;
+	tx_rekeys = ch->tx.rekeys;
+	spin_unlock_bh(&ch->tx.lock);
+	spin_lock_bh(&ch->rx.lock);
+	rx_next = ch->rx.replay.next;
+	rx_rekeys = ch->rx.hi;
+	spin_unlock_bh(&ch->rx.lock);
+
+	if (nla_put_u64_64bit(msg, OCKAM_A_TX_COUNTER, tx_counter,
+			      OCKAM_A_PAD) ||
+	    nla_put_u64_64bit(msg, OCKAM_A_TX_REKEYS, tx_rekeys, OCKAM_A_PAD) ||
+	    nla_put_u64_64bit(msg, OCKAM_A_RX_REKEYS, rx_rekeys, OCKAM_A_PAD))
+		return -EMSGSIZE;
+	/* Nothing accepted yet: no highest counter to report. */
+	if (rx_next &&
+	    nla_put_u64_64bit(msg, OCKAM_A_RX_COUNTER, rx_next - 1,
+			      OCKAM_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int ockam_nl_put_channel(struct sk_buff *msg, struct ockam_channel *ch)
+{
+	char id[OCKAM_IDENTIFIER_LEN + 1];
+	u32 count_len = ockam_uleb_len(ch->route_hops);
+	struct nlattr *nla;
+	u8 *route;
+
+	id[0] = 'I';
+	bin2hex(id + 1, ch->peer, OCKAM_IDENTIFIER_BYTES);
+	id[OCKAM_IDENTIFIER_LEN] = '\0';
+	if (ockam_nl_put_name(msg, OCKAM_A_ADDRESS, ch->encryptor.name,
+			      ch->encryptor.name_len) ||
+	    ockam_nl_put_name(msg, OCKAM_A_DECRYPTOR, ch->decryptor.name,
+			      ch->decryptor.name_len) ||
+	    nla_put_string(msg, OCKAM_A_IDENTIFIER, id) ||
+	    nla_put_u32(msg, OCKAM_A_ROLE, ch->role))
+		return -EMSGSIZE;
+	nla = nla_reserve(msg, OCKAM_A_ROUTE, count_len + ch->route_len);
+	if (!nla)
+		return -EMSGSIZE;
+	route = nla_data(nla);
+	ockam_uleb_encode(route, ch->route_hops);
+	memcpy(route + count_len, ch->route, ch->route_len);
+	if (ockam_nl_put_channel_state(msg, ch) ||
+	    ockam_nl_put_stats(msg, ch->stats))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* Keys are read once, then wiped from the request. */
+static void ockam_nl_wipe_keys(struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+
+	if (attrs[OCKAM_A_TX_KEY])
+		memzero_explicit(nla_data(attrs[OCKAM_A_TX_KEY]), OCKAM_KEY_LEN);
+	if (attrs[OCKAM_A_RX_KEY])
+		memzero_explicit(nla_data(attrs[OCKAM_A_RX_KEY]), OCKAM_KEY_LEN);
+}
+
+static int ockam_nl_channel_params(struct genl_info *info,
+				   struct ockam_channel_params *p)
+{
+	struct nlattr **attrs = info->attrs;
+
+	if (GENL_REQ_ATTR_CHECK(info, OCKAM_A_FD) ||
+	    GENL_REQ_ATTR_CHECK(info, OCKAM_A_TX_KEY) ||
+	    GENL_REQ_ATTR_CHECK(info, OCKAM_A_RX_KEY) ||
+	    GENL_REQ_ATTR_CHECK(info, OCKAM_A_ROUTE) ||
+	    GENL_REQ_ATTR_CHECK(info, OCKAM_A_IDENTIFIER) ||
+	    GENL_REQ_ATTR_CHECK(info, OCKAM_A_ROLE))
+		return -EINVAL;
+	/* A chosen first counter would let a test (only) reach the limit. */
+	if (attrs[OCKAM_A_TX_COUNTER] && !ockam_selftests_built()) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[OCKAM_A_TX_COUNTER],
+				    "only a self-test build takes a first counter");
+		return -EOPNOTSUPP;
+	}
+	p->fd = nla_get_u32(attrs[OCKAM_A_FD]);
+	p->tx_key = nla_data(attrs[OCKAM_A_TX_KEY]);
+	p->rx_key = nla_data(attrs[OCKAM_A_RX_KEY]);
+	p->route = nla_data(attrs[OCKAM_A_ROUTE]);
+	p->route_len = nla_len(attrs[OCKAM_A_ROUTE]);
+	p->identifier = nla_data(attrs[OCKAM_A_IDENTIFIER]);
+	p->role = nla_get_u32(attrs[OCKAM_A_ROLE]);
+	if (attrs[OCKAM_A_TX_COUNTER])
+		p->tx_counter = nla_get_u64(attrs[OCKAM_A_TX_COUNTER]);
+	p->owner_portid = info->snd_portid;
+	return 0;
+}
+
+static int ockam_nl_channel_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ockam_channel_params params = {};
+	struct ockam_channel *ch;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	err = ockam_nl_channel_params(info, &params);
+	if (err)
+		goto out;
+	/* Allocate the reply first: once installed, there is no undo. */
+	err = -ENOMEM;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		goto out;
+	ch = ockam_channel_add(ockam_nl_node(info), &params, info->extack);
+	if (IS_ERR(ch)) {
+		nlmsg_free(msg);
+		err = PTR_ERR(ch);
+		goto out;
+	}
+	hdr = genlmsg_put_reply(msg, info, &ockam_genl_family, 0,
+				OCKAM_CMD_CHANNEL_ADD);
+	err = -EMSGSIZE;
+	if (!hdr || ockam_nl_put_channel(msg, ch)) {
+		ockam_channel_put(ch);
+		nlmsg_free(msg);
+		goto out;
+	}
+	ockam_channel_put(ch);
+	genlmsg_end(msg, hdr);
+	err = genlmsg_reply(msg, info);
+out:
+	ockam_nl_wipe_keys(info);
+	return err;
+}
+
+static int ockam_nl_channel_del(struct sk_buff *skb, struct genl_info *info)
+{
+	const u8 *name;
+	u32 len;
+	int err;
+
+	name = ockam_nl_address(info, &len);
+	if (!name)
+		return -EINVAL;
+	err = ockam_channel_del(ockam_nl_node(info), name, len);
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[OCKAM_A_ADDRESS],
+				    "no secure channel at that address");
+	return err;
+}
+
 typedef int (*ockam_nl_fill_t)(struct sk_buff *msg, struct ockam_endpoint *ep);
+
+static int ockam_nl_fill_channel(struct sk_buff *msg, struct ockam_endpoint *ep)
+{
+	return ockam_nl_put_channel(msg, ockam_channel_from_encryptor(ep));
+}
 
 static int ockam_nl_fill_transport(struct sk_buff *msg,
 				   struct ockam_endpoint *ep)
@@ -404,6 +574,13 @@ static int ockam_nl_route_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			     ockam_nl_fill_alias);
 }
 
+static int ockam_nl_channel_dump(struct sk_buff *skb,
+				 struct netlink_callback *cb)
+{
+	return ockam_nl_dump(skb, cb, OCKAM_CMD_CHANNEL_GET,
+			     OCKAM_KIND_ENCRYPTOR, ockam_nl_fill_channel);
+}
+
 static int ockam_nl_address_dump(struct sk_buff *skb,
 				 struct netlink_callback *cb)
 {
@@ -468,6 +645,23 @@ static const struct genl_ops ockam_genl_ops[] = {
 		.policy = ockam_dial_failed_policy,
 		.maxattr = OCKAM_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = OCKAM_CMD_CHANNEL_ADD,
+		.doit = ockam_nl_channel_add,
+		.policy = ockam_channel_add_policy,
+		.maxattr = OCKAM_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = OCKAM_CMD_CHANNEL_DEL,
+		.doit = ockam_nl_channel_del,
+		.policy = ockam_address_policy,
+		.maxattr = OCKAM_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = OCKAM_CMD_CHANNEL_GET,
+		.dumpit = ockam_nl_channel_dump,
+		.policy = ockam_no_attrs_policy,
+		.maxattr = OCKAM_A_MAX,
 	},
 };
 
@@ -570,7 +764,36 @@ out:
 	rcu_read_unlock();
 }
 
-/* Transports close with the netlink socket that attached them. */
+void ockam_netlink_channel_closed(struct ockam_channel *ch,
+				  enum ockam_channel_close_reason reason)
+{
+	struct ockam_node *node = ch->node;
+	struct sk_buff *msg;
+	void *hdr;
+
+	rcu_read_lock();
+	if (!ockam_nl_events_wanted(node))
+		goto out;
+	msg = ockam_nl_event_new(OCKAM_CMD_CHANNEL_CLOSED, NLMSG_DEFAULT_SIZE,
+				 &hdr);
+	if (!msg)
+		goto out;
+	if (ockam_nl_put_name(msg, OCKAM_A_ADDRESS, ch->encryptor.name,
+			      ch->encryptor.name_len) ||
+	    ockam_nl_put_name(msg, OCKAM_A_DECRYPTOR, ch->decryptor.name,
+			      ch->decryptor.name_len) ||
+	    nla_put_u32(msg, OCKAM_A_REASON, reason)) {
+		nlmsg_free(msg);
+		goto out;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&ockam_genl_family, node->net, msg, 0,
+				OCKAM_MCGRP_EVENTS, GFP_ATOMIC);
+out:
+	rcu_read_unlock();
+}
+
+/* Transports and channels close with the netlink socket that made them. */
 static int ockam_nl_release(struct notifier_block *nb, unsigned long state,
 			    void *ptr)
 {
@@ -580,6 +803,7 @@ static int ockam_nl_release(struct notifier_block *nb, unsigned long state,
 	    !n->portid)
 		return NOTIFY_DONE;
 	ockam_tcp_owner_gone(ockam_node_get(n->net), n->portid);
+	ockam_channel_owner_gone(ockam_node_get(n->net), n->portid);
 	return NOTIFY_DONE;
 }
 

@@ -8,13 +8,19 @@
 
 #include <linux/types.h>
 
+#include "../uapi/linux/ockam.h"
+
 struct ockam_node;
 struct ockam_tcp;
+struct ockam_channel;
 
 int ockam_netlink_dial_request(struct ockam_node *node, const u8 *peer,
 			       u32 len);
 void ockam_netlink_transport_down(struct ockam_node *node,
 				  const struct ockam_tcp *t);
+
+void ockam_netlink_channel_closed(struct ockam_channel *ch,
+				  enum ockam_channel_close_reason reason);
 
 int ockam_netlink_init(void);
 void ockam_netlink_uninit(void);

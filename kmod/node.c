@@ -7,6 +7,7 @@
 #include <net/netns/generic.h>
 
 #include "alias.h"
+#include "channel.h"
 #include "codec.h"
 #include "node.h"
 #include "tcp.h"
@@ -203,6 +204,7 @@ static void __net_exit ockam_node_net_pre_exit(struct net *net)
 
 	ockam_tcp_node_exit(node);
 	ockam_dialer_flush(node);
+	ockam_channel_node_exit(node);
 	ockam_alias_node_exit(node);
 }
 

@@ -10,7 +10,17 @@
 /* The address family number the module registered (module parameter). */
 extern int ockam_family;
 
-/* Transport transmit and teardown work. */
+/* Transport transmit and teardown work, channel teardown and freeing. */
 extern struct workqueue_struct *ockam_wq;
+
+/* Built with the in-module self-tests (-DDEBUG): test-only knobs exist. */
+static inline bool ockam_selftests_built(void)
+{
+#ifdef DEBUG
+	return true;
+#else
+	return false;
+#endif
+}
 
 #endif /* _OCKAM_H */

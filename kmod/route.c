@@ -11,6 +11,7 @@
  * Every step only rewrites the header; the payload stays where it is.
  */
 #include "alias.h"
+#include "channel.h"
 #include "dial.h"
 #include "message.h"
 #include "node.h"
@@ -29,8 +30,13 @@ struct ockam_hop {
 	struct ockam_msg_view msg;
 	/* The transport the message arrived on, or NULL for a local one. */
 	struct ockam_tcp *from;
-	/* @from's address is still to be pushed on the return route. */
-	bool push;
+	/* An encoded address still to be pushed on the return route: the
+	 * transport's or a channel's encryptor's, or NULL.
+	 */
+	const u8 *push;
+	u32 push_len;
+	/* The identifier (binary) of the channel the message came out of. */
+	const u8 *peer;
 	unsigned int flags;
 };
 
@@ -66,10 +72,10 @@ static int ockam_hop_rewrite(struct ockam_hop *hop, bool pop, const u8 *head,
 
 	ockam_route_parts_from_view(&ret, &hop->msg.ret);
 	if (hop->push) {
-		ret.head = hop->from->push;
-		ret.head_len = hop->from->push_len;
+		ret.head = hop->push;
+		ret.head_len = hop->push_len;
 		ret.head_hops = 1;
-		hop->push = false;
+		hop->push = NULL;
 	}
 	return ockam_msg_rewrite(hop->skb, &hop->msg, &onward, &ret);
 }
@@ -114,8 +120,63 @@ static int ockam_route_to_socket(struct ockam_hop *hop,
 		if (err)
 			return ockam_hop_fail(hop, err);
 	}
-	ockam_socket_deliver(hop->node, ep, hop->skb, &hop->msg);
+	ockam_socket_deliver(hop->node, ep, hop->skb, &hop->msg, hop->peer);
 	return 0;
+}
+
+/*
+ * Into a channel: the encryptor's address goes (with any pending push
+ * applied, so the peer can answer), and the rest of the message becomes a
+ * data frame that starts over along the channel's route.
+ */
+static int ockam_route_encrypt(struct ockam_hop *hop, struct ockam_channel *ch)
+{
+	int err = ockam_hop_rewrite(hop, true, NULL, 0, 0);
+
+	if (err)
+		return ockam_hop_fail(hop, err);
+	err = ockam_channel_encrypt(ch, &hop->skb, &hop->msg);
+	switch (err) {
+	case 0:
+		hop->peer = NULL;
+		return OCKAM_ROUTE_AGAIN;
+	case -EKEYEXPIRED:
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_KEY_EXPIRED, err);
+	case -EMSGSIZE:
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_TOO_BIG, err);
+	default:
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_BUFFER_FULL, -ENOBUFS);
+	}
+}
+
+/*
+ * Out of a channel: the inner message carries on from here, with the
+ * local encryptor to be pushed on its return route so replies go back
+ * through the channel. What the frame's own return route said is gone.
+ */
+static int ockam_route_decrypt(struct ockam_hop *hop, struct ockam_channel *ch)
+{
+	int err = ockam_channel_decrypt(ch, &hop->skb, &hop->msg);
+
+	switch (err) {
+	case 0:
+		hop->push = ch->self;
+		hop->push_len = ch->self_len;
+		hop->peer = ch->peer;
+		return OCKAM_ROUTE_AGAIN;
+	case 1:
+		/* The peer's close message, consumed. */
+		hop->skb = NULL;
+		return 0;
+	case -EALREADY:
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_REPLAY, -EBADMSG);
+	case -EKEYREJECTED:
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_AUTH, -EBADMSG);
+	case -EBADMSG:
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_BAD_FRAME, err);
+	default:
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_BUFFER_FULL, -ENOBUFS);
+	}
 }
 
 static int ockam_route_through_alias(struct ockam_hop *hop,
@@ -146,6 +207,12 @@ static int ockam_route_local(struct ockam_hop *hop,
 		return ockam_route_through_alias(hop, ockam_alias_from_ep(ep));
 	case OCKAM_KIND_TCP:
 		return ockam_route_to_transport(hop, ockam_tcp_from_ep(ep));
+	case OCKAM_KIND_ENCRYPTOR:
+		return ockam_route_encrypt(hop,
+					   ockam_channel_from_encryptor(ep));
+	case OCKAM_KIND_DECRYPTOR:
+		return ockam_route_decrypt(hop,
+					   ockam_channel_from_decryptor(ep));
 	default:
 		return ockam_hop_drop(hop, OCKAM_STAT_DROP_UNKNOWN_ADDRESS,
 				      -EHOSTUNREACH);
@@ -233,7 +300,8 @@ int ockam_route_skb(struct ockam_node *node, struct sk_buff *skb,
 		.node = node,
 		.skb = skb,
 		.from = from,
-		.push = !!from,
+		.push = from ? from->push : NULL,
+		.push_len = from ? from->push_len : 0,
 		.flags = flags,
 	};
 	int steps, ret;

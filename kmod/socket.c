@@ -29,6 +29,7 @@
 enum ockam_sock_flag_bits {
 	OCKAM_SOCK_RECVROUTE,
 	OCKAM_SOCK_RECVONWARD,
+	OCKAM_SOCK_RECVIDENTITY,
 };
 
 struct ockam_sock {
@@ -40,6 +41,8 @@ struct ockam_sock {
 	u32 route_len;
 	unsigned long flags;
 };
+
+static const struct proto_ops ockam_dgram_ops;
 
 static struct proto ockam_proto = {
 	.name = "OCKAM",
@@ -396,6 +399,20 @@ static int ockam_put_onward_cmsg(struct msghdr *msg, struct sk_buff *skb)
 	return err;
 }
 
+/* Who is at the other end of the channel the message came through. */
+static int ockam_put_identity_cmsg(struct msghdr *msg, struct sk_buff *skb)
+{
+	const struct ockam_rx_cb *cb = ockam_rx_cb(skb);
+	char id[OCKAM_IDENTIFIER_LEN + 1];
+
+	if (!cb->has_peer)
+		return 0;
+	id[0] = 'I';
+	bin2hex(id + 1, cb->peer, OCKAM_IDENTIFIER_BYTES);
+	return put_cmsg(msg, SOL_OCKAM, OCKAM_CMSG_IDENTITY,
+			OCKAM_IDENTIFIER_LEN, id);
+}
+
 /* Source address and control messages describing the routes of @skb. */
 static int ockam_recv_routes(struct ockam_sock *osk, struct msghdr *msg,
 			     struct sk_buff *skb, bool header_intact)
@@ -418,6 +435,8 @@ static int ockam_recv_routes(struct ockam_sock *osk, struct msghdr *msg,
 			       ret_len, ret);
 	if (!err && test_bit(OCKAM_SOCK_RECVONWARD, &osk->flags))
 		err = ockam_put_onward_cmsg(msg, skb);
+	if (!err && test_bit(OCKAM_SOCK_RECVIDENTITY, &osk->flags))
+		err = ockam_put_identity_cmsg(msg, skb);
 	return err;
 }
 
@@ -489,6 +508,8 @@ static int ockam_flag_bit(int optname)
 		return OCKAM_SOCK_RECVROUTE;
 	case OCKAM_SO_RECVONWARD:
 		return OCKAM_SOCK_RECVONWARD;
+	case OCKAM_SO_RECVIDENTITY:
+		return OCKAM_SOCK_RECVIDENTITY;
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -606,11 +627,12 @@ static int ockam_shutdown(struct socket *sock, int how)
 }
 
 void ockam_socket_deliver(struct ockam_node *node, struct ockam_endpoint *ep,
-			  struct sk_buff *skb, const struct ockam_msg_view *msg)
+			  struct sk_buff *skb, const struct ockam_msg_view *msg,
+			  const u8 *peer)
 {
 	struct sock *sk = &container_of(ep, struct ockam_sock, ep)->sk;
 
-	ockam_msg_record_rx(skb, msg);
+	ockam_msg_record_rx(skb, msg, peer);
 	/* A local sender's buffer space is free once the message arrives. */
 	skb_orphan(skb);
 	if (sock_queue_rcv_skb(sk, skb)) {
@@ -621,15 +643,89 @@ void ockam_socket_deliver(struct ockam_node *node, struct ockam_endpoint *ep,
 	ockam_stats_inc(node->stats, OCKAM_STAT_DELIVERED);
 }
 
-/* Tell the local socket that sent @skb that its message was lost. */
-void ockam_socket_report_error(struct sk_buff *skb, int err)
+static struct sock *ockam_skb_sender(const struct sk_buff *skb)
 {
 	struct sock *sk = skb->sk;
 
 	if (!sk || skb->destructor != sock_wfree || sk->sk_prot != &ockam_proto)
+		return NULL;
+	return sk;
+}
+
+/* Tell the local socket that sent @skb that its message was lost. */
+void ockam_socket_report_error(struct sk_buff *skb, int err)
+{
+	struct sock *sk = ockam_skb_sender(skb);
+
+	if (!sk)
 		return;
 	WRITE_ONCE(sk->sk_err, err);
 	sk_error_report(sk);
+}
+
+/*
+ * @to replaces @from, which a local socket sent (a channel encrypted it):
+ * charge it to that socket's send buffer, so the sender still waits for
+ * room and still hears of a late failure.
+ */
+void ockam_socket_charge(struct sk_buff *to, const struct sk_buff *from)
+{
+	struct sock *sk = ockam_skb_sender(from);
+
+	if (sk)
+		skb_set_owner_w(to, sk);
+}
+
+/*
+ * Pass the address of @sock, a bound AF_OCKAM socket of @node, to another
+ * endpoint: under the node's lock, @install removes nothing but must put
+ * an endpoint with that name in the table once the socket's entry is gone.
+ * Messages waiting in the socket move to @queued for the caller to route
+ * again. The socket is left unbound.
+ */
+int ockam_socket_hand_over(struct socket *sock, struct ockam_node *node,
+			   ockam_install_fn install, void *arg,
+			   struct sk_buff_head *queued)
+{
+	struct ockam_sock *osk;
+	struct sk_buff *skb;
+	int err;
+
+	if (sock->ops != &ockam_dgram_ops || !sock->sk)
+		return -ENOTSOCK;
+	if (ockam_sk_node(sock->sk) != node)
+		return -EXDEV;
+	osk = ockam_sk(sock->sk);
+
+	lock_sock(&osk->sk);
+	if (!osk->bound) {
+		err = -EDESTADDRREQ;
+		goto out;
+	}
+	mutex_lock(&node->lock);
+	ockam_node_remove(node, &osk->ep);
+	err = install(node, osk->ep.name, osk->ep.name_len, arg);
+	/* Putting back what we just took out only fails without memory. */
+	if (err && ockam_node_insert(node, &osk->ep))
+		osk->bound = false;
+	mutex_unlock(&node->lock);
+	if (err)
+		goto out;
+	osk->bound = false;
+	/*
+	 * Deliveries run under RCU from lookup to queueing: once readers
+	 * that may have found the socket are gone, its queue is complete.
+	 * This is a configuration path, so wait the expedited way rather
+	 * than hold a handshake up for a full grace period.
+	 */
+	synchronize_rcu_expedited();
+	while ((skb = skb_dequeue(&osk->sk.sk_receive_queue))) {
+		skb_orphan(skb);
+		__skb_queue_tail(queued, skb);
+	}
+out:
+	release_sock(&osk->sk);
+	return err;
 }
 
 /*

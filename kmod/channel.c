@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Secure channel lifecycle: installing the keys ockamd hands over, closing
+ * (by request, by the peer, with the owning netlink socket or the node),
+ * and freeing with every key wiped.
+ *
+ * The node's table holds one reference, taken at install and dropped when
+ * both addresses are unhashed; the data path runs under RCU and takes
+ * none. Freeing waits a grace period and runs in process context, because
+ * a crypto API transform is freed there.
+ */
+#include <linux/file.h>
+#include <linux/slab.h>
+
+#include "channel.h"
+#include "netlink.h"
+#include "ockam.h"
+#include "route.h"
+#include "socket.h"
+
+static void ockam_channel_free(struct work_struct *work)
+{
+	struct ockam_channel *ch = container_of(to_rcu_work(work),
+						struct ockam_channel, free_work);
+
+	ockam_channel_keys_wipe(ch);
+	ockam_cipher_destroy(&ch->tx.cipher);
+	ockam_cipher_destroy(&ch->rx.cipher);
+	free_percpu(ch->stats);
+	kfree_sensitive(ch);
+}
+
+void ockam_channel_put(struct ockam_channel *ch)
+{
+	if (refcount_dec_and_test(&ch->refs))
+		queue_rcu_work(ockam_wq, &ch->free_work);
+}
+
+/* Under the node's lock: take both addresses out; false if already out. */
+static bool ockam_channel_unhash(struct ockam_channel *ch)
+{
+	lockdep_assert_held(&ch->node->lock);
+	if (ch->dead)
+		return false;
+	ch->dead = true;
+	ockam_node_remove(ch->node, &ch->encryptor);
+	ockam_node_remove(ch->node, &ch->decryptor);
+	return true;
+}
+
+/* Tell the peer, when it may still hear us, and drop the table's ref. */
+static void ockam_channel_finish(struct ockam_channel *ch,
+				 enum ockam_channel_close_reason reason)
+{
+	struct sk_buff *skb;
+	int err;
+
+	if (reason == OCKAM_CLOSE_DELETED || reason == OCKAM_CLOSE_OWNER_GONE) {
+		skb = ockam_channel_seal_close(ch, &err);
+		if (skb)
+			ockam_route_skb(ch->node, skb, NULL, 0);
+	}
+	ockam_netlink_channel_closed(ch, reason);
+	ockam_channel_put(ch);
+}
+
+static void ockam_channel_close_work(struct work_struct *work)
+{
+	struct ockam_channel *ch = container_of(work, struct ockam_channel,
+						close_work);
+	bool unhashed;
+
+	mutex_lock(&ch->node->lock);
+	unhashed = ockam_channel_unhash(ch);
+	mutex_unlock(&ch->node->lock);
+	if (unhashed)
+		ockam_channel_finish(ch, OCKAM_CLOSE_PEER);
+	ockam_channel_put(ch);
+}
+
+/* The decryptor opened a close message: tear down from process context. */
+void ockam_channel_peer_closed(struct ockam_channel *ch)
+{
+	if (!refcount_inc_not_zero(&ch->refs))
+		return;
+	if (!queue_work(ockam_wq, &ch->close_work))
+		ockam_channel_put(ch);
+}
+
+static int ockam_channel_parse_peer(struct ockam_channel *ch, const char *id)
+{
+	if (strlen(id) != OCKAM_IDENTIFIER_LEN || id[0] != 'I')
+		return -EINVAL;
+	return hex2bin(ch->peer, id + 1, OCKAM_IDENTIFIER_BYTES);
+}
+
+static struct ockam_channel *
+ockam_channel_alloc(struct ockam_node *node,
+		    const struct ockam_channel_params *p,
+		    struct netlink_ext_ack *extack)
+{
+	struct ockam_route_view rt;
+	struct ockam_channel *ch;
+	int err;
+
+	err = ockam_route_decode(p->route, p->route_len, &rt);
+	if (err != p->route_len || !rt.hops) {
+		NL_SET_ERR_MSG(extack, "route does not parse or is empty");
+		return ERR_PTR(-EINVAL);
+	}
+	ch = kzalloc(struct_size(ch, route, rt.len), GFP_KERNEL);
+	if (!ch)
+		return ERR_PTR(-ENOMEM);
+	err = ockam_channel_parse_peer(ch, p->identifier);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "identifier is not \"I\" and 64 hex digits");
+		goto err_free;
+	}
+	err = -ENOMEM;
+	ch->stats = ockam_stats_alloc();
+	if (!ch->stats)
+		goto err_free;
+	err = ockam_cipher_init(&ch->tx.cipher);
+	if (!err)
+		err = ockam_cipher_init(&ch->rx.cipher);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot set up ChaCha20-Poly1305");
+		goto err_cipher;
+	}
+
+	ch->node = node;
+	refcount_set(&ch->refs, 1);
+	INIT_WORK(&ch->close_work, ockam_channel_close_work);
+	INIT_RCU_WORK(&ch->free_work, ockam_channel_free);
+	ch->owner_portid = p->owner_portid;
+	ch->role = p->role;
+	ch->encryptor.kind = OCKAM_KIND_ENCRYPTOR;
+	ch->decryptor.kind = OCKAM_KIND_DECRYPTOR;
+	memcpy(ch->route, rt.addrs, rt.len);
+	ch->route_len = rt.len;
+	ch->route_hops = rt.hops;
+	ockam_channel_keys_init(ch, p->tx_key, p->rx_key, p->tx_counter);
+	return ch;
+
+err_cipher:
+	ockam_cipher_destroy(&ch->tx.cipher);
+	ockam_cipher_destroy(&ch->rx.cipher);
+	free_percpu(ch->stats);
+err_free:
+	kfree_sensitive(ch);
+	return ERR_PTR(err);
+}
+
+/*
+ * Under the node's lock, once the handshake socket's entry is gone: the
+ * encryptor gets a fresh random name, the decryptor the socket's.
+ */
+static int ockam_channel_install(struct ockam_node *node, const u8 *name,
+				 u32 len, void *arg)
+{
+	struct ockam_channel *ch = arg;
+	int err;
+
+	err = ockam_node_insert_random(node, &ch->encryptor);
+	if (err)
+		return err;
+	ch->self_len = ockam_endpoint_encode(&ch->encryptor, ch->self);
+	memcpy(ch->decryptor.name, name, len);
+	ch->decryptor.name_len = len;
+	err = ockam_node_insert(node, &ch->decryptor);
+	if (err)
+		ockam_node_remove(node, &ch->encryptor);
+	return err;
+}
+
+/* Messages that reached the handshake socket after the handshake. */
+static void ockam_channel_reroute(struct ockam_node *node,
+				  struct sk_buff_head *queued)
+{
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(queued)))
+		ockam_route_skb(node, skb, NULL, OCKAM_ROUTE_F_ARRIVED);
+}
+
+/*
+ * Install a channel. Returns it with a reference for the caller, who
+ * reports its addresses, or an ERR_PTR.
+ */
+struct ockam_channel *ockam_channel_add(struct ockam_node *node,
+					const struct ockam_channel_params *p,
+					struct netlink_ext_ack *extack)
+{
+	struct sk_buff_head queued;
+	struct ockam_channel *ch;
+	struct socket *sock;
+	int err;
+
+	ch = ockam_channel_alloc(node, p, extack);
+	if (IS_ERR(ch))
+		return ch;
+	sock = sockfd_lookup(p->fd, &err);
+	if (!sock) {
+		NL_SET_ERR_MSG(extack, "not a socket");
+		goto err_free;
+	}
+	__skb_queue_head_init(&queued);
+	err = ockam_socket_hand_over(sock, node, ockam_channel_install, ch,
+				     &queued);
+	sockfd_put(sock);
+	if (err == -EADDRINUSE || err == -ENODEV || err == -ENOMEM) {
+		NL_SET_ERR_MSG(extack, "cannot add the channel's addresses");
+		goto err_free;
+	}
+	if (err) {
+		NL_SET_ERR_MSG(extack, "not a bound AF_OCKAM socket of this node");
+		goto err_free;
+	}
+	refcount_inc(&ch->refs);
+	ockam_channel_reroute(node, &queued);
+	return ch;
+
+err_free:
+	ockam_channel_put(ch);
+	return ERR_PTR(err);
+}
+
+int ockam_channel_del(struct ockam_node *node, const u8 *name, u32 len)
+{
+	struct ockam_channel *ch = NULL;
+	struct ockam_endpoint *ep;
+
+	mutex_lock(&node->lock);
+	rcu_read_lock();
+	ep = ockam_node_lookup(node, name, len);
+	rcu_read_unlock();
+	/* The node lock keeps @ep in the table until we remove it. */
+	if (ep && ep->kind == OCKAM_KIND_ENCRYPTOR) {
+		ch = ockam_channel_from_encryptor(ep);
+		ockam_channel_unhash(ch);
+	}
+	mutex_unlock(&node->lock);
+	if (!ch)
+		return -ENOENT;
+	ockam_channel_finish(ch, OCKAM_CLOSE_DELETED);
+	return 0;
+}
+
+/*
+ * Unhash the channels @match picks, then finish them outside the lock
+ * (finishing routes a close message, which may take the lock).
+ */
+static void ockam_channel_close_matching(struct ockam_node *node,
+					 bool (*match)(struct ockam_channel *,
+						       u32),
+					 u32 arg,
+					 enum ockam_channel_close_reason why)
+{
+	struct ockam_endpoint *ep, *tmp;
+	struct ockam_channel *ch, *next;
+	LIST_HEAD(closing);
+
+	mutex_lock(&node->lock);
+	list_for_each_entry_safe(ep, tmp, &node->endpoints, list) {
+		if (ep->kind != OCKAM_KIND_ENCRYPTOR)
+			continue;
+		ch = ockam_channel_from_encryptor(ep);
+		if (!match(ch, arg))
+			continue;
+		if (tmp == &ch->decryptor)
+			tmp = list_next_entry(tmp, list);
+		if (ockam_channel_unhash(ch))
+			list_add_tail(&ch->closing, &closing);
+	}
+	mutex_unlock(&node->lock);
+
+	list_for_each_entry_safe(ch, next, &closing, closing)
+		ockam_channel_finish(ch, why);
+}
+
+static bool ockam_channel_owned_by(struct ockam_channel *ch, u32 portid)
+{
+	return ch->owner_portid == portid;
+}
+
+static bool ockam_channel_any(struct ockam_channel *ch, u32 unused)
+{
+	return true;
+}
+
+void ockam_channel_owner_gone(struct ockam_node *node, u32 portid)
+{
+	ockam_channel_close_matching(node, ockam_channel_owned_by, portid,
+				     OCKAM_CLOSE_OWNER_GONE);
+}
+
+void ockam_channel_node_exit(struct ockam_node *node)
+{
+	ockam_channel_close_matching(node, ockam_channel_any, 0,
+				     OCKAM_CLOSE_NODE_EXIT);
+}

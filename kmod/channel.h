@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Secure channels: the kernel's half. ockamd runs the handshake and hands
+ * over two keys; the node then owns an encryptor address (plaintext in,
+ * data frames out along the route to the peer's decryptor) and a decryptor
+ * address (data frames in, the inner message routed on with our encryptor
+ * pushed on its return route). uapi/linux/ockam.h describes the frame.
+ */
+#ifndef _OCKAM_CHANNEL_H
+#define _OCKAM_CHANNEL_H
+
+#include <linux/netlink.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "cipher.h"
+#include "codec.h"
+#include "message.h"
+#include "node.h"
+#include "replay.h"
+
+enum ockam_channel_sizes {
+	/* Keys a receiver keeps: every epoch a counter inside the window,
+	 * behind or ahead, can belong to, plus one either side.
+	 */
+	OCKAM_RX_KEY_SLOTS = 2 * OCKAM_REPLAY_WINDOW / OCKAM_REKEY_INTERVAL + 2,
+	/* Frame bytes around the plaintext: counter, type, tag. */
+	OCKAM_FRAME_OVERHEAD = OCKAM_COUNTER_LEN + 1 + OCKAM_TAG_LEN,
+};
+
+struct ockam_channel_tx {
+	/* Guards the key and the counter. */
+	spinlock_t lock;
+	u8 key[OCKAM_KEY_LEN];
+	/* The next counter to send. */
+	u64 counter;
+	u64 rekeys;
+	struct ockam_cipher cipher;
+};
+
+struct ockam_channel_rx {
+	/* Guards the window and the keys. */
+	spinlock_t lock;
+	struct ockam_replay replay;
+	/* The keys of epochs lo..hi; epoch e is in slot e % SLOTS. */
+	u8 keys[OCKAM_RX_KEY_SLOTS][OCKAM_KEY_LEN];
+	u64 lo;
+	u64 hi;
+	struct ockam_cipher cipher;
+};
+
+struct ockam_channel {
+	struct ockam_endpoint encryptor;
+	struct ockam_endpoint decryptor;
+	struct ockam_node *node;
+	refcount_t refs;
+	/* Frees the channel a grace period after the last reference. */
+	struct rcu_work free_work;
+	/* Tears the channel down when the peer closed it. */
+	struct work_struct close_work;
+	/* On a list of channels being closed together. */
+	struct list_head closing;
+	/* The netlink socket that added the channel. */
+	u32 owner_portid;
+	u32 role;
+	/* Unhashed; under the node's lock. */
+	bool dead;
+	u8 peer[OCKAM_IDENTIFIER_BYTES];
+	/* The encryptor's address, encoded, to push on return routes. */
+	u8 self[OCKAM_ADDR_ENCODED_MAX];
+	u32 self_len;
+	struct ockam_stats __percpu *stats;
+	struct ockam_channel_tx tx;
+	struct ockam_channel_rx rx;
+	/* The route to the peer's decryptor: addresses, count apart. */
+	u32 route_hops;
+	u32 route_len;
+	u8 route[];
+};
+
+static inline struct ockam_channel *
+ockam_channel_from_encryptor(struct ockam_endpoint *ep)
+{
+	return container_of(ep, struct ockam_channel, encryptor);
+}
+
+static inline struct ockam_channel *
+ockam_channel_from_decryptor(struct ockam_endpoint *ep)
+{
+	return container_of(ep, struct ockam_channel, decryptor);
+}
+
+struct ockam_channel_params {
+	int fd;
+	const u8 *tx_key;
+	const u8 *rx_key;
+	const u8 *route;
+	u32 route_len;
+	const char *identifier;
+	u32 role;
+	u64 tx_counter;
+	u32 owner_portid;
+};
+
+/* channel.c: lifecycle */
+struct ockam_channel *ockam_channel_add(struct ockam_node *node,
+					const struct ockam_channel_params *p,
+					struct netlink_ext_ack *extack);
+int ockam_channel_del(struct ockam_node *node, const u8 *name, u32 len);
+void ockam_channel_put(struct ockam_channel *ch);
+void ockam_channel_owner_gone(struct ockam_node *node, u32 portid);
+void ockam_channel_node_exit(struct ockam_node *node);
+/* From the data path (any context): the peer said goodbye. */
+void ockam_channel_peer_closed(struct ockam_channel *ch);
+
+/* crypt.c: the data path */
+int ockam_channel_encrypt(struct ockam_channel *ch, struct sk_buff **pskb,
+			  struct ockam_msg_view *msg);
+int ockam_channel_decrypt(struct ockam_channel *ch, struct sk_buff **pskb,
+			  struct ockam_msg_view *msg);
+struct sk_buff *ockam_channel_seal_close(struct ockam_channel *ch, int *err);
+void ockam_channel_keys_init(struct ockam_channel *ch, const u8 *tx_key,
+			     const u8 *rx_key, u64 tx_counter);
+void ockam_channel_keys_wipe(struct ockam_channel *ch);
+
+#endif /* _OCKAM_CHANNEL_H */

@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The secure channel data path: sealing a message into a data frame and
+ * opening one, with the key ratchet and the replay window. Runs in any
+ * context, in the routing step, under RCU.
+ *
+ *   frame     = u64be counter, ciphertext, tag
+ *   plaintext = u8 type, body (an encoded message for PAYLOAD)
+ *
+ * The sender takes its counter and key under a lock and encrypts outside
+ * it, so senders on several CPUs encrypt in parallel. The receiver checks
+ * the counter, decrypts, and only then commits the counter: a forged frame
+ * never moves the window.
+ */
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+
+#include "channel.h"
+#include "socket.h"
+
+enum {
+	/* Frame offsets. */
+	OCKAM_FRAME_TYPE = OCKAM_COUNTER_LEN,
+	/* Scatterlist entries kept on the stack; more are allocated. */
+	OCKAM_SG_STACK = 8,
+};
+
+/* A scatterlist that fits @skb, or NULL. */
+static struct scatterlist *ockam_sg_alloc(struct sk_buff *skb, u32 extra,
+					  struct scatterlist *stack)
+{
+	u32 n = 1 + skb_shinfo(skb)->nr_frags + extra;
+	struct sk_buff *frag;
+
+	skb_walk_frags(skb, frag)
+		n += 1 + skb_shinfo(frag)->nr_frags;
+	if (n <= OCKAM_SG_STACK) {
+		sg_init_table(stack, n);
+		return stack;
+	}
+	stack = kmalloc_array(n, sizeof(*stack), GFP_ATOMIC);
+	if (stack)
+		sg_init_table(stack, n);
+	return stack;
+}
+
+static void ockam_sg_free(struct scatterlist *sg, struct scatterlist *stack)
+{
+	if (sg != stack)
+		kfree(sg);
+}
+
+/* Successes count on the channel and on its node. */
+static void ockam_channel_count(struct ockam_channel *ch, enum ockam_stat msgs,
+				enum ockam_stat bytes, u32 len)
+{
+	ockam_stats_inc(ch->stats, msgs);
+	ockam_stats_add(ch->stats, bytes, len);
+	ockam_stats_inc(ch->node->stats, msgs);
+	ockam_stats_add(ch->node->stats, bytes, len);
+}
+
+/* ------------------------------------------------------------ keys */
+
+void ockam_channel_keys_init(struct ockam_channel *ch, const u8 *tx_key,
+			     const u8 *rx_key, u64 tx_counter)
+{
+	spin_lock_init(&ch->tx.lock);
+	memcpy(ch->tx.key, tx_key, OCKAM_KEY_LEN);
+	ch->tx.counter = tx_counter;
+
+	spin_lock_init(&ch->rx.lock);
+	ockam_replay_init(&ch->rx.replay);
+	memcpy(ch->rx.keys[0], rx_key, OCKAM_KEY_LEN);
+	ch->rx.lo = 0;
+	ch->rx.hi = 0;
+}
+
+void ockam_channel_keys_wipe(struct ockam_channel *ch)
+{
+	memzero_explicit(ch->tx.key, sizeof(ch->tx.key));
+	memzero_explicit(ch->rx.keys, sizeof(ch->rx.keys));
+}
+
+/*
+ * The key and counter for the next frame. The key moves on (REKEY) every
+ * OCKAM_REKEY_INTERVAL messages; the old one is overwritten.
+ */
+static int ockam_tx_next(struct ockam_channel_tx *tx, u8 *key, u64 *counter)
+{
+	int err = 0;
+
+	spin_lock_bh(&tx->lock);
+	if (tx->counter >= OCKAM_COUNTER_LIMIT) {
+		err = -EKEYEXPIRED;
+		goto out;
+	}
+	if (tx->counter && !(tx->counter % OCKAM_REKEY_INTERVAL)) {
+		ockam_cipher_rekey(tx->key);
+		tx->rekeys++;
+	}
+	*counter = tx->counter++;
+	memcpy(key, tx->key, OCKAM_KEY_LEN);
+out:
+	spin_unlock_bh(&tx->lock);
+	return err;
+}
+
+static u8 *ockam_rx_slot(struct ockam_channel_rx *rx, u64 epoch)
+{
+	return rx->keys[epoch % OCKAM_RX_KEY_SLOTS];
+}
+
+/*
+ * Under rx->lock: the key of @epoch. Keys ahead are derived once and
+ * kept, so a flood of frames claiming a far counter costs one derivation,
+ * not one per frame; the replay check bounds how far ahead that is.
+ */
+static int ockam_rx_key(struct ockam_channel_rx *rx, u64 epoch, u8 *key)
+{
+	if (epoch < rx->lo)
+		return -EALREADY;
+	while (rx->hi < epoch) {
+		u8 *next = ockam_rx_slot(rx, rx->hi + 1);
+
+		memcpy(next, ockam_rx_slot(rx, rx->hi), OCKAM_KEY_LEN);
+		ockam_cipher_rekey(next);
+		rx->hi++;
+	}
+	memcpy(key, ockam_rx_slot(rx, epoch), OCKAM_KEY_LEN);
+	return 0;
+}
+
+/* Under rx->lock: wipe the keys no counter inside the window can use. */
+static void ockam_rx_forget(struct ockam_channel_rx *rx)
+{
+	u64 next = rx->replay.next;
+	u64 lo = next > OCKAM_REPLAY_WINDOW ?
+		 (next - OCKAM_REPLAY_WINDOW) / OCKAM_REKEY_INTERVAL : 0;
+
+	for (; rx->lo < lo && rx->lo < rx->hi; rx->lo++)
+		memzero_explicit(ockam_rx_slot(rx, rx->lo), OCKAM_KEY_LEN);
+}
+
+static int ockam_replay_errno(enum ockam_replay_verdict verdict)
+{
+	return verdict == OCKAM_REPLAY_OK ? 0 : -EALREADY;
+}
+
+/* A frame's key, if its counter may be accepted. */
+static int ockam_rx_begin(struct ockam_channel_rx *rx, u64 counter, u8 *key)
+{
+	int err;
+
+	spin_lock_bh(&rx->lock);
+	err = ockam_replay_errno(ockam_replay_check(&rx->replay, counter));
+	if (!err)
+		err = ockam_rx_key(rx, counter / OCKAM_REKEY_INTERVAL, key);
+	spin_unlock_bh(&rx->lock);
+	return err;
+}
+
+/* The frame verified: accept its counter, unless another copy won. */
+static int ockam_rx_commit(struct ockam_channel_rx *rx, u64 counter)
+{
+	int err;
+
+	spin_lock_bh(&rx->lock);
+	err = ockam_replay_errno(ockam_replay_commit(&rx->replay, counter));
+	if (!err)
+		ockam_rx_forget(rx);
+	spin_unlock_bh(&rx->lock);
+	return err;
+}
+
+/* ---------------------------------------------------------- sealing */
+
+/*
+ * Encrypt the frame body in @out (type byte at OCKAM_FRAME_TYPE, then room
+ * for @len bytes and the tag) from @in, which holds the @len bytes after
+ * the type (NULL for none).
+ */
+static int ockam_seal_body(struct ockam_channel *ch, struct sk_buff *out,
+			   struct sk_buff *in, u32 len, const u8 *key,
+			   u64 counter)
+{
+	struct scatterlist dst_stack[OCKAM_SG_STACK], src_stack[OCKAM_SG_STACK];
+	struct scatterlist *dst, *src = NULL;
+	struct ockam_cipher *c = &ch->tx.cipher;
+	u32 body = 1 + len;
+	int err, n;
+
+	dst = ockam_sg_alloc(out, 0, dst_stack);
+	if (!dst)
+		return -ENOMEM;
+	err = skb_to_sgvec(out, dst, OCKAM_FRAME_TYPE, body + OCKAM_TAG_LEN);
+	if (err < 0)
+		goto out_dst;
+
+	if (c->backend == OCKAM_AEAD_LIB) {
+		err = in ? ockam_msg_copy(out, OCKAM_FRAME_TYPE + 1, in, 0,
+					  len) : 0;
+		if (!err)
+			err = ockam_cipher_seal(c, key, counter, NULL, dst,
+						body);
+		goto out_dst;
+	}
+
+	/* The crypto API reads the type byte in place and @in directly. */
+	err = -ENOMEM;
+	src = in ? ockam_sg_alloc(in, 1, src_stack) :
+		   ockam_sg_alloc(out, 0, src_stack);
+	if (!src)
+		goto out_dst;
+	n = skb_to_sgvec(out, src, OCKAM_FRAME_TYPE, 1);
+	err = n;
+	if (n > 0 && in && len) {
+		sg_unmark_end(&src[n - 1]);
+		err = skb_to_sgvec(in, src + n, 0, len);
+	}
+	if (err > 0)
+		err = ockam_cipher_seal(c, key, counter, src, dst, body);
+	ockam_sg_free(src, src_stack);
+out_dst:
+	ockam_sg_free(dst, dst_stack);
+	return err < 0 ? err : 0;
+}
+
+/*
+ * A data frame of @type whose body is @in (NULL: empty), as a message
+ * along the channel's route with an empty return route. Consumes nothing.
+ */
+static struct sk_buff *ockam_seal(struct ockam_channel *ch, u8 type,
+				  struct sk_buff *in, int *err)
+{
+	struct ockam_route_parts onward = {
+		.tail = ch->route,
+		.tail_len = ch->route_len,
+		.tail_hops = ch->route_hops,
+	};
+	struct ockam_route_parts ret = {};
+	u32 len = in ? in->len : 0, frame = OCKAM_FRAME_OVERHEAD + len;
+	u8 key[OCKAM_KEY_LEN];
+	struct sk_buff *out;
+	__be64 counter_be;
+	u32 header_len;
+	u64 counter;
+
+	header_len = ockam_header_len(&onward, &ret, frame);
+	if (header_len + frame > READ_ONCE(ch->node->max_message)) {
+		*err = -EMSGSIZE;
+		return NULL;
+	}
+	out = ockam_msg_alloc_atomic(header_len + OCKAM_TCP_FRAME_LEN, frame,
+				     err);
+	if (!out)
+		return NULL;
+	*err = ockam_tx_next(&ch->tx, key, &counter);
+	if (*err)
+		goto err_free;
+
+	counter_be = cpu_to_be64(counter);
+	*err = skb_store_bits(out, 0, &counter_be, sizeof(counter_be));
+	if (!*err)
+		*err = skb_store_bits(out, OCKAM_FRAME_TYPE, &type, 1);
+	if (!*err)
+		*err = ockam_seal_body(ch, out, in, len, key, counter);
+	memzero_explicit(key, sizeof(key));
+	if (*err)
+		goto err_free;
+
+	ockam_header_encode(__skb_push(out, header_len), &onward, &ret, frame);
+	return out;
+
+err_free:
+	kfree_skb(out);
+	return NULL;
+}
+
+/*
+ * The encryptor's step. @*pskb is a message whose onward route no longer
+ * holds the encryptor; it becomes the payload of a data frame. Returns 0
+ * with @*pskb the frame and @msg describing it, or an errno with @*pskb
+ * untouched.
+ */
+int ockam_channel_encrypt(struct ockam_channel *ch, struct sk_buff **pskb,
+			  struct ockam_msg_view *msg)
+{
+	struct sk_buff *in = *pskb, *out;
+	u32 len = in->len;
+	int err;
+
+	out = ockam_seal(ch, OCKAM_CHANNEL_MSG_PAYLOAD, in, &err);
+	if (!out) {
+		ockam_stats_inc(ch->stats, err == -EKEYEXPIRED ?
+				OCKAM_STAT_DROP_KEY_EXPIRED :
+				err == -EMSGSIZE ? OCKAM_STAT_DROP_TOO_BIG :
+				OCKAM_STAT_DROP_BUFFER_FULL);
+		return err;
+	}
+	err = ockam_msg_decode(out->data, skb_headlen(out), out->len, msg);
+	if (err) {
+		kfree_skb(out);
+		return err;
+	}
+	ockam_socket_charge(out, in);
+	consume_skb(in);
+	*pskb = out;
+	ockam_channel_count(ch, OCKAM_STAT_ENCRYPTED, OCKAM_STAT_ENCRYPTED_BYTES,
+			    len);
+	return 0;
+}
+
+/* The goodbye a channel sends when it closes. */
+struct sk_buff *ockam_channel_seal_close(struct ockam_channel *ch, int *err)
+{
+	return ockam_seal(ch, OCKAM_CHANNEL_MSG_CLOSE, NULL, err);
+}
+
+/* ---------------------------------------------------------- opening */
+
+/* Decrypt the @len bytes (tag included) at @off in @in into @out. */
+static int ockam_open_body(struct ockam_channel *ch, struct sk_buff *out,
+			   struct sk_buff *in, u32 off, u32 len,
+			   const u8 *key, u64 counter)
+{
+	struct scatterlist dst_stack[OCKAM_SG_STACK], src_stack[OCKAM_SG_STACK];
+	struct ockam_cipher *c = &ch->rx.cipher;
+	struct scatterlist *dst, *src;
+	int err;
+
+	dst = ockam_sg_alloc(out, 0, dst_stack);
+	if (!dst)
+		return -ENOMEM;
+	err = skb_to_sgvec(out, dst, 0, len);
+	if (err < 0)
+		goto out_dst;
+
+	if (c->backend == OCKAM_AEAD_LIB) {
+		err = ockam_msg_copy(out, 0, in, off, len);
+		if (!err)
+			err = ockam_cipher_open(c, key, counter, NULL, dst, len);
+		goto out_dst;
+	}
+
+	err = -ENOMEM;
+	src = ockam_sg_alloc(in, 0, src_stack);
+	if (!src)
+		goto out_dst;
+	err = skb_to_sgvec(in, src, off, len);
+	if (err > 0)
+		err = ockam_cipher_open(c, key, counter, src, dst, len);
+	ockam_sg_free(src, src_stack);
+out_dst:
+	ockam_sg_free(dst, dst_stack);
+	return err < 0 ? err : 0;
+}
+
+/* Verify and decrypt the frame in @in; the plaintext in a new message. */
+static struct sk_buff *ockam_open(struct ockam_channel *ch, struct sk_buff *in,
+				  const struct ockam_msg_view *msg, int *err)
+{
+	u32 off = msg->header_len + OCKAM_COUNTER_LEN;
+	u32 len = msg->payload_len - OCKAM_COUNTER_LEN;
+	u8 key[OCKAM_KEY_LEN];
+	struct sk_buff *out;
+	__be64 counter_be;
+	u64 counter;
+
+	*err = -EBADMSG;
+	if (msg->payload_len < OCKAM_FRAME_OVERHEAD ||
+	    skb_copy_bits(in, msg->header_len, &counter_be, sizeof(counter_be)))
+		return NULL;
+	counter = be64_to_cpu(counter_be);
+
+	*err = ockam_rx_begin(&ch->rx, counter, key);
+	if (*err)
+		return NULL;
+	/* Room for the encryptor's address on the inner return route. */
+	out = ockam_msg_alloc_atomic(ch->self_len + OCKAM_ULEB_MAX +
+				     OCKAM_TCP_FRAME_LEN, len, err);
+	if (out) {
+		*err = ockam_open_body(ch, out, in, off, len, key, counter);
+		if (*err == -EBADMSG)
+			*err = -EKEYREJECTED;
+		if (!*err)
+			*err = ockam_rx_commit(&ch->rx, counter);
+	}
+	memzero_explicit(key, sizeof(key));
+	if (*err) {
+		kfree_skb(out);
+		return NULL;
+	}
+	/* Drop the tag, then the type byte (read by the caller first). */
+	*err = pskb_trim(out, len - OCKAM_TAG_LEN);
+	if (*err) {
+		kfree_skb(out);
+		return NULL;
+	}
+	return out;
+}
+
+/*
+ * The decryptor's step. Returns 0 with @*pskb the inner message and @msg
+ * describing it; 1 when the frame was the peer's goodbye (the channel is
+ * closing and @*pskb is gone); or an errno with @*pskb untouched:
+ * -EBADMSG (not a frame), -EALREADY (counter seen or outside the window),
+ * -EKEYREJECTED (tag did not verify), -ENOMEM.
+ */
+int ockam_channel_decrypt(struct ockam_channel *ch, struct sk_buff **pskb,
+			  struct ockam_msg_view *msg)
+{
+	struct sk_buff *in = *pskb, *out;
+	u8 type;
+	int err;
+
+	out = ockam_open(ch, in, msg, &err);
+	if (!out)
+		goto drop;
+	err = -EBADMSG;
+	if (skb_copy_bits(out, 0, &type, 1) || ockam_msg_trim_head(out, 1))
+		goto drop_out;
+
+	switch (type) {
+	case OCKAM_CHANNEL_MSG_CLOSE:
+		if (out->len)
+			goto drop_out;
+		consume_skb(out);
+		consume_skb(in);
+		*pskb = NULL;
+		ockam_channel_peer_closed(ch);
+		return 1;
+	case OCKAM_CHANNEL_MSG_PAYLOAD:
+		err = ockam_msg_pull(out, msg);
+		if (err)
+			goto drop_out;
+		break;
+	default:
+		goto drop_out;
+	}
+	consume_skb(in);
+	*pskb = out;
+	ockam_channel_count(ch, OCKAM_STAT_DECRYPTED, OCKAM_STAT_DECRYPTED_BYTES,
+			    out->len);
+	return 0;
+
+drop_out:
+	kfree_skb(out);
+	if (err != -ENOMEM)
+		err = -EBADMSG;
+drop:
+	switch (err) {
+	case -EALREADY:
+		ockam_stats_inc(ch->stats, OCKAM_STAT_DROP_REPLAY);
+		break;
+	case -EKEYREJECTED:
+		ockam_stats_inc(ch->stats, OCKAM_STAT_DROP_AUTH);
+		break;
+	case -EBADMSG:
+		ockam_stats_inc(ch->stats, OCKAM_STAT_DROP_BAD_FRAME);
+		break;
+	default:
+		ockam_stats_inc(ch->stats, OCKAM_STAT_DROP_BUFFER_FULL);
+		break;
+	}
+	return err;
+}
