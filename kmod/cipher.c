@@ -58,10 +58,16 @@ enum ockam_aead_backend ockam_cipher_backend(void)
 
 int ockam_cipher_init(struct ockam_cipher *c)
 {
+	return ockam_cipher_init_as(c, ockam_cipher_backend());
+}
+
+int ockam_cipher_init_as(struct ockam_cipher *c,
+			 enum ockam_aead_backend backend)
+{
 	struct crypto_aead *tfm;
 	int err;
 
-	c->backend = ockam_cipher_backend();
+	c->backend = backend;
 	c->tfm = NULL;
 	spin_lock_init(&c->lock);
 	if (c->backend == OCKAM_AEAD_LIB)

@@ -36,7 +36,10 @@ struct ockam_cipher {
 	spinlock_t lock;
 };
 
+/* With the backend the module parameter names, or the one given. */
 int ockam_cipher_init(struct ockam_cipher *c);
+int ockam_cipher_init_as(struct ockam_cipher *c,
+			 enum ockam_aead_backend backend);
 void ockam_cipher_destroy(struct ockam_cipher *c);
 
 /*

@@ -26,7 +26,8 @@ struct workqueue_struct *ockam_wq;
 static int __init ockam_selftests(void)
 {
 #ifdef DEBUG
-	if (!ockam_codec_selftest() || !ockam_table_selftest())
+	if (!ockam_codec_selftest() || !ockam_table_selftest() ||
+	    !ockam_channel_selftest())
 		return -ENOTRECOVERABLE;
 #endif
 	return 0;

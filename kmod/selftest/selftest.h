@@ -11,6 +11,7 @@
 #ifdef DEBUG
 bool ockam_codec_selftest(void);
 bool ockam_table_selftest(void);
+bool ockam_channel_selftest(void);
 #endif
 
 #endif /* _OCKAM_SELFTEST_H */
