@@ -16,6 +16,7 @@
 
 #include "cipher.h"
 #include "codec.h"
+#include "frame.h"
 #include "message.h"
 #include "node.h"
 #include "replay.h"
@@ -25,8 +26,6 @@ enum ockam_channel_sizes {
 	 * behind or ahead, can belong to, plus one either side.
 	 */
 	OCKAM_RX_KEY_SLOTS = 2 * OCKAM_REPLAY_WINDOW / OCKAM_REKEY_INTERVAL + 2,
-	/* Frame bytes around the plaintext: counter, type, tag. */
-	OCKAM_FRAME_OVERHEAD = OCKAM_COUNTER_LEN + 1 + OCKAM_TAG_LEN,
 };
 
 struct ockam_channel_tx {

@@ -16,11 +16,10 @@
 #include <linux/slab.h>
 
 #include "channel.h"
+#include "frame.h"
 #include "socket.h"
 
 enum {
-	/* Frame offsets. */
-	OCKAM_FRAME_TYPE = OCKAM_COUNTER_LEN,
 	/* Scatterlist entries kept on the stack; more are allocated. */
 	OCKAM_SG_STACK = 8,
 };
@@ -176,7 +175,7 @@ static int ockam_rx_commit(struct ockam_channel_rx *rx, u64 counter)
 /* ---------------------------------------------------------- sealing */
 
 /*
- * Encrypt the frame body in @out (type byte at OCKAM_FRAME_TYPE, then room
+ * Encrypt the frame body in @out (type byte at OCKAM_FRAME_TYPE_OFF, then room
  * for @len bytes and the tag) from @in, which holds the @len bytes after
  * the type (NULL for none).
  */
@@ -193,12 +192,12 @@ static int ockam_seal_body(struct ockam_channel *ch, struct sk_buff *out,
 	dst = ockam_sg_alloc(out, 0, dst_stack);
 	if (!dst)
 		return -ENOMEM;
-	err = skb_to_sgvec(out, dst, OCKAM_FRAME_TYPE, body + OCKAM_TAG_LEN);
+	err = skb_to_sgvec(out, dst, OCKAM_FRAME_TYPE_OFF, body + OCKAM_TAG_LEN);
 	if (err < 0)
 		goto out_dst;
 
 	if (c->backend == OCKAM_AEAD_LIB) {
-		err = in ? ockam_msg_copy(out, OCKAM_FRAME_TYPE + 1, in, 0,
+		err = in ? ockam_msg_copy(out, OCKAM_FRAME_TYPE_OFF + 1, in, 0,
 					  len) : 0;
 		if (!err)
 			err = ockam_cipher_seal(c, key, counter, NULL, dst,
@@ -212,7 +211,7 @@ static int ockam_seal_body(struct ockam_channel *ch, struct sk_buff *out,
 		   ockam_sg_alloc(out, 0, src_stack);
 	if (!src)
 		goto out_dst;
-	n = skb_to_sgvec(out, src, OCKAM_FRAME_TYPE, 1);
+	n = skb_to_sgvec(out, src, OCKAM_FRAME_TYPE_OFF, 1);
 	err = n;
 	if (n > 0 && in && len) {
 		sg_unmark_end(&src[n - 1]);
@@ -240,9 +239,8 @@ static struct sk_buff *ockam_seal(struct ockam_channel *ch, u8 type,
 	};
 	struct ockam_route_parts ret = {};
 	u32 len = in ? in->len : 0, frame = OCKAM_FRAME_OVERHEAD + len;
-	u8 key[OCKAM_KEY_LEN];
+	u8 key[OCKAM_KEY_LEN], head[OCKAM_COUNTER_LEN];
 	struct sk_buff *out;
-	__be64 counter_be;
 	u32 header_len;
 	u64 counter;
 
@@ -259,10 +257,10 @@ static struct sk_buff *ockam_seal(struct ockam_channel *ch, u8 type,
 	if (*err)
 		goto err_free;
 
-	counter_be = cpu_to_be64(counter);
-	*err = skb_store_bits(out, 0, &counter_be, sizeof(counter_be));
+	ockam_frame_put_counter(head, counter);
+	*err = skb_store_bits(out, 0, head, sizeof(head));
 	if (!*err)
-		*err = skb_store_bits(out, OCKAM_FRAME_TYPE, &type, 1);
+		*err = skb_store_bits(out, OCKAM_FRAME_TYPE_OFF, &type, 1);
 	if (!*err)
 		*err = ockam_seal_body(ch, out, in, len, key, counter);
 	memzero_explicit(key, sizeof(key));
@@ -361,17 +359,18 @@ static struct sk_buff *ockam_open(struct ockam_channel *ch, struct sk_buff *in,
 				  const struct ockam_msg_view *msg, int *err)
 {
 	u32 off = msg->header_len + OCKAM_COUNTER_LEN;
-	u32 len = msg->payload_len - OCKAM_COUNTER_LEN;
-	u8 key[OCKAM_KEY_LEN];
+	u8 key[OCKAM_KEY_LEN], head[OCKAM_COUNTER_LEN];
 	struct sk_buff *out;
-	__be64 counter_be;
 	u64 counter;
+	int len;
 
 	*err = -EBADMSG;
-	if (msg->payload_len < OCKAM_FRAME_OVERHEAD ||
-	    skb_copy_bits(in, msg->header_len, &counter_be, sizeof(counter_be)))
+	if (msg->payload_len < sizeof(head) ||
+	    skb_copy_bits(in, msg->header_len, head, sizeof(head)))
 		return NULL;
-	counter = be64_to_cpu(counter_be);
+	len = ockam_frame_counter(head, msg->payload_len, &counter);
+	if (len < 0)
+		return NULL;
 
 	*err = ockam_rx_begin(&ch->rx, counter, key);
 	if (*err)
@@ -418,13 +417,12 @@ int ockam_channel_decrypt(struct ockam_channel *ch, struct sk_buff **pskb,
 	if (!out)
 		goto drop;
 	err = -EBADMSG;
-	if (skb_copy_bits(out, 0, &type, 1) || ockam_msg_trim_head(out, 1))
+	if (skb_copy_bits(out, 0, &type, 1) || ockam_msg_trim_head(out, 1) ||
+	    ockam_frame_check_type(type, out->len))
 		goto drop_out;
 
 	switch (type) {
 	case OCKAM_CHANNEL_MSG_CLOSE:
-		if (out->len)
-			goto drop_out;
 		consume_skb(out);
 		consume_skb(in);
 		*pskb = NULL;
