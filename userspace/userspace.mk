@@ -47,15 +47,18 @@ DAEMON_OBJS := $(call obj_of,$(US_OBJ),$(DAEMON_SRCS))
 # The unit tests link the library and the CLI's and daemon's pure parts;
 # each program's main.c stays out.
 TEST_UNIT_SRCS := $(TEST_SRCS) $(LIB_SRCS) \
-	$(filter-out %/main.c,$(CLI_SRCS)) $(US_SRC)/ockamd/log.c
+	$(filter-out %/main.c,$(CLI_SRCS)) $(US_SRC)/ockamd/log.c \
+	kmod/frame.c kmod/replay.c
 TEST_UNIT_OBJS := $(call obj_of,$(US_TEST_OBJ),$(TEST_UNIT_SRCS))
 # Fuzz targets: userspace/fuzz/fuzz_NAME.c with seeds in seeds-NAME/.
 FUZZ_OBJ := $(BUILD)/userspace/fuzz-obj
 FUZZ_DIR := $(BUILD)/userspace/fuzz
-FUZZ_NAMES := codec control
+FUZZ_NAMES := codec control frame
 FUZZ_LIB_codec := kmod/codec.c \
 	$(addprefix $(US_SRC)/lib/,route.c multiaddr.c hostport.c error.c)
 FUZZ_LIB_control := $(addprefix $(US_SRC)/lib/,control.c error.c)
+FUZZ_LIB_frame := kmod/frame.c kmod/replay.c
+FUZZ_LDLIBS_frame := -lsodium
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_NAMES))
 FUZZ_OBJS := $(sort $(foreach f,$(FUZZ_NAMES),\
 	$(call obj_of,$(FUZZ_OBJ),$(US_SRC)/fuzz/fuzz_$(f).c $(FUZZ_LIB_$(f)))))
@@ -140,7 +143,7 @@ define fuzz_rule
 $(FUZZ_DIR)/fuzz_$(1): $(call obj_of,$(FUZZ_OBJ),$(US_SRC)/fuzz/fuzz_$(1).c $(FUZZ_LIB_$(1)))
 	@mkdir -p $$(dir $$@)
 	$(US_SAY) LD $$@
-	$(US_Q)$(US_TEST_CC) $(US_SAN) -fsanitize=fuzzer -o $$@ $$^
+	$(US_Q)$(US_TEST_CC) $(US_SAN) -fsanitize=fuzzer -o $$@ $$^ $(FUZZ_LDLIBS_$(1))
 endef
 $(foreach f,$(FUZZ_NAMES),$(eval $(call fuzz_rule,$(f))))
 

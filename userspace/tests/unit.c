@@ -9,11 +9,13 @@
 #include "tap.h"
 
 extern const struct unit_suite codec_suite, route_suite, multiaddr_suite,
-	sockaddr_suite, control_suite, registry_suite, args_suite, log_suite;
+	sockaddr_suite, control_suite, registry_suite, args_suite, log_suite,
+	frame_suite;
 
 static const struct unit_suite *const suites[] = {
 	&codec_suite, &route_suite, &multiaddr_suite, &sockaddr_suite,
 	&control_suite, &registry_suite, &args_suite, &log_suite,
+	&frame_suite,
 };
 
 static int failed_checks;
