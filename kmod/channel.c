@@ -94,6 +94,21 @@ static int ockam_channel_parse_peer(struct ockam_channel *ch, const char *id)
 	return hex2bin(ch->peer, id + 1, OCKAM_IDENTIFIER_BYTES);
 }
 
+/* A local name no node can have would make a channel that never works. */
+static bool ockam_channel_route_names_valid(struct ockam_route_view *rt)
+{
+	struct ockam_route_view rest = *rt;
+	struct ockam_addr_view addr;
+
+	while (ockam_route_first(&rest, &addr) > 0) {
+		if (addr.type == OCKAM_ADDR_LOCAL &&
+		    !ockam_local_name_valid(addr.value, addr.len))
+			return false;
+		ockam_route_skip(&rest, &addr);
+	}
+	return true;
+}
+
 static struct ockam_channel *
 ockam_channel_alloc(struct ockam_node *node,
 		    const struct ockam_channel_params *p,
@@ -106,6 +121,10 @@ ockam_channel_alloc(struct ockam_node *node,
 	err = ockam_route_decode(p->route, p->route_len, &rt);
 	if (err != p->route_len || !rt.hops) {
 		NL_SET_ERR_MSG(extack, "route does not parse or is empty");
+		return ERR_PTR(-EINVAL);
+	}
+	if (!ockam_channel_route_names_valid(&rt)) {
+		NL_SET_ERR_MSG(extack, "route has an invalid local address");
 		return ERR_PTR(-EINVAL);
 	}
 	ch = kzalloc(struct_size(ch, route, rt.len), GFP_KERNEL);

@@ -81,9 +81,16 @@ void ockam_channel_keys_wipe(struct ockam_channel *ch)
 	memzero_explicit(ch->rx.keys, sizeof(ch->rx.keys));
 }
 
+/* Is @counter the last of its key's OCKAM_REKEY_INTERVAL messages? */
+static bool ockam_epoch_ends(u64 counter)
+{
+	return (counter + 1) % OCKAM_REKEY_INTERVAL == 0;
+}
+
 /*
- * The key and counter for the next frame. The key moves on (REKEY) every
- * OCKAM_REKEY_INTERVAL messages; the old one is overwritten.
+ * The key and counter for the next frame. The key moves on (REKEY) as
+ * soon as its last message has its copy: the old key is overwritten at
+ * once rather than when the next message comes, however late that is.
  */
 static int ockam_tx_next(struct ockam_channel_tx *tx, u8 *key, u64 *counter)
 {
@@ -94,12 +101,12 @@ static int ockam_tx_next(struct ockam_channel_tx *tx, u8 *key, u64 *counter)
 		err = -EKEYEXPIRED;
 		goto out;
 	}
-	if (tx->counter && !(tx->counter % OCKAM_REKEY_INTERVAL)) {
+	*counter = tx->counter++;
+	memcpy(key, tx->key, OCKAM_KEY_LEN);
+	if (ockam_epoch_ends(*counter)) {
 		ockam_cipher_rekey(tx->key);
 		tx->rekeys++;
 	}
-	*counter = tx->counter++;
-	memcpy(key, tx->key, OCKAM_KEY_LEN);
 out:
 	spin_unlock_bh(&tx->lock);
 	return err;
@@ -159,16 +166,25 @@ static int ockam_rx_begin(struct ockam_channel_rx *rx, u64 counter, u8 *key)
 	return err;
 }
 
-/* The frame verified: accept its counter, unless another copy won. */
+/*
+ * The frame verified: accept its counter, unless another copy won. The
+ * last message of the newest key brings in the next one, as the sender
+ * did.
+ */
 static int ockam_rx_commit(struct ockam_channel_rx *rx, u64 counter)
 {
+	u8 key[OCKAM_KEY_LEN];
+	u64 epoch = counter / OCKAM_REKEY_INTERVAL;
 	int err;
 
 	spin_lock_bh(&rx->lock);
 	err = ockam_replay_errno(ockam_replay_commit(&rx->replay, counter));
+	if (!err && ockam_epoch_ends(counter) && rx->hi == epoch)
+		ockam_rx_key(rx, epoch + 1, key);
 	if (!err)
 		ockam_rx_forget(rx);
 	spin_unlock_bh(&rx->lock);
+	memzero_explicit(key, sizeof(key));
 	return err;
 }
 

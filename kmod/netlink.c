@@ -75,6 +75,10 @@ static const struct nla_policy ockam_dial_failed_policy[OCKAM_A_MAX + 1] = {
 	[OCKAM_A_ERRNO] = NLA_POLICY_RANGE(NLA_U32, 1, MAX_ERRNO),
 };
 
+static struct netlink_range_validation ockam_tx_counter_range = {
+	.max = OCKAM_COUNTER_LIMIT - 1,
+};
+
 static const struct nla_policy ockam_channel_add_policy[OCKAM_A_MAX + 1] = {
 	[OCKAM_A_FD] = { .type = NLA_U32 },
 	[OCKAM_A_TX_KEY] = NLA_POLICY_EXACT_LEN(OCKAM_KEY_LEN),
@@ -84,7 +88,8 @@ static const struct nla_policy ockam_channel_add_policy[OCKAM_A_MAX + 1] = {
 				 .len = OCKAM_IDENTIFIER_LEN },
 	[OCKAM_A_ROLE] = NLA_POLICY_RANGE(NLA_U32, OCKAM_ROLE_INITIATOR,
 					  OCKAM_ROLE_RESPONDER),
-	[OCKAM_A_TX_COUNTER] = { .type = NLA_U64 },
+	[OCKAM_A_TX_COUNTER] =
+		NLA_POLICY_FULL_RANGE(NLA_U64, &ockam_tx_counter_range),
 };
 
 static struct ockam_node *ockam_nl_node(struct genl_info *info)

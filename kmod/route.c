@@ -168,14 +168,23 @@ static int ockam_route_decrypt(struct ockam_hop *hop, struct ockam_channel *ch)
 		/* The peer's close message, consumed. */
 		hop->skb = NULL;
 		return 0;
+	/*
+	 * A frame the channel refuses is lost the way a datagram to a full
+	 * receiver is: counted, and not reported to whoever sent it, who
+	 * is not who the channel trusts.
+	 */
 	case -EALREADY:
-		return ockam_hop_drop(hop, OCKAM_STAT_DROP_REPLAY, -EBADMSG);
+		ockam_hop_drop(hop, OCKAM_STAT_DROP_REPLAY, err);
+		return 0;
 	case -EKEYREJECTED:
-		return ockam_hop_drop(hop, OCKAM_STAT_DROP_AUTH, -EBADMSG);
+		ockam_hop_drop(hop, OCKAM_STAT_DROP_AUTH, err);
+		return 0;
 	case -EBADMSG:
-		return ockam_hop_drop(hop, OCKAM_STAT_DROP_BAD_FRAME, err);
+		ockam_hop_drop(hop, OCKAM_STAT_DROP_BAD_FRAME, err);
+		return 0;
 	default:
-		return ockam_hop_drop(hop, OCKAM_STAT_DROP_BUFFER_FULL, -ENOBUFS);
+		ockam_hop_drop(hop, OCKAM_STAT_DROP_BUFFER_FULL, err);
+		return 0;
 	}
 }
 
