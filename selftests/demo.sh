@@ -4,8 +4,10 @@
 # The demo ("make demo"), run inside the VM: three nodes, n1 - n2 - n3,
 # each a network namespace with its own ockamd. A message from n1 crosses
 # n2 to a service on n3 and the reply comes back the same way, forwarded
-# by the kernel on n2. Every command is printed as a user would type it
-# in that node's shell.
+# by the kernel on n2; then a secure channel from n1 to n3 through n2
+# carries the same request end-to-end encrypted, so n2 only ever sees
+# ciphertext. Every command is printed as a user would type it in that
+# node's shell.
 
 . "${OCKAM_SELFTESTS:-$(dirname "$0")}/lib/netns.sh"
 
@@ -50,6 +52,24 @@ run n1 ockam message send "hello again" --from n1 \
 	--to /node/n2/service/forward_to_n3/service/echo
 
 step "n2 forwarded both messages and both replies in the kernel"
+run n2 ockam node show n2
+
+step "Identities: each node's default identity (Ed25519), in its vault"
+run n1 ockam identity show --at n1
+run n3 ockam identity show --at n3
+
+step "A secure channel from n1 to n3's listener \"api\", through n2"
+echo "(Noise XX in the two ockamds; then the kernels encrypt every message)"
+printf '\nn1$ %s\n' "ockam secure-channel create --from n1 --to /node/n2/service/forward_to_n3/service/api | ockam message send hello --from n1 --to -/service/uppercase"
+node_exec n1 ockam secure-channel create --from n1 \
+	--to /node/n2/service/forward_to_n3/service/api |
+	node_exec n1 ockam message send hello --from n1 --to -/service/uppercase
+
+step "The channel at both ends: counters, and who is at the other end"
+run n1 ockam secure-channel list --at n1
+run n3 ockam secure-channel list --at n3
+
+step "n2 relayed the channel's frames without being able to read them"
 run n2 ockam node show n2
 
 step "Clean up"
