@@ -807,8 +807,9 @@ static int ockam_nl_release(struct notifier_block *nb, unsigned long state,
 	if (state != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC ||
 	    !n->portid)
 		return NOTIFY_DONE;
-	ockam_tcp_owner_gone(ockam_node_get(n->net), n->portid);
+	/* Channels first: their close messages leave on the transports. */
 	ockam_channel_owner_gone(ockam_node_get(n->net), n->portid);
+	ockam_tcp_owner_gone(ockam_node_get(n->net), n->portid);
 	return NOTIFY_DONE;
 }
 

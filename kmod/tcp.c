@@ -873,6 +873,15 @@ static void ockam_tcp_close_work(struct work_struct *work)
 	struct ockam_tcp *t = container_of(work, struct ockam_tcp, close_work);
 	struct sock *sk = t->sock->sk;
 
+	/*
+	 * A connection closed on purpose sends what it already holds first
+	 * (as far as TCP takes it without waiting): the last messages of a
+	 * daemon going away are often the close messages of its channels.
+	 */
+	if (t->down_reason == OCKAM_DOWN_DETACHED ||
+	    t->down_reason == OCKAM_DOWN_OWNER_GONE)
+		flush_work(&t->tx_work);
+
 	spin_lock_bh(&t->tx_queue.lock);
 	t->dead = true;
 	spin_unlock_bh(&t->tx_queue.lock);
