@@ -41,6 +41,11 @@ struct noise_handshake *noise_handshake_new(enum noise_role role,
 /* Test vectors only: replace the ephemeral key before the first message. */
 int noise_handshake_set_ephemeral(struct noise_handshake *hs,
 				  const uint8_t ephemeral_priv[NOISE_DH_LEN]);
+/*
+ * A copy of @hs in fresh locked memory, or NULL: fuzzers start every input
+ * from one prepared state instead of paying for the DHs again.
+ */
+struct noise_handshake *noise_handshake_clone(const struct noise_handshake *hs);
 void noise_handshake_free(struct noise_handshake *hs);
 
 /* Our turn to write the next handshake message? */
@@ -50,8 +55,10 @@ bool noise_handshake_done(const struct noise_handshake *hs);
 /*
  * Write or read the next handshake message. 0 on success, -EMSGSIZE when
  * @out is too small or a message would exceed NOISE_MSG_MAX, -EBADMSG when
- * a message is truncated or fails to decrypt, -EPROTO when called out of
- * turn. A failed read leaves the handshake unusable.
+ * a message is truncated, fails to decrypt or carries a low-order key (a
+ * DH of all zeros), -EPROTO when called out of turn (which changes
+ * nothing). A failed read leaves the handshake unusable and its secrets
+ * wiped; a write that fails for want of room changes nothing.
  */
 int noise_write_message(struct noise_handshake *hs, const uint8_t *payload,
 			size_t payload_len, uint8_t *out, size_t out_size,
@@ -67,12 +74,20 @@ const uint8_t *noise_handshake_hash(const struct noise_handshake *hs);
 
 /*
  * After the last message: the two transport keys in our sending and
- * receiving order. The caller wipes them (sodium_memzero).
+ * receiving order. The caller wipes them (sodium_memzero). Once only:
+ * the split wipes the handshake's secrets; -EPROTO before the end, after
+ * a failure or the second time.
  */
 int noise_split(struct noise_handshake *hs, uint8_t tx_key[NOISE_KEY_LEN],
 		uint8_t rx_key[NOISE_KEY_LEN]);
 
 /* ---------------------------------------------------- transport cipher */
+
+/*
+ * Noise reserves the nonce 2^64 - 1 (REKEY uses it): a CipherState that
+ * reaches it refuses to encrypt or decrypt.
+ */
+#define NOISE_NONCE_RESERVED UINT64_MAX
 
 /* Noise CipherState: ChaCha20-Poly1305, nonce 00000000 || u64le(n). */
 struct noise_cipher {
@@ -80,11 +95,17 @@ struct noise_cipher {
 	uint64_t n;
 };
 
-/* @out gets @len + NOISE_TAG_LEN bytes; n advances. */
+/*
+ * @out gets @len + NOISE_TAG_LEN bytes; n advances. -EOVERFLOW once n is
+ * NOISE_NONCE_RESERVED, -EMSGSIZE above NOISE_MSG_MAX with the tag.
+ */
 int noise_cipher_encrypt(struct noise_cipher *c, const uint8_t *ad,
 			 size_t ad_len, const uint8_t *in, size_t len,
 			 uint8_t *out);
-/* @len includes the tag; -EBADMSG when it does not verify. */
+/*
+ * @len includes the tag; -EBADMSG when it does not verify (n stays),
+ * -EOVERFLOW and -EMSGSIZE as for encryption.
+ */
 int noise_cipher_decrypt(struct noise_cipher *c, const uint8_t *ad,
 			 size_t ad_len, const uint8_t *in, size_t len,
 			 uint8_t *out);
