@@ -19,6 +19,7 @@ US_BINDIR := $(BUILD)/bin
 PKG_CONFIG ?= pkg-config
 NL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 2>/dev/null || echo -I/usr/include/libnl3)
 NL_LIBS := $(shell $(PKG_CONFIG) --libs libnl-genl-3.0 2>/dev/null || echo -lnl-genl-3 -lnl-3)
+SODIUM_LIBS := $(shell $(PKG_CONFIG) --libs libsodium 2>/dev/null || echo -lsodium)
 
 US_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla
@@ -37,28 +38,39 @@ US_TEST_CFLAGS := -std=c11 -O1 -g $(US_SAN) $(US_WARN) -Wno-unused-command-line-
 LIB_SRCS := $(wildcard $(US_SRC)/lib/*.c) kmod/codec.c
 CLI_SRCS := $(wildcard $(US_SRC)/ockam/*.c)
 DAEMON_SRCS := $(wildcard $(US_SRC)/ockamd/*.c)
-TEST_SRCS := $(wildcard $(US_SRC)/tests/*.c)
+# noise_vectors.c is the noise-vectors program's main(); the runner it
+# shares with the unit tests is in vectors.c and json_reader.c.
+TEST_SRCS := $(filter-out %/noise_vectors.c,$(wildcard $(US_SRC)/tests/*.c))
+VECTORS_SRCS := $(addprefix $(US_SRC)/tests/,noise_vectors.c vectors.c \
+	json_reader.c) $(US_SRC)/ockamd/noise.c
 
 obj_of = $(patsubst %.c,$(1)/%.o,$(2))
 LIB_OBJS := $(call obj_of,$(US_OBJ),$(LIB_SRCS))
 CLI_OBJS := $(call obj_of,$(US_OBJ),$(CLI_SRCS))
 DAEMON_OBJS := $(call obj_of,$(US_OBJ),$(DAEMON_SRCS))
+VECTORS_OBJS := $(call obj_of,$(US_OBJ),$(VECTORS_SRCS))
 
 # The unit tests link the library and the CLI's and daemon's pure parts;
 # each program's main.c stays out.
 TEST_UNIT_SRCS := $(TEST_SRCS) $(LIB_SRCS) \
 	$(filter-out %/main.c,$(CLI_SRCS)) $(US_SRC)/ockamd/log.c \
-	kmod/frame.c kmod/replay.c
+	$(US_SRC)/ockamd/handshake_frame.c $(US_SRC)/ockamd/trust.c \
+	kmod/frame.c kmod/replay.c \
+	$(addprefix $(US_SRC)/ockamd/,noise.c identity.c vault.c)
 TEST_UNIT_OBJS := $(call obj_of,$(US_TEST_OBJ),$(TEST_UNIT_SRCS))
 # Fuzz targets: userspace/fuzz/fuzz_NAME.c with seeds in seeds-NAME/.
 FUZZ_OBJ := $(BUILD)/userspace/fuzz-obj
 FUZZ_DIR := $(BUILD)/userspace/fuzz
-FUZZ_NAMES := codec control frame
+FUZZ_NAMES := codec control frame handshake noise
 FUZZ_LIB_codec := kmod/codec.c \
 	$(addprefix $(US_SRC)/lib/,route.c multiaddr.c hostport.c error.c)
 FUZZ_LIB_control := $(addprefix $(US_SRC)/lib/,control.c error.c)
 FUZZ_LIB_frame := kmod/frame.c kmod/replay.c
 FUZZ_LDLIBS_frame := -lsodium
+FUZZ_LIB_handshake := $(US_SRC)/ockamd/handshake_frame.c $(US_SRC)/lib/error.c
+FUZZ_LIB_noise := $(addprefix $(US_SRC)/ockamd/,noise.c identity.c) \
+	$(US_SRC)/lib/error.c
+FUZZ_LDLIBS_noise := $(SODIUM_LIBS)
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_NAMES))
 FUZZ_OBJS := $(sort $(foreach f,$(FUZZ_NAMES),\
 	$(call obj_of,$(FUZZ_OBJ),$(US_SRC)/fuzz/fuzz_$(f).c $(FUZZ_LIB_$(f)))))
@@ -85,7 +97,7 @@ US_VERSION := 0.1.0
 .PHONY: userspace userspace-test fuzz install
 
 userspace: $(LIBOCKAM_A) $(US_LIBDIR)/libockam.so $(LIBOCKAM_PC) \
-	   $(US_BINDIR)/ockam $(US_BINDIR)/ockamd
+	   $(US_BINDIR)/ockam $(US_BINDIR)/ockamd $(US_BINDIR)/noise-vectors
 
 $(US_OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -132,12 +144,17 @@ $(US_BINDIR)/ockam: $(CLI_OBJS) $(LIBOCKAM_A)
 $(US_BINDIR)/ockamd: $(DAEMON_OBJS) $(LIBOCKAM_A)
 	@mkdir -p $(dir $@)
 	$(US_SAY) LD $@
-	$(US_Q)$(CC) $(LDFLAGS) -Wl,-z,relro,-z,now -o $@ $(DAEMON_OBJS) $(LIBOCKAM_A) $(NL_LIBS)
+	$(US_Q)$(CC) $(LDFLAGS) -Wl,-z,relro,-z,now -o $@ $(DAEMON_OBJS) $(LIBOCKAM_A) $(NL_LIBS) $(SODIUM_LIBS)
+
+$(US_BINDIR)/noise-vectors: $(VECTORS_OBJS) $(LIBOCKAM_A)
+	@mkdir -p $(dir $@)
+	$(US_SAY) LD $@
+	$(US_Q)$(CC) $(LDFLAGS) -Wl,-z,relro,-z,now -o $@ $(VECTORS_OBJS) $(LIBOCKAM_A) $(SODIUM_LIBS)
 
 $(UNIT_BIN): $(TEST_UNIT_OBJS)
 	@mkdir -p $(dir $@)
 	$(US_SAY) LD $@
-	$(US_Q)$(US_TEST_CC) $(US_SAN) -o $@ $^ $(NL_LIBS)
+	$(US_Q)$(US_TEST_CC) $(US_SAN) -o $@ $^ $(NL_LIBS) $(SODIUM_LIBS)
 
 define fuzz_rule
 $(FUZZ_DIR)/fuzz_$(1): $(call obj_of,$(FUZZ_OBJ),$(US_SRC)/fuzz/fuzz_$(1).c $(FUZZ_LIB_$(1)))
@@ -151,9 +168,17 @@ $(foreach f,$(FUZZ_NAMES),$(eval $(call fuzz_rule,$(f))))
 # seed; "make fuzz" runs each for FUZZ_SECONDS, keeping its corpus.
 FUZZ_RUNS ?= 1000000
 FUZZ_SECONDS ?= 300
+# Every noise input runs X25519 or Ed25519: fewer runs for the same time.
+FUZZ_RUNS_noise ?= 200000
+export FUZZ_RUNS_noise
 
-userspace-test: $(UNIT_BIN) $(FUZZ_BINS)
-	@$(US_SRC)/tests/run-unit.sh $(UNIT_BIN) $(FUZZ_RUNS) $(FUZZ_DIR) \
+# The standard Noise test vectors, next to the repository (as in CI).
+NOISE_VECTORS_DIR ?= $(abspath $(CURDIR)/../shared/vectors)
+
+userspace-test: $(UNIT_BIN) $(FUZZ_BINS) $(US_BINDIR)/noise-vectors
+	@NOISE_VECTORS=$(US_BINDIR)/noise-vectors \
+		NOISE_VECTORS_DIR=$(NOISE_VECTORS_DIR) \
+		$(US_SRC)/tests/run-unit.sh $(UNIT_BIN) $(FUZZ_RUNS) $(FUZZ_DIR) \
 		$(FUZZ_BINS)
 
 fuzz: $(FUZZ_BINS)
@@ -177,5 +202,5 @@ install: userspace
 	install -m 0644 $(US_SRC)/lib/include/ockam/ockam.h $(DESTDIR)$(PREFIX)/include/ockam/
 	install -m 0644 uapi/linux/ockam.h $(DESTDIR)$(PREFIX)/include/linux/
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(DAEMON_OBJS:.o=.d) \
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(DAEMON_OBJS:.o=.d) $(VECTORS_OBJS:.o=.d) \
 	 $(TEST_UNIT_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * The "events" multicast group: DIAL_REQUEST and TRANSPORT_DOWN.
+ * The "events" multicast group: DIAL_REQUEST, TRANSPORT_DOWN and
+ * CHANNEL_CLOSED.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,8 @@ static int on_event(struct nl_msg *msg, void *arg)
 	if (genlmsg_parse(nlh, 0, tb, OCKAM_A_MAX, NULL) < 0)
 		return NL_SKIP;
 	if (gnlh->cmd != OCKAM_CMD_DIAL_REQUEST &&
-	    gnlh->cmd != OCKAM_CMD_TRANSPORT_DOWN)
+	    gnlh->cmd != OCKAM_CMD_TRANSPORT_DOWN &&
+	    gnlh->cmd != OCKAM_CMD_CHANNEL_CLOSED)
 		return NL_SKIP;
 	memset(&ev, 0, sizeof(ev));
 	ev.cmd = gnlh->cmd;
@@ -51,6 +53,10 @@ static int on_event(struct nl_msg *msg, void *arg)
 	ev.flags = ockam_nla_u32(tb[OCKAM_A_FLAGS]);
 	ev.reason = ockam_nla_u32(tb[OCKAM_A_REASON]);
 	ev.errnum = ockam_nla_u32(tb[OCKAM_A_ERRNO]);
+	ockam_nla_string(tb[OCKAM_A_DECRYPTOR], ev.decryptor,
+			 sizeof(ev.decryptor));
+	ockam_nla_string(tb[OCKAM_A_IDENTIFIER], ev.identifier,
+			 sizeof(ev.identifier));
 	r->count++;
 	r->fn(&ev, r->arg);
 	return NL_OK;

@@ -11,6 +11,8 @@ OCKAM_EXPORT const char *ockam_kind_name(uint32_t kind)
 		[OCKAM_KIND_SOCKET] = "socket",
 		[OCKAM_KIND_TCP] = "tcp",
 		[OCKAM_KIND_ALIAS] = "alias",
+		[OCKAM_KIND_ENCRYPTOR] = "encryptor",
+		[OCKAM_KIND_DECRYPTOR] = "decryptor",
 	};
 
 	return kind < ARRAY_SIZE(names) && names[kind] ? names[kind] :
@@ -35,6 +37,32 @@ OCKAM_EXPORT const char *ockam_down_reason_name(uint32_t reason)
 							    "unknown";
 }
 
+OCKAM_EXPORT const char *ockam_close_reason_name(uint32_t reason)
+{
+	static const char *const names[] = {
+		[OCKAM_CLOSE_UNSPEC] = "unspec",
+		[OCKAM_CLOSE_DELETED] = "deleted",
+		[OCKAM_CLOSE_PEER] = "peer-closed",
+		[OCKAM_CLOSE_OWNER_GONE] = "owner-gone",
+		[OCKAM_CLOSE_NODE_EXIT] = "node-exit",
+	};
+
+	return reason < ARRAY_SIZE(names) && names[reason] ? names[reason] :
+							    "unknown";
+}
+
+OCKAM_EXPORT const char *ockam_role_name(uint32_t role)
+{
+	switch (role) {
+	case OCKAM_ROLE_INITIATOR:
+		return "initiator";
+	case OCKAM_ROLE_RESPONDER:
+		return "responder";
+	default:
+		return "unknown";
+	}
+}
+
 OCKAM_EXPORT const char *ockam_stat_name(unsigned int stat)
 {
 	static const char *const names[] = {
@@ -53,6 +81,13 @@ OCKAM_EXPORT const char *ockam_stat_name(unsigned int stat)
 		[OCKAM_STAT_DROP_UNREACHABLE] = "drop-unreachable",
 		[OCKAM_STAT_DROP_TRANSPORT_DOWN] = "drop-transport-down",
 		[OCKAM_STAT_DIALS] = "dials",
+		[OCKAM_STAT_ENCRYPTED] = "encrypted",
+		[OCKAM_STAT_ENCRYPTED_BYTES] = "encrypted-bytes",
+		[OCKAM_STAT_DECRYPTED] = "decrypted",
+		[OCKAM_STAT_DECRYPTED_BYTES] = "decrypted-bytes",
+		[OCKAM_STAT_DROP_AUTH] = "drop-auth",
+		[OCKAM_STAT_DROP_REPLAY] = "drop-replay",
+		[OCKAM_STAT_DROP_KEY_EXPIRED] = "drop-key-expired",
 	};
 
 	return stat < ARRAY_SIZE(names) && names[stat] ? names[stat] :

@@ -37,6 +37,7 @@ struct transaction {
 	bool kernel_error;		/* @error came from the kernel */
 	bool done;
 	bool interrupted;		/* NLM_F_DUMP_INTR seen */
+	bool wipe;			/* the request holds keys */
 	char extack[OCKAM_ERR_MSG_MAX];
 };
 
@@ -119,9 +120,11 @@ static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 	return NL_STOP;
 }
 
-static struct nl_msg *new_request(struct ockam_nl *nl, uint8_t cmd, int flags)
+/* A request of @size bytes at most (0: libnl's default, a page). */
+static struct nl_msg *new_request_sized(struct ockam_nl *nl, uint8_t cmd,
+					int flags, size_t size)
 {
-	struct nl_msg *msg = nlmsg_alloc();
+	struct nl_msg *msg = size ? nlmsg_alloc_size(size) : nlmsg_alloc();
 
 	if (!msg)
 		return NULL;
@@ -131,6 +134,11 @@ static struct nl_msg *new_request(struct ockam_nl *nl, uint8_t cmd, int flags)
 		return NULL;
 	}
 	return msg;
+}
+
+static struct nl_msg *new_request(struct ockam_nl *nl, uint8_t cmd, int flags)
+{
+	return new_request_sized(nl, cmd, flags, 0);
 }
 
 /* Send @msg (consumed) and collect the answer. */
@@ -147,6 +155,9 @@ static int transact(struct ockam_nl *nl, struct nl_msg *msg,
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, t);
 
 	ret = nl_send_auto(nl->sk, msg);
+	/* libnl sent the buffer itself (no copy): wipe all of it. */
+	if (t->wipe)
+		explicit_bzero(nlmsg_hdr(msg), nlmsg_get_max_size(msg));
 	nlmsg_free(msg);
 	if (ret < 0) {
 		t->error = ockam_err_set(t->err, ockam_nl_errno(ret),
@@ -379,7 +390,19 @@ struct collector {
 	size_t count;
 	size_t cap;
 	int (*parse)(struct nlattr **tb, void *item, struct ockam_err *err);
+	/* Frees what parse() allocated inside an item, if anything. */
+	void (*release)(void *item);
 };
+
+static void collector_reset(struct collector *c)
+{
+	size_t i;
+
+	if (c->release)
+		for (i = 0; i < c->count; i++)
+			c->release((char *)c->items + i * c->size);
+	c->count = 0;
+}
 
 static int collect(struct nlattr **tb, void *arg, struct ockam_err *err)
 {
@@ -413,9 +436,11 @@ static int dump_table(struct ockam_nl *nl, uint8_t cmd, const char *what,
 		};
 		struct nl_msg *msg = new_request(nl, cmd, NLM_F_DUMP);
 
-		if (!msg)
-			return nomem(err, what);
-		c->count = 0;
+		if (!msg) {
+			ret = nomem(err, what);
+			goto out;
+		}
+		collector_reset(c);
 		ret = transact(nl, msg, &t);
 		if (ret < 0 || !t.interrupted)
 			goto out;
@@ -425,9 +450,9 @@ static int dump_table(struct ockam_nl *nl, uint8_t cmd, const char *what,
 			    what, DUMP_RETRIES);
 out:
 	if (ret < 0) {
+		collector_reset(c);
 		free(c->items);
 		c->items = NULL;
-		c->count = 0;
 	}
 	return ret;
 }
@@ -550,4 +575,150 @@ OCKAM_EXPORT int ockam_nl_dial_failed(struct ockam_nl *nl, const char *peer,
 		return nomem(err, "dial failed");
 	}
 	return do_request(nl, msg, "dial failed", NULL, NULL, err);
+}
+
+/* ------------------------------------------------------------- channels */
+
+/* Bytes of a CHANNEL_ADD request: headers and every attribute, padded. */
+static size_t channel_add_size(const struct ockam_channel_params *p)
+{
+	return NLMSG_HDRLEN + GENL_HDRLEN +
+	       nla_total_size(sizeof(uint32_t)) +		/* fd */
+	       2 * nla_total_size(OCKAM_KEY_LEN) +		/* keys */
+	       nla_total_size(p->route_len) +
+	       nla_total_size(strlen(p->identifier) + 1) +
+	       nla_total_size(sizeof(uint32_t)) +		/* role */
+	       nla_total_size(sizeof(uint64_t));		/* tx counter */
+}
+
+static int parse_channel_added(struct nlattr **tb, void *arg,
+			       struct ockam_err *err)
+{
+	struct ockam_channel_info *info = arg;
+
+	(void)err;
+	ockam_nla_string(tb[OCKAM_A_ADDRESS], info->encryptor,
+			 sizeof(info->encryptor));
+	ockam_nla_string(tb[OCKAM_A_DECRYPTOR], info->decryptor,
+			 sizeof(info->decryptor));
+	ockam_nla_string(tb[OCKAM_A_IDENTIFIER], info->identifier,
+			 sizeof(info->identifier));
+	info->role = ockam_nla_u32(tb[OCKAM_A_ROLE]);
+	return 0;
+}
+
+OCKAM_EXPORT int ockam_nl_channel_add(struct ockam_nl *nl,
+				      const struct ockam_channel_params *p,
+				      struct ockam_channel_info *out,
+				      struct ockam_err *err)
+{
+	struct transaction t = {
+		.what = "channel add", .item = parse_channel_added,
+		.arg = out, .err = err, .wipe = true,
+	};
+	struct nl_msg *msg;
+
+	memset(out, 0, sizeof(*out));
+	ockam_err_clear(err);
+	if (!p->tx_key || !p->rx_key || !p->route || !p->identifier)
+		return ockam_err_set(err, -EINVAL,
+				     "channel add: keys, route and identifier are required");
+	if (p->route_len > OCKAM_ROUTE_BYTES_MAX)
+		return ockam_err_set(err, -EMSGSIZE,
+				     "channel add: route of %zu bytes", p->route_len);
+	/*
+	 * Every attribute must fit in the first allocation: were libnl to
+	 * grow the buffer, the old one would go back to the allocator with
+	 * the keys still in it.
+	 */
+	msg = new_request_sized(nl, OCKAM_CMD_CHANNEL_ADD, 0,
+				channel_add_size(p));
+	if (!msg)
+		return nomem(err, t.what);
+	if (nla_put_u32(msg, OCKAM_A_FD, p->fd) < 0 ||
+	    nla_put(msg, OCKAM_A_TX_KEY, OCKAM_KEY_LEN, p->tx_key) < 0 ||
+	    nla_put(msg, OCKAM_A_RX_KEY, OCKAM_KEY_LEN, p->rx_key) < 0 ||
+	    nla_put(msg, OCKAM_A_ROUTE, p->route_len, p->route) < 0 ||
+	    nla_put_string(msg, OCKAM_A_IDENTIFIER, p->identifier) < 0 ||
+	    nla_put_u32(msg, OCKAM_A_ROLE, p->role) < 0 ||
+	    (p->set_tx_counter &&
+	     nla_put_u64(msg, OCKAM_A_TX_COUNTER, p->tx_counter) < 0)) {
+		explicit_bzero(nlmsg_hdr(msg), nlmsg_get_max_size(msg));
+		nlmsg_free(msg);
+		return nomem(err, t.what);
+	}
+	return transact(nl, msg, &t);
+}
+
+OCKAM_EXPORT int ockam_nl_channel_del(struct ockam_nl *nl,
+				      const char *encryptor,
+				      struct ockam_err *err)
+{
+	return put_address_request(nl, OCKAM_CMD_CHANNEL_DEL, "channel delete",
+				   encryptor, err);
+}
+
+static uint64_t nla_u64_or_zero(struct nlattr *attr)
+{
+	return attr && nla_len(attr) >= 8 ? nla_get_u64(attr) : 0;
+}
+
+static int parse_channel(struct nlattr **tb, void *arg, struct ockam_err *err)
+{
+	struct ockam_channel_info *info = arg;
+	struct nlattr *route = tb[OCKAM_A_ROUTE];
+
+	parse_channel_added(tb, info, err);
+	info->tx_counter = nla_u64_or_zero(tb[OCKAM_A_TX_COUNTER]);
+	info->rx_counter = nla_u64_or_zero(tb[OCKAM_A_RX_COUNTER]);
+	info->tx_rekeys = nla_u64_or_zero(tb[OCKAM_A_TX_REKEYS]);
+	info->rx_rekeys = nla_u64_or_zero(tb[OCKAM_A_RX_REKEYS]);
+	attr_stats(tb[OCKAM_A_STATS], &info->stats);
+	if (!route)
+		return 0;
+	if ((size_t)nla_len(route) > OCKAM_ROUTE_BYTES_MAX)
+		return ockam_err_set(err, -EPROTO,
+				     "channel %s: route of %d bytes from the kernel",
+				     info->encryptor, nla_len(route));
+	info->route = malloc(nla_len(route) ? nla_len(route) : 1);
+	if (!info->route)
+		return ockam_err_set(err, -ENOMEM, "out of memory");
+	memcpy(info->route, nla_data(route), nla_len(route));
+	info->route_len = nla_len(route);
+	return 0;
+}
+
+static void release_channel(void *item)
+{
+	struct ockam_channel_info *info = item;
+
+	free(info->route);
+	info->route = NULL;
+}
+
+OCKAM_EXPORT int ockam_nl_channel_list(struct ockam_nl *nl,
+				       struct ockam_channel_info **list,
+				       size_t *count, struct ockam_err *err)
+{
+	struct collector c = {
+		.size = sizeof(**list),
+		.parse = parse_channel,
+		.release = release_channel,
+	};
+	int ret = dump_table(nl, OCKAM_CMD_CHANNEL_GET, "channel list", &c,
+			     err);
+
+	*list = c.items;
+	*count = c.count;
+	return ret;
+}
+
+OCKAM_EXPORT void ockam_channel_list_free(struct ockam_channel_info *list,
+					  size_t count)
+{
+	size_t i;
+
+	for (i = 0; list && i < count; i++)
+		free(list[i].route);
+	free(list);
 }

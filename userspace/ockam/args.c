@@ -5,8 +5,9 @@
  *    value may start with '-' (so "--to -/service/echo" works);
  *  - "--" ends the options; a lone "-" is an ordinary argument;
  *  - -j, --output json|plain and -h/--help are accepted everywhere;
- *  - an option given twice, an unknown option, a missing value and a
- *    wrong number of arguments are usage errors.
+ *  - an option given twice (unless it is repeatable, like --authorized),
+ *    an unknown option, a missing value and a wrong number of arguments
+ *    are usage errors.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -118,6 +119,18 @@ int args_parse_global(int argc, char *const *argv, bool *json, bool *help,
 static int set_option(const struct cmd_spec *cmd, struct args *out, int idx,
 		      const char *value, char *err, size_t errlen)
 {
+	if (cmd->opts[idx].type == OPT_REPEAT) {
+		if (out->nrepeated == ARGS_REPEAT_MAX)
+			return usage_error(err, errlen,
+					   "--%s given more than %d times",
+					   cmd->opts[idx].name, ARGS_REPEAT_MAX);
+		out->repeated[out->nrepeated] = value;
+		out->repeated_opt[out->nrepeated++] = idx;
+		if (!out->given[idx])
+			out->values[idx] = value;
+		out->given[idx] = true;
+		return 0;
+	}
 	if (out->given[idx])
 		return usage_error(err, errlen, "--%s given twice",
 				   cmd->opts[idx].name);
@@ -237,6 +250,22 @@ bool args_flag(const struct cmd_spec *cmd, const struct args *args,
 	return idx >= 0 && args->given[idx];
 }
 
+unsigned int args_values(const struct cmd_spec *cmd, const struct args *args,
+			 const char *name, const char **out, unsigned int max)
+{
+	int idx = find_long(cmd, name, strlen(name));
+	unsigned int i, n = 0;
+
+	for (i = 0; idx >= 0 && i < args->nrepeated; i++) {
+		if (args->repeated_opt[i] != idx)
+			continue;
+		if (n < max)
+			out[n] = args->repeated[i];
+		n++;
+	}
+	return n;
+}
+
 void args_print_help(const struct cmd_spec *cmd, FILE *out)
 {
 	unsigned int i;
@@ -250,6 +279,9 @@ void args_print_help(const struct cmd_spec *cmd, FILE *out)
 		if (cmd->opts[i].type == OPT_VALUE)
 			fprintf(out, " [--%s %s]", cmd->opts[i].name,
 				cmd->opts[i].value_name);
+		else if (cmd->opts[i].type == OPT_REPEAT)
+			fprintf(out, " [--%s %s]...", cmd->opts[i].name,
+				cmd->opts[i].value_name);
 		else
 			fprintf(out, " [--%s]", cmd->opts[i].name);
 	fprintf(out, "\n\n%s\n", cmd->summary);
@@ -258,7 +290,7 @@ void args_print_help(const struct cmd_spec *cmd, FILE *out)
 
 	for (i = 0; cmd->opts && cmd->opts[i].name; i++) {
 		int w = (int)strlen(cmd->opts[i].name) + 2 +
-			(cmd->opts[i].type == OPT_VALUE ?
+			(cmd->opts[i].type != OPT_FLAG ?
 			 (int)strlen(cmd->opts[i].value_name) + 1 : 0);
 
 		if (w > width)
@@ -272,8 +304,8 @@ void args_print_help(const struct cmd_spec *cmd, FILE *out)
 
 		snprintf(spelled, sizeof(spelled), "--%s%s%s",
 			 cmd->opts[i].name,
-			 cmd->opts[i].type == OPT_VALUE ? " " : "",
-			 cmd->opts[i].type == OPT_VALUE ?
+			 cmd->opts[i].type != OPT_FLAG ? " " : "",
+			 cmd->opts[i].type != OPT_FLAG ?
 			 cmd->opts[i].value_name : "");
 		if (cmd->opts[i].short_name)
 			fprintf(out, "  -%c, %-*s  %s\n", cmd->opts[i].short_name,

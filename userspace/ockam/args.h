@@ -18,11 +18,14 @@ enum {
 	ARGS_OPTS_MAX = 16,
 	ARGS_POS_MAX = 4,
 	ARGS_ERR_MAX = 256,
+	/* Values of all repeatable options together. */
+	ARGS_REPEAT_MAX = 32,
 };
 
 enum opt_type {
 	OPT_FLAG,
 	OPT_VALUE,
+	OPT_REPEAT,		/* a value; may be given several times */
 };
 
 struct opt_spec {
@@ -46,8 +49,14 @@ struct cmd_spec {
 };
 
 struct args {
-	const char *values[ARGS_OPTS_MAX];	/* by option index */
+	const char *values[ARGS_OPTS_MAX];	/* by option index; the first
+						 * of a repeated option
+						 */
 	bool given[ARGS_OPTS_MAX];
+	/* Every value of the repeatable options, in order, and whose. */
+	const char *repeated[ARGS_REPEAT_MAX];
+	int repeated_opt[ARGS_REPEAT_MAX];
+	unsigned int nrepeated;
 	const char *pos[ARGS_POS_MAX];
 	unsigned int npos;
 	bool help;
@@ -66,6 +75,12 @@ const char *args_value(const struct cmd_spec *cmd, const struct args *args,
 		       const char *name);
 bool args_flag(const struct cmd_spec *cmd, const struct args *args,
 	       const char *name);
+/*
+ * The values of repeatable option @name in the order given, into @out
+ * (room for @max); returns how many there are.
+ */
+unsigned int args_values(const struct cmd_spec *cmd, const struct args *args,
+			 const char *name, const char **out, unsigned int max);
 
 /*
  * Global options given before the command; they may also follow it.

@@ -109,6 +109,40 @@ char *cli_hex_encode(const uint8_t *data, size_t len)
 	return hex;
 }
 
+bool cli_identifier_ok(const char *text)
+{
+	size_t i;
+
+	if (text[0] != 'I' || strlen(text) != OCKAM_IDENTIFIER_LEN)
+		return false;
+	for (i = 1; i < OCKAM_IDENTIFIER_LEN; i++)
+		if (ockam_hex_digit(text[i]) < 0)
+			return false;
+	return true;
+}
+
+int cli_authorized_arg(const struct cmd_spec *cmd, const struct args *a,
+		       char *buf, size_t size)
+{
+	const char *ids[ARGS_REPEAT_MAX];
+	unsigned int n, i;
+	size_t len = 0;
+
+	n = args_values(cmd, a, "authorized", ids, ARGS_REPEAT_MAX);
+	buf[0] = '\0';
+	for (i = 0; i < n && i < ARGS_REPEAT_MAX; i++) {
+		if (!cli_identifier_ok(ids[i]))
+			return cli_usage(cmd,
+					 "--authorized: '%s' is not an identifier (I and 64 hex digits)",
+					 ids[i]);
+		len += snprintf(buf + len, size - len, "%s%s", i ? "," : "",
+				ids[i]);
+		if (len >= size)
+			return cli_usage(cmd, "too many --authorized identifiers");
+	}
+	return 0;
+}
+
 int cli_print_deleted(struct cli *cli, const char *what, const char *name)
 {
 	if (cli->json) {

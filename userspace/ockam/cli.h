@@ -45,6 +45,9 @@ extern const struct cmd_spec tcp_listener_cmds[];
 extern const struct cmd_spec tcp_connection_cmds[];
 extern const struct cmd_spec route_cmds[];
 extern const struct cmd_spec message_cmds[];
+extern const struct cmd_spec identity_cmds[];
+extern const struct cmd_spec secure_channel_listener_cmds[];
+extern const struct cmd_spec secure_channel_cmds[];
 
 /* cli.c: "error: ..." on stderr; return CLI_ERROR. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -67,6 +70,18 @@ long cli_parse_duration_ms(const char *text);
 ssize_t cli_hex_decode(const char *hex, uint8_t *out, size_t size);
 /* Bytes as lower-case hex, in a malloc()ed string; NULL without memory. */
 char *cli_hex_encode(const uint8_t *data, size_t len);
+
+/* "I" and 64 hex digits: an identity's identifier. */
+bool cli_identifier_ok(const char *text);
+/*
+ * The values of repeatable option --authorized as "I..,I.." in @buf
+ * (empty when none): 0, or a usage error's status for one that is not an
+ * identifier.
+ */
+int cli_authorized_arg(const struct cmd_spec *cmd, const struct args *a,
+		       char *buf, size_t size);
+/* Room for every --authorized value, commas and the NUL. */
+enum { CLI_AUTHORIZED_MAX = ARGS_REPEAT_MAX * (OCKAM_IDENTIFIER_LEN + 1) + 1 };
 
 /* "WHAT NAME deleted", or {"deleted":NAME} with -j; returns CLI_OK. */
 int cli_print_deleted(struct cli *cli, const char *what, const char *name);

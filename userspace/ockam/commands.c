@@ -13,6 +13,12 @@ const struct cmd_group cli_groups[] = {
 	{ "route", "aliases: local addresses that continue along a route",
 	  route_cmds },
 	{ "message", "send a message and print the reply", message_cmds },
+	{ "identity", "a node's identities, kept in its vault", identity_cmds },
+	{ "secure-channel-listener",
+	  "where a node accepts secure channels, and whom it trusts",
+	  secure_channel_listener_cmds },
+	{ "secure-channel", "end-to-end encrypted, mutually authenticated channels",
+	  secure_channel_cmds },
 	{ 0 },
 };
 

@@ -26,7 +26,7 @@ static void print_groups(FILE *out)
 		"\n"
 		"Groups:\n");
 	for (g = cli_groups; g->name; g++)
-		fprintf(out, "  %-16s %s\n", g->name, g->summary);
+		fprintf(out, "  %-24s %s\n", g->name, g->summary);
 	fprintf(out,
 		"\n'ockam GROUP --help' lists a group's commands, and\n"
 		"'ockam GROUP COMMAND --help' explains one.\n");

@@ -347,6 +347,10 @@ static void show_daemon_text(const struct status_records *sr)
 			printf("  TCP connection   %s to %s (%s)\n", a,
 			       field(rec, "peer", b, sizeof(b)),
 			       field(rec, "state", c, sizeof(c)));
+		else if (record_is(rec, "secure-channel-listener"))
+			printf("  secure listener  /service/%s (identity %s, %s established)\n",
+			       a, field(rec, "identity", b, sizeof(b)),
+			       field(rec, "established", c, sizeof(c)));
 	}
 }
 
@@ -364,6 +368,8 @@ static void show_daemon_json(struct json *j, const struct status_records *sr)
 		  { "handled", "dropped" } },
 		{ "connection", "connections", { "address", "peer", "state" },
 		  { "redials" } },
+		{ "secure-channel-listener", "secure_channel_listeners",
+		  { "address", "identity" }, { "pending", "established" } },
 	};
 	char val[OCKAM_NAME_MAX];
 	size_t k, i, f;

@@ -15,8 +15,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "daemon.h"
 #include "log.h"
+#include "secure.h"
 #include "util.h"
 
 struct ctl_client {
@@ -72,6 +75,8 @@ static bool handle_status(struct daemon *d, struct ctl_client *c,
 	}
 	conns_report(d, w);
 	services_report(d, w);
+	secure_listeners_status(d, w);
+	initiators_report(d, w);
 	return true;
 }
 
@@ -157,6 +162,243 @@ static bool handle_connection_delete(struct daemon *d, struct ctl_client *c,
 	return reply_result(w, conn_delete(d, req->argv[0], &err), &err);
 }
 
+/* ------------------------------------------------------ request options */
+
+/*
+ * Arguments from @first on are options, KEY=VALUE with a key of @keys
+ * (NULL-terminated), each at most once; @values gets them by key index
+ * (NULL when absent).
+ */
+static int parse_options(const struct ockam_ctl_request *req,
+			 unsigned int first, const char *const *keys,
+			 const char **values, struct ockam_err *err)
+{
+	unsigned int i, k;
+
+	for (k = 0; keys[k]; k++)
+		values[k] = NULL;
+	for (i = first; i < req->argc; i++) {
+		const char *eq = strchr(req->argv[i], '=');
+		size_t len = eq ? (size_t)(eq - req->argv[i]) : 0;
+
+		for (k = 0; eq && keys[k]; k++)
+			if (strlen(keys[k]) == len &&
+			    !strncmp(keys[k], req->argv[i], len))
+				break;
+		if (!eq || !keys[k])
+			return ockam_err_set(err, -EINVAL,
+					     "unknown option '%.64s'",
+					     req->argv[i]);
+		if (values[k])
+			return ockam_err_set(err, -EINVAL,
+					     "option %s given twice", keys[k]);
+		values[k] = eq + 1;
+	}
+	return 0;
+}
+
+/* A decimal number in [@min, @max]. */
+static int parse_number(const char *text, const char *what, long long min,
+			long long max, long long *out, struct ockam_err *err)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(text, &end, 10);
+	if (errno || end == text || *end || *out < min || *out > max)
+		return ockam_err_set(err, -EINVAL,
+				     "%s takes a whole number from %lld to %lld, not '%.32s'",
+				     what, min, max, text);
+	return 0;
+}
+
+static bool reply_err(struct ockam_ctl_writer *w, const struct ockam_err *err)
+{
+	ockam_ctl_reply_error(w, -err->code, "%s", ockam_err_msg(err));
+	return true;
+}
+
+/* ----------------------------------------------------------- identities */
+
+/* Attestation lifetimes the request takes: a century either way. */
+#define ATTESTATION_TTL_LIMIT (100LL * 365 * 24 * 3600)
+
+static bool handle_identity_create(struct daemon *d, struct ctl_client *c,
+				   const struct ockam_ctl_request *req,
+				   struct ockam_ctl_writer *w)
+{
+	static const char *const keys[] = { "attestation-ttl", NULL };
+	const char *values[ARRAY_SIZE(keys)];
+	long long ttl = 0;
+	struct ockam_err err;
+
+	(void)c;
+	if (parse_options(req, 1, keys, values, &err) < 0)
+		return reply_err(w, &err);
+	if (values[0] && parse_number(values[0], "attestation-ttl",
+				      -ATTESTATION_TTL_LIMIT,
+				      ATTESTATION_TTL_LIMIT, &ttl, &err) < 0)
+		return reply_err(w, &err);
+	if (values[0] && !ttl) {
+		ockam_err_set(&err, -EINVAL, "attestation-ttl 0 is no lifetime");
+		return reply_err(w, &err);
+	}
+	if (identity_create_request(d, req->argv[0], ttl, w, &err) < 0)
+		return reply_err(w, &err);
+	return true;
+}
+
+static bool handle_identity_show(struct daemon *d, struct ctl_client *c,
+				 const struct ockam_ctl_request *req,
+				 struct ockam_ctl_writer *w)
+{
+	struct ockam_err err;
+
+	(void)c;
+	if (identity_show_request(d, req->argc ? req->argv[0] : NULL, w,
+				  &err) < 0)
+		return reply_err(w, &err);
+	return true;
+}
+
+static bool handle_identity_list(struct daemon *d, struct ctl_client *c,
+				 const struct ockam_ctl_request *req,
+				 struct ockam_ctl_writer *w)
+{
+	struct ockam_err err;
+
+	(void)c;
+	(void)req;
+	if (identity_list_request(d, w, &err) < 0)
+		return reply_err(w, &err);
+	return true;
+}
+
+static bool handle_identity_delete(struct daemon *d, struct ctl_client *c,
+				   const struct ockam_ctl_request *req,
+				   struct ockam_ctl_writer *w)
+{
+	struct ockam_err err;
+
+	(void)c;
+	return reply_result(w, identity_delete_request(d, req->argv[0], &err),
+			    &err);
+}
+
+/* ------------------------------------------------------ secure channels */
+
+static bool handle_sc_listener_create(struct daemon *d, struct ctl_client *c,
+				      const struct ockam_ctl_request *req,
+				      struct ockam_ctl_writer *w)
+{
+	static const char *const keys[] = { "identity", "authorized", NULL };
+	const char *values[ARRAY_SIZE(keys)];
+	struct ockam_err err;
+
+	(void)c;
+	if (parse_options(req, 1, keys, values, &err) < 0 ||
+	    secure_listener_create(d, req->argv[0], values[0], values[1],
+				   &err) < 0 ||
+	    secure_listeners_report(d, req->argv[0], w, &err) < 0)
+		return reply_err(w, &err);
+	return true;
+}
+
+static bool handle_sc_listener_list(struct daemon *d, struct ctl_client *c,
+				    const struct ockam_ctl_request *req,
+				    struct ockam_ctl_writer *w)
+{
+	struct ockam_err err;
+
+	(void)c;
+	if (secure_listeners_report(d, req->argc ? req->argv[0] : NULL, w,
+				    &err) < 0)
+		return reply_err(w, &err);
+	return true;
+}
+
+static bool handle_sc_listener_delete(struct daemon *d, struct ctl_client *c,
+				      const struct ockam_ctl_request *req,
+				      struct ockam_ctl_writer *w)
+{
+	struct ockam_err err;
+
+	(void)c;
+	return reply_result(w, secure_listener_delete(d, req->argv[0], &err),
+			    &err);
+}
+
+/* The route argument: the encoded route in hex, checked by the codec. */
+static int parse_route(const char *hex, uint8_t *route, size_t *len,
+		       struct ockam_err *err)
+{
+	static struct ockam_route rt;
+	struct ockam_err why;
+
+	if (sodium_hex2bin(route, OCKAM_ROUTE_BYTES_MAX, hex, strlen(hex),
+			   NULL, len, NULL) < 0)
+		return ockam_err_set(err, -EINVAL,
+				     "the route is not hex of at most %d bytes",
+				     OCKAM_ROUTE_BYTES_MAX);
+	if (ockam_route_from_wire(&rt, route, *len, &why) < 0)
+		return ockam_err_set(err, -EINVAL, "bad route: %s",
+				     ockam_err_msg(&why));
+	if (!rt.hops)
+		return ockam_err_set(err, -EINVAL, "the route is empty");
+	return 0;
+}
+
+static bool handle_sc_create(struct daemon *d, struct ctl_client *c,
+			     const struct ockam_ctl_request *req,
+			     struct ockam_ctl_writer *w)
+{
+	static const char *const keys[] = {
+		"identity", "authorized", "timeout", NULL,
+	};
+	static uint8_t route[OCKAM_ROUTE_BYTES_MAX];
+	static struct secure_channel_request sc;
+	const char *values[ARRAY_SIZE(keys)];
+	long long timeout = SECURE_TIMEOUT_MS_DEFAULT;
+	struct ockam_err err;
+
+	memset(&sc, 0, sizeof(sc));
+	if (parse_route(req->argv[0], route, &sc.route_len, &err) < 0 ||
+	    parse_options(req, 1, keys, values, &err) < 0 ||
+	    trust_policy_parse(&sc.policy, values[1] ? values[1] : "",
+			       &err) < 0 ||
+	    (values[2] && parse_number(values[2], "timeout", 1,
+				       SECURE_TIMEOUT_MS_MAX, &timeout,
+				       &err) < 0))
+		return reply_err(w, &err);
+	sc.route = route;
+	sc.identity = values[0] ? values[0] : VAULT_DEFAULT_NAME;
+	sc.timeout_ms = timeout;
+	c->waiting = true;
+	loop_set_events(&d->loop, c->fd, 0);
+	secure_channel_create(d, c->id, &sc);
+	return false;
+}
+
+static bool handle_sc_list(struct daemon *d, struct ctl_client *c,
+			   const struct ockam_ctl_request *req,
+			   struct ockam_ctl_writer *w)
+{
+	(void)c;
+	(void)req;
+	channels_report(d, w);
+	return true;
+}
+
+static bool handle_sc_delete(struct daemon *d, struct ctl_client *c,
+			     const struct ockam_ctl_request *req,
+			     struct ockam_ctl_writer *w)
+{
+	struct ockam_err err;
+
+	(void)c;
+	return reply_result(w, channel_delete(d, req->argv[0], &err), &err);
+}
+
 static const struct ctl_verb verbs[] = {
 	{ "status", 0, 0, "status", handle_status },
 	{ "tcp-listener-create", 1, 1, "tcp-listener-create HOST:PORT",
@@ -169,6 +411,26 @@ static const struct ctl_verb verbs[] = {
 	  handle_connection_create },
 	{ "tcp-connection-delete", 1, 1, "tcp-connection-delete ADDRESS",
 	  handle_connection_delete },
+	{ "identity-create", 1, 2,
+	  "identity-create NAME [attestation-ttl=SECONDS]",
+	  handle_identity_create },
+	{ "identity-show", 0, 1, "identity-show [NAME]", handle_identity_show },
+	{ "identity-list", 0, 0, "identity-list", handle_identity_list },
+	{ "identity-delete", 1, 1, "identity-delete NAME",
+	  handle_identity_delete },
+	{ "secure-channel-listener-create", 1, 3,
+	  "secure-channel-listener-create NAME [identity=NAME] [authorized=ID,...]",
+	  handle_sc_listener_create },
+	{ "secure-channel-listener-list", 0, 1,
+	  "secure-channel-listener-list [NAME]", handle_sc_listener_list },
+	{ "secure-channel-listener-delete", 1, 1,
+	  "secure-channel-listener-delete NAME", handle_sc_listener_delete },
+	{ "secure-channel-create", 1, 4,
+	  "secure-channel-create ROUTE-HEX [identity=NAME] [authorized=ID,...] [timeout=MS]",
+	  handle_sc_create },
+	{ "secure-channel-list", 0, 0, "secure-channel-list", handle_sc_list },
+	{ "secure-channel-delete", 1, 1, "secure-channel-delete ENCRYPTOR",
+	  handle_sc_delete },
 };
 
 static void client_close(struct daemon *d, struct ctl_client *c)
@@ -216,7 +478,8 @@ bool ctl_reply_later(struct daemon *d, uint64_t client_id,
 static void handle_request(struct daemon *d, struct ctl_client *c,
 			   const char *buf, size_t len)
 {
-	struct ockam_ctl_request req;
+	/* 64 KiB each: static, as the daemon has one thread. */
+	static struct ockam_ctl_request req;
 	struct ockam_err err;
 	const struct ctl_verb *v = NULL;
 	size_t i;
@@ -245,8 +508,8 @@ static void handle_request(struct daemon *d, struct ctl_client *c,
 
 static void on_client_readable(struct daemon *d, void *ctx, short revents)
 {
+	static char buf[OCKAM_CTL_REQUEST_MAX + 1];
 	struct ctl_client *c = ctx;
-	char buf[OCKAM_CTL_REQUEST_MAX + 1];
 	ssize_t n;
 
 	if (c->waiting) {

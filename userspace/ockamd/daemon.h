@@ -2,7 +2,8 @@
 /*
  * ockamd: one daemon per node (network namespace). It owns what the kernel
  * cannot do alone: TCP listeners, dialing and re-dialing connections, the
- * default echo and uppercase services, and a control socket for the CLI.
+ * default echo and uppercase services, identities and secure channel
+ * handshakes (secure.h), and a control socket for the CLI.
  */
 #ifndef OCKAMD_DAEMON_H
 #define OCKAMD_DAEMON_H
@@ -21,6 +22,10 @@ struct conn;
 struct demand;
 struct service;
 struct ctl_client;
+struct vault;
+struct secure_listener;
+struct initiator;
+struct channel_record;
 
 enum daemon_limits {
 	/* Accepts or datagrams handled per wakeup, so one busy socket
@@ -61,6 +66,12 @@ struct daemon {
 	struct conn *conns;
 	struct demand *demands;
 	struct service *services;
+
+	/* Secure channels (secure.h). */
+	struct vault *vault;
+	struct secure_listener *secure_listeners;
+	struct initiator *initiators;
+	struct channel_record *channels;
 
 	int ctl_fd;
 	struct accept_pause ctl_pause;

@@ -1,19 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * The daemon's two netlink sockets: one for commands (every transport the
- * daemon attaches belongs to it and closes with it) and one subscribed to
- * the node's events.
+ * daemon attaches and every channel it installs belongs to it and closes
+ * with it) and one subscribed to the node's events.
  */
 #include <poll.h>
 #include <string.h>
 
 #include "daemon.h"
 #include "log.h"
+#include "secure.h"
 
 static void on_event(const struct ockam_event *ev, void *arg)
 {
 	struct daemon *d = arg;
 
+	if (ev->cmd == OCKAM_CMD_CHANNEL_CLOSED) {
+		channels_on_event(d, ev);
+		return;
+	}
 	/* Other nodes cause these at will: rate-limited. */
 	if (ev->cmd == OCKAM_CMD_TRANSPORT_DOWN)
 		log_info_limited("transport %s to %s is down: %s%s%s",
@@ -36,9 +41,10 @@ static void on_events_readable(struct daemon *d, void *ctx, short revents)
 	(void)revents;
 	ret = ockam_events_read(d->events, on_event, d, &err);
 	if (ret == -ENOBUFS) {
-		log_warn("%s; checking connections against the kernel",
+		log_warn("%s; checking connections and channels against the kernel",
 			 ockam_err_msg(&err));
 		conn_resync(d);
+		channels_resync(d);
 	} else if (ret < 0) {
 		log_err("%s", ockam_err_msg(&err));
 	}

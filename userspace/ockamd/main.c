@@ -23,6 +23,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "secure.h"
 
 #define DEFAULT_LISTENER "127.0.0.1:0"
 
@@ -41,8 +42,9 @@ static void usage(FILE *out)
 		"       ockamd --help | --version\n"
 		"\n"
 		"The agent of one Ockam node (this network namespace): TCP listeners,\n"
-		"outgoing connections, the echo and uppercase services, and the control\n"
-		"socket used by the ockam command. Normally started by 'ockam node create'.\n"
+		"outgoing connections, the echo and uppercase services, identities and\n"
+		"secure channel handshakes (the api listener), and the control socket\n"
+		"used by the ockam command. Normally started by 'ockam node create'.\n"
 		"\n"
 		"  -n, --node NAME                 node name (registry: $OCKAM_HOME/nodes/NAME)\n"
 		"  -t, --tcp-listener-address A    first TCP listener (default %s)\n"
@@ -349,6 +351,13 @@ static int start(struct daemon *d, const struct options *opt,
 	ret = services_open(d, err);
 	if (ret < 0)
 		return ret;
+	ret = identities_open(d, err);
+	if (ret < 0)
+		return ret;
+	ret = secure_listener_create(d, SECURE_DEFAULT_LISTENER, NULL, NULL,
+				     err);
+	if (ret < 0)
+		return ret;
 	ret = ctl_open(d, err);
 	if (ret < 0)
 		return ret;
@@ -359,10 +368,18 @@ static int start(struct daemon *d, const struct options *opt,
 static void stop(struct daemon *d, bool failed)
 {
 	ctl_close(d);
+	initiators_close(d);
+	secure_listeners_close(d);
 	listeners_close(d);
 	conns_close(d);
 	services_close(d);
+	if (d->nl)
+		channels_close(d);
+	/* Closing the netlink socket closes everything else we own, and
+	 * the kernel wipes the keys of any channel still open.
+	 */
 	kernel_close(d);
+	identities_close(d);
 	if (d->signal_fd >= 0)
 		close(d->signal_fd);
 	loop_fini(&d->loop);

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR MIT
 #
-# Runs the userspace unit tests and a bounded, seeded codec fuzz run, and
-# prints them as one TAP stream. (spec_check.py is a stage of its own in
+# Runs the userspace unit tests, the noise-vectors program on the Noise
+# test vectors and a bounded, seeded run of each fuzzer, and prints them
+# as one TAP stream. (spec_check.py is a stage of its own in
 # selftests/run-tests.sh.)
 #
 #   run-unit.sh UNIT_BIN FUZZ_RUNS WORKDIR FUZZ_BIN...
 #
-# Each fuzzer fuzz_NAME starts from userspace/fuzz/seeds-NAME.
+# Each fuzzer fuzz_NAME starts from userspace/fuzz/seeds-NAME and runs
+# FUZZ_RUNS_NAME times when that is set, else FUZZ_RUNS. NOISE_VECTORS
+# (default: bin/noise-vectors of the build) runs on every *.json in
+# NOISE_VECTORS_DIR (default: ../shared/vectors next to the repository);
+# no vectors there is a failure.
 
 set -u
 unit_bin=$1 fuzz_runs=$2 workdir=$3
@@ -60,17 +65,32 @@ if [ $rc -ne 0 ] && [ $failed -eq $before ]; then
 	result fail "unit test binary exited with status $rc"
 fi
 
+# The standard Noise test vectors live outside the repository.
+vectors_bin=${NOISE_VECTORS:-$(cd "$(dirname "$unit_bin")/../.." && pwd)/bin/noise-vectors}
+vectors_dir=${NOISE_VECTORS_DIR:-$top/../shared/vectors}
+vectors=("$vectors_dir"/*.json)
+if [ ! -f "${vectors[0]}" ]; then
+	result fail "noise-vectors: no test vectors (*.json) in $vectors_dir"
+elif out=$("$vectors_bin" "${vectors[@]}" 2>&1); then
+	result ok "noise-vectors: $(tail -n 1 <<<"$out")"
+else
+	result fail "noise-vectors: $(tail -n 1 <<<"$out")"
+	sed 's/^/# /' <<<"$out"
+fi
+
 # Short deterministic fuzz runs: fixed seed, fixed run count, fresh corpus.
 for fuzz_bin in "$@"; do
 	name=${fuzz_bin##*/fuzz_}
+	runs_var=FUZZ_RUNS_$name
+	runs=${!runs_var:-$fuzz_runs}
 	corpus=$workdir/corpus-unit-$name
 	rm -rf "$corpus"
 	mkdir -p "$corpus"
-	if "$fuzz_bin" -seed=1 -runs="$fuzz_runs" -timeout=10 "$corpus" \
+	if "$fuzz_bin" -seed=1 -runs="$runs" -timeout=10 "$corpus" \
 		"$top/userspace/fuzz/seeds-$name" >"$workdir/fuzz-$name.log" 2>&1; then
-		result ok "fuzz: $name, $fuzz_runs runs"
+		result ok "fuzz: $name, $runs runs"
 	else
-		result fail "fuzz: $name, $fuzz_runs runs (see $workdir/fuzz-$name.log)"
+		result fail "fuzz: $name, $runs runs (see $workdir/fuzz-$name.log)"
 		tail -n 30 "$workdir/fuzz-$name.log" | sed 's/^/# /'
 	fi
 done

@@ -4,6 +4,7 @@
  * durations, hex, route arguments with '-' piping, and JSON output.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -84,6 +85,112 @@ static void message_send_options(void)
 	CHECK(!a.json);
 }
 
+#define ID_A "I0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define ID_B "IFEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210"
+
+static void secure_channel_options(void)
+{
+	const struct cmd_spec *cmd = command("secure-channel", "create");
+	const char *w1[] = { "--to", "-/service/api", "-a", ID_A,
+			     "--authorized=" ID_B, "--identity", "bob",
+			     "--timeout", "5s", "-j", NULL };
+	const char *w2[] = { "--to", "/service/api", NULL };
+	char err[ARGS_ERR_MAX], list[CLI_AUTHORIZED_MAX];
+	const char *ids[4];
+	struct args a;
+
+	CHECK_INT(parse(cmd, &a, err, w1), 0);
+	CHECK_STR(args_value(cmd, &a, "to"), "-/service/api");
+	CHECK_STR(args_value(cmd, &a, "identity"), "bob");
+	/* A repeated option keeps every value, in order. */
+	CHECK_INT(args_values(cmd, &a, "authorized", ids, 4), 2);
+	CHECK_STR(ids[0], ID_A);
+	CHECK_STR(ids[1], ID_B);
+	CHECK_STR(args_value(cmd, &a, "authorized"), ID_A);
+	CHECK_INT(args_values(cmd, &a, "authorized", ids, 1), 2);
+	CHECK_INT(args_values(cmd, &a, "identity", ids, 4), 0);
+	CHECK_INT(cli_authorized_arg(cmd, &a, list, sizeof(list)), 0);
+	CHECK_STR(list, ID_A "," ID_B);
+	CHECK(a.json);
+
+	CHECK_INT(parse(cmd, &a, err, w2), 0);
+	CHECK_INT(args_values(cmd, &a, "authorized", ids, 4), 0);
+	CHECK_INT(cli_authorized_arg(cmd, &a, list, sizeof(list)), 0);
+	CHECK_STR(list, "");
+}
+
+static void repeated_option_limits(void)
+{
+	const struct cmd_spec *cmd = command("secure-channel-listener",
+					     "create");
+	const char *words[2 * (ARGS_REPEAT_MAX + 1) + 2];
+	const char *bad[] = { "x", "-a", ID_A "0", NULL };
+	char err[ARGS_ERR_MAX], list[CLI_AUTHORIZED_MAX];
+	int i, n = 0, saved, null, status;
+	struct args a;
+
+	words[n++] = "x";
+	for (i = 0; i < ARGS_REPEAT_MAX; i++) {
+		words[n++] = "-a";
+		words[n++] = ID_A;
+	}
+	words[n] = NULL;
+	CHECK_INT(parse(cmd, &a, err, words), 0);
+	CHECK_INT(cli_authorized_arg(cmd, &a, list, sizeof(list)), 0);
+	CHECK_INT(strlen(list), ARGS_REPEAT_MAX * (OCKAM_IDENTIFIER_LEN + 1) - 1);
+	words[n++] = "-a";
+	words[n++] = ID_B;
+	words[n] = NULL;
+	CHECK_INT(parse(cmd, &a, err, words), -1);
+	CHECK_CONTAINS(err, "--authorized given more than 32 times");
+	/* Checked before anything is sent: a usage error (its message on
+	 * standard error, silenced here).
+	 */
+	CHECK_INT(parse(cmd, &a, err, bad), 0);
+	saved = dup(STDERR_FILENO);
+	null = open("/dev/null", O_WRONLY);
+	CHECK(saved >= 0 && null >= 0 && dup2(null, STDERR_FILENO) >= 0);
+	status = cli_authorized_arg(cmd, &a, list, sizeof(list));
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(null);
+	CHECK_INT(status, CLI_USAGE);
+}
+
+static void identifiers(void)
+{
+	CHECK(cli_identifier_ok(ID_A));
+	CHECK(cli_identifier_ok(ID_B));
+	CHECK(!cli_identifier_ok(ID_A "0"));
+	CHECK(!cli_identifier_ok(&ID_A[1]));
+	CHECK(!cli_identifier_ok(""));
+	CHECK(!cli_identifier_ok("i0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
+	CHECK(!cli_identifier_ok("I0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg"));
+}
+
+static void identity_options(void)
+{
+	const struct cmd_spec *cmd = command("identity", "create");
+	const char *w1[] = { "stale", "--attestation-ttl", "-3600", "--at",
+			     "/node/n1", NULL };
+	const char *w2[] = { NULL };
+	char err[ARGS_ERR_MAX];
+	struct args a;
+
+	/* A negative lifetime is a value, not an option. */
+	CHECK_INT(parse(cmd, &a, err, w1), 0);
+	CHECK_STR(a.pos[0], "stale");
+	CHECK_STR(args_value(cmd, &a, "attestation-ttl"), "-3600");
+	CHECK_STR(args_value(cmd, &a, "at"), "/node/n1");
+	/* NAME is optional: a random one is picked. */
+	CHECK_INT(parse(cmd, &a, err, w2), 0);
+	CHECK_INT(a.npos, 0);
+	CHECK(command("identity", "show") != NULL);
+	CHECK(command("secure-channel", "list") != NULL);
+	CHECK(command("secure-channel-listener", "show") != NULL);
+}
+
 static void usage_errors(void)
 {
 	static const struct {
@@ -104,6 +211,13 @@ static void usage_errors(void)
 		{ "node", "create", { NULL }, "missing NAME" },
 		{ "route", "add", { "x", NULL }, "missing ROUTE" },
 		{ "node", "list", { "extra", NULL }, "unexpected argument" },
+		{ "identity", "delete", { NULL }, "missing NAME" },
+		{ "secure-channel", "show", { NULL }, "missing ADDRESS" },
+		{ "secure-channel", "create", { "--authorized", NULL },
+		  "--authorized needs a value (IDENTIFIER)" },
+		{ "secure-channel-listener", "create",
+		  { "x", "--identity", "a", "--identity", "b", NULL },
+		  "--identity given twice" },
 	};
 	char err[ARGS_ERR_MAX];
 	struct args a;
@@ -283,6 +397,10 @@ SUITE(args_suite, "cli",
       TEST(every_command_has_help),
       TEST(message_send_options),
       TEST(usage_errors),
+      TEST(secure_channel_options),
+      TEST(repeated_option_limits),
+      TEST(identifiers),
+      TEST(identity_options),
       TEST(help_and_globals),
       TEST(durations_and_hex),
       TEST(route_arguments),

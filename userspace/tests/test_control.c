@@ -96,6 +96,36 @@ static void request_build(void)
 	CHECK_INT(ockam_ctl_request_build(buf, 5, "status", 0, args), -EMSGSIZE);
 }
 
+/*
+ * The largest request the CLI sends: a secure channel along the longest
+ * route there is (in hex), with every option at its longest.
+ */
+static void request_fits_longest_route(void)
+{
+	static char route[2 * OCKAM_ROUTE_BYTES_MAX + 1];
+	static char authorized[16 + 32 * (OCKAM_IDENTIFIER_LEN + 1)];
+	static char buf[OCKAM_CTL_REQUEST_MAX + 1];
+	static struct ockam_ctl_request req;
+	char identity[16 + OCKAM_NODE_NAME_MAX + 1];
+	const char *args[4] = { route, identity, authorized, "timeout=600000" };
+	ssize_t len;
+	int i;
+
+	memset(route, 'f', sizeof(route) - 1);
+	memset(identity, 'n', sizeof(identity) - 1);
+	identity[sizeof(identity) - 1] = '\0';
+	memcpy(identity, "identity=", 9);
+	len = snprintf(authorized, sizeof(authorized), "authorized=");
+	for (i = 0; i < 32; i++)
+		len += snprintf(authorized + len, sizeof(authorized) - len,
+				"%sI%064d", i ? "," : "", i);
+	len = ockam_ctl_request_build(buf, sizeof(buf), "secure-channel-create",
+				      4, args);
+	CHECK(len > 2 * (ssize_t)OCKAM_ROUTE_BYTES_MAX);
+	CHECK_INT(ockam_ctl_request_parse(&req, buf, len, NULL), 0);
+	CHECK_INT(strlen(req.argv[0]), 2 * OCKAM_ROUTE_BYTES_MAX);
+}
+
 static void reply_round_trip(void)
 {
 	static struct ockam_ctl_writer w;
@@ -346,6 +376,7 @@ SUITE(control_suite, "control",
       TEST(request_valid),
       TEST(request_invalid),
       TEST(request_build),
+      TEST(request_fits_longest_route),
       TEST(reply_round_trip),
       TEST(reply_error),
       TEST(reply_overflow),

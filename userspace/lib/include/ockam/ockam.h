@@ -10,7 +10,7 @@
  *   receive helpers that move a route into a control message when it does
  *   not fit in the socket address;
  * - netlink: a client for the "ockam" generic netlink family (node settings
- *   and counters, transports, aliases, addresses, events);
+ *   and counters, transports, aliases, addresses, secure channels, events);
  * - nodes: the node registry under $OCKAM_HOME, entering a node's network
  *   namespace, and the control protocol spoken with ockamd.
  *
@@ -385,16 +385,84 @@ int ockam_nl_route_del(struct ockam_nl *nl, const char *name,
 int ockam_nl_dial_failed(struct ockam_nl *nl, const char *peer, int errnum,
 			 struct ockam_err *err);
 
+/*
+ * Secure channels. ockamd runs the handshake and hands the keys to the
+ * kernel (see SECURE CHANNELS in <linux/ockam.h>).
+ */
+struct ockam_channel_params {
+	int fd;				/* the bound socket the handshake ran on */
+	const uint8_t *tx_key;		/* OCKAM_KEY_LEN bytes we send with */
+	const uint8_t *rx_key;		/* OCKAM_KEY_LEN bytes we receive with */
+	const void *route;		/* encoded route to the peer's decryptor */
+	size_t route_len;
+	const char *identifier;		/* the peer's, "I" + 64 hex */
+	uint32_t role;			/* enum ockam_channel_role */
+	/* Tests of counter exhaustion only (a self-test build of the
+	 * module): the first counter to send with.
+	 */
+	bool set_tx_counter;
+	uint64_t tx_counter;
+};
+
+struct ockam_channel_info {
+	char encryptor[OCKAM_NAME_MAX];	/* the channel's local address */
+	char decryptor[OCKAM_NAME_MAX];	/* where the peer sends to */
+	char identifier[OCKAM_IDENTIFIER_LEN + 1];	/* the peer's */
+	uint32_t role;			/* enum ockam_channel_role */
+	uint64_t tx_counter;		/* next counter to send */
+	uint64_t rx_counter;		/* highest counter accepted */
+	uint64_t tx_rekeys;
+	uint64_t rx_rekeys;
+	struct ockam_stats stats;
+	/* Listings only: the encoded route to the peer's decryptor, in
+	 * memory ockam_channel_list_free() releases.
+	 */
+	uint8_t *route;
+	size_t route_len;
+};
+
+/*
+ * Install a channel (OCKAM_CMD_CHANNEL_ADD). The request holding the keys
+ * is sized up front, so it is never reallocated, and wiped once sent; the
+ * caller wipes its own copies of the keys. @out receives the encryptor
+ * and decryptor addresses (@out->route stays NULL). The channel belongs
+ * to @nl and closes when it does.
+ */
+int ockam_nl_channel_add(struct ockam_nl *nl,
+			 const struct ockam_channel_params *params,
+			 struct ockam_channel_info *out,
+			 struct ockam_err *err);
+/* Close the channel whose encryptor is @encryptor, telling the peer. */
+int ockam_nl_channel_del(struct ockam_nl *nl, const char *encryptor,
+			 struct ockam_err *err);
+/* Every channel of the node (a dump, as the other lists). */
+int ockam_nl_channel_list(struct ockam_nl *nl,
+			  struct ockam_channel_info **list, size_t *count,
+			  struct ockam_err *err);
+/* Free a list from ockam_nl_channel_list(), routes included. */
+void ockam_channel_list_free(struct ockam_channel_info *list, size_t count);
+
 /* Events from the "events" multicast group. */
 struct ockam_events;
 
 struct ockam_event {
-	uint8_t cmd;			/* OCKAM_CMD_DIAL_REQUEST or _TRANSPORT_DOWN */
-	char address[OCKAM_NAME_MAX];	/* TRANSPORT_DOWN: the transport */
+	uint8_t cmd;			/* OCKAM_CMD_DIAL_REQUEST, _TRANSPORT_DOWN
+					 * or _CHANNEL_CLOSED
+					 */
+	char address[OCKAM_NAME_MAX];	/* TRANSPORT_DOWN: the transport;
+					 * CHANNEL_CLOSED: the encryptor
+					 */
 	char peer[OCKAM_NAME_MAX];	/* the peer "host:port" */
 	uint32_t flags;			/* TRANSPORT_DOWN: its flags */
-	uint32_t reason;		/* TRANSPORT_DOWN: enum ockam_down_reason */
+	uint32_t reason;		/* enum ockam_down_reason, or for
+					 * CHANNEL_CLOSED enum
+					 * ockam_channel_close_reason
+					 */
 	uint32_t errnum;		/* TRANSPORT_DOWN: errno, or 0 */
+	char decryptor[OCKAM_NAME_MAX];	/* CHANNEL_CLOSED, when sent */
+	char identifier[OCKAM_IDENTIFIER_LEN + 1];	/* CHANNEL_CLOSED: the
+							 * peer's, when sent
+							 */
 };
 
 typedef void (*ockam_event_fn)(const struct ockam_event *ev, void *arg);
@@ -417,6 +485,8 @@ int ockam_events_read(struct ockam_events *ev, ockam_event_fn fn, void *arg,
 /* Names for listings; "unknown" for values this library does not know. */
 const char *ockam_kind_name(uint32_t kind);
 const char *ockam_down_reason_name(uint32_t reason);
+const char *ockam_close_reason_name(uint32_t reason);
+const char *ockam_role_name(uint32_t role);
 const char *ockam_stat_name(unsigned int stat);
 
 /* -------------------------------------------------------- node registry */
@@ -571,7 +641,8 @@ int ockam_netns_enter(pid_t pid, struct ockam_err *err);
  * spaces, KEY lower case letters, digits and '-'.
  */
 enum ockam_ctl_limits {
-	OCKAM_CTL_REQUEST_MAX = 1024,
+	/* Room for the longest route in hex, and options besides. */
+	OCKAM_CTL_REQUEST_MAX = 65536,
 	OCKAM_CTL_REPLY_MAX = 65536,
 	OCKAM_CTL_ARGS_MAX = 4,
 	OCKAM_CTL_VERB_MAX = 32,

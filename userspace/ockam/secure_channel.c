@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * ockam secure-channel create|list|show|delete.
+ *
+ * The node's daemon runs the handshake (create) and remembers which of
+ * its identities and listeners each channel used; the kernel holds the
+ * channels, their routes and counters, so listings read the kernel and
+ * add what the daemon knows.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum {
+	/* The daemon's bounds on --timeout, and its default. */
+	CHANNEL_TIMEOUT_MS_DEFAULT = 10000,
+	CHANNEL_TIMEOUT_MS_MAX = 600000,
+	/* The reply may take the handshake's timeout and then some. */
+	CHANNEL_REPLY_MARGIN_MS = 5000,
+	CHANNEL_CALL_TIMEOUT_MS = 10000,
+};
+
+/* What the daemon knows of a channel: whose it is. */
+struct channel_meta {
+	char encryptor[OCKAM_NAME_MAX];
+	char identity[OCKAM_NODE_NAME_MAX + 1];
+	char listener[OCKAM_NAME_MAX];
+};
+
+/* "ENCRYPTOR" or "/service/ENCRYPTOR", as create prints it. */
+static const char *channel_address(const char *arg)
+{
+	static const char prefix[] = "/service/";
+
+	if (!strncmp(arg, prefix, sizeof(prefix) - 1))
+		arg += sizeof(prefix) - 1;
+	return ockam_local_name_ok(arg) ? arg : NULL;
+}
+
+/* The route argument as hex of its encoding, for the daemon. */
+static int route_hex(const struct ockam_route *rt, char **hex)
+{
+	static uint8_t wire[OCKAM_ROUTE_BYTES_MAX];
+	ssize_t len = ockam_route_to_wire(rt, wire, sizeof(wire));
+
+	if (len < 0)
+		return len;
+	*hex = cli_hex_encode(wire, len);
+	return *hex ? 0 : -ENOMEM;
+}
+
+static int channel_create(struct cli *cli, const struct cmd_spec *cmd,
+			  const struct args *a)
+{
+	static char authorized[CLI_AUTHORIZED_MAX];
+	static char opt_authorized[CLI_AUTHORIZED_MAX + 16];
+	static struct ockam_route rt;
+	const char *to = args_value(cmd, a, "to");
+	const char *timeout = args_value(cmd, a, "timeout");
+	const char *identity = args_value(cmd, a, "identity");
+	char opt_identity[OCKAM_NODE_NAME_MAX + 16], opt_timeout[32];
+	char encryptor[OCKAM_NAME_MAX], decryptor[OCKAM_NAME_MAX];
+	char peer[OCKAM_IDENTIFIER_LEN + 1], ours[OCKAM_NODE_NAME_MAX + 1];
+	const char *argv[4];
+	struct ockam_ctl_reply reply;
+	long timeout_ms = CHANNEL_TIMEOUT_MS_DEFAULT;
+	struct ockam_err err;
+	struct target t;
+	unsigned int argc = 0;
+	char *hex = NULL, *rec;
+	int status, ret;
+
+	if (!to)
+		return cli_usage(cmd, "--to ROUTE is required");
+	if (timeout) {
+		timeout_ms = cli_parse_duration_ms(timeout);
+		if (timeout_ms < 0 || timeout_ms > CHANNEL_TIMEOUT_MS_MAX)
+			return cli_usage(cmd,
+					 "--timeout takes a duration up to %ds such as 10, 10s, 500ms or 2m, not '%s'",
+					 CHANNEL_TIMEOUT_MS_MAX / 1000, timeout);
+	}
+	if (identity && !ockam_node_name_ok(identity))
+		return cli_usage(cmd, "--identity: '%s' is not a valid identity name",
+				 identity);
+	status = cli_authorized_arg(cmd, a, authorized, sizeof(authorized));
+	if (status)
+		return status;
+	if (cli_route_arg(to, &rt, &err) < 0)
+		return cli_arg_fail(cmd, "--to: ", &err);
+	if (!rt.hops)
+		return cli_usage(cmd, "--to: the route is empty");
+	ret = route_hex(&rt, &hex);
+	if (ret < 0)
+		return cli_fail("--to: %s", strerror(-ret));
+
+	argv[argc++] = hex;
+	if (identity) {
+		snprintf(opt_identity, sizeof(opt_identity), "identity=%s",
+			 identity);
+		argv[argc++] = opt_identity;
+	}
+	if (authorized[0]) {
+		snprintf(opt_authorized, sizeof(opt_authorized),
+			 "authorized=%s", authorized);
+		argv[argc++] = opt_authorized;
+	}
+	snprintf(opt_timeout, sizeof(opt_timeout), "timeout=%ld", timeout_ms);
+	argv[argc++] = opt_timeout;
+	ret = target_daemon_call(args_value(cmd, a, "from"), &t,
+				 "secure-channel-create", argc, argv,
+				 timeout_ms + CHANNEL_REPLY_MARGIN_MS, &reply,
+				 &err);
+	free(hex);
+	if (ret < 0)
+		return cli_fail_err(&err);
+	rec = ockam_ctl_record_next(&reply);
+	if (!rec || ockam_ctl_record_get(rec, "encryptor", encryptor,
+					 sizeof(encryptor)) < 0)
+		return cli_fail("node %s sent no channel address", t.name);
+	if (cli->json) {
+		char route[OCKAM_NAME_MAX + 16];
+
+		if (ockam_ctl_record_get(rec, "decryptor", decryptor,
+					 sizeof(decryptor)) < 0 ||
+		    ockam_ctl_record_get(rec, "peer", peer, sizeof(peer)) < 0 ||
+		    ockam_ctl_record_get(rec, "identity", ours,
+					 sizeof(ours)) < 0)
+			return cli_fail("node %s sent an incomplete channel record",
+					t.name);
+		snprintf(route, sizeof(route), "/service/%s", encryptor);
+		json_object_begin(&cli->j, NULL);
+		json_string(&cli->j, "route", route);
+		json_string(&cli->j, "encryptor", encryptor);
+		json_string(&cli->j, "decryptor", decryptor);
+		json_string(&cli->j, "peer", peer);
+		json_string(&cli->j, "identity", ours);
+		json_object_end(&cli->j);
+		json_finish(&cli->j);
+	} else {
+		/* The route alone, to pipe into "--to -/service/...". */
+		printf("/service/%s\n", encryptor);
+	}
+	return CLI_OK;
+}
+
+/* ------------------------------------------------------------- listings */
+
+/*
+ * The kernel's channels on node @at (or this network namespace), and
+ * what its daemon knows of them when one runs there.
+ */
+struct channel_listing {
+	struct ockam_channel_info *list;
+	size_t count;
+	struct channel_meta *meta;
+	size_t nmeta;
+};
+
+static void listing_free(struct channel_listing *l)
+{
+	ockam_channel_list_free(l->list, l->count);
+	free(l->meta);
+}
+
+static int read_meta(const struct target *t, struct channel_listing *l,
+		     struct ockam_err *err)
+{
+	struct ockam_ctl_reply reply;
+	size_t records = 0;
+	char *rec;
+	int ret;
+
+	ret = target_call(t, "secure-channel-list", 0, NULL,
+			  CHANNEL_CALL_TIMEOUT_MS, &reply, err);
+	if (ret < 0)
+		return ret;
+	for (rec = reply.cursor; rec && *rec; rec++)
+		records += *rec == '\n';
+	l->meta = calloc(records ? records : 1, sizeof(*l->meta));
+	if (!l->meta)
+		return ockam_err_set(err, -ENOMEM, "out of memory");
+	while ((rec = ockam_ctl_record_next(&reply)) && l->nmeta < records) {
+		struct channel_meta *m = &l->meta[l->nmeta];
+
+		if (ockam_ctl_record_get(rec, "encryptor", m->encryptor,
+					 sizeof(m->encryptor)) < 0)
+			continue;
+		if (ockam_ctl_record_get(rec, "identity", m->identity,
+					 sizeof(m->identity)) < 0)
+			strcpy(m->identity, "-");
+		if (ockam_ctl_record_get(rec, "listener", m->listener,
+					 sizeof(m->listener)) < 0)
+			strcpy(m->listener, "-");
+		l->nmeta++;
+	}
+	return 0;
+}
+
+static int read_listing(const char *at, struct channel_listing *l,
+			struct ockam_err *err)
+{
+	struct ockam_nl *nl;
+	struct target t;
+	bool daemon;
+	int ret;
+
+	memset(l, 0, sizeof(*l));
+	ret = target_node(at, &t, err);
+	if (ret < 0 && at)
+		return ret;
+	/* Without --at, a namespace without a node still has a kernel. */
+	daemon = ret == 0;
+	if (daemon) {
+		ret = read_meta(&t, l, err);
+		if (ret < 0)
+			return ret;
+		ret = target_enter_node(&t, err);
+		if (ret < 0)
+			return ret;
+	}
+	ret = ockam_nl_open(&nl, err);
+	if (ret < 0)
+		return ret;
+	ret = ockam_nl_channel_list(nl, &l->list, &l->count, err);
+	ockam_nl_close(nl);
+	return ret;
+}
+
+static const struct channel_meta *meta_of(const struct channel_listing *l,
+					  const char *encryptor)
+{
+	size_t i;
+
+	for (i = 0; i < l->nmeta; i++)
+		if (!strcmp(l->meta[i].encryptor, encryptor))
+			return &l->meta[i];
+	return NULL;
+}
+
+static const char *route_text(const struct ockam_channel_info *ch)
+{
+	static struct ockam_route rt;
+	static char text[OCKAM_ROUTE_TEXT_MAX];
+	struct ockam_err err;
+
+	if (ockam_route_from_wire(&rt, ch->route, ch->route_len, &err) < 0)
+		snprintf(text, sizeof(text), "(%s)", ockam_err_msg(&err));
+	else
+		ockam_route_format_any(&rt, text, sizeof(text));
+	return text;
+}
+
+static void channel_json(struct json *j, const struct ockam_channel_info *ch,
+			 const struct channel_meta *m)
+{
+	char route[OCKAM_NAME_MAX + 16];
+
+	snprintf(route, sizeof(route), "/service/%s", ch->encryptor);
+	json_object_begin(j, NULL);
+	json_string(j, "route", route);
+	json_string(j, "encryptor", ch->encryptor);
+	json_string(j, "decryptor", ch->decryptor);
+	json_string(j, "role", ockam_role_name(ch->role));
+	json_string(j, "peer", ch->identifier);
+	json_string(j, "peer_route", route_text(ch));
+	if (m) {
+		json_string(j, "identity", m->identity);
+		json_string(j, "listener", m->listener);
+	}
+	json_uint(j, "tx_counter", ch->tx_counter);
+	json_uint(j, "rx_counter", ch->rx_counter);
+	json_uint(j, "tx_rekeys", ch->tx_rekeys);
+	json_uint(j, "rx_rekeys", ch->rx_rekeys);
+	cli_stats_json(j, "stats", &ch->stats);
+	json_object_end(j);
+}
+
+static void channel_text(const struct ockam_channel_info *ch,
+			 const struct channel_meta *m)
+{
+	printf("Secure channel /service/%s\n", ch->encryptor);
+	printf("  role           %s\n", ockam_role_name(ch->role));
+	printf("  peer           %s\n", ch->identifier);
+	if (m) {
+		printf("  identity       %s\n", m->identity);
+		if (strcmp(m->listener, "-"))
+			printf("  listener       /service/%s\n", m->listener);
+	}
+	printf("  encryptor      %s\n", ch->encryptor);
+	printf("  decryptor      %s\n", ch->decryptor);
+	printf("  peer route     %s\n", route_text(ch));
+	printf("  sent           next counter %llu, %llu rekeys\n",
+	       (unsigned long long)ch->tx_counter,
+	       (unsigned long long)ch->tx_rekeys);
+	printf("  received       highest counter %llu, %llu rekeys\n",
+	       (unsigned long long)ch->rx_counter,
+	       (unsigned long long)ch->rx_rekeys);
+	printf("  counters\n");
+	cli_stats_text(stdout, "    ", &ch->stats);
+}
+
+static int channel_list(struct cli *cli, const struct cmd_spec *cmd,
+			const struct args *a)
+{
+	struct channel_listing l;
+	struct ockam_err err;
+	size_t i;
+
+	if (read_listing(args_value(cmd, a, "at"), &l, &err) < 0) {
+		listing_free(&l);
+		return cli_fail_err(&err);
+	}
+	if (cli->json)
+		json_array_begin(&cli->j, NULL);
+	else if (l.count)
+		printf("%-41s %-9s %-65s %10s %10s %s\n", "ROUTE", "ROLE",
+		       "PEER", "SENT", "RECEIVED", "PEER ROUTE");
+	for (i = 0; i < l.count; i++) {
+		const struct ockam_channel_info *ch = &l.list[i];
+		char route[OCKAM_NAME_MAX + 16];
+
+		if (cli->json) {
+			channel_json(&cli->j, ch, meta_of(&l, ch->encryptor));
+			continue;
+		}
+		snprintf(route, sizeof(route), "/service/%s", ch->encryptor);
+		printf("%-41s %-9s %-65s %10llu %10llu %s\n", route,
+		       ockam_role_name(ch->role), ch->identifier,
+		       (unsigned long long)
+		       ch->stats.value[OCKAM_STAT_ENCRYPTED],
+		       (unsigned long long)
+		       ch->stats.value[OCKAM_STAT_DECRYPTED],
+		       route_text(ch));
+	}
+	if (cli->json) {
+		json_array_end(&cli->j);
+		json_finish(&cli->j);
+	}
+	listing_free(&l);
+	return CLI_OK;
+}
+
+static int channel_show(struct cli *cli, const struct cmd_spec *cmd,
+			const struct args *a)
+{
+	const char *address = channel_address(a->pos[0]);
+	const struct ockam_channel_info *ch = NULL;
+	struct channel_listing l;
+	struct ockam_err err;
+	size_t i;
+
+	if (!address)
+		return cli_usage(cmd, "'%s' is not a channel address",
+				 a->pos[0]);
+	if (read_listing(args_value(cmd, a, "at"), &l, &err) < 0) {
+		listing_free(&l);
+		return cli_fail_err(&err);
+	}
+	for (i = 0; i < l.count && !ch; i++)
+		if (!strcmp(l.list[i].encryptor, address))
+			ch = &l.list[i];
+	if (!ch) {
+		listing_free(&l);
+		return cli_fail("no secure channel %s", address);
+	}
+	if (cli->json) {
+		channel_json(&cli->j, ch, meta_of(&l, address));
+		json_finish(&cli->j);
+	} else {
+		channel_text(ch, meta_of(&l, address));
+	}
+	listing_free(&l);
+	return CLI_OK;
+}
+
+static int channel_delete(struct cli *cli, const struct cmd_spec *cmd,
+			  const struct args *a)
+{
+	const char *address = channel_address(a->pos[0]);
+	const char *at = args_value(cmd, a, "at");
+	struct ockam_ctl_reply reply;
+	struct ockam_err err;
+	struct ockam_nl *nl;
+	struct target t;
+	int ret;
+
+	if (!address)
+		return cli_usage(cmd, "'%s' is not a channel address",
+				 a->pos[0]);
+	ret = target_node(at, &t, &err);
+	if (ret == 0) {
+		ret = target_call(&t, "secure-channel-delete", 1, &address,
+				  CHANNEL_CALL_TIMEOUT_MS, &reply, &err);
+	} else if (!at) {
+		/* No daemon here: the kernel alone can still close it. */
+		ret = ockam_nl_open(&nl, &err);
+		if (ret == 0) {
+			ret = ockam_nl_channel_del(nl, address, &err);
+			ockam_nl_close(nl);
+		}
+	}
+	if (ret < 0)
+		return cli_fail_err(&err);
+	return cli_print_deleted(cli, "Secure channel", address);
+}
+
+static const char *const address_arg[] = { "ADDRESS", NULL };
+
+static const struct opt_spec create_opts[] = {
+	{ "to", 0, OPT_VALUE, "ROUTE",
+	  "route to a secure channel listener, e.g. /node/n2/service/api ('-' reads standard input)" },
+	{ "from", 0, OPT_VALUE, "NODE",
+	  "the node that initiates (default: the one in this network namespace)" },
+	{ "authorized", 'a', OPT_REPEAT, "IDENTIFIER",
+	  "accept only this identity at the other end (repeatable; default: any)" },
+	{ "identity", 0, OPT_VALUE, "NAME",
+	  "the identity to present (default: the node's default)" },
+	{ "timeout", 0, OPT_VALUE, "DURATION",
+	  "how long to wait for the other side (default 10s, at most 10m)" },
+	{ 0 },
+};
+
+static const struct opt_spec at_opts[] = {
+	{ "at", 0, OPT_VALUE, "NODE",
+	  "the node (default: this network namespace)" },
+	{ 0 },
+};
+
+const struct cmd_spec secure_channel_cmds[] = {
+	{
+		.group = "secure-channel", .name = "create",
+		.summary = "Open a secure channel; print its route.",
+		.description =
+		"The node's daemon runs a Noise XX handshake with the listener at\n"
+		"the end of --to, each side proving an identity; after it, the\n"
+		"kernels of both nodes encrypt and decrypt every message. Messages\n"
+		"sent to the printed route /service/ADDRESS/... travel encrypted\n"
+		"to the other node and continue there along the rest of their\n"
+		"route.\n"
+		"Examples:\n"
+		"  ockam secure-channel create --from n1 --to /node/n2/service/api\n"
+		"  ockam secure-channel create --to /node/n2/service/api \\\n"
+		"      | ockam message send hello --to -/service/uppercase\n"
+		"  ockam secure-channel create --to /node/n2/service/api \\\n"
+		"      --authorized \"$(ockam identity show --at n2)\"\n",
+		.opts = create_opts, .run = channel_create,
+	}, {
+		.group = "secure-channel", .name = "list",
+		.summary = "List a node's secure channels with their counters.",
+		.opts = at_opts, .run = channel_list,
+	}, {
+		.group = "secure-channel", .name = "show",
+		.summary = "Show a secure channel: peer, route, counters.",
+		.description =
+		"ADDRESS is the channel's route as create printed it\n"
+		"(/service/ADDRESS) or the address alone.\n",
+		.positionals = address_arg, .min_pos = 1,
+		.opts = at_opts, .run = channel_show,
+	}, {
+		.group = "secure-channel", .name = "delete",
+		.summary = "Close a secure channel at both ends.",
+		.description =
+		"The other node is told, and both kernels wipe the keys.\n"
+		"Example:\n"
+		"  ockam secure-channel delete /service/3c5d0f9e8a7b6c5d4e3f2a1b0c9d8e7f\n",
+		.positionals = address_arg, .min_pos = 1,
+		.opts = at_opts, .run = channel_delete,
+	},
+	{ 0 },
+};

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Secure channels we initiate ("secure-channel-create").
+ *
+ * The handshake runs on a fresh AF_OCKAM socket X: message 1 goes along
+ * the route the operator gave, which ends at a secure channel listener;
+ * message 2 comes back with a return route R2 ending at the responder's
+ * socket Y. Once the responder's identity checks out, message 3 goes
+ * along R2, and the channel is installed on X (which becomes the
+ * decryptor) when the responder confirms that it installed its side, or
+ * when the channel's first data frame shows it did. The control client
+ * gets its reply then, or when the handshake fails or times out; either
+ * way no keys reach the kernel unless both sides accepted.
+ */
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "secure.h"
+#include "util.h"
+
+struct initiator {
+	struct initiator *next;
+	struct handshake hs;
+	bool sent_msg3;			/* waiting for the confirmation */
+	uint64_t client_id;
+	struct trust_policy policy;
+	unsigned int timeout_ms;
+	char *to;			/* the route, as text, for messages */
+};
+
+static struct hs_counters initiated;
+
+/* One message at a time; the daemon has one thread. */
+static uint8_t msg_buf[HS_FRAME_MAX];
+static struct ockam_wire_route ret_route;
+
+static void initiator_free(struct daemon *d, struct initiator *i)
+{
+	slist_remove(&d->initiators, i);
+	handshake_fini(d, &i->hs);
+	free(i->to);
+	free(i);
+}
+
+/* Count @fail, answer the client with @errnum and @err, and give up. */
+static void initiator_fail(struct daemon *d, struct initiator *i,
+			   enum hs_fail fail, int errnum,
+			   const struct ockam_err *err)
+{
+	struct ockam_ctl_writer *w = ctl_writer();
+
+	initiated.rejected[fail]++;
+	log_warn("secure channel to %s failed (%s): %s", i->to,
+		 hs_fail_name(fail), ockam_err_msg(err));
+	ockam_ctl_reply_error(w, errnum, "secure channel to %s: %s", i->to,
+			      ockam_err_msg(err));
+	ctl_reply_later(d, i->client_id, w);
+	initiator_free(d, i);
+}
+
+/* A failure the responder should hear about: refuse along R2 first. */
+static void initiator_refuse(struct daemon *d, struct initiator *i,
+			     enum hs_fail fail, const struct ockam_err *err)
+{
+	handshake_refuse(i->hs.fd, i->hs.route, i->hs.route_len, fail,
+			 ockam_err_msg(err));
+	initiator_fail(d, i, fail, hs_fail_errno(fail), err);
+}
+
+static void on_initiator_timeout(struct daemon *d, void *ctx)
+{
+	struct initiator *i = ctx;
+	struct ockam_err err;
+
+	if (!i->sent_msg3) {
+		ockam_err_set(&err, -ETIMEDOUT,
+			      "no answer to message 1 within %u ms",
+			      i->timeout_ms);
+		initiator_fail(d, i, HS_FAIL_TIMEOUT, ETIMEDOUT, &err);
+		return;
+	}
+	ockam_err_set(&err, -ETIMEDOUT,
+		      "the responder did not confirm message 3 within %u ms",
+		      i->timeout_ms);
+	initiator_refuse(d, i, HS_FAIL_TIMEOUT, &err);
+}
+
+/* Both sides accepted: install the channel and answer the client. */
+static void initiator_install(struct daemon *d, struct initiator *i)
+{
+	struct ockam_ctl_writer *w = ctl_writer();
+	struct ockam_channel_info ch;
+	struct ockam_err err;
+
+	if (handshake_install(d, &i->hs, OCKAM_ROLE_INITIATOR, &ch, &err) < 0) {
+		initiator_fail(d, i, HS_FAIL_INTERNAL, -err.code, &err);
+		return;
+	}
+	initiated.established++;
+	if (channel_record_add(d, &ch, &i->hs, "", OCKAM_ROLE_INITIATOR) < 0)
+		log_err("secure channel %s: out of memory for its record",
+			ch.encryptor);
+	log_info("secure channel %s established with %s through %s (decryptor %s)",
+		 ch.encryptor, i->hs.peer, i->to, ch.decryptor);
+	ockam_ctl_reply_ok(w);
+	ockam_ctl_record_begin(w);
+	ockam_ctl_field(w, "encryptor", "%s", ch.encryptor);
+	ockam_ctl_field(w, "decryptor", "%s", ch.decryptor);
+	ockam_ctl_field(w, "peer", "%s", i->hs.peer);
+	ockam_ctl_field(w, "identity", "%s", i->hs.identity);
+	ockam_ctl_record_end(w);
+	if (!ctl_reply_later(d, i->client_id, w)) {
+		/* Nobody is left to learn its address: close it again. */
+		log_warn("secure channel %s: the client went away; closing it",
+			 ch.encryptor);
+		if (ockam_nl_channel_del(d->nl, ch.encryptor, &err) < 0)
+			log_err("%s", ockam_err_msg(&err));
+	}
+	initiator_free(d, i);
+}
+
+/* Message 2: verify the responder and answer with message 3. */
+static bool initiator_on_msg2(struct daemon *d, struct initiator *i,
+			      const struct hs_frame *f)
+{
+	struct ockam_err err;
+	enum hs_fail fail;
+
+	/* From now on our messages go to the responder's socket Y. */
+	if (handshake_set_route(&i->hs, ret_route.bytes, ret_route.len,
+				&err) < 0) {
+		initiator_fail(d, i, HS_FAIL_INTERNAL, ENOMEM, &err);
+		return false;
+	}
+	fail = handshake_read(&i->hs, f, &i->policy, &err);
+	if (fail != HS_FAIL_COUNT) {
+		initiator_refuse(d, i, fail, &err);
+		return false;
+	}
+	if (handshake_write(&i->hs, HS_MSG3, true, &err) < 0) {
+		initiator_fail(d, i, HS_FAIL_UNREACHABLE, -err.code, &err);
+		return false;
+	}
+	i->sent_msg3 = true;
+	return true;
+}
+
+/* A rejected message that does not end the handshake. */
+static void initiator_ignore(struct initiator *i, enum hs_fail fail,
+			     const char *why)
+{
+	initiated.rejected[fail]++;
+	log_warn_limited("secure channel to %s: dropped a message on %s: %s",
+			 i->to, i->hs.address, why);
+}
+
+/*
+ * After message 3 a message that is not a handshake message can only be
+ * the channel's first data frame (its counter's top byte comes first):
+ * the responder has installed its side. It stays queued, and passes to
+ * the decryptor with the socket's address.
+ */
+static bool next_is_data(struct initiator *i)
+{
+	ssize_t n = handshake_recv(i->hs.fd, msg_buf, &ret_route, MSG_PEEK);
+
+	return n > 0 && !hs_type_known(msg_buf[0]);
+}
+
+/* Handle one message on X; false when there is none or we are done. */
+static bool initiator_receive(struct daemon *d, struct initiator *i)
+{
+	struct ockam_err err;
+	struct hs_frame f;
+	ssize_t n;
+
+	if (i->sent_msg3 && next_is_data(i)) {
+		initiator_install(d, i);
+		return false;
+	}
+	n = handshake_recv(i->hs.fd, msg_buf, &ret_route, 0);
+	if (n == -EAGAIN)
+		return false;
+	if (n == -EMSGSIZE) {
+		initiator_ignore(i, HS_FAIL_MALFORMED,
+				 "larger than any handshake message");
+		return true;
+	}
+	if (n < 0) {
+		ockam_err_set(&err, n, "%s: %s",
+			      i->sent_msg3 ? "message 3 did not arrive" :
+					     "message 1 did not arrive",
+			      strerror(-n));
+		initiator_fail(d, i, HS_FAIL_UNREACHABLE, -n, &err);
+		return false;
+	}
+	if (hs_frame_parse(msg_buf, n, &f, &err) < 0) {
+		if (n && msg_buf[0] == HS_MSG2 && !i->sent_msg3) {
+			handshake_set_route(&i->hs, ret_route.bytes,
+					    ret_route.len, NULL);
+			initiator_refuse(d, i, HS_FAIL_MALFORMED, &err);
+			return false;
+		}
+		initiator_ignore(i, HS_FAIL_MALFORMED, ockam_err_msg(&err));
+		return true;
+	}
+	if (f.type == HS_REFUSED) {
+		ockam_err_set(&err, -ECONNREFUSED,
+			      "refused by the responder (%s)%s%s",
+			      hs_refusal_name(f.reason), f.text[0] ? ": " : "",
+			      f.text);
+		initiator_fail(d, i, HS_FAIL_PEER_REFUSED, ECONNREFUSED, &err);
+		return false;
+	}
+	if (f.type == HS_MSG2 && !i->sent_msg3)
+		return initiator_on_msg2(d, i, &f);
+	if (f.type == HS_ESTABLISHED && i->sent_msg3) {
+		initiator_install(d, i);
+		return false;
+	}
+	initiator_ignore(i, HS_FAIL_UNEXPECTED, hs_type_name(f.type));
+	return true;
+}
+
+static void on_initiator_readable(struct daemon *d, void *ctx, short revents)
+{
+	struct initiator *i = ctx;
+	int n;
+
+	(void)revents;
+	for (n = 0; n < DAEMON_BATCH; n++)
+		if (!initiator_receive(d, i))
+			break;
+}
+
+/* The route as text for messages: MultiAddr when it has one. */
+static char *route_text(const uint8_t *route, size_t len)
+{
+	static struct ockam_route rt;
+	static char text[OCKAM_ROUTE_TEXT_MAX];
+
+	if (ockam_route_from_wire(&rt, route, len, NULL) < 0 ||
+	    ockam_route_format_any(&rt, text, sizeof(text)) < 0)
+		snprintf(text, sizeof(text), "(unprintable route)");
+	return strdup(text);
+}
+
+static void reply_error_now(struct daemon *d, uint64_t client_id, int errnum,
+			    const struct ockam_err *err)
+{
+	struct ockam_ctl_writer *w = ctl_writer();
+
+	ockam_ctl_reply_error(w, errnum, "%s", ockam_err_msg(err));
+	ctl_reply_later(d, client_id, w);
+}
+
+void secure_channel_create(struct daemon *d, uint64_t client_id,
+			   const struct secure_channel_request *req)
+{
+	struct ockam_err err;
+	struct initiator *i;
+	int ret;
+
+	i = calloc(1, sizeof(*i));
+	if (!i) {
+		ockam_err_set(&err, -ENOMEM, "out of memory");
+		reply_error_now(d, client_id, ENOMEM, &err);
+		return;
+	}
+	i->client_id = client_id;
+	i->timeout_ms = req->timeout_ms;
+	i->policy = req->policy;
+	i->hs.fd = -1;
+	i->to = route_text(req->route, req->route_len);
+	i->next = d->initiators;
+	d->initiators = i;
+	if (!i->to) {
+		ockam_err_set(&err, -ENOMEM, "out of memory");
+		goto err_reply;
+	}
+	ret = handshake_init(d, &i->hs, NOISE_INITIATOR, req->identity,
+			     on_initiator_readable, i, &err);
+	if (ret == 0)
+		ret = handshake_set_route(&i->hs, req->route, req->route_len,
+					  &err);
+	if (ret < 0)
+		goto err_reply;
+	initiated.started++;
+	ret = handshake_write(&i->hs, HS_MSG1, false, &err);
+	if (ret < 0) {
+		initiator_fail(d, i, HS_FAIL_UNREACHABLE, -ret, &err);
+		return;
+	}
+	timer_init(&i->hs.timer, on_initiator_timeout, i);
+	timer_arm(&d->loop, &i->hs.timer, i->timeout_ms);
+	return;
+
+err_reply:
+	/* Nothing was sent: a local error, not a handshake failure. */
+	reply_error_now(d, client_id, -err.code, &err);
+	initiator_free(d, i);
+}
+
+void initiators_close(struct daemon *d)
+{
+	while (d->initiators)
+		initiator_free(d, d->initiators);
+}
+
+void initiators_report(struct daemon *d, struct ockam_ctl_writer *w)
+{
+	const struct initiator *i;
+	unsigned int pending = 0;
+
+	for (i = d->initiators; i; i = i->next)
+		pending++;
+	ockam_ctl_record_begin(w);
+	ockam_ctl_field(w, "kind", "secure-channel-initiator");
+	ockam_ctl_field(w, "pending", "%u", pending);
+	hs_counters_report(w, &initiated);
+	ockam_ctl_record_end(w);
+}
