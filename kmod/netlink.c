@@ -146,22 +146,29 @@ static int ockam_nl_put_transport(struct sk_buff *msg, struct ockam_tcp *t)
 	return 0;
 }
 
-static int ockam_nl_put_alias(struct sk_buff *msg, struct ockam_alias *alias)
+/* A route stored as its addresses, with the count put back in front. */
+static int ockam_nl_put_route(struct sk_buff *msg, u32 hops, const u8 *addrs,
+			      u32 len)
 {
-	u32 count_len = ockam_uleb_len(alias->hops);
+	u32 count_len = ockam_uleb_len(hops);
 	struct nlattr *nla;
 	u8 *route;
 
-	if (ockam_nl_put_name(msg, OCKAM_A_ADDRESS, alias->ep.name,
-			      alias->ep.name_len))
-		return -EMSGSIZE;
-	nla = nla_reserve(msg, OCKAM_A_ROUTE, count_len + alias->len);
+	nla = nla_reserve(msg, OCKAM_A_ROUTE, count_len + len);
 	if (!nla)
 		return -EMSGSIZE;
 	route = nla_data(nla);
-	ockam_uleb_encode(route, alias->hops);
-	memcpy(route + count_len, alias->route, alias->len);
+	ockam_uleb_encode(route, hops);
+	memcpy(route + count_len, addrs, len);
 	return 0;
+}
+
+static int ockam_nl_put_alias(struct sk_buff *msg, struct ockam_alias *alias)
+{
+	if (ockam_nl_put_name(msg, OCKAM_A_ADDRESS, alias->ep.name,
+			      alias->ep.name_len))
+		return -EMSGSIZE;
+	return ockam_nl_put_route(msg, alias->hops, alias->route, alias->len);
 }
 
 static int ockam_nl_node_get(struct sk_buff *skb, struct genl_info *info)
@@ -282,8 +289,32 @@ static const u8 *ockam_nl_address(struct genl_info *info, u32 *len)
 	return (const u8 *)name;
 }
 
-static int ockam_nl_transport_detach(struct sk_buff *skb,
-				     struct genl_info *info)
+typedef int (*ockam_nl_remove_t)(struct ockam_node *node, const u8 *name,
+				 u32 len);
+
+/* The extack message of a removal that found nothing. */
+static void ockam_nl_not_found(struct genl_info *info)
+{
+	const struct nlattr *attr = info->attrs[OCKAM_A_ADDRESS];
+
+	switch (info->genlhdr->cmd) {
+	case OCKAM_CMD_TRANSPORT_DETACH:
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "no transport at that address");
+		break;
+	case OCKAM_CMD_ROUTE_DEL:
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "no alias at that address");
+		break;
+	default:
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "no secure channel at that address");
+		break;
+	}
+}
+
+/* Remove what the request's OCKAM_A_ADDRESS names, with @remove. */
+static int ockam_nl_remove(struct genl_info *info, ockam_nl_remove_t remove)
 {
 	const u8 *name;
 	u32 len;
@@ -292,11 +323,16 @@ static int ockam_nl_transport_detach(struct sk_buff *skb,
 	name = ockam_nl_address(info, &len);
 	if (!name)
 		return -EINVAL;
-	err = ockam_tcp_detach(ockam_nl_node(info), name, len);
+	err = remove(ockam_nl_node(info), name, len);
 	if (err == -ENOENT)
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[OCKAM_A_ADDRESS],
-				    "no transport at that address");
+		ockam_nl_not_found(info);
 	return err;
+}
+
+static int ockam_nl_transport_detach(struct sk_buff *skb,
+				     struct genl_info *info)
+{
+	return ockam_nl_remove(info, ockam_tcp_detach);
 }
 
 static int ockam_nl_route_add(struct sk_buff *skb, struct genl_info *info)
@@ -315,18 +351,7 @@ static int ockam_nl_route_add(struct sk_buff *skb, struct genl_info *info)
 
 static int ockam_nl_route_del(struct sk_buff *skb, struct genl_info *info)
 {
-	const u8 *name;
-	u32 len;
-	int err;
-
-	name = ockam_nl_address(info, &len);
-	if (!name)
-		return -EINVAL;
-	err = ockam_alias_del(ockam_nl_node(info), name, len);
-	if (err == -ENOENT)
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[OCKAM_A_ADDRESS],
-				    "no alias at that address");
-	return err;
+	return ockam_nl_remove(info, ockam_alias_del);
 }
 
 static int ockam_nl_dial_failed(struct sk_buff *skb, struct genl_info *info)
@@ -377,9 +402,6 @@ static int ockam_nl_put_channel_state(struct sk_buff *msg,
 static int ockam_nl_put_channel(struct sk_buff *msg, struct ockam_channel *ch)
 {
 	char id[OCKAM_IDENTIFIER_LEN + 1];
-	u32 count_len = ockam_uleb_len(ch->route_hops);
-	struct nlattr *nla;
-	u8 *route;
 
 	id[0] = 'I';
 	bin2hex(id + 1, ch->peer, OCKAM_IDENTIFIER_BYTES);
@@ -391,13 +413,9 @@ static int ockam_nl_put_channel(struct sk_buff *msg, struct ockam_channel *ch)
 	    nla_put_string(msg, OCKAM_A_IDENTIFIER, id) ||
 	    nla_put_u32(msg, OCKAM_A_ROLE, ch->role))
 		return -EMSGSIZE;
-	nla = nla_reserve(msg, OCKAM_A_ROUTE, count_len + ch->route_len);
-	if (!nla)
-		return -EMSGSIZE;
-	route = nla_data(nla);
-	ockam_uleb_encode(route, ch->route_hops);
-	memcpy(route + count_len, ch->route, ch->route_len);
-	if (ockam_nl_put_channel_state(msg, ch) ||
+	if (ockam_nl_put_route(msg, ch->route_hops, ch->route,
+			       ch->route_len) ||
+	    ockam_nl_put_channel_state(msg, ch) ||
 	    ockam_nl_put_stats(msg, ch->stats))
 		return -EMSGSIZE;
 	return 0;
@@ -485,18 +503,7 @@ out:
 
 static int ockam_nl_channel_del(struct sk_buff *skb, struct genl_info *info)
 {
-	const u8 *name;
-	u32 len;
-	int err;
-
-	name = ockam_nl_address(info, &len);
-	if (!name)
-		return -EINVAL;
-	err = ockam_channel_del(ockam_nl_node(info), name, len);
-	if (err == -ENOENT)
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[OCKAM_A_ADDRESS],
-				    "no secure channel at that address");
-	return err;
+	return ockam_nl_remove(info, ockam_channel_del);
 }
 
 typedef int (*ockam_nl_fill_t)(struct sk_buff *msg, struct ockam_endpoint *ep);
