@@ -54,13 +54,15 @@ node_exec() {
 # node_bg NAME COMMAND...: start COMMAND in the background inside NAME;
 # its output goes to $NS_TMP/NAME.<pid>.log. Sets NODE_BG_PID.
 node_bg() {
-	local n=$1 log
+	local n=$1
 	shift
-	log=$NS_TMP/$n.$RANDOM.log
-	ip netns exec "$(ns "$n")" "$@" </dev/null >"$log" 2>&1 &
+	# The process opens its log itself, so the name is right from the
+	# first byte: "ip netns exec" and "exec" keep the pid $! reports.
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	ip netns exec "$(ns "$n")" bash -c 'exec "$@" >"$0.$$.log" 2>&1' \
+		"$NS_TMP/$n" "$@" </dev/null &
 	NODE_BG_PID=$!
 	NS_PIDS+=("$NODE_BG_PID")
-	mv "$log" "$NS_TMP/$n.$NODE_BG_PID.log" 2>/dev/null || true
 }
 
 # node_stop PID: stop one background process started by node_bg.

@@ -1,0 +1,2313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Secure channels in the kernel, with the test playing both daemons: two
+ * channels on one node whose keys are each other's (OCKAM_CMD_CHANNEL_ADD
+ * straight from here, no handshake), so what one encrypts the other
+ * decrypts.
+ *
+ *   socket s --> [enc1] ==frame==> (m) --> [y = dec2] --> socket r
+ *   socket s <-- [x = dec1] <==frame== [enc2] <-- socket r (reply)
+ *
+ * Channel 1 was added on socket x (its name becomes the decryptor) with
+ * tx key K1 and the route [y] or, for attacks, [m, y]: m is a plain socket
+ * with OCKAM_SO_RECVONWARD that receives each frame and sends it on,
+ * changed or not. The test knows the keys, so it also reads the frames
+ * on the wire (libsodium) and writes frames of its own with any counter:
+ * the format, the Noise REKEY ratchet and the replay window are checked
+ * against the specification in <linux/ockam.h>, not against the module's
+ * own view of them.
+ *
+ * The data-path tests run once per AEAD backend (module parameter
+ * "aead": lib/crypto and the crypto API).
+ */
+#include <linux/capability.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <sodium.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "common.h"
+
+#define W OCKAM_REPLAY_WINDOW
+#define REKEY_EVERY OCKAM_REKEY_INTERVAL
+#define AEAD_PARAM "/sys/module/ockam/parameters/aead"
+
+enum {
+	NONCE_LEN = 12,
+	/* Frame bytes around the plaintext (which starts with the type). */
+	FRAME_OVERHEAD = OCKAM_COUNTER_LEN + OCKAM_TAG_LEN,
+	/* The smallest frame: counter, type, tag. */
+	FRAME_MIN = FRAME_OVERHEAD + 1,
+	BUF_MAX = 8192,
+};
+
+/* ------------------------------------------------------------ identities */
+
+static char id_a[OCKAM_IDENTIFIER_LEN + 1];
+static char id_b[OCKAM_IDENTIFIER_LEN + 1];
+
+/* "I" and 64 lowercase hex digits derived from @seed. */
+static void make_identifier(char *out, unsigned int seed)
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	out[0] = 'I';
+	for (i = 1; i < OCKAM_IDENTIFIER_LEN; i++)
+		out[i] = hex[(seed * 7 + i * (seed | 1)) % 16];
+	out[OCKAM_IDENTIFIER_LEN] = '\0';
+}
+
+/* --------------------------------------------------------------- crypto */
+
+static void nonce_for(uint8_t n[NONCE_LEN], uint64_t counter)
+{
+	int i;
+
+	memset(n, 0, 4);
+	for (i = 0; i < 8; i++)
+		n[4 + i] = counter >> (8 * i);
+}
+
+/* Noise REKEY: ENCRYPT(k, 2^64 - 1, empty, 32 zero bytes)[0:32]. */
+static void rekey(uint8_t key[OCKAM_KEY_LEN])
+{
+	uint8_t zeros[OCKAM_KEY_LEN] = { 0 };
+	uint8_t out[OCKAM_KEY_LEN + OCKAM_TAG_LEN], n[NONCE_LEN];
+
+	nonce_for(n, ~0ULL);
+	crypto_aead_chacha20poly1305_ietf_encrypt(out, NULL, zeros,
+						  sizeof(zeros), NULL, 0, NULL,
+						  n, key);
+	memcpy(key, out, OCKAM_KEY_LEN);
+	sodium_memzero(out, sizeof(out));
+}
+
+/* The key of @counter's epoch, from the first key @k0. */
+static void key_for(uint8_t out[OCKAM_KEY_LEN],
+		    const uint8_t k0[OCKAM_KEY_LEN], uint64_t counter)
+{
+	uint64_t e;
+
+	memcpy(out, k0, OCKAM_KEY_LEN);
+	for (e = 0; e < counter / REKEY_EVERY; e++)
+		rekey(out);
+}
+
+/* A data frame: u64be counter, ciphertext, tag. Returns its length. */
+static size_t frame_seal(uint8_t *frame, const uint8_t key[OCKAM_KEY_LEN],
+			 uint64_t counter, const uint8_t *pt, size_t len)
+{
+	uint8_t n[NONCE_LEN];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		frame[i] = counter >> (56 - 8 * i);
+	nonce_for(n, counter);
+	crypto_aead_chacha20poly1305_ietf_encrypt(frame + 8, NULL, pt, len,
+						  NULL, 0, NULL, n, key);
+	return len + FRAME_OVERHEAD;
+}
+
+static uint64_t frame_counter(const uint8_t *frame)
+{
+	uint64_t c = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		c = c << 8 | frame[i];
+	return c;
+}
+
+/* Decrypt with the key of the frame's epoch; 0 or -EBADMSG. */
+static int frame_open(const uint8_t *frame, size_t len,
+		      const uint8_t k0[OCKAM_KEY_LEN], uint8_t *pt,
+		      size_t *pt_len)
+{
+	unsigned long long out_len;
+	uint8_t key[OCKAM_KEY_LEN], n[NONCE_LEN];
+	uint64_t c;
+	int ret;
+
+	if (len < FRAME_OVERHEAD)
+		return -EBADMSG;
+	c = frame_counter(frame);
+	key_for(key, k0, c);
+	nonce_for(n, c);
+	ret = crypto_aead_chacha20poly1305_ietf_decrypt(pt, &out_len, NULL,
+							frame + 8, len - 8,
+							NULL, 0, n, key);
+	sodium_memzero(key, sizeof(key));
+	if (ret)
+		return -EBADMSG;
+	*pt_len = out_len;
+	return 0;
+}
+
+/* ----------------------------------------------------- plaintext bodies */
+
+static size_t uleb_put(uint8_t *p, uint32_t v)
+{
+	size_t n = 0;
+
+	do {
+		p[n] = v & 0x7f;
+		v >>= 7;
+		if (v)
+			p[n] |= 0x80;
+		n++;
+	} while (v);
+	return n;
+}
+
+/*
+ * A channel plaintext: the type byte and, for a payload, the encoded
+ * message (version, onward route, return route, payload).
+ */
+static size_t plaintext(uint8_t *out, uint8_t type, const char *onward,
+			const char *ret, const void *payload, size_t len)
+{
+	struct ockam_wire_route on, back;
+	size_t n = 0;
+
+	out[n++] = type;
+	if (type != OCKAM_CHANNEL_MSG_PAYLOAD)
+		return n;
+	on = wire(onward);
+	back = wire(ret);
+	out[n++] = OCKAM_MESSAGE_VERSION;
+	memcpy(out + n, on.bytes, on.len);
+	n += on.len;
+	memcpy(out + n, back.bytes, back.len);
+	n += back.len;
+	n += uleb_put(out + n, len);
+	memcpy(out + n, payload, len);
+	return n + len;
+}
+
+/* ------------------------------------------------------------ receiving */
+
+struct got {
+	ssize_t len;
+	uint8_t data[BUF_MAX];
+	struct ockam_wire_route ret;
+	struct ockam_wire_route onward;
+	bool has_onward;
+	char identity[OCKAM_IDENTIFIER_LEN + 8];
+	ssize_t identity_len;		/* -1: no OCKAM_CMSG_IDENTITY */
+};
+
+/* One message with its routes and identity; 0 or -errno. */
+static int recv_got(int fd, struct got *g, int flags)
+{
+	char cbuf[2 * CMSG_SPACE(OCKAM_ROUTE_BYTES_MAX) + CMSG_SPACE(128)];
+	struct sockaddr_ockam sa;
+	struct iovec iov = { .iov_base = g->data, .iov_len = sizeof(g->data) };
+	struct msghdr msg = {
+		.msg_name = &sa, .msg_namelen = sizeof(sa),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg;
+	size_t len;
+
+	g->has_onward = false;
+	g->identity_len = -1;
+	g->len = recvmsg(fd, &msg, flags);
+	if (g->len < 0)
+		return -errno;
+	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+		return -EMSGSIZE;
+	g->ret.len = sa.som_route_len;
+	memcpy(g->ret.bytes, sa.som_route, sa.som_route_len);
+	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+		if (cmsg->cmsg_level != SOL_OCKAM)
+			continue;
+		len = cmsg->cmsg_len - CMSG_LEN(0);
+		switch (cmsg->cmsg_type) {
+		case OCKAM_CMSG_ONWARD_ROUTE:
+			g->onward.len = len;
+			memcpy(g->onward.bytes, CMSG_DATA(cmsg), len);
+			g->has_onward = true;
+			break;
+		case OCKAM_CMSG_RETURN_ROUTE:
+			g->ret.len = len;
+			memcpy(g->ret.bytes, CMSG_DATA(cmsg), len);
+			break;
+		case OCKAM_CMSG_IDENTITY:
+			if (len >= sizeof(g->identity))
+				return -EMSGSIZE;
+			memcpy(g->identity, CMSG_DATA(cmsg), len);
+			g->identity[len] = '\0';
+			g->identity_len = len;
+			break;
+		}
+	}
+	return 0;
+}
+
+static bool route_is(const struct ockam_wire_route *w, const char *text)
+{
+	struct ockam_wire_route want = wire(text);
+
+	return w->len == want.len && !memcmp(w->bytes, want.bytes, w->len);
+}
+
+static bool payload_is(const struct got *g, const char *text)
+{
+	return (size_t)g->len == strlen(text) &&
+	       !memcmp(g->data, text, g->len);
+}
+
+/* Nothing waiting on @fd. */
+static bool queue_empty(int fd)
+{
+	char c;
+
+	return recv(fd, &c, 1, MSG_DONTWAIT | MSG_PEEK) < 0 && errno == EAGAIN;
+}
+
+static int set_flag(int fd, int opt)
+{
+	int one = 1;
+
+	return setsockopt(fd, SOL_OCKAM, opt, &one, sizeof(one));
+}
+
+/* ------------------------------------------------------------- channels */
+
+/* Route text for "0#NAME => ..." with channel addresses filled in. */
+static const char *rt(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static const char *rt(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+static int channel_add(struct ockam_nl *nl, int fd, const uint8_t *tx,
+		       const uint8_t *rx, const char *route,
+		       const char *identifier, uint32_t role,
+		       struct ockam_channel_info *out, struct ockam_err *err)
+{
+	struct ockam_wire_route w = wire(route);
+	struct ockam_channel_params p = {
+		.fd = fd, .tx_key = tx, .rx_key = rx,
+		.route = w.bytes, .route_len = w.len,
+		.identifier = identifier, .role = role,
+	};
+
+	return ockam_nl_channel_add(nl, &p, out, err);
+}
+
+/* The channel whose encryptor is @enc, from a fresh dump. */
+static int channel_get(struct ockam_nl *nl, const char *enc,
+		       struct ockam_channel_info *out)
+{
+	struct ockam_channel_info *list;
+	size_t count, i;
+	int ret = -ENOENT;
+
+	if (ockam_nl_channel_list(nl, &list, &count, NULL))
+		return -EIO;
+	for (i = 0; i < count; i++) {
+		if (strcmp(list[i].encryptor, enc))
+			continue;
+		*out = list[i];
+		out->route = NULL;
+		ret = 0;
+	}
+	ockam_channel_list_free(list, count);
+	return ret;
+}
+
+static long channel_count(struct ockam_nl *nl)
+{
+	struct ockam_channel_info *list;
+	size_t count;
+
+	if (ockam_nl_channel_list(nl, &list, &count, NULL))
+		return -1;
+	ockam_channel_list_free(list, count);
+	return count;
+}
+
+/* A counter of channel @enc; ~0 when the channel is not listed. */
+static uint64_t chan_stat(struct ockam_nl *nl, const char *enc, int stat)
+{
+	struct ockam_channel_info info;
+
+	if (channel_get(nl, enc, &info))
+		return ~0ULL;
+	return info.stats.value[stat];
+}
+
+/* Frames channel @enc refused, for any reason the tests provoke. */
+static uint64_t chan_refused(struct ockam_nl *nl, const char *enc)
+{
+	struct ockam_channel_info info;
+
+	if (channel_get(nl, enc, &info))
+		return ~0ULL;
+	return info.stats.value[OCKAM_STAT_DROP_AUTH] +
+	       info.stats.value[OCKAM_STAT_DROP_REPLAY];
+}
+
+/* Wait up to 2 s for chan_stat() to reach @want; returns the last value. */
+static uint64_t wait_stat(struct ockam_nl *nl, const char *enc, int stat,
+			  uint64_t want)
+{
+	uint64_t v = 0;
+
+	WAIT_FOR((v = chan_stat(nl, enc, stat)) == want, 2000);
+	return v;
+}
+
+static uint64_t wait_refused(struct ockam_nl *nl, const char *enc,
+			     uint64_t want)
+{
+	uint64_t v = 0;
+
+	WAIT_FOR((v = chan_refused(nl, enc)) == want, 2000);
+	return v;
+}
+
+/* ----------------------------------------------------------- the events */
+
+enum { EVENTS_MAX = 64 };
+
+struct closed {
+	int count;
+	struct ockam_event ev[EVENTS_MAX];
+};
+
+static void record_closed(const struct ockam_event *ev, void *arg)
+{
+	struct closed *c = arg;
+
+	if (ev->cmd == OCKAM_CMD_CHANNEL_CLOSED && c->count < EVENTS_MAX)
+		c->ev[c->count++] = *ev;
+}
+
+/* Collect CHANNEL_CLOSED events until @n arrived or @ms passed. */
+static int wait_closed(struct ockam_events *events, struct closed *c, int n,
+		       int ms)
+{
+	struct pollfd pfd = { .fd = ockam_events_fd(events), .events = POLLIN };
+	long long end = now_ms() + ms;
+
+	while (c->count < n && now_ms() < end) {
+		poll(&pfd, 1, 50);
+		if (ockam_events_read(events, record_closed, c, NULL) < 0)
+			return -1;
+	}
+	return c->count;
+}
+
+/* The reason of the close event for encryptor @enc, or -1. */
+static int closed_reason(const struct closed *c, const char *enc)
+{
+	int i;
+
+	for (i = 0; i < c->count; i++)
+		if (!strcmp(c->ev[i].address, enc))
+			return c->ev[i].reason;
+	return -1;
+}
+
+/* ---------------------------------------------------------- the fixture */
+
+FIXTURE(chan)
+{
+	struct ockam_nl *nl;
+	int x, y, s, r, m;
+	uint8_t k1[OCKAM_KEY_LEN];	/* channel 1 sends, 2 receives */
+	uint8_t k2[OCKAM_KEY_LEN];	/* channel 2 sends, 1 receives */
+	struct ockam_channel_info c1, c2;
+	char aead_before[16];
+	char route[512];
+	struct got g;
+};
+
+FIXTURE_VARIANT(chan)
+{
+	const char *aead;
+};
+
+FIXTURE_VARIANT_ADD(chan, lib)
+{
+	.aead = "lib",
+};
+
+FIXTURE_VARIANT_ADD(chan, api)
+{
+	.aead = "api",
+};
+
+static int write_param(const char *path, const char *value)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fputs(value, f) < 0;
+	return fclose(f) || ret ? -1 : 0;
+}
+
+static void read_param(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (!fgets(buf, size, f))
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+FIXTURE_SETUP(chan)
+{
+	int *fds[] = { &self->x, &self->y, &self->s, &self->r, &self->m };
+	const char *names[] = { "x", "y", "s", "r", "m" };
+	unsigned int i;
+
+	ASSERT_LE(0, sodium_init());
+	make_identifier(id_a, 1);
+	make_identifier(id_b, 2);
+	read_param(AEAD_PARAM, self->aead_before, sizeof(self->aead_before));
+	ASSERT_EQ(0, write_param(AEAD_PARAM, variant->aead));
+	ASSERT_EQ(0, node_fresh());
+	ASSERT_EQ(0, ockam_nl_open(&self->nl, NULL));
+	for (i = 0; i < ARRAY_SIZE(fds); i++) {
+		*fds[i] = sock_bound(names[i]);
+		ASSERT_LE(0, *fds[i]);
+		ASSERT_EQ(0, set_rcvtimeo(*fds[i], 2000));
+	}
+	ASSERT_EQ(0, set_flag(self->r, OCKAM_SO_RECVIDENTITY));
+	ASSERT_EQ(0, set_flag(self->s, OCKAM_SO_RECVIDENTITY));
+	ASSERT_EQ(0, set_flag(self->m, OCKAM_SO_RECVONWARD));
+	randombytes_buf(self->k1, sizeof(self->k1));
+	randombytes_buf(self->k2, sizeof(self->k2));
+}
+
+FIXTURE_TEARDOWN(chan)
+{
+	close(self->x);
+	close(self->y);
+	close(self->s);
+	close(self->r);
+	close(self->m);
+	ockam_nl_close(self->nl);
+	if (self->aead_before[0])
+		write_param(AEAD_PARAM, self->aead_before);
+}
+
+/* Channel 2 (on y, sending to x), then channel 1 (on x, along @route1). */
+static int pair_up(FIXTURE_DATA(chan) *self, const char *route1)
+{
+	int ret;
+
+	ret = channel_add(self->nl, self->y, self->k2, self->k1, "0#x", id_a,
+			  OCKAM_ROLE_RESPONDER, &self->c2, NULL);
+	if (ret)
+		return ret;
+	return channel_add(self->nl, self->x, self->k1, self->k2, route1, id_b,
+			   OCKAM_ROLE_INITIATOR, &self->c1, NULL);
+}
+
+/* s sends @text through channel 1 to r. */
+static ssize_t send_via_c1(FIXTURE_DATA(chan) *self, const void *buf,
+			   size_t len)
+{
+	char route[128];
+
+	return send_to(self->s, rt(route, sizeof(route), "0#%s => 0#r",
+				   self->c1.encryptor), buf, len);
+}
+
+/* The next frame channel 1 sent to m; its length, or -errno. */
+static ssize_t take_frame(FIXTURE_DATA(chan) *self, uint8_t *frame)
+{
+	int ret = recv_got(self->m, &self->g, 0);
+
+	if (ret)
+		return ret;
+	if (!self->g.has_onward || !route_is(&self->g.onward, "0#y"))
+		return -EDESTADDRREQ;
+	memcpy(frame, self->g.data, self->g.len);
+	return self->g.len;
+}
+
+/* m sends a frame on to channel 2's decryptor. */
+static ssize_t forward(FIXTURE_DATA(chan) *self, const void *frame,
+		       size_t len)
+{
+	return send_to(self->m, "0#y", frame, len);
+}
+
+/*
+ * m sends on a frame the decryptor must refuse. The refusal is counted on
+ * the channel (checked by the callers); a sender on the decryptor's own
+ * node may also be told, with EBADMSG.
+ */
+static bool forward_refused(FIXTURE_DATA(chan) *self, const void *frame,
+			    size_t len)
+{
+	ssize_t ret = forward(self, frame, len);
+
+	return ret == (ssize_t)len || (ret == -1 && errno == EBADMSG);
+}
+
+/* m sends a frame of its own: @payload to r, with counter @counter. */
+static ssize_t forge(FIXTURE_DATA(chan) *self, uint64_t counter,
+		     const char *payload)
+{
+	uint8_t pt[BUF_MAX], frame[BUF_MAX], key[OCKAM_KEY_LEN];
+	size_t len;
+
+	len = plaintext(pt, OCKAM_CHANNEL_MSG_PAYLOAD, "0#r", "", payload,
+			strlen(payload));
+	key_for(key, self->k1, counter);
+	len = frame_seal(frame, key, counter, pt, len);
+	sodium_memzero(key, sizeof(key));
+	return forward(self, frame, len);
+}
+
+/* The same for a frame that must be refused. */
+static bool forge_refused(FIXTURE_DATA(chan) *self, uint64_t counter,
+			  const char *payload)
+{
+	uint8_t pt[BUF_MAX], frame[BUF_MAX], key[OCKAM_KEY_LEN];
+	size_t len;
+
+	len = plaintext(pt, OCKAM_CHANNEL_MSG_PAYLOAD, "0#r", "", payload,
+			strlen(payload));
+	key_for(key, self->k1, counter);
+	len = frame_seal(frame, key, counter, pt, len);
+	sodium_memzero(key, sizeof(key));
+	return forward_refused(self, frame, len);
+}
+
+/* ---------------------------------------------------------------- tests */
+
+TEST_F(chan, roundtrip_with_identity)
+{
+	struct ockam_channel_info info;
+	char want[256];
+
+	ASSERT_EQ(0, pair_up(self, "0#y"));
+	EXPECT_STREQ("x", self->c1.decryptor);
+	EXPECT_STREQ("y", self->c2.decryptor);
+	EXPECT_EQ(OCKAM_RANDOM_NAME_LEN, strlen(self->c1.encryptor));
+	EXPECT_STRNE(self->c1.encryptor, self->c2.encryptor);
+
+	ASSERT_EQ(5, send_via_c1(self, "hello", 5));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "hello"));
+	/* The decryptor pushed its own encryptor: replies go back in. */
+	EXPECT_TRUE(route_is(&self->g.ret, rt(want, sizeof(want),
+		"0#%s => 0#s", self->c2.encryptor)));
+	ASSERT_EQ(OCKAM_IDENTIFIER_LEN, self->g.identity_len);
+	EXPECT_STREQ(id_a, self->g.identity);
+
+	/* The reply, along the return route as received. */
+	ASSERT_EQ(5, send_to(self->r, want, "HELLO", 5));
+	ASSERT_EQ(0, recv_got(self->s, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "HELLO"));
+	EXPECT_TRUE(route_is(&self->g.ret, rt(want, sizeof(want),
+		"0#%s => 0#r", self->c1.encryptor)));
+	ASSERT_EQ(OCKAM_IDENTIFIER_LEN, self->g.identity_len);
+	EXPECT_STREQ(id_b, self->g.identity);
+
+	/* A message that did not come through a channel has no identity. */
+	ASSERT_EQ(5, send_to(self->s, "0#r", "plain", 5));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "plain"));
+	EXPECT_EQ(-1, self->g.identity_len);
+
+	/* Nor does one received without asking for it. */
+	ASSERT_EQ(2, send_via_c1(self, "hi", 2));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+	EXPECT_EQ(OCKAM_IDENTIFIER_LEN, self->g.identity_len);
+	ASSERT_EQ(0, setsockopt(self->r, SOL_OCKAM, OCKAM_SO_RECVIDENTITY,
+				&(int){ 0 }, sizeof(int)));
+	ASSERT_EQ(2, send_via_c1(self, "hi", 2));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+	EXPECT_EQ(-1, self->g.identity_len);
+
+	/* Three messages out, one back, counted on both ends. */
+	ASSERT_EQ(0, channel_get(self->nl, self->c1.encryptor, &info));
+	EXPECT_EQ(3, info.tx_counter);
+	EXPECT_EQ(3, info.stats.value[OCKAM_STAT_ENCRYPTED]);
+	EXPECT_EQ(1, info.stats.value[OCKAM_STAT_DECRYPTED]);
+	ASSERT_EQ(0, channel_get(self->nl, self->c2.encryptor, &info));
+	EXPECT_EQ(1, info.tx_counter);
+	EXPECT_EQ(2, info.rx_counter);
+	EXPECT_EQ(1, info.stats.value[OCKAM_STAT_ENCRYPTED]);
+	EXPECT_EQ(3, info.stats.value[OCKAM_STAT_DECRYPTED]);
+	EXPECT_EQ(0, info.stats.value[OCKAM_STAT_DROP_AUTH]);
+	EXPECT_EQ(0, info.stats.value[OCKAM_STAT_DROP_REPLAY]);
+}
+
+TEST_F(chan, listing_and_addresses)
+{
+	struct ockam_channel_info *list;
+	struct ockam_address_info *addrs;
+	struct sockaddr_ockam sa;
+	socklen_t salen = sizeof(sa);
+	size_t count, i;
+	int seen = 0, fd;
+
+	ASSERT_EQ(0, pair_up(self, "0#m => 0#y"));
+	ASSERT_EQ(0, ockam_nl_channel_list(self->nl, &list, &count, NULL));
+	ASSERT_EQ(2, count);
+	for (i = 0; i < count; i++) {
+		struct ockam_wire_route w;
+
+		w.len = list[i].route_len;
+		memcpy(w.bytes, list[i].route, w.len);
+		if (!strcmp(list[i].encryptor, self->c1.encryptor)) {
+			seen |= 1;
+			EXPECT_STREQ("x", list[i].decryptor);
+			EXPECT_STREQ(id_b, list[i].identifier);
+			EXPECT_EQ(OCKAM_ROLE_INITIATOR, list[i].role);
+			EXPECT_TRUE(route_is(&w, "0#m => 0#y"));
+		} else if (!strcmp(list[i].encryptor, self->c2.encryptor)) {
+			seen |= 2;
+			EXPECT_STREQ("y", list[i].decryptor);
+			EXPECT_STREQ(id_a, list[i].identifier);
+			EXPECT_EQ(OCKAM_ROLE_RESPONDER, list[i].role);
+			EXPECT_TRUE(route_is(&w, "0#x"));
+		}
+		EXPECT_EQ(0, list[i].tx_counter);
+		EXPECT_EQ(0, list[i].tx_rekeys);
+		EXPECT_EQ(0, list[i].rx_rekeys);
+	}
+	EXPECT_EQ(3, seen);
+	ockam_channel_list_free(list, count);
+
+	/* Four kernel endpoints; the sockets x and y are left unbound. */
+	ASSERT_EQ(0, ockam_nl_address_list(self->nl, &addrs, &count, NULL));
+	seen = 0;
+	for (i = 0; i < count; i++) {
+		if (!strcmp(addrs[i].address, self->c1.encryptor) &&
+		    addrs[i].kind == OCKAM_KIND_ENCRYPTOR)
+			seen |= 1;
+		if (!strcmp(addrs[i].address, self->c2.encryptor) &&
+		    addrs[i].kind == OCKAM_KIND_ENCRYPTOR)
+			seen |= 2;
+		if (!strcmp(addrs[i].address, "x") &&
+		    addrs[i].kind == OCKAM_KIND_DECRYPTOR)
+			seen |= 4;
+		if (!strcmp(addrs[i].address, "y") &&
+		    addrs[i].kind == OCKAM_KIND_DECRYPTOR)
+			seen |= 8;
+	}
+	EXPECT_EQ(15, seen);
+	EXPECT_EQ(7, count);	/* s, r, m and the four */
+	free(addrs);
+	ASSERT_EQ(0, getsockname(self->x, (struct sockaddr *)&sa, &salen));
+	EXPECT_EQ(0, sa.som_route_len);
+	/* The name belongs to the decryptor now. */
+	fd = socket(ockam_family(), SOCK_DGRAM, 0);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EADDRINUSE, ockam_bind(fd, "x"));
+	close(fd);
+}
+
+TEST_F(chan, frame_format_on_the_wire)
+{
+	uint8_t frame[BUF_MAX], pt[BUF_MAX], want[BUF_MAX];
+	size_t pt_len, want_len;
+	ssize_t len;
+	char ret[128];
+
+	ASSERT_EQ(0, pair_up(self, "0#m => 0#y"));
+	ASSERT_EQ(5, send_via_c1(self, "hello", 5));
+	len = take_frame(self, frame);
+	ASSERT_LT(0, len);
+	/* The encryptor sends with an empty return route. */
+	EXPECT_TRUE(route_is(&self->g.ret, ""));
+	/* Counter 0 in the clear, then ChaCha20-Poly1305 under K1. */
+	EXPECT_EQ(0, frame_counter(frame));
+	ASSERT_EQ(0, frame_open(frame, len, self->k1, pt, &pt_len));
+	/* The encryptor popped itself; s is on the return route. */
+	want_len = plaintext(want, OCKAM_CHANNEL_MSG_PAYLOAD, "0#r", "0#s",
+			     "hello", 5);
+	ASSERT_EQ(want_len, pt_len);
+	EXPECT_EQ(0, memcmp(want, pt, pt_len));
+	EXPECT_EQ(want_len + FRAME_OVERHEAD, len);
+	/* Not under K2, nor under K1 with the next counter's nonce. */
+	EXPECT_NE(0, frame_open(frame, len, self->k2, pt, &pt_len));
+	frame[7] = 1;
+	EXPECT_NE(0, frame_open(frame, len, self->k1, pt, &pt_len));
+	frame[7] = 0;
+
+	ASSERT_LT(0, forward(self, frame, len));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "hello"));
+
+	/* The second message has counter 1; replies have their own. */
+	ASSERT_EQ(3, send_via_c1(self, "two", 3));
+	len = take_frame(self, frame);
+	ASSERT_LT(0, len);
+	EXPECT_EQ(1, frame_counter(frame));
+	ASSERT_EQ(0, frame_open(frame, len, self->k1, pt, &pt_len));
+	ASSERT_LT(0, forward(self, frame, len));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "two"));
+	ASSERT_EQ(5, send_to(self->r, rt(ret, sizeof(ret), "0#%s => 0#s",
+					 self->c2.encryptor), "reply", 5));
+	ASSERT_EQ(0, recv_got(self->s, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "reply"));
+}
+
+/*
+ * The ratchet: frame c is sealed under k[c / 32] and nothing else, and the
+ * dump counts the REKEYs done. Each side moves on as soon as a key's last
+ * message is through, so after 32 * N messages both have done N.
+ */
+TEST_F(chan, keys_ratchet_every_32_messages)
+{
+	enum { ROUNDS = 3, COUNT = ROUNDS * REKEY_EVERY + 1 };
+	uint8_t frame[BUF_MAX], pt[BUF_MAX], want[BUF_MAX], key[OCKAM_KEY_LEN];
+	struct ockam_channel_info info;
+	size_t pt_len, want_len;
+	char payload[32];
+	ssize_t len;
+	int i, bad = 0;
+
+	ASSERT_EQ(0, pair_up(self, "0#m => 0#y"));
+	for (i = 0; i < COUNT; i++) {
+		snprintf(payload, sizeof(payload), "message %d", i);
+		ASSERT_EQ(strlen(payload), send_via_c1(self, payload,
+						       strlen(payload)));
+		len = take_frame(self, frame);
+		ASSERT_LT(0, len);
+		ASSERT_EQ(i, frame_counter(frame));
+		/* Each frame under k[i / 32], and only under that key. */
+		want_len = plaintext(want, OCKAM_CHANNEL_MSG_PAYLOAD, "0#r",
+				     "0#s", payload, strlen(payload));
+		if (frame_open(frame, len, self->k1, pt, &pt_len) ||
+		    pt_len != want_len || memcmp(pt, want, pt_len))
+			bad++;
+		if (i >= REKEY_EVERY) {
+			uint8_t n[NONCE_LEN];
+			unsigned long long out_len;
+
+			/* The previous epoch's key does not open it. */
+			key_for(key, self->k1, i - REKEY_EVERY);
+			nonce_for(n, i);
+			if (!crypto_aead_chacha20poly1305_ietf_decrypt(pt,
+					&out_len, NULL, frame + 8, len - 8,
+					NULL, 0, n, key))
+				bad++;
+		}
+		ASSERT_LT(0, forward(self, frame, len));
+		ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+		ASSERT_TRUE(payload_is(&self->g, payload));
+
+		/* Just before, at and just after each key's last message. */
+		if ((i + 2) % REKEY_EVERY > 2)
+			continue;
+		ASSERT_EQ(0, channel_get(self->nl, self->c1.encryptor, &info));
+		EXPECT_EQ(i + 1, info.tx_counter);
+		EXPECT_EQ((i + 1) / REKEY_EVERY, info.tx_rekeys) {
+			TH_LOG("after %d messages", i + 1);
+		}
+		ASSERT_EQ(0, channel_get(self->nl, self->c2.encryptor, &info));
+		EXPECT_EQ(i, info.rx_counter);
+		EXPECT_EQ((i + 1) / REKEY_EVERY, info.rx_rekeys) {
+			TH_LOG("after %d messages", i + 1);
+		}
+	}
+	EXPECT_EQ(0, bad);
+
+	ASSERT_EQ(0, channel_get(self->nl, self->c1.encryptor, &info));
+	EXPECT_EQ(ROUNDS, info.tx_rekeys);
+	EXPECT_EQ(0, info.rx_rekeys);
+	ASSERT_EQ(0, channel_get(self->nl, self->c2.encryptor, &info));
+	EXPECT_EQ(ROUNDS, info.rx_rekeys);
+	EXPECT_EQ(COUNT, info.stats.value[OCKAM_STAT_DECRYPTED]);
+	/* The other direction has not moved. */
+	EXPECT_EQ(0, info.tx_rekeys);
+}
+
+/*
+ * The worked example of Documentation/wire-protocol.rst ("Data frames"),
+ * byte for byte: this test's sealing agrees with it, and so does the
+ * kernel, which takes the frame and delivers "hi" to echo.
+ */
+TEST_F(chan, wire_protocol_example)
+{
+	static const uint8_t k1_hex[] =
+		"50835543a205b22c9323f2022bc4f67d838f90e61d5ccf33c4513e01f85b5042";
+	static const uint8_t body[] = {
+		0x00, 0x01, 0x01, 0x00, 0x04, 'e', 'c', 'h', 'o', 0x00, 0x02,
+		'h', 'i',
+	};
+	static const uint8_t want[] = {
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x21,
+		0x86, 0x8e, 0x69, 0xf2, 0xec, 0x49, 0xbd, 0xce, 0x0e, 0xc5,
+		0xd3, 0x75, 0x3e,
+		0x7c, 0x58, 0xb1, 0x55, 0x59, 0x4b, 0xdc, 0xd4, 0xe6, 0xe1,
+		0xdc, 0x0b, 0x7e, 0xf7, 0xb1, 0x8f,
+	};
+	uint8_t k0[OCKAM_KEY_LEN], k1[OCKAM_KEY_LEN], want_k1[OCKAM_KEY_LEN];
+	uint8_t frame[BUF_MAX];
+	int echo = sock_bound("echo"), i;
+	size_t len;
+
+	ASSERT_LE(0, echo);
+	ASSERT_EQ(0, set_rcvtimeo(echo, 2000));
+	ASSERT_EQ(0, sodium_hex2bin(want_k1, sizeof(want_k1),
+				    (const char *)k1_hex, 64, NULL, NULL,
+				    NULL));
+	for (i = 0; i < OCKAM_KEY_LEN; i++)
+		k0[i] = i;
+	key_for(k1, k0, 33);
+	EXPECT_EQ(0, memcmp(k1, want_k1, sizeof(k1)));
+	len = frame_seal(frame, k1, 33, body, sizeof(body));
+	ASSERT_EQ(sizeof(want), len);
+	EXPECT_EQ(0, memcmp(frame, want, len));
+
+	/* Channel 2 receiving with k[0] = 00 01 .. 1f. */
+	memcpy(self->k1, k0, sizeof(k0));
+	ASSERT_EQ(0, pair_up(self, "0#m => 0#y"));
+	ASSERT_EQ(sizeof(want), forward(self, want, sizeof(want)));
+	ASSERT_EQ(0, recv_got(echo, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "hi"));
+	/* Its return route: channel 2's encryptor, pushed by the decryptor. */
+	EXPECT_TRUE(route_is(&self->g.ret, rt(self->route, sizeof(self->route),
+		"0#%s", self->c2.encryptor)));
+	close(echo);
+}
+
+/* Flip each bit of a frame in turn: every copy is refused and counted. */
+TEST_F(chan, every_bit_flip_is_rejected)
+{
+	uint8_t frame[BUF_MAX], copy[BUF_MAX];
+	uint64_t before, auth_before;
+	ssize_t len;
+	size_t bit, ct_end;
+	int leaked = 0;
+
+	ASSERT_EQ(0, pair_up(self, "0#m => 0#y"));
+	ASSERT_EQ(5, send_via_c1(self, "hello", 5));
+	len = take_frame(self, frame);
+	ASSERT_LT(FRAME_OVERHEAD, len);
+	ct_end = len - OCKAM_TAG_LEN;
+
+	for (bit = 0; bit < (size_t)len * 8; bit++) {
+		/* Region by region: counter, ciphertext, tag. */
+		if (bit == 0 || bit == OCKAM_COUNTER_LEN * 8 ||
+		    bit == ct_end * 8) {
+			before = chan_refused(self->nl, self->c2.encryptor);
+			auth_before = chan_stat(self->nl, self->c2.encryptor,
+						OCKAM_STAT_DROP_AUTH);
+		}
+		memcpy(copy, frame, len);
+		copy[bit / 8] ^= 0x80 >> (bit % 8);
+		ASSERT_TRUE(forward_refused(self, copy, len));
+		if (!queue_empty(self->r))
+			leaked++;
+		if (bit + 1 == OCKAM_COUNTER_LEN * 8)
+			/* A changed counter is a different nonce (or out
+			 * of the window): refused either way.
+			 */
+			EXPECT_EQ(before + 64, wait_refused(self->nl,
+						self->c2.encryptor,
+						before + 64));
+		if (bit + 1 == ct_end * 8)
+			EXPECT_EQ(auth_before + (ct_end - 8) * 8,
+				  wait_stat(self->nl, self->c2.encryptor,
+					    OCKAM_STAT_DROP_AUTH,
+					    auth_before + (ct_end - 8) * 8));
+		if (bit + 1 == (size_t)len * 8)
+			EXPECT_EQ(auth_before + OCKAM_TAG_LEN * 8,
+				  wait_stat(self->nl, self->c2.encryptor,
+					    OCKAM_STAT_DROP_AUTH,
+					    auth_before + OCKAM_TAG_LEN * 8));
+	}
+	EXPECT_EQ(0, leaked);
+	EXPECT_TRUE(queue_empty(self->r));
+	EXPECT_EQ(0, chan_stat(self->nl, self->c2.encryptor,
+			       OCKAM_STAT_DECRYPTED));
+	EXPECT_EQ((uint64_t)len * 8, chan_refused(self->nl, self->c2.encryptor));
+
+	/* None of them moved the window: the real frame still gets in. */
+	ASSERT_EQ(len, forward(self, frame, len));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "hello"));
+	EXPECT_TRUE(queue_empty(self->r));
+}
+
+/* Frames cut short or with bytes added are refused too. */
+TEST_F(chan, truncated_and_extended_frames)
+{
+	uint8_t frame[BUF_MAX], copy[BUF_MAX + 1];
+	struct ockam_channel_info before, after;
+	uint64_t dropped;
+	ssize_t len, cut;
+
+	ASSERT_EQ(0, pair_up(self, "0#m => 0#y"));
+	ASSERT_EQ(5, send_via_c1(self, "hello", 5));
+	len = take_frame(self, frame);
+	ASSERT_LT(FRAME_OVERHEAD, len);
+	ASSERT_EQ(0, channel_get(self->nl, self->c2.encryptor, &before));
+	for (cut = 0; cut < len; cut++)
+		ASSERT_TRUE(forward_refused(self, frame, cut));
+	memcpy(copy, frame, len);
+	copy[len] = 0;
+	ASSERT_TRUE(forward_refused(self, copy, len + 1));
+	WAIT_FOR(!channel_get(self->nl, self->c2.encryptor, &after) &&
+		 after.stats.value[OCKAM_STAT_DROP_AUTH] +
+		 after.stats.value[OCKAM_STAT_DROP_BAD_FRAME] -
+		 before.stats.value[OCKAM_STAT_DROP_AUTH] -
+		 before.stats.value[OCKAM_STAT_DROP_BAD_FRAME] ==
+		 (uint64_t)len + 1, 2000);
+	/* Shorter than counter, type and tag: malformed; else the tag. */
+	dropped = after.stats.value[OCKAM_STAT_DROP_BAD_FRAME] -
+		  before.stats.value[OCKAM_STAT_DROP_BAD_FRAME];
+	EXPECT_EQ(FRAME_MIN, dropped);
+	EXPECT_EQ(len + 1 - FRAME_MIN,
+		  after.stats.value[OCKAM_STAT_DROP_AUTH] -
+		  before.stats.value[OCKAM_STAT_DROP_AUTH]);
+	EXPECT_TRUE(queue_empty(self->r));
+
+	ASSERT_EQ(len, forward(self, frame, len));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "hello"));
+}
+
+TEST_F(chan, replayed_frames_are_rejected)
+{
+	uint8_t frames[3][BUF_MAX];
+	ssize_t len[3];
+	int i;
+
+	ASSERT_EQ(0, pair_up(self, "0#m => 0#y"));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(1, send_via_c1(self, &"abc"[i], 1));
+		len[i] = take_frame(self, frames[i]);
+		ASSERT_LT(0, len[i]);
+	}
+	ASSERT_EQ(len[0], forward(self, frames[0], len[0]));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "a"));
+	/* At once ... */
+	ASSERT_TRUE(forward_refused(self, frames[0], len[0]));
+	EXPECT_EQ(1, wait_stat(self->nl, self->c2.encryptor,
+			       OCKAM_STAT_DROP_REPLAY, 1));
+	EXPECT_TRUE(queue_empty(self->r));
+	/* ... after newer frames, and the newest one too. */
+	ASSERT_EQ(len[2], forward(self, frames[2], len[2]));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "c"));
+	ASSERT_TRUE(forward_refused(self, frames[0], len[0]));
+	ASSERT_TRUE(forward_refused(self, frames[2], len[2]));
+	EXPECT_EQ(3, wait_stat(self->nl, self->c2.encryptor,
+			       OCKAM_STAT_DROP_REPLAY, 3));
+	EXPECT_TRUE(queue_empty(self->r));
+	/* The one skipped is still welcome, once. */
+	ASSERT_EQ(len[1], forward(self, frames[1], len[1]));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "b"));
+	ASSERT_TRUE(forward_refused(self, frames[1], len[1]));
+	EXPECT_EQ(4, wait_stat(self->nl, self->c2.encryptor,
+			       OCKAM_STAT_DROP_REPLAY, 4));
+	EXPECT_EQ(0, chan_stat(self->nl, self->c2.encryptor,
+			       OCKAM_STAT_DROP_AUTH));
+	EXPECT_EQ(3, chan_stat(self->nl, self->c2.encryptor,
+			       OCKAM_STAT_DECRYPTED));
+	EXPECT_TRUE(queue_empty(self->r));
+}
+
+/* 80 frames, across three keys, delivered last first: all accepted. */
+TEST_F(chan, reordering_within_the_window)
+{
+	enum { COUNT = 80 };
+	static uint8_t frames[COUNT][256];
+	ssize_t len[COUNT];
+	char payload[16];
+	int i;
+
+	ASSERT_EQ(0, pair_up(self, "0#m => 0#y"));
+	for (i = 0; i < COUNT; i++) {
+		snprintf(payload, sizeof(payload), "m%d", i);
+		ASSERT_EQ(strlen(payload), send_via_c1(self, payload,
+						       strlen(payload)));
+		len[i] = take_frame(self, frames[i]);
+		ASSERT_LT(0, len[i]);
+		ASSERT_GT(sizeof(frames[i]), (size_t)len[i]);
+	}
+	for (i = COUNT - 1; i >= 0; i--) {
+		ASSERT_EQ(len[i], forward(self, frames[i], len[i]));
+		snprintf(payload, sizeof(payload), "m%d", i);
+		ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+		ASSERT_TRUE(payload_is(&self->g, payload));
+	}
+	EXPECT_EQ(0, chan_refused(self->nl, self->c2.encryptor));
+	EXPECT_EQ(COUNT, chan_stat(self->nl, self->c2.encryptor,
+				   OCKAM_STAT_DECRYPTED));
+	/* Swapped pairs, the way a network reorders. */
+	for (i = 0; i < 10; i++) {
+		ASSERT_EQ(1, send_via_c1(self, "p", 1));
+		len[i] = take_frame(self, frames[i]);
+		ASSERT_LT(0, len[i]);
+	}
+	for (i = 0; i < 10; i += 2) {
+		ASSERT_EQ(len[i + 1], forward(self, frames[i + 1], len[i + 1]));
+		ASSERT_EQ(len[i], forward(self, frames[i], len[i]));
+	}
+	for (i = 0; i < 10; i++)
+		ASSERT_EQ(0, recv_got(self->r, &self->g, MSG_DONTWAIT));
+	EXPECT_EQ(0, chan_refused(self->nl, self->c2.encryptor));
+}
+
+/*
+ * The window's edges, with frames the test encrypts itself. With h the
+ * highest counter accepted (-1 before the first), c may pass when
+ * h - 1023 <= c <= h + 1024 (W = 1024) and was not accepted before.
+ */
+TEST_F(chan, replay_window_edges)
+{
+	struct ockam_channel_info info;
+	uint8_t frame[BUF_MAX];
+	uint64_t replay = 0;
+	ssize_t len;
+	struct {
+		uint64_t counter;
+		bool accepted;
+	} steps[] = {
+		{ W, false },		/* nothing accepted yet: 0 .. W - 1 */
+		{ W - 1, true },	/* highest W - 1 */
+		{ 2 * W, false },	/* W + 1 ahead */
+		{ 2 * W - 1, true },	/* W ahead; highest 2W - 1 */
+		{ W - 1, false },	/* seen, and W behind */
+		{ W - 2, false },	/* W + 1 behind */
+		{ W, true },		/* W - 1 behind, never seen */
+		{ W, false },		/* now seen */
+		{ 3 * W - 1, true },	/* highest 3W - 1 */
+		{ 2 * W - 1, false },	/* exactly W behind */
+		{ 2 * W, true },	/* W - 1 behind */
+		{ 3 * W - 2, true },	/* just behind the highest */
+		{ 3 * W - 1, false },	/* the highest again */
+	};
+	char payload[32];
+	unsigned int i;
+
+	ASSERT_EQ(0, pair_up(self, "0#m => 0#y"));
+	for (i = 0; i < ARRAY_SIZE(steps); i++) {
+		snprintf(payload, sizeof(payload), "step %u counter %llu", i,
+			 (unsigned long long)steps[i].counter);
+		if (steps[i].accepted) {
+			ASSERT_LT(0, forge(self, steps[i].counter, payload));
+			ASSERT_EQ(0, recv_got(self->r, &self->g, 0)) {
+				TH_LOG("%s: not delivered", payload);
+			}
+			EXPECT_TRUE(payload_is(&self->g, payload));
+		} else {
+			ASSERT_TRUE(forge_refused(self, steps[i].counter,
+						  payload));
+			replay++;
+			EXPECT_EQ(replay, wait_stat(self->nl,
+						    self->c2.encryptor,
+						    OCKAM_STAT_DROP_REPLAY,
+						    replay)) {
+				TH_LOG("%s: not refused", payload);
+			}
+			EXPECT_TRUE(queue_empty(self->r));
+		}
+	}
+	ASSERT_EQ(0, channel_get(self->nl, self->c2.encryptor, &info));
+	EXPECT_EQ(3 * W - 1, info.rx_counter);
+	/* The receiving side ratcheted past the highest counter's key (the
+	 * last of its 32).
+	 */
+	EXPECT_EQ(3 * W / REKEY_EVERY, info.rx_rekeys);
+	EXPECT_EQ(0, info.stats.value[OCKAM_STAT_DROP_AUTH]);
+
+	/* Channel 1's own first frame is now far behind: refused. */
+	ASSERT_EQ(1, send_via_c1(self, "z", 1));
+	len = take_frame(self, frame);
+	ASSERT_LT(0, len);
+	ASSERT_TRUE(forward_refused(self, frame, len));
+	EXPECT_EQ(replay + 1, wait_stat(self->nl, self->c2.encryptor,
+					OCKAM_STAT_DROP_REPLAY, replay + 1));
+	EXPECT_TRUE(queue_empty(self->r));
+}
+
+/* A frame under the wrong epoch's key is a forgery, whatever its counter. */
+TEST_F(chan, wrong_epoch_key_is_rejected)
+{
+	uint8_t pt[BUF_MAX], frame[BUF_MAX], key[OCKAM_KEY_LEN];
+	size_t len;
+
+	ASSERT_EQ(0, pair_up(self, "0#m => 0#y"));
+	len = plaintext(pt, OCKAM_CHANNEL_MSG_PAYLOAD, "0#r", "", "old", 3);
+	/* Counter 40 is in epoch 1; k0 is wrong for it. */
+	len = frame_seal(frame, self->k1, 40, pt, len);
+	ASSERT_TRUE(forward_refused(self, frame, len));
+	EXPECT_EQ(1, wait_stat(self->nl, self->c2.encryptor,
+			       OCKAM_STAT_DROP_AUTH, 1));
+	EXPECT_TRUE(queue_empty(self->r));
+	/* k2 (the other direction's key) is wrong too. */
+	len = plaintext(pt, OCKAM_CHANNEL_MSG_PAYLOAD, "0#r", "", "dir", 3);
+	len = frame_seal(frame, self->k2, 3, pt, len);
+	ASSERT_TRUE(forward_refused(self, frame, len));
+	EXPECT_EQ(2, wait_stat(self->nl, self->c2.encryptor,
+			       OCKAM_STAT_DROP_AUTH, 2));
+	/* k1 ratcheted once is right for 40. */
+	len = plaintext(pt, OCKAM_CHANNEL_MSG_PAYLOAD, "0#r", "", "new", 3);
+	key_for(key, self->k1, 40);
+	len = frame_seal(frame, key, 40, pt, len);
+	ASSERT_EQ(len, forward(self, frame, len));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "new"));
+	EXPECT_TRUE(queue_empty(self->r));
+}
+
+/*
+ * Authentic frames with bad contents: an unknown type or a body that is
+ * not a message is dropped (and counted), and the channel carries on.
+ */
+TEST_F(chan, authentic_garbage_is_dropped)
+{
+	uint8_t pt[BUF_MAX], frame[BUF_MAX], key[OCKAM_KEY_LEN];
+	uint64_t bad_before;
+	size_t len;
+
+	ASSERT_EQ(0, pair_up(self, "0#m => 0#y"));
+	bad_before = chan_stat(self->nl, self->c2.encryptor,
+			       OCKAM_STAT_DROP_BAD_FRAME);
+	key_for(key, self->k1, 0);
+	/* Type 7 does not exist. */
+	len = plaintext(pt, OCKAM_CHANNEL_MSG_PAYLOAD, "0#r", "", "t7", 2);
+	pt[0] = 7;
+	len = frame_seal(frame, key, 0, pt, len);
+	ASSERT_TRUE(forward_refused(self, frame, len));
+	/* A payload whose message is cut short. */
+	len = plaintext(pt, OCKAM_CHANNEL_MSG_PAYLOAD, "0#r", "", "cut", 3);
+	len = frame_seal(frame, key, 1, pt, len - 2);
+	ASSERT_TRUE(forward_refused(self, frame, len));
+	/* A payload with a message and a byte more. */
+	len = plaintext(pt, OCKAM_CHANNEL_MSG_PAYLOAD, "0#r", "", "more", 4);
+	len = frame_seal(frame, key, 2, pt, len + 1);
+	ASSERT_TRUE(forward_refused(self, frame, len));
+	/* A CLOSE with a body. */
+	pt[0] = OCKAM_CHANNEL_MSG_CLOSE;
+	len = frame_seal(frame, key, 3, pt, 2);
+	ASSERT_TRUE(forward_refused(self, frame, len));
+	/* An empty plaintext: no type at all. */
+	len = frame_seal(frame, key, 4, pt, 0);
+	ASSERT_TRUE(forward_refused(self, frame, len));
+	EXPECT_EQ(bad_before + 5, wait_stat(self->nl, self->c2.encryptor,
+					    OCKAM_STAT_DROP_BAD_FRAME,
+					    bad_before + 5));
+	EXPECT_TRUE(queue_empty(self->r));
+	EXPECT_EQ(2, channel_count(self->nl));
+	ASSERT_LT(0, forge(self, 5, "still here"));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "still here"));
+}
+
+/* Sending stops before a counter could reach OCKAM_COUNTER_LIMIT. */
+TEST_F(chan, counter_exhaustion)
+{
+	struct ockam_wire_route w = wire("0#m => 0#y");
+	struct ockam_channel_params p = {
+		.fd = self->x, .tx_key = self->k1, .rx_key = self->k2,
+		.route = w.bytes, .route_len = w.len,
+		.identifier = id_b, .role = OCKAM_ROLE_INITIATOR,
+		.set_tx_counter = true, .tx_counter = OCKAM_COUNTER_LIMIT - 2,
+	};
+	struct ockam_channel_info info;
+	uint8_t frame[BUF_MAX], pt[BUF_MAX], n[NONCE_LEN];
+	unsigned long long pt_len;
+	struct ockam_err err;
+	ssize_t len;
+	int ret;
+
+	ret = ockam_nl_channel_add(self->nl, &p, &self->c1, &err);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("%s (is the module built with self-tests?)",
+		       ockam_err_msg(&err));
+	}
+	ASSERT_EQ(1, send_via_c1(self, "a", 1));
+	len = take_frame(self, frame);
+	ASSERT_LT(FRAME_MIN, len);
+	EXPECT_EQ(OCKAM_COUNTER_LIMIT - 2, frame_counter(frame));
+	/* Both are in the epoch of the key given: it seals them as it is. */
+	nonce_for(n, OCKAM_COUNTER_LIMIT - 2);
+	EXPECT_EQ(0, crypto_aead_chacha20poly1305_ietf_decrypt(pt, &pt_len,
+			NULL, frame + 8, len - 8, NULL, 0, n, self->k1));
+	ASSERT_EQ(1, send_via_c1(self, "b", 1));
+	len = take_frame(self, frame);
+	ASSERT_LT(FRAME_MIN, len);
+	EXPECT_EQ(OCKAM_COUNTER_LIMIT - 1, frame_counter(frame));
+	nonce_for(n, OCKAM_COUNTER_LIMIT - 1);
+	EXPECT_EQ(0, crypto_aead_chacha20poly1305_ietf_decrypt(pt, &pt_len,
+			NULL, frame + 8, len - 8, NULL, 0, n, self->k1));
+	/* OCKAM_COUNTER_LIMIT itself is Noise's REKEY nonce: never sent. */
+	EXPECT_EQ(-1, send_via_c1(self, "c", 1));
+	EXPECT_EQ(EKEYEXPIRED, errno);
+	EXPECT_EQ(-1, send_via_c1(self, "d", 1));
+	EXPECT_EQ(EKEYEXPIRED, errno);
+	EXPECT_TRUE(queue_empty(self->m));
+	ASSERT_EQ(0, channel_get(self->nl, self->c1.encryptor, &info));
+	EXPECT_EQ(OCKAM_COUNTER_LIMIT, info.tx_counter);
+	EXPECT_EQ(2, info.stats.value[OCKAM_STAT_ENCRYPTED]);
+	EXPECT_EQ(2, info.stats.value[OCKAM_STAT_DROP_KEY_EXPIRED]);
+
+	/* The other direction is unaffected. */
+	ASSERT_EQ(0, channel_add(self->nl, self->y, self->k2, self->k1,
+				 "0#x", id_a, OCKAM_ROLE_RESPONDER, &self->c2,
+				 NULL));
+	ASSERT_EQ(5, send_to(self->r, rt(self->route, sizeof(self->route),
+		"0#%s => 0#s", self->c2.encryptor), "reply", 5));
+	ASSERT_EQ(0, recv_got(self->s, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "reply"));
+}
+
+TEST_F(chan, delete_closes_both_ends)
+{
+	struct ockam_address_info *addrs;
+	struct ockam_events *events;
+	struct closed closed = { 0 };
+	size_t count, i;
+
+	ASSERT_EQ(0, ockam_events_open(&events, NULL));
+	ASSERT_EQ(0, pair_up(self, "0#y"));
+	ASSERT_EQ(0, ockam_nl_channel_del(self->nl, self->c1.encryptor, NULL));
+	/* The close message reached channel 2, which closed too. */
+	EXPECT_EQ(2, wait_closed(events, &closed, 2, 2000));
+	EXPECT_EQ(OCKAM_CLOSE_DELETED,
+		  closed_reason(&closed, self->c1.encryptor));
+	EXPECT_EQ(OCKAM_CLOSE_PEER, closed_reason(&closed, self->c2.encryptor));
+	EXPECT_EQ(0, channel_count(self->nl));
+	ockam_events_close(events);
+
+	/* No address of either channel is left. */
+	ASSERT_EQ(0, ockam_nl_address_list(self->nl, &addrs, &count, NULL));
+	EXPECT_EQ(3, count);
+	for (i = 0; i < count; i++)
+		EXPECT_EQ(OCKAM_KIND_SOCKET, addrs[i].kind);
+	free(addrs);
+	EXPECT_EQ(-1, send_via_c1(self, "x", 1));
+	EXPECT_EQ(EHOSTUNREACH, errno);
+	EXPECT_EQ(-1, send_to(self->s, "0#y", "x", 1));
+	EXPECT_EQ(EHOSTUNREACH, errno);
+	EXPECT_EQ(-ENOENT, ockam_nl_channel_del(self->nl, self->c1.encryptor,
+						NULL));
+	EXPECT_EQ(-ENOENT, ockam_nl_channel_del(self->nl, self->c2.encryptor,
+						NULL));
+	/* The names are free again. */
+	close(self->x);
+	self->x = sock_bound("x");
+	EXPECT_LE(0, self->x);
+}
+
+/* Deleting by a name that is not an encryptor changes nothing. */
+TEST_F(chan, delete_needs_an_encryptor)
+{
+	ASSERT_EQ(0, pair_up(self, "0#y"));
+	EXPECT_EQ(-ENOENT, ockam_nl_channel_del(self->nl, "s", NULL));
+	EXPECT_EQ(-ENOENT, ockam_nl_channel_del(self->nl, "x", NULL));
+	EXPECT_EQ(-ENOENT, ockam_nl_channel_del(self->nl, "nobody", NULL));
+	EXPECT_EQ(2, channel_count(self->nl));
+}
+
+/* The close message is authenticated like any frame. */
+TEST_F(chan, close_message_is_authenticated)
+{
+	uint8_t frame[BUF_MAX], pt[BUF_MAX], copy[BUF_MAX];
+	struct ockam_events *events;
+	struct closed closed = { 0 };
+	size_t pt_len;
+	ssize_t len;
+	size_t bit;
+
+	ASSERT_EQ(0, ockam_events_open(&events, NULL));
+	ASSERT_EQ(0, pair_up(self, "0#m => 0#y"));
+	ASSERT_EQ(1, send_via_c1(self, "a", 1));
+	ASSERT_LT(0, take_frame(self, frame));
+	ASSERT_EQ(0, ockam_nl_channel_del(self->nl, self->c1.encryptor, NULL));
+	len = take_frame(self, frame);
+	ASSERT_LT(0, len);
+	EXPECT_EQ(1, frame_counter(frame));
+	ASSERT_EQ(0, frame_open(frame, len, self->k1, pt, &pt_len));
+	ASSERT_EQ(1, pt_len);
+	EXPECT_EQ(OCKAM_CHANNEL_MSG_CLOSE, pt[0]);
+
+	/* A flipped bit anywhere: channel 2 stays. */
+	for (bit = 0; bit < (size_t)len * 8; bit += 7) {
+		memcpy(copy, frame, len);
+		copy[bit / 8] ^= 1 << (bit % 8);
+		ASSERT_TRUE(forward_refused(self, copy, len));
+	}
+	EXPECT_EQ((uint64_t)(len * 8 + 6) / 7,
+		  wait_refused(self->nl, self->c2.encryptor,
+			       (len * 8 + 6) / 7));
+	EXPECT_EQ(1, channel_count(self->nl));
+	EXPECT_EQ(1, wait_closed(events, &closed, 1, 200));
+
+	/* The real one closes it. */
+	ASSERT_EQ(len, forward(self, frame, len));
+	EXPECT_EQ(2, wait_closed(events, &closed, 2, 2000));
+	EXPECT_EQ(OCKAM_CLOSE_PEER, closed_reason(&closed, self->c2.encryptor));
+	EXPECT_EQ(0, channel_count(self->nl));
+	ockam_events_close(events);
+}
+
+/*
+ * What the peer sent right after the handshake, before this end's keys
+ * were in, waits on the handshake socket and passes to the decryptor.
+ */
+TEST_F(chan, queued_messages_pass_to_the_decryptor)
+{
+	char ret[128];
+	int i;
+
+	/* Channel 2 first: its frames to x queue on the socket. */
+	ASSERT_EQ(0, channel_add(self->nl, self->y, self->k2, self->k1,
+				 "0#x", id_a, OCKAM_ROLE_RESPONDER, &self->c2,
+				 NULL));
+	rt(ret, sizeof(ret), "0#%s => 0#s", self->c2.encryptor);
+	ASSERT_EQ(6, send_to(self->r, ret, "early1", 6));
+	ASSERT_EQ(6, send_to(self->r, ret, "early2", 6));
+	/* And something that is not a frame at all. */
+	ASSERT_EQ(7, send_to(self->r, "0#x", "garbage", 7));
+	ASSERT_EQ(6, send_to(self->r, ret, "early3", 6));
+	ASSERT_FALSE(queue_empty(self->x));
+
+	ASSERT_EQ(0, channel_add(self->nl, self->x, self->k1, self->k2,
+				 "0#y", id_b, OCKAM_ROLE_INITIATOR, &self->c1,
+				 NULL));
+	for (i = 1; i <= 3; i++) {
+		char want[8];
+
+		snprintf(want, sizeof(want), "early%d", i);
+		ASSERT_EQ(0, recv_got(self->s, &self->g, 0));
+		EXPECT_TRUE(payload_is(&self->g, want));
+		EXPECT_STREQ(id_b, self->g.identity);
+	}
+	EXPECT_TRUE(queue_empty(self->s));
+	EXPECT_EQ(1, chan_stat(self->nl, self->c1.encryptor,
+			       OCKAM_STAT_DROP_BAD_FRAME) +
+		     chan_stat(self->nl, self->c1.encryptor,
+			       OCKAM_STAT_DROP_AUTH));
+	EXPECT_EQ(3, chan_stat(self->nl, self->c1.encryptor,
+			       OCKAM_STAT_DECRYPTED));
+	/* Closing the old socket does not touch the channel. */
+	close(self->x);
+	self->x = -1;
+	ASSERT_EQ(5, send_to(self->r, ret, "later", 5));
+	ASSERT_EQ(0, recv_got(self->s, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "later"));
+}
+
+/*
+ * A channel lives as long as the netlink socket that added it, and tells
+ * its peer when it goes: here the peer is owned by another socket.
+ */
+TEST_F(chan, channels_close_with_their_netlink_socket)
+{
+	struct ockam_channel_info c3, c4;
+	struct ockam_events *events;
+	struct closed closed = { 0 };
+	struct ockam_nl *owner;
+	int z = sock_bound("z"), zz = sock_bound("zz");
+
+	ASSERT_LE(0, z);
+	ASSERT_LE(0, zz);
+	ASSERT_EQ(0, ockam_events_open(&events, NULL));
+	ASSERT_EQ(0, pair_up(self, "0#y"));
+	ASSERT_EQ(0, ockam_nl_open(&owner, NULL));
+	ASSERT_EQ(0, channel_add(self->nl, zz, self->k2, self->k1, "0#z",
+				 id_a, OCKAM_ROLE_RESPONDER, &c4, NULL));
+	ASSERT_EQ(0, channel_add(owner, z, self->k1, self->k2, "0#zz", id_b,
+				 OCKAM_ROLE_INITIATOR, &c3, NULL));
+	EXPECT_EQ(4, channel_count(self->nl));
+	ockam_nl_close(owner);
+	EXPECT_EQ(2, wait_closed(events, &closed, 2, 2000));
+	EXPECT_EQ(OCKAM_CLOSE_OWNER_GONE, closed_reason(&closed, c3.encryptor));
+	EXPECT_EQ(OCKAM_CLOSE_PEER, closed_reason(&closed, c4.encryptor));
+	EXPECT_EQ(2, channel_count(self->nl));
+	/* Others' channels are untouched. */
+	ASSERT_EQ(2, send_via_c1(self, "ok", 2));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "ok"));
+	ockam_events_close(events);
+	close(z);
+	close(zz);
+}
+
+/* Many channels on one node, each with its own keys, all working. */
+TEST_F(chan, many_channels)
+{
+	enum { PAIRS = 64 };
+	static struct ockam_channel_info a[PAIRS], b[PAIRS];
+	uint8_t ka[PAIRS][OCKAM_KEY_LEN], kb[PAIRS][OCKAM_KEY_LEN];
+	int fa[PAIRS], fb[PAIRS], i;
+	char name[32], peer[32], route[128], payload[32];
+
+	for (i = 0; i < PAIRS; i++) {
+		randombytes_buf(ka[i], OCKAM_KEY_LEN);
+		randombytes_buf(kb[i], OCKAM_KEY_LEN);
+		snprintf(name, sizeof(name), "a%d", i);
+		fa[i] = sock_bound(name);
+		snprintf(name, sizeof(name), "b%d", i);
+		fb[i] = sock_bound(name);
+		ASSERT_LE(0, fa[i]);
+		ASSERT_LE(0, fb[i]);
+		snprintf(peer, sizeof(peer), "0#a%d", i);
+		ASSERT_EQ(0, channel_add(self->nl, fb[i], kb[i], ka[i], peer,
+					 id_a, OCKAM_ROLE_RESPONDER, &b[i],
+					 NULL));
+		snprintf(peer, sizeof(peer), "0#b%d", i);
+		ASSERT_EQ(0, channel_add(self->nl, fa[i], ka[i], kb[i], peer,
+					 id_b, OCKAM_ROLE_INITIATOR, &a[i],
+					 NULL));
+	}
+	EXPECT_EQ(2 * PAIRS, channel_count(self->nl));
+	for (i = 0; i < PAIRS; i++) {
+		snprintf(payload, sizeof(payload), "to pair %d", i);
+		rt(route, sizeof(route), "0#%s => 0#r", a[i].encryptor);
+		ASSERT_EQ(strlen(payload), send_to(self->s, route, payload,
+						   strlen(payload)));
+		ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+		EXPECT_TRUE(payload_is(&self->g, payload));
+		rt(route, sizeof(route), "0#%s => 0#s", b[i].encryptor);
+		EXPECT_TRUE(route_is(&self->g.ret, route));
+	}
+	for (i = 0; i < PAIRS; i++) {
+		close(fa[i]);
+		close(fb[i]);
+	}
+	/* Keys are per channel: a frame of one pair means nothing to another. */
+	for (i = 0; i < PAIRS; i++)
+		EXPECT_EQ(0, chan_refused(self->nl, b[i].encryptor));
+}
+
+TEST_F(chan, large_messages)
+{
+	size_t big = 512 * 1024, i;
+	char *out = malloc(big), *in = malloc(big + 1);
+	int size = 4 << 20;
+
+	ASSERT_TRUE(out && in);
+	for (i = 0; i < big; i++)
+		out[i] = i * 13 + (i >> 9);
+	ASSERT_EQ(0, pair_up(self, "0#y"));
+	ASSERT_EQ(0, setsockopt(self->r, SOL_SOCKET, SO_RCVBUFFORCE, &size,
+				sizeof(size)));
+	ASSERT_EQ(big, send_via_c1(self, out, big));
+	ASSERT_EQ(big, recv(self->r, in, big + 1, 0));
+	EXPECT_EQ(0, memcmp(in, out, big));
+	/* Every size across a few skb boundaries. */
+	for (i = 4000; i < 4200; i += 7) {
+		ASSERT_EQ(i, send_via_c1(self, out + i, i));
+		ASSERT_EQ(i, recv(self->r, in, big + 1, 0));
+		ASSERT_EQ(0, memcmp(in, out + i, i));
+	}
+	ASSERT_EQ(0, send_via_c1(self, "", 0));
+	ASSERT_EQ(0, recv(self->r, in, big + 1, 0));
+	free(out);
+	free(in);
+}
+
+/*
+ * A channel inside a channel: pair B's frames travel through pair A. The
+ * receiver learns the identity of the innermost channel's peer, and the
+ * reply goes back through both.
+ */
+TEST_F(chan, channel_inside_a_channel)
+{
+	char id_c[OCKAM_IDENTIFIER_LEN + 1], id_d[OCKAM_IDENTIFIER_LEN + 1];
+	struct ockam_channel_info b1, b2, info;
+	uint8_t k3[OCKAM_KEY_LEN], k4[OCKAM_KEY_LEN];
+	int x2 = sock_bound("x2"), y2 = sock_bound("y2");
+	char route[256], want[256];
+
+	ASSERT_LE(0, x2);
+	ASSERT_LE(0, y2);
+	make_identifier(id_c, 3);
+	make_identifier(id_d, 4);
+	randombytes_buf(k3, sizeof(k3));
+	randombytes_buf(k4, sizeof(k4));
+	ASSERT_EQ(0, pair_up(self, "0#y"));
+	ASSERT_EQ(0, channel_add(self->nl, y2, k4, k3,
+				 rt(route, sizeof(route), "0#%s => 0#x2",
+				    self->c2.encryptor),
+				 id_c, OCKAM_ROLE_RESPONDER, &b2, NULL));
+	ASSERT_EQ(0, channel_add(self->nl, x2, k3, k4,
+				 rt(route, sizeof(route), "0#%s => 0#y2",
+				    self->c1.encryptor),
+				 id_d, OCKAM_ROLE_INITIATOR, &b1, NULL));
+
+	ASSERT_EQ(6, send_to(self->s, rt(route, sizeof(route), "0#%s => 0#r",
+					 b1.encryptor), "nested", 6));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "nested"));
+	EXPECT_STREQ(id_c, self->g.identity);
+	rt(want, sizeof(want), "0#%s => 0#s", b2.encryptor);
+	EXPECT_TRUE(route_is(&self->g.ret, want));
+
+	ASSERT_EQ(5, send_to(self->r, want, "reply", 5));
+	ASSERT_EQ(0, recv_got(self->s, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "reply"));
+	EXPECT_STREQ(id_d, self->g.identity);
+
+	/* Both directions of both pairs carried the message once. */
+	ASSERT_EQ(0, channel_get(self->nl, self->c1.encryptor, &info));
+	EXPECT_EQ(1, info.stats.value[OCKAM_STAT_ENCRYPTED]);
+	EXPECT_EQ(1, info.stats.value[OCKAM_STAT_DECRYPTED]);
+	ASSERT_EQ(0, channel_get(self->nl, b1.encryptor, &info));
+	EXPECT_EQ(1, info.stats.value[OCKAM_STAT_ENCRYPTED]);
+	EXPECT_EQ(1, info.stats.value[OCKAM_STAT_DECRYPTED]);
+	/* The outer channel only ever saw the inner one's frames. */
+	ASSERT_EQ(0, channel_get(self->nl, self->c2.encryptor, &info));
+	EXPECT_LT(FRAME_MIN + 6, info.stats.value[OCKAM_STAT_DECRYPTED_BYTES]);
+	close(x2);
+	close(y2);
+}
+
+struct hammer {
+	int fd;
+	const char *route;
+	long sent;
+	int err;		/* the errno that ended the loop */
+};
+
+static void *hammer_send(void *arg)
+{
+	struct hammer *h = arg;
+
+	for (h->sent = 0; h->sent < 1000000; h->sent++) {
+		if (send_to(h->fd, h->route, "load", 4) < 0) {
+			h->err = errno;
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* Closing channels under load: senders see the address go, nothing else. */
+TEST_F_TIMEOUT(chan, delete_while_sending, 60)
+{
+	struct ockam_events *events;
+	struct closed closed = { 0 };
+	struct hammer a, b;
+	pthread_t ta, tb;
+	char route1[128], route2[128];
+	int size = 1 << 16;
+
+	ASSERT_EQ(0, ockam_events_open(&events, NULL));
+	ASSERT_EQ(0, pair_up(self, "0#y"));
+	/* A small receiver: most messages are dropped there, as they may. */
+	ASSERT_EQ(0, setsockopt(self->r, SOL_SOCKET, SO_RCVBUF, &size,
+				sizeof(size)));
+	ASSERT_EQ(0, setsockopt(self->s, SOL_SOCKET, SO_RCVBUF, &size,
+				sizeof(size)));
+	rt(route1, sizeof(route1), "0#%s => 0#r", self->c1.encryptor);
+	rt(route2, sizeof(route2), "0#%s => 0#s", self->c2.encryptor);
+	a = (struct hammer){ .fd = self->s, .route = route1 };
+	b = (struct hammer){ .fd = self->r, .route = route2 };
+	ASSERT_EQ(0, pthread_create(&ta, NULL, hammer_send, &a));
+	ASSERT_EQ(0, pthread_create(&tb, NULL, hammer_send, &b));
+	usleep(200000);
+	ASSERT_EQ(0, ockam_nl_channel_del(self->nl, self->c1.encryptor, NULL));
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	EXPECT_EQ(EHOSTUNREACH, a.err) {
+		TH_LOG("after %ld sends: %s", a.sent, strerror(a.err));
+	}
+	EXPECT_EQ(EHOSTUNREACH, b.err) {
+		TH_LOG("after %ld sends: %s", b.sent, strerror(b.err));
+	}
+	EXPECT_LT(0, a.sent);
+	EXPECT_LT(0, b.sent);
+	EXPECT_EQ(2, wait_closed(events, &closed, 2, 2000));
+	EXPECT_EQ(OCKAM_CLOSE_PEER, closed_reason(&closed, self->c2.encryptor));
+	EXPECT_EQ(0, channel_count(self->nl));
+	ockam_events_close(events);
+}
+
+/* Bytes of a message with these routes and a payload of @len bytes. */
+static size_t message_len(const char *onward, const char *ret, size_t len)
+{
+	uint8_t uleb[8];
+
+	return 1 + wire(onward).len + wire(ret).len + uleb_put(uleb, len) + len;
+}
+
+/*
+ * The node's message limit holds for frames too: a message the sender
+ * may hand to the encryptor whose frame would not fit is refused with
+ * EMSGSIZE, not lost on the way.
+ */
+TEST_F(chan, frame_over_the_node_limit)
+{
+	enum { LIMIT = OCKAM_MAX_MESSAGE_MIN };
+	struct ockam_node_settings set = { .max_message = LIMIT };
+	char *payload = calloc(1, LIMIT), sent[128];
+	uint8_t *frame = malloc(LIMIT);
+	size_t len, inner, framed;
+
+	ASSERT_TRUE(payload && frame);
+	ASSERT_EQ(0, pair_up(self, "0#m => 0#y"));
+	ASSERT_EQ(0, ockam_nl_node_set(self->nl, &set, NULL));
+	rt(sent, sizeof(sent), "0#%s => 0#r", self->c1.encryptor);
+	for (len = LIMIT; len > 0; len--) {
+		/* What reaches m: the frame of the message as it leaves s. */
+		inner = 1 + message_len("0#r", "0#s", len);
+		framed = message_len("0#m => 0#y", "", inner + FRAME_OVERHEAD);
+		if (framed <= LIMIT)
+			break;
+		/* The sender's own message fits; the frame would not. */
+		if (message_len(sent, "0#s", len) <= LIMIT) {
+			EXPECT_EQ(-1, send_via_c1(self, payload, len));
+			EXPECT_EQ(EMSGSIZE, errno) {
+				TH_LOG("payload %zu, frame message %zu", len,
+				       framed);
+			}
+		}
+	}
+	ASSERT_EQ(len, send_via_c1(self, payload, len));
+	ASSERT_EQ(inner + FRAME_OVERHEAD, take_frame(self, frame));
+	EXPECT_TRUE(queue_empty(self->m));
+	free(payload);
+	free(frame);
+}
+
+struct sender {
+	int fd;
+	const char *route;
+	int count;
+	int errors;
+};
+
+static void *send_many(void *arg)
+{
+	struct sender *s = arg;
+	char payload[32];
+	int i;
+
+	for (i = 0; i < s->count; i++) {
+		snprintf(payload, sizeof(payload), "%d:%d", s->fd, i);
+		if (send_to(s->fd, s->route, payload, strlen(payload)) < 0)
+			s->errors++;
+	}
+	return NULL;
+}
+
+/* Two threads sending into one encryptor never share a counter. */
+TEST_F_TIMEOUT(chan, concurrent_senders, 120)
+{
+	enum { PER_THREAD = 1500 };
+	struct sender a, b;
+	pthread_t ta, tb;
+	char route[128];
+	int fd2 = sock_bound(NULL), got = 0, size = 8 << 20;
+	struct ockam_channel_info info;
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, pair_up(self, "0#y"));
+	ASSERT_EQ(0, setsockopt(self->r, SOL_SOCKET, SO_RCVBUFFORCE, &size,
+				sizeof(size)));
+	rt(route, sizeof(route), "0#%s => 0#r", self->c1.encryptor);
+	a = (struct sender){ .fd = self->s, .route = route, .count = PER_THREAD };
+	b = (struct sender){ .fd = fd2, .route = route, .count = PER_THREAD };
+	ASSERT_EQ(0, pthread_create(&ta, NULL, send_many, &a));
+	ASSERT_EQ(0, pthread_create(&tb, NULL, send_many, &b));
+	while (got < 2 * PER_THREAD && !recv_got(self->r, &self->g, 0))
+		got++;
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	EXPECT_EQ(0, a.errors);
+	EXPECT_EQ(0, b.errors);
+	EXPECT_EQ(2 * PER_THREAD, got);
+	ASSERT_EQ(0, channel_get(self->nl, self->c2.encryptor, &info));
+	EXPECT_EQ(0, info.stats.value[OCKAM_STAT_DROP_REPLAY]);
+	EXPECT_EQ(0, info.stats.value[OCKAM_STAT_DROP_AUTH]);
+	EXPECT_EQ(2 * PER_THREAD, info.stats.value[OCKAM_STAT_DECRYPTED]);
+	ASSERT_EQ(0, channel_get(self->nl, self->c1.encryptor, &info));
+	EXPECT_EQ(2 * PER_THREAD, info.tx_counter);
+	close(fd2);
+}
+
+/* ------------------------------------------------- the netlink contract */
+
+/*
+ * Raw CHANNEL_ADD requests, for what libockam never sends: a valid
+ * request with one thing changed or left out.
+ */
+enum { OMIT = -1 };
+
+struct add_req {
+	int fd;				/* OMIT: no OCKAM_A_FD */
+	int tx_len;			/* key bytes sent; OMIT: none */
+	int rx_len;
+	const uint8_t *route;		/* NULL: no OCKAM_A_ROUTE */
+	size_t route_len;
+	const char *identifier;		/* NULL: no OCKAM_A_IDENTIFIER */
+	int64_t role;			/* OMIT: no OCKAM_A_ROLE */
+	int extra;			/* another attribute (u32 0), or 0 */
+};
+
+struct nl_answer {
+	int error;
+	bool done;
+	char extack[256];
+	int missing;			/* NLMSGERR_ATTR_MISS_TYPE, or -1 */
+};
+
+static int answer_error(struct sockaddr_nl *who, struct nlmsgerr *e,
+			void *arg)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	struct nl_answer *a = arg;
+	size_t off = NLMSG_HDRLEN + sizeof(*e);
+
+	(void)who;
+	a->error = e->error;
+	a->done = true;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	off = NLMSG_ALIGN(off);
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || nlh->nlmsg_len <= off)
+		return NL_STOP;
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)nlh + off),
+		      nlh->nlmsg_len - off, NULL) < 0)
+		return NL_STOP;
+	if (tb[NLMSGERR_ATTR_MSG])
+		snprintf(a->extack, sizeof(a->extack), "%s",
+			 (char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
+	if (tb[NLMSGERR_ATTR_MISS_TYPE])
+		a->missing = nla_get_u32(tb[NLMSGERR_ATTR_MISS_TYPE]);
+	return NL_STOP;
+}
+
+static int answer_ack(struct nl_msg *msg, void *arg)
+{
+	struct nl_answer *a = arg;
+
+	(void)msg;
+	a->done = true;
+	return NL_STOP;
+}
+
+static int answer_valid(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_OK;
+}
+
+/* Send a CHANNEL_ADD built from @r on a netlink socket of its own. */
+static int raw_add(const struct add_req *r, struct nl_answer *a)
+{
+	uint8_t key[OCKAM_KEY_LEN + 8] = { 1, 2, 3 };
+	struct nl_sock *sk = nl_socket_alloc();
+	struct nl_msg *msg = nlmsg_alloc();
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_CUSTOM);
+	int family, one = 1, ret = -ENOMEM;
+
+	memset(a, 0, sizeof(*a));
+	a->missing = -1;
+	if (!sk || !msg || !cb || genl_connect(sk))
+		goto out;
+	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one,
+		   sizeof(one));
+	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_CAP_ACK, &one,
+		   sizeof(one));
+	family = genl_ctrl_resolve(sk, OCKAM_GENL_NAME);
+	if (family < 0)
+		goto out;
+	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_ACK,
+		    OCKAM_CMD_CHANNEL_ADD, OCKAM_GENL_VERSION);
+	if (r->fd != OMIT)
+		nla_put_u32(msg, OCKAM_A_FD, r->fd);
+	if (r->tx_len != OMIT)
+		nla_put(msg, OCKAM_A_TX_KEY, r->tx_len, key);
+	if (r->rx_len != OMIT)
+		nla_put(msg, OCKAM_A_RX_KEY, r->rx_len, key);
+	if (r->route)
+		nla_put(msg, OCKAM_A_ROUTE, r->route_len, r->route);
+	if (r->identifier)
+		nla_put_string(msg, OCKAM_A_IDENTIFIER, r->identifier);
+	if (r->role != OMIT)
+		nla_put_u32(msg, OCKAM_A_ROLE, r->role);
+	if (r->extra)
+		nla_put_u32(msg, r->extra, 0);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, answer_ack, a);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, answer_valid, a);
+	nl_cb_err(cb, NL_CB_CUSTOM, answer_error, a);
+	ret = nl_send_auto(sk, msg);
+	if (ret < 0)
+		goto out;
+	while (!a->done)
+		if (nl_recvmsgs(sk, cb) < 0 && !a->done)
+			break;
+	ret = a->done ? a->error : -EIO;
+out:
+	nlmsg_free(msg);
+	nl_cb_put(cb);
+	nl_socket_free(sk);
+	return ret;
+}
+
+FIXTURE(api)
+{
+	struct ockam_nl *nl;
+	int x, s;
+	uint8_t k1[OCKAM_KEY_LEN], k2[OCKAM_KEY_LEN];
+	struct ockam_wire_route to_y;
+	struct add_req good;
+};
+
+FIXTURE_SETUP(api)
+{
+	ASSERT_LE(0, sodium_init());
+	make_identifier(id_a, 1);
+	make_identifier(id_b, 2);
+	ASSERT_EQ(0, node_fresh());
+	ASSERT_EQ(0, ockam_nl_open(&self->nl, NULL));
+	self->x = sock_bound("x");
+	self->s = sock_bound("s");
+	ASSERT_LE(0, self->x);
+	ASSERT_LE(0, self->s);
+	ASSERT_EQ(0, set_rcvtimeo(self->x, 2000));
+	randombytes_buf(self->k1, sizeof(self->k1));
+	randombytes_buf(self->k2, sizeof(self->k2));
+	self->to_y = wire("0#y");
+	self->good = (struct add_req){
+		.fd = self->x, .tx_len = OCKAM_KEY_LEN,
+		.rx_len = OCKAM_KEY_LEN, .route = self->to_y.bytes,
+		.route_len = self->to_y.len, .identifier = id_b,
+		.role = OCKAM_ROLE_INITIATOR,
+	};
+}
+
+FIXTURE_TEARDOWN(api)
+{
+	close(self->x);
+	close(self->s);
+	ockam_nl_close(self->nl);
+}
+
+/* x is still the bound socket it was. */
+static bool x_usable(FIXTURE_DATA(api) *self)
+{
+	char buf[8];
+
+	return send_to(self->s, "0#x", "still", 5) == 5 &&
+	       recv(self->x, buf, sizeof(buf), 0) == 5 &&
+	       !memcmp(buf, "still", 5);
+}
+
+/* ... and a failed add took nothing. */
+static bool x_untouched(FIXTURE_DATA(api) *self)
+{
+	return channel_count(self->nl) == 0 && x_usable(self);
+}
+
+/* The good request passes: the failures below are each one change. */
+TEST_F(api, raw_request_works)
+{
+	struct nl_answer a;
+
+	ASSERT_EQ(0, raw_add(&self->good, &a)) {
+		TH_LOG("%s", a.extack);
+	}
+}
+
+TEST_F(api, missing_attributes)
+{
+	static const int attrs[] = {
+		OCKAM_A_FD, OCKAM_A_TX_KEY, OCKAM_A_RX_KEY, OCKAM_A_ROUTE,
+		OCKAM_A_IDENTIFIER, OCKAM_A_ROLE,
+	};
+	struct nl_answer a;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(attrs); i++) {
+		struct add_req r = self->good;
+
+		switch (attrs[i]) {
+		case OCKAM_A_FD: r.fd = OMIT; break;
+		case OCKAM_A_TX_KEY: r.tx_len = OMIT; break;
+		case OCKAM_A_RX_KEY: r.rx_len = OMIT; break;
+		case OCKAM_A_ROUTE: r.route = NULL; break;
+		case OCKAM_A_IDENTIFIER: r.identifier = NULL; break;
+		case OCKAM_A_ROLE: r.role = OMIT; break;
+		}
+		EXPECT_EQ(-EINVAL, raw_add(&r, &a)) {
+			TH_LOG("attribute %d left out", attrs[i]);
+		}
+		/* The kernel names what is missing. */
+		EXPECT_TRUE(a.missing == attrs[i] || a.extack[0]) {
+			TH_LOG("attribute %d: no explanation", attrs[i]);
+		}
+	}
+	EXPECT_TRUE(x_untouched(self));
+}
+
+TEST_F(api, wrong_key_lengths)
+{
+	static const int lens[] = { 0, 16, OCKAM_KEY_LEN - 1, OCKAM_KEY_LEN + 1 };
+	struct nl_answer a;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(lens); i++) {
+		struct add_req r = self->good;
+
+		r.tx_len = lens[i];
+		EXPECT_EQ(-ERANGE, raw_add(&r, &a)) {
+			TH_LOG("tx key of %d bytes", lens[i]);
+		}
+		EXPECT_NE(0, a.extack[0]);
+		r = self->good;
+		r.rx_len = lens[i];
+		EXPECT_EQ(-ERANGE, raw_add(&r, &a)) {
+			TH_LOG("rx key of %d bytes", lens[i]);
+		}
+		EXPECT_NE(0, a.extack[0]);
+	}
+	EXPECT_TRUE(x_untouched(self));
+}
+
+TEST_F(api, unknown_attributes)
+{
+	static const int extra[] = {
+		OCKAM_A_HOP_LIMIT, OCKAM_A_DECRYPTOR, OCKAM_A_RX_COUNTER,
+		OCKAM_A_STATS, OCKAM_A_MAX + 1,
+	};
+	struct nl_answer a;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(extra); i++) {
+		struct add_req r = self->good;
+
+		r.extra = extra[i];
+		EXPECT_EQ(-EINVAL, raw_add(&r, &a)) {
+			TH_LOG("with attribute %d", extra[i]);
+		}
+	}
+	EXPECT_TRUE(x_untouched(self));
+}
+
+TEST_F(api, bad_identifiers)
+{
+	char upper[OCKAM_IDENTIFIER_LEN + 1], nonhex[OCKAM_IDENTIFIER_LEN + 1];
+	char longer[OCKAM_IDENTIFIER_LEN + 2], prefix[OCKAM_IDENTIFIER_LEN + 1];
+	struct ockam_channel_info info;
+	struct add_req r;
+	const char *bad[] = {
+		"", "I", nonhex, longer, prefix, id_a + 1,
+	};
+	struct nl_answer a;
+	unsigned int i;
+
+	strcpy(nonhex, id_a);
+	nonhex[40] = 'g';
+	snprintf(longer, sizeof(longer), "%s0", id_a);
+	strcpy(prefix, id_a);
+	prefix[0] = 'P';
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		r = self->good;
+		r.identifier = bad[i];
+		EXPECT_EQ(-EINVAL, raw_add(&r, &a)) {
+			TH_LOG("identifier '%s'", bad[i]);
+		}
+		EXPECT_NE(0, a.extack[0]);
+	}
+	EXPECT_TRUE(x_untouched(self));
+
+	/* Hex digits in either case; the kernel reports lower case. */
+	strcpy(upper, id_a);
+	for (i = 1; upper[i]; i++)
+		upper[i] = upper[i] >= 'a' ? upper[i] - 32 : upper[i];
+	ASSERT_NE(0, strcmp(upper, id_a));
+	r = self->good;
+	r.identifier = upper;
+	ASSERT_EQ(0, channel_add(self->nl, self->x, self->k1, self->k2, "0#y",
+				 upper, OCKAM_ROLE_INITIATOR, &info, NULL));
+	ASSERT_EQ(0, channel_get(self->nl, info.encryptor, &info));
+	EXPECT_STREQ(id_a, info.identifier);
+}
+
+TEST_F(api, bad_routes)
+{
+	static const struct {
+		const char *what;
+		uint8_t bytes[16];
+		size_t len;
+	} bad[] = {
+		{ "empty route", { 0 }, 1 },
+		{ "no bytes", { 0 }, 0 },
+		{ "truncated", { 1, 0, 5, 'a' }, 4 },
+		{ "trailing byte", { 1, 0, 1, 'y', 0 }, 5 },
+		{ "non-minimal count", { 0x81, 0x00, 0, 1, 'y' }, 5 },
+		{ "non-minimal length", { 1, 0, 0x81, 0x00, 'y' }, 5 },
+	};
+	struct nl_answer a;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct add_req r = self->good;
+
+		r.route = bad[i].bytes;
+		r.route_len = bad[i].len;
+		EXPECT_EQ(-EINVAL, raw_add(&r, &a)) {
+			TH_LOG("%s", bad[i].what);
+		}
+		EXPECT_NE(0, a.extack[0]) {
+			TH_LOG("%s: no explanation", bad[i].what);
+		}
+	}
+	EXPECT_TRUE(x_untouched(self));
+}
+
+TEST_F(api, bad_roles)
+{
+	static const int64_t roles[] = { 0, 3, 0xffffffffLL };
+	struct nl_answer a;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(roles); i++) {
+		struct add_req r = self->good;
+
+		r.role = roles[i];
+		EXPECT_EQ(-ERANGE, raw_add(&r, &a)) {
+			TH_LOG("role %lld", (long long)roles[i]);
+		}
+		EXPECT_NE(0, a.extack[0]);
+	}
+	EXPECT_TRUE(x_untouched(self));
+}
+
+TEST_F(api, bad_sockets)
+{
+	int udp = socket(AF_INET, SOCK_DGRAM, 0);
+	int file = open("/dev/null", O_RDONLY);
+	int unbound = socket(ockam_family(), SOCK_DGRAM, 0);
+	struct nl_answer a;
+	struct add_req r = self->good;
+	/* Far above what raw_add()'s own socket will get. */
+	int closed = 900;
+
+	ASSERT_LE(0, udp);
+	ASSERT_LE(0, file);
+	ASSERT_LE(0, unbound);
+	ASSERT_EQ(-1, fcntl(closed, F_GETFD));
+
+	/* Not an AF_OCKAM socket; not a socket; no file at all. */
+	r.fd = udp;
+	EXPECT_EQ(-ENOTSOCK, raw_add(&r, &a));
+	EXPECT_NE(0, a.extack[0]);
+	r.fd = file;
+	EXPECT_EQ(-ENOTSOCK, raw_add(&r, &a));
+	EXPECT_NE(0, a.extack[0]);
+	r.fd = closed;
+	EXPECT_EQ(-EBADF, raw_add(&r, &a));
+	/* An AF_OCKAM socket with no address to hand over. */
+	r.fd = unbound;
+	EXPECT_EQ(-EDESTADDRREQ, raw_add(&r, &a));
+	EXPECT_NE(0, a.extack[0]);
+	close(udp);
+	close(file);
+	close(unbound);
+
+	EXPECT_TRUE(x_untouched(self));
+
+	/* Once used, the socket is unbound and cannot be used again. */
+	ASSERT_EQ(0, raw_add(&self->good, &a));
+	EXPECT_EQ(-EDESTADDRREQ, raw_add(&self->good, &a));
+}
+
+/* A socket of another node cannot be handed to this one. */
+TEST_F(api, socket_of_another_node)
+{
+	struct nl_answer a;
+	int status, pipefd[2];
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct add_req r = self->good;
+		char c;
+
+		/* The child keeps x (of the parent's node) and moves. */
+		if (node_fresh())
+			_exit(2);
+		if (read(pipefd[0], &c, 1) != 1)
+			_exit(3);
+		_exit(raw_add(&r, &a) == -EXDEV && a.extack[0] ? 0 : 1);
+	}
+	ASSERT_EQ(1, write(pipefd[1], "g", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_TRUE(x_untouched(self));
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
+/*
+ * The test-only first counter: the limit itself is out of range, the one
+ * below it sends once and is then used up.
+ */
+TEST_F(api, first_counter_near_the_limit)
+{
+	struct ockam_channel_params p = {
+		.fd = self->x, .tx_key = self->k1, .rx_key = self->k2,
+		.route = self->to_y.bytes, .route_len = self->to_y.len,
+		.identifier = id_b, .role = OCKAM_ROLE_INITIATOR,
+		.set_tx_counter = true, .tx_counter = OCKAM_COUNTER_LIMIT,
+	};
+	struct ockam_channel_info info;
+	int y = sock_bound("y");
+	uint8_t frame[256];
+	char route[128];
+
+	ASSERT_LE(0, y);
+	EXPECT_EQ(-ERANGE, ockam_nl_channel_add(self->nl, &p, &info, NULL));
+	EXPECT_TRUE(x_untouched(self));
+
+	p.tx_counter = OCKAM_COUNTER_LIMIT - 1;
+	ASSERT_EQ(0, ockam_nl_channel_add(self->nl, &p, &info, NULL));
+	rt(route, sizeof(route), "0#%s => 0#s", info.encryptor);
+	ASSERT_EQ(1, send_to(self->s, route, "x", 1));
+	ASSERT_LT(FRAME_MIN, recv(y, frame, sizeof(frame), MSG_DONTWAIT));
+	EXPECT_EQ(OCKAM_COUNTER_LIMIT - 1, frame_counter(frame));
+	EXPECT_EQ(-1, send_to(self->s, route, "x", 1));
+	EXPECT_EQ(EKEYEXPIRED, errno);
+	ASSERT_EQ(0, channel_get(self->nl, info.encryptor, &info));
+	EXPECT_EQ(OCKAM_COUNTER_LIMIT, info.tx_counter);
+	EXPECT_EQ(1, info.stats.value[OCKAM_STAT_ENCRYPTED]);
+	/* Nor can it say goodbye: deleting it sends nothing. */
+	ASSERT_EQ(0, ockam_nl_channel_del(self->nl, info.encryptor, NULL));
+	EXPECT_EQ(-1, recv(y, frame, sizeof(frame), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	close(y);
+}
+
+static void drop_capabilities(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = { 0 };
+
+	if (syscall(SYS_capset, &hdr, data))
+		_exit(3);
+}
+
+/* Without CAP_NET_ADMIN: no key goes in, no channel is closed. */
+TEST_F(api, keys_need_cap_net_admin)
+{
+	struct ockam_channel_info mine, theirs, *list;
+	struct ockam_events *events;
+	int status, z = sock_bound("z");
+	size_t count;
+	pid_t pid;
+
+	ASSERT_LE(0, z);
+	ASSERT_EQ(0, channel_add(self->nl, z, self->k1, self->k2, "0#y", id_b,
+				 OCKAM_ROLE_INITIATOR, &mine, NULL));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct ockam_nl *nl;
+		int code = 0;
+
+		drop_capabilities();
+		if (ockam_nl_open(&nl, NULL))
+			_exit(4);
+		if (channel_add(nl, self->x, self->k1, self->k2, "0#y", id_b,
+				OCKAM_ROLE_INITIATOR, &theirs, NULL) != -EPERM)
+			code |= 1 << 3;
+		if (ockam_nl_channel_del(nl, mine.encryptor, NULL) != -EPERM)
+			code |= 1 << 4;
+		if (ockam_events_open(&events, NULL) != -EPERM)
+			code |= 1 << 5;
+		/* Reading is allowed, as for the other tables. */
+		if (ockam_nl_channel_list(nl, &list, &count, NULL) || count != 1)
+			code |= 1 << 6;
+		_exit(code);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(1, channel_count(self->nl));
+	ASSERT_EQ(0, channel_get(self->nl, mine.encryptor, &theirs));
+	EXPECT_TRUE(x_usable(self));
+	close(z);
+}
+
+/* A node sees its own channels only, and cannot reach another's. */
+TEST_F(api, channels_stay_in_their_node)
+{
+	struct ockam_channel_info c1, c2;
+	int y = sock_bound("y"), r = sock_bound("r"), status;
+	char route[128], buf[8];
+	pid_t pid;
+
+	ASSERT_LE(0, y);
+	ASSERT_LE(0, r);
+	ASSERT_EQ(0, channel_add(self->nl, y, self->k2, self->k1, "0#x", id_a,
+				 OCKAM_ROLE_RESPONDER, &c2, NULL));
+	ASSERT_EQ(0, channel_add(self->nl, self->x, self->k1, self->k2, "0#y",
+				 id_b, OCKAM_ROLE_INITIATOR, &c1, NULL));
+	rt(route, sizeof(route), "0#%s => 0#r", c1.encryptor);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct ockam_address_info *addrs;
+		struct ockam_nl *nl;
+		size_t count;
+		int fd, code = 0;
+
+		if (node_fresh() || ockam_nl_open(&nl, NULL))
+			_exit(2);
+		if (channel_count(nl) != 0)
+			code |= 1 << 2;
+		if (ockam_nl_address_list(nl, &addrs, &count, NULL) || count)
+			code |= 1 << 3;
+		fd = sock_bound("r");
+		if (fd < 0 || send_to(fd, route, "x", 1) != -1 ||
+		    errno != EHOSTUNREACH)
+			code |= 1 << 4;
+		/* The same names are free here. */
+		if (sock_bound("x") < 0 || sock_bound(c1.encryptor) < 0)
+			code |= 1 << 5;
+		if (ockam_nl_channel_del(nl, c1.encryptor, NULL) != -ENOENT)
+			code |= 1 << 6;
+		_exit(code);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* Still fine here. */
+	EXPECT_EQ(2, channel_count(self->nl));
+	ASSERT_EQ(2, send_to(self->s, route, "ok", 2));
+	ASSERT_EQ(0, set_rcvtimeo(r, 2000));
+	EXPECT_EQ(2, recv(r, buf, sizeof(buf), 0));
+	close(y);
+	close(r);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,267 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# An attacker in the middle of a secure channel: n1 - n2 - n3, where n2
+# runs ockam-mitm, a relay every message of the channel passes through
+# (the handshake too: the route is n1 -> n2's relay -> n3's listener). The
+# test tells the relay what to do to the next frames: flip bits in the
+# counter, the ciphertext and the tag, replay, swap, reverse, hold back
+# past the replay window, drop, truncate, and tamper with the handshake.
+# A sink on n3 logs every message that comes out of the channel; at the
+# end its log must hold exactly what n1 sent and the attacker did not
+# destroy, each message once, every one from n1's identity.
+#
+#   make vm-run SCRIPT=selftests/netns/secure_channel_attack.sh
+
+lib=${OCKAM_SELFTESTS:-$(cd "$(dirname "$0")/.." && pwd)}/lib
+# shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
+. "$lib/netns.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/ockam.sh
+. "$lib/ockam.sh"
+
+require_cmd ockam ockamd ockam-mitm
+
+export OCKAM_HOME=$NS_TMP/home
+NODES=(n1 n2 n3)
+VIA=/ip4/10.0.12.2/tcp/4000/service/mitm/ip4/10.0.23.3/tcp/4000
+
+trap 'daemon_logs "${NODES[@]}"; relay_log; ns_cleanup' EXIT
+
+relay_log() {
+	[ -n "${RELAY_LOG:-}" ] && [ -f "$RELAY_LOG" ] || return 0
+	tap_diag "---- relay log (last 40 lines)" "$(tail -n 40 "$RELAY_LOG")"
+}
+
+# ctl RULE: tell the relay; prints its answer.
+ctl() {
+	ockam message send "$1" --from n2 --timeout 5s --to /service/mitm-ctl 2>&1
+}
+
+# rule RULE: ctl, as a TAP diagnostic; fails unless the relay said ok.
+rule() {
+	local out
+	out=$(ctl "$1")
+	[[ $out == ok* ]] || { tap_diag "relay: $1: $out"; return 1; }
+}
+
+# n3's end of the channel: one of its counters.
+n3_stat() {
+	node_exec n3 ockam-mitm channels |
+		awk -v k="$1=" -v id="identifier=$ID1" '
+			{ hit = 0; for (i = 1; i <= NF; i++) if ($i == id) hit = 1 }
+			hit { for (i = 1; i <= NF; i++) if (index($i, k) == 1)
+				print substr($i, length(k) + 1) }'
+}
+
+refused() {
+	echo $(($(n3_stat drop_auth) + $(n3_stat drop_replay)))
+}
+
+# What came out of the channel on n3, one payload a line, in order.
+sink_payloads() {
+	sed -n 's/^msg id=[^ ]* len=[0-9]* data=//p' "$SINK_LOG"
+}
+
+sink_count() {
+	grep -c '^msg ' "$SINK_LOG"
+}
+
+# send PREFIX COUNT: PREFIX1 .. PREFIXCOUNT from n1 through the channel.
+SENT=()
+send() {
+	local i
+	node_exec n1 ockam-mitm send "$CH/service/sink" "$1" "$2" >/dev/null ||
+		return 1
+	for ((i = 1; i <= $2; i++)); do
+		SENT+=("$1$i")
+	done
+}
+
+# Payloads that must never come out (destroyed or refused).
+LOST=()
+
+# at_least N COMMAND...: COMMAND prints a number >= N (for wait_until,
+# which runs its command again each time).
+at_least() {
+	local n=$1
+	shift
+	[ "$("$@")" -ge "$n" ]
+}
+
+wait_sink() {
+	wait_until "${2:-20}" at_least "$1" sink_count
+}
+
+wait_refused() {
+	wait_until 10 at_least "$1" refused
+}
+
+setup() {
+	node_add "${NODES[@]}" &&
+	link_add n1 n2 10.0.12.1 10.0.12.2 &&
+	link_add n2 n3 10.0.23.2 10.0.23.3 &&
+	node_exec n1 ockam node create n1 --tcp-listener-address 10.0.12.1:4000 &&
+	node_exec n2 ockam node create n2 --tcp-listener-address 0.0.0.0:4000 &&
+	node_exec n3 ockam node create n3 --tcp-listener-address 10.0.23.3:4000 ||
+		return 1
+	node_bg n2 ockam-mitm relay mitm --control mitm-ctl
+	RELAY_LOG=$NS_TMP/n2.$NODE_BG_PID.log
+	node_bg n3 ockam-mitm sink sink
+	SINK_LOG=$NS_TMP/n3.$NODE_BG_PID.log
+	wait_until 5 grep -q '^relay at mitm' "$RELAY_LOG" &&
+	wait_until 5 grep -q '^sink at sink' "$SINK_LOG"
+}
+
+if ! setup; then
+	tap_fail "three nodes, a relay on n2 and a sink on n3" "$(node_logs)"
+	tap_done
+fi
+tap_ok "three nodes, a relay on n2 and a sink on n3"
+ID1=$(ockam identity show --at n1)
+
+expect_output "the relay is transparent: echo on n3 answers through it" \
+	"through" ockam message send through --from n1 --timeout 10s \
+	--to "$VIA/service/echo"
+
+CH=$(ockam secure-channel create --from n1 --timeout 20s --to "$VIA/service/api" 2>&1)
+if [[ $CH =~ ^/service/[0-9a-f]{32}$ ]]; then
+	tap_ok "a secure channel n1 -> n3 through the relay"
+else
+	tap_fail "a secure channel n1 -> n3 through the relay" "$CH"
+	tap_done
+fi
+tap_expect_eq "n3's end names n1 as the peer" 1 \
+	"$(node_exec n3 ockam-mitm channels | grep -c "identifier=$ID1 ")"
+stats=$(ctl stats)
+tap_check "the handshake went through the relay both ways" \
+	bash -c "[[ '$stats' =~ ab=([0-9]+)\ ba=([1-9]) ]] && [ \${BASH_REMATCH[1]} -ge 2 ]"
+expect_output "message send through the channel and the relay" "HELLO" \
+	ockam message send hello --from n1 --timeout 10s --to "$CH/service/uppercase"
+
+send base 5
+tap_check "5 messages through the channel and the relay to the sink" wait_sink 5
+
+# ----------------------------------------------------------- bit flips
+
+# Bits of the frame: 0 is the top bit of the counter, 63 its lowest, 64
+# the ciphertext's first, -1 the tag's last.
+before=$(refused)
+n=0
+for bit in 0 7 56 63 64 70 100 200 -128 -64 -1; do
+	n=$((n + 1))
+	rule "flip +1 $bit" || break
+	send "flip${bit}_" 1
+	LOST+=("flip${bit}_1")
+	wait_refused $((before + n)) ||
+		tap_diag "flip of bit $bit: refused $(refused), expected $((before + n))"
+done
+tap_expect_eq "every flipped frame refused and counted on n3" \
+	"$((before + 11))" "$(refused)"
+tap_check "the relay flipped 11 bits" \
+	test "$(grep -c 'flipped bit' "$RELAY_LOG")" = 11
+count=$(sink_count)
+send after_flips 1
+tap_check "the channel still works: forgeries did not move the window" \
+	wait_sink $((count + 1))
+
+# ------------------------------------------------------------- replays
+
+before=$(n3_stat drop_replay)
+rule "replay +1"
+send replayed_now 1
+rule "replay +1 +3"
+send replayed_later 3
+wait_sink $((count + 5))
+wait_until 10 at_least $((before + 2)) n3_stat drop_replay
+tap_expect_eq "two replayed frames refused as replays" $((before + 2)) \
+	"$(n3_stat drop_replay)"
+tap_expect_eq "the relay replayed two" 2 \
+	"$(grep -c ': replayed ->' "$RELAY_LOG")"
+
+# --------------------------------------------------------- reordering
+
+count=$(sink_count)
+rule "swap +1"
+send swapped 2
+rule "reverse +1 20"
+send reversed 20
+tap_check "22 reordered frames all accepted" wait_sink $((count + 22))
+tap_expect_eq "  the swapped pair arrived swapped" "swapped2 swapped1" \
+	"$(sink_payloads | grep '^swapped' | tr '\n' ' ' | sed 's/ $//')"
+want=
+for ((i = 20; i >= 1; i--)); do
+	want+="reversed$i "
+done
+tap_expect_eq "  the reversed run arrived reversed" "$want" \
+	"$(sink_payloads | grep '^reversed' | tr '\n' ' ')"
+
+# One frame held back 300 frames: inside the window, still accepted.
+count=$(sink_count)
+rule "hold +1 +300"
+send held 300
+tap_check "a frame 299 behind the newest is accepted" wait_sink $((count + 300)) 60
+tap_expect_eq "  and arrived last" held1 "$(sink_payloads | tail -n 1)"
+
+# One held back 1100 frames: behind the window (1023), refused.
+count=$(sink_count)
+before=$(n3_stat drop_replay)
+rule "hold +1 +1100"
+send late 1100
+LOST+=(late1)
+wait_sink $((count + 1099)) 90
+wait_until 10 at_least $((before + 1)) n3_stat drop_replay
+tap_expect_eq "a frame 1099 behind the newest is refused as a replay" \
+	$((before + 1)) "$(n3_stat drop_replay)"
+tap_expect_eq "  the other 1099 arrived" $((count + 1099)) "$(sink_count)"
+
+# ------------------------------------------------- drops and truncation
+
+count=$(sink_count)
+rule "drop +1"
+send dropped 2
+LOST+=(dropped1)
+wait_sink $((count + 1))
+before=$(n3_stat drop_bad_frame)
+rule "truncate +1 20"
+send truncated 1
+LOST+=(truncated1)
+wait_until 10 at_least $((before + 1)) n3_stat drop_bad_frame
+tap_expect_eq "a truncated frame is refused as malformed" $((before + 1)) \
+	"$(n3_stat drop_bad_frame)"
+send last 1
+wait_sink $((count + 2))
+
+# --------------------------------------------------- the handshake
+
+channels_before="$(node_exec n1 ockam-mitm channels | wc -l) $(node_exec n3 ockam-mitm channels | wc -l)"
+for r in "flip +1 100" "flip ba +1 300" "flip +2 -1" "drop ba +1"; do
+	rule "$r"
+	expect_status "a handshake with '$r' fails" 1 \
+		ockam secure-channel create --from n1 --timeout 5s \
+		--to "$VIA/service/api"
+	ctl clear >/dev/null
+done
+tap_expect_eq "no channel from the tampered handshakes in either kernel" \
+	"$channels_before" \
+	"$(node_exec n1 ockam-mitm channels | wc -l) $(node_exec n3 ockam-mitm channels | wc -l)"
+expect_output "the channel is still fine" "STILL" \
+	ockam message send still --from n1 --timeout 10s --to "$CH/service/uppercase"
+
+# --------------------------------------- nothing but what was sent
+
+wait_sink $((${#SENT[@]} - ${#LOST[@]})) 30
+expected=$(printf '%s\n' "${SENT[@]}" | grep -vxF -f <(printf '%s\n' "${LOST[@]}") | sort)
+got=$(sink_payloads | sort)
+if [ "$expected" = "$got" ]; then
+	tap_ok "the sink got exactly what n1 sent, less what was destroyed, each once"
+else
+	tap_fail "the sink got exactly what n1 sent, less what was destroyed, each once" \
+		"missing: $(comm -23 <(echo "$expected") <(echo "$got") | head -n 20 | tr '\n' ' ')" \
+		"extra:   $(comm -13 <(echo "$expected") <(echo "$got") | head -n 20 | tr '\n' ' ')"
+fi
+tap_expect_eq "every message came from n1's identity" 0 \
+	"$(grep '^msg ' "$SINK_LOG" | grep -vc "^msg id=$ID1 ")"
+tap_diag "relay: $(ctl stats)"
+
+tap_check "node delete --all" ockam node delete --all
+tap_done
