@@ -20,14 +20,7 @@
 #include <ockam/ockam.h>
 
 #include "codec.h"
-
-#define ASSERT(cond)							\
-	do {								\
-		if (!(cond))						\
-			abort();					\
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static void check_message(const u8 *buf, u32 total, u32 avail)
 {

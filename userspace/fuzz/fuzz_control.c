@@ -12,14 +12,7 @@
 #include <ockam/ockam.h>
 
 #include "util.h"
-
-#define ASSERT(cond)							\
-	do {								\
-		if (!(cond))						\
-			abort();					\
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static void check_request(const uint8_t *data, size_t size)
 {

@@ -24,12 +24,7 @@
 
 #include "frame.h"
 #include "replay.h"
-
-#define ASSERT(cond)							\
-	do {								\
-		if (!(cond))						\
-			abort();					\
-	} while (0)
+#include "fuzz.h"
 
 enum {
 	CHECK_LAYOUT,
@@ -40,8 +35,6 @@ enum {
 	WINDOW_STEPS = 4096,
 	FRAME_MAX = 4096,
 };
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static u64 read_u64(const u8 *p)
 {

@@ -11,14 +11,7 @@
 #include <string.h>
 
 #include "../ockamd/handshake_frame.h"
-
-#define ASSERT(cond)							\
-	do {								\
-		if (!(cond))						\
-			abort();					\
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static void check_refused(const struct hs_frame *f, const uint8_t *data,
 			  size_t size)

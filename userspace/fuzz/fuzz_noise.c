@@ -33,12 +33,7 @@
 
 #include "../ockamd/identity.h"
 #include "../ockamd/noise.h"
-
-#define ASSERT(cond)							\
-	do {								\
-		if (!(cond))						\
-			abort();					\
-	} while (0)
+#include "fuzz.h"
 
 enum fuzz_target {
 	TARGET_PAYLOAD,
@@ -52,7 +47,6 @@ enum fuzz_target {
 enum { FUZZ_NOW = 1700000000 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* -------------------------------------------- fixed random numbers */
 

@@ -156,25 +156,28 @@ int cli_print_deleted(struct cli *cli, const char *what, const char *name)
 	return CLI_OK;
 }
 
+void cli_json_counter(struct json *j, const char *name, uint64_t value)
+{
+	char key[48];
+	size_t k;
+
+	snprintf(key, sizeof(key), "%s", name);
+	for (k = 0; key[k]; k++)
+		if (key[k] == '-')
+			key[k] = '_';
+	json_uint(j, key, value);
+}
+
 void cli_stats_json(struct json *j, const char *key,
 		    const struct ockam_stats *stats)
 {
 	unsigned int i;
 
 	json_object_begin(j, key);
-	for (i = 0; i <= OCKAM_STAT_MAX; i++) {
-		char name[48];
-		size_t k;
-
-		if (!(stats->present & (1ULL << i)))
-			continue;
-		/* JSON keys with underscores, as is usual there. */
-		snprintf(name, sizeof(name), "%s", ockam_stat_name(i));
-		for (k = 0; name[k]; k++)
-			if (name[k] == '-')
-				name[k] = '_';
-		json_uint(j, name, stats->value[i]);
-	}
+	for (i = 0; i <= OCKAM_STAT_MAX; i++)
+		if (stats->present & (1ULL << i))
+			cli_json_counter(j, ockam_stat_name(i),
+					 stats->value[i]);
 	json_object_end(j);
 }
 

@@ -39,6 +39,18 @@ const struct cmd_group *cli_find_group(const char *name);
 const struct cmd_spec *cli_find_command(const struct cmd_group *group,
 					const char *name);
 
+/*
+ * --at NODE. A command its daemon serves needs a node, by default the one
+ * in this network namespace; one that only reads or changes the kernel
+ * works in this network namespace whether or not a node runs there.
+ */
+#define CLI_OPT_AT_NODE							\
+	{ "at", 0, OPT_VALUE, "NODE",					\
+	  "the node (default: the one in this network namespace)" }
+/* --at alone, for the two kinds of command. */
+extern const struct opt_spec cli_at_node_opts[];
+extern const struct opt_spec cli_at_netns_opts[];
+
 /* Each group's commands. */
 extern const struct cmd_spec node_cmds[];
 extern const struct cmd_spec tcp_listener_cmds[];
@@ -86,6 +98,11 @@ enum { CLI_AUTHORIZED_MAX = ARGS_REPEAT_MAX * (OCKAM_IDENTIFIER_LEN + 1) + 1 };
 /* "WHAT NAME deleted", or {"deleted":NAME} with -j; returns CLI_OK. */
 int cli_print_deleted(struct cli *cli, const char *what, const char *name);
 
+/*
+ * Counter @name ("rx-messages") as a JSON member with underscores for
+ * dashes ("rx_messages"), as is usual for JSON keys.
+ */
+void cli_json_counter(struct json *j, const char *name, uint64_t value);
 /* Counters as JSON members or "name value" text, skipping absent ones. */
 void cli_stats_json(struct json *j, const char *key,
 		    const struct ockam_stats *stats);
@@ -127,6 +144,31 @@ int target_daemon_call(const char *opt, struct target *t, const char *verb,
 		       unsigned int argc, const char *const *argv,
 		       int timeout_ms, struct ockam_ctl_reply *reply,
 		       struct ockam_err *err);
+
+/*
+ * How long a daemon may take over a request that waits for nothing on the
+ * network; creating a connection or a channel waits longer.
+ */
+enum { CLI_CALL_TIMEOUT_MS = 10000 };
+
+/*
+ * target_daemon_call() to the node of the command's --at option: CLI_OK
+ * with the reply, or CLI_ERROR once the failure is reported. @t, unless
+ * NULL, gets the node, for messages that name it.
+ */
+int cli_call_at(const struct cmd_spec *cmd, const struct args *a,
+		const char *verb, unsigned int argc, const char *const *argv,
+		struct ockam_ctl_reply *reply, struct target *t);
+
+/*
+ * Delete @address on the node of @opt with request @verb to its daemon,
+ * which then forgets it too. Where no daemon runs, @kernel_del can still
+ * delete it through netlink, in this network namespace (no @opt) only.
+ */
+int target_delete(const char *opt, const char *verb, const char *address,
+		  int (*kernel_del)(struct ockam_nl *nl, const char *address,
+				    struct ockam_err *err),
+		  struct ockam_err *err);
 
 /*
  * A route argument: MultiAddr or plain text, with /node/NAME resolved from

@@ -1,10 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * The command groups of ockam, in the order --help lists them.
+ * The command groups of ockam, in the order --help lists them, and the
+ * option tables that several groups share.
  */
 #include <string.h>
 
 #include "cli.h"
+
+const struct opt_spec cli_at_node_opts[] = {
+	CLI_OPT_AT_NODE,
+	{ 0 },
+};
+
+const struct opt_spec cli_at_netns_opts[] = {
+	{ "at", 0, OPT_VALUE, "NODE",
+	  "the node (default: this network namespace)" },
+	{ 0 },
+};
 
 const struct cmd_group cli_groups[] = {
 	{ "node", "create, show, list and delete nodes", node_cmds },

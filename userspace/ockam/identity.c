@@ -12,8 +12,6 @@
 
 #include "cli.h"
 
-enum { IDENTITY_TIMEOUT_MS = 10000 };
-
 /* The lifetimes --attestation-ttl takes: a century either way. */
 #define ATTESTATION_TTL_LIMIT (100LL * 365 * 24 * 3600)
 
@@ -64,14 +62,30 @@ static void json_record(struct json *j, const struct identity_rec *r)
 	json_object_end(j);
 }
 
-/* The one record of a create or show reply. */
-static int one_record(struct ockam_ctl_reply *reply, const struct target *t,
-		      struct identity_rec *r)
+/*
+ * A create or show request, whose reply is one identity: into @r, and
+ * printed here with -j, where both commands print it the same.
+ */
+static int request_one(struct cli *cli, const struct cmd_spec *cmd,
+		       const struct args *a, const char *verb,
+		       unsigned int argc, const char *const *argv,
+		       struct identity_rec *r)
 {
-	char *rec = ockam_ctl_record_next(reply);
+	struct ockam_ctl_reply reply;
+	struct target t;
+	char *rec;
+	int status;
 
+	status = cli_call_at(cmd, a, verb, argc, argv, &reply, &t);
+	if (status)
+		return status;
+	rec = ockam_ctl_record_next(&reply);
 	if (!rec || parse_record(rec, r) < 0)
-		return cli_fail("node %s sent no identity", t->name);
+		return cli_fail("node %s sent no identity", t.name);
+	if (cli->json) {
+		json_record(&cli->j, r);
+		json_finish(&cli->j);
+	}
 	return CLI_OK;
 }
 
@@ -93,10 +107,7 @@ static int identity_create(struct cli *cli, const struct cmd_spec *cmd,
 	const char *ttl_text = args_value(cmd, a, "attestation-ttl");
 	char name[OCKAM_NODE_NAME_MAX + 1], option[48];
 	const char *argv[2] = { name, option };
-	struct ockam_ctl_reply reply;
 	struct identity_rec r;
-	struct ockam_err err;
-	struct target t;
 	long long ttl = 0;
 	char *end;
 	int status;
@@ -120,49 +131,28 @@ static int identity_create(struct cli *cli, const struct cmd_spec *cmd,
 					 ATTESTATION_TTL_LIMIT, ttl_text);
 		snprintf(option, sizeof(option), "attestation-ttl=%lld", ttl);
 	}
-	if (target_daemon_call(args_value(cmd, a, "at"), &t, "identity-create",
-			       ttl_text ? 2 : 1, argv, IDENTITY_TIMEOUT_MS,
-			       &reply, &err) < 0)
-		return cli_fail_err(&err);
-	status = one_record(&reply, &t, &r);
-	if (status != CLI_OK)
-		return status;
-	if (cli->json) {
-		json_record(&cli->j, &r);
-		json_finish(&cli->j);
-	} else {
+	status = request_one(cli, cmd, a, "identity-create", ttl_text ? 2 : 1,
+			     argv, &r);
+	if (status == CLI_OK && !cli->json)
 		printf("Identity %s created: %s\n", r.name, r.identifier);
-	}
-	return CLI_OK;
+	return status;
 }
 
 static int identity_show(struct cli *cli, const struct cmd_spec *cmd,
 			 const struct args *a)
 {
-	struct ockam_ctl_reply reply;
 	struct identity_rec r;
-	struct ockam_err err;
-	struct target t;
 	int status;
 
 	if (a->npos && !ockam_node_name_ok(a->pos[0]))
 		return cli_usage(cmd, "'%s' is not a valid identity name",
 				 a->pos[0]);
-	if (target_daemon_call(args_value(cmd, a, "at"), &t, "identity-show",
-			       a->npos, a->pos, IDENTITY_TIMEOUT_MS, &reply,
-			       &err) < 0)
-		return cli_fail_err(&err);
-	status = one_record(&reply, &t, &r);
-	if (status != CLI_OK)
-		return status;
-	if (cli->json) {
-		json_record(&cli->j, &r);
-		json_finish(&cli->j);
-	} else {
-		/* The identifier alone, for "$(ockam identity show)". */
+	status = request_one(cli, cmd, a, "identity-show", a->npos, a->pos,
+			     &r);
+	/* The identifier alone, for "$(ockam identity show)". */
+	if (status == CLI_OK && !cli->json)
 		printf("%s\n", r.identifier);
-	}
-	return CLI_OK;
+	return status;
 }
 
 static int identity_list(struct cli *cli, const struct cmd_spec *cmd,
@@ -170,14 +160,13 @@ static int identity_list(struct cli *cli, const struct cmd_spec *cmd,
 {
 	struct ockam_ctl_reply reply;
 	struct identity_rec r;
-	struct ockam_err err;
-	struct target t;
 	bool header = false;
 	char when[32], *rec;
+	int status;
 
-	if (target_daemon_call(args_value(cmd, a, "at"), &t, "identity-list",
-			       0, NULL, IDENTITY_TIMEOUT_MS, &reply, &err) < 0)
-		return cli_fail_err(&err);
+	status = cli_call_at(cmd, a, "identity-list", 0, NULL, &reply, NULL);
+	if (status)
+		return status;
 	if (cli->json)
 		json_array_begin(&cli->j, NULL);
 	while ((rec = ockam_ctl_record_next(&reply))) {
@@ -207,16 +196,15 @@ static int identity_delete(struct cli *cli, const struct cmd_spec *cmd,
 			   const struct args *a)
 {
 	struct ockam_ctl_reply reply;
-	struct ockam_err err;
-	struct target t;
+	int status;
 
 	if (!ockam_node_name_ok(a->pos[0]))
 		return cli_usage(cmd, "'%s' is not a valid identity name",
 				 a->pos[0]);
-	if (target_daemon_call(args_value(cmd, a, "at"), &t, "identity-delete",
-			       1, a->pos, IDENTITY_TIMEOUT_MS, &reply,
-			       &err) < 0)
-		return cli_fail_err(&err);
+	status = cli_call_at(cmd, a, "identity-delete", 1, a->pos, &reply,
+			     NULL);
+	if (status)
+		return status;
 	return cli_print_deleted(cli, "Identity", a->pos[0]);
 }
 
@@ -226,14 +214,7 @@ static const struct opt_spec create_opts[] = {
 	{ "attestation-ttl", 0, OPT_VALUE, "SECONDS",
 	  "how long the attestation of its secure-channel key lasts (default 5 years); "
 	  "a negative number makes one that expired that long ago, for tests" },
-	{ "at", 0, OPT_VALUE, "NODE",
-	  "the node (default: the one in this network namespace)" },
-	{ 0 },
-};
-
-static const struct opt_spec at_opts[] = {
-	{ "at", 0, OPT_VALUE, "NODE",
-	  "the node (default: the one in this network namespace)" },
+	CLI_OPT_AT_NODE,
 	{ 0 },
 };
 
@@ -259,11 +240,11 @@ const struct cmd_spec identity_cmds[] = {
 		"  ockam secure-channel-listener create safe --at n2 \\\n"
 		"      --authorized \"$(ockam identity show --at n1)\"\n",
 		.positionals = name_arg, .min_pos = 0,
-		.opts = at_opts, .run = identity_show,
+		.opts = cli_at_node_opts, .run = identity_show,
 	}, {
 		.group = "identity", .name = "list",
 		.summary = "List the identities in a node's vault.",
-		.opts = at_opts, .run = identity_list,
+		.opts = cli_at_node_opts, .run = identity_list,
 	}, {
 		.group = "identity", .name = "delete",
 		.summary = "Delete an identity and its keys from a node's vault.",
@@ -272,7 +253,7 @@ const struct cmd_spec identity_cmds[] = {
 		"deleted until the listener is. Example:\n"
 		"  ockam identity delete alice --at n1\n",
 		.positionals = name_arg, .min_pos = 1,
-		.opts = at_opts, .run = identity_delete,
+		.opts = cli_at_node_opts, .run = identity_delete,
 	},
 	{ 0 },
 };

@@ -112,12 +112,6 @@ static int route_delete(struct cli *cli, const struct cmd_spec *cmd,
 static const char *const add_args[] = { "NAME", "ROUTE", NULL };
 static const char *const name_arg[] = { "NAME", NULL };
 
-static const struct opt_spec at_opts[] = {
-	{ "at", 0, OPT_VALUE, "NODE",
-	  "the node (default: this network namespace)" },
-	{ 0 },
-};
-
 const struct cmd_spec route_cmds[] = {
 	{
 		.group = "route", .name = "add",
@@ -130,16 +124,16 @@ const struct cmd_spec route_cmds[] = {
 		"  ockam route add to_n2 /node/n2 --at n1\n"
 		"  ockam message send hi --from n1 --to /service/to_n2/service/echo\n",
 		.positionals = add_args, .min_pos = 2,
-		.opts = at_opts, .run = route_add,
+		.opts = cli_at_netns_opts, .run = route_add,
 	}, {
 		.group = "route", .name = "list",
 		.summary = "List a node's aliases.",
-		.opts = at_opts, .run = route_list,
+		.opts = cli_at_netns_opts, .run = route_list,
 	}, {
 		.group = "route", .name = "delete",
 		.summary = "Remove an alias.",
 		.positionals = name_arg, .min_pos = 1,
-		.opts = at_opts, .run = route_delete,
+		.opts = cli_at_netns_opts, .run = route_delete,
 	},
 	{ 0 },
 };

@@ -18,7 +18,6 @@ enum {
 	CHANNEL_TIMEOUT_MS_MAX = 600000,
 	/* The reply may take the handshake's timeout and then some. */
 	CHANNEL_REPLY_MARGIN_MS = 5000,
-	CHANNEL_CALL_TIMEOUT_MS = 10000,
 };
 
 /* What the daemon knows of a channel: whose it is. */
@@ -172,7 +171,7 @@ static int read_meta(const struct target *t, struct channel_listing *l,
 	int ret;
 
 	ret = target_call(t, "secure-channel-list", 0, NULL,
-			  CHANNEL_CALL_TIMEOUT_MS, &reply, err);
+			  CLI_CALL_TIMEOUT_MS, &reply, err);
 	if (ret < 0)
 		return ret;
 	for (rec = reply.cursor; rec && *rec; rec++)
@@ -378,29 +377,13 @@ static int channel_delete(struct cli *cli, const struct cmd_spec *cmd,
 			  const struct args *a)
 {
 	const char *address = channel_address(a->pos[0]);
-	const char *at = args_value(cmd, a, "at");
-	struct ockam_ctl_reply reply;
 	struct ockam_err err;
-	struct ockam_nl *nl;
-	struct target t;
-	int ret;
 
 	if (!address)
 		return cli_usage(cmd, "'%s' is not a channel address",
 				 a->pos[0]);
-	ret = target_node(at, &t, &err);
-	if (ret == 0) {
-		ret = target_call(&t, "secure-channel-delete", 1, &address,
-				  CHANNEL_CALL_TIMEOUT_MS, &reply, &err);
-	} else if (!at) {
-		/* No daemon here: the kernel alone can still close it. */
-		ret = ockam_nl_open(&nl, &err);
-		if (ret == 0) {
-			ret = ockam_nl_channel_del(nl, address, &err);
-			ockam_nl_close(nl);
-		}
-	}
-	if (ret < 0)
+	if (target_delete(args_value(cmd, a, "at"), "secure-channel-delete",
+			  address, ockam_nl_channel_del, &err) < 0)
 		return cli_fail_err(&err);
 	return cli_print_deleted(cli, "Secure channel", address);
 }
@@ -418,12 +401,6 @@ static const struct opt_spec create_opts[] = {
 	  "the identity to present (default: the node's default)" },
 	{ "timeout", 0, OPT_VALUE, "DURATION",
 	  "how long to wait for the other side (default 10s, at most 10m)" },
-	{ 0 },
-};
-
-static const struct opt_spec at_opts[] = {
-	{ "at", 0, OPT_VALUE, "NODE",
-	  "the node (default: this network namespace)" },
 	{ 0 },
 };
 
@@ -448,7 +425,7 @@ const struct cmd_spec secure_channel_cmds[] = {
 	}, {
 		.group = "secure-channel", .name = "list",
 		.summary = "List a node's secure channels with their counters.",
-		.opts = at_opts, .run = channel_list,
+		.opts = cli_at_netns_opts, .run = channel_list,
 	}, {
 		.group = "secure-channel", .name = "show",
 		.summary = "Show a secure channel: peer, route, counters.",
@@ -456,7 +433,7 @@ const struct cmd_spec secure_channel_cmds[] = {
 		"ADDRESS is the channel's route as create printed it\n"
 		"(/service/ADDRESS) or the address alone.\n",
 		.positionals = address_arg, .min_pos = 1,
-		.opts = at_opts, .run = channel_show,
+		.opts = cli_at_netns_opts, .run = channel_show,
 	}, {
 		.group = "secure-channel", .name = "delete",
 		.summary = "Close a secure channel at both ends.",
@@ -465,7 +442,7 @@ const struct cmd_spec secure_channel_cmds[] = {
 		"Example:\n"
 		"  ockam secure-channel delete /service/3c5d0f9e8a7b6c5d4e3f2a1b0c9d8e7f\n",
 		.positionals = address_arg, .min_pos = 1,
-		.opts = at_opts, .run = channel_delete,
+		.opts = cli_at_netns_opts, .run = channel_delete,
 	},
 	{ 0 },
 };

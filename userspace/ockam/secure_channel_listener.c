@@ -11,8 +11,6 @@
 #include "cli.h"
 #include "util.h"
 
-enum { LISTENER_TIMEOUT_MS = 10000 };
-
 /* Counters of a listener record, in the order they are printed. */
 static const char *const counter_keys[] = {
 	"started", "established", "rejected-malformed", "rejected-unexpected",
@@ -82,16 +80,9 @@ static void print_json(struct json *j, const char *rec)
 	json_uint(j, "max_pending", number(rec, "max-pending"));
 	json_uint(j, "timeout_ms", number(rec, "timeout-ms"));
 	json_object_begin(j, "handshakes");
-	for (i = 0; i < ARRAY_SIZE(counter_keys); i++) {
-		char key[48];
-		size_t k;
-
-		snprintf(key, sizeof(key), "%s", counter_keys[i]);
-		for (k = 0; key[k]; k++)
-			if (key[k] == '-')
-				key[k] = '_';
-		json_uint(j, key, number(rec, counter_keys[i]));
-	}
+	for (i = 0; i < ARRAY_SIZE(counter_keys); i++)
+		cli_json_counter(j, counter_keys[i],
+				 number(rec, counter_keys[i]));
 	json_object_end(j);
 	json_object_end(j);
 }
@@ -166,7 +157,6 @@ static int listener_create(struct cli *cli, const struct cmd_spec *cmd,
 	const char *argv[3] = { a->pos[0] };
 	const char *id = args_value(cmd, a, "identity");
 	struct ockam_ctl_reply reply;
-	struct ockam_err err;
 	struct target t;
 	unsigned int argc = 1;
 	int status;
@@ -189,10 +179,10 @@ static int listener_create(struct cli *cli, const struct cmd_spec *cmd,
 		snprintf(option, sizeof(option), "authorized=%s", authorized);
 		argv[argc++] = option;
 	}
-	if (target_daemon_call(args_value(cmd, a, "at"), &t,
-			       "secure-channel-listener-create", argc, argv,
-			       LISTENER_TIMEOUT_MS, &reply, &err) < 0)
-		return cli_fail_err(&err);
+	status = cli_call_at(cmd, a, "secure-channel-listener-create", argc,
+			     argv, &reply, &t);
+	if (status)
+		return status;
 	if (cli->json) {
 		print_listeners(cli, &reply, false);
 		return CLI_OK;
@@ -206,47 +196,46 @@ static int listener_list(struct cli *cli, const struct cmd_spec *cmd,
 			 const struct args *a)
 {
 	struct ockam_ctl_reply reply;
-	struct ockam_err err;
-	struct target t;
+	int status;
 
-	if (target_daemon_call(args_value(cmd, a, "at"), &t,
-			       "secure-channel-listener-list", 0, NULL,
-			       LISTENER_TIMEOUT_MS, &reply, &err) < 0)
-		return cli_fail_err(&err);
-	print_listeners(cli, &reply, true);
-	return CLI_OK;
+	status = cli_call_at(cmd, a, "secure-channel-listener-list", 0, NULL,
+			     &reply, NULL);
+	if (status == CLI_OK)
+		print_listeners(cli, &reply, true);
+	return status;
+}
+
+/* A request about the listener NAME, the command's one argument. */
+static int request_named(const struct cmd_spec *cmd, const struct args *a,
+			 const char *verb, struct ockam_ctl_reply *reply)
+{
+	if (!ockam_local_name_ok(a->pos[0]))
+		return cli_usage(cmd, "'%s' is not a local address", a->pos[0]);
+	return cli_call_at(cmd, a, verb, 1, a->pos, reply, NULL);
 }
 
 static int listener_show(struct cli *cli, const struct cmd_spec *cmd,
 			 const struct args *a)
 {
 	struct ockam_ctl_reply reply;
-	struct ockam_err err;
-	struct target t;
+	int status;
 
-	if (!ockam_local_name_ok(a->pos[0]))
-		return cli_usage(cmd, "'%s' is not a local address", a->pos[0]);
-	if (target_daemon_call(args_value(cmd, a, "at"), &t,
-			       "secure-channel-listener-list", 1, a->pos,
-			       LISTENER_TIMEOUT_MS, &reply, &err) < 0)
-		return cli_fail_err(&err);
-	print_listeners(cli, &reply, false);
-	return CLI_OK;
+	status = request_named(cmd, a, "secure-channel-listener-list", &reply);
+	if (status == CLI_OK)
+		print_listeners(cli, &reply, false);
+	return status;
 }
 
 static int listener_delete(struct cli *cli, const struct cmd_spec *cmd,
 			   const struct args *a)
 {
 	struct ockam_ctl_reply reply;
-	struct ockam_err err;
-	struct target t;
+	int status;
 
-	if (!ockam_local_name_ok(a->pos[0]))
-		return cli_usage(cmd, "'%s' is not a local address", a->pos[0]);
-	if (target_daemon_call(args_value(cmd, a, "at"), &t,
-			       "secure-channel-listener-delete", 1, a->pos,
-			       LISTENER_TIMEOUT_MS, &reply, &err) < 0)
-		return cli_fail_err(&err);
+	status = request_named(cmd, a, "secure-channel-listener-delete",
+			       &reply);
+	if (status)
+		return status;
 	return cli_print_deleted(cli, "Secure channel listener", a->pos[0]);
 }
 
@@ -257,14 +246,7 @@ static const struct opt_spec create_opts[] = {
 	  "accept only this identity (repeatable; default: any identity)" },
 	{ "identity", 0, OPT_VALUE, "NAME",
 	  "the identity to answer with (default: the node's default)" },
-	{ "at", 0, OPT_VALUE, "NODE",
-	  "the node (default: the one in this network namespace)" },
-	{ 0 },
-};
-
-static const struct opt_spec at_opts[] = {
-	{ "at", 0, OPT_VALUE, "NODE",
-	  "the node (default: the one in this network namespace)" },
+	CLI_OPT_AT_NODE,
 	{ 0 },
 };
 
@@ -285,19 +267,19 @@ const struct cmd_spec secure_channel_listener_cmds[] = {
 	}, {
 		.group = "secure-channel-listener", .name = "list",
 		.summary = "List a node's secure channel listeners.",
-		.opts = at_opts, .run = listener_list,
+		.opts = cli_at_node_opts, .run = listener_list,
 	}, {
 		.group = "secure-channel-listener", .name = "show",
 		.summary = "Show a listener: identity, trust policy and handshake counters.",
 		.positionals = name_arg, .min_pos = 1,
-		.opts = at_opts, .run = listener_show,
+		.opts = cli_at_node_opts, .run = listener_show,
 	}, {
 		.group = "secure-channel-listener", .name = "delete",
 		.summary = "Stop accepting secure channels at /service/NAME.",
 		.description =
 		"Channels it established stay; handshakes in progress end.\n",
 		.positionals = name_arg, .min_pos = 1,
-		.opts = at_opts, .run = listener_delete,
+		.opts = cli_at_node_opts, .run = listener_delete,
 	},
 	{ 0 },
 };

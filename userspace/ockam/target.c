@@ -130,6 +130,44 @@ int target_daemon_call(const char *opt, struct target *t, const char *verb,
 	return target_call(t, verb, argc, argv, timeout_ms, reply, err);
 }
 
+int cli_call_at(const struct cmd_spec *cmd, const struct args *a,
+		const char *verb, unsigned int argc, const char *const *argv,
+		struct ockam_ctl_reply *reply, struct target *t)
+{
+	struct target node;
+	struct ockam_err err;
+
+	if (target_daemon_call(args_value(cmd, a, "at"), t ? t : &node, verb,
+			       argc, argv, CLI_CALL_TIMEOUT_MS, reply,
+			       &err) < 0)
+		return cli_fail_err(&err);
+	return CLI_OK;
+}
+
+int target_delete(const char *opt, const char *verb, const char *address,
+		  int (*kernel_del)(struct ockam_nl *nl, const char *address,
+				    struct ockam_err *err),
+		  struct ockam_err *err)
+{
+	struct ockam_ctl_reply reply;
+	struct ockam_nl *nl;
+	struct target t;
+	int ret;
+
+	ret = target_node(opt, &t, err);
+	if (ret == 0)
+		return target_call(&t, verb, 1, &address, CLI_CALL_TIMEOUT_MS,
+				   &reply, err);
+	if (opt)
+		return ret;
+	ret = ockam_nl_open(&nl, err);
+	if (ret < 0)
+		return ret;
+	ret = kernel_del(nl, address, err);
+	ockam_nl_close(nl);
+	return ret;
+}
+
 int cli_route_compose(const char *text, const char *piped,
 		      struct ockam_route *rt, struct ockam_err *err)
 {

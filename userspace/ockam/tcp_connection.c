@@ -11,7 +11,7 @@
 #include "cli.h"
 
 /* Longer than any dial timeout the kernel allows (60 s). */
-enum { CONNECT_TIMEOUT_MS = 70000, DELETE_TIMEOUT_MS = 10000 };
+enum { CONNECT_TIMEOUT_MS = 70000 };
 
 /*
  * --to takes HOST:PORT, or a route of exactly one TCP address
@@ -137,29 +137,13 @@ static int connection_list(struct cli *cli, const struct cmd_spec *cmd,
 static int connection_delete(struct cli *cli, const struct cmd_spec *cmd,
 			     const struct args *a)
 {
-	const char *from = args_value(cmd, a, "from");
 	const char *address = a->pos[0];
-	struct ockam_ctl_reply reply;
 	struct ockam_err err;
-	struct ockam_nl *nl;
-	struct target t;
-	int ret;
 
 	if (!ockam_local_name_ok(address))
 		return cli_usage(cmd, "'%s' is not a local address", address);
-	ret = target_node(from, &t, &err);
-	if (ret == 0) {
-		ret = target_call(&t, "tcp-connection-delete", 1, &address,
-				  DELETE_TIMEOUT_MS, &reply, &err);
-	} else if (!from) {
-		/* No daemon here: the kernel alone can still detach it. */
-		ret = ockam_nl_open(&nl, &err);
-		if (ret == 0) {
-			ret = ockam_nl_transport_detach(nl, address, &err);
-			ockam_nl_close(nl);
-		}
-	}
-	if (ret < 0)
+	if (target_delete(args_value(cmd, a, "from"), "tcp-connection-delete",
+			  address, ockam_nl_transport_detach, &err) < 0)
 		return cli_fail_err(&err);
 	return cli_print_deleted(cli, "TCP connection", address);
 }

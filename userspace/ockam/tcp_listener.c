@@ -8,20 +8,6 @@
 
 #include "cli.h"
 
-enum { LISTENER_TIMEOUT_MS = 10000 };
-
-/* Call the daemon of --at (or this network namespace's node). */
-static int call(const struct cmd_spec *cmd, const struct args *a,
-		const char *verb, const char *arg,
-		struct ockam_ctl_reply *reply, struct ockam_err *err)
-{
-	struct target t;
-
-	return target_daemon_call(args_value(cmd, a, "at"), &t, verb,
-				  arg ? 1 : 0, &arg, LISTENER_TIMEOUT_MS, reply,
-				  err);
-}
-
 /* Each record is "address=H:P accepted=N". */
 static void print_listeners(struct cli *cli, struct ockam_ctl_reply *reply,
 			    bool list)
@@ -67,46 +53,45 @@ static int listener_create(struct cli *cli, const struct cmd_spec *cmd,
 	struct ockam_ctl_reply reply;
 	struct ockam_err err;
 	uint16_t port;
+	int status;
 
 	if (ockam_hostport_split(a->pos[0], host, sizeof(host), &port, true,
 				 &err) < 0)
 		return cli_usage(cmd, "%s", ockam_err_msg(&err));
-	if (call(cmd, a, "tcp-listener-create", a->pos[0], &reply, &err) < 0)
-		return cli_fail_err(&err);
-	print_listeners(cli, &reply, false);
-	return CLI_OK;
+	status = cli_call_at(cmd, a, "tcp-listener-create", 1, a->pos, &reply,
+			     NULL);
+	if (status == CLI_OK)
+		print_listeners(cli, &reply, false);
+	return status;
 }
 
 static int listener_list(struct cli *cli, const struct cmd_spec *cmd,
 			 const struct args *a)
 {
 	struct ockam_ctl_reply reply;
-	struct ockam_err err;
+	int status;
 
-	if (call(cmd, a, "tcp-listener-list", NULL, &reply, &err) < 0)
-		return cli_fail_err(&err);
-	print_listeners(cli, &reply, true);
-	return CLI_OK;
+	status = cli_call_at(cmd, a, "tcp-listener-list", 0, NULL, &reply,
+			     NULL);
+	if (status == CLI_OK)
+		print_listeners(cli, &reply, true);
+	return status;
 }
 
 static int listener_delete(struct cli *cli, const struct cmd_spec *cmd,
 			   const struct args *a)
 {
 	struct ockam_ctl_reply reply;
-	struct ockam_err err;
+	int status;
 
-	if (call(cmd, a, "tcp-listener-delete", a->pos[0], &reply, &err) < 0)
-		return cli_fail_err(&err);
+	status = cli_call_at(cmd, a, "tcp-listener-delete", 1, a->pos, &reply,
+			     NULL);
+	if (status)
+		return status;
 	return cli_print_deleted(cli, "TCP listener at", a->pos[0]);
 }
 
 static const char *const address_arg[] = { "HOST:PORT", NULL };
-
-static const struct opt_spec at_opts[] = {
-	{ "at", 0, OPT_VALUE, "NODE",
-	  "the node (default: the one in this network namespace)" },
-	{ 0 },
-};
 
 const struct cmd_spec tcp_listener_cmds[] = {
 	{
@@ -119,11 +104,11 @@ const struct cmd_spec tcp_listener_cmds[] = {
 		"  ockam tcp-listener create 127.0.0.1:4000 --at n1\n"
 		"  ockam tcp-listener create [::]:0\n",
 		.positionals = address_arg, .min_pos = 1,
-		.opts = at_opts, .run = listener_create,
+		.opts = cli_at_node_opts, .run = listener_create,
 	}, {
 		.group = "tcp-listener", .name = "list",
 		.summary = "List a node's TCP listeners.",
-		.opts = at_opts, .run = listener_list,
+		.opts = cli_at_node_opts, .run = listener_list,
 	}, {
 		.group = "tcp-listener", .name = "delete",
 		.summary = "Stop a TCP listener (its accepted connections stay).",
@@ -131,7 +116,7 @@ const struct cmd_spec tcp_listener_cmds[] = {
 		"HOST:PORT is the address as listed. Example:\n"
 		"  ockam tcp-listener delete 127.0.0.1:4000 --at n1\n",
 		.positionals = address_arg, .min_pos = 1,
-		.opts = at_opts, .run = listener_delete,
+		.opts = cli_at_node_opts, .run = listener_delete,
 	},
 	{ 0 },
 };

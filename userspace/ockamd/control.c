@@ -46,6 +46,12 @@ struct ctl_verb {
 	bool (*handle)(struct daemon *d, struct ctl_client *c,
 		       const struct ockam_ctl_request *req,
 		       struct ockam_ctl_writer *w);
+	/*
+	 * Instead of @handle, for the requests that delete what their one
+	 * argument names: all they answer is "ok" or the error.
+	 */
+	int (*remove)(struct daemon *d, const char *name,
+		      struct ockam_err *err);
 };
 
 static bool handle_status(struct daemon *d, struct ctl_client *c,
@@ -89,14 +95,19 @@ static void listener_record(struct ockam_ctl_writer *w,
 	ockam_ctl_record_end(w);
 }
 
+static bool reply_err(struct ockam_ctl_writer *w, const struct ockam_err *err)
+{
+	ockam_ctl_reply_error(w, -err->code, "%s", ockam_err_msg(err));
+	return true;
+}
+
 /* "ok", or the error @err describes; for requests that return nothing. */
 static bool reply_result(struct ockam_ctl_writer *w, int ret,
 			 const struct ockam_err *err)
 {
 	if (ret < 0)
-		ockam_ctl_reply_error(w, -err->code, "%s", ockam_err_msg(err));
-	else
-		ockam_ctl_reply_ok(w);
+		return reply_err(w, err);
+	ockam_ctl_reply_ok(w);
 	return true;
 }
 
@@ -108,10 +119,8 @@ static bool handle_listener_create(struct daemon *d, struct ctl_client *c,
 	struct ockam_err err;
 
 	(void)c;
-	if (listener_create(d, req->argv[0], &l, &err) < 0) {
-		ockam_ctl_reply_error(w, -err.code, "%s", ockam_err_msg(&err));
-		return true;
-	}
+	if (listener_create(d, req->argv[0], &l, &err) < 0)
+		return reply_err(w, &err);
 	ockam_ctl_reply_ok(w);
 	listener_record(w, l);
 	return true;
@@ -131,16 +140,6 @@ static bool handle_listener_list(struct daemon *d, struct ctl_client *c,
 	return true;
 }
 
-static bool handle_listener_delete(struct daemon *d, struct ctl_client *c,
-				   const struct ockam_ctl_request *req,
-				   struct ockam_ctl_writer *w)
-{
-	struct ockam_err err;
-
-	(void)c;
-	return reply_result(w, listener_delete(d, req->argv[0], &err), &err);
-}
-
 static bool handle_connection_create(struct daemon *d, struct ctl_client *c,
 				     const struct ockam_ctl_request *req,
 				     struct ockam_ctl_writer *w)
@@ -150,16 +149,6 @@ static bool handle_connection_create(struct daemon *d, struct ctl_client *c,
 	loop_set_events(&d->loop, c->fd, 0);
 	conn_create(d, req->argv[0], c->id);
 	return false;
-}
-
-static bool handle_connection_delete(struct daemon *d, struct ctl_client *c,
-				     const struct ockam_ctl_request *req,
-				     struct ockam_ctl_writer *w)
-{
-	struct ockam_err err;
-
-	(void)c;
-	return reply_result(w, conn_delete(d, req->argv[0], &err), &err);
 }
 
 /* ------------------------------------------------------ request options */
@@ -210,12 +199,6 @@ static int parse_number(const char *text, const char *what, long long min,
 				     "%s takes a whole number from %lld to %lld, not '%.32s'",
 				     what, min, max, text);
 	return 0;
-}
-
-static bool reply_err(struct ockam_ctl_writer *w, const struct ockam_err *err)
-{
-	ockam_ctl_reply_error(w, -err->code, "%s", ockam_err_msg(err));
-	return true;
 }
 
 /* ----------------------------------------------------------- identities */
@@ -274,17 +257,6 @@ static bool handle_identity_list(struct daemon *d, struct ctl_client *c,
 	return true;
 }
 
-static bool handle_identity_delete(struct daemon *d, struct ctl_client *c,
-				   const struct ockam_ctl_request *req,
-				   struct ockam_ctl_writer *w)
-{
-	struct ockam_err err;
-
-	(void)c;
-	return reply_result(w, identity_delete_request(d, req->argv[0], &err),
-			    &err);
-}
-
 /* ------------------------------------------------------ secure channels */
 
 static bool handle_sc_listener_create(struct daemon *d, struct ctl_client *c,
@@ -315,17 +287,6 @@ static bool handle_sc_listener_list(struct daemon *d, struct ctl_client *c,
 				    &err) < 0)
 		return reply_err(w, &err);
 	return true;
-}
-
-static bool handle_sc_listener_delete(struct daemon *d, struct ctl_client *c,
-				      const struct ockam_ctl_request *req,
-				      struct ockam_ctl_writer *w)
-{
-	struct ockam_err err;
-
-	(void)c;
-	return reply_result(w, secure_listener_delete(d, req->argv[0], &err),
-			    &err);
 }
 
 /* The route argument: the encoded route in hex, checked by the codec. */
@@ -389,48 +350,43 @@ static bool handle_sc_list(struct daemon *d, struct ctl_client *c,
 	return true;
 }
 
-static bool handle_sc_delete(struct daemon *d, struct ctl_client *c,
-			     const struct ockam_ctl_request *req,
-			     struct ockam_ctl_writer *w)
-{
-	struct ockam_err err;
-
-	(void)c;
-	return reply_result(w, channel_delete(d, req->argv[0], &err), &err);
-}
-
 static const struct ctl_verb verbs[] = {
-	{ "status", 0, 0, "status", handle_status },
+	{ "status", 0, 0, "status", .handle = handle_status },
 	{ "tcp-listener-create", 1, 1, "tcp-listener-create HOST:PORT",
-	  handle_listener_create },
+	  .handle = handle_listener_create },
 	{ "tcp-listener-list", 0, 0, "tcp-listener-list",
-	  handle_listener_list },
+	  .handle = handle_listener_list },
 	{ "tcp-listener-delete", 1, 1, "tcp-listener-delete HOST:PORT",
-	  handle_listener_delete },
+	  .remove = listener_delete },
 	{ "tcp-connection-create", 1, 1, "tcp-connection-create HOST:PORT",
-	  handle_connection_create },
+	  .handle = handle_connection_create },
 	{ "tcp-connection-delete", 1, 1, "tcp-connection-delete ADDRESS",
-	  handle_connection_delete },
+	  .remove = conn_delete },
 	{ "identity-create", 1, 2,
 	  "identity-create NAME [attestation-ttl=SECONDS]",
-	  handle_identity_create },
-	{ "identity-show", 0, 1, "identity-show [NAME]", handle_identity_show },
-	{ "identity-list", 0, 0, "identity-list", handle_identity_list },
+	  .handle = handle_identity_create },
+	{ "identity-show", 0, 1, "identity-show [NAME]",
+	  .handle = handle_identity_show },
+	{ "identity-list", 0, 0, "identity-list",
+	  .handle = handle_identity_list },
 	{ "identity-delete", 1, 1, "identity-delete NAME",
-	  handle_identity_delete },
+	  .remove = identity_delete_request },
 	{ "secure-channel-listener-create", 1, 3,
 	  "secure-channel-listener-create NAME [identity=NAME] [authorized=ID,...]",
-	  handle_sc_listener_create },
+	  .handle = handle_sc_listener_create },
 	{ "secure-channel-listener-list", 0, 1,
-	  "secure-channel-listener-list [NAME]", handle_sc_listener_list },
+	  "secure-channel-listener-list [NAME]",
+	  .handle = handle_sc_listener_list },
 	{ "secure-channel-listener-delete", 1, 1,
-	  "secure-channel-listener-delete NAME", handle_sc_listener_delete },
+	  "secure-channel-listener-delete NAME",
+	  .remove = secure_listener_delete },
 	{ "secure-channel-create", 1, 4,
 	  "secure-channel-create ROUTE-HEX [identity=NAME] [authorized=ID,...] [timeout=MS]",
-	  handle_sc_create },
-	{ "secure-channel-list", 0, 0, "secure-channel-list", handle_sc_list },
+	  .handle = handle_sc_create },
+	{ "secure-channel-list", 0, 0, "secure-channel-list",
+	  .handle = handle_sc_list },
 	{ "secure-channel-delete", 1, 1, "secure-channel-delete ENCRYPTOR",
-	  handle_sc_delete },
+	  .remove = channel_delete },
 };
 
 static void client_close(struct daemon *d, struct ctl_client *c)
@@ -485,8 +441,7 @@ static void handle_request(struct daemon *d, struct ctl_client *c,
 	size_t i;
 
 	if (ockam_ctl_request_parse(&req, buf, len, &err) < 0) {
-		ockam_ctl_reply_error(&writer, -err.code, "%s",
-				      ockam_err_msg(&err));
+		reply_err(&writer, &err);
 		client_send(d, c, &writer);
 		return;
 	}
@@ -500,7 +455,10 @@ static void handle_request(struct daemon *d, struct ctl_client *c,
 		ockam_ctl_reply_error(&writer, EINVAL, "usage: %s", v->usage);
 	} else {
 		log_debug("control: %s", req.verb);
-		if (!v->handle(d, c, &req, &writer))
+		if (v->remove)
+			reply_result(&writer, v->remove(d, req.argv[0], &err),
+				     &err);
+		else if (!v->handle(d, c, &req, &writer))
 			return;
 	}
 	client_send(d, c, &writer);

@@ -106,6 +106,39 @@ void hs_counters_report(struct ockam_ctl_writer *w,
 	}
 }
 
+int secure_socket_open(struct daemon *d, const char *name, int *fd,
+		       watch_fn fn, void *ctx, struct ockam_err *err)
+{
+	int ret;
+
+	ret = ockam_socket(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (ret < 0)
+		return ockam_err_set(err, ret,
+				     "cannot open an AF_OCKAM socket: %s",
+				     strerror(-ret));
+	*fd = ret;
+	if (name) {
+		ret = ockam_bind(*fd, name);
+		if (ret < 0)
+			return ockam_err_set(err, ret, "cannot bind %s: %s",
+					     name, ret == -EADDRINUSE ?
+					     "the address is in use" :
+					     strerror(-ret));
+	}
+	/* Return routes too long for a socket address come as a cmsg. */
+	ret = ockam_set_recvroute(*fd, true);
+	if (ret < 0)
+		return ockam_err_set(err, ret, "OCKAM_SO_RECVROUTE: %s",
+				     strerror(-ret));
+	ret = loop_watch(&d->loop, *fd, POLLIN, fn, ctx);
+	if (ret < 0) {
+		close(*fd);
+		*fd = -1;
+		return ockam_err_set(err, ret, "out of memory");
+	}
+	return 0;
+}
+
 int handshake_init(struct daemon *d, struct handshake *hs,
 		   enum noise_role role, const char *identity, watch_fn fn,
 		   void *ctx, struct ockam_err *err)
@@ -129,24 +162,7 @@ int handshake_init(struct daemon *d, struct handshake *hs,
 	if (!hs->noise)
 		return ockam_err_set(err, -ENOMEM,
 				     "out of locked memory for a handshake");
-	ret = ockam_socket(SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (ret < 0)
-		return ockam_err_set(err, ret,
-				     "cannot open an AF_OCKAM socket: %s",
-				     strerror(-ret));
-	hs->fd = ret;
-	/* Return routes too long for a socket address come as a cmsg. */
-	ret = ockam_set_recvroute(hs->fd, true);
-	if (ret < 0)
-		return ockam_err_set(err, ret, "OCKAM_SO_RECVROUTE: %s",
-				     strerror(-ret));
-	ret = loop_watch(&d->loop, hs->fd, POLLIN, fn, ctx);
-	if (ret < 0) {
-		close(hs->fd);
-		hs->fd = -1;
-		return ockam_err_set(err, ret, "out of memory");
-	}
-	return 0;
+	return secure_socket_open(d, NULL, &hs->fd, fn, ctx, err);
 }
 
 void handshake_fini(struct daemon *d, struct handshake *hs)

@@ -99,6 +99,14 @@ int trust_policy_format(const struct trust_policy *p, char *buf, size_t size);
 
 /* ------------------------------------------------------------ handshake */
 
+/*
+ * A non-blocking AF_OCKAM socket for handshake messages in *@fd, bound to
+ * @name (NULL: its name comes with the first send) and watched with @fn
+ * and @ctx. On failure *@fd may still hold it, for the caller to close.
+ */
+int secure_socket_open(struct daemon *d, const char *name, int *fd,
+		       watch_fn fn, void *ctx, struct ockam_err *err);
+
 /* One handshake in progress, either role. */
 struct handshake {
 	struct noise_handshake *noise;

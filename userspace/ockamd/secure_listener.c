@@ -329,35 +329,6 @@ static void listener_free(struct daemon *d, struct secure_listener *l)
 	free(l);
 }
 
-static int listener_open_socket(struct daemon *d, struct secure_listener *l,
-				struct ockam_err *err)
-{
-	int ret;
-
-	ret = ockam_socket(SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (ret < 0)
-		return ockam_err_set(err, ret,
-				     "cannot open an AF_OCKAM socket: %s",
-				     strerror(-ret));
-	l->fd = ret;
-	ret = ockam_bind(l->fd, l->name);
-	if (ret < 0)
-		return ockam_err_set(err, ret, "cannot bind %s: %s", l->name,
-				     ret == -EADDRINUSE ?
-				     "the address is in use" : strerror(-ret));
-	ret = ockam_set_recvroute(l->fd, true);
-	if (ret < 0)
-		return ockam_err_set(err, ret, "OCKAM_SO_RECVROUTE: %s",
-				     strerror(-ret));
-	ret = loop_watch(&d->loop, l->fd, POLLIN, on_listener_readable, l);
-	if (ret < 0) {
-		close(l->fd);
-		l->fd = -1;
-		return ockam_err_set(err, ret, "out of memory");
-	}
-	return 0;
-}
-
 int secure_listener_create(struct daemon *d, const char *name,
 			   const char *identity, const char *authorized,
 			   struct ockam_err *err)
@@ -393,7 +364,8 @@ int secure_listener_create(struct daemon *d, const char *name,
 				 err);
 	if (ret < 0)
 		goto err_free;
-	ret = listener_open_socket(d, l, err);
+	ret = secure_socket_open(d, l->name, &l->fd, on_listener_readable, l,
+				 err);
 	if (ret < 0)
 		goto err_free;
 	*tail = l;

@@ -82,6 +82,17 @@ static void payload_of(const struct identity *id, uint8_t *buf)
 	CHECK_INT(len, PAYLOAD_LEN);
 }
 
+/* A new identity, and its payload in @payload. */
+static struct identity *new_identity_payload(uint64_t now, int64_t ttl,
+					     uint8_t *payload)
+{
+	struct identity *id = new_identity(now, ttl);
+
+	if (id)
+		payload_of(id, payload);
+	return id;
+}
+
 static bool signed_by(const uint8_t *data, size_t len, const uint8_t *sig,
 		      const uint8_t *key)
 {
@@ -129,11 +140,10 @@ static void generate_and_parse(void)
 	uint8_t payload[IDENTITY_PAYLOAD_MAX], digest[32];
 	struct identity_peer peer;
 	struct ockam_err err;
-	struct identity *id = new_identity(T0, 0);
+	struct identity *id = new_identity_payload(T0, 0, payload);
 
 	if (!id)
 		return;
-	payload_of(id, payload);
 	CHECK_INT(identity_payload_parse(payload, PAYLOAD_LEN, T0, &peer, &err),
 		  0);
 	CHECK(!memcmp(peer.identifier, identity_identifier(id), 32));
@@ -154,11 +164,10 @@ static void generate_and_parse(void)
 static void layout(void)
 {
 	uint8_t payload[IDENTITY_PAYLOAD_MAX], *c, *a;
-	struct identity *id = new_identity(T0, 1000);
+	struct identity *id = new_identity_payload(T0, 1000, payload);
 
 	if (!id)
 		return;
-	payload_of(id, payload);
 	c = payload + CHANGE_AT;
 	a = payload + ATT_AT;
 	CHECK(payload[CHANGE_LEN_AT] == 0 && payload[CHANGE_LEN_AT + 1] == 51);
@@ -182,13 +191,12 @@ static void every_bit_flipped(void)
 {
 	uint8_t payload[IDENTITY_PAYLOAD_MAX];
 	struct ockam_err err;
-	struct identity *id = new_identity(T0, 0);
+	struct identity *id = new_identity_payload(T0, 0, payload);
 	size_t bit;
 	int ret;
 
 	if (!id)
 		return;
-	payload_of(id, payload);
 	for (bit = 0; bit < PAYLOAD_LEN * 8; bit++) {
 		payload[bit / 8] ^= (uint8_t)(1 << (bit % 8));
 		ret = parse_at(payload, PAYLOAD_LEN, T0, &err);
@@ -206,12 +214,11 @@ static void every_length(void)
 {
 	uint8_t payload[IDENTITY_PAYLOAD_MAX];
 	struct ockam_err err;
-	struct identity *id = new_identity(T0, 0);
+	struct identity *id = new_identity_payload(T0, 0, payload);
 	size_t len;
 
 	if (!id)
 		return;
-	payload_of(id, payload);
 	for (len = 0; len < PAYLOAD_LEN; len++)
 		if (parse_at(payload, len, T0, &err) != -EBADMSG)
 			tap_check_failed(__FILE__, __LINE__,
@@ -254,12 +261,11 @@ static void semantic_rules(void)
 	uint8_t payload[IDENTITY_PAYLOAD_MAX], copy[IDENTITY_PAYLOAD_MAX];
 	uint8_t sk[64];
 	struct ockam_err err;
-	struct identity *id = new_identity(T0, 0);
+	struct identity *id = new_identity_payload(T0, 0, payload);
 	size_t i;
 
 	if (!id)
 		return;
-	payload_of(id, payload);
 	signing_key(id, sk);
 	/* Signing again changes nothing by itself (Ed25519 is deterministic). */
 	memcpy(copy, payload, PAYLOAD_LEN);
@@ -332,12 +338,11 @@ static void validity_windows(void)
 	uint8_t payload[IDENTITY_PAYLOAD_MAX];
 	char text[IDENTIFIER_STR_LEN + 1];
 	struct ockam_err err;
-	struct identity *id = new_identity(T0, 1000);
+	struct identity *id = new_identity_payload(T0, 1000, payload);
 	uint64_t end = T0 + 1000;
 
 	if (!id)
 		return;
-	payload_of(id, payload);
 	identifier_format(identity_identifier(id), text);
 	/* The attestation, with its 60 seconds of drift either side. */
 	CHECK_INT(parse_at(payload, PAYLOAD_LEN, end + IDENTITY_CLOCK_DRIFT, &err), 0);
@@ -353,10 +358,9 @@ static void validity_windows(void)
 	identity_free(id);
 
 	/* The identity itself expires after IDENTITY_TTL_DEFAULT. */
-	id = new_identity(T0, 0);
+	id = new_identity_payload(T0, 0, payload);
 	if (!id)
 		return;
-	payload_of(id, payload);
 	CHECK_INT(parse_at(payload, PAYLOAD_LEN,
 			   T0 + IDENTITY_TTL_DEFAULT + IDENTITY_CLOCK_DRIFT + 1, &err),
 		  -EKEYEXPIRED);
@@ -372,21 +376,19 @@ static void expired_attestation(void)
 	struct ockam_err err;
 	struct identity *id;
 
-	id = new_identity(now, -3600);
+	id = new_identity_payload(now, -3600, payload);
 	if (!id)
 		return;
 	CHECK(identity_attestation_expires(id) == now - 3600);
-	payload_of(id, payload);
 	CHECK_INT(parse_at(payload, PAYLOAD_LEN, now, &err), -EKEYEXPIRED);
 	CHECK_CONTAINS(err.msg, "attestation");
 	CHECK_CONTAINS(err.msg, "expired");
 	identity_free(id);
 
 	/* Within the drift it still counts. */
-	id = new_identity(now, -IDENTITY_CLOCK_DRIFT);
+	id = new_identity_payload(now, -IDENTITY_CLOCK_DRIFT, payload);
 	if (!id)
 		return;
-	payload_of(id, payload);
 	CHECK_INT(parse_at(payload, PAYLOAD_LEN, now, &err), 0);
 	identity_free(id);
 }

@@ -65,7 +65,46 @@ static struct vault *open_vault(struct node_dir *d)
 	return v;
 }
 
-/* identities/NAME under the node directory. */
+/*
+ * A vault in a new node directory; NULL, with the directory removed
+ * again, when either cannot be made.
+ */
+static struct vault *new_vault(struct node_dir *d)
+{
+	struct vault *v;
+
+	if (!node_dir_new(d))
+		return NULL;
+	v = open_vault(d);
+	if (!v)
+		node_dir_remove(d);
+	return v;
+}
+
+/*
+ * A new node directory whose vault holds identity @name, closed again:
+ * the tests of what is on disk start from there.
+ */
+static bool node_dir_with(struct node_dir *d, const char *name,
+			  int64_t attestation_ttl)
+{
+	struct identity *id;
+	struct ockam_err err;
+	struct vault *v = new_vault(d);
+
+	if (!v)
+		return false;
+	CHECK_INT(vault_create(v, name, attestation_ttl, &id, &err), 0);
+	vault_close(v);
+	return true;
+}
+
+/* identities/ under the node directory, and identities/NAME. */
+static void vault_dir(const struct node_dir *d, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/" VAULT_DIR, d->path);
+}
+
 static void vault_file(const struct node_dir *d, const char *name,
 		       char *buf, size_t size)
 {
@@ -81,7 +120,7 @@ static void listing(const struct node_dir *d, char *buf, size_t size)
 	DIR *dir;
 
 	buf[0] = '\0';
-	snprintf(path, sizeof(path), "%s/" VAULT_DIR, d->path);
+	vault_dir(d, path, sizeof(path));
 	dir = opendir(path);
 	if (!dir)
 		return;
@@ -137,11 +176,9 @@ static void create_get_list_delete(void)
 	struct vault *v;
 	int calls = 0;
 
-	if (!node_dir_new(&d))
-		return;
-	v = open_vault(&d);
+	v = new_vault(&d);
 	if (!v)
-		goto out;
+		return;
 	CHECK_INT(vault_create(v, "bob", 0, &b, &err), 0);
 	a = NULL;
 	CHECK_INT(vault_create(v, "alice", 0, &a, &err), 0);
@@ -158,7 +195,7 @@ static void create_get_list_delete(void)
 	CHECK_CONTAINS(err.msg, "no identity carol");
 
 	/* Directory 0700, files 0600. */
-	snprintf(path, sizeof(path), "%s/" VAULT_DIR, d.path);
+	vault_dir(&d, path, sizeof(path));
 	CHECK_INT(stat(path, &st), 0);
 	CHECK_INT(st.st_mode & 07777, 0700);
 	vault_file(&d, "alice", path, sizeof(path));
@@ -202,11 +239,9 @@ static void default_identity(void)
 	struct vault *v;
 	char names[256];
 
-	if (!node_dir_new(&d))
-		return;
-	v = open_vault(&d);
+	v = new_vault(&d);
 	if (!v)
-		goto out;
+		return;
 	CHECK_INT(vault_get(v, VAULT_DEFAULT_NAME, &id, &err), -ENOENT);
 	id = NULL;
 	CHECK_INT(vault_get_default(v, &id, &err), 0);
@@ -242,11 +277,9 @@ static void names(void)
 	struct vault *v;
 	size_t i;
 
-	if (!node_dir_new(&d))
-		return;
-	v = open_vault(&d);
+	v = new_vault(&d);
 	if (!v)
-		goto out;
+		return;
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		CHECK_INT(vault_create(v, bad[i], 0, &id, &err), -EINVAL);
 		CHECK_CONTAINS(err.msg, "invalid identity name");
@@ -258,7 +291,6 @@ static void names(void)
 	CHECK(vault_name_ok("0123456789012345678901234567890123456789012345678901234567890123"));
 	CHECK_INT(vault_create(v, "a.b-c_D9", 0, &id, &err), 0);
 	vault_close(v);
-out:
 	node_dir_remove(&d);
 }
 
@@ -272,11 +304,9 @@ static void no_temporary_files(void)
 	struct vault *v;
 	int fd;
 
-	if (!node_dir_new(&d))
-		return;
-	v = open_vault(&d);
+	v = new_vault(&d);
 	if (!v)
-		goto out;
+		return;
 	CHECK_INT(vault_create(v, "one", 0, &id, &err), 0);
 	CHECK_INT(vault_create(v, "two", 0, &id, &err), 0);
 	CHECK_INT(vault_create(v, "two", 0, &id, &err), -EEXIST);
@@ -295,7 +325,6 @@ static void no_temporary_files(void)
 	listing(&d, names, sizeof(names));
 	CHECK_STR(names, "one two");
 	vault_close(v);
-out:
 	node_dir_remove(&d);
 }
 
@@ -343,21 +372,14 @@ static int get_fresh(struct node_dir *d, const char *name,
 static void corrupt_files(void)
 {
 	uint8_t good[IDENTITY_RECORD_LEN + 1], bad[IDENTITY_RECORD_LEN + 1];
-	struct identity *id;
 	struct node_dir d;
 	struct ockam_err err;
 	char path[128], where[128];
-	struct vault *v;
 	size_t len, i;
 	int ret;
 
-	if (!node_dir_new(&d))
+	if (!node_dir_with(&d, "x", 0))
 		return;
-	v = open_vault(&d);
-	if (!v)
-		goto out;
-	CHECK_INT(vault_create(v, "x", 0, &id, &err), 0);
-	vault_close(v);
 	vault_file(&d, "x", path, sizeof(path));
 	snprintf(where, sizeof(where), "%s/" VAULT_DIR "/x is corrupt", d.path);
 	len = read_file(path, good, sizeof(good));
@@ -396,7 +418,6 @@ static void corrupt_files(void)
 	/* Put right again, it loads. */
 	write_file(path, good, len);
 	CHECK_INT(get_fresh(&d, "x", &err), 0);
-out:
 	node_dir_remove(&d);
 }
 
@@ -411,11 +432,9 @@ static void corrupt_default_kept(void)
 	char path[128];
 	size_t len;
 
-	if (!node_dir_new(&d))
-		return;
-	v = open_vault(&d);
+	v = new_vault(&d);
 	if (!v)
-		goto out;
+		return;
 	CHECK_INT(vault_get_default(v, &id, &err), 0);
 	vault_close(v);
 	vault_file(&d, VAULT_DEFAULT_NAME, path, sizeof(path));
@@ -436,19 +455,13 @@ out:
 
 static void owner_and_mode(void)
 {
-	struct identity *id;
 	struct node_dir d;
 	struct ockam_err err;
 	char path[128], dir[128];
 	struct vault *v;
 
-	if (!node_dir_new(&d))
+	if (!node_dir_with(&d, "x", 0))
 		return;
-	v = open_vault(&d);
-	if (!v)
-		goto out;
-	CHECK_INT(vault_create(v, "x", 0, &id, &err), 0);
-	vault_close(v);
 	vault_file(&d, "x", path, sizeof(path));
 
 	CHECK_INT(chmod(path, 0640), 0);
@@ -468,7 +481,7 @@ static void owner_and_mode(void)
 	CHECK_INT(get_fresh(&d, "x", &err), 0);
 
 	/* The directory: ours and 0700, or no vault at all. */
-	snprintf(dir, sizeof(dir), "%s/" VAULT_DIR, d.path);
+	vault_dir(&d, dir, sizeof(dir));
 	CHECK_INT(chmod(dir, 0755), 0);
 	v = NULL;
 	CHECK_INT(vault_open(d.fd, &v, &err), -EPERM);
@@ -479,7 +492,6 @@ static void owner_and_mode(void)
 	CHECK_INT(vault_open(d.fd, &v, &err), -EPERM);
 	CHECK_CONTAINS(err.msg, "is owned by uid 4242");
 	CHECK_INT(chown(dir, geteuid(), (gid_t)-1), 0);
-out:
 	node_dir_remove(&d);
 }
 
@@ -492,13 +504,8 @@ static void not_regular_files(void)
 	struct ockam_err err;
 	struct vault *v;
 
-	if (!node_dir_new(&d))
+	if (!node_dir_with(&d, "real", 0))
 		return;
-	v = open_vault(&d);
-	if (!v)
-		goto out;
-	CHECK_INT(vault_create(v, "real", 0, &id, &err), 0);
-	vault_close(v);
 	vault_file(&d, "real", target, sizeof(target));
 	vault_file(&d, "link", path, sizeof(path));
 	CHECK_INT(symlink(target, path), 0);
@@ -519,7 +526,7 @@ static void not_regular_files(void)
 	}
 
 	/* identities itself a link: refused. */
-	snprintf(dir, sizeof(dir), "%s/" VAULT_DIR, d.path);
+	vault_dir(&d, dir, sizeof(dir));
 	snprintf(target, sizeof(target), "%s/elsewhere", d.path);
 	CHECK_INT(rename(dir, target), 0);
 	CHECK_INT(symlink(target, dir), 0);
@@ -527,7 +534,6 @@ static void not_regular_files(void)
 	CHECK(vault_open(d.fd, &v, &err) < 0);
 	CHECK_CONTAINS(err.msg, "cannot open the identities directory");
 	CHECK(!v);
-out:
 	node_dir_remove(&d);
 }
 
@@ -543,13 +549,8 @@ static void expired_through_vault(void)
 	struct vault *v;
 	size_t len;
 
-	if (!node_dir_new(&d))
+	if (!node_dir_with(&d, "stale", -3600))
 		return;
-	v = open_vault(&d);
-	if (!v)
-		goto out;
-	CHECK_INT(vault_create(v, "stale", -3600, &id, &err), 0);
-	vault_close(v);
 	v = open_vault(&d);
 	if (!v)
 		goto out;

@@ -44,7 +44,7 @@ extern "C" {
 
 /* ---------------------------------------------------------------- errors */
 
-enum { OCKAM_ERR_MSG_MAX = 256 };
+enum { OCKAM_ERR_MSG_MAX = 512 };
 
 struct ockam_err {
 	int code;			/* negative errno; 0 when unset */
