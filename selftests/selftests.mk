@@ -62,6 +62,25 @@ $(BENCH_BIN): selftests/bench/ockam-bench.c uapi/linux/ockam.h \
 	@printf '  %-8s %s\n' CC $@
 	@$(CC) $(BENCH_CFLAGS) -o $@ $< $(KSFT_LDLIBS)
 
+# Kernel memory per secure channel and per socket; speaks generic netlink.
+BENCH_MEM_BIN := $(BUILD)/bin/ockam-bench-mem
+
+$(BENCH_MEM_BIN): selftests/bench/ockam-bench-mem.c uapi/linux/ockam.h \
+		$(BUILD)/lib/libockam.a
+	@mkdir -p $(@D)
+	@printf '  %-8s %s\n' CC $@
+	@$(CC) $(BENCH_CFLAGS) $(KSFT_NL_CFLAGS) -o $@ $< $(KSFT_LDLIBS)
+
+# The attacker in the middle of the secure channel tests (and the sink and
+# sender around it); on PATH in the VM like the other programs.
+MITM_BIN := $(BUILD)/bin/ockam-mitm
+
+$(MITM_BIN): selftests/tools/ockam-mitm.c uapi/linux/ockam.h \
+		$(BUILD)/lib/libockam.a
+	@mkdir -p $(@D)
+	@printf '  %-8s %s\n' CC $@
+	@$(CC) $(BENCH_CFLAGS) -o $@ $< $(KSFT_LDLIBS)
+
 # The example program of Documentation/socket-api.rst, compiled from the
 # document itself (the last C block), so the text cannot rot.
 DOC_EXAMPLE := $(BUILD)/bin/ockam-socket-example
@@ -76,7 +95,8 @@ $(DOC_EXAMPLE): Documentation/socket-api.rst uapi/linux/ockam.h
 	@printf '  %-8s %s\n' CC $@
 	@$(CC) -std=c11 -Wall -Wextra -Werror -I uapi -o $@ $(BUILD)/doc/socket-example.c
 
-kselftests-bins: $(KSFT_BINS) $(BENCH_BIN) $(DOC_EXAMPLE)
+kselftests-bins: $(KSFT_BINS) $(BENCH_BIN) $(BENCH_MEM_BIN) $(MITM_BIN) \
+		$(DOC_EXAMPLE)
 	@mkdir -p $(BUILD)/selftests
 	@for f in $(BUILD)/selftests/*; do \
 		[ -e "$$f" ] || continue; \

@@ -6,93 +6,330 @@
 # measured in this one run, side by side, and printed as ratios: numbers
 # from an emulated CPU mean little on their own.
 #
-#   1 hop    AF_OCKAM n1 -> n2          vs  plain TCP n1 -> n2
-#   3 hops   AF_OCKAM n1 -> n2 -> n3 -> n4 (forwarded in the kernel)
-#            vs  a chain of socat TCP relays on n2 and n3
+# routing    plaintext AF_OCKAM, 64-byte and 64 KiB messages:
+#              1 hop   n1 -> n2                    vs  plain TCP n1 -> n2
+#              3 hops  n1 -> n2 -> n3 -> n4 (forwarded in the kernel)
+#                      vs  a chain of socat TCP relays on n2 and n3
+# secure     1 KiB and 64 KiB messages n1 -> n2 through a secure channel,
+#            with each crypto backend of the module, against an iperf3
+#            TCP stream over WireGuard (the same cipher, in the kernel),
+#            over stunnel (TLS 1.3, ChaCha20-Poly1305, in userspace) and
+#            over plain TCP, all between the same two namespaces, and
+#            plaintext AF_OCKAM n1 -> n2; the same through a channel
+#            n1 -> n4 over three TCP hops; request/response (64 bytes)
+#            through both channels and without them
+# handshake  secure channels created per second, one after another, with
+#            "ockam secure-channel create" through ockamd
+# memory     kernel memory per open secure channel and per bound socket,
+#            BENCH_OBJECTS of each, in a node of their own
 #
-# for 64-byte and 64 KiB messages. BENCH_SECONDS sets each run's length.
+# Environment:
+#   BENCH_SECONDS     length of one run (3)
+#   BENCH_REPEAT      runs per figure, each the median (5)
+#   BENCH_REPEAT_RR   the same for request/response figures (3)
+#   BENCH_HANDSHAKES  channels created for the handshake rate (100)
+#   BENCH_OBJECTS     channels and sockets for the memory figures (10000)
+#   BENCH_ONLY        parts to run (default "routing secure handshake memory")
+#   BENCH_PERF        names of figures as printed, e.g. "sc-lib-1hop-1024
+#                     wireguard-1024": record a system-wide profile during
+#                     the first run of each and print where the time went
+#                     (the image needs perf: make bench VM_PROGS_EXTRA=perf)
 
 . "${OCKAM_SELFTESTS:-$(dirname "$0")/..}/lib/netns.sh"
 
-require_cmd ockam ockamd ockam-bench socat
+require_cmd ockam ockamd ockam-bench ockam-bench-mem socat iperf3
 
 SECONDS_PER_RUN=${BENCH_SECONDS:-3}
-# Each figure is the median of this many runs, interleaved with the peer's.
 REPEAT=${BENCH_REPEAT:-5}
+# Request/response figures are the median of this many runs.
+REPEAT_RR=${BENCH_REPEAT_RR:-3}
+HANDSHAKES=${BENCH_HANDSHAKES:-100}
+OBJECTS=${BENCH_OBJECTS:-10000}
+ONLY=${BENCH_ONLY:-routing secure handshake memory}
+PERF_KEYS=${BENCH_PERF:-}
 SIZES=(64 65536)
+SC_SIZES=(1024 65536)
 export OCKAM_HOME=$NS_TMP/home
 
-setup() {
+# Ports inside the nodes.
+PORT_SINK=5001		# ockam-bench tcp-sink (n2, n4)
+PORT_SOCAT=5002		# socat relays (n2, n3)
+PORT_IPERF_TCP=5201	# iperf3 servers on n2, one per path
+PORT_IPERF_WG=5202
+PORT_IPERF_TLS=5203
+PORT_TLS=5443		# stunnel: n1's client end, n2's server end
+PORT_WG=51820
+
+want() {
+	[[ " $ONLY " == *" $1 "* ]]
+}
+
+on() {
+	node_exec "$@"
+}
+
+# ----------------------------------------------------------------- setup
+
+setup_nodes() {
 	node_add n1 n2 n3 n4 || return 1
 	link_add n1 n2 10.0.12.1 10.0.12.2 &&
 	link_add n2 n3 10.0.23.2 10.0.23.3 &&
 	link_add n3 n4 10.0.34.3 10.0.34.4 || return 1
 	for n in n1 n2 n3 n4; do
-		node_exec "$n" ockam node create "$n" \
+		on "$n" ockam node create "$n" \
 			--tcp-listener-address 0.0.0.0:4000 >/dev/null || return 1
 		wait_tcp_listen "$n" 4000 || return 1
 	done
 	node_bg n2 ockam-bench sink sink
 	node_bg n4 ockam-bench sink sink
-	node_bg n2 ockam-bench tcp-sink 5001
-	node_bg n4 ockam-bench tcp-sink 5001
-	node_bg n3 socat -b 65536 TCP-LISTEN:5002,reuseaddr,fork \
-		TCP:10.0.34.4:5001
-	node_bg n2 socat -b 65536 TCP-LISTEN:5002,reuseaddr,fork \
-		TCP:10.0.23.3:5002
-	wait_tcp_listen n2 5001 && wait_tcp_listen n4 5001 &&
-	wait_tcp_listen n3 5002 && wait_tcp_listen n2 5002
 }
+
+setup_routing() {
+	node_bg n2 ockam-bench tcp-sink $PORT_SINK
+	node_bg n4 ockam-bench tcp-sink $PORT_SINK
+	node_bg n3 socat -b 65536 TCP-LISTEN:$PORT_SOCAT,reuseaddr,fork \
+		TCP:10.0.34.4:$PORT_SINK
+	node_bg n2 socat -b 65536 TCP-LISTEN:$PORT_SOCAT,reuseaddr,fork \
+		TCP:10.0.23.3:$PORT_SOCAT
+	wait_tcp_listen n2 $PORT_SINK && wait_tcp_listen n4 $PORT_SINK &&
+	wait_tcp_listen n3 $PORT_SOCAT && wait_tcp_listen n2 $PORT_SOCAT
+}
+
+# WireGuard between n1 (10.1.12.1) and n2 (10.1.12.2) over their veth.
+setup_wireguard() {
+	local d=$NS_TMP/wg n
+	mkdir -p "$d" && chmod 700 "$d" || return 1
+	for n in n1 n2; do
+		(umask 077 && wg genkey >"$d/$n.key") &&
+			wg pubkey <"$d/$n.key" >"$d/$n.pub" || return 1
+	done
+	wg_end n1 10.1.12.1 n2 10.0.12.2 &&
+	wg_end n2 10.1.12.2 n1 10.0.12.1
+}
+
+# wg_end NODE TUNNEL_ADDR PEER PEER_VETH_ADDR
+wg_end() {
+	local d=$NS_TMP/wg
+	on "$1" ip link add wg0 type wireguard &&
+	on "$1" wg set wg0 private-key "$d/$1.key" listen-port $PORT_WG \
+		peer "$(cat "$d/$3.pub")" endpoint "$4:$PORT_WG" \
+		allowed-ips "${2%.*}.0/24" &&
+	on "$1" ip addr add "$2/24" dev wg0 &&
+	on "$1" ip link set wg0 up
+}
+
+# stunnel: n1 accepts plaintext on 127.0.0.1, carries it in TLS 1.3 with
+# ChaCha20-Poly1305 to n2, which hands it to n2's iperf3 server. The
+# certificate is made now, self-signed, and n1 checks n2 against it.
+setup_stunnel() {
+	local d=$NS_TMP/tls
+	mkdir -p "$d" && chmod 700 "$d" || return 1
+	printf '[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = n2\n' \
+		>"$d/req.cnf"
+	OPENSSL_CONF=$d/req.cnf openssl req -config "$d/req.cnf" -x509 \
+		-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-days 2 -keyout "$d/key.pem" -out "$d/cert.pem" \
+		>"$d/openssl.log" 2>&1 || { cat "$d/openssl.log"; return 1; }
+	cat >"$d/server.conf" <<-EOF
+	foreground = yes
+	pid =
+	syslog = no
+	output = $d/server.log
+	debug = info
+	[bench]
+	accept = 10.0.12.2:$PORT_TLS
+	connect = 127.0.0.1:$PORT_IPERF_TLS
+	cert = $d/cert.pem
+	key = $d/key.pem
+	sslVersionMin = TLSv1.3
+	ciphersuites = TLS_CHACHA20_POLY1305_SHA256
+	EOF
+	cat >"$d/client.conf" <<-EOF
+	foreground = yes
+	pid =
+	syslog = no
+	output = $d/client.log
+	debug = info
+	[bench]
+	client = yes
+	accept = 127.0.0.1:$PORT_TLS
+	connect = 10.0.12.2:$PORT_TLS
+	CAfile = $d/cert.pem
+	verifyPeer = yes
+	sslVersionMin = TLSv1.3
+	ciphersuites = TLS_CHACHA20_POLY1305_SHA256
+	EOF
+	node_bg n2 stunnel "$d/server.conf"
+	node_bg n1 stunnel "$d/client.conf"
+	wait_tcp_listen n2 $PORT_TLS && wait_tcp_listen n1 $PORT_TLS
+}
+
+setup_iperf() {
+	local p
+	for p in $PORT_IPERF_TCP $PORT_IPERF_WG $PORT_IPERF_TLS; do
+		node_bg n2 iperf3 -s -p "$p"
+	done
+	for p in $PORT_IPERF_TCP $PORT_IPERF_WG $PORT_IPERF_TLS; do
+		wait_tcp_listen n2 "$p" || return 1
+	done
+}
+
+# ------------------------------------------------------- secure channels
+
+# The module's ChaCha20-Poly1305 implementations: its parameter "aead"
+# picks one for channels created from then on, "lib" (lib/crypto) or
+# "api" (the crypto API's rfc7539(chacha20,poly1305)). BACKENDS lists
+# them, the module's default first; empty when there is no parameter.
+BACKEND_PARAM=/sys/module/ockam/parameters/aead
+BACKEND_DEFAULT=
+BACKENDS=
+if [ -w "$BACKEND_PARAM" ]; then
+	BACKEND_DEFAULT=$(cat "$BACKEND_PARAM")
+	case $BACKEND_DEFAULT in
+	api) BACKENDS="api lib" ;;
+	*) BACKENDS="lib api" ;;
+	esac
+fi
+
+# backend_set NAME: channels created from now on use NAME ("" or
+# "default": the module's default).
+backend_set() {
+	local b=${1:-default}
+	[ -w "$BACKEND_PARAM" ] || return 0
+	[ "$b" != default ] || b=$BACKEND_DEFAULT
+	echo "$b" >"$BACKEND_PARAM"
+}
+
+# sc_create NODE ROUTE: a secure channel from NODE to the listener at
+# ROUTE; prints the channel's route (/service/<hex>).
+sc_create() {
+	ockam secure-channel create --from "$1" --to "$2"
+}
+
+route1=/ip4/10.0.12.2/tcp/4000
+route3=/ip4/10.0.12.2/tcp/4000/ip4/10.0.23.3/tcp/4000/ip4/10.0.34.4/tcp/4000
+
+# ------------------------------------------------------------ measuring
 
 # field NAME LINE: a key=value field of a result line.
 field() {
-	grep -o "$1=[0-9.]*" <<<"$2" | head -n 1 | cut -d= -f2
+	grep -o "$1=[0-9.e+-]*" <<<"$2" | head -n 1 | cut -d= -f2
 }
 
 declare -A RESULT
 
-# measure COMMAND...: one run from n1; prints "msgs_per_s mbytes_per_s".
+# measure COMMAND...: one run; prints "msgs_per_s mbytes_per_s" from the
+# command's result line. compare calls it through eval.
+# shellcheck disable=SC2317
 measure() {
 	local out
-	out=$(node_exec n1 "$@" 2>&1 | grep '^result')
+	out=$("$@" 2>&1 | grep '^result')
 	[ -n "$out" ] || return 1
 	echo "$(field msgs_per_s "$out") $(field mbytes_per_s "$out")"
+}
+
+# iperf NODE HOST PORT SIZE: one iperf3 TCP stream of SIZE-byte writes,
+# as a result line; the rate is what the server received.
+iperf() {
+	local bps
+	bps=$(on "$1" iperf3 -c "$2" -p "$3" -l "$4" -t "$SECONDS_PER_RUN" -J \
+		2>/dev/null | awk '
+		/"sum_received"/ { r = 1 }
+		r && /"bits_per_second"/ {
+			sub(/.*"bits_per_second":[ \t]*/, ""); sub(/,.*/, "")
+			print; exit
+		}')
+	[ -n "$bps" ] || return 1
+	awk -v b="$bps" -v s="$4" 'BEGIN {
+		printf "result kind=iperf3 size=%d msgs_per_s=%.1f mbytes_per_s=%.3f\n",
+			s, b / 8 / s, b / 8 / 1e6 }'
 }
 
 median() {
 	sort -n | awk '{ v[NR] = $0 } END { print v[int((NR + 1) / 2)] }'
 }
 
-# compare SIZE NAME_A CMD_A... -- NAME_B CMD_B...: REPEAT runs of each,
-# alternating, and the median of each kept in RESULT.
-compare() {
-	local size=$1 name_a=$2 i r
-	local -a cmd_a=() cmd_b=()
-	shift 2
-	while [ "$1" != -- ]; do cmd_a+=("$1"); shift; done
-	shift
-	local name_b=$1
-	shift
-	cmd_b=("$@")
-	local -a runs_a=() runs_b=()
-	for ((i = 0; i < REPEAT; i++)); do
-		r=$(measure "${cmd_a[@]}") || r="0 0"
-		runs_a+=("$r")
-		r=$(measure "${cmd_b[@]}") || r="0 0"
-		runs_b+=("$r")
-	done
-	report "$name_a-$size" "${runs_a[@]}"
-	report "$name_b-$size" "${runs_b[@]}"
+# Profiles: the first run of each figure BENCH_PERF names is recorded.
+declare -A PERF_DONE
+perf_start() {
+	[[ " $PERF_KEYS " == *" $1 "* ]] && [ -z "${PERF_DONE[$1]:-}" ] ||
+		return 0
+	PERF_DONE[$1]=1
+	if ! command -v perf >/dev/null; then
+		echo "  (no perf in the image: make bench VM_PROGS_EXTRA=perf)"
+		return 0
+	fi
+	perf record -a -g -e cpu-clock -o "$NS_TMP/perf.$1.data" \
+		-- sleep "$SECONDS_PER_RUN" >/dev/null 2>&1 &
+	PERF_PID=$!
 }
 
-# report KEY "msgs mb"...: print the runs and keep the median.
+perf_wait() {
+	[ -n "${PERF_PID:-}" ] || return 0
+	wait "$PERF_PID"
+	PERF_PID=
+}
+
+perf_print() {
+	local key data
+	for key in $PERF_KEYS; do
+		data=$NS_TMP/perf.$key.data
+		[ -s "$data" ] || continue
+		echo
+		echo "profile of $key (perf record -a -g -e cpu-clock, its first run)"
+		perf report -i "$data" --no-children --sort dso --stdio -g none \
+			2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 8
+		perf report -i "$data" --no-children --sort sym --stdio -g none \
+			2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 40
+		echo " including callees: the module, the ciphers, WireGuard, copies"
+		perf report -i "$data" --children --sort sym --stdio -g none \
+			2>/dev/null | grep -E '\] (ockam_|wg_|chacha|poly1305|copy_user|memcpy|clear_page|memset|tcp_sendmsg|tcp_v4_rcv|kmalloc_reserve)' |
+			head -n 40
+	done
+}
+
+# compare SIZE NAME COMMAND... [-- NAME COMMAND...]...: REPEAT rounds,
+# each running every command once in turn so that all see the same
+# machine; the median of each kept in RESULT[NAME-SIZE].
+compare() {
+	local size=$1 cur="" g i r key
+	local -a names=() cmds=() runs=()
+	shift
+	names+=("$1")
+	shift
+	while [ $# -gt 0 ]; do
+		if [ "$1" = -- ]; then
+			cmds+=("$cur")
+			cur=""
+			names+=("$2")
+			shift 2
+			continue
+		fi
+		cur+=" $(printf '%q' "$1")"
+		shift
+	done
+	cmds+=("$cur")
+	for ((i = 0; i < REPEAT; i++)); do
+		for g in "${!names[@]}"; do
+			key=${names[g]}-$size
+			perf_start "$key"
+			r=$(eval "measure ${cmds[g]}") || r="0 0"
+			perf_wait
+			runs[g]+="$r"$'\n'
+		done
+	done
+	for g in "${!names[@]}"; do
+		report "${names[g]}-$size" "${runs[g]}"
+	done
+}
+
+# report KEY RUNS: print the runs ("msgs mb" lines) and keep the median.
 report() {
 	local key=$1 m
-	shift
-	m=$(printf '%s\n' "$@" | median)
+	m=$(printf '%s' "$2" | median)
 	RESULT[$key]=$m
-	printf '  %-18s median %10s msg/s %9s MB/s   runs:' "$key" $m
-	printf ' %s' "$(printf '%s\n' "$@" | cut -d' ' -f1 | tr '\n' ' ')"
+	printf '  %-22s median %10s msg/s %9s MB/s   runs:' "$key" $m
+	printf ' %s' "$(printf '%s' "$2" | cut -d' ' -f1 | tr '\n' ' ')"
 	echo
 }
 
@@ -100,53 +337,274 @@ ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
 }
 
-route1=/ip4/10.0.12.2/tcp/4000/service/sink
-route3=/ip4/10.0.12.2/tcp/4000/ip4/10.0.23.3/tcp/4000/ip4/10.0.34.4/tcp/4000/service/sink
+# rate KEY: the messages/s of a kept figure.
+rate() {
+	local r
+	read -r r _ <<<"${RESULT[$1]:-0 0}"
+	echo "$r"
+}
 
-if ! setup; then
+# print_ratio TEXT KEY_A KEY_B [TARGET]
+print_ratio() {
+	printf '  %-46s %6s   %s\n' "$1" "$(ratio "$(rate "$2")" "$(rate "$3")")" \
+		"${4:-}"
+}
+
+# ------------------------------------------------------------ the parts
+
+part_routing() {
+	local size
+	local sink1=$route1/service/sink sink3=$route3/service/sink
+
+	# Warm up: dial every connection and let TCP size its buffers.
+	on n1 ockam-bench send "$sink3" 65536 1 >/dev/null 2>&1
+	on n1 ockam-bench send "$sink1" 65536 1 >/dev/null 2>&1
+	on n1 ockam-bench tcp-send 10.0.12.2:$PORT_SINK 65536 1 >/dev/null 2>&1
+	on n1 ockam-bench tcp-send 10.0.12.2:$PORT_SOCAT 65536 1 >/dev/null 2>&1
+
+	echo "routing (plaintext AF_OCKAM)"
+	for size in "${SIZES[@]}"; do
+		echo " message size $size bytes"
+		compare "$size" \
+			ockam-1hop on n1 ockam-bench send "$sink1" "$size" \
+			"$SECONDS_PER_RUN" -- \
+			tcp-1hop on n1 ockam-bench tcp-send \
+			10.0.12.2:$PORT_SINK "$size" "$SECONDS_PER_RUN"
+		compare "$size" \
+			ockam-3hop on n1 ockam-bench send "$sink3" "$size" \
+			"$SECONDS_PER_RUN" -- \
+			socat-3hop on n1 ockam-bench tcp-send \
+			10.0.12.2:$PORT_SOCAT "$size" "$SECONDS_PER_RUN"
+	done
+	echo " request/response, 64 bytes (one message, one reply, repeat)"
+	REPEAT=$REPEAT_RR compare 64 \
+		ockam-rr-1hop on n1 ockam-bench rr "$sink1" 64 \
+		"$SECONDS_PER_RUN" -- \
+		ockam-rr-3hop on n1 ockam-bench rr "$sink3" 64 \
+		"$SECONDS_PER_RUN"
+	echo
+}
+
+# The channels part_secure measures: SC1[backend] to n2, SC3 to n4.
+declare -A SC1
+SC3=
+
+setup_channels() {
+	local b
+	if ! ockam secure-channel --help >/dev/null 2>&1; then
+		echo "secure channels: not in this build"
+		return 1
+	fi
+	for b in ${BACKENDS:-default}; do
+		backend_set "$b" &&
+		SC1[$b]=$(sc_create n1 "$route1/service/api") || return 1
+	done
+	backend_set default &&
+	SC3=$(sc_create n1 "$route3/service/api")
+}
+
+part_secure() {
+	local size b r tls
+	local -a cmds=()
+
+	if ! setup_wireguard || ! setup_stunnel || ! setup_iperf; then
+		echo "secure: setting up the peers failed"
+		node_logs
+		return 1
+	fi
+	setup_channels || SC1=()
+	# Warm up each path once.
+	for r in "${SC1[@]}" $SC3; do
+		on n1 ockam-bench send "$r/service/sink" 65536 1 >/dev/null 2>&1
+	done
+	iperf n1 10.1.12.2 $PORT_IPERF_WG 65536 >/dev/null
+	iperf n1 127.0.0.1 $PORT_TLS 65536 >/dev/null
+	tls=$(grep -o 'TLSv1.3 ciphersuite: [A-Z0-9_]*' "$NS_TMP/tls/server.log" |
+		head -n 1)
+	echo "secure channels (module parameter aead: ${BACKEND_DEFAULT:-none};" \
+		"stunnel: ${tls:-ciphersuite not logged};" \
+		"WireGuard: $(on n1 wg show wg0 latest-handshakes | awk '$2 > 0 { n++ } END { print n + 0 }') handshake)"
+	for size in "${SC_SIZES[@]}"; do
+		echo " message size $size bytes"
+		cmds=()
+		for b in ${BACKENDS:-default}; do
+			[ -n "${SC1[$b]:-}" ] || continue
+			cmds+=("sc-$b-1hop" on n1 ockam-bench send \
+				"${SC1[$b]}/service/sink" "$size" "$SECONDS_PER_RUN" --)
+		done
+		if [ -n "$SC3" ]; then
+			cmds+=(sc-3hop on n1 ockam-bench send \
+				"$SC3/service/sink" "$size" "$SECONDS_PER_RUN" --)
+		fi
+		compare "$size" "${cmds[@]}" \
+			plain-1hop on n1 ockam-bench send "$route1/service/sink" \
+			"$size" "$SECONDS_PER_RUN" -- \
+			wireguard iperf n1 10.1.12.2 $PORT_IPERF_WG "$size" -- \
+			stunnel iperf n1 127.0.0.1 $PORT_TLS "$size" -- \
+			tcp-iperf iperf n1 10.0.12.2 $PORT_IPERF_TCP "$size"
+	done
+	if [ -n "${SC1[*]}" ]; then
+		echo " request/response, 64 bytes, through a channel and not"
+		b=${BACKENDS%% *}
+		REPEAT=$REPEAT_RR compare 64 \
+			sc-rr-1hop on n1 ockam-bench rr \
+			"${SC1[${b:-default}]}/service/sink" 64 \
+			"$SECONDS_PER_RUN" -- \
+			plain-rr-1hop on n1 ockam-bench rr \
+			"$route1/service/sink" 64 "$SECONDS_PER_RUN" -- \
+			sc-rr-3hop on n1 ockam-bench rr "$SC3/service/sink" 64 \
+			"$SECONDS_PER_RUN" -- \
+			plain-rr-3hop on n1 ockam-bench rr \
+			"$route3/service/sink" 64 "$SECONDS_PER_RUN"
+	fi
+	echo
+}
+
+part_handshake() {
+	local i ok=0 t0 t1 c0 c1
+	local to=$route1/service/api
+
+	ockam secure-channel --help >/dev/null 2>&1 || return 0
+	echo "handshakes: $HANDSHAKES channels n1 -> n2, one after another"
+	# What any CLI command costs: start, ask ockamd, print.
+	c0=$EPOCHREALTIME
+	for ((i = 0; i < HANDSHAKES; i++)); do
+		ockam node show n1 >/dev/null 2>&1
+	done
+	c1=$EPOCHREALTIME
+	t0=$EPOCHREALTIME
+	for ((i = 0; i < HANDSHAKES; i++)); do
+		ockam secure-channel create --from n1 --to "$to" >/dev/null 2>&1 &&
+			ok=$((ok + 1))
+	done
+	t1=$EPOCHREALTIME
+	awk -v n="$HANDSHAKES" -v ok="$ok" -v t0="$t0" -v t1="$t1" \
+		-v c0="$c0" -v c1="$c1" 'BEGIN {
+		printf "  %d of %d created in %.2f s: %.1f handshakes/s, %.1f ms each\n",
+			ok, n, t1 - t0, ok / (t1 - t0), (t1 - t0) * 1000 / n
+		printf "  for scale, \"ockam node show\": %.1f ms each\n",
+			(c1 - c0) * 1000 / n }'
+	RESULT[handshakes]=$(awk -v ok="$ok" -v t0="$t0" -v t1="$t1" \
+		'BEGIN { printf "%.1f 0", ok / (t1 - t0) }')
+	echo
+}
+
+part_memory() {
+	local out b
+	echo "memory: $OBJECTS of each in a node of their own" \
+		"(/proc/meminfo Slab + Percpu + VmallocUsed)"
+	node_add n5 || return 1
+	out=$(on n5 ockam-bench-mem sockets "$OBJECTS" 2>&1)
+	mem_lines "bound socket" "$out" mem-socket
+	for b in ${BACKENDS:-default}; do
+		backend_set "$b"
+		out=$(on n5 ockam-bench-mem channels "$OBJECTS" 2>&1)
+		mem_lines "channel ($b)" "$out" "mem-channel-$b"
+	done
+	backend_set default
+	echo
+}
+
+# mem_lines WHAT OUTPUT KEY: both rounds of one kind; the first is kept
+# in RESULT[KEY] (bytes, 0).
+mem_lines() {
+	local line round
+	if ! grep -q '^result' <<<"$2"; then
+		printf '  %-15s failed: %s\n' "$1" "$2"
+		return
+	fi
+	while read -r line; do
+		round=$(field round "$line")
+		[ "$round" = 1 ] && RESULT[$3]="$(field bytes_per "$line") 0"
+		printf '  %-15s %6s bytes each, %s (slab %s, percpu %s, vmalloc %s; %s left after closing all)\n' \
+			"$1" "$(field bytes_per "$line")" \
+			"$([ "$round" = 1 ] && echo "first round " || echo "second round")" \
+			"$(field slab "$line")" "$(field percpu "$line")" \
+			"$(field vmalloc "$line")" "$(field left_after_close "$line")"
+		printf '  %-15s grew most: %s\n' "" \
+			"$(grep -o 'caches=.*' <<<"$line" | cut -d= -f2)"
+	done < <(grep '^result' <<<"$2")
+}
+
+print_ratios() {
+	local size b first
+	echo "ratios (same run)                                         target"
+	if want routing; then
+		for size in "${SIZES[@]}"; do
+			print_ratio "routing 1 hop  $size B: AF_OCKAM / TCP" \
+				"ockam-1hop-$size" "tcp-1hop-$size" \
+				"$([ "$size" = 65536 ] && echo '>= 0.80')"
+			print_ratio "routing 3 hops $size B: AF_OCKAM / socat" \
+				"ockam-3hop-$size" "socat-3hop-$size" \
+				"$([ "$size" = 65536 ] && echo '>= 1.50')"
+		done
+	fi
+	want secure && [ -n "${SC1[*]}" ] || return 0
+	first=${BACKENDS%% *}
+	first=${first:-default}
+	for b in ${BACKENDS:-default}; do
+		print_ratio "channel ($b) 64 KiB / WireGuard" \
+			"sc-$b-1hop-65536" wireguard-65536 '>= 1.0'
+		print_ratio "channel ($b) 64 KiB / stunnel" \
+			"sc-$b-1hop-65536" stunnel-65536 '>= 2'
+		print_ratio "channel ($b) 1 KiB / WireGuard" \
+			"sc-$b-1hop-1024" wireguard-1024 '>= 0.8'
+		print_ratio "channel ($b) 1 KiB / stunnel" \
+			"sc-$b-1hop-1024" stunnel-1024
+		print_ratio "channel ($b) 64 KiB / plaintext AF_OCKAM" \
+			"sc-$b-1hop-65536" plain-1hop-65536
+		print_ratio "channel ($b) 1 KiB / plaintext AF_OCKAM" \
+			"sc-$b-1hop-1024" plain-1hop-1024
+		print_ratio "channel ($b) 64 KiB / TCP (iperf3)" \
+			"sc-$b-1hop-65536" tcp-iperf-65536
+		print_ratio "channel ($b) 1 KiB / TCP (iperf3)" \
+			"sc-$b-1hop-1024" tcp-iperf-1024
+		if [ "$b" != "$first" ]; then
+			for size in "${SC_SIZES[@]}"; do
+				print_ratio "channel $size B: $b / $first" \
+					"sc-$b-1hop-$size" "sc-$first-1hop-$size"
+			done
+		fi
+	done
+	for size in "${SC_SIZES[@]}"; do
+		print_ratio "channel $size B: 3 hops / 1 hop" \
+			"sc-3hop-$size" "sc-$first-1hop-$size"
+		print_ratio "plaintext AF_OCKAM $size B / WireGuard" \
+			"plain-1hop-$size" "wireguard-$size"
+		print_ratio "WireGuard $size B / TCP (iperf3)" \
+			"wireguard-$size" "tcp-iperf-$size"
+		print_ratio "stunnel $size B / TCP (iperf3)" \
+			"stunnel-$size" "tcp-iperf-$size"
+	done
+	print_ratio "request/response: channel / plaintext, 1 hop" \
+		sc-rr-1hop-64 plain-rr-1hop-64
+	print_ratio "request/response: channel / plaintext, 3 hops" \
+		sc-rr-3hop-64 plain-rr-3hop-64
+}
+
+# ------------------------------------------------------------------ run
+
+BENCH_START=$EPOCHSECONDS
+if ! setup_nodes || { want routing && ! setup_routing; }; then
 	echo "bench: setup failed"
 	node_logs
 	exit 1
 fi
-
-# Warm up: dial every connection and let TCP size its buffers.
-for route in "$route3" "$route1"; do
-	node_exec n1 ockam-bench send "$route" 65536 1 >/dev/null 2>&1
-done
-node_exec n1 ockam-bench tcp-send 10.0.12.2:5001 65536 1 >/dev/null 2>&1
-node_exec n1 ockam-bench tcp-send 10.0.12.2:5002 65536 1 >/dev/null 2>&1
-
 echo "Each figure: median of $REPEAT runs of $SECONDS_PER_RUN s, alternating"
-echo "with its peer; 2 vCPUs under TCG emulation."
-for size in "${SIZES[@]}"; do
-	echo "message size $size bytes"
-	compare "$size" ockam-1hop ockam-bench send "$route1" "$size" \
-		"$SECONDS_PER_RUN" -- tcp-1hop ockam-bench tcp-send \
-		10.0.12.2:5001 "$size" "$SECONDS_PER_RUN"
-	compare "$size" ockam-3hop ockam-bench send "$route3" "$size" \
-		"$SECONDS_PER_RUN" -- socat-3hop ockam-bench tcp-send \
-		10.0.12.2:5002 "$size" "$SECONDS_PER_RUN"
-done
-
+echo "with its peers; 2 vCPUs under TCG emulation. A message of SIZE bytes"
+echo "is an AF_OCKAM message or, for a TCP stream, a SIZE-byte write."
 echo
-echo "request/response, 64 bytes (one message, one reply)"
-r1=$(measure ockam-bench rr "$route1" 64 "$SECONDS_PER_RUN") || r1="0 0"
-r3=$(measure ockam-bench rr "$route3" 64 "$SECONDS_PER_RUN") || r3="0 0"
-printf '  %-18s %10s msg/s\n' ockam-rr-1hop "${r1%% *}" ockam-rr-3hop "${r3%% *}"
+status=0
+want routing && { part_routing || status=1; }
+want secure && { part_secure || status=1; }
+want handshake && { part_handshake || status=1; }
+want memory && { part_memory || status=1; }
+print_ratios
+perf_print
 echo
-echo "ratios (same run)                        target"
-for size in "${SIZES[@]}"; do
-	read -r o1 _ <<<"${RESULT[ockam-1hop-$size]}"
-	read -r t1 _ <<<"${RESULT[tcp-1hop-$size]}"
-	read -r o3 _ <<<"${RESULT[ockam-3hop-$size]}"
-	read -r s3 _ <<<"${RESULT[socat-3hop-$size]}"
-	printf '  1 hop  %6s B: AF_OCKAM / TCP         %6s   %s\n' "$size" \
-		"$(ratio "$o1" "$t1")" "$([ "$size" = 65536 ] && echo '>= 0.80')"
-	printf '  3 hops %6s B: AF_OCKAM / socat chain %6s   %s\n' "$size" \
-		"$(ratio "$o3" "$s3")" "$([ "$size" = 65536 ] && echo '>= 1.50')"
-done
+echo "bench: $((EPOCHSECONDS - BENCH_START)) s"
 
 for n in n1 n2 n3 n4; do
-	node_exec "$n" ockam node delete "$n" >/dev/null 2>&1
+	on "$n" ockam node delete "$n" >/dev/null 2>&1
 done
-exit 0
+exit $status

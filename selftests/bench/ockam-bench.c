@@ -18,7 +18,8 @@
  * the two are compared message for message.
  *
  * Every result is one line: "result kind=... size=... messages=...
- * seconds=... msgs_per_s=... mbytes_per_s=...".
+ * seconds=... msgs_per_s=... mbytes_per_s=... lost=... queue_full=...",
+ * queue_full counting the sends that found a queue full and waited.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -68,14 +69,17 @@ static _Noreturn void die(const char *what, int err)
 	exit(1);
 }
 
+/* Sends that found a queue on the way full and waited (ENOBUFS). */
+static uint64_t queue_full;
+
 static void report(const char *kind, size_t size, uint64_t messages,
 		   double seconds, uint64_t lost)
 {
 	printf("result kind=%s size=%zu messages=%llu seconds=%.3f "
-	       "msgs_per_s=%.1f mbytes_per_s=%.3f lost=%llu\n",
+	       "msgs_per_s=%.1f mbytes_per_s=%.3f lost=%llu queue_full=%llu\n",
 	       kind, size, (unsigned long long)messages, seconds,
 	       messages / seconds, messages * (double)size / seconds / 1e6,
-	       (unsigned long long)lost);
+	       (unsigned long long)lost, (unsigned long long)queue_full);
 }
 
 static void put_u64(unsigned char *p, uint64_t v)
@@ -287,6 +291,7 @@ static int run_send(const char *route, size_t size, double seconds)
 			 * busy transport): wait a little, as for UDP.
 			 */
 			if (n == -ENOBUFS) {
+				queue_full++;
 				usleep(1000);
 				continue;
 			}

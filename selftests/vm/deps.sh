@@ -34,7 +34,7 @@ packages=(
 	# the VM: emulator, initramfs tools, programs copied into it
 	qemu-system-x86 busybox-static kmod cpio gzip
 	bash procps coreutils findutils grep sed util-linux file
-	iproute2 socat iperf3 wireguard-tools stunnel4 ethtool
+	iproute2 socat iperf3 wireguard-tools stunnel4 openssl ethtool
 	# scripts and the netlink spec check
 	python3 python3-yaml
 )

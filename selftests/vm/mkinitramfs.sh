@@ -66,7 +66,7 @@ VM_PROGS=(
 	kmod modprobe insmod rmmod lsmod modinfo depmod
 	pgrep pkill
 )
-VM_PROGS_OPTIONAL=(wg stunnel stunnel4 strace ethtool)
+VM_PROGS_OPTIONAL=(wg stunnel stunnel4 openssl strace ethtool)
 # shellcheck disable=SC2206 # word splitting is intended
 VM_PROGS_OPTIONAL+=(${VM_PROGS_EXTRA:-})
 
