@@ -292,10 +292,96 @@ err_free:
 }
 
 /*
+ * Room for the tag behind @skb's data, inside memory it already owns: the
+ * linear tail, or the rest of the page its last fragment sits in.
+ */
+static bool ockam_seal_tail_room(struct sk_buff *skb)
+{
+	struct skb_shared_info *shinfo = skb_shinfo(skb);
+	struct page *page, *head;
+	skb_frag_t *frag;
+	size_t end;
+
+	if (!skb_is_nonlinear(skb)) {
+		if (skb_tailroom(skb) < OCKAM_TAG_LEN)
+			return false;
+		__skb_put(skb, OCKAM_TAG_LEN);
+		return true;
+	}
+	if (skb_has_frag_list(skb) || !shinfo->nr_frags)
+		return false;
+	frag = &shinfo->frags[shinfo->nr_frags - 1];
+	page = skb_frag_page(frag);
+	head = compound_head(page);
+	end = (page - head) * PAGE_SIZE + skb_frag_off(frag) +
+	      skb_frag_size(frag);
+	if (end + OCKAM_TAG_LEN > page_size(head))
+		return false;
+	skb_frag_size_add(frag, OCKAM_TAG_LEN);
+	skb->len += OCKAM_TAG_LEN;
+	skb->data_len += OCKAM_TAG_LEN;
+	return true;
+}
+
+/*
+ * Seal @skb where it is, when it is ours alone and has the room (a local
+ * sender's message does: see OCKAM_SEAL_HEADROOM): no new buffer, no
+ * copy. -EAGAIN, with @skb as it was, when it cannot be done here.
+ */
+static int ockam_seal_in_place(struct ockam_channel *ch, struct sk_buff *skb,
+			       struct ockam_msg_view *msg)
+{
+	struct scatterlist stack[OCKAM_SG_STACK], *sg;
+	struct ockam_route_parts onward = {
+		.tail = ch->route,
+		.tail_len = ch->route_len,
+		.tail_hops = ch->route_hops,
+	};
+	struct ockam_route_parts ret = {};
+	u32 len = skb->len, frame = OCKAM_FRAME_OVERHEAD + len;
+	u8 key[OCKAM_KEY_LEN];
+	u32 header_len;
+	u64 counter;
+	int err;
+
+	header_len = ockam_header_len(&onward, &ret, frame);
+	if (header_len + frame > READ_ONCE(ch->node->max_message))
+		return -EMSGSIZE;
+	if (skb_cloned(skb) || skb_has_shared_frag(skb) || skb_zcopy(skb) ||
+	    skb_headroom(skb) < header_len + OCKAM_COUNTER_LEN + 1 +
+				OCKAM_TCP_FRAME_LEN ||
+	    !ockam_seal_tail_room(skb))
+		return -EAGAIN;
+	sg = ockam_sg_alloc(skb, 0, stack);
+	err = sg ? ockam_tx_next(&ch->tx, key, &counter) : -EAGAIN;
+	if (err) {
+		ockam_sg_free(sg, stack);
+		pskb_trim(skb, len);
+		return err;
+	}
+
+	*(u8 *)__skb_push(skb, 1) = OCKAM_CHANNEL_MSG_PAYLOAD;
+	err = skb_to_sgvec(skb, sg, 0, skb->len);
+	if (err > 0)
+		err = ockam_cipher_seal(&ch->tx.cipher, key, counter,
+					ch->tx.cipher.backend == OCKAM_AEAD_API ?
+					sg : NULL, sg, 1 + len);
+	memzero_explicit(key, sizeof(key));
+	ockam_sg_free(sg, stack);
+	/* Half-sealed: nothing to go back to. */
+	if (err < 0)
+		return -ENOMEM;
+
+	ockam_frame_put_counter(__skb_push(skb, OCKAM_COUNTER_LEN), counter);
+	ockam_header_encode(__skb_push(skb, header_len), &onward, &ret, frame);
+	return ockam_msg_decode(skb->data, skb_headlen(skb), skb->len, msg);
+}
+
+/*
  * The encryptor's step. @*pskb is a message whose onward route no longer
- * holds the encryptor; it becomes the payload of a data frame. Returns 0
- * with @*pskb the frame and @msg describing it, or an errno with @*pskb
- * untouched.
+ * holds the encryptor; it becomes the payload of a data frame, in place
+ * or in a new buffer. Returns 0 with @*pskb the frame and @msg describing
+ * it, or an errno (with @*pskb untouched unless it was -ENOMEM).
  */
 int ockam_channel_encrypt(struct ockam_channel *ch, struct sk_buff **pskb,
 			  struct ockam_msg_view *msg)
@@ -304,7 +390,14 @@ int ockam_channel_encrypt(struct ockam_channel *ch, struct sk_buff **pskb,
 	u32 len = in->len;
 	int err;
 
-	out = ockam_seal(ch, OCKAM_CHANNEL_MSG_PAYLOAD, in, &err);
+	err = ockam_seal_in_place(ch, in, msg);
+	if (!err) {
+		ockam_channel_count(ch, OCKAM_STAT_ENCRYPTED,
+				    OCKAM_STAT_ENCRYPTED_BYTES, len);
+		return 0;
+	}
+	out = err == -EAGAIN ? ockam_seal(ch, OCKAM_CHANNEL_MSG_PAYLOAD, in,
+					  &err) : NULL;
 	if (!out) {
 		ockam_stats_inc(ch->stats, err == -EKEYEXPIRED ?
 				OCKAM_STAT_DROP_KEY_EXPIRED :

@@ -169,7 +169,7 @@ static int ockam_msg_extend(struct sock *sk, struct sk_buff *skb,
 struct sk_buff *ockam_msg_alloc(struct sock *sk, u32 header_len,
 				size_t payload_len, bool noblock, int *err)
 {
-	u32 headroom = header_len + OCKAM_TCP_FRAME_LEN;
+	u32 headroom = header_len + OCKAM_TCP_FRAME_LEN + OCKAM_SEAL_HEADROOM;
 	size_t linear = 0, paged, first;
 	struct sk_buff *skb;
 
@@ -178,7 +178,8 @@ struct sk_buff *ockam_msg_alloc(struct sock *sk, u32 header_len,
 	paged = payload_len - linear;
 	first = min_t(size_t, paged, OCKAM_SKB_PAGED_MAX);
 
-	skb = sock_alloc_send_pskb(sk, headroom + linear, first, noblock, err,
+	skb = sock_alloc_send_pskb(sk, headroom + linear + OCKAM_SEAL_TAILROOM,
+				   first, noblock, err,
 				   PAGE_ALLOC_COSTLY_ORDER);
 	if (!skb)
 		return NULL;
@@ -205,7 +206,7 @@ struct sk_buff *ockam_msg_alloc_atomic(u32 headroom, size_t len, int *err)
 	size_t linear = 0, paged, first;
 	struct sk_buff *skb;
 
-	if (len <= OCKAM_LINEAR_PAYLOAD_MAX)
+	if (len <= OCKAM_ATOMIC_LINEAR_MAX)
 		linear = len;
 	paged = len - linear;
 	first = min_t(size_t, paged, OCKAM_SKB_PAGED_MAX);

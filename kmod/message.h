@@ -35,6 +35,16 @@ enum ockam_message_limits {
 	 * frag list.
 	 */
 	OCKAM_SKB_PAGED_MAX = MAX_SKB_FRAGS << PAGE_SHIFT,
+	/* Room every local message keeps so a secure channel can seal it
+	 * where it is: the frame's counter and type and a short route to
+	 * the peer in front, the tag behind.
+	 */
+	OCKAM_SEAL_HEADROOM = 128,
+	OCKAM_SEAL_TAILROOM = 16,
+	/* Data the module allocates itself stays linear up to this size
+	 * (a slab object rather than a whole page per message).
+	 */
+	OCKAM_ATOMIC_LINEAR_MAX = 3072,
 	/* An identifier without its "I", in binary. */
 	OCKAM_IDENTIFIER_BYTES = (OCKAM_IDENTIFIER_LEN - 1) / 2,
 };
