@@ -160,6 +160,47 @@ static int ockam_msg_extend(struct sock *sk, struct sk_buff *skb,
 	return 0;
 }
 
+/* How a message of @len bytes is split: head, first skb's pages, rest. */
+struct ockam_msg_shape {
+	size_t linear;
+	size_t first;
+	size_t rest;
+};
+
+static struct ockam_msg_shape ockam_msg_shape(size_t len, size_t linear_max)
+{
+	struct ockam_msg_shape shape = {};
+
+	if (len <= linear_max)
+		shape.linear = len;
+	shape.first = min_t(size_t, len - shape.linear, OCKAM_SKB_PAGED_MAX);
+	shape.rest = len - shape.linear - shape.first;
+	return shape;
+}
+
+/*
+ * Give a fresh @skb its data: @headroom before skb->data, the linear part,
+ * the page fragments alloc_skb_with_frags() made, and more skbs on the
+ * frag list for the rest. Frees @skb on failure.
+ */
+static struct sk_buff *ockam_msg_fill(struct sock *sk, struct sk_buff *skb,
+				      u32 headroom,
+				      const struct ockam_msg_shape *shape,
+				      gfp_t gfp, int *err)
+{
+	skb_reserve(skb, headroom);
+	skb_put(skb, shape->linear);
+	skb->len += shape->first;
+	skb->data_len = shape->first;
+
+	*err = ockam_msg_extend(sk, skb, shape->rest, gfp);
+	if (*err) {
+		kfree_skb(skb);
+		return NULL;
+	}
+	return skb;
+}
+
 /*
  * A message for @sk to send: headroom for @header_len bytes of header plus
  * TCP framing, and @payload_len bytes of payload space, skb->data at the
@@ -170,30 +211,17 @@ struct sk_buff *ockam_msg_alloc(struct sock *sk, u32 header_len,
 				size_t payload_len, bool noblock, int *err)
 {
 	u32 headroom = header_len + OCKAM_TCP_FRAME_LEN + OCKAM_SEAL_HEADROOM;
-	size_t linear = 0, paged, first;
+	struct ockam_msg_shape shape =
+		ockam_msg_shape(payload_len, OCKAM_LINEAR_PAYLOAD_MAX);
 	struct sk_buff *skb;
 
-	if (payload_len <= OCKAM_LINEAR_PAYLOAD_MAX)
-		linear = payload_len;
-	paged = payload_len - linear;
-	first = min_t(size_t, paged, OCKAM_SKB_PAGED_MAX);
-
-	skb = sock_alloc_send_pskb(sk, headroom + linear + OCKAM_SEAL_TAILROOM,
-				   first, noblock, err,
-				   PAGE_ALLOC_COSTLY_ORDER);
+	skb = sock_alloc_send_pskb(sk, headroom + shape.linear +
+				   OCKAM_SEAL_TAILROOM, shape.first, noblock,
+				   err, PAGE_ALLOC_COSTLY_ORDER);
 	if (!skb)
 		return NULL;
-	skb_reserve(skb, headroom);
-	skb_put(skb, linear);
-	skb->len += first;
-	skb->data_len = first;
-
-	*err = ockam_msg_extend(sk, skb, paged - first, sk->sk_allocation);
-	if (*err) {
-		kfree_skb(skb);
-		return NULL;
-	}
-	return skb;
+	return ockam_msg_fill(sk, skb, headroom, &shape, sk->sk_allocation,
+			      err);
 }
 
 /*
@@ -203,29 +231,15 @@ struct sk_buff *ockam_msg_alloc(struct sock *sk, u32 header_len,
  */
 struct sk_buff *ockam_msg_alloc_atomic(u32 headroom, size_t len, int *err)
 {
-	size_t linear = 0, paged, first;
+	struct ockam_msg_shape shape =
+		ockam_msg_shape(len, OCKAM_ATOMIC_LINEAR_MAX);
 	struct sk_buff *skb;
 
-	if (len <= OCKAM_ATOMIC_LINEAR_MAX)
-		linear = len;
-	paged = len - linear;
-	first = min_t(size_t, paged, OCKAM_SKB_PAGED_MAX);
-
-	skb = alloc_skb_with_frags(headroom + linear, first,
+	skb = alloc_skb_with_frags(headroom + shape.linear, shape.first,
 				   PAGE_ALLOC_COSTLY_ORDER, err, GFP_ATOMIC);
 	if (!skb)
 		return NULL;
-	skb_reserve(skb, headroom);
-	skb_put(skb, linear);
-	skb->len += first;
-	skb->data_len = first;
-
-	*err = ockam_msg_extend(NULL, skb, paged - first, GFP_ATOMIC);
-	if (*err) {
-		kfree_skb(skb);
-		return NULL;
-	}
-	return skb;
+	return ockam_msg_fill(NULL, skb, headroom, &shape, GFP_ATOMIC, err);
 }
 
 /* Copy @len bytes between two messages, wherever their bytes are. */
