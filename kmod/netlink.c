@@ -746,8 +746,11 @@ out:
 	return err;
 }
 
-void ockam_netlink_transport_down(struct ockam_node *node,
-				  const struct ockam_tcp *t)
+typedef int (*ockam_nl_event_fill_t)(struct sk_buff *msg, const void *obj);
+
+/* Multicast event @cmd about @obj, when some daemon listens. */
+static void ockam_nl_event(struct ockam_node *node, u8 cmd,
+			   ockam_nl_event_fill_t fill, const void *obj)
 {
 	struct sk_buff *msg;
 	void *hdr;
@@ -755,17 +758,10 @@ void ockam_netlink_transport_down(struct ockam_node *node,
 	rcu_read_lock();
 	if (!ockam_nl_events_wanted(node))
 		goto out;
-	msg = ockam_nl_event_new(OCKAM_CMD_TRANSPORT_DOWN, NLMSG_DEFAULT_SIZE,
-				 &hdr);
+	msg = ockam_nl_event_new(cmd, NLMSG_DEFAULT_SIZE, &hdr);
 	if (!msg)
 		goto out;
-	if (ockam_nl_put_name(msg, OCKAM_A_ADDRESS, t->ep.name,
-			      t->ep.name_len) ||
-	    ockam_nl_put_name(msg, OCKAM_A_PEER, t->peer, t->peer_len) ||
-	    nla_put_u32(msg, OCKAM_A_FLAGS, t->flags) ||
-	    nla_put_u32(msg, OCKAM_A_REASON, t->down_reason) ||
-	    (t->down_errno &&
-	     nla_put_u32(msg, OCKAM_A_ERRNO, t->down_errno))) {
+	if (fill(msg, obj)) {
 		nlmsg_free(msg);
 		goto out;
 	}
@@ -776,33 +772,54 @@ out:
 	rcu_read_unlock();
 }
 
-void ockam_netlink_channel_closed(struct ockam_channel *ch,
-				  enum ockam_channel_close_reason reason)
+static int ockam_nl_fill_transport_down(struct sk_buff *msg, const void *obj)
 {
-	struct ockam_node *node = ch->node;
-	struct sk_buff *msg;
-	void *hdr;
+	const struct ockam_tcp *t = obj;
 
-	rcu_read_lock();
-	if (!ockam_nl_events_wanted(node))
-		goto out;
-	msg = ockam_nl_event_new(OCKAM_CMD_CHANNEL_CLOSED, NLMSG_DEFAULT_SIZE,
-				 &hdr);
-	if (!msg)
-		goto out;
+	if (ockam_nl_put_name(msg, OCKAM_A_ADDRESS, t->ep.name,
+			      t->ep.name_len) ||
+	    ockam_nl_put_name(msg, OCKAM_A_PEER, t->peer, t->peer_len) ||
+	    nla_put_u32(msg, OCKAM_A_FLAGS, t->flags) ||
+	    nla_put_u32(msg, OCKAM_A_REASON, t->down_reason) ||
+	    (t->down_errno &&
+	     nla_put_u32(msg, OCKAM_A_ERRNO, t->down_errno)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+void ockam_netlink_transport_down(struct ockam_node *node,
+				  const struct ockam_tcp *t)
+{
+	ockam_nl_event(node, OCKAM_CMD_TRANSPORT_DOWN,
+		       ockam_nl_fill_transport_down, t);
+}
+
+struct ockam_nl_closed {
+	const struct ockam_channel *ch;
+	enum ockam_channel_close_reason reason;
+};
+
+static int ockam_nl_fill_channel_closed(struct sk_buff *msg, const void *obj)
+{
+	const struct ockam_nl_closed *closed = obj;
+	const struct ockam_channel *ch = closed->ch;
+
 	if (ockam_nl_put_name(msg, OCKAM_A_ADDRESS, ch->encryptor.name,
 			      ch->encryptor.name_len) ||
 	    ockam_nl_put_name(msg, OCKAM_A_DECRYPTOR, ch->decryptor.name,
 			      ch->decryptor.name_len) ||
-	    nla_put_u32(msg, OCKAM_A_REASON, reason)) {
-		nlmsg_free(msg);
-		goto out;
-	}
-	genlmsg_end(msg, hdr);
-	genlmsg_multicast_netns(&ockam_genl_family, node->net, msg, 0,
-				OCKAM_MCGRP_EVENTS, GFP_ATOMIC);
-out:
-	rcu_read_unlock();
+	    nla_put_u32(msg, OCKAM_A_REASON, closed->reason))
+		return -EMSGSIZE;
+	return 0;
+}
+
+void ockam_netlink_channel_closed(struct ockam_channel *ch,
+				  enum ockam_channel_close_reason reason)
+{
+	struct ockam_nl_closed closed = { .ch = ch, .reason = reason };
+
+	ockam_nl_event(ch->node, OCKAM_CMD_CHANNEL_CLOSED,
+		       ockam_nl_fill_channel_closed, &closed);
 }
 
 /* Transports and channels close with the netlink socket that made them. */
