@@ -38,3 +38,23 @@ daemon_logs() {
 		tap_diag "---- $n log" "$(tail -n 40 "$OCKAM_HOME/nodes/$n/log")"
 	done
 }
+
+# tcp_hop NODE: the MultiAddr of NODE's TCP listener (port 4000).
+tcp_hop() {
+	echo "/ip4/$(addr_of "$1")/tcp/4000"
+}
+
+# route_to NODE SERVICE: from n1 through every node up to NODE (nodes
+# named n1, n2, ... in a line), then SERVICE there.
+route_to() {
+	local last=${1#n} route="" i
+	for ((i = 2; i <= last; i++)); do
+		route+=$(tcp_hop "n$i")
+	done
+	echo "$route/service/$2"
+}
+
+# json_number KEY: a number field of a one-line JSON document on stdin.
+json_number() {
+	grep -o "\"$1\": *[0-9]*" | head -n 1 | grep -o '[0-9]*$'
+}

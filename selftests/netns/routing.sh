@@ -8,29 +8,16 @@
 # route, aliases forward, a killed connection is re-dialed, and a node
 # that goes away is an error for senders until it comes back.
 
-. "${OCKAM_SELFTESTS:-$(dirname "$0")/..}/lib/netns.sh"
+lib=${OCKAM_SELFTESTS:-$(cd "$(dirname "$0")/.." && pwd)}/lib
+# shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
+. "$lib/netns.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/ockam.sh
+. "$lib/ockam.sh"
 
 require_cmd ockam ockamd
 
 export OCKAM_HOME=$NS_TMP/home
 NODES=(n1 n2 n3 n4 n5 n6)
-
-tcp_hop() {
-	echo "/ip4/$(addr_of "$1")/tcp/4000"
-}
-
-# Route from n1 through nodes n2 .. nK, then to a service on nK.
-route_to() {
-	local last=${1#n} service=$2 route="" i
-	for ((i = 2; i <= last; i++)); do
-		route+=$(tcp_hop "n$i")
-	done
-	echo "$route/service/$service"
-}
-
-json_number() {
-	grep -o "\"$1\": *[0-9]*" | head -n 1 | grep -o '[0-9]*$'
-}
 
 forwarded() {
 	node_exec "$1" ockam node show "$1" -j | json_number forwarded

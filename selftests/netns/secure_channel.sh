@@ -29,23 +29,7 @@ listen_addr() {
 	if [ "$1" = n1 ]; then echo 10.0.12.1; else addr_of "$1"; fi
 }
 
-tcp_hop() {
-	echo "/ip4/$(addr_of "$1")/tcp/4000"
-}
-
-# route_to NODE SERVICE: from n1 through every node up to NODE.
-route_to() {
-	local last=${1#n} route="" i
-	for ((i = 2; i <= last; i++)); do
-		route+=$(tcp_hop "n$i")
-	done
-	echo "$route/service/$2"
-}
-
-# A number or a string field of a one-line JSON document on stdin.
-json_number() {
-	grep -o "\"$1\": *[0-9]*" | head -n 1 | grep -o '[0-9]*$'
-}
+# A string field of a one-line JSON document on stdin.
 json_string() {
 	grep -o "\"$1\": *\"[^\"]*\"" | head -n 1 | sed 's/.*: *"\(.*\)"$/\1/'
 }
