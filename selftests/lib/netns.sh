@@ -88,6 +88,17 @@ link_add() {
 	ip -n "$(ns "$b")" link set "to-$a" up
 }
 
+# link_line NODE...: join the nodes in a line, each to the next, the
+# link between the i-th and the next on 10.0.<i><i+1>.0/24 (the i-th node
+# on .<i>, the next on .<i+1>).
+link_line() {
+	local nodes=("$@") i
+	for ((i = 1; i < ${#nodes[@]}; i++)); do
+		link_add "${nodes[i - 1]}" "${nodes[i]}" "10.0.$i$((i + 1)).$i" \
+			"10.0.$i$((i + 1)).$((i + 1))" || return 1
+	done
+}
+
 # addr_of NODE: for nodes n1, n2, ... in a line, each link between n(K-1)
 # and nK being the subnet 10.0.(K-1)K.0/24 with host K at .K, the address
 # of nK on its link towards n(K-1): 10.0.(K-1)K.K (addr_of n3: 10.0.23.3).

@@ -24,12 +24,9 @@ forwarded() {
 }
 
 setup() {
-	local i
+	local n
 	node_add "${NODES[@]}" || return 1
-	for ((i = 1; i < ${#NODES[@]}; i++)); do
-		link_add "n$i" "n$((i + 1))" "10.0.$i$((i + 1)).$i" \
-			"10.0.$i$((i + 1)).$((i + 1))" || return 1
-	done
+	link_line "${NODES[@]}" || return 1
 	for n in "${NODES[@]}"; do
 		node_exec "$n" ockam node create "$n" \
 			--tcp-listener-address 0.0.0.0:4000 || return 1

@@ -92,12 +92,9 @@ listener_counter() {
 }
 
 setup() {
-	local i n
+	local n
 	node_add "${NODES[@]}" || return 1
-	for ((i = 1; i < ${#NODES[@]}; i++)); do
-		link_add "n$i" "n$((i + 1))" "10.0.$i$((i + 1)).$i" \
-			"10.0.$i$((i + 1)).$((i + 1))" || return 1
-	done
+	link_line "${NODES[@]}" || return 1
 	for n in "${NODES[@]}"; do
 		node_exec "$n" ockam node create "$n" \
 			--tcp-listener-address "$(listen_addr "$n"):4000" || return 1
