@@ -22,6 +22,7 @@ module_param_named(family, ockam_family, int, 0444);
 MODULE_PARM_DESC(family, "address family number to register (default 22)");
 
 struct workqueue_struct *ockam_wq;
+struct workqueue_struct *ockam_tx_wq;
 
 static int __init ockam_selftests(void)
 {
@@ -48,9 +49,14 @@ static int __init ockam_init(void)
 	ockam_wq = alloc_workqueue("ockam", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
 	if (!ockam_wq)
 		return -ENOMEM;
+	ockam_tx_wq = alloc_workqueue("ockam_tx", WQ_UNBOUND, 0);
+	if (!ockam_tx_wq) {
+		err = -ENOMEM;
+		goto err_wq;
+	}
 	err = ockam_node_module_init();
 	if (err)
-		goto err_wq;
+		goto err_tx_wq;
 	err = ockam_netlink_init();
 	if (err)
 		goto err_node;
@@ -65,6 +71,8 @@ err_netlink:
 	ockam_netlink_uninit();
 err_node:
 	ockam_node_module_exit();
+err_tx_wq:
+	destroy_workqueue(ockam_tx_wq);
 err_wq:
 	destroy_workqueue(ockam_wq);
 	return err;
@@ -78,6 +86,7 @@ static void __exit ockam_exit(void)
 	/* Transports and aliases free themselves after a grace period. */
 	rcu_barrier();
 	destroy_workqueue(ockam_wq);
+	destroy_workqueue(ockam_tx_wq);
 }
 
 module_init(ockam_init);

@@ -10,8 +10,15 @@
 /* The address family number the module registered (module parameter). */
 extern int ockam_family;
 
-/* Transport transmit and teardown work, channel teardown and freeing. */
+/*
+ * Teardown and freeing of transports and channels. Its work items wait for
+ * transmit work, so that lives on a queue of its own: waiting for work on
+ * one's own WQ_MEM_RECLAIM queue can deadlock when only its rescuer runs.
+ */
 extern struct workqueue_struct *ockam_wq;
+
+/* Transport transmit work. */
+extern struct workqueue_struct *ockam_tx_wq;
 
 /* Built with the in-module self-tests (-DDEBUG): test-only knobs exist. */
 static inline bool ockam_selftests_built(void)
