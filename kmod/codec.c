@@ -254,3 +254,25 @@ bool ockam_local_name_valid(const u8 *name, u32 len)
 	}
 	return true;
 }
+
+/*
+ * The length of the message a TCP frame announces in @prefix: 0 and *@len,
+ * or -EBADMSG for an empty message (none is ever sent, so the stream is
+ * corrupt) and -EMSGSIZE for one longer than @max_message or than any
+ * node allows, so that the whole frame's length always fits an int.
+ * Either error ends the connection: after it nothing in the stream can be
+ * trusted to start a frame.
+ */
+int ockam_tcp_msg_len(const u8 prefix[OCKAM_TCP_FRAME_LEN], u32 max_message,
+		      u32 *len)
+{
+	u32 value = (u32)prefix[0] << 24 | (u32)prefix[1] << 16 |
+		    (u32)prefix[2] << 8 | prefix[3];
+
+	if (value > max_message || value > OCKAM_MAX_MESSAGE_MAX)
+		return -EMSGSIZE;
+	if (!value)
+		return -EBADMSG;
+	*len = value;
+	return 0;
+}

@@ -13,6 +13,10 @@
  *   route   = uleb128 count, address{count}
  *   address = u8 type, bytes value
  *   bytes   = uleb128 length, u8{length}
+ *
+ * On TCP, after one version byte each way, every message is a frame:
+ *
+ *   frame   = u32be length, message (length bytes, 1 to max_message)
  */
 #ifndef _OCKAM_CODEC_H
 #define _OCKAM_CODEC_H
@@ -41,6 +45,8 @@ enum ockam_codec_limits {
 	 * most: version, two full routes, payload length.
 	 */
 	OCKAM_HEADER_MAX = 1 + 2 * OCKAM_ROUTE_BYTES_MAX + OCKAM_ULEB_MAX,
+	/* The u32 big-endian length that frames a message on TCP. */
+	OCKAM_TCP_FRAME_LEN = 4,
 };
 
 /* One address inside an encoded route; @value points into the buffer. */
@@ -108,5 +114,8 @@ u32 ockam_header_encode(u8 *buf, const struct ockam_route_parts *onward,
 			const struct ockam_route_parts *ret, u32 payload_len);
 
 bool ockam_local_name_valid(const u8 *name, u32 len);
+
+int ockam_tcp_msg_len(const u8 prefix[OCKAM_TCP_FRAME_LEN], u32 max_message,
+		      u32 *len);
 
 #endif /* _OCKAM_CODEC_H */

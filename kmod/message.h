@@ -25,8 +25,6 @@ enum ockam_message_limits {
 	OCKAM_HEADER_STACK = 192,
 	/* Header bytes to make linear before the first decode attempt. */
 	OCKAM_HEADER_PULL = 256,
-	/* The u32 big-endian length that frames a message on TCP. */
-	OCKAM_TCP_FRAME_LEN = 4,
 	/* Payload bytes a send keeps in the linear area; larger payloads go
 	 * to page fragments, which TCP can send without copying.
 	 */

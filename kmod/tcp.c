@@ -178,7 +178,7 @@ int ockam_tcp_xmit(struct ockam_tcp *t, struct sk_buff *skb,
 		__skb_queue_tail(&t->tx_queue, skb);
 		t->tx_bytes += skb->len;
 		if (!t->tx_blocked)
-			queue_work(ockam_wq, &t->tx_work);
+			queue_work(ockam_tx_wq, &t->tx_work);
 		if (from && from != t && t->tx_bytes >= limit / 2)
 			ockam_tcp_throttle(t, from);
 	}
@@ -370,7 +370,7 @@ static int ockam_tcp_send_queue(struct ockam_tcp *t, struct sock *sk)
 		consume_skb(skb);
 	}
 	/* Out of budget: run again later rather than hold the socket. */
-	queue_work(ockam_wq, &t->tx_work);
+	queue_work(ockam_tx_wq, &t->tx_work);
 	return 0;
 }
 
@@ -413,21 +413,21 @@ static int ockam_tcp_parse(struct strparser *strp, struct sk_buff *skb)
 {
 	struct ockam_tcp *t = container_of(strp, struct ockam_tcp, strp);
 	struct strp_msg *rxm = strp_msg(skb);
-	__be32 frame;
+	u8 prefix[OCKAM_TCP_FRAME_LEN];
 	u32 len;
+	int err;
 
 	/* The peer's version byte is a message of its own. */
 	if (unlikely(!t->rx_version_seen))
 		return 1;
 	if (skb->len - rxm->offset < OCKAM_TCP_FRAME_LEN)
 		return 0;
-	if (skb_copy_bits(skb, rxm->offset, &frame, sizeof(frame)))
+	if (skb_copy_bits(skb, rxm->offset, prefix, sizeof(prefix)))
 		return -EBADMSG;
-	len = be32_to_cpu(frame);
-	if (len > READ_ONCE(t->node->max_message))
-		return -EMSGSIZE;
-	if (!len)
-		return -EBADMSG;
+	/* The decision is codec.c's, which the stream fuzzer runs. */
+	err = ockam_tcp_msg_len(prefix, READ_ONCE(t->node->max_message), &len);
+	if (err)
+		return err;
 	return OCKAM_TCP_FRAME_LEN + len;
 }
 
@@ -535,7 +535,7 @@ static void ockam_tcp_write_space(struct sock *sk)
 		spin_lock_bh(&t->tx_queue.lock);
 		if (t->tx_blocked) {
 			t->tx_blocked = false;
-			queue_work(ockam_wq, &t->tx_work);
+			queue_work(ockam_tx_wq, &t->tx_work);
 		}
 		spin_unlock_bh(&t->tx_queue.lock);
 	}
@@ -830,7 +830,7 @@ int ockam_tcp_attach(struct ockam_node *node,
 
 	kref_get(&t->refs);
 	*out = t;
-	queue_work(ockam_wq, &t->tx_work);
+	queue_work(ockam_tx_wq, &t->tx_work);
 	strp_check_rcv(&t->strp);
 	ockam_dial_connected(node, t->peer, t->peer_len);
 	return 0;
