@@ -75,18 +75,55 @@ bool ockam_dns_name_ok(const char *name, size_t len)
 	return label > 0 && !numeric_label(name + len - label, label);
 }
 
+/*
+ * The one spelling of @host in @out: an IPv6 address as inet_ntop() writes
+ * it (RFC 5952: lower case, zeros compressed), a host name in lower case.
+ * False when @host is neither.
+ */
+bool ockam_host_canonical(const char *host, char *out, size_t size)
+{
+	size_t len = strlen(host), i;
+	struct in6_addr in6;
+
+	if (inet_pton(AF_INET6, host, &in6) == 1)
+		return inet_ntop(AF_INET6, &in6, out, size) != NULL;
+	if (!ockam_dns_name_ok(host, len) || len >= size)
+		return false;
+	for (i = 0; i <= len; i++)
+		out[i] = host[i] >= 'A' && host[i] <= 'Z' ?
+			 host[i] - 'A' + 'a' : host[i];
+	return true;
+}
+
+/*
+ * One peer, one string: "::1" but not "0::1" or "::0:1", "example.com" but
+ * not "Example.com". Other spellings are OCKAM_HOST_BAD; the callers'
+ * messages name the right one (ockam_host_canonical()).
+ */
 enum ockam_host_kind ockam_host_kind(const char *host)
 {
-	struct in6_addr in6;
+	char canon[OCKAM_HOST_MAX + 1];
 	struct in_addr in4;
 
 	if (inet_pton(AF_INET, host, &in4) == 1)
 		return OCKAM_HOST_IP4;
-	if (inet_pton(AF_INET6, host, &in6) == 1)
-		return OCKAM_HOST_IP6;
-	if (ockam_dns_name_ok(host, strlen(host)))
-		return OCKAM_HOST_DNS;
-	return OCKAM_HOST_BAD;
+	if (!ockam_host_canonical(host, canon, sizeof(canon)) ||
+	    strcmp(canon, host))
+		return OCKAM_HOST_BAD;
+	return strchr(host, ':') ? OCKAM_HOST_IP6 : OCKAM_HOST_DNS;
+}
+
+/* "'X' is not ...", or the spelling to use when X is one in another case. */
+const char *ockam_host_hint(const char *host, char *buf, size_t size)
+{
+	char canon[OCKAM_HOST_MAX + 1];
+
+	if (!ockam_host_canonical(host, canon, sizeof(canon)) ||
+	    !strcmp(canon, host))
+		return NULL;
+	snprintf(buf, size, "write it as '%s': one spelling per address",
+		 canon);
+	return buf;
 }
 
 OCKAM_EXPORT int ockam_hostport_split(const char *text, char *host,
@@ -122,6 +159,16 @@ OCKAM_EXPORT int ockam_hostport_split(const char *text, char *host,
 	tmp[len] = '\0';
 
 	kind = ockam_host_kind(tmp);
+	if (kind == OCKAM_HOST_BAD) {
+		char hint[OCKAM_HOST_MAX + 64];
+
+		if (ockam_host_hint(tmp, hint, sizeof(hint)))
+			return ockam_err_set(err, -EINVAL, "'%s': %s", text,
+					     hint);
+		return ockam_err_set(err, -EINVAL,
+				     "'%s': '%s' is not an IP address or host name",
+				     text, tmp);
+	}
 	if (text[0] == '[' && kind != OCKAM_HOST_IP6)
 		return ockam_err_set(err, -EINVAL,
 				     "'%s': only an IPv6 address goes in brackets",
@@ -129,10 +176,6 @@ OCKAM_EXPORT int ockam_hostport_split(const char *text, char *host,
 	if (text[0] != '[' && kind == OCKAM_HOST_IP6)
 		return ockam_err_set(err, -EINVAL,
 				     "'%s': write an IPv6 address in brackets, as [%s]:PORT",
-				     text, tmp);
-	if (kind == OCKAM_HOST_BAD)
-		return ockam_err_set(err, -EINVAL,
-				     "'%s': '%s' is not an IP address or host name",
 				     text, tmp);
 	if (!ockam_port_parse(colon + 1, strlen(colon + 1), allow_zero, port))
 		return ockam_err_set(err, -EINVAL,

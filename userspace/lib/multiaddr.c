@@ -113,6 +113,8 @@ static int parse_transport(struct multiaddr_parser *ps, const char *start,
 	 * /dnsaddr takes a name, or an IPv4 address in its one spelling
 	 * (which prints back as /ip4): never "127.1" and the like.
 	 */
+	if (kind == OCKAM_HOST_BAD && ockam_host_hint(host, value, sizeof(value)))
+		return fail_at(ps, start, -EINVAL, "'%s': %s", host, value);
 	if (want == OCKAM_HOST_DNS ? kind != OCKAM_HOST_DNS &&
 				     kind != OCKAM_HOST_IP4 :
 				     kind != want)

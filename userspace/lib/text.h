@@ -28,6 +28,8 @@ bool ockam_port_parse(const char *text, size_t len, bool allow_zero,
 bool ockam_dns_name_ok(const char *name, size_t len);
 
 enum ockam_host_kind ockam_host_kind(const char *host);
+bool ockam_host_canonical(const char *host, char *out, size_t size);
+const char *ockam_host_hint(const char *host, char *buf, size_t size);
 
 /* The value of one hex digit, either case, or -1. */
 static inline int ockam_hex_digit(char c)

@@ -94,6 +94,11 @@ static void parse_invalid(void)
 		{ "/ip6/1.2.3.4/tcp/1", "not an IPv6 address" },
 		{ "/ip4/::1/tcp/1", "not an IPv4 address" },
 		{ "/dnsaddr/bad..name/tcp/1", "not a host name" },
+		/* One peer, one string: the kernel matches dials by it. */
+		{ "/ip6/0::1/tcp/1", "'0::1': write it as '::1'" },
+		{ "/ip6/::0:1/tcp/1", "write it as '::1'" },
+		{ "/ip6/FE80::1/tcp/1", "write it as 'fe80::1'" },
+		{ "/dnsaddr/Example.com/tcp/1", "write it as 'example.com'" },
 		{ "/dnsaddr/a b/tcp/1", "not a host name" },
 		/* Resolvers would read these as IPv4 addresses. */
 		{ "/dnsaddr/127.1/tcp/1", "'127.1' is not a host name" },
@@ -279,6 +284,8 @@ static void hostport(void)
 		{ "host:0", "not a port number" },
 		{ "host:x", "not a port number" },
 		{ "ho st:1", "not an IP address or host name" },
+		{ "[0:0::1]:80", "write it as '::1'" },
+		{ "Node1:80", "write it as 'node1'" },
 		/* Numbers in a name's clothing: one peer, many spellings. */
 		{ "127.1:80", "'127.1' is not an IP address or host name" },
 		{ "10.0.0:80", "not an IP address or host name" },
