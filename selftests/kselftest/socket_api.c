@@ -344,7 +344,14 @@ TEST_F(node, nonblocking_and_timeout)
 	start = now_ms();
 	EXPECT_EQ(-1, recv(self->b, buf, sizeof(buf), 0));
 	EXPECT_EQ(EAGAIN, errno);
-	EXPECT_LE(150, now_ms() - start);
+	/*
+	 * The timeout counts jiffies from when recv() starts waiting. In a VM
+	 * whose virtual CPUs the host cannot always run, jiffies may lag the
+	 * clock read here and then catch up in one step: on the debug kernel
+	 * under load the wait once measured 114 ms. Blocking at all, and not
+	 * forever, is what this checks.
+	 */
+	EXPECT_LE(100, now_ms() - start);
 }
 
 TEST_F(node, blocking_recv_wakes_up)

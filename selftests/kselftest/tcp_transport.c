@@ -101,6 +101,22 @@ TEST_F(pair, roundtrip_with_return_route)
 	EXPECT_EQ(0, recv_expect(self->a, "pong", "0#c1 => 0#b", 0));
 }
 
+/* The transmit counter of transport @name, or -1. */
+static long long transport_tx(struct ockam_nl *nl, const char *name)
+{
+	struct ockam_transport_info *list;
+	long long tx = -1;
+	size_t count, i;
+
+	if (ockam_nl_transport_list(nl, &list, &count, NULL))
+		return -1;
+	for (i = 0; i < count; i++)
+		if (!strcmp(list[i].address, name))
+			tx = list[i].stats.value[OCKAM_STAT_TX_MESSAGES];
+	free(list);
+	return tx;
+}
+
 TEST_F(pair, transport_listing_and_counters)
 {
 	struct ockam_transport_info *list;
@@ -109,6 +125,11 @@ TEST_F(pair, transport_listing_and_counters)
 
 	ASSERT_EQ(4, send_to(self->a, "0#c1 => 0#b", "ping", 4));
 	ASSERT_EQ(0, recv_expect(self->b, "ping", NULL, 0));
+	/*
+	 * The sender's transmit work counts a message after TCP took it, so
+	 * the receiver may hold it a moment before the count moves.
+	 */
+	ASSERT_TRUE(WAIT_FOR(transport_tx(self->nl, "c1") == 1, 2000));
 	ASSERT_EQ(0, ockam_nl_transport_list(self->nl, &list, &count, NULL));
 	ASSERT_EQ(2, count);
 	for (i = 0; i < count; i++) {
