@@ -49,7 +49,9 @@ static int __init ockam_init(void)
 	ockam_wq = alloc_workqueue("ockam", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
 	if (!ockam_wq)
 		return -ENOMEM;
-	ockam_tx_wq = alloc_workqueue("ockam_tx", WQ_UNBOUND, 0);
+	/* Reclaim work may only wait for reclaim work: its own rescuer. */
+	ockam_tx_wq = alloc_workqueue("ockam_tx", WQ_MEM_RECLAIM | WQ_UNBOUND,
+				      0);
 	if (!ockam_tx_wq) {
 		err = -ENOMEM;
 		goto err_wq;

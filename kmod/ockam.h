@@ -17,7 +17,10 @@ extern int ockam_family;
  */
 extern struct workqueue_struct *ockam_wq;
 
-/* Transport transmit work. */
+/*
+ * Transport transmit work; WQ_MEM_RECLAIM too, with a rescuer of its own,
+ * since reclaim work may only wait for reclaim work.
+ */
 extern struct workqueue_struct *ockam_tx_wq;
 
 /* Built with the in-module self-tests (-DDEBUG): test-only knobs exist. */
