@@ -1,13 +1,17 @@
 # SPDX-License-Identifier: GPL-2.0 OR MIT
 #
 # Userspace: libockam, the ockamd daemon, the ockam CLI, their unit tests
-# and the codec fuzzer. Included by the top-level Makefile, which runs from
+# and the fuzz targets. Included by the top-level Makefile, which runs from
 # the repository root and exports BUILD.
 #
 #   make userspace         build/lib/libockam.{a,so}, build/bin/{ockam,ockamd}
 #   make userspace-test    unit tests under ASan+UBSan, spec check and a
 #                          short fuzz run, as TAP
-#   make fuzz              a longer fuzz run (FUZZ_SECONDS, default 300)
+#   make userspace-san     build/bin-san/{ockam,ockamd} under ASan+UBSan,
+#                          for the VM's integration tests
+#   make fuzz              every fuzz target for FUZZ_EXECS inputs (default
+#                          10^7) from FUZZ_SEED, FUZZ_JOBS at a time (default
+#                          nproc); a table of executions and crashes
 #   make install           PREFIX (default /usr/local) and DESTDIR
 
 US_SRC := userspace
@@ -58,19 +62,29 @@ TEST_UNIT_SRCS := $(TEST_SRCS) $(LIB_SRCS) \
 	kmod/frame.c kmod/replay.c \
 	$(addprefix $(US_SRC)/ockamd/,noise.c identity.c vault.c)
 TEST_UNIT_OBJS := $(call obj_of,$(US_TEST_OBJ),$(TEST_UNIT_SRCS))
-# Fuzz targets: userspace/fuzz/fuzz_NAME.c with seeds in seeds-NAME/.
+# Fuzz targets: userspace/fuzz/fuzz_NAME.c with seeds in seeds-NAME/, and
+# FUZZ_LIB_NAME, the sources of the code under test (Documentation/
+# testing.rst, "Fuzzing").
 FUZZ_OBJ := $(BUILD)/userspace/fuzz-obj
 FUZZ_DIR := $(BUILD)/userspace/fuzz
-FUZZ_NAMES := codec control frame handshake noise
+FUZZ_NAMES := codec control frame handshake identity multiaddr noise stream
 FUZZ_LIB_codec := kmod/codec.c \
 	$(addprefix $(US_SRC)/lib/,route.c multiaddr.c hostport.c error.c)
-FUZZ_LIB_control := $(addprefix $(US_SRC)/lib/,control.c error.c)
+FUZZ_LIB_control := $(FUZZ_LIB_codec) \
+	$(addprefix $(US_SRC)/lib/,control.c registry.c netns.c) \
+	$(addprefix $(US_SRC)/ockamd/,trust.c identity.c control_args.c)
+FUZZ_LDLIBS_control := $(SODIUM_LIBS)
 FUZZ_LIB_frame := kmod/frame.c kmod/replay.c
 FUZZ_LDLIBS_frame := -lsodium
 FUZZ_LIB_handshake := $(US_SRC)/ockamd/handshake_frame.c $(US_SRC)/lib/error.c
+FUZZ_LIB_identity := $(US_SRC)/ockamd/identity.c $(US_SRC)/lib/error.c \
+	$(US_SRC)/fuzz/fuzz_rng.c
+FUZZ_LDLIBS_identity := $(SODIUM_LIBS)
+FUZZ_LIB_multiaddr := $(FUZZ_LIB_codec)
 FUZZ_LIB_noise := $(addprefix $(US_SRC)/ockamd/,noise.c identity.c) \
-	$(US_SRC)/lib/error.c
+	$(US_SRC)/lib/error.c $(US_SRC)/fuzz/fuzz_rng.c
 FUZZ_LDLIBS_noise := $(SODIUM_LIBS)
+FUZZ_LIB_stream := kmod/codec.c
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_NAMES))
 FUZZ_OBJS := $(sort $(foreach f,$(FUZZ_NAMES),\
 	$(call obj_of,$(FUZZ_OBJ),$(US_SRC)/fuzz/fuzz_$(f).c $(FUZZ_LIB_$(f)))))
@@ -94,7 +108,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 US_VERSION := 0.1.0
 
-.PHONY: userspace userspace-test fuzz install
+.PHONY: userspace userspace-test userspace-san fuzz install
 
 userspace: $(LIBOCKAM_A) $(US_LIBDIR)/libockam.so $(LIBOCKAM_PC) \
 	   $(US_BINDIR)/ockam $(US_BINDIR)/ockamd $(US_BINDIR)/noise-vectors
@@ -151,6 +165,33 @@ $(US_BINDIR)/noise-vectors: $(VECTORS_OBJS) $(LIBOCKAM_A)
 	$(US_SAY) LD $@
 	$(US_Q)$(CC) $(LDFLAGS) -Wl,-z,relro,-z,now -o $@ $(VECTORS_OBJS) $(LIBOCKAM_A) $(SODIUM_LIBS)
 
+# The CLI and the daemon under ASan+UBSan, library included, with objects
+# of their own. The VM's tests run these (ahead of build/bin on PATH), so
+# every integration test is also a sanitizer run; valgrind, which cannot
+# run ASan programs, takes the release ockamd instead.
+US_SAN_OBJ := $(BUILD)/userspace/san-obj
+US_SAN_BINDIR := $(BUILD)/bin-san
+SAN_LIB_OBJS := $(call obj_of,$(US_SAN_OBJ),$(LIB_SRCS))
+SAN_CLI_OBJS := $(call obj_of,$(US_SAN_OBJ),$(CLI_SRCS))
+SAN_DAEMON_OBJS := $(call obj_of,$(US_SAN_OBJ),$(DAEMON_SRCS))
+
+userspace-san: $(US_SAN_BINDIR)/ockam $(US_SAN_BINDIR)/ockamd
+
+$(US_SAN_OBJ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(US_SAY) CC-SAN $<
+	$(US_Q)$(US_TEST_CC) $(US_CPPFLAGS) $(US_TEST_CFLAGS) -DOCKAM_VERSION='"$(US_VERSION)"' -MMD -MP -c $< -o $@
+
+$(US_SAN_BINDIR)/ockam: $(SAN_CLI_OBJS) $(SAN_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(US_SAY) LD-SAN $@
+	$(US_Q)$(US_TEST_CC) $(US_SAN) -o $@ $^ $(NL_LIBS)
+
+$(US_SAN_BINDIR)/ockamd: $(SAN_DAEMON_OBJS) $(SAN_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(US_SAY) LD-SAN $@
+	$(US_Q)$(US_TEST_CC) $(US_SAN) -o $@ $^ $(NL_LIBS) $(SODIUM_LIBS)
+
 $(UNIT_BIN): $(TEST_UNIT_OBJS)
 	@mkdir -p $(dir $@)
 	$(US_SAY) LD $@
@@ -165,12 +206,23 @@ endef
 $(foreach f,$(FUZZ_NAMES),$(eval $(call fuzz_rule,$(f))))
 
 # userspace-test runs each fuzzer a fixed number of times from a fixed
-# seed; "make fuzz" runs each for FUZZ_SECONDS, keeping its corpus.
+# seed; "make fuzz" runs each for FUZZ_EXECS from FUZZ_SEED, FUZZ_JOBS at
+# a time, keeping its corpus (userspace/fuzz/run-fuzz.sh).
 FUZZ_RUNS ?= 1000000
-FUZZ_SECONDS ?= 300
-# Every noise input runs X25519 or Ed25519: fewer runs for the same time.
+FUZZ_EXECS ?= 10000000
+FUZZ_SEED ?= 1
+FUZZ_JOBS ?= $(shell nproc)
+# Fewer runs for the targets whose inputs cost more, so that each short
+# pass takes a few seconds: noise inputs run X25519 or Ed25519, identity
+# inputs Ed25519, a third of the frame inputs ChaCha20-Poly1305; a stream
+# goes through three parsers, a route is printed and parsed again.
+FUZZ_RUNS_frame ?= 300000
+FUZZ_RUNS_identity ?= 500000
+FUZZ_RUNS_multiaddr ?= 400000
 FUZZ_RUNS_noise ?= 200000
-export FUZZ_RUNS_noise
+FUZZ_RUNS_stream ?= 200000
+export FUZZ_RUNS_frame FUZZ_RUNS_identity FUZZ_RUNS_multiaddr \
+	FUZZ_RUNS_noise FUZZ_RUNS_stream
 
 # The standard Noise test vectors, next to the repository (as in CI).
 NOISE_VECTORS_DIR ?= $(abspath $(CURDIR)/../shared/vectors)
@@ -182,12 +234,8 @@ userspace-test: $(UNIT_BIN) $(FUZZ_BINS) $(US_BINDIR)/noise-vectors
 		$(FUZZ_BINS)
 
 fuzz: $(FUZZ_BINS)
-	@for f in $(FUZZ_NAMES); do \
-		mkdir -p $(FUZZ_DIR)/corpus-$$f; \
-		echo "fuzz_$$f for $(FUZZ_SECONDS)s"; \
-		$(FUZZ_DIR)/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
-			$(FUZZ_DIR)/corpus-$$f $(US_SRC)/fuzz/seeds-$$f || exit 1; \
-	done
+	@$(US_SRC)/fuzz/run-fuzz.sh $(FUZZ_DIR) $(FUZZ_EXECS) $(FUZZ_SEED) \
+		$(FUZZ_JOBS) $(FUZZ_NAMES)
 
 install: userspace
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
@@ -203,4 +251,5 @@ install: userspace
 	install -m 0644 uapi/linux/ockam.h $(DESTDIR)$(PREFIX)/include/linux/
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(DAEMON_OBJS:.o=.d) $(VECTORS_OBJS:.o=.d) \
-	 $(TEST_UNIT_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)
+	 $(TEST_UNIT_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) \
+	 $(SAN_LIB_OBJS:.o=.d) $(SAN_CLI_OBJS:.o=.d) $(SAN_DAEMON_OBJS:.o=.d)

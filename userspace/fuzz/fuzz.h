@@ -17,6 +17,15 @@
 			abort();					\
 	} while (0)
 
+/*
+ * For a target's own bookkeeping that runs per byte (copying, comparing):
+ * out of libFuzzer's coverage and comparison tracing, which would only
+ * slow it down and says nothing about the code under test.
+ */
+#define FUZZ_BOOKKEEPING __attribute__((no_sanitize("coverage")))
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Optional: once, before the first input, for targets with a set-up. */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 #endif /* OCKAM_FUZZ_H */

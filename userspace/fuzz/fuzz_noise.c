@@ -11,11 +11,11 @@
  *   3  a responder reads message 3 (after messages 1 and 2)
  *   4  transport: the responder decrypts with its first receive nonce
  *
- * libsodium's random numbers come from a fixed generator here, so both
- * identities, both ephemeral keys and so every genuine message are the
- * same on every run: the seeds in seeds-noise/ are genuine messages, and
- * mutations of them get past the length checks into the cryptography.
- * The seeds are written by running the target with
+ * libsodium's random numbers come from a fixed generator (fuzz_rng.c),
+ * so both identities, both ephemeral keys and so every genuine message
+ * are the same on every run: the seeds in seeds-noise/ are genuine
+ * messages, and mutations of them get past the length checks into the
+ * cryptography. The seeds are written by running the target with
  * FUZZ_NOISE_WRITE_SEEDS=DIR (and -runs=0).
  *
  * Invariants: no crash or sanitizer report on any input; what decrypts
@@ -34,6 +34,7 @@
 #include "../ockamd/identity.h"
 #include "../ockamd/noise.h"
 #include "fuzz.h"
+#include "fuzz_rng.h"
 
 enum fuzz_target {
 	TARGET_PAYLOAD,
@@ -45,53 +46,6 @@ enum fuzz_target {
 };
 
 enum { FUZZ_NOW = 1700000000 };
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-/* -------------------------------------------- fixed random numbers */
-
-static uint64_t rng_state = 0x6f636b616d2d667aull;
-
-/* splitmix64: statistically fine, and the same on every run. */
-static uint64_t rng_next(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static const char *rng_name(void)
-{
-	return "fuzz-fixed";
-}
-
-static uint32_t rng_random(void)
-{
-	return (uint32_t)rng_next();
-}
-
-static void rng_buf(void *buf, size_t size)
-{
-	uint8_t *p = buf;
-	uint64_t v;
-	size_t n;
-
-	while (size) {
-		v = rng_next();
-		n = size < sizeof(v) ? size : sizeof(v);
-		memcpy(p, &v, n);
-		p += n;
-		size -= n;
-	}
-}
-
-static struct randombytes_implementation fixed_rng = {
-	.implementation_name = rng_name,
-	.random = rng_random,
-	.buf = rng_buf,
-};
 
 /* ------------------------------------------------- prepared states */
 
@@ -214,10 +168,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	/* Before sodium_init(), which starts the generator. */
-	randombytes_set_implementation(&fixed_rng);
-	if (sodium_init() < 0)
-		abort();
+	fuzz_rng_install();
 	prepare();
 	if (seeds && *seeds)
 		write_seeds(seeds);

@@ -17,6 +17,7 @@
 
 #include <sodium.h>
 
+#include "control_args.h"
 #include "daemon.h"
 #include "log.h"
 #include "secure.h"
@@ -153,54 +154,6 @@ static bool handle_connection_create(struct daemon *d, struct ctl_client *c,
 
 /* ------------------------------------------------------ request options */
 
-/*
- * Arguments from @first on are options, KEY=VALUE with a key of @keys
- * (NULL-terminated), each at most once; @values gets them by key index
- * (NULL when absent).
- */
-static int parse_options(const struct ockam_ctl_request *req,
-			 unsigned int first, const char *const *keys,
-			 const char **values, struct ockam_err *err)
-{
-	unsigned int i, k;
-
-	for (k = 0; keys[k]; k++)
-		values[k] = NULL;
-	for (i = first; i < req->argc; i++) {
-		const char *eq = strchr(req->argv[i], '=');
-		size_t len = eq ? (size_t)(eq - req->argv[i]) : 0;
-
-		for (k = 0; eq && keys[k]; k++)
-			if (strlen(keys[k]) == len &&
-			    !strncmp(keys[k], req->argv[i], len))
-				break;
-		if (!eq || !keys[k])
-			return ockam_err_set(err, -EINVAL,
-					     "unknown option '%.64s'",
-					     req->argv[i]);
-		if (values[k])
-			return ockam_err_set(err, -EINVAL,
-					     "option %s given twice", keys[k]);
-		values[k] = eq + 1;
-	}
-	return 0;
-}
-
-/* A decimal number in [@min, @max]. */
-static int parse_number(const char *text, const char *what, long long min,
-			long long max, long long *out, struct ockam_err *err)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoll(text, &end, 10);
-	if (errno || end == text || *end || *out < min || *out > max)
-		return ockam_err_set(err, -EINVAL,
-				     "%s takes a whole number from %lld to %lld, not '%.32s'",
-				     what, min, max, text);
-	return 0;
-}
-
 /* ----------------------------------------------------------- identities */
 
 /* Attestation lifetimes the request takes: a century either way. */
@@ -216,9 +169,9 @@ static bool handle_identity_create(struct daemon *d, struct ctl_client *c,
 	struct ockam_err err;
 
 	(void)c;
-	if (parse_options(req, 1, keys, values, &err) < 0)
+	if (ctl_parse_options(req, 1, keys, values, &err) < 0)
 		return reply_err(w, &err);
-	if (values[0] && parse_number(values[0], "attestation-ttl",
+	if (values[0] && ctl_parse_number(values[0], "attestation-ttl",
 				      -ATTESTATION_TTL_LIMIT,
 				      ATTESTATION_TTL_LIMIT, &ttl, &err) < 0)
 		return reply_err(w, &err);
@@ -268,7 +221,7 @@ static bool handle_sc_listener_create(struct daemon *d, struct ctl_client *c,
 	struct ockam_err err;
 
 	(void)c;
-	if (parse_options(req, 1, keys, values, &err) < 0 ||
+	if (ctl_parse_options(req, 1, keys, values, &err) < 0 ||
 	    secure_listener_create(d, req->argv[0], values[0], values[1],
 				   &err) < 0 ||
 	    secure_listeners_report(d, req->argv[0], w, &err) < 0)
@@ -289,26 +242,6 @@ static bool handle_sc_listener_list(struct daemon *d, struct ctl_client *c,
 	return true;
 }
 
-/* The route argument: the encoded route in hex, checked by the codec. */
-static int parse_route(const char *hex, uint8_t *route, size_t *len,
-		       struct ockam_err *err)
-{
-	static struct ockam_route rt;
-	struct ockam_err why;
-
-	if (sodium_hex2bin(route, OCKAM_ROUTE_BYTES_MAX, hex, strlen(hex),
-			   NULL, len, NULL) < 0)
-		return ockam_err_set(err, -EINVAL,
-				     "the route is not hex of at most %d bytes",
-				     OCKAM_ROUTE_BYTES_MAX);
-	if (ockam_route_from_wire(&rt, route, *len, &why) < 0)
-		return ockam_err_set(err, -EINVAL, "bad route: %s",
-				     ockam_err_msg(&why));
-	if (!rt.hops)
-		return ockam_err_set(err, -EINVAL, "the route is empty");
-	return 0;
-}
-
 static bool handle_sc_create(struct daemon *d, struct ctl_client *c,
 			     const struct ockam_ctl_request *req,
 			     struct ockam_ctl_writer *w)
@@ -323,11 +256,11 @@ static bool handle_sc_create(struct daemon *d, struct ctl_client *c,
 	struct ockam_err err;
 
 	memset(&sc, 0, sizeof(sc));
-	if (parse_route(req->argv[0], route, &sc.route_len, &err) < 0 ||
-	    parse_options(req, 1, keys, values, &err) < 0 ||
+	if (ctl_parse_route(req->argv[0], route, &sc.route_len, &err) < 0 ||
+	    ctl_parse_options(req, 1, keys, values, &err) < 0 ||
 	    trust_policy_parse(&sc.policy, values[1] ? values[1] : "",
 			       &err) < 0 ||
-	    (values[2] && parse_number(values[2], "timeout", 1,
+	    (values[2] && ctl_parse_number(values[2], "timeout", 1,
 				       SECURE_TIMEOUT_MS_MAX, &timeout,
 				       &err) < 0))
 		return reply_err(w, &err);
