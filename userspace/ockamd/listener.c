@@ -64,11 +64,15 @@ static void attach_accepted(struct daemon *d, struct listener *l, int fd)
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
 		log_warn_limited("listener %s: TCP_NODELAY: %s", l->address,
 				 strerror(errno));
-	if (kernel_attach(d, fd, NULL, NULL, 0, &info, &err) < 0)
+	if (kernel_attach(d, fd, NULL, NULL, 0, &info, &err) >= 0)
+		l->accepted++;
+	else if (err.code == -ENOTCONN || err.code == -ECONNRESET)
+		/* The peer went away between connecting and now: its loss. */
+		log_info_limited("listener %s: peer gone before the kernel took the connection",
+				 l->address);
+	else
 		log_err_limited("listener %s: cannot hand the connection to the kernel: %s",
 				l->address, ockam_err_msg(&err));
-	else
-		l->accepted++;
 	/* The kernel holds its own reference now. */
 	close(fd);
 }
