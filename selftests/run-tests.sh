@@ -10,11 +10,14 @@
 # "not ok" line, or prints no result at all, counts as one failure.
 #
 # Stages:
-#   build       make module-debug, userspace, kselftests-bins; the initramfs
+#   build       make module-debug, userspace, userspace-san (ockam and
+#               ockamd under ASan+UBSan), kselftests-bins; the initramfs
 #   userspace   make userspace-test: unit tests, fuzz smoke run (host)
 #   spec        python3 userspace/tests/spec_check.py (host)
 #   vm          every kselftest and netns test in the QEMU VM
 #   style       make check-style: checkpatch --strict, W=1 build
+#   debug       the debug-kernel lane (selftests/vm/check-debug.sh); not a
+#               default stage: "make check-debug" runs it alone
 #
 # Environment: OCKAM_STAGES (default "build userspace spec vm style") picks
 # stages; STAGE_TIMEOUT (default 1200 s) limits each host stage; VM_ARGS
@@ -97,7 +100,7 @@ skip_stage() {
 # Build steps as TAP, each with its output folded into comments on failure.
 build_stage() {
 	local n=0 failed=0 step out rc
-	for step in module-debug userspace kselftests-bins initramfs; do
+	for step in module-debug userspace userspace-san kselftests-bins initramfs; do
 		n=$((n + 1))
 		if [ "$step" = initramfs ]; then
 			out=$(selftests/vm/mkinitramfs.sh base project 2>&1)
@@ -156,6 +159,9 @@ for s in $stages; do
 		;;
 	style)
 		stage style timeout -k 10 "$stage_timeout" "${make_cmd[@]}" check-style
+		;;
+	debug)
+		stage debug selftests/vm/check-debug.sh
 		;;
 	*)
 		echo "run-tests: unknown stage '$s'" >&2

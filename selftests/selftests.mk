@@ -11,10 +11,15 @@
 #   make vm-tests        only the VM stage of "make test"
 #   make demo            selftests/demo.sh in the VM
 #   make bench           selftests/bench/bench.sh in the VM (release module)
+#   make stress          selftests/stress/stress.sh in the VM (STRESS_SEED,
+#                        STRESS_DURATION, STRESS_THREADS)
+#   make stress-debug    the same on the debug-kernel lane's kernel
 #   make check-style     checkpatch on kmod/ and uapi/, and a W=1 build; TAP
+#   make check-debug     every VM test on a KASAN/UBSAN/kmemleak/lockdep
+#                        kernel built from linux-source-6.1 (cached)
 
 .PHONY: kselftests kselftests-bins initramfs vm-run vm-shell vm-tests test \
-	demo bench check-style
+	demo bench stress stress-debug check-style check-debug
 
 VM_SH := selftests/vm
 
@@ -81,6 +86,16 @@ $(MITM_BIN): selftests/tools/ockam-mitm.c uapi/linux/ockam.h \
 	@printf '  %-8s %s\n' CC $@
 	@$(CC) $(BENCH_CFLAGS) -o $@ $< $(KSFT_LDLIBS)
 
+# The randomized stress program and its delivery check; on PATH in the VM
+# for selftests/stress/stress.sh and the short pass in selftests/netns/.
+STRESS_BIN := $(BUILD)/bin/ockam-stress
+
+$(STRESS_BIN): selftests/stress/ockam-stress.c uapi/linux/ockam.h \
+		$(BUILD)/lib/libockam.a
+	@mkdir -p $(@D)
+	@printf '  %-8s %s\n' CC $@
+	@$(CC) $(BENCH_CFLAGS) $(KSFT_NL_CFLAGS) -o $@ $< $(KSFT_LDLIBS)
+
 # The example program of Documentation/socket-api.rst, compiled from the
 # document itself (the last C block), so the text cannot rot.
 DOC_EXAMPLE := $(BUILD)/bin/ockam-socket-example
@@ -96,6 +111,7 @@ $(DOC_EXAMPLE): Documentation/socket-api.rst uapi/linux/ockam.h
 	@$(CC) -std=c11 -Wall -Wextra -Werror -I uapi -o $@ $(BUILD)/doc/socket-example.c
 
 kselftests-bins: $(KSFT_BINS) $(BENCH_BIN) $(BENCH_MEM_BIN) $(MITM_BIN) \
+		$(STRESS_BIN) \
 		$(DOC_EXAMPLE)
 	@mkdir -p $(BUILD)/selftests
 	@for f in $(BUILD)/selftests/*; do \
@@ -114,7 +130,7 @@ $(BUILD)/ksft/kselftest_harness.h $(BUILD)/ksft/kselftest.h:
 
 # ------------------------------------------------------------- the VM
 
-initramfs: $(VM_MODULE_TARGET_$(VM_VARIANT)) userspace kselftests
+initramfs: $(VM_MODULE_TARGET_$(VM_VARIANT)) userspace userspace-san kselftests
 	@VM_VARIANT=$(VM_VARIANT) OCKAM_KO=$(VM_KO_$(VM_VARIANT)) \
 		$(VM_SH)/mkinitramfs.sh base project
 
@@ -158,6 +174,39 @@ bench:
 	@+$(SELFTESTS_SUBMAKE) VM_VARIANT=release initramfs
 	@$(VM_SH)/run-vm.sh --mode script --variant release \
 		--timeout $(BENCH_TIMEOUT) --script $(BENCH_SCRIPT) $(VM_ARGS)
+
+# --------------------------------------------------------- debug kernel
+
+check-debug:
+	@$(VM_SH)/deps.sh
+	@OCKAM_STAGES=debug selftests/run-tests.sh
+
+# The stress lane in the VM: STRESS_DURATION seconds (300 by default) of
+# selftests/stress/stress.sh, its seed STRESS_SEED or a random one, with
+# time for setup and the checks around it. VM_VARIANT, VM_KERNEL and KVER
+# pick the module and kernel as for the other targets.
+STRESS_SCRIPT ?= selftests/stress/stress.sh
+STRESS_DURATION ?= 300
+STRESS_TIMEOUT ?= $(shell expr $(STRESS_DURATION) + 900)
+stress:
+	@$(VM_SH)/deps.sh
+	@+$(SELFTESTS_SUBMAKE) initramfs
+	@$(VM_SH)/run-vm.sh --mode script --variant $(VM_VARIANT) \
+		--timeout $(STRESS_TIMEOUT) --script $(STRESS_SCRIPT) \
+		--env STRESS_DURATION=$(STRESS_DURATION) \
+		$(if $(STRESS_SEED),--env STRESS_SEED=$(STRESS_SEED)) \
+		$(if $(STRESS_THREADS),--env STRESS_THREADS=$(STRESS_THREADS)) \
+		$(VM_ARGS)
+
+# The same on the debug-kernel lane's kernel (KASAN, lockdep, kmemleak...):
+# any kernel report fails it.
+stress-debug:
+	@$(VM_SH)/deps.sh
+	@DEBUG_SCRIPT=$(STRESS_SCRIPT) DEBUG_VM_TIMEOUT=$(STRESS_TIMEOUT) \
+		VM_ARGS="--env STRESS_DURATION=$(STRESS_DURATION) \
+		$(if $(STRESS_SEED),--env STRESS_SEED=$(STRESS_SEED)) \
+		$(if $(STRESS_THREADS),--env STRESS_THREADS=$(STRESS_THREADS)) \
+		$(VM_ARGS)" $(VM_SH)/check-debug.sh
 
 # ---------------------------------------------------------------- style
 

@@ -28,9 +28,14 @@ packages=(
 	linux-image-cloud-amd64 linux-headers-cloud-amd64
 	# kselftest_harness.h and checkpatch.pl come from the kernel source
 	linux-source-6.1 xz-utils tar perl
+	# the debug-kernel lane builds a kernel from that source
+	flex bison libelf-dev
 	# userspace: libockam, ockamd, ockam; fuzzing with libFuzzer
 	libnl-3-dev libnl-genl-3-dev libsodium-dev pkg-config
 	clang libclang-rt-14-dev llvm
+	# the VM's memcheck pass (libc6-dbg: the loader's symbols, which
+	# memcheck needs) and the sanitizers' symbolizer there (addr2line)
+	valgrind libc6-dbg binutils
 	# the VM: emulator, initramfs tools, programs copied into it
 	qemu-system-x86 busybox-static kmod cpio gzip
 	bash procps coreutils findutils grep sed util-linux file

@@ -10,7 +10,8 @@
 #                                             their shared libraries, and the
 #                                             kernel modules the tests use
 #   project  build/vm/project-$VARIANT.cpio.gz ockam.ko, build/bin/*,
-#            (rebuilt every time; small)      build/selftests/*, the shell
+#            (rebuilt every time; small)      build/bin-san/*,
+#                                             build/selftests/*, the shell
 #                                             tests and their helpers
 #   run      written by run-vm.sh             /vm/script, /vm/env
 #
@@ -20,6 +21,8 @@
 #   KVER        kernel release (default: newest *-cloud-amd64 in /lib/modules)
 #   VM_MODDIR   module tree of that kernel (default: /lib/modules/$KVER)
 #   BUILD       build directory (default: <repo>/build)
+#   VM_DIR      where the layers go (default: $BUILD/vm; the debug-kernel
+#               lane keeps its own, as its kernel and modules differ)
 #   OCKAM_KO    module to put in the project layer
 #               (default: $BUILD/kmod-debug/ockam.ko; may be absent)
 #   VM_VARIANT  name of the project layer (default: debug)
@@ -39,7 +42,7 @@ BUILD=${BUILD:-$repo/build}
 KVER=$("$here/kver.sh")
 [ -n "$KVER" ] || { echo "mkinitramfs: KVER unknown; run 'make deps'" >&2; exit 1; }
 MODDIR=${VM_MODDIR:-/lib/modules/$KVER}
-VM_DIR=$BUILD/vm
+VM_DIR=${VM_DIR:-$BUILD/vm}
 VARIANT=${VM_VARIANT:-debug}
 OCKAM_KO=${OCKAM_KO:-$BUILD/kmod-debug/ockam.ko}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
@@ -66,7 +69,9 @@ VM_PROGS=(
 	kmod modprobe insmod rmmod lsmod modinfo depmod
 	pgrep pkill
 )
-VM_PROGS_OPTIONAL=(wg stunnel stunnel4 openssl strace ethtool)
+# addr2line symbolizes the sanitizers' reports (there is no llvm-symbolizer
+# in the image).
+VM_PROGS_OPTIONAL=(wg stunnel stunnel4 openssl strace ethtool addr2line)
 # shellcheck disable=SC2206 # word splitting is intended
 VM_PROGS_OPTIONAL+=(${VM_PROGS_EXTRA:-})
 
@@ -76,6 +81,7 @@ log() { echo "mkinitramfs: $*" >&2; }
 # $VM_DIR/base.kmods) and the kernel's module lists, into module tree DIR.
 copy_base_kmods() {
 	local dir=$1 m
+	mkdir -p "$dir"
 	while read -r m; do
 		mkdir -p "$dir/$(dirname "$m")"
 		cp "$MODDIR/$m" "$dir/$m"
@@ -185,6 +191,40 @@ add_prog() {
 	provided[$name]=1
 }
 
+# valgrind_files: what memcheck needs on amd64 besides the valgrind and
+# valgrind.bin programs (Debian's "valgrind" is a shell wrapper around
+# valgrind.bin): the tool, its preloaded libraries, the default
+# suppressions, and the symbols of the dynamic loader, where memcheck must
+# redirect strlen or refuse to start (Debian's ld.so is stripped: its
+# libc6-dbg debug file, by build ID). libc's own debug file would name
+# its internal functions in reports, for 4 MB more and a slower start.
+# Fails, saying why, when something is missing: valgrind is optional and
+# then left out.
+valgrind_files() {
+	local dir=/usr/libexec/valgrind f id lib why=
+	if ! command -v valgrind.bin >/dev/null 2>&1; then
+		why="not installed"
+	fi
+	for f in memcheck-amd64-linux vgpreload_core-amd64-linux.so \
+		 vgpreload_memcheck-amd64-linux.so default.supp; do
+		[ -n "$why" ] && break
+		if [ -r "$dir/$f" ]; then echo "$dir/$f"; else why="no $dir/$f"; fi
+	done
+	if [ -z "$why" ]; then
+		lib=/lib64/ld-linux-x86-64.so.2
+		id=$(readelf -n "$lib" 2>/dev/null | awk '/Build ID:/ { print $3 }')
+		f=/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug
+		if [ -n "$id" ] && [ -r "$f" ]; then
+			echo "$f"
+		else
+			why="no debug symbols for $lib (package libc6-dbg)"
+		fi
+	fi
+	[ -z "$why" ] && return 0
+	log "optional program 'valgrind' left out: $why"
+	return 1
+}
+
 # Kernel modules (paths relative to MODDIR) needed for the given names,
 # dependencies included. Names not found as modules go to stderr.
 resolve_kmods() {
@@ -234,6 +274,13 @@ base_inputs() {
 		f=$(command -v "$f" 2>/dev/null) || continue
 		stat -L -c '%n %Y %s' "$f"
 	done
+	{
+		command -v valgrind valgrind.bin
+		valgrind_files
+	} 2>/dev/null | while read -r f; do
+		stat -L -c '%n %Y %s' "$f"
+	done
+	return 0
 }
 
 build_base() {
@@ -266,6 +313,15 @@ build_base() {
 	for p in "${VM_PROGS_OPTIONAL[@]}"; do
 		add_prog "$root" "$p" || log "optional program '$p' not installed"
 	done
+	local vgfiles
+	if vgfiles=$(valgrind_files); then
+		for p in valgrind valgrind.bin; do
+			add_prog "$root" "$p"
+		done
+		while read -r p; do
+			add_file "$root" "$p"
+		done <<<"$vgfiles"
+	fi
 	# glibc loads libgcc_s at run time for pthread_cancel and unwinding;
 	# ldd does not list it.
 	local gcc_s
@@ -300,9 +356,12 @@ build_base() {
 	local kmroot=$root/usr/lib/modules/$KVER m missing
 	mkdir -p "$kmroot"
 	missing=$(resolve_kmods "${VM_KMODS[@]}" 2>&1 >"$VM_DIR/base.kmods") || true
+	local absent=()
 	for m in $missing; do
-		is_builtin "$m" || log "kernel module '$m' not found in $MODDIR"
+		is_builtin "$m" || absent+=("$m")
 	done
+	[ ${#absent[@]} = 0 ] ||
+		log "kernel modules not in $MODDIR (built in or not configured): ${absent[*]}"
 	copy_base_kmods "$kmroot"
 	depmod -b "$root/usr" "$KVER"
 
@@ -335,7 +394,7 @@ build_project() {
 	local root=$VM_DIR/project-root-$VARIANT scratch=$VM_DIR/kmod-scratch-$VARIANT
 	[ -r "$VM_DIR/base.manifest" ] || die "build the base layer first"
 	rm -rf "$root" "$scratch"
-	mkdir -p "$root/opt/ockam"/{bin,lib,kselftests,selftests,etc}
+	mkdir -p "$root/opt/ockam"/{bin,bin-san,lib,kselftests,selftests,etc}
 	copied=()
 	# Files the base layer has already.
 	local p
@@ -347,6 +406,13 @@ build_project() {
 	for f in "$BUILD"/bin/*; do
 		if [ ! -f "$f" ] || [ ! -x "$f" ]; then continue; fi
 		install -m 0755 "$f" "$root/opt/ockam/bin/${f##*/}"
+		add_libs "$root" "$f"
+	done
+	# The CLI and daemon under ASan+UBSan (make userspace-san); /init puts
+	# them ahead of /opt/ockam/bin unless told otherwise.
+	for f in "$BUILD"/bin-san/*; do
+		if [ ! -f "$f" ] || [ ! -x "$f" ]; then continue; fi
+		install -m 0755 "$f" "$root/opt/ockam/bin-san/${f##*/}"
 		add_libs "$root" "$f"
 	done
 	for f in "$BUILD"/lib/*.so*; do

@@ -16,11 +16,15 @@
 #   --variant NAME      project layer build/vm/project-NAME.cpio.gz
 #                       (default: $VM_VARIANT, else debug)
 #   --no-module         do not load ockam.ko (for work on the harness)
+#   --userspace san|release  ockam and ockamd under ASan+UBSan, or the
+#                       release builds (default: $VM_USERSPACE, else san in
+#                       tests mode and release in the others)
 #   --append ARGS       more kernel command line arguments
 #   --env VAR=VALUE     exported to the script and tests (repeatable)
 #
-# Environment: KVER, BUILD, VM_KERNEL (default /boot/vmlinuz-$KVER), VM_MEM
-# (2G), VM_SMP (2), QEMU (qemu-system-x86_64), and the defaults above.
+# Environment: KVER, BUILD, VM_DIR (default $BUILD/vm), VM_KERNEL (default
+# /boot/vmlinuz-$KVER), VM_MEM (2G), VM_SMP (2), QEMU (qemu-system-x86_64),
+# and the defaults above.
 #
 # The kernel log (ttyS0) goes to console.log, the test or script output
 # (ttyS1) to output.log and the VM's status lines (ttyS2) to control.log,
@@ -33,7 +37,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 BUILD=${BUILD:-$repo/build}
-VM_DIR=$BUILD/vm
+VM_DIR=${VM_DIR:-$BUILD/vm}
 
 mode=tests
 script=
@@ -43,10 +47,11 @@ tests=${VM_TESTS:-}
 variant=${VM_VARIANT:-debug}
 nomodule=${VM_NO_MODULE:-0}
 append=${VM_APPEND:-}
+userspace=${VM_USERSPACE:-}
 envs=()
 
 usage() {
-	sed -n '4,25s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '4,28s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
 
@@ -59,6 +64,7 @@ while [ $# -gt 0 ]; do
 	--tests) tests=$2; shift 2 ;;
 	--variant) variant=$2; shift 2 ;;
 	--no-module) nomodule=1; shift ;;
+	--userspace) userspace=$2; shift 2 ;;
 	--append) append="$append $2"; shift 2 ;;
 	--env) envs+=("$2"); shift 2 ;;
 	-h|--help) usage ;;
@@ -128,6 +134,11 @@ rm -rf "$run/root" "$run/run.cpio"
 cmdline="console=ttyS0,115200 panic=-1 printk.devkmsg=on mitigations=off"
 cmdline="$cmdline ockamvm.mode=$mode ockamvm.timeout=$test_timeout"
 [ "$nomodule" = 1 ] && cmdline="$cmdline ockamvm.nomodule=1"
+case $userspace in
+'') ;;
+san|release) cmdline="$cmdline ockamvm.userspace=$userspace" ;;
+*) echo "run-vm: --userspace san or release, not '$userspace'" >&2; exit 2 ;;
+esac
 # On a terminal, only warnings and worse interrupt the shell.
 [ "$mode" = shell ] && cmdline="$cmdline loglevel=5"
 cmdline="$cmdline $append"

@@ -1,0 +1,125 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The debug-kernel lane ("make check-debug"): every kselftest and netns
+# test, in the VM, on a kernel that reports memory errors (KASAN), undefined
+# behaviour (UBSAN), leaks (kmemleak), lock and RCU misuse (lockdep),
+# sleeping in atomic context and object-lifetime bugs. Any such report, or
+# any WARN, fails the lane: the VM's kernel-log-patterns match them after
+# every test and on the whole console log, and the VM ends with a kmemleak
+# scan after the module is unloaded.
+#
+# Steps, as TAP:
+#   1. the kernel (selftests/vm/debug-kernel/build.sh: cached by config
+#      and source version; the first build's time is printed)
+#   2. ockam.ko, with its in-module self-tests, built against that kernel
+#   3. the userspace programs and test binaries (shared with "make test")
+#   4. the VM image for that kernel, in $BUILD/vm-debug-kernel
+#   5. the tests themselves (their TAP follows, numbered on)
+#
+# With DEBUG_SCRIPT=FILE, step 5 runs FILE in the VM's script mode instead
+# ("make stress-debug" runs the stress lane this way) and the lane's status
+# is the script's (a kernel report fails it all the same).
+#
+# Environment: BUILD; DEBUG_TEST_TIMEOUT (per test in the VM, default
+# 900 s: the checkers slow everything down several times), DEBUG_VM_TIMEOUT
+# (whole VM run, default 4800 s), VM_ARGS (more run-vm.sh arguments, e.g.
+# "--tests 'netns/*'").
+
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cd "$repo" || exit 1
+BUILD=${BUILD:-$repo/build}
+export BUILD
+jobs=$(nproc 2>/dev/null || echo 2)
+logdir=$BUILD/debug-lane
+mkdir -p "$logdir"
+
+n=0
+failed=0
+
+# step NAME LOG COMMAND...: one TAP line for a build step; its log's tail
+# as diagnostics when it fails.
+step() {
+	local name=$1 log=$2 start rc
+	shift 2
+	start=$(date +%s)
+	"$@" >"$log" 2>&1
+	rc=$?
+	n=$((n + 1))
+	if [ $rc = 0 ]; then
+		echo "ok $n - debug lane: $name ($(($(date +%s) - start))s)"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - debug lane: $name (status $rc)"
+		tail -n 40 "$log" | sed 's/^/# /'
+	fi
+	return $rc
+}
+
+finish() {
+	echo "1..$n"
+	[ $failed = 0 ]
+	exit $?
+}
+
+step "kernel" "$logdir/kernel.log" \
+	sh -c "'$here/debug-kernel/build.sh' >'$logdir/kernel.env'" || finish
+sed 's/^/# /' "$logdir/kernel.log"
+# shellcheck disable=SC1091 # written just above
+. "$logdir/kernel.env"
+
+# The module is built from a copy of its sources, like "make module-debug",
+# so the tree's own objects (for Debian's kernel) are left alone.
+module_dir=$BUILD/kmod-debug-kernel
+step "ockam.ko for $DEBUG_KERNEL_KVER" "$logdir/module.log" \
+	make --no-print-directory module-debug KDIR="$DEBUG_KERNEL_KDIR" \
+	MODULE_DEBUG_DIR="$module_dir" || finish
+
+step "userspace and test programs" "$logdir/userspace.log" \
+	make --no-print-directory -j"$jobs" userspace userspace-san \
+	kselftests-bins || finish
+
+vm_dir=$BUILD/vm-debug-kernel
+export VM_DIR=$vm_dir KVER=$DEBUG_KERNEL_KVER VM_MODDIR=$DEBUG_KERNEL_MODDIR
+export VM_KERNEL=$DEBUG_KERNEL_IMAGE
+step "VM image" "$logdir/initramfs.log" \
+	env VM_VARIANT=debug OCKAM_KO="$module_dir/ockam.ko" \
+	"$here/mkinitramfs.sh" base project || finish
+
+vm_args=()
+eval "vm_args=(${VM_ARGS:-})"
+if [ -n "${DEBUG_SCRIPT:-}" ]; then
+	"$here/run-vm.sh" --mode script --variant debug \
+		--timeout "${DEBUG_VM_TIMEOUT:-4800}" --script "$DEBUG_SCRIPT" \
+		"${vm_args[@]}"
+	rc=$?
+	n=$((n + 1))
+	if [ $rc = 0 ]; then
+		echo "ok $n - debug lane: ${DEBUG_SCRIPT##*/}"
+	else
+		echo "not ok $n - debug lane: ${DEBUG_SCRIPT##*/} (status $rc)"
+	fi
+	exit $rc
+fi
+
+# The VM's TAP, renumbered after the steps above.
+"$here/run-vm.sh" --mode tests --variant debug \
+	--test-timeout "${DEBUG_TEST_TIMEOUT:-900}" \
+	--timeout "${DEBUG_VM_TIMEOUT:-4800}" "${vm_args[@]}" |
+while IFS= read -r line; do
+	case $line in
+	"ok "[0-9]*|"not ok "[0-9]*)
+		st=${line%% [0-9]*}
+		rest=${line#"$st "}
+		rest=${rest#*[0-9] }
+		n=$((n + 1))
+		echo "$st $n $rest"
+		;;
+	1..*) ;;
+	*) echo "$line" ;;
+	esac
+done
+exit "${PIPESTATUS[0]}"
