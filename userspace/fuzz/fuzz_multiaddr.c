@@ -45,21 +45,6 @@ static int resolve(const char *name, struct ockam_route *rt, void *arg,
 	return ret;
 }
 
-static bool same_route(const struct ockam_route *a,
-		       const struct ockam_route *b)
-{
-	unsigned int i;
-
-	if (a->hops != b->hops)
-		return false;
-	for (i = 0; i < a->hops; i++)
-		if (a->addr[i].type != b->addr[i].type ||
-		    a->addr[i].len != b->addr[i].len ||
-		    memcmp(a->addr[i].value, b->addr[i].value, a->addr[i].len))
-			return false;
-	return true;
-}
-
 static int parse(struct ockam_route *rt, const char *text)
 {
 	struct ockam_err err;
@@ -105,7 +90,7 @@ static void check_style(const struct ockam_route *rt,
 		return;
 	ASSERT((size_t)len == strlen(text));
 	ASSERT(!parse(&back, text));
-	ASSERT(same_route(rt, &back));
+	ASSERT(ockam_route_equal(rt, &back));
 	ASSERT(ockam_route_format(&back, style, again, sizeof(again)) == len);
 	ASSERT(!memcmp(text, again, len));
 }
@@ -119,7 +104,7 @@ static void check_wire(const struct ockam_route *rt)
 	len = ockam_route_to_wire(rt, wire, sizeof(wire));
 	ASSERT(len >= 0 && (size_t)len == ockam_route_wire_len(rt));
 	ASSERT(!ockam_route_from_wire(&back, wire, len, NULL));
-	ASSERT(same_route(rt, &back));
+	ASSERT(ockam_route_equal(rt, &back));
 }
 
 static void check_route(const char *text)

@@ -66,6 +66,21 @@ OCKAM_EXPORT int ockam_route_append(struct ockam_route *rt,
 	return 0;
 }
 
+OCKAM_EXPORT bool ockam_route_equal(const struct ockam_route *a,
+				    const struct ockam_route *b)
+{
+	unsigned int i;
+
+	if (a->hops != b->hops)
+		return false;
+	for (i = 0; i < a->hops; i++)
+		if (a->addr[i].type != b->addr[i].type ||
+		    a->addr[i].len != b->addr[i].len ||
+		    memcmp(a->addr[i].value, b->addr[i].value, a->addr[i].len))
+			return false;
+	return true;
+}
+
 OCKAM_EXPORT size_t ockam_route_wire_len(const struct ockam_route *rt)
 {
 	size_t len = ockam_uleb_len(rt->hops);

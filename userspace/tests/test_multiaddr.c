@@ -19,21 +19,6 @@ static const char *plain(const struct ockam_route *rt)
 	return buf;
 }
 
-static bool routes_equal(const struct ockam_route *a,
-			 const struct ockam_route *b)
-{
-	unsigned int i;
-
-	if (a->hops != b->hops)
-		return false;
-	for (i = 0; i < a->hops; i++)
-		if (a->addr[i].type != b->addr[i].type ||
-		    a->addr[i].len != b->addr[i].len ||
-		    memcmp(a->addr[i].value, b->addr[i].value, a->addr[i].len))
-			return false;
-	return true;
-}
-
 static void parse_valid(void)
 {
 	static const struct {
@@ -184,7 +169,7 @@ static void format_round_trip(void)
 		CHECK(ockam_route_format(&rt, OCKAM_ROUTE_PLAIN, buf,
 					 sizeof(buf)) >= 0);
 		CHECK_INT(ockam_route_parse(&back, buf, NULL, NULL, NULL), 0);
-		CHECK(routes_equal(&back, &rt));
+		CHECK(ockam_route_equal(&back, &rt));
 	}
 	/* /worker and /secure print as /service: all three are local. */
 	CHECK_INT(ockam_route_parse(&rt, "/worker/a/secure/b", NULL, NULL, NULL), 0);
@@ -218,7 +203,7 @@ static void format_fallbacks(void)
 	CHECK(ockam_route_format(&rt, OCKAM_ROUTE_PLAIN, buf, sizeof(buf)) > 0);
 	CHECK_STR(buf, "1#a\\x20b\\x2c\\\\\\x01\\x3d>=");
 	CHECK_INT(ockam_route_parse(&back, buf, NULL, NULL, NULL), 0);
-	CHECK(routes_equal(&back, &rt));
+	CHECK(ockam_route_equal(&back, &rt));
 
 	ockam_route_init(&rt);
 	ockam_route_push(&rt, OCKAM_ADDR_LOCAL, "echo", 4, NULL);

@@ -104,6 +104,10 @@ int ockam_route_push(struct ockam_route *rt, uint8_t type, const void *value,
 int ockam_route_append(struct ockam_route *rt, const struct ockam_route *tail,
 		       struct ockam_err *err);
 
+/* Do @a and @b name the same addresses in the same order? */
+bool ockam_route_equal(const struct ockam_route *a,
+		       const struct ockam_route *b);
+
 /* Encoded size of @rt, in bytes. */
 size_t ockam_route_wire_len(const struct ockam_route *rt);
 
