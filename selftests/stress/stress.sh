@@ -394,6 +394,20 @@ else
 	tap_fail "rmmod ockam after the storm" "$UNLOAD_ERR" \
 		"$(lsmod | grep -E '^(Module|ockam)')" "$(ls /run/netns)"
 fi
+# On a kernel with kmemleak (the debug lane's), the module's memory must
+# all be gone now. The test run's own scan comes at its very end; a
+# stress run on its own (make stress-debug) scans here.
+kmemleak=/sys/kernel/debug/kmemleak
+if [ "$RELOAD" != 1 ] && [ -w "$kmemleak" ]; then
+	echo scan >"$kmemleak"
+	sleep 5
+	echo scan >"$kmemleak"
+	if [ -s "$kmemleak" ]; then
+		tap_fail "kmemleak: nothing leaked" "$(head -n 60 "$kmemleak")"
+	else
+		tap_ok "kmemleak: nothing leaked"
+	fi
+fi
 if [ "$RELOAD" = 1 ]; then
 	tap_check "modprobe ockam again" modprobe ockam
 fi
