@@ -112,16 +112,22 @@ route_add() {
 	ip -n "$(ns "$1")" route add "$2" via "$3"
 }
 
-# wait_until SECONDS COMMAND...: retry COMMAND every 0.1 s until it
-# succeeds; fails after SECONDS.
-wait_until() {
-	local limit=$(($1 * 10)) i=0
-	shift
+# wait_every SECONDS TENTHS COMMAND...: retry COMMAND every TENTHS tenths
+# of a second until it succeeds; fails after SECONDS.
+wait_every() {
+	local limit=$(($1 * 10 / $2)) step=$2 i=0
+	shift 2
 	until "$@" >/dev/null 2>&1; do
 		i=$((i + 1))
 		[ $i -lt $limit ] || return 1
-		sleep 0.1
+		sleep "$((step / 10)).$((step % 10))"
 	done
+}
+
+# wait_until SECONDS COMMAND...: retry COMMAND every 0.1 s until it
+# succeeds; fails after SECONDS.
+wait_until() {
+	wait_every "$1" 1 "${@:2}"
 }
 
 _tcp_listening() {

@@ -45,13 +45,7 @@ esac
 # slow_wait SECONDS COMMAND...: wait_until, polling every half second so
 # as to leave the CPUs to valgrind.
 slow_wait() {
-	local limit=$(($1 * 2)) i=0
-	shift
-	until "$@" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -lt $limit ] || return 1
-		sleep 0.5
-	done
+	wait_every "$1" 5 "${@:2}"
 }
 
 # The daemons' logs and memcheck's report, when something failed.
