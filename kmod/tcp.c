@@ -107,11 +107,20 @@ static u32 ockam_tcp_txq_limit(const struct ockam_tcp *t)
  * watermark. Called with @t's queue lock held (so @t's transmit work sees
  * the link when it next checks the queue) from @from's receive path,
  * which holds @from's socket lock as strp_pause() wants.
+ *
+ * A closing @from is never linked: its close work unlinks it once, under
+ * this lock, and then still routes what its peer sent before the close
+ * (the drain), which comes back here. Linking it again would leave it on
+ * @t's list after it is freed. OCKAM_TCP_CLOSING is set before the close
+ * work is queued, so once the unlink has taken the lock, every later
+ * caller sees the bit.
  */
 static void ockam_tcp_throttle(struct ockam_tcp *t, struct ockam_tcp *from)
 {
+	lockdep_assert_held(&t->tx_queue.lock);
 	spin_lock(&t->node->throttle_lock);
-	if (!from->throttled_by) {
+	if (!from->throttled_by &&
+	    !test_bit(OCKAM_TCP_CLOSING, &from->state)) {
 		strp_pause(&from->strp);
 		from->throttled_by = t;
 		list_add_tail(&from->throttle_node, &t->throttled);

@@ -799,4 +799,130 @@ TEST(relay_backpressure_loses_nothing)
 	free(buf);
 }
 
+/* A frame with onward route @onward, an empty return route, @len bytes. */
+static size_t relay_frame(unsigned char *buf, const char *onward, size_t len)
+{
+	struct ockam_wire_route w = wire(onward);
+	size_t n = 4, v = len;
+	uint32_t be;
+
+	buf[n++] = 1;
+	memcpy(buf + n, w.bytes, w.len);
+	n += w.len;
+	buf[n++] = 0;
+	do {
+		buf[n] = v & 0x7f;
+		if (v >> 7)
+			buf[n] |= 0x80;
+		n++;
+	} while ((v >>= 7));
+	memset(buf + n, 'r', len);
+	be = htonl(n - 4 + len);
+	memcpy(buf, &be, 4);
+	return n + len;
+}
+
+/* Messages transport @name received, or -1. */
+static long long transport_rx(struct ockam_nl *nl, const char *name)
+{
+	struct ockam_transport_info *list;
+	long long rx = -1;
+	size_t count, i;
+
+	if (ockam_nl_transport_list(nl, &list, &count, NULL))
+		return -1;
+	for (i = 0; i < count; i++)
+		if (!strcmp(list[i].address, name))
+			rx = list[i].stats.value[OCKAM_STAT_RX_MESSAGES];
+	free(list);
+	return rx;
+}
+
+/*
+ * The relay's inbound connection closes while it is paused for a full
+ * outbound queue: its close work routes what the peer sent last into that
+ * queue again. It must not be paused (linked) again, or it would be freed
+ * still on the outbound's list, and the outbound's resume walks freed
+ * memory once the far end reads (KASAN on the debug kernel).
+ */
+TEST(relay_inbound_closes_while_throttled)
+{
+	size_t size = 64 * 1024, frame_len, sent = 0, got = 0;
+	struct timeval tv = { .tv_sec = 3 };
+	unsigned char *frame = malloc(size + 64);
+	char *buf = malloc(size + 64), version;
+	int peer, in, out, far, small = 4096;
+	struct ockam_nl *nl;
+	uint32_t len;
+	int a;
+
+	ASSERT_TRUE(frame && buf);
+	ASSERT_EQ(0, node_fresh());
+	ASSERT_EQ(0, ockam_nl_open(&nl, NULL));
+	ASSERT_EQ(0, tcp_pair(&peer, &in));
+	ASSERT_EQ(0, tcp_pair(&out, &far));
+	/* A small send buffer after the relay, so its own queue fills. */
+	ASSERT_EQ(0, setsockopt(out, SOL_SOCKET, SO_SNDBUF, &small,
+				sizeof(small)));
+	ASSERT_EQ(0, attach(nl, in, "in", NULL, 0));
+	ASSERT_EQ(0, attach(nl, out, "out", NULL, 0));
+	close(in);
+	close(out);
+	ASSERT_EQ(1, recv(peer, &version, 1, 0));
+	ASSERT_EQ(1, send(peer, "\x01", 1, 0));
+	ASSERT_EQ(0, setsockopt(peer, SOL_SOCKET, SO_SNDTIMEO, &tv,
+				sizeof(tv)));
+
+	/*
+	 * One frame at a time until the relay stops taking them off "in":
+	 * it has paused "in". That cannot be before out's queue holds half
+	 * its 4 MiB limit (32 frames, more with what the far end's receive
+	 * buffer takes); until then every frame is read, however slowly.
+	 * The receive buffer of "in" (at least a max message) still has
+	 * room for one more frame and the FIN behind it.
+	 */
+	frame_len = relay_frame(frame, "0#out => 0#x", size);
+	for (;;) {
+		ASSERT_EQ(frame_len, send(peer, frame, frame_len,
+					  MSG_NOSIGNAL));
+		sent++;
+		if (sent < 32) {
+			ASSERT_TRUE(WAIT_FOR(transport_rx(nl, "in") ==
+					     (long long)sent, 10000));
+			continue;
+		}
+		if (!WAIT_FOR(transport_rx(nl, "in") == (long long)sent, 2000))
+			break;
+		ASSERT_GT(100, sent);
+	}
+	ASSERT_EQ(frame_len, send(peer, frame, frame_len, MSG_NOSIGNAL));
+	sent++;
+	/* The peer's last word: "in" closes and drains into "out". */
+	ASSERT_EQ(0, shutdown(peer, SHUT_WR));
+	EXPECT_TRUE(WAIT_FOR(!has_transport(nl, "in"), 5000));
+	/* Let its memory be freed before "out" resumes anyone. */
+	usleep(200000);
+
+	/* The far end reads: every frame is whole; "out" keeps working. */
+	ASSERT_EQ(0, set_rcvtimeo(far, 3000));
+	ASSERT_EQ(1, recv(far, &version, 1, MSG_WAITALL));
+	while (got < sent && recv(far, &len, 4, MSG_WAITALL) == 4) {
+		len = ntohl(len);
+		ASSERT_GE(size + 64, len);
+		ASSERT_EQ(len, recv(far, buf, len, MSG_WAITALL));
+		got++;
+	}
+	EXPECT_LT(0, got);
+	a = sock_bound("a");
+	ASSERT_EQ(5, send_to(a, "0#out => 0#x", "after", 5));
+	ASSERT_EQ(4, recv(far, &len, 4, MSG_WAITALL));
+	EXPECT_TRUE(has_transport(nl, "out"));
+	close(a);
+	close(peer);
+	close(far);
+	ockam_nl_close(nl);
+	free(frame);
+	free(buf);
+}
+
 TEST_HARNESS_MAIN
