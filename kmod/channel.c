@@ -187,9 +187,17 @@ static int ockam_channel_install(struct ockam_node *node, const u8 *name,
 	memcpy(ch->decryptor.name, name, len);
 	ch->decryptor.name_len = len;
 	err = ockam_node_insert(node, &ch->decryptor);
-	if (err)
+	if (err) {
 		ockam_node_remove(node, &ch->encryptor);
-	return err;
+		return err;
+	}
+	/*
+	 * The table's reference, taken before the node lock is dropped: from
+	 * then on a close message can unhash the channel and drop this
+	 * reference while the caller still holds its own.
+	 */
+	refcount_inc(&ch->refs);
+	return 0;
 }
 
 /* Messages that reached the handshake socket after the handshake. */
@@ -204,7 +212,10 @@ static void ockam_channel_reroute(struct ockam_node *node,
 
 /*
  * Install a channel. Returns it with a reference for the caller, who
- * reports its addresses, or an ERR_PTR.
+ * reports its addresses, or an ERR_PTR. The caller's reference is the one
+ * the channel is born with: the channel is reachable, and may be closed
+ * by its peer, as soon as its decryptor is in the table, which is before
+ * ockam_socket_hand_over() returns.
  */
 struct ockam_channel *ockam_channel_add(struct ockam_node *node,
 					const struct ockam_channel_params *p,
@@ -235,7 +246,6 @@ struct ockam_channel *ockam_channel_add(struct ockam_node *node,
 		NL_SET_ERR_MSG(extack, "not a bound AF_OCKAM socket of this node");
 		goto err_free;
 	}
-	refcount_inc(&ch->refs);
 	ockam_channel_reroute(node, &queued);
 	return ch;
 

@@ -293,7 +293,10 @@ err_free:
 
 /*
  * Room for the tag behind @skb's data, inside memory it already owns: the
- * linear tail, or the rest of the page its last fragment sits in.
+ * linear tail, or the rest of the page its last fragment sits in. Only for
+ * a message a local socket sent (ockam_msg_alloc() made every page of it):
+ * a fragment of a message that came in over TCP shares its page with the
+ * receive queue and with the next frames of the same segment.
  */
 static bool ockam_seal_tail_room(struct sk_buff *skb)
 {
@@ -326,7 +329,9 @@ static bool ockam_seal_tail_room(struct sk_buff *skb)
 /*
  * Seal @skb where it is, when it is ours alone and has the room (a local
  * sender's message does: see OCKAM_SEAL_HEADROOM): no new buffer, no
- * copy. -EAGAIN, with @skb as it was, when it cannot be done here.
+ * copy. -EAGAIN, with @skb as it was, when it cannot be done here. Any
+ * other message may share its pages with buffers we must not write (a TCP
+ * receive queue, a frame behind it), whatever skb_cloned() says.
  */
 static int ockam_seal_in_place(struct ockam_channel *ch, struct sk_buff *skb,
 			       struct ockam_msg_view *msg)
@@ -347,7 +352,8 @@ static int ockam_seal_in_place(struct ockam_channel *ch, struct sk_buff *skb,
 	header_len = ockam_header_len(&onward, &ret, frame);
 	if (header_len + frame > READ_ONCE(ch->node->max_message))
 		return -EMSGSIZE;
-	if (skb_cloned(skb) || skb_has_shared_frag(skb) || skb_zcopy(skb) ||
+	if (!ockam_socket_sent(skb) ||
+	    skb_cloned(skb) || skb_has_shared_frag(skb) || skb_zcopy(skb) ||
 	    skb_headroom(skb) < header_len + OCKAM_COUNTER_LEN + 1 +
 				OCKAM_TCP_FRAME_LEN ||
 	    !ockam_seal_tail_room(skb))

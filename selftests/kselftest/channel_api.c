@@ -1645,6 +1645,136 @@ TEST_F_TIMEOUT(chan, delete_while_sending, 60)
 	ockam_events_close(events);
 }
 
+/* Sends one frame to @route until told to stop. */
+struct flood {
+	int fd;
+	const char *route;
+	const uint8_t *frame;
+	size_t len;
+	volatile bool stop;
+	long sent;
+};
+
+static void *flood_send(void *arg)
+{
+	struct flood *f = arg;
+
+	while (!f->stop)
+		if (send_to(f->fd, f->route, f->frame, f->len) > 0)
+			f->sent++;
+	return NULL;
+}
+
+/*
+ * The peer's close message racing the channel's installation: from the
+ * moment the decryptor is in the table, a close can tear the channel
+ * down. CHANNEL_ADD must still hold its own reference while it builds
+ * its reply (the bug: "refcount_t: addition on 0", KASAN on the debug
+ * kernel). A flood of valid closes for counter 0 hits every moment of
+ * each installation.
+ */
+TEST_F_TIMEOUT(chan, close_racing_channel_add, 120)
+{
+	uint8_t pt[8], frame[64], key[OCKAM_KEY_LEN];
+	struct ockam_channel_info c;
+	struct flood f = { .fd = self->m, .route = "0#x" };
+	pthread_t t;
+	int i, rounds = 40, added = 0;
+
+	key_for(key, self->k2, 0);
+	f.len = frame_seal(frame, key, 0, pt,
+			   plaintext(pt, OCKAM_CHANNEL_MSG_CLOSE, NULL, NULL,
+				     NULL, 0));
+	f.frame = frame;
+	ASSERT_EQ(0, pthread_create(&t, NULL, flood_send, &f));
+	for (i = 0; i < rounds; i++) {
+		if (channel_add(self->nl, self->x, self->k1, self->k2, "0#y",
+				id_b, OCKAM_ROLE_INITIATOR, &c, NULL) == 0) {
+			added++;
+			EXPECT_STREQ("x", c.decryptor);
+			EXPECT_EQ(OCKAM_ROLE_INITIATOR, c.role);
+		}
+		/* Closed by the flood (or it never took); x again. */
+		EXPECT_TRUE(WAIT_FOR(channel_count(self->nl) == 0, 2000));
+		close(self->x);
+		self->x = -1;
+		/* The name is free once the channel is gone. */
+		self->x = sock_bound("x");
+		ASSERT_LE(0, self->x) {
+			TH_LOG("round %d: %s", i, strerror(errno));
+		}
+	}
+	f.stop = true;
+	pthread_join(t, NULL);
+	EXPECT_EQ(rounds, added);
+	EXPECT_LT(0, f.sent);
+	sodium_memzero(key, sizeof(key));
+}
+
+/*
+ * A frame from a TCP peer sealed by a channel on this node: its buffer
+ * shares pages with the TCP receive queue and with the frame behind it in
+ * the same segment. Sealing must never write there (the bug: the tag
+ * overwrote the next frame's length, and the connection was reset as
+ * "too big").
+ */
+TEST_F(chan, tcp_frames_share_pages_with_the_next)
+{
+	uint64_t too_big = node_stat(self->nl, OCKAM_STAT_DROP_TOO_BIG);
+	unsigned char buf[8192];
+	char route[128], payload[3000];
+	struct ockam_wire_route on;
+	int peer, srv, round;
+	size_t n, start, size;
+	uint32_t be;
+	char version;
+
+	ASSERT_EQ(0, pair_up(self, "0#y"));
+	ASSERT_EQ(0, tcp_pair(&peer, &srv));
+	ASSERT_EQ(0, attach(self->nl, srv, "srv", NULL, 0));
+	close(srv);
+	ASSERT_EQ(1, recv(peer, &version, 1, 0));
+	ASSERT_EQ(1, send(peer, "\x01", 1, 0));
+	rt(route, sizeof(route), "0#%s => 0#r", self->c1.encryptor);
+
+	for (round = 0; round < 24; round++) {
+		size = 1000 + round * 83;
+		memset(payload, 'a' + round, size);
+		/* Frame 1, into the channel; frame 2, right behind it. */
+		n = 0;
+		start = n;
+		n += 4;
+		buf[n++] = OCKAM_MESSAGE_VERSION;
+		on = wire(route);
+		memcpy(buf + n, on.bytes, on.len);
+		n += on.len;
+		buf[n++] = 0;
+		n += uleb_put(buf + n, size);
+		memcpy(buf + n, payload, size);
+		n += size;
+		be = htonl(n - start - 4);
+		memcpy(buf + start, &be, 4);
+		start = n;
+		n += 4;
+		memcpy(buf + n, "\x01\x01\x00\x01" "s" "\x00\x06" "second", 13);
+		n += 13;
+		be = htonl(13);
+		memcpy(buf + start, &be, 4);
+		ASSERT_EQ(n, send(peer, buf, n, 0));
+
+		ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+		EXPECT_EQ(size, self->g.len);
+		EXPECT_EQ(0, memcmp(self->g.data, payload, size));
+		ASSERT_EQ(0, recv_got(self->s, &self->g, 0)) {
+			TH_LOG("round %d: the frame behind was lost", round);
+		}
+		EXPECT_TRUE(payload_is(&self->g, "second"));
+	}
+	EXPECT_TRUE(has_transport(self->nl, "srv"));
+	EXPECT_EQ(too_big, node_stat(self->nl, OCKAM_STAT_DROP_TOO_BIG));
+	close(peer);
+}
+
 /* Bytes of a message with these routes and a payload of @len bytes. */
 static size_t message_len(const char *onward, const char *ret, size_t len)
 {
