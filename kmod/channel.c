@@ -64,10 +64,17 @@ static void ockam_channel_finish(struct ockam_channel *ch,
 	ockam_channel_put(ch);
 }
 
+/*
+ * Queued by the data path with a reference on the channel and one on the
+ * node's namespace, so the node outlives the work: a close message may
+ * arrive just before the namespace's last socket goes, and the work takes
+ * the node's lock.
+ */
 static void ockam_channel_close_work(struct work_struct *work)
 {
 	struct ockam_channel *ch = container_of(work, struct ockam_channel,
 						close_work);
+	struct net *net = ch->node->net;
 	bool unhashed;
 
 	mutex_lock(&ch->node->lock);
@@ -76,15 +83,26 @@ static void ockam_channel_close_work(struct work_struct *work)
 	if (unhashed)
 		ockam_channel_finish(ch, OCKAM_CLOSE_PEER);
 	ockam_channel_put(ch);
+	put_net(net);
 }
 
-/* The decryptor opened a close message: tear down from process context. */
+/*
+ * The decryptor opened a close message: tear down from process context.
+ * A namespace already on its way out closes every channel itself.
+ */
 void ockam_channel_peer_closed(struct ockam_channel *ch)
 {
-	if (!refcount_inc_not_zero(&ch->refs))
+	struct net *net = ch->node->net;
+
+	if (!maybe_get_net(net))
 		return;
-	if (!queue_work(ockam_wq, &ch->close_work))
-		ockam_channel_put(ch);
+	if (!refcount_inc_not_zero(&ch->refs))
+		goto put_net;
+	if (queue_work(ockam_wq, &ch->close_work))
+		return;
+	ockam_channel_put(ch);
+put_net:
+	put_net(net);
 }
 
 static int ockam_channel_parse_peer(struct ockam_channel *ch, const char *id)

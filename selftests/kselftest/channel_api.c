@@ -2440,4 +2440,49 @@ TEST_F(api, channels_stay_in_their_node)
 	close(r);
 }
 
+/*
+ * A close message leaves the channel's close work queued; its namespace
+ * may go right after (the last socket closed). The work takes the node's
+ * lock, so the node must outlive it.
+ */
+TEST(close_work_outlives_its_node)
+{
+	int i, status;
+	pid_t pid;
+
+	for (i = 0; i < 40; i++) {
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			uint8_t k1[OCKAM_KEY_LEN], k2[OCKAM_KEY_LEN];
+			struct ockam_channel_info c1, c2;
+			struct ockam_nl *nl;
+			int x, y;
+
+			if (sodium_init() < 0 || node_fresh() ||
+			    ockam_nl_open(&nl, NULL))
+				_exit(2);
+			make_identifier(id_a, 1);
+			make_identifier(id_b, 2);
+			x = sock_bound("x");
+			y = sock_bound("y");
+			randombytes_buf(k1, sizeof(k1));
+			randombytes_buf(k2, sizeof(k2));
+			if (channel_add(nl, y, k2, k1, "0#x", id_a,
+					OCKAM_ROLE_RESPONDER, &c2, NULL) ||
+			    channel_add(nl, x, k1, k2, "0#y", id_b,
+					OCKAM_ROLE_INITIATOR, &c1, NULL))
+				_exit(3);
+			/* Channel 2 gets the close and queues its work. */
+			if (ockam_nl_channel_del(nl, c1.encryptor, NULL))
+				_exit(4);
+			_exit(0);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_EQ(0, WEXITSTATUS(status));
+	}
+	/* Namespaces are torn down in the background. */
+	usleep(500000);
+}
+
 TEST_HARNESS_MAIN
