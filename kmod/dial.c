@@ -10,6 +10,11 @@
  * timer fires; in the last two the messages are dropped and counted and
  * their local senders get the error on their next call, as UDP reports an
  * ICMP error.
+ *
+ * What waits is bounded three ways: peers being dialed, messages per peer,
+ * and bytes per node (the same budget as one transmit queue). A message
+ * that came from another node is charged to no socket, so without the
+ * byte budget a peer could park gigabytes here.
  */
 #include <linux/slab.h>
 #include <linux/timer.h>
@@ -36,6 +41,8 @@ struct ockam_dial {
 	struct list_head list;
 	struct ockam_node *node;
 	struct sk_buff_head queue;
+	/* True size of @queue, charged to the dialer's budget. */
+	u32 bytes;
 	struct timer_list timer;
 	u8 peer_len;
 	u8 peer[OCKAM_ADDR_VALUE_MAX];
@@ -46,6 +53,25 @@ void ockam_dialer_init(struct ockam_dialer *dialer)
 	spin_lock_init(&dialer->lock);
 	INIT_LIST_HEAD(&dialer->pending);
 	dialer->count = 0;
+	dialer->bytes = 0;
+}
+
+/* Under the dialer's lock: @dial leaves the pending list, and its bytes
+ * the budget; whoever unlinks it owns it.
+ */
+static void ockam_dial_unlink(struct ockam_dialer *dialer,
+			      struct ockam_dial *dial)
+{
+	lockdep_assert_held(&dialer->lock);
+	list_del_init(&dial->list);
+	dialer->count--;
+	dialer->bytes -= dial->bytes;
+}
+
+static u32 ockam_dial_budget(const struct ockam_node *node)
+{
+	return max_t(u32, OCKAM_DIAL_BYTES_MIN,
+		     2 * READ_ONCE(node->max_message));
 }
 
 static struct ockam_dial *ockam_dial_find(struct ockam_dialer *dialer,
@@ -69,10 +95,8 @@ static struct ockam_dial *ockam_dial_claim(struct ockam_node *node,
 
 	spin_lock_bh(&dialer->lock);
 	dial = ockam_dial_find(dialer, peer, len);
-	if (dial) {
-		list_del_init(&dial->list);
-		dialer->count--;
-	}
+	if (dial)
+		ockam_dial_unlink(dialer, dial);
 	spin_unlock_bh(&dialer->lock);
 	return dial;
 }
@@ -97,8 +121,7 @@ static void ockam_dial_expire(struct timer_list *timer)
 	spin_lock_bh(&dialer->lock);
 	/* Whoever unlinked it first owns it (and waits for us to finish). */
 	if (!list_empty(&dial->list)) {
-		list_del_init(&dial->list);
-		dialer->count--;
+		ockam_dial_unlink(dialer, dial);
 		mine = true;
 	}
 	spin_unlock_bh(&dialer->lock);
@@ -162,6 +185,10 @@ int ockam_dial_enqueue(struct ockam_node *node, const u8 *peer, u32 len,
 		err = -EAGAIN;
 		goto out;
 	}
+	if (dialer->bytes + skb->truesize > ockam_dial_budget(node)) {
+		err = -ENOBUFS;
+		goto out;
+	}
 	dial = ockam_dial_find(dialer, peer, len);
 	if (!dial) {
 		dial = ockam_dial_start(node, peer, len, &err);
@@ -174,6 +201,8 @@ int ockam_dial_enqueue(struct ockam_node *node, const u8 *peer, u32 len,
 	}
 	ockam_dial_cb(skb)->arrived = arrived;
 	__skb_queue_tail(&dial->queue, skb);
+	dial->bytes += skb->truesize;
+	dialer->bytes += skb->truesize;
 out:
 	spin_unlock_bh(&dialer->lock);
 	return err;
@@ -217,10 +246,8 @@ void ockam_dialer_flush(struct ockam_node *node)
 		spin_lock_bh(&dialer->lock);
 		dial = list_first_entry_or_null(&dialer->pending,
 						struct ockam_dial, list);
-		if (dial) {
-			list_del_init(&dial->list);
-			dialer->count--;
-		}
+		if (dial)
+			ockam_dial_unlink(dialer, dial);
 		spin_unlock_bh(&dialer->lock);
 		if (!dial)
 			return;

@@ -19,13 +19,22 @@ enum ockam_dial_limits {
 	OCKAM_DIAL_PENDING_MAX = 64,
 	/* Messages waiting for one peer. */
 	OCKAM_DIAL_QUEUE_MAX = 256,
+	/* Bytes (true size) parked in one node, at least; the budget grows
+	 * to two messages of the node's max message size, as a transmit
+	 * queue's does.
+	 */
+	OCKAM_DIAL_BYTES_MIN = 4 << 20,
 };
 
 struct ockam_dialer {
-	/* Guards @pending and @count; taken from softirq. */
+	/* Guards @pending, @count and @bytes; taken from softirq. */
 	spinlock_t lock;
 	struct list_head pending;
 	u32 count;
+	/* True size of every parked message: charged to no socket when it
+	 * came from another node, so the node bounds it.
+	 */
+	u32 bytes;
 };
 
 void ockam_dialer_init(struct ockam_dialer *dialer);

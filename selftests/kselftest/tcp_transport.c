@@ -441,6 +441,46 @@ TEST_F(dial, queue_for_one_peer_is_bounded)
 	EXPECT_EQ(1, node_stat(self->nl, OCKAM_STAT_DIALS));
 }
 
+/*
+ * Parked messages are bounded in bytes per node, not only in count: a
+ * peer's messages are charged to no socket. The budget is that of one
+ * transmit queue, 4 MiB at the default max message of 1 MiB.
+ */
+TEST_F(dial, parked_bytes_are_bounded_per_node)
+{
+	size_t size = 1000 * 1000, budget = 4 << 20;
+	uint64_t full = node_stat(self->nl, OCKAM_STAT_DROP_BUFFER_FULL);
+	int sndbuf = 64 << 20, i, sent = 0, other;
+	char *payload = calloc(1, size), route[64];
+
+	ASSERT_NE(NULL, payload);
+	/* Root may charge this one socket far past the budget. */
+	ASSERT_EQ(0, setsockopt(self->a, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf,
+				sizeof(sndbuf)));
+	for (i = 0; i < 16; i++) {
+		snprintf(route, sizeof(route), "1#127.0.0.1:%d => 0#b",
+			 1000 + i);
+		if (send_to(self->a, route, payload, size) != (ssize_t)size)
+			break;
+		sent++;
+	}
+	EXPECT_EQ(ENOBUFS, errno);
+	EXPECT_LE(2, sent);
+	EXPECT_GE(budget / size, (size_t)sent);
+	/* Full in bytes: a peer already being dialed takes no more either. */
+	EXPECT_EQ(-1, send_to(self->a, "1#127.0.0.1:1000 => 0#b", payload,
+			      size));
+	EXPECT_EQ(ENOBUFS, errno);
+	EXPECT_LE(full + 2, node_stat(self->nl, OCKAM_STAT_DROP_BUFFER_FULL));
+	/* A dial that fails gives its bytes back (and tells @a). */
+	ASSERT_EQ(0, ockam_nl_dial_failed(self->nl, "127.0.0.1:1000",
+					  ECONNREFUSED, NULL));
+	other = sock_bound(NULL);
+	EXPECT_EQ(size, send_to(other, self->route, payload, size));
+	close(other);
+	free(payload);
+}
+
 /* ---- IPv6 ---- */
 
 static int tcp6_pair(int *client, int *server)
