@@ -729,8 +729,24 @@ static void ockam_tcp_unpublish(struct ockam_tcp *t)
 	mutex_unlock(&node->lock);
 }
 
+/*
+ * Whoever else holds the socket's file could install kTLS (or another
+ * upper layer protocol) on it while we own it: that would read the same
+ * receive queue, and keep our callbacks as its own to call after we are
+ * gone. Holding the socket's ULP slot while attached makes TCP_ULP fail
+ * with EEXIST, and sockmap refuse the socket. This is not a registered ULP
+ * (nobody can select it, and it pins nothing): the slot is taken and given
+ * back with the socket locked, before the socket can be destroyed.
+ */
+static const struct tcp_ulp_ops ockam_tcp_ulp = {
+	.name = "ockam",
+};
+
 static void ockam_tcp_restore_callbacks(struct ockam_tcp *t, struct sock *sk)
 {
+	sock_owned_by_me(sk);
+	if (inet_csk(sk)->icsk_ulp_ops == &ockam_tcp_ulp)
+		WRITE_ONCE(inet_csk(sk)->icsk_ulp_ops, NULL);
 	write_lock_bh(&sk->sk_callback_lock);
 	sk->sk_data_ready = t->saved_data_ready;
 	sk->sk_write_space = t->saved_write_space;
@@ -742,6 +758,7 @@ static void ockam_tcp_restore_callbacks(struct ockam_tcp *t, struct sock *sk)
 static int ockam_tcp_claim(struct ockam_tcp *t, struct sock *sk,
 			   struct netlink_ext_ack *extack)
 {
+	sock_owned_by_me(sk);
 	if (sk->sk_state != TCP_ESTABLISHED) {
 		NL_SET_ERR_MSG(extack, "socket is not connected");
 		return -ENOTCONN;
@@ -764,6 +781,7 @@ static int ockam_tcp_claim(struct ockam_tcp *t, struct sock *sk,
 	sk->sk_state_change = ockam_tcp_state_change;
 	__rcu_assign_sk_user_data_with_flags(sk, t, SK_USER_DATA_NOCOPY);
 	write_unlock_bh(&sk->sk_callback_lock);
+	WRITE_ONCE(inet_csk(sk)->icsk_ulp_ops, &ockam_tcp_ulp);
 	return 0;
 }
 

@@ -294,6 +294,42 @@ TEST_F(pair, attach_errors)
 	close(pipefd[1]);
 }
 
+/*
+ * Whoever still holds an attached socket's descriptor cannot put kTLS (or
+ * any other upper layer protocol) on it: both would read one receive
+ * queue, and the ULP would keep our callbacks to call after we are gone.
+ */
+TEST_F(pair, attached_socket_refuses_an_upper_layer)
+{
+	char ulp[32] = "";
+	socklen_t len = sizeof(ulp);
+	int client, server;
+
+	EXPECT_EQ(-1, setsockopt(self->client, SOL_TCP, TCP_ULP, "tls", 3));
+	EXPECT_EQ(EEXIST, errno);
+	ASSERT_EQ(0, getsockopt(self->client, SOL_TCP, TCP_ULP, ulp, &len));
+	EXPECT_STREQ("ockam", ulp);
+	/* The transport still works. */
+	ASSERT_EQ(1, send_to(self->a, "0#c1 => 0#b", "x", 1));
+	EXPECT_EQ(0, recv_expect(self->b, "x", "0#c2 => 0#a", 0));
+
+	/* A socket that already has one is refused, and left as it was. */
+	ASSERT_EQ(0, tcp_pair(&client, &server));
+	ASSERT_EQ(0, setsockopt(client, SOL_TCP, TCP_ULP, "tls", 3));
+	EXPECT_EQ(-EBUSY, attach(self->nl, client, "tlsd", NULL, 0));
+	len = sizeof(ulp);
+	ASSERT_EQ(0, getsockopt(client, SOL_TCP, TCP_ULP, ulp, &len));
+	EXPECT_STREQ("tls", ulp);
+
+	/* Detached, the slot is given back with the socket. */
+	ASSERT_EQ(0, ockam_nl_transport_detach(self->nl, "c1", NULL));
+	len = sizeof(ulp);
+	ASSERT_EQ(0, getsockopt(self->client, SOL_TCP, TCP_ULP, ulp, &len));
+	EXPECT_EQ(0, len);
+	close(client);
+	close(server);
+}
+
 TEST_F(pair, connection_killed_mid_stream)
 {
 	char payload[2048] = { 0 }, buf[4096];
