@@ -37,8 +37,20 @@ struct ockam_hop {
 	u32 push_len;
 	/* The identifier (binary) of the channel the message came out of. */
 	const u8 *peer;
+	/*
+	 * Leading onward addresses this node put there itself (an alias's
+	 * route, a channel's route to its peer): this node was told to go
+	 * there, whoever sent the message.
+	 */
+	u32 own_hops;
 	unsigned int flags;
 };
+
+/* Did the message come from another node (directly or parked)? */
+static bool ockam_hop_forwarded(const struct ockam_hop *hop)
+{
+	return hop->from || (hop->flags & OCKAM_ROUTE_F_ARRIVED);
+}
 
 static int ockam_hop_drop(struct ockam_hop *hop, enum ockam_stat why, int err)
 {
@@ -105,7 +117,7 @@ static int ockam_route_to_transport(struct ockam_hop *hop, struct ockam_tcp *t)
 	err = ockam_tcp_xmit(t, hop->skb, hop->from);
 	if (err)
 		return ockam_hop_fail(hop, err);
-	if (hop->from || (hop->flags & OCKAM_ROUTE_F_ARRIVED))
+	if (ockam_hop_forwarded(hop))
 		ockam_stats_inc(hop->node->stats, OCKAM_STAT_FORWARDED);
 	return 0;
 }
@@ -139,6 +151,7 @@ static int ockam_route_encrypt(struct ockam_hop *hop, struct ockam_channel *ch)
 	switch (err) {
 	case 0:
 		hop->peer = NULL;
+		hop->own_hops = ch->route_hops;
 		return OCKAM_ROUTE_AGAIN;
 	case -EKEYEXPIRED:
 		return ockam_hop_drop(hop, OCKAM_STAT_DROP_KEY_EXPIRED, err);
@@ -163,6 +176,8 @@ static int ockam_route_decrypt(struct ockam_hop *hop, struct ockam_channel *ch)
 		hop->push = ch->self;
 		hop->push_len = ch->self_len;
 		hop->peer = ch->peer;
+		/* The inner route is the peer's word, not ours. */
+		hop->own_hops = 0;
 		return OCKAM_ROUTE_AGAIN;
 	case 1:
 		/* The peer's close message, consumed. */
@@ -196,6 +211,8 @@ static int ockam_route_through_alias(struct ockam_hop *hop,
 
 	if (err)
 		return ockam_hop_fail(hop, err);
+	/* The alias's own address goes, its route comes in front. */
+	hop->own_hops = alias->hops + (hop->own_hops ? hop->own_hops - 1 : 0);
 	return OCKAM_ROUTE_AGAIN;
 }
 
@@ -245,8 +262,12 @@ static int ockam_route_tcp_peer(struct ockam_hop *hop,
 	if (t)
 		return ockam_route_to_transport(hop, t);
 
-	/* A node may refuse to connect anywhere a peer asks it to. */
-	if ((hop->from || (hop->flags & OCKAM_ROUTE_F_ARRIVED)) &&
+	/*
+	 * Nothing another node sends makes this node connect anywhere it
+	 * was not told to: a forwarded message dials only an address this
+	 * node's own alias or channel put first, or when the node allows it.
+	 */
+	if (ockam_hop_forwarded(hop) && !hop->own_hops &&
 	    !READ_ONCE(hop->node->dial_forwarded))
 		return ockam_hop_drop(hop, OCKAM_STAT_DROP_UNREACHABLE,
 				      -EHOSTUNREACH);
@@ -259,7 +280,7 @@ static int ockam_route_tcp_peer(struct ockam_hop *hop,
 			return ockam_hop_fail(hop, err);
 	}
 	err = ockam_dial_enqueue(hop->node, peer, len, hop->skb,
-				 hop->from || (hop->flags & OCKAM_ROUTE_F_ARRIVED));
+				 ockam_hop_forwarded(hop));
 	if (err == -EAGAIN)
 		return OCKAM_ROUTE_AGAIN;
 	if (err)

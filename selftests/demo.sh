@@ -37,11 +37,14 @@ run n2 ockam node create n2 --tcp-listener-address 10.0.12.2:4000
 run n3 ockam node create n3 --tcp-listener-address 10.0.23.3:4000
 wait_tcp_listen n2 4000 && wait_tcp_listen n3 4000
 
+step "n2 relays over a connection it is told to make (peers cannot make it dial)"
+run n2 ockam tcp-connection create --from n2 --to 10.0.23.3:4000
+
 step "From n1: through n2 to the uppercase service on n3"
 run n1 ockam message send hello --from n1 \
 	--to /ip4/10.0.12.2/tcp/4000/ip4/10.0.23.3/tcp/4000/service/uppercase
 
-step "The connections were dialed on demand, by the kernel asking ockamd"
+step "n1 dialed n2 on demand, the kernel asking ockamd; n2 used its connection"
 run n1 ockam tcp-connection list --from n1
 run n2 ockam tcp-connection list --from n2
 

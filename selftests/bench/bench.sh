@@ -79,6 +79,8 @@ setup_nodes() {
 		on "$n" ockam node create "$n" \
 			--tcp-listener-address 0.0.0.0:4000 >/dev/null || return 1
 		wait_tcp_listen "$n" 4000 || return 1
+		# The relays dial the next hop of the routes measured.
+		on "$n" ockam node set "$n" --dial-forwarded on || return 1
 	done
 	node_bg n2 ockam-bench sink sink
 	node_bg n4 ockam-bench sink sink

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0 OR MIT
 #
 # Three nodes in a line, a - b - c, with no IP route from a to c: messages
-# from n1 reach n3 because n2 forwards them, dialing n3 on demand itself,
-# and replies find their way back along the return route. Run in the VM:
+# from n1 reach n3 because n2 forwards them, over the connection to n3 it
+# was told to make (by default a peer cannot make a relay dial), and
+# replies find their way back along the return route. Run in the VM:
 #
 #   make vm-run SCRIPT=selftests/netns/cli_three_nodes.sh
 
@@ -30,10 +31,19 @@ tap_check "node create n3" \
 tap_check "n1 cannot reach n3 over IP" \
 	bash -c "! node_exec a ping -c1 -W1 10.0.23.3" 2>/dev/null
 
+# A peer's message cannot make n2 dial anywhere: dropped, counted.
+tap_check "n2 does not dial for a forwarded message by default" \
+	bash -c "! ockam message send lost --from n1 --timeout 2s \
+	--to /ip4/10.0.12.2/tcp/4000/ip4/10.0.23.3/tcp/4000/service/echo"
+tap_check "n2 counted it unreachable and dialed nothing" \
+	bash -c "ockam node show n2 -j | grep -q '\"drop_unreachable\":1,' &&
+	ockam node show n2 -j | grep -q '\"dials\":0,'"
+tap_check "n2: tcp-connection create 10.0.23.3:4000" \
+	ockam tcp-connection create --from n2 --to 10.0.23.3:4000
 expect_output "n1 -> n2 -> n3 uppercase" "THREE HOPS" \
 	ockam message send "three hops" --from n1 \
 	--to /ip4/10.0.12.2/tcp/4000/ip4/10.0.23.3/tcp/4000/service/uppercase
-tap_check "n2 dialed n3 on demand" \
+tap_check "n2 forwarded over the connection it was told to make" \
 	bash -c "ockam tcp-connection list --from n2 -j | grep -q '\"peer\":\"10.0.23.3:4000\",\"local\":\"[^\"]*\",\"outgoing\":true'"
 tap_check "n2 counted forwarded messages" \
 	bash -c "ockam node show n2 -j | grep -q '\"forwarded\":[1-9]'"
@@ -44,6 +54,11 @@ tap_check "route add to_n3 on n2" \
 expect_output "n1 -> n2's alias -> n3 echo" "relayed" \
 	ockam message send relayed --from n1 \
 	--to /ip4/10.0.12.2/tcp/4000/service/to_n3/service/echo
+# The other way, n2 has no connection to n1's listener: let n2 and n3
+# dial for forwarded messages (every peer here is trusted that far).
+tap_check "node set n2 and n3 --dial-forwarded on" \
+	bash -c "ockam node set n2 --dial-forwarded on &&
+	ockam node set n3 --dial-forwarded on"
 expect_output "and back the other way, n3 -> n2 -> n1" "REVERSE" \
 	ockam message send reverse --from n3 \
 	--to /ip4/10.0.23.2/tcp/4000/ip4/10.0.12.1/tcp/4000/service/uppercase

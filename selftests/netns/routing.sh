@@ -4,7 +4,8 @@
 # Routing across nodes with ockamd and the ockam command line: six nodes
 # in a line, n1 - n2 - n3 - n4 - n5 - n6, each a network namespace with a
 # TCP listener on 0.0.0.0:4000. Messages go 1, 3 and 5 TCP hops out,
-# connections are dialed on demand, replies come back along the return
+# connections are dialed on demand (the relays are told they may dial for
+# forwarded messages; off is the default), replies come back along the return
 # route, aliases forward, a killed connection is re-dialed, and a node
 # that goes away is an error for senders until it comes back.
 
@@ -31,6 +32,10 @@ setup() {
 		node_exec "$n" ockam node create "$n" \
 			--tcp-listener-address 0.0.0.0:4000 || return 1
 		wait_tcp_listen "$n" 4000 || return 1
+		# Off by default: every peer here is trusted to make it dial.
+		node_exec "$n" ockam node show "$n" -j |
+			grep -q '"dial_forwarded": *false' || return 1
+		node_exec "$n" ockam node set "$n" --dial-forwarded on || return 1
 	done
 }
 

@@ -99,6 +99,9 @@ setup() {
 		node_exec "$n" ockam node create "$n" \
 			--tcp-listener-address "$(listen_addr "$n"):4000" || return 1
 		wait_tcp_listen "$n" 4000 || return 1
+		# The relays dial the next hop for the routes below.
+		node_exec "$n" ockam node set "$n" --dial-forwarded on ||
+			return 1
 	done
 }
 

@@ -118,10 +118,12 @@ netem_off() {
 	return 0
 }
 
+# The relays dial the next hop of forwarded messages (off by default).
 node_start() {
 	node_exec "$1" ockam node create "$1" \
 		--tcp-listener-address 0.0.0.0:4000 >/dev/null &&
-	wait_tcp_listen "$1" 4000
+	wait_tcp_listen "$1" 4000 &&
+	node_exec "$1" ockam node set "$1" --dial-forwarded on
 }
 
 daemon_pid() {

@@ -87,10 +87,11 @@ enum ockam_node_defaults {
 	OCKAM_DIAL_TIMEOUT_MS_DEFAULT = 5000,
 	OCKAM_DIAL_TIMEOUT_MS_MIN = 100,
 	OCKAM_DIAL_TIMEOUT_MS_MAX = 60000,
-	/* Messages from other nodes may make this node dial (see
-	 * OCKAM_A_DIAL_FORWARDED).
+	/* Messages from other nodes do not make this node dial (see
+	 * OCKAM_A_DIAL_FORWARDED): a peer could otherwise make it connect
+	 * anywhere, loopback included.
 	 */
-	OCKAM_DIAL_FORWARDED_DEFAULT = 1,
+	OCKAM_DIAL_FORWARDED_DEFAULT = 0,
 };
 
 /*
