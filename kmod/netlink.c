@@ -4,7 +4,10 @@
  *
  * Every command acts on the node of the caller's network namespace. Writes
  * need CAP_NET_ADMIN in the user namespace owning that network namespace
- * (GENL_UNS_ADMIN_PERM), as does joining the events group. Validation is
+ * (GENL_UNS_ADMIN_PERM), as do joining the events group and the dumps
+ * that name peers, routes or addresses (a channel's encryptor address is
+ * all it takes to send through the channel); the node's settings,
+ * counters and reserved names are open to all. Validation is
  * strict: each command has its own policy, and attributes it does not list
  * are rejected. Dumps page through the node's endpoint list by index and
  * flag themselves NLM_F_DUMP_INTR when the node changed in between.
@@ -19,6 +22,7 @@
 #include "netlink.h"
 #include "node.h"
 #include "ockam.h"
+#include "reserved.h"
 #include "tcp.h"
 
 enum ockam_mcgrp {
@@ -306,6 +310,10 @@ static void ockam_nl_not_found(struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(info->extack, attr,
 				    "no alias at that address");
 		break;
+	case OCKAM_CMD_RESERVED_DEL:
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "that name is not reserved");
+		break;
 	default:
 		NL_SET_ERR_MSG_ATTR(info->extack, attr,
 				    "no secure channel at that address");
@@ -352,6 +360,57 @@ static int ockam_nl_route_add(struct sk_buff *skb, struct genl_info *info)
 static int ockam_nl_route_del(struct sk_buff *skb, struct genl_info *info)
 {
 	return ockam_nl_remove(info, ockam_alias_del);
+}
+
+static int ockam_nl_reserved_add(struct sk_buff *skb, struct genl_info *info)
+{
+	const u8 *name;
+	u32 len;
+
+	name = ockam_nl_address(info, &len);
+	if (!name)
+		return -EINVAL;
+	return ockam_reserved_add(ockam_nl_node(info), name, len,
+				  info->extack);
+}
+
+static int ockam_nl_reserved_del(struct sk_buff *skb, struct genl_info *info)
+{
+	return ockam_nl_remove(info, ockam_reserved_del);
+}
+
+/* One page of the reserved names; cb->args[0] counts those sent. */
+static int ockam_nl_reserved_dump(struct sk_buff *skb,
+				  struct netlink_callback *cb)
+{
+	struct ockam_node *node = ockam_node_get(sock_net(skb->sk));
+	long skip = cb->args[0], idx = 0;
+	struct ockam_reserved *r;
+	void *hdr;
+
+	mutex_lock(&node->lock);
+	cb->seq = node->generation;
+	list_for_each_entry(r, &node->reserved, list) {
+		if (idx < skip) {
+			idx++;
+			continue;
+		}
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &ockam_genl_family,
+				  NLM_F_MULTI, OCKAM_CMD_RESERVED_GET);
+		if (!hdr)
+			break;
+		genl_dump_check_consistent(cb, hdr);
+		if (ockam_nl_put_name(skb, OCKAM_A_ADDRESS, r->name, r->len)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		idx++;
+	}
+	mutex_unlock(&node->lock);
+	cb->args[0] = idx;
+	return skb->len;
 }
 
 static int ockam_nl_dial_failed(struct sk_buff *skb, struct genl_info *info)
@@ -629,6 +688,7 @@ static const struct genl_ops ockam_genl_ops[] = {
 		.dumpit = ockam_nl_transport_dump,
 		.policy = ockam_no_attrs_policy,
 		.maxattr = OCKAM_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = OCKAM_CMD_ROUTE_ADD,
 		.doit = ockam_nl_route_add,
@@ -646,11 +706,13 @@ static const struct genl_ops ockam_genl_ops[] = {
 		.dumpit = ockam_nl_route_dump,
 		.policy = ockam_no_attrs_policy,
 		.maxattr = OCKAM_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = OCKAM_CMD_ADDRESS_GET,
 		.dumpit = ockam_nl_address_dump,
 		.policy = ockam_no_attrs_policy,
 		.maxattr = OCKAM_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = OCKAM_CMD_DIAL_FAILED,
 		.doit = ockam_nl_dial_failed,
@@ -672,6 +734,24 @@ static const struct genl_ops ockam_genl_ops[] = {
 	}, {
 		.cmd = OCKAM_CMD_CHANNEL_GET,
 		.dumpit = ockam_nl_channel_dump,
+		.policy = ockam_no_attrs_policy,
+		.maxattr = OCKAM_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = OCKAM_CMD_RESERVED_ADD,
+		.doit = ockam_nl_reserved_add,
+		.policy = ockam_address_policy,
+		.maxattr = OCKAM_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = OCKAM_CMD_RESERVED_DEL,
+		.doit = ockam_nl_reserved_del,
+		.policy = ockam_address_policy,
+		.maxattr = OCKAM_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = OCKAM_CMD_RESERVED_GET,
+		.dumpit = ockam_nl_reserved_dump,
 		.policy = ockam_no_attrs_policy,
 		.maxattr = OCKAM_A_MAX,
 	},

@@ -10,6 +10,7 @@
 #include "channel.h"
 #include "codec.h"
 #include "node.h"
+#include "reserved.h"
 #include "tcp.h"
 
 static unsigned int ockam_net_id __read_mostly;
@@ -178,11 +179,16 @@ static int __net_init ockam_node_net_init(struct net *net)
 	ret = ockam_node_table_init(node);
 	if (ret)
 		goto err_stats;
-	ret = ockam_tcp_node_init(node);
+	ret = ockam_reserved_node_init(node);
 	if (ret)
 		goto err_table;
+	ret = ockam_tcp_node_init(node);
+	if (ret)
+		goto err_reserved;
 	return 0;
 
+err_reserved:
+	ockam_reserved_node_destroy(node);
 err_table:
 	ockam_node_table_destroy(node);
 err_stats:
@@ -213,6 +219,7 @@ static void __net_exit ockam_node_net_exit(struct net *net)
 	struct ockam_node *node = ockam_node_get(net);
 
 	ockam_tcp_node_destroy(node);
+	ockam_reserved_node_destroy(node);
 	ockam_node_table_destroy(node);
 	free_percpu(node->stats);
 }

@@ -59,6 +59,9 @@ struct ockam_node {
 	u32 generation;
 	/* Refuse new endpoints once the namespace is going away. */
 	bool dying;
+	/* Names only an admin may bind; see reserved.c. Under @lock. */
+	struct list_head reserved;
+	u32 reserved_count;
 	/* Settings, read without the lock. */
 	u32 max_message;
 	u32 hop_limit;

@@ -19,6 +19,7 @@
 #include "message.h"
 #include "node.h"
 #include "ockam.h"
+#include "reserved.h"
 #include "route.h"
 #include "socket.h"
 
@@ -126,10 +127,13 @@ static int ockam_bind_name(struct ockam_sock *osk, const u8 *name, u32 len)
 			return err;
 	}
 	mutex_lock(&node->lock);
-	if (name)
-		err = ockam_node_insert(node, &osk->ep);
-	else
+	if (name) {
+		err = ockam_reserved_check_bind(node, name, len);
+		if (!err)
+			err = ockam_node_insert(node, &osk->ep);
+	} else {
 		err = ockam_node_insert_random(node, &osk->ep);
+	}
 	mutex_unlock(&node->lock);
 	if (!err)
 		osk->bound = true;

@@ -275,6 +275,160 @@ TEST_F(nl, writes_need_cap_net_admin)
 }
 
 /*
+ * Dumps that name peers, routes or addresses are for admins too: a
+ * channel's encryptor address is all it takes to send through the
+ * channel, and transports and aliases tell who the node talks to.
+ */
+static int unprivileged_dumps(void)
+{
+	struct ockam_transport_info *transports;
+	struct ockam_channel_info *channels;
+	struct ockam_address_info *addrs;
+	struct ockam_alias_info *aliases;
+	struct ockam_node_info info;
+	struct ockam_nl *nl;
+	size_t count;
+
+	drop_privileges();
+	if (ockam_nl_open(&nl, NULL))
+		return 4;
+	if (ockam_nl_transport_list(nl, &transports, &count, NULL) != -EPERM)
+		return 5;
+	if (ockam_nl_channel_list(nl, &channels, &count, NULL) != -EPERM)
+		return 6;
+	if (ockam_nl_alias_list(nl, &aliases, &count, NULL) != -EPERM)
+		return 7;
+	if (ockam_nl_address_list(nl, &addrs, &count, NULL) != -EPERM)
+		return 8;
+	/* Settings, counters and the reserved names stay open. */
+	if (ockam_nl_node_get(nl, &info, NULL) || !info.address_count)
+		return 9;
+	if (ockam_nl_reserved_list(nl, &addrs, &count, NULL) || !count)
+		return 10;
+	free(addrs);
+	return 0;
+}
+
+TEST_F(nl, dumps_that_name_peers_need_cap_net_admin)
+{
+	ASSERT_EQ(0, route_add(self->nl, "fwd", "0#b"));
+	EXPECT_EQ(0, in_child(unprivileged_dumps));
+}
+
+static bool reserved_has(struct ockam_nl *nl, const char *name)
+{
+	struct ockam_address_info *list;
+	size_t count, i;
+	bool found = false;
+
+	if (ockam_nl_reserved_list(nl, &list, &count, NULL))
+		return false;
+	for (i = 0; i < count; i++)
+		found |= !strcmp(list[i].address, name);
+	free(list);
+	return found;
+}
+
+/* bind() of each name in turn; a bit set in the result for each refusal. */
+static int bind_refusals(void)
+{
+	static const char *const names[] = {
+		"api", "echo", "uppercase", "mine", "free",
+	};
+	int fd, i, refused = 0;
+
+	for (i = 0; i < 5; i++) {
+		fd = socket(ockam_family(), SOCK_DGRAM, 0);
+		if (fd < 0)
+			return 1 << 7;
+		if (ockam_bind(fd, names[i]) == -EACCES)
+			refused |= 1 << i;
+		close(fd);
+	}
+	return refused;
+}
+
+static int bind_refusals_unprivileged(void)
+{
+	drop_privileges();
+	return bind_refusals();
+}
+
+/*
+ * A node's own names (its listeners and services) are bound by an admin
+ * only, as ports below 1024 are: otherwise any local user could bind "api"
+ * before the daemon and read what peers meant for it.
+ */
+TEST_F(nl, reserved_names_need_cap_net_admin)
+{
+	struct ockam_err err;
+
+	/* Ockam's service names come reserved. */
+	EXPECT_TRUE(reserved_has(self->nl, "api"));
+	EXPECT_TRUE(reserved_has(self->nl, "echo"));
+	EXPECT_TRUE(reserved_has(self->nl, "uppercase"));
+	EXPECT_FALSE(reserved_has(self->nl, "mine"));
+	ASSERT_EQ(0, ockam_nl_reserved_add(self->nl, "mine", NULL));
+	EXPECT_TRUE(reserved_has(self->nl, "mine"));
+	EXPECT_EQ(-EEXIST, ockam_nl_reserved_add(self->nl, "mine", &err));
+	EXPECT_EQ(-EINVAL, ockam_nl_reserved_add(self->nl, "bad/name", NULL));
+
+	/* Without CAP_NET_ADMIN: refused for the four, "free" is free. */
+	EXPECT_EQ(0x0f, in_child(bind_refusals_unprivileged));
+	/* An admin binds them all. */
+	EXPECT_EQ(0, in_child(bind_refusals));
+
+	ASSERT_EQ(0, ockam_nl_reserved_del(self->nl, "mine", NULL));
+	ASSERT_EQ(0, ockam_nl_reserved_del(self->nl, "echo", NULL));
+	EXPECT_EQ(-ENOENT, ockam_nl_reserved_del(self->nl, "mine", NULL));
+	EXPECT_EQ(0x05, in_child(bind_refusals_unprivileged));
+}
+
+static int unprivileged_reserve(void)
+{
+	struct ockam_nl *nl;
+
+	drop_privileges();
+	if (ockam_nl_open(&nl, NULL))
+		return 4;
+	if (ockam_nl_reserved_add(nl, "taken", NULL) != -EPERM)
+		return 5;
+	if (ockam_nl_reserved_del(nl, "api", NULL) != -EPERM)
+		return 6;
+	return 0;
+}
+
+TEST_F(nl, reserving_needs_cap_net_admin)
+{
+	EXPECT_EQ(0, in_child(unprivileged_reserve));
+	EXPECT_TRUE(reserved_has(self->nl, "api"));
+	EXPECT_FALSE(reserved_has(self->nl, "taken"));
+}
+
+/*
+ * In a user namespace of its own, a user is the admin of its own node:
+ * it may bind every name there, and none in the node it came from.
+ */
+static int reserved_in_own_namespace(void)
+{
+	int ret;
+
+	if (setresuid(65534, 65534, 65534))
+		return 30;
+	ret = bind_refusals();
+	if (ret != 0x07)
+		return 31;
+	if (unshare(CLONE_NEWUSER) || node_fresh())
+		return 32;
+	return bind_refusals() ? 33 : 0;
+}
+
+TEST_F(nl, reserved_names_and_user_namespaces)
+{
+	EXPECT_EQ(0, in_child(reserved_in_own_namespace));
+}
+
+/*
  * Full capabilities in a new user namespace do not cover a network
  * namespace that user namespace does not own; they do cover one it owns.
  */

@@ -291,6 +291,18 @@ enum ockam_cmd {
 	OCKAM_CMD_CHANNEL_GET,
 	/* Event: a channel went away. */
 	OCKAM_CMD_CHANNEL_CLOSED,
+	/* Reserve OCKAM_A_ADDRESS (do, admin): from then on only a process
+	 * with CAP_NET_ADMIN in the node's user namespace may bind() it
+	 * (EACCES for others). A node starts with Ockam's service names
+	 * reserved: api, echo, uppercase, forwarding_service,
+	 * static_forwarding_service, outlet, rendezvous. EEXIST if already
+	 * reserved; at most 256 names.
+	 */
+	OCKAM_CMD_RESERVED_ADD,
+	/* Release a reserved name (do, admin). */
+	OCKAM_CMD_RESERVED_DEL,
+	/* The reserved names, as OCKAM_A_ADDRESS (dump). */
+	OCKAM_CMD_RESERVED_GET,
 	__OCKAM_CMD_MAX
 };
 

@@ -560,6 +560,38 @@ OCKAM_EXPORT int ockam_nl_route_del(struct ockam_nl *nl, const char *name,
 				   name, err);
 }
 
+/* ------------------------------------------------------- reserved names */
+
+OCKAM_EXPORT int ockam_nl_reserved_add(struct ockam_nl *nl, const char *name,
+				       struct ockam_err *err)
+{
+	return put_address_request(nl, OCKAM_CMD_RESERVED_ADD, "reserve",
+				   name, err);
+}
+
+OCKAM_EXPORT int ockam_nl_reserved_del(struct ockam_nl *nl, const char *name,
+				       struct ockam_err *err)
+{
+	return put_address_request(nl, OCKAM_CMD_RESERVED_DEL, "release",
+				   name, err);
+}
+
+OCKAM_EXPORT int ockam_nl_reserved_list(struct ockam_nl *nl,
+					struct ockam_address_info **list,
+					size_t *count, struct ockam_err *err)
+{
+	struct collector c = {
+		.size = sizeof(**list),
+		.parse = parse_address,
+	};
+	int ret = dump_table(nl, OCKAM_CMD_RESERVED_GET, "reserved list", &c,
+			     err);
+
+	*list = c.items;
+	*count = c.count;
+	return ret;
+}
+
 OCKAM_EXPORT int ockam_nl_dial_failed(struct ockam_nl *nl, const char *peer,
 				      int errnum, struct ockam_err *err)
 {

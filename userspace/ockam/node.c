@@ -403,6 +403,8 @@ static int node_show(struct cli *cli, const struct cmd_spec *cmd,
 	static struct status_records sr;
 	struct ockam_ctl_reply reply;
 	struct ockam_node_info info;
+	struct ockam_address_info *reserved;
+	size_t nreserved;
 	struct ockam_nl *nl;
 	struct ockam_err err;
 	struct target t;
@@ -422,6 +424,8 @@ static int node_show(struct cli *cli, const struct cmd_spec *cmd,
 	if (target_enter_node(&t, &err) < 0 || ockam_nl_open(&nl, &err) < 0)
 		return cli_fail_err(&err);
 	ret = ockam_nl_node_get(nl, &info, &err);
+	if (!ret)
+		ret = ockam_nl_reserved_list(nl, &reserved, &nreserved, &err);
 	ockam_nl_close(nl);
 	if (ret < 0)
 		return cli_fail_err(&err);
@@ -440,10 +444,15 @@ static int node_show(struct cli *cli, const struct cmd_spec *cmd,
 		json_uint(&cli->j, "dial_timeout_ms", info.dial_timeout_ms);
 		json_uint(&cli->j, "address_count", info.address_count);
 		json_bool(&cli->j, "dial_forwarded", info.dial_forwarded);
+		json_array_begin(&cli->j, "reserved");
+		for (i = 0; i < nreserved; i++)
+			json_string(&cli->j, NULL, reserved[i].address);
+		json_array_end(&cli->j);
 		cli_stats_json(&cli->j, "stats", &info.stats);
 		json_object_end(&cli->j);
 		json_object_end(&cli->j);
 		json_finish(&cli->j);
+		free(reserved);
 		return CLI_OK;
 	}
 	printf("Node %s\n", t.name);
@@ -455,6 +464,11 @@ static int node_show(struct cli *cli, const struct cmd_spec *cmd,
 	       info.dial_timeout_ms, info.address_count);
 	printf("  dials            for local senders%s\n",
 	       info.dial_forwarded ? " and forwarded messages" : " only");
+	printf("  reserved names  ");
+	for (i = 0; i < nreserved; i++)
+		printf(" %s", reserved[i].address);
+	printf("\n");
+	free(reserved);
 	printf("  counters\n");
 	cli_stats_text(stdout, "    ", &info.stats);
 	return CLI_OK;
@@ -480,7 +494,11 @@ static long setting_value(const struct cmd_spec *cmd, const struct args *a,
 static int node_set(struct cli *cli, const struct cmd_spec *cmd,
 		    const struct args *a)
 {
+	enum { NAMES_MAX = 32 };
+	const char *reserve[NAMES_MAX], *release[NAMES_MAX];
+	unsigned int nreserve, nrelease, i;
 	struct ockam_node_settings set = { 0 };
+	bool settings;
 	const char *timeout = args_value(cmd, a, "dial-timeout");
 	const char *forward = args_value(cmd, a, "dial-forwarded");
 	struct ockam_nl *nl;
@@ -519,13 +537,20 @@ static int node_set(struct cli *cli, const struct cmd_spec *cmd,
 		set.set_dial_forwarded = true;
 		set.dial_forwarded = !strcmp(forward, "on");
 	}
-	if (!set.max_message && !set.hop_limit && !set.dial_timeout_ms &&
-	    !set.set_dial_forwarded)
+	nreserve = args_values(cmd, a, "reserve", reserve, NAMES_MAX);
+	nrelease = args_values(cmd, a, "release", release, NAMES_MAX);
+	settings = set.max_message || set.hop_limit || set.dial_timeout_ms ||
+		   set.set_dial_forwarded;
+	if (!settings && !nreserve && !nrelease)
 		return cli_usage(cmd, "nothing to set");
 
 	if (target_nl_open(a->npos ? a->pos[0] : NULL, &nl, &err) < 0)
 		return cli_fail_err(&err);
-	ret = ockam_nl_node_set(nl, &set, &err);
+	ret = settings ? ockam_nl_node_set(nl, &set, &err) : 0;
+	for (i = 0; i < nreserve && ret >= 0; i++)
+		ret = ockam_nl_reserved_add(nl, reserve[i], &err);
+	for (i = 0; i < nrelease && ret >= 0; i++)
+		ret = ockam_nl_reserved_del(nl, release[i], &err);
 	ockam_nl_close(nl);
 	if (ret < 0)
 		return cli_fail_err(&err);
@@ -613,7 +638,11 @@ static const struct opt_spec set_opts[] = {
 	{ "dial-timeout", 0, OPT_VALUE, "DURATION",
 	  "how long a message waits for a connection (100ms to 60s)" },
 	{ "dial-forwarded", 0, OPT_VALUE, "on|off",
-	  "whether messages from other nodes may make this node dial" },
+	  "whether messages from other nodes may make this node dial (off)" },
+	{ "reserve", 0, OPT_REPEAT, "ADDRESS",
+	  "only admins may bind this local address from now on" },
+	{ "release", 0, OPT_REPEAT, "ADDRESS",
+	  "anyone may bind this local address again" },
 	{ 0 },
 };
 
@@ -658,11 +687,16 @@ const struct cmd_spec node_cmds[] = {
 		.summary = "Change a node's kernel settings.",
 		.description =
 		"Without NAME, the node running in this network namespace.\n"
-		"--dial-forwarded off keeps peers from making this node connect\n"
-		"anywhere: a forwarded message whose next TCP hop has no\n"
-		"connection is then dropped. Examples:\n"
-		"  ockam node set n2 --dial-forwarded off\n"
-		"  ockam node set n1 --max-message 65536 --dial-timeout 2s\n",
+		"--dial-forwarded is off by default: a forwarded message whose\n"
+		"next TCP hop has no connection is dropped, so peers cannot make\n"
+		"this node connect anywhere. A relay forwards over connections\n"
+		"made with tcp-connection create; 'on' lets any peer make it\n"
+		"dial any host:port. Reserved addresses can be bound only by a\n"
+		"process with CAP_NET_ADMIN (the daemon reserves its services\n"
+		"and listeners). Examples:\n"
+		"  ockam node set n2 --dial-forwarded on\n"
+		"  ockam node set n1 --max-message 65536 --dial-timeout 2s\n"
+		"  ockam node set n1 --reserve billing --release echo\n",
 		.positionals = name_arg, .min_pos = 0,
 		.opts = set_opts, .run = node_set,
 	}, {

@@ -90,6 +90,7 @@ struct daemon {
 int kernel_open(struct daemon *d, struct ockam_err *err);
 void kernel_close(struct daemon *d);
 /* The node's dial timeout in ms, read fresh so NODE_SET takes effect. */
+int kernel_reserve(struct daemon *d, const char *name, struct ockam_err *err);
 unsigned int kernel_dial_timeout_ms(struct daemon *d);
 int kernel_attach(struct daemon *d, int fd, const char *address,
 		  const char *peer, uint32_t flags,

@@ -118,6 +118,9 @@ int secure_socket_open(struct daemon *d, const char *name, int *fd,
 				     strerror(-ret));
 	*fd = ret;
 	if (name) {
+		ret = kernel_reserve(d, name, err);
+		if (ret < 0)
+			return ret;
 		ret = ockam_bind(*fd, name);
 		if (ret < 0)
 			return ockam_err_set(err, ret, "cannot bind %s: %s",

@@ -98,6 +98,23 @@ void kernel_close(struct daemon *d)
 	d->nl = NULL;
 }
 
+/*
+ * Reserve @name before binding it: from then on only an admin of this
+ * node may bind it, so no local user can take the address of one of our
+ * services or listeners, now or while the daemon is down. A name the node
+ * already reserves (Ockam's service names come reserved) is fine.
+ */
+int kernel_reserve(struct daemon *d, const char *name, struct ockam_err *err)
+{
+	int ret = ockam_nl_reserved_add(d->nl, name, err);
+
+	if (ret == -EEXIST) {
+		ockam_err_clear(err);
+		return 0;
+	}
+	return ret;
+}
+
 unsigned int kernel_dial_timeout_ms(struct daemon *d)
 {
 	struct ockam_node_info info;

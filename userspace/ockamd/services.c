@@ -135,6 +135,9 @@ int services_open(struct daemon *d, struct ockam_err *err)
 					     "cannot open an AF_OCKAM socket (family %d): %s",
 					     ockam_family(), strerror(-ret));
 		s->fd = ret;
+		ret = kernel_reserve(d, s->name, err);
+		if (ret < 0)
+			return ret;
 		ret = ockam_bind(s->fd, s->name);
 		if (ret < 0)
 			return ockam_err_set(err, ret,

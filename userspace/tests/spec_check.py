@@ -233,6 +233,48 @@ def check_references(spec):
     return problems
 
 
+def kernel_ops(path):
+    """{command: (has doit, has dumpit, admin only)} from kmod/netlink.c."""
+    with open(path, encoding="utf-8") as f:
+        text = strip_comments(f.read())
+    ops = {}
+    for block in re.findall(r"\{([^{}]*\.cmd\s*=\s*OCKAM_CMD_\w+[^{}]*)\}", text):
+        cmd = re.search(r"\.cmd\s*=\s*(OCKAM_CMD_\w+)", block).group(1)
+        ops[cmd] = (".doit" in block, ".dumpit" in block,
+                    "GENL_UNS_ADMIN_PERM" in block)
+    return ops
+
+
+def check_kernel_ops(spec, netlink_c):
+    """Each do/dump operation is in kmod/netlink.c with the spec's flags."""
+    problems = []
+    try:
+        kernel = kernel_ops(netlink_c)
+    except OSError as e:
+        return ["cannot read %s: %s" % (netlink_c, e)]
+    prefix = spec["operations"]["name-prefix"]
+    for op in spec["operations"]["list"]:
+        if "do" not in op and "dump" not in op:
+            continue
+        cmd = c_name(prefix, op["name"])
+        if cmd not in kernel:
+            problems.append("%s: not in kmod/netlink.c" % cmd)
+            continue
+        doit, dumpit, admin = kernel[cmd]
+        if doit != ("do" in op) or dumpit != ("dump" in op):
+            problems.append("%s: do/dump differ from the spec" % cmd)
+        if admin != ("uns-admin-perm" in op.get("flags", [])):
+            problems.append("%s: GENL_UNS_ADMIN_PERM %s in the kernel, "
+                            "uns-admin-perm %s in the spec" %
+                            (cmd, "set" if admin else "not set",
+                             "set" if not admin else "not set"))
+    known = {c_name(prefix, op["name"]) for op in spec["operations"]["list"]}
+    for cmd in kernel:
+        if cmd not in known:
+            problems.append("%s: in kmod/netlink.c, not in the spec" % cmd)
+    return problems
+
+
 def main(argv):
     spec_path = argv[1] if len(argv) > 1 else os.path.join(
         TOP, "Documentation", "netlink", "specs", "ockam.yaml")
@@ -291,6 +333,8 @@ def main(argv):
 
     tap.result(check_bounds(spec, hdr), "attribute bounds match header limits")
     tap.result(check_references(spec), "operations reference declared attributes")
+    tap.result(check_kernel_ops(spec, os.path.join(TOP, "kmod", "netlink.c")),
+               "operations and their permissions match kmod/netlink.c")
 
     print("1..%d" % tap.n)
     return 1 if tap.failed else 0

@@ -385,6 +385,20 @@ int ockam_nl_route_add(struct ockam_nl *nl, const char *name,
 int ockam_nl_route_del(struct ockam_nl *nl, const char *name,
 		       struct ockam_err *err);
 
+/*
+ * Reserved names: only a process with CAP_NET_ADMIN in the node's user
+ * namespace may bind them (others get EACCES). A node starts with Ockam's
+ * service names reserved. -EEXIST when @name already is; the list gives
+ * each name with kind OCKAM_KIND_UNSPEC.
+ */
+int ockam_nl_reserved_add(struct ockam_nl *nl, const char *name,
+			  struct ockam_err *err);
+int ockam_nl_reserved_del(struct ockam_nl *nl, const char *name,
+			  struct ockam_err *err);
+int ockam_nl_reserved_list(struct ockam_nl *nl,
+			   struct ockam_address_info **list, size_t *count,
+			   struct ockam_err *err);
+
 /* The dial the kernel asked for failed with positive @errnum. */
 int ockam_nl_dial_failed(struct ockam_nl *nl, const char *peer, int errnum,
 			 struct ockam_err *err);
