@@ -211,6 +211,9 @@ enum stress_op {
 	OP_EVENTS,
 	OP_PEER_CUT,	/* raw TCP peer of a transport dies mid-frame */
 	OP_DAEMON_CUT,	/* the same against a daemon's listener */
+	OP_RELAY_CLOSE,	/* a relay's inbound closes while paused */
+	OP_CLOSE_RACE,	/* the peer's close racing channel-add */
+	OP_SHARED_PAGES,	/* a TCP frame sealed, the next behind it */
 	OP_COUNT
 };
 
@@ -244,6 +247,9 @@ static const struct {
 	[OP_EVENTS] = { "events", 1 },
 	[OP_PEER_CUT] = { "peer-cut", 2 },
 	[OP_DAEMON_CUT] = { "daemon-cut", 1 },
+	[OP_RELAY_CLOSE] = { "relay-close", 1 },
+	[OP_CLOSE_RACE] = { "close-race", 2 },
+	[OP_SHARED_PAGES] = { "shared-pages", 2 },
 };
 
 /* Transports and channels a thread made on one node. */
@@ -309,6 +315,9 @@ static struct {
 	_Atomic unsigned long stamps_sent, stamps_ok, stamps_bad;
 	_Atomic unsigned long impossible;
 	_Atomic unsigned long children;
+	/* Each node's settings as the scripts left them, read at start. */
+	struct ockam_node_info settings[NS_MAX + 1];
+	bool settings_known[NS_MAX + 1];
 } G;
 
 static long long now_ms(void)
@@ -1884,8 +1893,13 @@ static long op_dump(struct worker *w)
 	return ret;
 }
 
-/* Back to the defaults the scripts and the daemon expect. */
-static void node_defaults(struct ockam_nl *nl)
+/*
+ * Back to the settings the scripts gave the node (a relay's
+ * dial-forwarded, say), read before any thread ran, or the defaults.
+ * Never what another thread may have set for a moment.
+ */
+static void node_restore(struct ockam_nl *nl,
+			 const struct ockam_node_info *before)
 {
 	struct ockam_node_settings set = {
 		.max_message = OCKAM_MAX_MESSAGE_DEFAULT,
@@ -1895,6 +1909,12 @@ static void node_defaults(struct ockam_nl *nl)
 		.dial_forwarded = OCKAM_DIAL_FORWARDED_DEFAULT,
 	};
 
+	if (before) {
+		set.max_message = before->max_message;
+		set.hop_limit = before->hop_limit;
+		set.dial_timeout_ms = before->dial_timeout_ms;
+		set.dial_forwarded = before->dial_forwarded;
+	}
 	ockam_nl_node_set(nl, &set, NULL);
 }
 
@@ -1908,6 +1928,7 @@ static long op_node_set(struct worker *w)
 	struct ockam_node_settings set = { 0 };
 	struct ockam_nl *nl;
 	bool bad = chance(&w->rng, 30);
+	int n = node_idx(w);
 	long ret = need_nl(w, &nl);
 
 	if (ret)
@@ -1945,7 +1966,7 @@ static long op_node_set(struct worker *w)
 	}
 	if (!ret) {
 		sleep_ms(below(&w->rng, 50));
-		node_defaults(nl);
+		node_restore(nl, G.settings_known[n] ? &G.settings[n] : NULL);
 	}
 	return ret;
 }
@@ -3120,6 +3141,370 @@ static long op_daemon_cut(struct worker *w)
 	return peer_die(w, fd, chance(&w->rng, 50) ? "echo" : "p0");
 }
 
+/* -------------------------------------- the interleavings of known bugs */
+
+/* A TCP frame: u32be length, message with @onward, no return route. */
+static size_t frame_route(uint8_t *out, const uint8_t *onward,
+			  size_t onward_len, const uint8_t *payload, size_t len)
+{
+	size_t n = 4;
+	uint32_t be;
+
+	out[n++] = OCKAM_MESSAGE_VERSION;
+	memcpy(out + n, onward, onward_len);
+	n += onward_len;
+	out[n++] = 0;
+	n += uleb_put(out + n, len);
+	memcpy(out + n, payload, len);
+	n += len;
+	be = htonl(n - 4);
+	memcpy(out, &be, 4);
+	return n;
+}
+
+/* Attach @fd here under a random name starting with @tag. */
+static long attach_named(struct worker *w, struct ockam_nl *nl, int fd,
+			 char tag, char *name)
+{
+	struct ockam_transport_info info;
+
+	name[0] = tag;
+	random_hex(&w->rng, name + 1, 16);
+	return ockam_nl_transport_attach(nl, fd, name, NULL, 0, &info, NULL);
+}
+
+/* Exchange version bytes with an attached transport, as its peer. */
+static long peer_hello(int fd)
+{
+	char version;
+
+	if (recv(fd, &version, 1, 0) != 1)
+		return -errno ? -errno : -EPROTO;
+	if (version != OCKAM_TCP_VERSION)
+		return -EPROTO;
+	return send(fd, &version, 1, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+}
+
+/*
+ * A relay on this node: "in" forwards to "out", whose far end reads
+ * slowly or not at all, so "in" is paused; then in's peer sends its last
+ * frames and a FIN (or a reset) at a random moment. The close work of
+ * "in" routes those frames into out's queue again and must not pause
+ * "in" once more (it was freed while still on out's list, and out's
+ * resume walked freed memory: KASAN on the debug kernel).
+ */
+static long op_relay_close(struct worker *w)
+{
+	char in_name[24], out_name[24];
+	struct route_gen g = { 0 };
+	uint8_t route[64], *frame;
+	size_t size = 512 << below(&w->rng, 8), len, off;
+	unsigned int frames = 4 + below(&w->rng, 96), i;
+	int peer = -1, in = -1, out = -1, far = -1, small = 4096;
+	struct ockam_nl *nl;
+	long ret = need_nl(w, &nl);
+
+	if (ret)
+		return ret;
+	frame = malloc(size + 64);
+	if (!frame)
+		die("out of memory");
+	ret = tcp_pair(&peer, &in);
+	if (!ret)
+		ret = tcp_pair(&out, &far);
+	if (ret)
+		goto out;
+	setsockopt(out, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	ret = attach_named(w, nl, in, 'i', in_name);
+	if (!ret)
+		ret = attach_named(w, nl, out, 'o', out_name);
+	if (ret)
+		goto out;
+	describe(w, "%s -> %s, %u frames of %zu", in_name, out_name, frames,
+		 size);
+	ret = peer_hello(peer);
+	if (ret)
+		goto detach;
+	rg_local(&g, out_name);
+	rg_local(&g, "x");
+	rnd_bytes(&w->rng, w->buf, size);
+	len = frame_route(frame, route, rg_finish(&g, route), w->buf, size);
+	/* As much as goes without waiting; the stream may end mid-frame. */
+	for (i = 0; i < frames; i++) {
+		for (off = 0; off < len;) {
+			ssize_t n = send(peer, frame + off, len - off,
+					 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+			if (n <= 0)
+				break;
+			off += n;
+		}
+		if (off < len)
+			break;
+	}
+	sleep_ms(below(&w->rng, 50));
+	if (chance(&w->rng, 70)) {
+		shutdown(peer, SHUT_WR);
+		sleep_ms(below(&w->rng, 100));
+	}
+	tcp_reset(peer);
+	peer = -1;
+	/* The far end reads a while, or goes. */
+	if (chance(&w->rng, 60)) {
+		long long end = now_ms() + below(&w->rng, 300);
+
+		while (now_ms() < end &&
+		       recv(far, w->rbuf, PAYLOAD_MAX, MSG_DONTWAIT) != 0)
+			sleep_ms(5);
+	}
+detach:
+	ockam_nl_transport_detach(nl, in_name, NULL);
+	ockam_nl_transport_detach(nl, out_name, NULL);
+out:
+	if (peer >= 0)
+		tcp_reset(peer);
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (far >= 0)
+		tcp_reset(far);
+	free(frame);
+	return ret;
+}
+
+/* A data frame sealed with @key at @counter; its length. */
+static size_t frame_seal(uint8_t *frame, const uint8_t *key, uint64_t counter,
+			 const uint8_t *pt, size_t len)
+{
+	uint8_t nonce[12] = { 0 };
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		frame[i] = counter >> (56 - 8 * i);
+		nonce[4 + i] = counter >> (8 * i);
+	}
+	crypto_aead_chacha20poly1305_ietf_encrypt(frame + 8, NULL, pt, len,
+						  NULL, 0, NULL, nonce, key);
+	return 8 + len + OCKAM_TAG_LEN;
+}
+
+struct close_flood {
+	int fd;
+	struct sockaddr_ockam sa;
+	socklen_t salen;
+	uint8_t frame[64];
+	size_t len;
+	atomic_bool stop;
+};
+
+static void *close_flood_run(void *arg)
+{
+	struct close_flood *f = arg;
+
+	while (!atomic_load(&f->stop))
+		sendto(f->fd, f->frame, f->len, MSG_DONTWAIT,
+		       (struct sockaddr *)&f->sa, f->salen);
+	return NULL;
+}
+
+/*
+ * The peer's close message racing channel-add: while the channel is
+ * installed, another thread sends valid close frames (counter 0) to the
+ * handshake socket's name, which becomes the decryptor. The close can
+ * free the channel the moment its decryptor is in the table; the reply
+ * must still describe the channel (it was built from freed memory).
+ */
+static long op_close_race(struct worker *w)
+{
+	struct chan_end *e = calloc(1, sizeof(*e));
+	struct route_gen g = { 0 };
+	uint8_t route[OCKAM_SOCKADDR_ROUTE_MAX + 8], type = OCKAM_CHANNEL_MSG_CLOSE;
+	struct close_flood *f = calloc(1, sizeof(*f));
+	char peer_name[24];
+	pthread_t t;
+	long ret;
+
+	if (!e || !f)
+		die("out of memory");
+	e->fd = -1;
+	f->fd = -1;
+	ret = channel_end_open(w, e, 'c');
+	if (ret)
+		goto out;
+	rnd_bytes(&w->rng, e->tx, OCKAM_KEY_LEN);
+	rnd_bytes(&w->rng, e->rx, OCKAM_KEY_LEN);
+	e->role = chance(&w->rng, 50) ? OCKAM_ROLE_INITIATOR :
+					OCKAM_ROLE_RESPONDER;
+	peer_name[0] = 'p';
+	random_hex(&w->rng, peer_name + 1, 16);
+	rg_local(&g, peer_name);
+	e->route_len = rg_finish(&g, e->route);
+	/* What the peer would send: sealed with the key we receive with. */
+	f->len = frame_seal(f->frame, e->rx, 0, &type, 1);
+	memset(&g, 0, sizeof(g));
+	rg_local(&g, e->sock_name);
+	f->salen = sa_fill(&f->sa, route, rg_finish(&g, route));
+	f->fd = private_socket(NULL, 100);
+	if (f->fd < 0) {
+		ret = f->fd;
+		goto out;
+	}
+	describe(w, "x=%s", e->sock_name);
+	if (pthread_create(&t, NULL, close_flood_run, f))
+		die("pthread_create");
+	sleep_ms(below(&w->rng, 3));
+	ret = channel_install(w, e);
+	if (!ret && strcmp(e->info.decryptor, e->sock_name))
+		fail(w, "channel-add answered with decryptor '%s', not '%s'",
+		     e->info.decryptor, e->sock_name);
+	sleep_ms(below(&w->rng, 20));
+	atomic_store(&f->stop, true);
+	pthread_join(t, NULL);
+out:
+	if (e->fd >= 0)
+		close(e->fd);
+	if (f->fd >= 0)
+		close(f->fd);
+	sodium_memzero(e, sizeof(*e));
+	free(e);
+	free(f);
+	return ret;
+}
+
+struct down_seen {
+	const char *address;
+	uint32_t reason;
+};
+
+static void on_transport_down(const struct ockam_event *ev, void *arg)
+{
+	struct down_seen *d = arg;
+
+	if (ev->cmd == OCKAM_CMD_TRANSPORT_DOWN &&
+	    !strcmp(ev->address, d->address))
+		d->reason = ev->reason;
+}
+
+/*
+ * A TCP peer's frame sealed by a channel on this node, with a second,
+ * well-formed frame right behind it in the same write: the first frame's
+ * buffer shares pages with the second. Sealing wrote the tag into the
+ * second frame's length, and the connection was reset as "too big"; a
+ * well-formed stream must never be refused.
+ */
+static long op_shared_pages(struct worker *w)
+{
+	struct chan_end *c = calloc(2, sizeof(*c)), *c1 = c, *c2 = c + 1;
+	char rname[24], sname[24], tname[24];
+	struct down_seen down = { .address = tname };
+	struct route_gen g = { 0 };
+	uint8_t route[OCKAM_SOCKADDR_ROUTE_MAX + 8], *buf;
+	size_t size = sizeof(struct stamp) + below(&w->rng, 6000), n;
+	uint64_t id1 = rnd(&w->rng), id2 = rnd(&w->rng);
+	struct ockam_events *ev = NULL;
+	int peer = -1, srv = -1, r = -1, s = -1;
+	struct ockam_nl *nl;
+	long ret = need_nl(w, &nl);
+
+	if (!c)
+		die("out of memory");
+	buf = malloc(2 * PAYLOAD_MAX);
+	if (!buf)
+		die("out of memory");
+	c1->fd = c2->fd = -1;
+	if (ret)
+		goto out;
+	rnd_bytes(&w->rng, c1->tx, OCKAM_KEY_LEN);
+	rnd_bytes(&w->rng, c1->rx, OCKAM_KEY_LEN);
+	memcpy(c2->tx, c1->rx, OCKAM_KEY_LEN);
+	memcpy(c2->rx, c1->tx, OCKAM_KEY_LEN);
+	c1->role = OCKAM_ROLE_INITIATOR;
+	c2->role = OCKAM_ROLE_RESPONDER;
+	ret = channel_end_open(w, c1, 'x');
+	if (!ret)
+		ret = channel_end_open(w, c2, 'y');
+	if (!ret)
+		ret = channel_route(w, c2, c1);
+	if (!ret)
+		ret = channel_install(w, c2);
+	if (!ret)
+		ret = channel_route(w, c1, c2);
+	if (!ret)
+		ret = channel_install(w, c1);
+	rname[0] = 'r';
+	random_hex(&w->rng, rname + 1, 16);
+	sname[0] = 's';
+	random_hex(&w->rng, sname + 1, 16);
+	if (!ret) {
+		r = private_socket(rname, 100);
+		s = private_socket(sname, 100);
+		ret = r < 0 ? r : s < 0 ? s : 0;
+	}
+	if (!ret)
+		ret = ockam_events_open(&ev, NULL);
+	if (!ret)
+		ret = tcp_pair(&peer, &srv);
+	if (!ret)
+		ret = attach_named(w, nl, srv, 't', tname);
+	if (!ret)
+		ret = peer_hello(peer);
+	if (ret)
+		goto out;
+	describe(w, "%s: %zu bytes into %s, then %s", tname, size,
+		 c1->info.encryptor, sname);
+
+	rg_local(&g, c1->info.encryptor);
+	rg_local(&g, rname);
+	stamp_make(&w->rng, w->buf, size, id1);
+	n = frame_route(buf, route, rg_finish(&g, route), w->buf, size);
+	memset(&g, 0, sizeof(g));
+	rg_local(&g, sname);
+	stamp_make(&w->rng, w->buf, sizeof(struct stamp) + 16, id2);
+	n += frame_route(buf + n, route, rg_finish(&g, route), w->buf,
+			sizeof(struct stamp) + 16);
+	ret = sys(send(peer, buf, n, MSG_NOSIGNAL));
+	if (ret < 0)
+		goto out;
+	atomic_fetch_add(&G.stamps_sent, 2);
+	ret = wait_stamp(w, r, id1, 2000, NULL, NULL);
+	if (wait_stamp(w, s, id2, 2000, NULL, NULL) < 0) {
+		/* Lost may be fine (others detach what they see)... */
+		ockam_events_read(ev, on_transport_down, &down, NULL);
+		/* ... refused as malformed is not. */
+		if (down.reason == OCKAM_DOWN_TOO_BIG ||
+		    down.reason == OCKAM_DOWN_BAD_FRAME)
+			fail(w, "%s refused a well-formed frame behind a sealed one (%s)",
+			     tname, ockam_down_reason_name(down.reason));
+		ret = -ETIMEDOUT;
+	}
+	ret = ret < 0 ? ret : 0;
+	ockam_nl_transport_detach(nl, tname, NULL);
+out:
+	if (c1->info.encryptor[0])
+		ockam_nl_channel_del(nl, c1->info.encryptor, NULL);
+	if (c2->info.encryptor[0])
+		ockam_nl_channel_del(nl, c2->info.encryptor, NULL);
+	if (ev)
+		ockam_events_close(ev);
+	if (peer >= 0)
+		tcp_reset(peer);
+	if (srv >= 0)
+		close(srv);
+	if (r >= 0)
+		close(r);
+	if (s >= 0)
+		close(s);
+	if (c1->fd >= 0)
+		close(c1->fd);
+	if (c2->fd >= 0)
+		close(c2->fd);
+	sodium_memzero(c, 2 * sizeof(*c));
+	free(c);
+	free(buf);
+	return ret;
+}
+
 /* ------------------------------------------------------------ threads */
 
 static long (*const op_fn[OP_COUNT])(struct worker *) = {
@@ -3148,6 +3533,9 @@ static long (*const op_fn[OP_COUNT])(struct worker *) = {
 	[OP_EVENTS] = op_events,
 	[OP_PEER_CUT] = op_peer_cut,
 	[OP_DAEMON_CUT] = op_daemon_cut,
+	[OP_RELAY_CLOSE] = op_relay_close,
+	[OP_CLOSE_RACE] = op_close_race,
+	[OP_SHARED_PAGES] = op_shared_pages,
 };
 
 static enum stress_op pick_op(struct rng *r)
@@ -3476,6 +3864,29 @@ static int resolve_family(void)
 	return id;
 }
 
+/* Every node's settings, before the threads start changing them. */
+static void settings_read(void)
+{
+	struct ockam_nl *nl;
+	int i, fd;
+
+	for (i = 0; i <= G.n_ns; i++) {
+		fd = i < G.n_ns ? netns_open(i) : dup(G.init_ns);
+		if (fd < 0)
+			continue;
+		if (setns(fd, CLONE_NEWNET))
+			die("setns: %m");
+		close(fd);
+		if (!ockam_nl_open(&nl, NULL)) {
+			G.settings_known[i] = !ockam_nl_node_get(nl, &G.settings[i],
+								 NULL);
+			ockam_nl_close(nl);
+		}
+	}
+	if (setns(G.init_ns, CLONE_NEWNET))
+		die("setns back to the initial namespace: %m");
+}
+
 static int run_main(int argc, char **argv)
 {
 	pthread_t dog;
@@ -3559,6 +3970,7 @@ static int run_main(int argc, char **argv)
 	printf("\n");
 	fflush(stdout);
 
+	settings_read();
 	slots_fill();
 	G.workers = calloc(G.threads, sizeof(*G.workers));
 	if (!G.workers)
