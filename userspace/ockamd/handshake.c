@@ -174,6 +174,24 @@ int handshake_init(struct daemon *d, struct handshake *hs,
 	return secure_socket_open(d, NULL, &hs->fd, fn, ctx, err);
 }
 
+int handshake_restart(struct daemon *d, struct handshake *hs,
+		      enum noise_role role, struct ockam_err *err)
+{
+	struct identity *id;
+	int ret;
+
+	noise_handshake_free(hs->noise);
+	hs->noise = NULL;
+	ret = vault_get(d->vault, hs->identity, &id, err);
+	if (ret < 0)
+		return ret;
+	hs->noise = noise_handshake_new(role, identity_static_priv(id), NULL, 0);
+	if (!hs->noise)
+		return ockam_err_set(err, -ENOMEM,
+				     "out of locked memory for a handshake");
+	return 0;
+}
+
 void handshake_fini(struct daemon *d, struct handshake *hs)
 {
 	timer_cancel(&d->loop, &hs->timer);

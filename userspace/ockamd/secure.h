@@ -140,6 +140,12 @@ struct handshake {
 int handshake_init(struct daemon *d, struct handshake *hs,
 		   enum noise_role role, const char *identity, watch_fn fn,
 		   void *ctx, struct ockam_err *err);
+/*
+ * A fresh Noise state for @role with our identity, for a handshake that
+ * starts over on the same socket and route; the old state is dropped.
+ */
+int handshake_restart(struct daemon *d, struct handshake *hs,
+		      enum noise_role role, struct ockam_err *err);
 /* Close the socket, drop the Noise state, stop the timer. */
 void handshake_fini(struct daemon *d, struct handshake *hs);
 
