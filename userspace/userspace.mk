@@ -58,7 +58,8 @@ VECTORS_OBJS := $(call obj_of,$(US_OBJ),$(VECTORS_SRCS))
 # each program's main.c stays out.
 TEST_UNIT_SRCS := $(TEST_SRCS) $(LIB_SRCS) \
 	$(filter-out %/main.c,$(CLI_SRCS)) $(US_SRC)/ockamd/log.c \
-	$(US_SRC)/ockamd/handshake_frame.c $(US_SRC)/ockamd/trust.c \
+	$(US_SRC)/ockamd/handshake_frame.c \
+	$(US_SRC)/ockamd/handshake_source.c $(US_SRC)/ockamd/trust.c \
 	kmod/frame.c kmod/replay.c \
 	$(addprefix $(US_SRC)/ockamd/,noise.c identity.c vault.c)
 TEST_UNIT_OBJS := $(call obj_of,$(US_TEST_OBJ),$(TEST_UNIT_SRCS))

@@ -5,8 +5,9 @@
 # - n6, each with ockamd and a TCP listener on its address towards the
 # node before it (n1 on 10.0.12.1), so /node/n2 is reachable from n1 and
 # longer routes name each TCP hop. Channels over 1, 3 and 5 TCP hops with
-# replies, a channel inside a channel, 16 channels at once, Ockam's
-# piping, list/show/delete at either end, identities that are not
+# replies, a channel inside a channel, 16 channels at once (more than
+# the 4 a listener takes from one node at a time: the daemon asks again),
+# Ockam's piping, list/show/delete at either end, identities that are not
 # authorized or whose attestation expired (both sides refuse, no channel
 # in either kernel), and no address left behind once channels close.
 #
@@ -193,7 +194,10 @@ tap_expect_eq "secure-channel create --to /node/n2/service/api | message send he
 
 # ------------------------------------------------- many channels at once
 
+# More than n2's listener takes from one node at once (4): the rest are
+# refused as busy, and n1's daemon sends their message 1 again.
 n2_before=$(channel_count n2)
+source_busy=$(listener_counter n2 api rejected_source_busy)
 for i in $(seq 1 16); do
 	ockam secure-channel create --from n1 --timeout 20s \
 		--to /node/n2/service/api >"$NS_TMP/many.$i" 2>&1 &
@@ -213,6 +217,7 @@ tap_expect_eq "16 channels n1 -> n2 created at once" 16 \
 	"$(printf '%s\n' "${many[@]}" | sort -u | wc -l)"
 tap_expect_eq "n2's kernel holds 16 more channels" $((n2_before + 16)) \
 	"$(channel_count n2)"
+tap_diag "n2's listener refused $(($(listener_counter n2 api rejected_source_busy) - source_busy)) of their messages 1 as busy for a while"
 for r in "${many[@]}"; do
 	tail=${r: -6}
 	got=$(send "via $tail" "$r/service/uppercase")

@@ -11,6 +11,12 @@
 # end its log must hold exactly what n1 sent and the attacker did not
 # destroy, each message once, every one from n1's identity.
 #
+# Last, a flood of handshakes at n3's listener: n1 sends message 1 after
+# message 1 through n2 (one source), and a forger on n2 writes messages 1
+# with made-up return routes on a TCP connection of its own (one first
+# hop). Each gets its per-source or per-hop share of the listener's
+# slots and no more, and a channel from n2 is still made meanwhile.
+#
 #   make vm-run SCRIPT=selftests/netns/secure_channel_attack.sh
 
 lib=${OCKAM_SELFTESTS:-$(cd "$(dirname "$0")/.." && pwd)}/lib
@@ -262,6 +268,92 @@ fi
 tap_expect_eq "every message came from n1's identity" 0 \
 	"$(grep '^msg ' "$SINK_LOG" | grep -vc "^msg id=$ID1 ")"
 tap_diag "relay: $(ctl stats)"
+
+# ------------------------------------------------ a flood of message 1
+
+# Bounds of ockamd's listeners (ockamd.rst, "Secure channels").
+PER_SOURCE=4
+PER_HOP=16
+FLOOD=20
+FORGED=40
+# Less than the listener's 10 s: no slot of the flood's expires before
+# it ends, so every slot it got is counted once.
+FLOOD_SECONDS=8
+
+api_number() {
+	ockam secure-channel-listener show api --at n3 -j | json_number "$1"
+}
+
+pending_is() {
+	[ "$(api_number pending)" = "$1" ]
+}
+
+# answers LOG: what the first burst of a flood got, "msg2=N refused=N busy=N".
+answers() {
+	sed -n 's/^burst answered: //p' "$1"
+}
+
+# flood_field LOG KEY: a number of the flood's closing line.
+flood_field() {
+	grep '^flood:' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+# The tampered handshakes above may have left some waiting for message 3.
+tap_check "n3's listener has no handshake pending" wait_until 15 pending_is 0
+source_busy=$(api_number rejected_source_busy)
+hop_busy=$(api_number rejected_hop_busy)
+
+# n1: an ordinary node, message 1 from sockets of its own along the
+# route through n2 (no relay), 20 at once, then one every 100 ms. At n3
+# they all have the source [n3's connection from n2, n2's from n1].
+node_bg n1 ockam-mitm hs-flood \
+	/ip4/10.0.12.2/tcp/4000/ip4/10.0.23.3/tcp/4000/service/api \
+	"$FLOOD" "$FLOOD_SECONDS"
+FLOOD_LOG=$NS_TMP/n1.$NODE_BG_PID.log
+# n2: a forger with its own TCP connection to n3, each message 1 from
+# another made-up source.
+node_bg n2 ockam-mitm hs-forge 10.0.23.3:4000 api "$FORGED" "$FLOOD_SECONDS"
+FORGE_LOG=$NS_TMP/n2.$NODE_BG_PID.log
+wait_until 30 grep -q '^burst answered' "$FLOOD_LOG"
+wait_until 30 grep -q '^burst answered' "$FORGE_LOG"
+tap_expect_eq "one source flooding gets $PER_SOURCE slots, the rest refused busy" \
+	"msg2=$PER_SOURCE refused=$((FLOOD - PER_SOURCE)) busy=$((FLOOD - PER_SOURCE))" \
+	"$(answers "$FLOOD_LOG")"
+tap_check "  told why" grep -q '^refusal: .*from your route' "$FLOOD_LOG"
+tap_expect_eq "forged sources through one connection get $PER_HOP slots, the rest refused busy" \
+	"msg2=$PER_HOP refused=$((FORGED - PER_HOP)) busy=$((FORGED - PER_HOP))" \
+	"$(answers "$FORGE_LOG")"
+tap_check "  told why" grep -q '^refusal: .*through your connection' "$FORGE_LOG"
+tap_expect_eq "n3's listener holds the floods' $((PER_SOURCE + PER_HOP)) handshakes" \
+	$((PER_SOURCE + PER_HOP)) "$(api_number pending)"
+
+# Meanwhile n2's own daemon, through the same connection as n1's flood.
+CH2=$(ockam secure-channel create --from n2 --timeout 20s \
+	--to /ip4/10.0.23.3/tcp/4000/service/api 2>&1)
+if [[ $CH2 =~ ^/service/[0-9a-f]{32}$ ]]; then
+	tap_ok "a secure channel n2 -> n3 while the floods hold their slots"
+else
+	tap_fail "a secure channel n2 -> n3 while the floods hold their slots" "$CH2"
+fi
+tap_check "  the flood was still on when it was up" \
+	bash -c "! grep -q '^flood:' '$FLOOD_LOG'"
+tap_expect_eq "  and the floods still held their slots" \
+	$((PER_SOURCE + PER_HOP)) "$(api_number pending)"
+expect_output "  a message through it" "FLOODED" \
+	ockam message send flooded --from n2 --timeout 10s --to "$CH2/service/uppercase"
+
+wait_until 30 grep -q '^flood:' "$FLOOD_LOG"
+wait_until 30 grep -q '^flood:' "$FORGE_LOG"
+tap_diag "n1: $(grep '^flood:' "$FLOOD_LOG")" "n2: $(grep '^flood:' "$FORGE_LOG")"
+tap_expect_eq "over the whole flood one source got $PER_SOURCE slots" \
+	"$PER_SOURCE" "$(flood_field "$FLOOD_LOG" msg2)"
+refused_n1=$(flood_field "$FLOOD_LOG" refused)
+tap_check "  and kept being refused ($refused_n1 times)" \
+	test "${refused_n1:-0}" -gt $((FLOOD - PER_SOURCE))
+tap_check "n3 counts each of those as source-busy" test \
+	"$(($(api_number rejected_source_busy) - source_busy))" -ge "${refused_n1:-0}"
+tap_expect_eq "n3 counts the forger's as hop-busy" $((FORGED - PER_HOP)) \
+	"$(($(api_number rejected_hop_busy) - hop_busy))"
 
 tap_check "node delete --all" ockam node delete --all
 tap_done

@@ -8,6 +8,8 @@
  *   ockam-mitm send ROUTE PREFIX COUNT
  *   ockam-mitm channels
  *   ockam-mitm addresses
+ *   ockam-mitm hs-flood ROUTE COUNT SECONDS
+ *   ockam-mitm hs-forge HOST:PORT LISTENER COUNT SECONDS
  *
  * relay binds local address NAME on its node. A message whose onward
  * route goes on past NAME is sent on along it; replies find their way
@@ -66,6 +68,26 @@
  * tx_counter, rx_counter, tx_rekeys, rx_rekeys and the channel counters
  * by their netlink names (encrypted, decrypted, drop_auth, ...).
  * addresses prints every local address of the node and its kind.
+ *
+ * hs-flood and hs-forge are handshake floods: message 1 after message 1
+ * to a secure channel listener, never a message 3, so every one the
+ * listener takes holds one of its slots until it times out. hs-flood
+ * sends COUNT at once along ROUTE (which ends in the listener) from
+ * AF_OCKAM sockets of its own, then one every 100 ms, for SECONDS: an
+ * ordinary node that will not stop. hs-forge connects to the TCP
+ * listener HOST:PORT itself and writes COUNT messages 1 for LISTENER on
+ * that one connection, each with a return route of its own making
+ * ([forged-N, X]): a peer that looks like COUNT different sources. Both
+ * count the answers, message 2 (a slot taken) or a refusal (and of
+ * those "busy"), and print
+ *
+ *   burst answered: msg2=N refused=N busy=N
+ *
+ * once the first COUNT are all answered, and at the end
+ *
+ *   flood: sent=N msg2=N refused=N busy=N other=N
+ *
+ * with the first refusal's text on a line "refusal: TEXT".
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -76,6 +98,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -923,6 +948,309 @@ static int addresses(void)
 	return 0;
 }
 
+/* ------------------------------------------------- handshake floods */
+
+enum {
+	HS_MSG1 = 1, HS_MSG2 = 2, HS_REFUSED = 0x7f,
+	HS_REFUSE_BUSY = 7,
+	HS_MSG1_LEN = 1 + 32,
+	FLOOD_SOCKETS = 32,
+	FLOOD_INTERVAL_MS = 100,
+};
+
+struct flood {
+	unsigned long sent, msg2, refused, busy, other;
+	unsigned long burst;
+	bool burst_told, refusal_told;
+};
+
+/* A message 1 with a fresh ephemeral key: random bytes will do. */
+static void msg1_new(uint8_t msg[HS_MSG1_LEN])
+{
+	msg[0] = HS_MSG1;
+	if (getrandom(msg + 1, HS_MSG1_LEN - 1, 0) != HS_MSG1_LEN - 1)
+		die("getrandom", errno);
+}
+
+/* Count one answer, a handshake message of @len bytes. */
+static void flood_count(struct flood *f, const uint8_t *msg, size_t len)
+{
+	if (len && msg[0] == HS_MSG2) {
+		f->msg2++;
+	} else if (len >= 2 && msg[0] == HS_REFUSED) {
+		f->refused++;
+		f->busy += msg[1] == HS_REFUSE_BUSY;
+		if (!f->refusal_told) {
+			printf("refusal: %.*s\n", (int)(len - 2),
+			       (const char *)msg + 2);
+			f->refusal_told = true;
+		}
+	} else {
+		f->other++;
+	}
+	if (!f->burst_told && f->msg2 + f->refused >= f->burst) {
+		printf("burst answered: msg2=%lu refused=%lu busy=%lu\n",
+		       f->msg2, f->refused, f->busy);
+		f->burst_told = true;
+	}
+}
+
+static void flood_report(const struct flood *f)
+{
+	printf("flood: sent=%lu msg2=%lu refused=%lu busy=%lu other=%lu\n",
+	       f->sent, f->msg2, f->refused, f->busy, f->other);
+}
+
+static int hs_flood(int argc, char **argv)
+{
+	struct ockam_route *rt = xmalloc(sizeof(*rt));
+	struct pollfd pfd[FLOOD_SOCKETS];
+	long long count, seconds, end, next;
+	uint8_t msg[HS_MSG1_LEN], *buf = xmalloc(MSG_MAX);
+	struct flood f = { 0 };
+	struct ockam_err err;
+	int i, n;
+
+	if (argc != 3 || parse_number(argv[1], &count) || count < 1 ||
+	    parse_number(argv[2], &seconds) || seconds < 0)
+		return 2;
+	if (ockam_route_parse(rt, argv[0], ockam_registry_resolve_node, NULL,
+			      &err)) {
+		fprintf(stderr, "ockam-mitm: %s\n", ockam_err_msg(&err));
+		return 1;
+	}
+	n = count < FLOOD_SOCKETS ? (int)count : FLOOD_SOCKETS;
+	for (i = 0; i < n; i++) {
+		pfd[i].fd = ockam_socket(SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (pfd[i].fd < 0)
+			die("socket", pfd[i].fd);
+		pfd[i].events = POLLIN;
+	}
+	f.burst = count;
+	end = now_ms() + seconds * 1000;
+	next = 0;
+	while (now_ms() < end) {
+		/* The burst first, then one every FLOOD_INTERVAL_MS. */
+		while (f.sent < (unsigned long)count ||
+		       (next && now_ms() >= next)) {
+			ssize_t ret;
+
+			msg1_new(msg);
+			ret = ockam_send_route(pfd[f.sent % n].fd, msg,
+					       sizeof(msg), rt, MSG_DONTWAIT);
+			if (ret < 0)
+				printf("sending message 1: %s\n",
+				       strerror(-ret));
+			f.sent++;
+			if (f.sent >= (unsigned long)count)
+				next = now_ms() + FLOOD_INTERVAL_MS;
+		}
+		if (poll(pfd, n, FLOOD_INTERVAL_MS) < 0 && errno != EINTR)
+			die("poll", errno);
+		for (i = 0; i < n; i++) {
+			ssize_t len;
+
+			if (!(pfd[i].revents & (POLLIN | POLLERR)))
+				continue;
+			while ((len = recv(pfd[i].fd, buf, MSG_MAX,
+					   MSG_DONTWAIT)) >= 0)
+				flood_count(&f, buf, len);
+		}
+	}
+	flood_report(&f);
+	return 0;
+}
+
+static void write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die("write", n < 0 ? errno : EPIPE);
+		p += n;
+		len -= n;
+	}
+}
+
+/* A minimal ULEB128 number at *@pos of @len bytes; false if cut short. */
+static bool uleb(const uint8_t *p, size_t len, size_t *pos, uint32_t *out)
+{
+	unsigned int shift;
+
+	*out = 0;
+	for (shift = 0; shift < 35 && *pos < len; shift += 7) {
+		uint8_t b = p[(*pos)++];
+
+		*out |= (uint32_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return true;
+	}
+	return false;
+}
+
+/* Step over an encoded route at *@pos. */
+static bool skip_route(const uint8_t *p, size_t len, size_t *pos)
+{
+	uint32_t hops, vlen, i;
+
+	if (!uleb(p, len, pos, &hops))
+		return false;
+	for (i = 0; i < hops; i++) {
+		if (++*pos > len || !uleb(p, len, pos, &vlen) ||
+		    len - *pos < vlen)
+			return false;
+		*pos += vlen;
+	}
+	return true;
+}
+
+/* The payload of routing message @msg of @len bytes, or NULL. */
+static const uint8_t *msg_payload(const uint8_t *msg, size_t len,
+				  size_t *payload_len)
+{
+	size_t pos = 1;
+	uint32_t plen;
+
+	if (!len || msg[0] != 1 || !skip_route(msg, len, &pos) ||
+	    !skip_route(msg, len, &pos) || !uleb(msg, len, &pos, &plen) ||
+	    plen != len - pos)
+		return NULL;
+	*payload_len = plen;
+	return msg + pos;
+}
+
+/* One message 1 for @listener, answered along [forged-@i, X], framed. */
+static size_t forged_frame(uint8_t *out, size_t size, const char *listener,
+			   unsigned long i)
+{
+	static struct ockam_route onward, ret;
+	uint8_t msg1[HS_MSG1_LEN];
+	char name[32];
+	ssize_t a, b;
+	size_t len;
+
+	ockam_route_init(&onward);
+	ockam_route_init(&ret);
+	snprintf(name, sizeof(name), "forged-%lu", i);
+	if (ockam_route_push(&onward, OCKAM_ADDR_LOCAL, listener,
+			     strlen(listener), NULL) ||
+	    ockam_route_push(&ret, OCKAM_ADDR_LOCAL, name, strlen(name),
+			     NULL) ||
+	    ockam_route_push(&ret, OCKAM_ADDR_LOCAL, "X", 1, NULL))
+		die("route", EINVAL);
+	len = 4;
+	out[len++] = 1;
+	a = ockam_route_to_wire(&onward, out + len, size - len);
+	if (a < 0)
+		die("route", -a);
+	len += a;
+	b = ockam_route_to_wire(&ret, out + len, size - len);
+	if (b < 0 || size - len - b < 1 + HS_MSG1_LEN)
+		die("route", EMSGSIZE);
+	len += b;
+	out[len++] = HS_MSG1_LEN;
+	msg1_new(msg1);
+	memcpy(out + len, msg1, HS_MSG1_LEN);
+	len += HS_MSG1_LEN;
+	out[0] = (len - 4) >> 24;
+	out[1] = (len - 4) >> 16;
+	out[2] = (len - 4) >> 8;
+	out[3] = len - 4;
+	return len;
+}
+
+/* Count the whole frames at the front of @buf; returns the bytes used. */
+static size_t forge_read_frames(struct flood *f, const uint8_t *buf,
+				size_t len)
+{
+	size_t used = 0;
+
+	while (len - used >= 4) {
+		const uint8_t *p = buf + used, *payload;
+		size_t flen = (size_t)p[0] << 24 | p[1] << 16 | p[2] << 8 |
+			      p[3], plen;
+
+		if (flen > MSG_MAX - 4)
+			die("frame", EMSGSIZE);
+		if (len - used - 4 < flen)
+			break;
+		payload = msg_payload(p + 4, flen, &plen);
+		if (payload)
+			flood_count(f, payload, plen);
+		else
+			f->other++;
+		used += 4 + flen;
+	}
+	return used;
+}
+
+static int hs_forge(int argc, char **argv)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct timeval tv = { .tv_sec = 5 };
+	uint8_t frame[1024], version = 1, *buf = xmalloc(MSG_MAX);
+	long long count, seconds, port, end;
+	struct flood f = { 0 };
+	char host[64], *colon;
+	size_t have = 0;
+	int fd;
+
+	if (argc != 4 || parse_number(argv[2], &count) || count < 1 ||
+	    parse_number(argv[3], &seconds) || seconds < 0)
+		return 2;
+	snprintf(host, sizeof(host), "%s", argv[0]);
+	colon = strrchr(host, ':');
+	if (!colon)
+		return 2;
+	*colon = '\0';
+	if (parse_number(colon + 1, &port) || port < 1 || port > 65535 ||
+	    inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+		return 2;
+	sin.sin_port = htons(port);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+		die(argv[0], errno);
+	/* The transport's version byte each way, then frames. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
+		die("SO_RCVTIMEO", errno);
+	write_all(fd, &version, 1);
+	if (read(fd, &version, 1) != 1 || version != 1)
+		die("version byte", EPROTO);
+	for (f.sent = 0; f.sent < (unsigned long)count; f.sent++)
+		write_all(fd, frame,
+			  forged_frame(frame, sizeof(frame), argv[1], f.sent));
+	f.burst = count;
+	end = now_ms() + seconds * 1000;
+	while (now_ms() < end) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+		size_t used;
+
+		if (poll(&pfd, 1, FLOOD_INTERVAL_MS) < 0 && errno != EINTR)
+			die("poll", errno);
+		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		n = read(fd, buf + have, MSG_MAX - have);
+		if (n <= 0) {
+			printf("connection closed: %s\n",
+			       n ? strerror(errno) : "end of stream");
+			break;
+		}
+		have += n;
+		used = forge_read_frames(&f, buf, have);
+		memmove(buf, buf + used, have - used);
+		have -= used;
+	}
+	flood_report(&f);
+	close(fd);
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr,
@@ -930,7 +1258,9 @@ static int usage(void)
 		"       ockam-mitm sink NAME [--echo]\n"
 		"       ockam-mitm send ROUTE PREFIX COUNT\n"
 		"       ockam-mitm channels\n"
-		"       ockam-mitm addresses\n");
+		"       ockam-mitm addresses\n"
+		"       ockam-mitm hs-flood ROUTE COUNT SECONDS\n"
+		"       ockam-mitm hs-forge HOST:PORT LISTENER COUNT SECONDS\n");
 	return 2;
 }
 
@@ -951,5 +1281,9 @@ int main(int argc, char **argv)
 		ret = channels();
 	else if (!strcmp(argv[1], "addresses") && argc == 2)
 		ret = addresses();
+	else if (!strcmp(argv[1], "hs-flood"))
+		ret = hs_flood(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "hs-forge"))
+		ret = hs_forge(argc - 2, argv + 2);
 	return ret == 2 ? usage() : ret;
 }

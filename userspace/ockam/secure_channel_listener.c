@@ -15,8 +15,9 @@
 static const char *const counter_keys[] = {
 	"started", "established", "rejected-malformed", "rejected-unexpected",
 	"rejected-bad-identity", "rejected-expired", "rejected-key-mismatch",
-	"rejected-unauthorized", "rejected-busy", "rejected-timeout",
-	"rejected-peer-refused", "rejected-unreachable", "rejected-internal",
+	"rejected-unauthorized", "rejected-busy", "rejected-source-busy",
+	"rejected-hop-busy", "rejected-timeout", "rejected-peer-refused",
+	"rejected-unreachable", "rejected-internal",
 };
 
 static const char *field(const char *rec, const char *key, char *buf,
@@ -78,6 +79,9 @@ static void print_json(struct json *j, const char *rec)
 				 sizeof(authorized)));
 	json_uint(j, "pending", number(rec, "pending"));
 	json_uint(j, "max_pending", number(rec, "max-pending"));
+	json_uint(j, "max_pending_per_source",
+		  number(rec, "max-pending-per-source"));
+	json_uint(j, "max_pending_per_hop", number(rec, "max-pending-per-hop"));
 	json_uint(j, "timeout_ms", number(rec, "timeout-ms"));
 	json_object_begin(j, "handshakes");
 	for (i = 0; i < ARRAY_SIZE(counter_keys); i++)
@@ -103,6 +107,9 @@ static void print_detail(const char *rec)
 	printf("  pending        %llu of at most %llu, %llu ms each\n",
 	       number(rec, "pending"), number(rec, "max-pending"),
 	       number(rec, "timeout-ms"));
+	printf("  per source     at most %llu from one source, %llu through one first hop\n",
+	       number(rec, "max-pending-per-source"),
+	       number(rec, "max-pending-per-hop"));
 	printf("  handshakes\n");
 	for (i = 0; i < ARRAY_SIZE(counter_keys); i++)
 		printf("    %-24s %llu\n", counter_keys[i],

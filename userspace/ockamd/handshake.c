@@ -31,6 +31,8 @@ const char *hs_fail_name(enum hs_fail fail)
 		[HS_FAIL_KEY_MISMATCH] = "key-mismatch",
 		[HS_FAIL_UNAUTHORIZED] = "unauthorized",
 		[HS_FAIL_BUSY] = "busy",
+		[HS_FAIL_SOURCE_BUSY] = "source-busy",
+		[HS_FAIL_HOP_BUSY] = "hop-busy",
 		[HS_FAIL_TIMEOUT] = "timeout",
 		[HS_FAIL_PEER_REFUSED] = "peer-refused",
 		[HS_FAIL_UNREACHABLE] = "unreachable",
@@ -56,6 +58,11 @@ enum hs_refusal hs_fail_refusal(enum hs_fail fail)
 	case HS_FAIL_UNAUTHORIZED:
 		return HS_REFUSE_UNAUTHORIZED;
 	case HS_FAIL_BUSY:
+	case HS_FAIL_SOURCE_BUSY:
+	case HS_FAIL_HOP_BUSY:
+		/* One code on the wire: the peer can only wait and retry,
+		 * whichever bound it met; the text says which.
+		 */
 		return HS_REFUSE_BUSY;
 	case HS_FAIL_TIMEOUT:
 		return HS_REFUSE_TIMEOUT;
@@ -80,6 +87,8 @@ int hs_fail_errno(enum hs_fail fail)
 	case HS_FAIL_UNAUTHORIZED:
 		return EACCES;
 	case HS_FAIL_BUSY:
+	case HS_FAIL_SOURCE_BUSY:
+	case HS_FAIL_HOP_BUSY:
 		return EBUSY;
 	case HS_FAIL_TIMEOUT:
 		return ETIMEDOUT;
@@ -166,6 +175,24 @@ int handshake_init(struct daemon *d, struct handshake *hs,
 		return ockam_err_set(err, -ENOMEM,
 				     "out of locked memory for a handshake");
 	return secure_socket_open(d, NULL, &hs->fd, fn, ctx, err);
+}
+
+int handshake_restart(struct daemon *d, struct handshake *hs,
+		      enum noise_role role, struct ockam_err *err)
+{
+	struct identity *id;
+	int ret;
+
+	noise_handshake_free(hs->noise);
+	hs->noise = NULL;
+	ret = vault_get(d->vault, hs->identity, &id, err);
+	if (ret < 0)
+		return ret;
+	hs->noise = noise_handshake_new(role, identity_static_priv(id), NULL, 0);
+	if (!hs->noise)
+		return ockam_err_set(err, -ENOMEM,
+				     "out of locked memory for a handshake");
+	return 0;
 }
 
 void handshake_fini(struct daemon *d, struct handshake *hs)

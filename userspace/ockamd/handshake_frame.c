@@ -135,14 +135,44 @@ int hs_frame_parse(const uint8_t *buf, size_t len, struct hs_frame *f,
 	}
 }
 
+/*
+ * Bytes one character of @p takes: a well-formed UTF-8 lead byte and its
+ * continuation bytes, else one byte (ASCII, or a stray byte).
+ */
+static size_t char_len(const uint8_t *p)
+{
+	size_t want, len;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		want = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		want = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		want = 4;
+	else
+		return 1;
+	/* The string's NUL is not a continuation byte: this stops there. */
+	for (len = 1; len < want && (p[len] & 0xc0) == 0x80; len++)
+		;
+	return len;
+}
+
 size_t hs_refused_build(enum hs_refusal reason, const char *text,
 			uint8_t out[HS_REFUSED_MAX])
 {
-	size_t len = text ? strnlen(text, HS_REFUSED_TEXT_MAX) : 0, i;
+	const uint8_t *p = (const uint8_t *)(text ? text : "");
+	size_t len = 0;
 
 	out[0] = HS_REFUSED;
 	out[1] = reason;
-	for (i = 0; i < len; i++)
-		out[2 + i] = text_char(text[i]) ? text[i] : '?';
+	for (; *p; p += char_len(p)) {
+		if (len == HS_REFUSED_TEXT_MAX) {
+			/* More than fits: say that it was cut. */
+			memcpy(out + 2 + len - HS_REFUSED_CUT_LEN,
+			       HS_REFUSED_CUT, HS_REFUSED_CUT_LEN);
+			break;
+		}
+		out[2 + len++] = text_char(*p) ? *p : '?';
+	}
 	return 2 + len;
 }

@@ -47,10 +47,19 @@ enum hs_frame_limits {
 	HS_MSG2_BODY_MIN = HS_DH_LEN + HS_DH_LEN + HS_TAG_LEN + HS_TAG_LEN,
 	/* The encrypted s, then at least the tag of the payload. */
 	HS_MSG3_BODY_MIN = HS_DH_LEN + HS_TAG_LEN + HS_TAG_LEN,
-	/* HS_REFUSED: reason, then up to this much printable ASCII. */
+	/*
+	 * HS_REFUSED: reason, then up to this much printable ASCII
+	 * (Documentation/wire-protocol.rst). The daemon's refusals, a
+	 * sentence with an identifier (65 bytes) and at most two times,
+	 * fit whole.
+	 */
 	HS_REFUSED_TEXT_MAX = 192,
 	HS_REFUSED_MAX = 1 + 1 + HS_REFUSED_TEXT_MAX,
+	/* The end of a text that was cut to fit: HS_REFUSED_CUT. */
+	HS_REFUSED_CUT_LEN = 3,
 };
+
+#define HS_REFUSED_CUT "..."
 
 /* A parsed handshake message; @body points into the caller's buffer. */
 struct hs_frame {
@@ -74,8 +83,12 @@ int hs_frame_parse(const uint8_t *buf, size_t len, struct hs_frame *f,
 		   struct ockam_err *err);
 
 /*
- * HS_REFUSED with @reason and @text (cut to HS_REFUSED_TEXT_MAX bytes;
- * bytes outside 0x20..0x7e become '?') into @out of HS_REFUSED_MAX bytes.
+ * HS_REFUSED with @reason and @text into @out of HS_REFUSED_MAX bytes;
+ * the length. The text goes out as printable ASCII: a character outside
+ * 0x20..0x7e becomes one '?' (a UTF-8 sequence as a whole, so a cut never
+ * falls inside a character), and a text of more than HS_REFUSED_TEXT_MAX
+ * characters is cut to that many, the last three being HS_REFUSED_CUT.
+ * hs_frame_parse() refuses a longer text, so whatever this builds parses.
  */
 size_t hs_refused_build(enum hs_refusal reason, const char *text,
 			uint8_t out[HS_REFUSED_MAX]);

@@ -23,6 +23,7 @@
 
 #include "daemon.h"
 #include "handshake_frame.h"
+#include "handshake_source.h"
 #include "identity.h"
 #include "noise.h"
 #include "vault.h"
@@ -30,7 +31,10 @@
 enum secure_limits {
 	/* Identifiers in one --authorized list. */
 	SECURE_AUTHORIZED_MAX = 32,
-	/* Handshakes a listener runs at once; more are refused (busy). */
+	/* Handshakes a listener runs at once; more are refused (busy).
+	 * Per source and per first hop the bounds are lower
+	 * (handshake_source.h).
+	 */
 	SECURE_PENDING_MAX = 64,
 	SECURE_LISTENERS_MAX = 64,
 	/* How long an initiator waits for the responder, by default and
@@ -57,6 +61,12 @@ enum hs_fail {
 	HS_FAIL_KEY_MISMATCH,	/* attested key is not the Noise static key */
 	HS_FAIL_UNAUTHORIZED,	/* trust policy said no */
 	HS_FAIL_BUSY,		/* listener at SECURE_PENDING_MAX */
+	HS_FAIL_SOURCE_BUSY,	/* message 1's source at
+				 * SECURE_PENDING_PER_SOURCE
+				 */
+	HS_FAIL_HOP_BUSY,	/* message 1's first hop at
+				 * SECURE_PENDING_PER_HOP
+				 */
 	HS_FAIL_TIMEOUT,
 	HS_FAIL_PEER_REFUSED,	/* the peer sent HS_REFUSED */
 	HS_FAIL_UNREACHABLE,	/* the route failed (sending or delivery) */
@@ -130,6 +140,12 @@ struct handshake {
 int handshake_init(struct daemon *d, struct handshake *hs,
 		   enum noise_role role, const char *identity, watch_fn fn,
 		   void *ctx, struct ockam_err *err);
+/*
+ * A fresh Noise state for @role with our identity, for a handshake that
+ * starts over on the same socket and route; the old state is dropped.
+ */
+int handshake_restart(struct daemon *d, struct handshake *hs,
+		      enum noise_role role, struct ockam_err *err);
 /* Close the socket, drop the Noise state, stop the timer. */
 void handshake_fini(struct daemon *d, struct handshake *hs);
 

@@ -11,6 +11,12 @@
  * when the channel's first data frame shows it did. The control client
  * gets its reply then, or when the handshake fails or times out; either
  * way no keys reach the kernel unless both sides accepted.
+ *
+ * A listener refuses message 1 as "busy" while it has as many handshakes
+ * pending as it takes, in all or from our node (secure_listener.c): a
+ * node that opens many channels at once meets that. Message 1 then goes
+ * again, with a fresh handshake, after a pause that grows, until the
+ * client's timeout.
  */
 #include <poll.h>
 #include <stdio.h>
@@ -18,14 +24,31 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "log.h"
 #include "secure.h"
 #include "util.h"
+
+enum initiator_limits {
+	/*
+	 * After a busy refusal message 1 goes again after this long,
+	 * doubling up to the most, plus as much again at random, so that
+	 * the initiators a listener turned away together do not come back
+	 * together. A handshake holds a slot for a round trip and some
+	 * cryptography: the first pause is already a few of those.
+	 */
+	INITIATOR_RETRY_MS_MIN = 100,
+	INITIATOR_RETRY_MS_MAX = 1600,
+};
 
 struct initiator {
 	struct initiator *next;
 	struct handshake hs;
 	bool sent_msg3;			/* waiting for the confirmation */
+	bool retrying;			/* waiting to send message 1 again */
+	unsigned int retry_ms;		/* the next pause before that */
+	uint64_t deadline_ms;		/* CLOCK_MONOTONIC: the client's */
 	uint64_t client_id;
 	struct trust_policy policy;
 	unsigned int timeout_ms;
@@ -33,6 +56,8 @@ struct initiator {
 };
 
 static struct hs_counters initiated;
+/* Messages 1 sent again after a busy refusal. */
+static unsigned long busy_retries;
 
 /* One message at a time; the daemon has one thread. */
 static uint8_t msg_buf[HS_FRAME_MAX];
@@ -71,11 +96,62 @@ static void initiator_refuse(struct daemon *d, struct initiator *i,
 	initiator_fail(d, i, fail, hs_fail_errno(fail), err);
 }
 
+/* What is left of the client's timeout, in ms. */
+static uint64_t time_left(const struct initiator *i)
+{
+	uint64_t now = loop_now_ms();
+
+	return now < i->deadline_ms ? i->deadline_ms - now : 0;
+}
+
+/* Message 1, from a fresh handshake; the timer waits for the answer. */
+static void initiator_resend(struct daemon *d, struct initiator *i)
+{
+	struct ockam_err err;
+
+	i->retrying = false;
+	if (handshake_restart(d, &i->hs, NOISE_INITIATOR, &err) < 0) {
+		initiator_fail(d, i, HS_FAIL_INTERNAL, -err.code, &err);
+		return;
+	}
+	if (handshake_write(&i->hs, HS_MSG1, false, &err) < 0) {
+		initiator_fail(d, i, HS_FAIL_UNREACHABLE, -err.code, &err);
+		return;
+	}
+	busy_retries++;
+	timer_arm(&d->loop, &i->hs.timer, time_left(i));
+}
+
+/*
+ * The listener refused message 1 as busy: try again later, if the
+ * client's timeout leaves time for it. False when it does not.
+ */
+static bool initiator_retry_later(struct daemon *d, struct initiator *i,
+				  const struct hs_frame *f)
+{
+	uint64_t pause = i->retry_ms + randombytes_uniform(i->retry_ms + 1);
+
+	if (pause >= time_left(i))
+		return false;
+	log_info_limited("secure channel to %s: the listener is busy (%s); trying again in %llu ms",
+			 i->to, f->text[0] ? f->text : "no reason given",
+			 (unsigned long long)pause);
+	i->retry_ms = i->retry_ms * 2 > INITIATOR_RETRY_MS_MAX ?
+		      INITIATOR_RETRY_MS_MAX : i->retry_ms * 2;
+	i->retrying = true;
+	timer_arm(&d->loop, &i->hs.timer, pause);
+	return true;
+}
+
 static void on_initiator_timeout(struct daemon *d, void *ctx)
 {
 	struct initiator *i = ctx;
 	struct ockam_err err;
 
+	if (i->retrying) {
+		initiator_resend(d, i);
+		return;
+	}
 	if (!i->sent_msg3) {
 		ockam_err_set(&err, -ETIMEDOUT,
 			      "no answer to message 1 within %u ms",
@@ -199,7 +275,8 @@ static bool initiator_receive(struct daemon *d, struct initiator *i)
 		return false;
 	}
 	if (hs_frame_parse(msg_buf, n, &f, &err) < 0) {
-		if (n && msg_buf[0] == HS_MSG2 && !i->sent_msg3) {
+		if (n && msg_buf[0] == HS_MSG2 && !i->sent_msg3 &&
+		    !i->retrying) {
 			handshake_set_route(&i->hs, ret_route.bytes,
 					    ret_route.len, NULL);
 			initiator_refuse(d, i, HS_FAIL_MALFORMED, &err);
@@ -208,7 +285,18 @@ static bool initiator_receive(struct daemon *d, struct initiator *i)
 		initiator_ignore(i, HS_FAIL_MALFORMED, ockam_err_msg(&err));
 		return true;
 	}
+	if (i->retrying) {
+		/* No handshake is under way: message 1 was refused. */
+		initiator_ignore(i, HS_FAIL_UNEXPECTED, hs_type_name(f.type));
+		return true;
+	}
 	if (f.type == HS_REFUSED) {
+		/* Before message 2 only the listener refuses: busy is for
+		 * now, not for good.
+		 */
+		if (f.reason == HS_REFUSE_BUSY && !i->sent_msg3 &&
+		    initiator_retry_later(d, i, &f))
+			return false;
 		ockam_err_set(&err, -ECONNREFUSED,
 			      "refused by the responder (%s)%s%s",
 			      hs_refusal_name(f.reason), f.text[0] ? ": " : "",
@@ -273,6 +361,8 @@ void secure_channel_create(struct daemon *d, uint64_t client_id,
 	}
 	i->client_id = client_id;
 	i->timeout_ms = req->timeout_ms;
+	i->deadline_ms = loop_now_ms() + req->timeout_ms;
+	i->retry_ms = INITIATOR_RETRY_MS_MIN;
 	i->policy = req->policy;
 	i->hs.fd = -1;
 	i->to = route_text(req->route, req->route_len);
@@ -321,6 +411,7 @@ void initiators_report(struct daemon *d, struct ockam_ctl_writer *w)
 	ockam_ctl_record_begin(w);
 	ockam_ctl_field(w, "kind", "secure-channel-initiator");
 	ockam_ctl_field(w, "pending", "%u", pending);
+	ockam_ctl_field(w, "busy-retries", "%lu", busy_retries);
 	hs_counters_report(w, &initiated);
 	ockam_ctl_record_end(w);
 }

@@ -9,7 +9,11 @@
  * out, Y's address becomes the channel's decryptor and the listener
  * tells the initiator the channel is established. At most
  * SECURE_PENDING_MAX handshakes run per listener, each for at most
- * SECURE_RESPONDER_TIMEOUT_MS.
+ * SECURE_RESPONDER_TIMEOUT_MS; of those, at most SECURE_PENDING_PER_SOURCE
+ * from one source and SECURE_PENDING_PER_HOP through one first hop
+ * (handshake_source.h): a message 1 costs its sender one message and
+ * holds a slot for the whole timeout, so without these one peer could
+ * keep every slot taken.
  *
  * Everything here is driven by other nodes, so every rejection is
  * counted and its log line rate-limited, and nothing blocks.
@@ -28,6 +32,8 @@ struct responder {
 	struct responder *next;
 	struct secure_listener *listener;
 	struct handshake hs;
+	/* Where message 1 came from; points into hs.route. */
+	struct hs_source source;
 };
 
 struct secure_listener {
@@ -189,30 +195,84 @@ static void on_responder_readable(struct daemon *d, void *ctx, short revents)
 			break;
 }
 
+/*
+ * Whether a handshake from @src fits: HS_FAIL_COUNT, or the bound it
+ * would break, with the text for the initiator in @err. The listener's
+ * bound comes first, then the source's, then the first hop's.
+ */
+static enum hs_fail listener_admit(const struct secure_listener *l,
+				   const struct hs_source *src,
+				   struct hs_source_tally *t,
+				   struct ockam_err *err)
+{
+	const struct responder *r;
+
+	for (r = l->pending; r; r = r->next)
+		hs_source_tally_add(t, src, &r->source);
+	if (l->pending_count >= SECURE_PENDING_MAX) {
+		ockam_err_set(err, -EBUSY, "too many pending handshakes");
+		return HS_FAIL_BUSY;
+	}
+	switch (hs_source_check(t)) {
+	case HS_SOURCE_FULL:
+		ockam_err_set(err, -EBUSY,
+			      "too many pending handshakes from your route");
+		return HS_FAIL_SOURCE_BUSY;
+	case HS_SOURCE_HOP_FULL:
+		ockam_err_set(err, -EBUSY,
+			      "too many pending handshakes through your connection");
+		return HS_FAIL_HOP_BUSY;
+	case HS_SOURCE_ADMIT:
+		break;
+	}
+	return HS_FAIL_COUNT;
+}
+
+/* Count, log and answer a message 1 that @fail keeps out. */
+static void listener_refuse(struct secure_listener *l,
+			    const struct ockam_wire_route *route,
+			    const struct hs_source *src,
+			    const struct hs_source_tally *t, enum hs_fail fail,
+			    const struct ockam_err *err)
+{
+	char hop[HS_SOURCE_HOP_TEXT_MAX];
+
+	l->counters.rejected[fail]++;
+	hs_source_hop_text(src, hop);
+	log_warn_limited("secure channel listener %s: refused message 1 through %s (%s; %u pending, %u from its source, %u through its first hop): %s",
+			 l->name, hop, hs_fail_name(fail), l->pending_count,
+			 t->source, t->hop, ockam_err_msg(err));
+	handshake_refuse(l->fd, route->bytes, route->len, fail,
+			 ockam_err_msg(err));
+}
+
 /* Message 1 with return route @route: start a handshake on a new socket. */
 static void responder_start(struct daemon *d, struct secure_listener *l,
 			    const struct hs_frame *f,
 			    const struct ockam_wire_route *route)
 {
+	struct hs_source_tally tally = { 0 };
+	struct hs_source src;
 	struct ockam_err err;
 	struct responder *r;
-	enum hs_fail fail = HS_FAIL_INTERNAL;
+	enum hs_fail fail;
 
-	if (l->pending_count >= SECURE_PENDING_MAX) {
-		l->counters.rejected[HS_FAIL_BUSY]++;
-		log_warn_limited("secure channel listener %s: %u handshakes pending; refused another",
-				 l->name, l->pending_count);
-		handshake_refuse(l->fd, route->bytes, route->len, HS_FAIL_BUSY,
-				 "too many pending handshakes");
+	if (hs_source_from_route(&src, route->bytes, route->len) < 0) {
+		/* Our kernel encoded it: this does not happen. */
+		l->counters.rejected[HS_FAIL_MALFORMED]++;
+		log_err_limited("secure channel listener %s: message 1 with a return route that does not decode",
+				l->name);
+		return;
+	}
+	fail = listener_admit(l, &src, &tally, &err);
+	if (fail != HS_FAIL_COUNT) {
+		listener_refuse(l, route, &src, &tally, fail, &err);
 		return;
 	}
 	r = calloc(1, sizeof(*r));
 	if (!r) {
-		l->counters.rejected[HS_FAIL_INTERNAL]++;
-		log_err_limited("secure channel listener %s: out of memory",
-				l->name);
-		handshake_refuse(l->fd, route->bytes, route->len,
-				 HS_FAIL_INTERNAL, "out of memory");
+		ockam_err_set(&err, -ENOMEM, "out of memory");
+		listener_refuse(l, route, &src, &tally, HS_FAIL_INTERNAL, &err);
 		return;
 	}
 	r->listener = l;
@@ -220,10 +280,13 @@ static void responder_start(struct daemon *d, struct secure_listener *l,
 	l->pending = r;
 	l->pending_count++;
 	l->counters.started++;
+	fail = HS_FAIL_INTERNAL;
 	if (handshake_init(d, &r->hs, NOISE_RESPONDER, l->identity,
 			   on_responder_readable, r, &err) < 0 ||
 	    handshake_set_route(&r->hs, route->bytes, route->len, &err) < 0)
 		goto err_refuse;
+	/* The same keys, from the handshake's own copy of the route. */
+	hs_source_from_route(&r->source, r->hs.route, r->hs.route_len);
 	fail = handshake_read(&r->hs, f, NULL, &err);
 	if (fail != HS_FAIL_COUNT)
 		goto err_refuse;
@@ -446,6 +509,10 @@ static void listener_record(struct ockam_ctl_writer *w,
 	ockam_ctl_field(w, "authorized", "%s", authorized);
 	ockam_ctl_field(w, "pending", "%u", l->pending_count);
 	ockam_ctl_field(w, "max-pending", "%d", SECURE_PENDING_MAX);
+	ockam_ctl_field(w, "max-pending-per-source", "%d",
+			SECURE_PENDING_PER_SOURCE);
+	ockam_ctl_field(w, "max-pending-per-hop", "%d",
+			SECURE_PENDING_PER_HOP);
 	ockam_ctl_field(w, "timeout-ms", "%d", SECURE_RESPONDER_TIMEOUT_MS);
 	hs_counters_report(w, &l->counters);
 	ockam_ctl_record_end(w);

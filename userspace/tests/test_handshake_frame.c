@@ -4,6 +4,7 @@
  * layout, the sizes each type allows, and refusals.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../ockamd/handshake_frame.h"
@@ -86,7 +87,6 @@ static void unknown_and_empty(void)
 static void refusals(void)
 {
 	uint8_t out[HS_REFUSED_MAX];
-	char long_text[300];
 	struct hs_frame f;
 	struct ockam_err err;
 	size_t len;
@@ -110,25 +110,14 @@ static void refusals(void)
 	CHECK_INT(hs_frame_parse(out, 1, &f, &err), -EBADMSG);
 	CHECK_CONTAINS(err.msg, "without a reason");
 
-	/* Long text is cut, control bytes are replaced when building and
-	 * refused when parsing.
+	/* Control bytes are replaced when building and refused when
+	 * parsing.
 	 */
-	memset(long_text, 'x', sizeof(long_text) - 1);
-	long_text[sizeof(long_text) - 1] = '\0';
-	len = hs_refused_build(HS_REFUSE_INTERNAL, long_text, out);
-	CHECK_INT(len, HS_REFUSED_MAX);
-	CHECK_INT(hs_frame_parse(out, len, &f, &err), 0);
-	CHECK_INT(strlen(f.text), HS_REFUSED_TEXT_MAX);
 	len = hs_refused_build(HS_REFUSE_INTERNAL, "a\nb", out);
 	CHECK(!memcmp(out + 2, "a?b", 3));
 	out[3] = '\n';
 	CHECK_INT(hs_frame_parse(out, len, &f, &err), -EBADMSG);
 	CHECK_CONTAINS(err.msg, "byte 0x0a");
-	buf[0] = HS_REFUSED;
-	buf[1] = 1;
-	memset(buf + 2, 'y', HS_REFUSED_TEXT_MAX + 1);
-	CHECK_INT(hs_frame_parse(buf, HS_REFUSED_TEXT_MAX + 3, &f, &err),
-		  -EBADMSG);
 
 	/* A code from a later version still parses, by number. */
 	out[0] = HS_REFUSED;
@@ -138,7 +127,87 @@ static void refusals(void)
 	CHECK_STR(hs_refusal_name(200), "unknown");
 }
 
+/* @n bytes of @c, then @tail, in a buffer of the tests. */
+static const char *text_of(size_t n, char c, const char *tail)
+{
+	static char text[HS_REFUSED_TEXT_MAX * 2];
+
+	memset(text, c, n);
+	snprintf(text + n, sizeof(text) - n, "%s", tail);
+	return text;
+}
+
+/* Build a refusal of @text; the text it carries, as parsed back. */
+static const char *round_trip(const char *text)
+{
+	static struct hs_frame f;
+	static uint8_t out[HS_REFUSED_MAX];
+	struct ockam_err err;
+	size_t len = hs_refused_build(HS_REFUSE_INTERNAL, text, out);
+
+	CHECK(len >= 2 && len <= HS_REFUSED_MAX);
+	CHECK_INT(hs_frame_parse(out, len, &f, &err), 0);
+	CHECK_INT(strlen(f.text), len - 2);
+	return f.text;
+}
+
+/* The sender cuts to the limit that the parser enforces. */
+static void refusal_text_limit(void)
+{
+	struct hs_frame f;
+	struct ockam_err err;
+	const char *text;
+
+	CHECK_INT(HS_REFUSED_TEXT_MAX, 192);
+	/* Exactly the limit: sent whole. */
+	text = round_trip(text_of(HS_REFUSED_TEXT_MAX, 'x', ""));
+	CHECK_INT(strlen(text), HS_REFUSED_TEXT_MAX);
+	CHECK(!strstr(text, HS_REFUSED_CUT));
+	/* One more: cut to the limit, ending in "..." to say so. */
+	text = round_trip(text_of(HS_REFUSED_TEXT_MAX, 'x', "y"));
+	CHECK_INT(strlen(text), HS_REFUSED_TEXT_MAX);
+	CHECK_STR(text + HS_REFUSED_TEXT_MAX - 4, "x...");
+	text = round_trip(text_of(300, 'x', ""));
+	CHECK_INT(strlen(text), HS_REFUSED_TEXT_MAX);
+	CHECK_STR(text + HS_REFUSED_TEXT_MAX - 3, HS_REFUSED_CUT);
+
+	/* The parser takes the limit and refuses a byte more. */
+	buf[0] = HS_REFUSED;
+	buf[1] = HS_REFUSE_BUSY;
+	memset(buf + 2, 'y', HS_REFUSED_TEXT_MAX + 1);
+	CHECK_INT(hs_frame_parse(buf, 2 + HS_REFUSED_TEXT_MAX, &f, &err), 0);
+	CHECK_INT(strlen(f.text), HS_REFUSED_TEXT_MAX);
+	CHECK_INT(hs_frame_parse(buf, 2 + HS_REFUSED_TEXT_MAX + 1, &f, &err),
+		  -EBADMSG);
+	CHECK_CONTAINS(err.msg, "refusal text of 193 bytes; at most 192");
+	CHECK_INT(hs_frame_parse(buf, 2 + 1000, &f, &err), -EBADMSG);
+}
+
+/* Characters that are not printable ASCII: one '?' each, never split. */
+static void refusal_text_utf8(void)
+{
+	/* é (2 bytes), € (3), U+1F512 (4). */
+	CHECK_STR(round_trip("caf\xc3\xa9 \xe2\x82\xac" "5 \xf0\x9f\x94\x92!"),
+		  "caf? ?5 ?!");
+	/* Stray continuation bytes and bytes no UTF-8 has: one each. */
+	CHECK_STR(round_trip("a\x80\xbf\xc0\xff\x7f" "b"), "a?????b");
+	/* A sequence cut short counts as what there is of it. */
+	CHECK_STR(round_trip("a\xe2\x82"), "a?");
+	CHECK_STR(round_trip("a\xe2\x82z"), "a?z");
+	CHECK_STR(round_trip("a\xf0\x9f\x94"), "a?");
+	/* The limit counts characters as sent: 191 and a 3-byte one fit. */
+	CHECK_STR(round_trip(text_of(HS_REFUSED_TEXT_MAX - 1, 'x',
+				     "\xe2\x82\xac")) +
+		  HS_REFUSED_TEXT_MAX - 2, "x?");
+	/* 192 and one more do not: the cut comes after a character. */
+	CHECK_STR(round_trip(text_of(HS_REFUSED_TEXT_MAX - 2, 'x',
+				     "\xc3\xa9\xc3\xa9\xc3\xa9")) +
+		  HS_REFUSED_TEXT_MAX - 4, "x...");
+}
+
 SUITE(handshake_frame_suite, "handshake-frame",
       TEST(message_sizes),
       TEST(unknown_and_empty),
-      TEST(refusals));
+      TEST(refusals),
+      TEST(refusal_text_limit),
+      TEST(refusal_text_utf8));
