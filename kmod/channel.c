@@ -65,16 +65,15 @@ static void ockam_channel_finish(struct ockam_channel *ch,
 }
 
 /*
- * Queued by the data path with a reference on the channel and one on the
- * node's namespace, so the node outlives the work: a close message may
- * arrive just before the namespace's last socket goes, and the work takes
- * the node's lock.
+ * Queued by the data path with a reference on the channel. It takes the
+ * node's lock, so the node must outlive it: ockam_node_net_exit() flushes
+ * the workqueue before the node goes (a close message may arrive just
+ * before the namespace's last socket closes, or the module unloads).
  */
 static void ockam_channel_close_work(struct work_struct *work)
 {
 	struct ockam_channel *ch = container_of(work, struct ockam_channel,
 						close_work);
-	struct net *net = ch->node->net;
 	bool unhashed;
 
 	mutex_lock(&ch->node->lock);
@@ -83,26 +82,15 @@ static void ockam_channel_close_work(struct work_struct *work)
 	if (unhashed)
 		ockam_channel_finish(ch, OCKAM_CLOSE_PEER);
 	ockam_channel_put(ch);
-	put_net(net);
 }
 
-/*
- * The decryptor opened a close message: tear down from process context.
- * A namespace already on its way out closes every channel itself.
- */
+/* The decryptor opened a close message: tear down from process context. */
 void ockam_channel_peer_closed(struct ockam_channel *ch)
 {
-	struct net *net = ch->node->net;
-
-	if (!maybe_get_net(net))
-		return;
 	if (!refcount_inc_not_zero(&ch->refs))
-		goto put_net;
-	if (queue_work(ockam_wq, &ch->close_work))
 		return;
-	ockam_channel_put(ch);
-put_net:
-	put_net(net);
+	if (!queue_work(ockam_wq, &ch->close_work))
+		ockam_channel_put(ch);
 }
 
 static int ockam_channel_parse_peer(struct ockam_channel *ch, const char *id)

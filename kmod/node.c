@@ -10,6 +10,7 @@
 #include "channel.h"
 #include "codec.h"
 #include "node.h"
+#include "ockam.h"
 #include "reserved.h"
 #include "tcp.h"
 
@@ -214,10 +215,17 @@ static void __net_exit ockam_node_net_pre_exit(struct net *net)
 	ockam_alias_node_exit(node);
 }
 
+/*
+ * Runs after the core's RCU grace period, so nothing can find the node's
+ * endpoints any more and queue work for them. Work queued before (a
+ * channel's close work, which takes the node's lock) must finish before
+ * the node is freed, whether the namespace goes or the module does.
+ */
 static void __net_exit ockam_node_net_exit(struct net *net)
 {
 	struct ockam_node *node = ockam_node_get(net);
 
+	flush_workqueue(ockam_wq);
 	ockam_tcp_node_destroy(node);
 	ockam_reserved_node_destroy(node);
 	ockam_node_table_destroy(node);
