@@ -6,8 +6,7 @@
  *
  * The node's table holds one reference, taken at install and dropped when
  * both addresses are unhashed; the data path runs under RCU and takes
- * none. Freeing waits a grace period and runs in process context, because
- * a crypto API transform is freed there.
+ * none. Freeing waits a grace period for it.
  */
 #include <linux/file.h>
 #include <linux/slab.h>
@@ -18,14 +17,11 @@
 #include "route.h"
 #include "socket.h"
 
-static void ockam_channel_free(struct work_struct *work)
+static void ockam_channel_free(struct rcu_head *rcu)
 {
-	struct ockam_channel *ch = container_of(to_rcu_work(work),
-						struct ockam_channel, free_work);
+	struct ockam_channel *ch = container_of(rcu, struct ockam_channel, rcu);
 
 	ockam_channel_keys_wipe(ch);
-	ockam_cipher_destroy(&ch->tx.cipher);
-	ockam_cipher_destroy(&ch->rx.cipher);
 	free_percpu(ch->stats);
 	kfree_sensitive(ch);
 }
@@ -33,7 +29,7 @@ static void ockam_channel_free(struct work_struct *work)
 void ockam_channel_put(struct ockam_channel *ch)
 {
 	if (refcount_dec_and_test(&ch->refs))
-		queue_rcu_work(ockam_wq, &ch->free_work);
+		call_rcu(&ch->rcu, ockam_channel_free);
 }
 
 /* Under the node's lock: take both addresses out; false if already out. */
@@ -145,18 +141,10 @@ ockam_channel_alloc(struct ockam_node *node,
 	ch->stats = ockam_stats_alloc();
 	if (!ch->stats)
 		goto err_free;
-	err = ockam_cipher_init(&ch->tx.cipher);
-	if (!err)
-		err = ockam_cipher_init(&ch->rx.cipher);
-	if (err) {
-		NL_SET_ERR_MSG(extack, "cannot set up ChaCha20-Poly1305");
-		goto err_cipher;
-	}
 
 	ch->node = node;
 	refcount_set(&ch->refs, 1);
 	INIT_WORK(&ch->close_work, ockam_channel_close_work);
-	INIT_RCU_WORK(&ch->free_work, ockam_channel_free);
 	ch->owner_portid = p->owner_portid;
 	ch->role = p->role;
 	ch->encryptor.kind = OCKAM_KIND_ENCRYPTOR;
@@ -167,10 +155,6 @@ ockam_channel_alloc(struct ockam_node *node,
 	ockam_channel_keys_init(ch, p->tx_key, p->rx_key, p->tx_counter);
 	return ch;
 
-err_cipher:
-	ockam_cipher_destroy(&ch->tx.cipher);
-	ockam_cipher_destroy(&ch->rx.cipher);
-	free_percpu(ch->stats);
 err_free:
 	kfree_sensitive(ch);
 	return ERR_PTR(err);

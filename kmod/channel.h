@@ -35,7 +35,6 @@ struct ockam_channel_tx {
 	/* The next counter to send. */
 	u64 counter;
 	u64 rekeys;
-	struct ockam_cipher cipher;
 };
 
 struct ockam_channel_rx {
@@ -46,7 +45,6 @@ struct ockam_channel_rx {
 	u8 keys[OCKAM_RX_KEY_SLOTS][OCKAM_KEY_LEN];
 	u64 lo;
 	u64 hi;
-	struct ockam_cipher cipher;
 };
 
 struct ockam_channel {
@@ -55,7 +53,7 @@ struct ockam_channel {
 	struct ockam_node *node;
 	refcount_t refs;
 	/* Frees the channel a grace period after the last reference. */
-	struct rcu_work free_work;
+	struct rcu_head rcu;
 	/* Tears the channel down when the peer closed it. */
 	struct work_struct close_work;
 	/* On a list of channels being closed together. */

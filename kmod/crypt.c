@@ -25,10 +25,10 @@ enum {
 };
 
 /* A scatterlist that fits @skb, or NULL. */
-static struct scatterlist *ockam_sg_alloc(struct sk_buff *skb, u32 extra,
+static struct scatterlist *ockam_sg_alloc(struct sk_buff *skb,
 					  struct scatterlist *stack)
 {
-	u32 n = 1 + skb_shinfo(skb)->nr_frags + extra;
+	u32 n = 1 + skb_shinfo(skb)->nr_frags;
 	struct sk_buff *frag;
 
 	skb_walk_frags(skb, frag)
@@ -192,52 +192,25 @@ static int ockam_rx_commit(struct ockam_channel_rx *rx, u64 counter)
 
 /*
  * Encrypt the frame body in @out (type byte at OCKAM_FRAME_TYPE_OFF, then room
- * for @len bytes and the tag) from @in, which holds the @len bytes after
- * the type (NULL for none).
+ * for @len bytes and the tag) after copying in @in, which holds the @len
+ * bytes after the type (NULL for none).
  */
-static int ockam_seal_body(struct ockam_channel *ch, struct sk_buff *out,
-			   struct sk_buff *in, u32 len, const u8 *key,
-			   u64 counter)
+static int ockam_seal_body(struct sk_buff *out, struct sk_buff *in, u32 len,
+			   const u8 *key, u64 counter)
 {
-	struct scatterlist dst_stack[OCKAM_SG_STACK], src_stack[OCKAM_SG_STACK];
-	struct scatterlist *dst, *src = NULL;
-	struct ockam_cipher *c = &ch->tx.cipher;
+	struct scatterlist stack[OCKAM_SG_STACK], *sg;
 	u32 body = 1 + len;
-	int err, n;
+	int err;
 
-	dst = ockam_sg_alloc(out, 0, dst_stack);
-	if (!dst)
+	sg = ockam_sg_alloc(out, stack);
+	if (!sg)
 		return -ENOMEM;
-	err = skb_to_sgvec(out, dst, OCKAM_FRAME_TYPE_OFF, body + OCKAM_TAG_LEN);
-	if (err < 0)
-		goto out_dst;
-
-	if (c->backend == OCKAM_AEAD_LIB) {
-		err = in ? ockam_msg_copy(out, OCKAM_FRAME_TYPE_OFF + 1, in, 0,
-					  len) : 0;
-		if (!err)
-			err = ockam_cipher_seal(c, key, counter, NULL, dst,
-						body);
-		goto out_dst;
-	}
-
-	/* The crypto API reads the type byte in place and @in directly. */
-	err = -ENOMEM;
-	src = in ? ockam_sg_alloc(in, 1, src_stack) :
-		   ockam_sg_alloc(out, 0, src_stack);
-	if (!src)
-		goto out_dst;
-	n = skb_to_sgvec(out, src, OCKAM_FRAME_TYPE_OFF, 1);
-	err = n;
-	if (n > 0 && in && len) {
-		sg_unmark_end(&src[n - 1]);
-		err = skb_to_sgvec(in, src + n, 0, len);
-	}
-	if (err > 0)
-		err = ockam_cipher_seal(c, key, counter, src, dst, body);
-	ockam_sg_free(src, src_stack);
-out_dst:
-	ockam_sg_free(dst, dst_stack);
+	err = skb_to_sgvec(out, sg, OCKAM_FRAME_TYPE_OFF, body + OCKAM_TAG_LEN);
+	if (err > 0 && in)
+		err = ockam_msg_copy(out, OCKAM_FRAME_TYPE_OFF + 1, in, 0, len);
+	if (err >= 0)
+		err = ockam_cipher_seal(key, counter, sg, body);
+	ockam_sg_free(sg, stack);
 	return err < 0 ? err : 0;
 }
 
@@ -278,7 +251,7 @@ static struct sk_buff *ockam_seal(struct ockam_channel *ch, u8 type,
 	if (!*err)
 		*err = skb_store_bits(out, OCKAM_FRAME_TYPE_OFF, &type, 1);
 	if (!*err)
-		*err = ockam_seal_body(ch, out, in, len, key, counter);
+		*err = ockam_seal_body(out, in, len, key, counter);
 	memzero_explicit(key, sizeof(key));
 	if (*err)
 		goto err_free;
@@ -358,7 +331,7 @@ static int ockam_seal_in_place(struct ockam_channel *ch, struct sk_buff *skb,
 				OCKAM_TCP_FRAME_LEN ||
 	    !ockam_seal_tail_room(skb))
 		return -EAGAIN;
-	sg = ockam_sg_alloc(skb, 0, stack);
+	sg = ockam_sg_alloc(skb, stack);
 	err = sg ? ockam_tx_next(&ch->tx, key, &counter) : -EAGAIN;
 	if (err) {
 		ockam_sg_free(sg, stack);
@@ -369,9 +342,7 @@ static int ockam_seal_in_place(struct ockam_channel *ch, struct sk_buff *skb,
 	*(u8 *)__skb_push(skb, 1) = OCKAM_CHANNEL_MSG_PAYLOAD;
 	err = skb_to_sgvec(skb, sg, 0, skb->len);
 	if (err > 0)
-		err = ockam_cipher_seal(&ch->tx.cipher, key, counter,
-					ch->tx.cipher.backend == OCKAM_AEAD_API ?
-					sg : NULL, sg, 1 + len);
+		err = ockam_cipher_seal(key, counter, sg, 1 + len);
 	memzero_explicit(key, sizeof(key));
 	ockam_sg_free(sg, stack);
 	/* Half-sealed: nothing to go back to. */
@@ -433,39 +404,21 @@ struct sk_buff *ockam_channel_seal_close(struct ockam_channel *ch, int *err)
 /* ---------------------------------------------------------- opening */
 
 /* Decrypt the @len bytes (tag included) at @off in @in into @out. */
-static int ockam_open_body(struct ockam_channel *ch, struct sk_buff *out,
-			   struct sk_buff *in, u32 off, u32 len,
-			   const u8 *key, u64 counter)
+static int ockam_open_body(struct sk_buff *out, struct sk_buff *in, u32 off,
+			   u32 len, const u8 *key, u64 counter)
 {
-	struct scatterlist dst_stack[OCKAM_SG_STACK], src_stack[OCKAM_SG_STACK];
-	struct ockam_cipher *c = &ch->rx.cipher;
-	struct scatterlist *dst, *src;
+	struct scatterlist stack[OCKAM_SG_STACK], *sg;
 	int err;
 
-	dst = ockam_sg_alloc(out, 0, dst_stack);
-	if (!dst)
+	sg = ockam_sg_alloc(out, stack);
+	if (!sg)
 		return -ENOMEM;
-	err = skb_to_sgvec(out, dst, 0, len);
-	if (err < 0)
-		goto out_dst;
-
-	if (c->backend == OCKAM_AEAD_LIB) {
-		err = ockam_msg_copy(out, 0, in, off, len);
-		if (!err)
-			err = ockam_cipher_open(c, key, counter, NULL, dst, len);
-		goto out_dst;
-	}
-
-	err = -ENOMEM;
-	src = ockam_sg_alloc(in, 0, src_stack);
-	if (!src)
-		goto out_dst;
-	err = skb_to_sgvec(in, src, off, len);
+	err = skb_to_sgvec(out, sg, 0, len);
 	if (err > 0)
-		err = ockam_cipher_open(c, key, counter, src, dst, len);
-	ockam_sg_free(src, src_stack);
-out_dst:
-	ockam_sg_free(dst, dst_stack);
+		err = ockam_msg_copy(out, 0, in, off, len);
+	if (err >= 0)
+		err = ockam_cipher_open(key, counter, sg, len);
+	ockam_sg_free(sg, stack);
 	return err < 0 ? err : 0;
 }
 
@@ -494,7 +447,7 @@ static struct sk_buff *ockam_open(struct ockam_channel *ch, struct sk_buff *in,
 	out = ockam_msg_alloc_atomic(ch->self_len + OCKAM_ULEB_MAX +
 				     OCKAM_TCP_FRAME_LEN, len, err);
 	if (out) {
-		*err = ockam_open_body(ch, out, in, off, len, key, counter);
+		*err = ockam_open_body(out, in, off, len, key, counter);
 		if (*err == -EBADMSG)
 			*err = -EKEYREJECTED;
 		if (!*err)

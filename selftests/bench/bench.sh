@@ -11,7 +11,7 @@
 #              3 hops  n1 -> n2 -> n3 -> n4 (forwarded in the kernel)
 #                      vs  a chain of socat TCP relays on n2 and n3
 # secure     1 KiB and 64 KiB messages n1 -> n2 through a secure channel,
-#            with each crypto backend of the module, against an iperf3
+#            (ChaCha20-Poly1305 from lib/crypto), against an iperf3
 #            TCP stream over WireGuard (the same cipher, in the kernel),
 #            over stunnel (TLS 1.3, ChaCha20-Poly1305, in userspace) and
 #            over plain TCP, all between the same two namespaces, and
@@ -30,7 +30,7 @@
 #   BENCH_HANDSHAKES  channels created for the handshake rate (100)
 #   BENCH_OBJECTS     channels and sockets for the memory figures (10000)
 #   BENCH_ONLY        parts to run (default "routing secure handshake memory")
-#   BENCH_PERF        names of figures as printed, e.g. "sc-lib-1hop-1024
+#   BENCH_PERF        names of figures as printed, e.g. "sc-1hop-1024
 #                     wireguard-1024": record a system-wide profile during
 #                     the first run of each and print where the time went
 #                     (the image needs perf: make bench VM_PROGS_EXTRA=perf)
@@ -177,30 +177,6 @@ setup_iperf() {
 }
 
 # ------------------------------------------------------- secure channels
-
-# The module's ChaCha20-Poly1305 implementations: its parameter "aead"
-# picks one for channels created from then on, "lib" (lib/crypto) or
-# "api" (the crypto API's rfc7539(chacha20,poly1305)). BACKENDS lists
-# them, the module's default first; empty when there is no parameter.
-BACKEND_PARAM=/sys/module/ockam/parameters/aead
-BACKEND_DEFAULT=
-BACKENDS=
-if [ -w "$BACKEND_PARAM" ]; then
-	BACKEND_DEFAULT=$(cat "$BACKEND_PARAM")
-	case $BACKEND_DEFAULT in
-	api) BACKENDS="api lib" ;;
-	*) BACKENDS="lib api" ;;
-	esac
-fi
-
-# backend_set NAME: channels created from now on use NAME ("" or
-# "default": the module's default).
-backend_set() {
-	local b=${1:-default}
-	[ -w "$BACKEND_PARAM" ] || return 0
-	[ "$b" != default ] || b=$BACKEND_DEFAULT
-	echo "$b" >"$BACKEND_PARAM"
-}
 
 # sc_create NODE ROUTE: a secure channel from NODE to the listener at
 # ROUTE; prints the channel's route (/service/<hex>).
@@ -387,26 +363,21 @@ part_routing() {
 	echo
 }
 
-# The channels part_secure measures: SC1[backend] to n2, SC3 to n4.
-declare -A SC1
+# The channels part_secure measures: SC1 to n2, SC3 to n4.
+SC1=
 SC3=
 
 setup_channels() {
-	local b
 	if ! ockam secure-channel --help >/dev/null 2>&1; then
 		echo "secure channels: not in this build"
 		return 1
 	fi
-	for b in ${BACKENDS:-default}; do
-		backend_set "$b" &&
-		SC1[$b]=$(sc_create n1 "$route1/service/api") || return 1
-	done
-	backend_set default &&
+	SC1=$(sc_create n1 "$route1/service/api") &&
 	SC3=$(sc_create n1 "$route3/service/api")
 }
 
 part_secure() {
-	local size b r tls
+	local size r tls
 	local -a cmds=()
 
 	if ! setup_wireguard || ! setup_stunnel || ! setup_iperf; then
@@ -414,26 +385,24 @@ part_secure() {
 		node_logs
 		return 1
 	fi
-	setup_channels || SC1=()
+	setup_channels || SC1=
 	# Warm up each path once.
-	for r in "${SC1[@]}" $SC3; do
+	for r in $SC1 $SC3; do
 		on n1 ockam-bench send "$r/service/sink" 65536 1 >/dev/null 2>&1
 	done
 	iperf n1 10.1.12.2 $PORT_IPERF_WG 65536 >/dev/null
 	iperf n1 127.0.0.1 $PORT_TLS 65536 >/dev/null
 	tls=$(grep -o 'TLSv1.3 ciphersuite: [A-Z0-9_]*' "$NS_TMP/tls/server.log" |
 		head -n 1)
-	echo "secure channels (module parameter aead: ${BACKEND_DEFAULT:-none};" \
-		"stunnel: ${tls:-ciphersuite not logged};" \
+	echo "secure channels (stunnel: ${tls:-ciphersuite not logged};" \
 		"WireGuard: $(on n1 wg show wg0 latest-handshakes | awk '$2 > 0 { n++ } END { print n + 0 }') handshake)"
 	for size in "${SC_SIZES[@]}"; do
 		echo " message size $size bytes"
 		cmds=()
-		for b in ${BACKENDS:-default}; do
-			[ -n "${SC1[$b]:-}" ] || continue
-			cmds+=("sc-$b-1hop" on n1 ockam-bench send \
-				"${SC1[$b]}/service/sink" "$size" "$SECONDS_PER_RUN" --)
-		done
+		if [ -n "$SC1" ]; then
+			cmds+=(sc-1hop on n1 ockam-bench send \
+				"$SC1/service/sink" "$size" "$SECONDS_PER_RUN" --)
+		fi
 		if [ -n "$SC3" ]; then
 			cmds+=(sc-3hop on n1 ockam-bench send \
 				"$SC3/service/sink" "$size" "$SECONDS_PER_RUN" --)
@@ -445,12 +414,11 @@ part_secure() {
 			stunnel iperf n1 127.0.0.1 $PORT_TLS "$size" -- \
 			tcp-iperf iperf n1 10.0.12.2 $PORT_IPERF_TCP "$size"
 	done
-	if [ -n "${SC1[*]}" ]; then
+	if [ -n "$SC1" ]; then
 		echo " request/response, 64 bytes, through a channel and not"
-		b=${BACKENDS%% *}
 		REPEAT=$REPEAT_RR compare 64 \
 			sc-rr-1hop on n1 ockam-bench rr \
-			"${SC1[${b:-default}]}/service/sink" 64 \
+			"$SC1/service/sink" 64 \
 			"$SECONDS_PER_RUN" -- \
 			plain-rr-1hop on n1 ockam-bench rr \
 			"$route1/service/sink" 64 "$SECONDS_PER_RUN" -- \
@@ -492,18 +460,14 @@ part_handshake() {
 }
 
 part_memory() {
-	local out b
+	local out
 	echo "memory: $OBJECTS of each in a node of their own" \
 		"(/proc/meminfo Slab + Percpu + VmallocUsed)"
 	node_add n5 || return 1
 	out=$(on n5 ockam-bench-mem sockets "$OBJECTS" 2>&1)
 	mem_lines "bound socket" "$out" mem-socket
-	for b in ${BACKENDS:-default}; do
-		backend_set "$b"
-		out=$(on n5 ockam-bench-mem channels "$OBJECTS" 2>&1)
-		mem_lines "channel ($b)" "$out" "mem-channel-$b"
-	done
-	backend_set default
+	out=$(on n5 ockam-bench-mem channels "$OBJECTS" 2>&1)
+	mem_lines "channel" "$out" mem-channel
 	echo
 }
 
@@ -529,7 +493,7 @@ mem_lines() {
 }
 
 print_ratios() {
-	local size b first
+	local size
 	echo "ratios (same run)                                         target"
 	if want routing; then
 		for size in "${SIZES[@]}"; do
@@ -541,36 +505,24 @@ print_ratios() {
 				"$([ "$size" = 65536 ] && echo '>= 1.50')"
 		done
 	fi
-	want secure && [ -n "${SC1[*]}" ] || return 0
-	first=${BACKENDS%% *}
-	first=${first:-default}
-	for b in ${BACKENDS:-default}; do
-		print_ratio "channel ($b) 64 KiB / WireGuard" \
-			"sc-$b-1hop-65536" wireguard-65536 '>= 1.0'
-		print_ratio "channel ($b) 64 KiB / stunnel" \
-			"sc-$b-1hop-65536" stunnel-65536 '>= 2'
-		print_ratio "channel ($b) 1 KiB / WireGuard" \
-			"sc-$b-1hop-1024" wireguard-1024 '>= 0.8'
-		print_ratio "channel ($b) 1 KiB / stunnel" \
-			"sc-$b-1hop-1024" stunnel-1024
-		print_ratio "channel ($b) 64 KiB / plaintext AF_OCKAM" \
-			"sc-$b-1hop-65536" plain-1hop-65536
-		print_ratio "channel ($b) 1 KiB / plaintext AF_OCKAM" \
-			"sc-$b-1hop-1024" plain-1hop-1024
-		print_ratio "channel ($b) 64 KiB / TCP (iperf3)" \
-			"sc-$b-1hop-65536" tcp-iperf-65536
-		print_ratio "channel ($b) 1 KiB / TCP (iperf3)" \
-			"sc-$b-1hop-1024" tcp-iperf-1024
-		if [ "$b" != "$first" ]; then
-			for size in "${SC_SIZES[@]}"; do
-				print_ratio "channel $size B: $b / $first" \
-					"sc-$b-1hop-$size" "sc-$first-1hop-$size"
-			done
-		fi
-	done
+	want secure && [ -n "$SC1" ] || return 0
+	print_ratio "channel 64 KiB / WireGuard" \
+		sc-1hop-65536 wireguard-65536 '>= 1.0'
+	print_ratio "channel 64 KiB / stunnel" \
+		sc-1hop-65536 stunnel-65536 '>= 2'
+	print_ratio "channel 1 KiB / WireGuard" \
+		sc-1hop-1024 wireguard-1024 '>= 0.8'
+	print_ratio "channel 1 KiB / stunnel" sc-1hop-1024 stunnel-1024
+	print_ratio "channel 64 KiB / plaintext AF_OCKAM" \
+		sc-1hop-65536 plain-1hop-65536
+	print_ratio "channel 1 KiB / plaintext AF_OCKAM" \
+		sc-1hop-1024 plain-1hop-1024
+	print_ratio "channel 64 KiB / TCP (iperf3)" \
+		sc-1hop-65536 tcp-iperf-65536
+	print_ratio "channel 1 KiB / TCP (iperf3)" sc-1hop-1024 tcp-iperf-1024
 	for size in "${SC_SIZES[@]}"; do
 		print_ratio "channel $size B: 3 hops / 1 hop" \
-			"sc-3hop-$size" "sc-$first-1hop-$size"
+			"sc-3hop-$size" "sc-1hop-$size"
 		print_ratio "plaintext AF_OCKAM $size B / WireGuard" \
 			"plain-1hop-$size" "wireguard-$size"
 		print_ratio "WireGuard $size B / TCP (iperf3)" \

@@ -16,9 +16,6 @@
  * the format, the Noise REKEY ratchet and the replay window are checked
  * against the specification in <linux/ockam.h>, not against the module's
  * own view of them.
- *
- * The data-path tests run once per AEAD backend (module parameter
- * "aead": lib/crypto and the crypto API).
  */
 #include <linux/capability.h>
 #include <pthread.h>
@@ -34,7 +31,6 @@
 
 #define W OCKAM_REPLAY_WINDOW
 #define REKEY_EVERY OCKAM_REKEY_INTERVAL
-#define AEAD_PARAM "/sys/module/ockam/parameters/aead"
 
 enum {
 	NONCE_LEN = 12,
@@ -432,49 +428,9 @@ FIXTURE(chan)
 	uint8_t k1[OCKAM_KEY_LEN];	/* channel 1 sends, 2 receives */
 	uint8_t k2[OCKAM_KEY_LEN];	/* channel 2 sends, 1 receives */
 	struct ockam_channel_info c1, c2;
-	char aead_before[16];
 	char route[512];
 	struct got g;
 };
-
-FIXTURE_VARIANT(chan)
-{
-	const char *aead;
-};
-
-FIXTURE_VARIANT_ADD(chan, lib)
-{
-	.aead = "lib",
-};
-
-FIXTURE_VARIANT_ADD(chan, api)
-{
-	.aead = "api",
-};
-
-static int write_param(const char *path, const char *value)
-{
-	FILE *f = fopen(path, "w");
-	int ret;
-
-	if (!f)
-		return -1;
-	ret = fputs(value, f) < 0;
-	return fclose(f) || ret ? -1 : 0;
-}
-
-static void read_param(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-
-	buf[0] = '\0';
-	if (!f)
-		return;
-	if (!fgets(buf, size, f))
-		buf[0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-}
 
 FIXTURE_SETUP(chan)
 {
@@ -485,8 +441,6 @@ FIXTURE_SETUP(chan)
 	ASSERT_LE(0, sodium_init());
 	make_identifier(id_a, 1);
 	make_identifier(id_b, 2);
-	read_param(AEAD_PARAM, self->aead_before, sizeof(self->aead_before));
-	ASSERT_EQ(0, write_param(AEAD_PARAM, variant->aead));
 	ASSERT_EQ(0, node_fresh());
 	ASSERT_EQ(0, ockam_nl_open(&self->nl, NULL));
 	for (i = 0; i < ARRAY_SIZE(fds); i++) {
@@ -509,8 +463,6 @@ FIXTURE_TEARDOWN(chan)
 	close(self->r);
 	close(self->m);
 	ockam_nl_close(self->nl);
-	if (self->aead_before[0])
-		write_param(AEAD_PARAM, self->aead_before);
 }
 
 /* Channel 2 (on y, sending to x), then channel 1 (on x, along @route1). */
