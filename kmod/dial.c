@@ -43,6 +43,8 @@ struct ockam_dial {
 	struct sk_buff_head queue;
 	/* True size of @queue, charged to the dialer's budget. */
 	u32 bytes;
+	/* What the timer tells senders: ETIMEDOUT unless set before. */
+	int err;
 	struct timer_list timer;
 	u8 peer_len;
 	u8 peer[OCKAM_ADDR_VALUE_MAX];
@@ -127,18 +129,49 @@ static void ockam_dial_expire(struct timer_list *timer)
 	spin_unlock_bh(&dialer->lock);
 	if (!mine)
 		return;
-	ockam_dial_fail_queue(dial, ETIMEDOUT);
+	ockam_dial_fail_queue(dial, dial->err ?: ETIMEDOUT);
 	kfree(dial);
 }
 
+/*
+ * The request for @peer's dial never reached a daemon: fail what waits
+ * now. From any context, so through the timer, which already owns the
+ * freeing in softirq.
+ */
+static void ockam_dial_abort(struct ockam_node *node, const u8 *peer,
+			     u32 len)
+{
+	struct ockam_dialer *dialer = &node->dialer;
+	struct ockam_dial *dial;
+
+	spin_lock_bh(&dialer->lock);
+	dial = ockam_dial_find(dialer, peer, len);
+	if (dial) {
+		dial->err = EHOSTUNREACH;
+		mod_timer(&dial->timer, jiffies);
+	}
+	spin_unlock_bh(&dialer->lock);
+}
+
+/*
+ * Under the dialer's lock: a pending dial for @peer. The request to the
+ * daemon is the caller's to send, once the lock is dropped (a netlink
+ * multicast allocates and takes locks of its own).
+ */
 static struct ockam_dial *ockam_dial_start(struct ockam_node *node,
 					   const u8 *peer, u32 len, int *err)
 {
 	struct ockam_dialer *dialer = &node->dialer;
 	struct ockam_dial *dial;
 
+	lockdep_assert_held(&dialer->lock);
 	if (dialer->count >= OCKAM_DIAL_PENDING_MAX) {
 		*err = -ENOBUFS;
+		return NULL;
+	}
+	/* Nobody to dial for us: fail now rather than at the timeout. */
+	if (!ockam_netlink_dial_wanted(node)) {
+		*err = -EHOSTUNREACH;
 		return NULL;
 	}
 	dial = kzalloc(sizeof(*dial), GFP_ATOMIC);
@@ -152,12 +185,6 @@ static struct ockam_dial *ockam_dial_start(struct ockam_node *node,
 	memcpy(dial->peer, peer, len);
 	dial->peer_len = len;
 
-	/* Nobody to dial for us: fail now rather than at the timeout. */
-	if (ockam_netlink_dial_request(node, peer, len)) {
-		kfree(dial);
-		*err = -EHOSTUNREACH;
-		return NULL;
-	}
 	ockam_stats_inc(node->stats, OCKAM_STAT_DIALS);
 	list_add_tail(&dial->list, &dialer->pending);
 	dialer->count++;
@@ -175,6 +202,7 @@ int ockam_dial_enqueue(struct ockam_node *node, const u8 *peer, u32 len,
 {
 	struct ockam_dialer *dialer = &node->dialer;
 	struct ockam_dial *dial;
+	bool started = false;
 	int err = 0;
 
 	spin_lock_bh(&dialer->lock);
@@ -194,6 +222,7 @@ int ockam_dial_enqueue(struct ockam_node *node, const u8 *peer, u32 len,
 		dial = ockam_dial_start(node, peer, len, &err);
 		if (!dial)
 			goto out;
+		started = true;
 	}
 	if (skb_queue_len(&dial->queue) >= OCKAM_DIAL_QUEUE_MAX) {
 		err = -ENOBUFS;
@@ -205,6 +234,13 @@ int ockam_dial_enqueue(struct ockam_node *node, const u8 *peer, u32 len,
 	dialer->bytes += skb->truesize;
 out:
 	spin_unlock_bh(&dialer->lock);
+	/*
+	 * The daemon left, or the request could not be made, since the
+	 * check: what waits fails now (its senders are told), not at the
+	 * timeout.
+	 */
+	if (started && ockam_netlink_dial_request(node, peer, len))
+		ockam_dial_abort(node, peer, len);
 	return err;
 }
 

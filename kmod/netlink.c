@@ -798,7 +798,18 @@ static bool ockam_nl_events_wanted(struct ockam_node *node)
 				  OCKAM_MCGRP_EVENTS);
 }
 
-/* Returns 0 only if some daemon heard the request. */
+/* Would a daemon hear a dial request? */
+bool ockam_netlink_dial_wanted(struct ockam_node *node)
+{
+	bool wanted;
+
+	rcu_read_lock();
+	wanted = ockam_nl_events_wanted(node);
+	rcu_read_unlock();
+	return wanted;
+}
+
+/* Returns 0 only if some daemon heard the request. Not under a spinlock. */
 int ockam_netlink_dial_request(struct ockam_node *node, const u8 *peer,
 			       u32 len)
 {

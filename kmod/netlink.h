@@ -14,6 +14,7 @@ struct ockam_node;
 struct ockam_tcp;
 struct ockam_channel;
 
+bool ockam_netlink_dial_wanted(struct ockam_node *node);
 int ockam_netlink_dial_request(struct ockam_node *node, const u8 *peer,
 			       u32 len);
 void ockam_netlink_transport_down(struct ockam_node *node,
