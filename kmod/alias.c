@@ -74,9 +74,8 @@ void ockam_alias_node_exit(struct ockam_node *node)
 	struct ockam_endpoint *ep, *tmp;
 
 	mutex_lock(&node->lock);
-	list_for_each_entry_safe(ep, tmp, &node->endpoints, list) {
-		if (ep->kind != OCKAM_KIND_ALIAS)
-			continue;
+	list_for_each_entry_safe(ep, tmp, ockam_node_list(node, OCKAM_KIND_ALIAS),
+				 list) {
 		ockam_node_remove(node, ep);
 		kfree_rcu(ockam_alias_from_ep(ep), rcu);
 	}

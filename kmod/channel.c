@@ -62,7 +62,7 @@ static void ockam_channel_finish(struct ockam_channel *ch,
 
 /*
  * Queued by the data path with a reference on the channel. It takes the
- * node's lock, so the node must outlive it: ockam_node_net_exit() flushes
+ * node's lock, so the node must outlive it: ockam_netns_net_exit() flushes
  * the workqueue before the node goes (a close message may arrive just
  * before the namespace's last socket closes, or the module unloads).
  */
@@ -280,14 +280,12 @@ static void ockam_channel_close_matching(struct ockam_node *node,
 	LIST_HEAD(closing);
 
 	mutex_lock(&node->lock);
-	list_for_each_entry_safe(ep, tmp, &node->endpoints, list) {
-		if (ep->kind != OCKAM_KIND_ENCRYPTOR)
-			continue;
+	list_for_each_entry_safe(ep, tmp,
+				 ockam_node_list(node, OCKAM_KIND_ENCRYPTOR),
+				 list) {
 		ch = ockam_channel_from_encryptor(ep);
 		if (!match(ch, arg))
 			continue;
-		if (tmp == &ch->decryptor)
-			tmp = list_next_entry(tmp, list);
 		if (ockam_channel_unhash(ch))
 			list_add_tail(&ch->closing, &closing);
 	}

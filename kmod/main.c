@@ -56,7 +56,7 @@ static int __init ockam_init(void)
 		err = -ENOMEM;
 		goto err_wq;
 	}
-	err = ockam_node_module_init();
+	err = ockam_netns_init();
 	if (err)
 		goto err_tx_wq;
 	err = ockam_netlink_init();
@@ -72,7 +72,7 @@ static int __init ockam_init(void)
 err_netlink:
 	ockam_netlink_uninit();
 err_node:
-	ockam_node_module_exit();
+	ockam_netns_exit();
 err_tx_wq:
 	destroy_workqueue(ockam_tx_wq);
 err_wq:
@@ -84,7 +84,7 @@ static void __exit ockam_exit(void)
 {
 	ockam_socket_uninit();
 	ockam_netlink_uninit();
-	ockam_node_module_exit();
+	ockam_netns_exit();
 	/* Transports and aliases free themselves after a grace period. */
 	rcu_barrier();
 	destroy_workqueue(ockam_wq);

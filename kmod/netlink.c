@@ -593,40 +593,42 @@ static int ockam_nl_fill_address(struct sk_buff *msg,
 }
 
 /*
- * One page of a dump of the node's endpoints of @kind (all if UNSPEC).
- * cb->args[0] counts the entries already sent.
+ * The next entries of a dump of the node's endpoints of kinds @first to
+ * @last, list after list; cb->args[0] counts the entries already sent.
  */
 static int ockam_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
-			 u8 cmd, enum ockam_endpoint_kind kind,
-			 ockam_nl_fill_t fill)
+			 u8 cmd, enum ockam_endpoint_kind first,
+			 enum ockam_endpoint_kind last, ockam_nl_fill_t fill)
 {
 	struct ockam_node *node = ockam_node_get(sock_net(skb->sk));
 	long skip = cb->args[0], idx = 0;
+	enum ockam_endpoint_kind kind;
 	struct ockam_endpoint *ep;
 	void *hdr;
 
 	mutex_lock(&node->lock);
 	cb->seq = node->generation;
-	list_for_each_entry(ep, &node->endpoints, list) {
-		if (kind != OCKAM_KIND_UNSPEC && ep->kind != kind)
-			continue;
-		if (idx < skip) {
+	for (kind = first; kind <= last; kind++) {
+		list_for_each_entry(ep, ockam_node_list(node, kind), list) {
+			if (idx < skip) {
+				idx++;
+				continue;
+			}
+			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+					  cb->nlh->nlmsg_seq,
+					  &ockam_genl_family, NLM_F_MULTI, cmd);
+			if (!hdr)
+				goto out;
+			genl_dump_check_consistent(cb, hdr);
+			if (fill(skb, ep)) {
+				genlmsg_cancel(skb, hdr);
+				goto out;
+			}
+			genlmsg_end(skb, hdr);
 			idx++;
-			continue;
 		}
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, &ockam_genl_family,
-				  NLM_F_MULTI, cmd);
-		if (!hdr)
-			break;
-		genl_dump_check_consistent(cb, hdr);
-		if (fill(skb, ep)) {
-			genlmsg_cancel(skb, hdr);
-			break;
-		}
-		genlmsg_end(skb, hdr);
-		idx++;
 	}
+out:
 	mutex_unlock(&node->lock);
 	cb->args[0] = idx;
 	return skb->len;
@@ -636,27 +638,28 @@ static int ockam_nl_transport_dump(struct sk_buff *skb,
 				   struct netlink_callback *cb)
 {
 	return ockam_nl_dump(skb, cb, OCKAM_CMD_TRANSPORT_GET, OCKAM_KIND_TCP,
-			     ockam_nl_fill_transport);
+			     OCKAM_KIND_TCP, ockam_nl_fill_transport);
 }
 
 static int ockam_nl_route_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	return ockam_nl_dump(skb, cb, OCKAM_CMD_ROUTE_GET, OCKAM_KIND_ALIAS,
-			     ockam_nl_fill_alias);
+			     OCKAM_KIND_ALIAS, ockam_nl_fill_alias);
 }
 
 static int ockam_nl_channel_dump(struct sk_buff *skb,
 				 struct netlink_callback *cb)
 {
 	return ockam_nl_dump(skb, cb, OCKAM_CMD_CHANNEL_GET,
-			     OCKAM_KIND_ENCRYPTOR, ockam_nl_fill_channel);
+			     OCKAM_KIND_ENCRYPTOR, OCKAM_KIND_ENCRYPTOR,
+			     ockam_nl_fill_channel);
 }
 
 static int ockam_nl_address_dump(struct sk_buff *skb,
 				 struct netlink_callback *cb)
 {
-	return ockam_nl_dump(skb, cb, OCKAM_CMD_ADDRESS_GET, OCKAM_KIND_UNSPEC,
-			     ockam_nl_fill_address);
+	return ockam_nl_dump(skb, cb, OCKAM_CMD_ADDRESS_GET, OCKAM_KIND_SOCKET,
+			     __OCKAM_KIND_MAX - 1, ockam_nl_fill_address);
 }
 
 static const struct genl_ops ockam_genl_ops[] = {

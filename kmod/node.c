@@ -1,20 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-namespace node state and its table of local addresses.
+ * A node's table of local addresses, its lists per kind and its counters.
  */
 #include <linux/random.h>
 #include <linux/slab.h>
-#include <net/netns/generic.h>
 
-#include "alias.h"
-#include "channel.h"
 #include "codec.h"
 #include "node.h"
-#include "ockam.h"
-#include "reserved.h"
-#include "tcp.h"
-
-static unsigned int ockam_net_id __read_mostly;
 
 static u32 ockam_endpoint_hash(const void *data, u32 len, u32 seed)
 {
@@ -39,11 +31,6 @@ static const struct rhashtable_params ockam_table_params = {
 	.obj_cmpfn = ockam_endpoint_cmp,
 	.automatic_shrinking = true,
 };
-
-struct ockam_node *ockam_node_get(const struct net *net)
-{
-	return net_generic(net, ockam_net_id);
-}
 
 struct ockam_endpoint *ockam_node_lookup(struct ockam_node *node,
 					 const u8 *name, u32 len)
@@ -83,7 +70,7 @@ int ockam_node_insert(struct ockam_node *node, struct ockam_endpoint *ep)
 		return -EADDRINUSE;
 	if (ret)
 		return ret;
-	list_add_tail(&ep->list, &node->endpoints);
+	list_add_tail(&ep->list, ockam_node_list(node, ep->kind));
 	node->address_count++;
 	node->generation++;
 	return 0;
@@ -117,8 +104,11 @@ void ockam_node_remove(struct ockam_node *node, struct ockam_endpoint *ep)
 
 int ockam_node_table_init(struct ockam_node *node)
 {
+	int kind;
+
 	mutex_init(&node->lock);
-	INIT_LIST_HEAD(&node->endpoints);
+	for (kind = 0; kind < __OCKAM_KIND_MAX; kind++)
+		INIT_LIST_HEAD(&node->lists[kind]);
 	return rhashtable_init(&node->table, &ockam_table_params);
 }
 
@@ -159,93 +149,4 @@ void ockam_stats_read(struct ockam_stats __percpu *stats,
 		for (i = 0; i < __OCKAM_STAT_MAX; i++)
 			sum[i] += one[i];
 	}
-}
-
-static int __net_init ockam_node_net_init(struct net *net)
-{
-	struct ockam_node *node = ockam_node_get(net);
-	int ret;
-
-	node->net = net;
-	node->max_message = OCKAM_MAX_MESSAGE_DEFAULT;
-	node->hop_limit = OCKAM_HOP_LIMIT_DEFAULT;
-	node->dial_timeout_ms = OCKAM_DIAL_TIMEOUT_MS_DEFAULT;
-	node->dial_forwarded = OCKAM_DIAL_FORWARDED_DEFAULT;
-	ockam_dialer_init(&node->dialer);
-	spin_lock_init(&node->throttle_lock);
-
-	node->stats = ockam_stats_alloc();
-	if (!node->stats)
-		return -ENOMEM;
-	ret = ockam_node_table_init(node);
-	if (ret)
-		goto err_stats;
-	ret = ockam_reserved_node_init(node);
-	if (ret)
-		goto err_table;
-	ret = ockam_tcp_node_init(node);
-	if (ret)
-		goto err_reserved;
-	return 0;
-
-err_reserved:
-	ockam_reserved_node_destroy(node);
-err_table:
-	ockam_node_table_destroy(node);
-err_stats:
-	free_percpu(node->stats);
-	return ret;
-}
-
-/*
- * Runs before the core's RCU grace period: unhash and close everything, so
- * that by ockam_node_net_exit() no reader can still see the tables.
- */
-static void __net_exit ockam_node_net_pre_exit(struct net *net)
-{
-	struct ockam_node *node = ockam_node_get(net);
-
-	mutex_lock(&node->lock);
-	WRITE_ONCE(node->dying, true);
-	mutex_unlock(&node->lock);
-
-	ockam_tcp_node_exit(node);
-	ockam_dialer_flush(node);
-	ockam_channel_node_exit(node);
-	ockam_alias_node_exit(node);
-}
-
-/*
- * Runs after the core's RCU grace period, so nothing can find the node's
- * endpoints any more and queue work for them. Work queued before (a
- * channel's close work, which takes the node's lock) must finish before
- * the node is freed, whether the namespace goes or the module does.
- */
-static void __net_exit ockam_node_net_exit(struct net *net)
-{
-	struct ockam_node *node = ockam_node_get(net);
-
-	flush_workqueue(ockam_wq);
-	ockam_tcp_node_destroy(node);
-	ockam_reserved_node_destroy(node);
-	ockam_node_table_destroy(node);
-	free_percpu(node->stats);
-}
-
-static struct pernet_operations ockam_node_net_ops = {
-	.init = ockam_node_net_init,
-	.pre_exit = ockam_node_net_pre_exit,
-	.exit = ockam_node_net_exit,
-	.id = &ockam_net_id,
-	.size = sizeof(struct ockam_node),
-};
-
-int ockam_node_module_init(void)
-{
-	return register_pernet_subsys(&ockam_node_net_ops);
-}
-
-void ockam_node_module_exit(void)
-{
-	unregister_pernet_subsys(&ockam_node_net_ops);
 }

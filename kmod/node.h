@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A node is one network namespace. It owns the table of local addresses
- * (workers): bound sockets, transport connections and aliases, each an
- * ockam_endpoint embedded in its owner. Lookups run under RCU from any
- * context; every change takes the node's mutex and bumps its generation so
- * netlink dumps can flag themselves inconsistent.
+ * (workers): bound sockets, transport connections, aliases and channel
+ * ends, each an ockam_endpoint embedded in its owner. Lookups run under
+ * RCU from any context; every change takes the node's mutex and bumps its
+ * generation so netlink dumps can flag themselves inconsistent. Each kind
+ * of endpoint also has a list of its own, for dumps and teardown. This
+ * file knows nothing of the kinds' owners: netns.c ties them together.
  */
 #ifndef _OCKAM_NODE_H
 #define _OCKAM_NODE_H
@@ -40,6 +42,7 @@ static inline bool ockam_name_eq(const struct ockam_name *key, const u8 *name,
 
 struct ockam_endpoint {
 	struct rhash_head hash_node;
+	/* In the node's list of its kind; under the node's lock. */
 	struct list_head list;
 	enum ockam_endpoint_kind kind;
 	u8 name_len;
@@ -53,8 +56,8 @@ struct ockam_node {
 	struct rhashtable table;
 	/* TCP transports by the "host:port" they reach; see tcp.c. */
 	struct rhltable peers;
-	/* Every endpoint, in insertion order, for dumps. Under @lock. */
-	struct list_head endpoints;
+	/* The endpoints of each kind, in insertion order. Under @lock. */
+	struct list_head lists[__OCKAM_KIND_MAX];
 	u32 address_count;
 	u32 generation;
 	/* Refuse new endpoints once the namespace is going away. */
@@ -86,10 +89,19 @@ int ockam_endpoint_set_name(struct ockam_endpoint *ep, const u8 *name,
 			    u32 len);
 u32 ockam_endpoint_encode(const struct ockam_endpoint *ep, u8 *buf);
 
+/* The node's endpoints of @kind; under the node's lock. */
+static inline struct list_head *ockam_node_list(struct ockam_node *node,
+						enum ockam_endpoint_kind kind)
+{
+	lockdep_assert_held(&node->lock);
+	return &node->lists[kind];
+}
+
 int ockam_node_table_init(struct ockam_node *node);
 void ockam_node_table_destroy(struct ockam_node *node);
 
-int ockam_node_module_init(void);
-void ockam_node_module_exit(void);
+/* netns.c: a node per network namespace. */
+int ockam_netns_init(void);
+void ockam_netns_exit(void);
 
 #endif /* _OCKAM_NODE_H */

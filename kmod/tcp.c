@@ -956,9 +956,7 @@ void ockam_tcp_owner_gone(struct ockam_node *node, u32 portid)
 	struct ockam_tcp *t;
 
 	mutex_lock(&node->lock);
-	list_for_each_entry(ep, &node->endpoints, list) {
-		if (ep->kind != OCKAM_KIND_TCP)
-			continue;
+	list_for_each_entry(ep, ockam_node_list(node, OCKAM_KIND_TCP), list) {
 		t = ockam_tcp_from_ep(ep);
 		if (t->owner_portid == portid)
 			ockam_tcp_close(t, OCKAM_DOWN_OWNER_GONE, 0);
@@ -972,11 +970,9 @@ void ockam_tcp_node_resize(struct ockam_node *node)
 	struct ockam_endpoint *ep;
 
 	mutex_lock(&node->lock);
-	list_for_each_entry(ep, &node->endpoints, list) {
-		if (ep->kind == OCKAM_KIND_TCP)
-			ockam_tcp_fit_rcvbuf(ockam_tcp_from_ep(ep)->sock->sk,
-					     max_message);
-	}
+	list_for_each_entry(ep, ockam_node_list(node, OCKAM_KIND_TCP), list)
+		ockam_tcp_fit_rcvbuf(ockam_tcp_from_ep(ep)->sock->sk,
+				     max_message);
 	mutex_unlock(&node->lock);
 }
 
@@ -994,13 +990,13 @@ void ockam_tcp_node_exit(struct ockam_node *node)
 	for (;;) {
 		t = NULL;
 		mutex_lock(&node->lock);
-		list_for_each_entry(ep, &node->endpoints, list) {
-			if (ep->kind == OCKAM_KIND_TCP) {
-				t = ockam_tcp_from_ep(ep);
-				kref_get(&t->refs);
-				ockam_tcp_close(t, OCKAM_DOWN_NODE_EXIT, 0);
-				break;
-			}
+		ep = list_first_entry_or_null(ockam_node_list(node,
+							       OCKAM_KIND_TCP),
+					      struct ockam_endpoint, list);
+		if (ep) {
+			t = ockam_tcp_from_ep(ep);
+			kref_get(&t->refs);
+			ockam_tcp_close(t, OCKAM_DOWN_NODE_EXIT, 0);
 		}
 		mutex_unlock(&node->lock);
 		if (!t)

@@ -64,7 +64,8 @@ static bool __init run(struct ockam_node *node, struct ockam_endpoint *ep)
 	ockam_node_remove(node, &ep[0]);
 	ockam_node_remove(node, &ep[1]);
 	ockam_node_remove(node, &ep[2]);
-	ok = ok && !node->address_count && list_empty(&node->endpoints);
+	ok = ok && !node->address_count &&
+	     list_empty(ockam_node_list(node, OCKAM_KIND_UNSPEC));
 	mutex_unlock(&node->lock);
 	return ok && lookup_is(node, "echo", NULL);
 }
