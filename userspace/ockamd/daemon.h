@@ -15,6 +15,7 @@
 
 #include <ockam/ockam.h>
 
+#include "control_protocol.h"
 #include "loop.h"
 
 struct listener;
