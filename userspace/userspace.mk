@@ -58,9 +58,12 @@ DAEMON_OBJS := $(call obj_of,$(US_OBJ),$(DAEMON_SRCS))
 VECTORS_OBJS := $(call obj_of,$(US_OBJ),$(VECTORS_SRCS))
 
 # The unit tests link the library and the CLI's and daemon's pure parts;
-# each program's main.c stays out.
+# each program's main.c stays out. The daemon's control socket comes with
+# its event loop, and without control_verbs.c: test_ctl_requests.c stands
+# in for the handlers.
 TEST_UNIT_SRCS := $(TEST_SRCS) $(LIB_SRCS) \
 	$(filter-out %/main.c,$(CLI_SRCS)) $(US_SRC)/ockamd/log.c \
+	$(US_SRC)/ockamd/control.c $(US_SRC)/ockamd/loop.c \
 	$(US_SRC)/ockamd/handshake_frame.c \
 	$(US_SRC)/ockamd/handshake_source.c $(US_SRC)/ockamd/trust.c \
 	kmod/frame.c kmod/replay.c \
