@@ -24,11 +24,14 @@ PKG_CONFIG ?= pkg-config
 NL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 2>/dev/null || echo -I/usr/include/libnl3)
 NL_LIBS := $(shell $(PKG_CONFIG) --libs libnl-genl-3.0 2>/dev/null || echo -lnl-genl-3 -lnl-3)
 SODIUM_LIBS := $(shell $(PKG_CONFIG) --libs libsodium 2>/dev/null || echo -lsodium)
+# Only the Noise test-vector runner reads JSON (noise-vectors, unit tests).
+JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+JANSSON_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
 
 US_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla
 US_CPPFLAGS := -D_GNU_SOURCE -Iuapi -Ikmod -I$(US_SRC)/lib/include \
-	       -I$(US_SRC)/lib $(NL_CFLAGS)
+	       -I$(US_SRC)/lib $(NL_CFLAGS) $(JANSSON_CFLAGS)
 US_CFLAGS := -std=c11 -O2 -g -fPIC -fvisibility=hidden \
 	     -fstack-protector-strong -D_FORTIFY_SOURCE=2 $(US_WARN)
 
@@ -43,10 +46,10 @@ LIB_SRCS := $(wildcard $(US_SRC)/lib/*.c) kmod/codec.c
 CLI_SRCS := $(wildcard $(US_SRC)/ockam/*.c)
 DAEMON_SRCS := $(wildcard $(US_SRC)/ockamd/*.c)
 # noise_vectors.c is the noise-vectors program's main(); the runner it
-# shares with the unit tests is in vectors.c and json_reader.c.
+# shares with the unit tests is in vectors.c (on libjansson).
 TEST_SRCS := $(filter-out %/noise_vectors.c,$(wildcard $(US_SRC)/tests/*.c))
-VECTORS_SRCS := $(addprefix $(US_SRC)/tests/,noise_vectors.c vectors.c \
-	json_reader.c) $(US_SRC)/ockamd/noise.c
+VECTORS_SRCS := $(addprefix $(US_SRC)/tests/,noise_vectors.c vectors.c) \
+	$(US_SRC)/ockamd/noise.c
 
 obj_of = $(patsubst %.c,$(1)/%.o,$(2))
 LIB_OBJS := $(call obj_of,$(US_OBJ),$(LIB_SRCS))
@@ -55,9 +58,12 @@ DAEMON_OBJS := $(call obj_of,$(US_OBJ),$(DAEMON_SRCS))
 VECTORS_OBJS := $(call obj_of,$(US_OBJ),$(VECTORS_SRCS))
 
 # The unit tests link the library and the CLI's and daemon's pure parts;
-# each program's main.c stays out.
+# each program's main.c stays out. The daemon's control socket comes with
+# its event loop, and without control_verbs.c: test_ctl_requests.c stands
+# in for the handlers.
 TEST_UNIT_SRCS := $(TEST_SRCS) $(LIB_SRCS) \
 	$(filter-out %/main.c,$(CLI_SRCS)) $(US_SRC)/ockamd/log.c \
+	$(US_SRC)/ockamd/control.c $(US_SRC)/ockamd/loop.c \
 	$(US_SRC)/ockamd/handshake_frame.c \
 	$(US_SRC)/ockamd/handshake_source.c $(US_SRC)/ockamd/trust.c \
 	kmod/frame.c kmod/replay.c \
@@ -164,7 +170,8 @@ $(US_BINDIR)/ockamd: $(DAEMON_OBJS) $(LIBOCKAM_A)
 $(US_BINDIR)/noise-vectors: $(VECTORS_OBJS) $(LIBOCKAM_A)
 	@mkdir -p $(dir $@)
 	$(US_SAY) LD $@
-	$(US_Q)$(CC) $(LDFLAGS) -Wl,-z,relro,-z,now -o $@ $(VECTORS_OBJS) $(LIBOCKAM_A) $(SODIUM_LIBS)
+	$(US_Q)$(CC) $(LDFLAGS) -Wl,-z,relro,-z,now -o $@ $(VECTORS_OBJS) $(LIBOCKAM_A) $(SODIUM_LIBS) \
+		$(JANSSON_LIBS)
 
 # The CLI and the daemon under ASan+UBSan, library included, with objects
 # of their own. The VM's tests run these (ahead of build/bin on PATH), so
@@ -196,7 +203,8 @@ $(US_SAN_BINDIR)/ockamd: $(SAN_DAEMON_OBJS) $(SAN_LIB_OBJS)
 $(UNIT_BIN): $(TEST_UNIT_OBJS)
 	@mkdir -p $(dir $@)
 	$(US_SAY) LD $@
-	$(US_Q)$(US_TEST_CC) $(US_SAN) -o $@ $^ $(NL_LIBS) $(SODIUM_LIBS)
+	$(US_Q)$(US_TEST_CC) $(US_SAN) -o $@ $^ $(NL_LIBS) $(SODIUM_LIBS) \
+		$(JANSSON_LIBS)
 
 define fuzz_rule
 $(FUZZ_DIR)/fuzz_$(1): $(call obj_of,$(FUZZ_OBJ),$(US_SRC)/fuzz/fuzz_$(1).c $(FUZZ_LIB_$(1)))

@@ -7,7 +7,8 @@
 # initiating one to n1) with messages through them; handshakes vg refuses
 # as initiator and as responder; a second identity and a listener that
 # presents it; listings, a TCP listener and an alias added and removed;
-# every channel deleted, and vg stopped with SIGTERM. Its memcheck report
+# every channel deleted, and vg stopped with SIGTERM while two control
+# requests (handshakes nothing answers) are pending. Its memcheck report
 # must show no error and no block definitely, indirectly or possibly lost.
 #
 # valgrind cannot run a program built with AddressSanitizer, so this takes
@@ -168,6 +169,23 @@ no_channels() {
 }
 tap_check "vg: no channel left" slow_wait $SLOW no_channels
 
+# Two handshakes nothing answers (n1 has no /service/nowhere): their two
+# control requests are pending at once, each with its own reply, when vg
+# stops; the daemon must free both.
+pending_pids=()
+for i in 1 2; do
+	create --from vg --to /node/n1/service/nowhere \
+		>"$NS_TMP/pending.$i" 2>&1 &
+	pending_pids+=($!)
+done
+two_pending() {
+	printf status | socat -t "$SLOW" - \
+		"unix-connect:$OCKAM_HOME/nodes/vg/control.sock,type=5" |
+		grep -q '^kind=secure-channel-initiator pending=2 '
+}
+tap_check "vg: two secure-channel create requests pending at once" \
+	slow_wait $SLOW two_pending
+
 t=$SECONDS
 kill -TERM "$vg_pid"
 # The exit status is valgrind's: 99 for an error or a leak it counts.
@@ -184,6 +202,18 @@ else
 		"still running after ${SLOW} s"
 	kill -KILL "$vg_pid"
 fi
+
+# Their clients see the daemon close the connection without answering.
+for i in 1 2; do
+	wait "${pending_pids[$((i - 1))]}"
+	rc=$?
+	if [ "$rc" = 1 ] && grep -q 'without answering' "$NS_TMP/pending.$i"; then
+		tap_ok "pending request $i: the client is told the daemon stopped"
+	else
+		tap_fail "pending request $i: the client is told the daemon stopped" \
+			"status $rc: $(cat "$NS_TMP/pending.$i")"
+	fi
+done
 
 summary=$(grep -E 'ERROR SUMMARY|(definitely|indirectly|possibly) lost:|in use at exit' "$vg_log")
 tap_diag "$summary"

@@ -32,6 +32,8 @@ packages=(
 	flex bison libelf-dev
 	# userspace: libockam, ockamd, ockam; fuzzing with libFuzzer
 	libnl-3-dev libnl-genl-3-dev libsodium-dev pkg-config
+	# the Noise test-vector runner (noise-vectors, unit tests) reads JSON
+	libjansson-dev
 	clang libclang-rt-14-dev llvm
 	# the VM's memcheck pass (libc6-dbg: the loader's symbols, which
 	# memcheck needs) and the sanitizers' symbolizer there (addr2line)

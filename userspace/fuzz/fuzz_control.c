@@ -25,6 +25,7 @@
 
 #include "../ockamd/control_args.h"
 #include "../ockamd/secure.h"
+#include "control_protocol.h"
 #include "util.h"
 #include "fuzz.h"
 

@@ -3,13 +3,15 @@
  * The text protocol between the CLI and ockamd (Documentation/ockamd.rst):
  * one request per SOCK_SEQPACKET packet, one reply per request. Parsing is
  * strict and bounded so that a malformed request costs an error reply and
- * nothing else.
+ * nothing else. Private to ockam and ockamd (control_protocol.h): nothing
+ * here is exported from libockam.so.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "control_protocol.h"
 #include "internal.h"
 
 static bool verb_char(char c)
@@ -22,9 +24,8 @@ static bool value_char(unsigned char c)
 	return c >= 0x21 && c <= 0x7e;
 }
 
-OCKAM_EXPORT int ockam_ctl_request_parse(struct ockam_ctl_request *req,
-					 const void *data, size_t len,
-					 struct ockam_err *err)
+int ockam_ctl_request_parse(struct ockam_ctl_request *req, const void *data,
+			    size_t len, struct ockam_err *err)
 {
 	const char *in = data;
 	char *field, *p;
@@ -86,10 +87,8 @@ OCKAM_EXPORT int ockam_ctl_request_parse(struct ockam_ctl_request *req,
 	}
 }
 
-OCKAM_EXPORT ssize_t ockam_ctl_request_build(char *buf, size_t size,
-					     const char *verb,
-					     unsigned int argc,
-					     const char *const *argv)
+ssize_t ockam_ctl_request_build(char *buf, size_t size, const char *verb,
+				unsigned int argc, const char *const *argv)
 {
 	size_t len = 0, n, j;
 	unsigned int i;
@@ -126,7 +125,7 @@ static void append(struct ockam_ctl_writer *w, const char *s, size_t n)
 	w->len += n;
 }
 
-OCKAM_EXPORT void ockam_ctl_reply_ok(struct ockam_ctl_writer *w)
+void ockam_ctl_reply_ok(struct ockam_ctl_writer *w)
 {
 	w->len = 0;
 	w->overflow = false;
@@ -134,8 +133,8 @@ OCKAM_EXPORT void ockam_ctl_reply_ok(struct ockam_ctl_writer *w)
 	append(w, "ok\n", 3);
 }
 
-OCKAM_EXPORT void ockam_ctl_reply_error(struct ockam_ctl_writer *w,
-					int errnum, const char *fmt, ...)
+void ockam_ctl_reply_error(struct ockam_ctl_writer *w, int errnum,
+			   const char *fmt, ...)
 {
 	char msg[OCKAM_ERR_MSG_MAX], head[32];
 	va_list ap;
@@ -159,13 +158,13 @@ OCKAM_EXPORT void ockam_ctl_reply_error(struct ockam_ctl_writer *w,
 	append(w, "\n", 1);
 }
 
-OCKAM_EXPORT void ockam_ctl_record_begin(struct ockam_ctl_writer *w)
+void ockam_ctl_record_begin(struct ockam_ctl_writer *w)
 {
 	w->in_record = false;
 }
 
-OCKAM_EXPORT void ockam_ctl_field(struct ockam_ctl_writer *w, const char *key,
-				  const char *fmt, ...)
+void ockam_ctl_field(struct ockam_ctl_writer *w, const char *key,
+		     const char *fmt, ...)
 {
 	char value[OCKAM_CTL_REQUEST_MAX];
 	va_list ap;
@@ -185,13 +184,13 @@ OCKAM_EXPORT void ockam_ctl_field(struct ockam_ctl_writer *w, const char *key,
 	append(w, value, strlen(value));
 }
 
-OCKAM_EXPORT void ockam_ctl_record_end(struct ockam_ctl_writer *w)
+void ockam_ctl_record_end(struct ockam_ctl_writer *w)
 {
 	append(w, "\n", 1);
 	w->in_record = false;
 }
 
-OCKAM_EXPORT ssize_t ockam_ctl_reply_finish(struct ockam_ctl_writer *w)
+ssize_t ockam_ctl_reply_finish(struct ockam_ctl_writer *w)
 {
 	if (w->overflow) {
 		ockam_ctl_reply_error(w, EMSGSIZE,
@@ -202,9 +201,8 @@ OCKAM_EXPORT ssize_t ockam_ctl_reply_finish(struct ockam_ctl_writer *w)
 	return w->len;
 }
 
-OCKAM_EXPORT int ockam_ctl_reply_parse(struct ockam_ctl_reply *reply,
-				       char *buf, size_t len,
-				       struct ockam_err *err)
+int ockam_ctl_reply_parse(struct ockam_ctl_reply *reply, char *buf,
+			  size_t len, struct ockam_err *err)
 {
 	char *nl, *end;
 	long errnum;
@@ -238,7 +236,7 @@ OCKAM_EXPORT int ockam_ctl_reply_parse(struct ockam_ctl_reply *reply,
 	return 0;
 }
 
-OCKAM_EXPORT char *ockam_ctl_record_next(struct ockam_ctl_reply *reply)
+char *ockam_ctl_record_next(struct ockam_ctl_reply *reply)
 {
 	char *line = reply->cursor, *nl;
 
@@ -254,8 +252,8 @@ OCKAM_EXPORT char *ockam_ctl_record_next(struct ockam_ctl_reply *reply)
 	return line;
 }
 
-OCKAM_EXPORT int ockam_ctl_record_get(const char *record, const char *key,
-				      char *val, size_t size)
+int ockam_ctl_record_get(const char *record, const char *key, char *val,
+			 size_t size)
 {
 	size_t klen = strlen(key);
 	const char *p = record;

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control_protocol.h"
 #include "internal.h"
 
 static long long now_ms(void)
@@ -93,10 +94,9 @@ err_close:
 	return ret;
 }
 
-OCKAM_EXPORT int ockam_ctl_call(const char *name, const char *request,
-				size_t request_len, int timeout_ms, char *buf,
-				size_t size, struct ockam_ctl_reply *reply,
-				struct ockam_err *err)
+int ockam_ctl_call(const char *name, const char *request, size_t request_len,
+		   int timeout_ms, char *buf, size_t size,
+		   struct ockam_ctl_reply *reply, struct ockam_err *err)
 {
 	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	struct pollfd pfd;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * Command-line parsing for ockam: every command declares its options and
- * positional arguments in a table, and one parser handles them all,
- * together with the global options (-j, --output, -h/--help).
+ * positional arguments in a table, and one parser (getopt_long, driven by
+ * the table) handles them all, together with the global options (-j,
+ * --output, -h/--help).
  */
 #ifndef OCKAM_CLI_ARGS_H
 #define OCKAM_CLI_ARGS_H

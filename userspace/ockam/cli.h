@@ -14,6 +14,7 @@
 #include <ockam/ockam.h>
 
 #include "args.h"
+#include "control_protocol.h"
 #include "json.h"
 
 enum cli_status {

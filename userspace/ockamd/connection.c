@@ -43,7 +43,8 @@ struct conn {
 	unsigned long redials;
 	struct dial *dial;
 	struct timer retry;
-	uint64_t client_id;		/* waiting for the first outcome */
+	/* The create request, until the first outcome answers it. */
+	struct ctl_request *request;
 };
 
 struct demand {
@@ -57,16 +58,17 @@ static void conn_remove(struct daemon *d, struct conn *c)
 	slist_remove(&d->conns, c);
 	timer_cancel(&d->loop, &c->retry);
 	dial_cancel(d, c->dial);
+	/* Still dialing for the first time: only at shutdown. */
+	if (c->request)
+		ctl_request_cancel(d, c->request);
 	free(c);
 }
 
-static void reply_error(struct daemon *d, uint64_t client_id, int errnum,
+static void reply_error(struct daemon *d, struct ctl_request *r, int errnum,
 			const char *msg)
 {
-	struct ockam_ctl_writer *w = ctl_writer();
-
-	ockam_ctl_reply_error(w, errnum, "%s", msg);
-	ctl_reply_later(d, client_id, w);
+	ockam_ctl_reply_error(ctl_reply(r), errnum, "%s", msg);
+	ctl_request_finish(d, r);
 }
 
 static void conn_dial_done(struct daemon *d, void *owner, int fd, int err);
@@ -123,7 +125,7 @@ static void conn_dial_done(struct daemon *d, void *owner, int fd, int err)
 	c->state = CONN_UP;
 	c->backoff_ms = REDIAL_FIRST_MS;
 	if (first) {
-		struct ockam_ctl_writer *w = ctl_writer();
+		struct ockam_ctl_writer *w = ctl_reply(c->request);
 
 		log_info("connection %s to %s established", c->address,
 			 c->peer);
@@ -133,8 +135,8 @@ static void conn_dial_done(struct daemon *d, void *owner, int fd, int err)
 		ockam_ctl_field(w, "peer", "%s", c->peer);
 		ockam_ctl_field(w, "local", "%s", c->local[0] ? c->local : "-");
 		ockam_ctl_record_end(w);
-		ctl_reply_later(d, c->client_id, w);
-		c->client_id = 0;
+		ctl_request_finish(d, c->request);
+		c->request = NULL;
 	} else {
 		log_info("connection %s to %s re-established after %lu attempts",
 			 c->address, c->peer, c->redials);
@@ -145,7 +147,8 @@ static void conn_dial_done(struct daemon *d, void *owner, int fd, int err)
 failed:
 	if (first) {
 		log_warn("%s", ockam_err_msg(&e));
-		reply_error(d, c->client_id, -e.code, ockam_err_msg(&e));
+		reply_error(d, c->request, -e.code, ockam_err_msg(&e));
+		c->request = NULL;
 		conn_remove(d, c);
 		return;
 	}
@@ -153,28 +156,28 @@ failed:
 	conn_schedule_retry(d, c);
 }
 
-void conn_create(struct daemon *d, const char *peer, uint64_t client_id)
+void conn_create(struct daemon *d, const char *peer, struct ctl_request *r)
 {
 	struct ockam_err err;
 	struct conn *c;
 
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		reply_error(d, client_id, ENOMEM, "out of memory");
+		reply_error(d, r, ENOMEM, "out of memory");
 		return;
 	}
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	c->state = CONN_DIALING;
 	c->backoff_ms = REDIAL_FIRST_MS;
-	c->client_id = client_id;
 	timer_init(&c->retry, conn_redial, c);
 	if (dial_start(d, peer, DIAL_MAY_RESOLVE, kernel_dial_timeout_ms(d),
 		       conn_dial_done, c, &c->dial, &err) < 0) {
 		log_warn("%s", ockam_err_msg(&err));
-		reply_error(d, client_id, -err.code, ockam_err_msg(&err));
+		reply_error(d, r, -err.code, ockam_err_msg(&err));
 		free(c);
 		return;
 	}
+	c->request = r;
 	c->next = d->conns;
 	d->conns = c;
 }

@@ -11,6 +11,7 @@
 
 #include <ockam/ockam.h>
 
+#include "control_protocol.h"
 #include "util.h"
 
 /*

@@ -15,6 +15,7 @@
 
 #include <ockam/ockam.h>
 
+#include "control_protocol.h"
 #include "loop.h"
 
 struct listener;
@@ -22,6 +23,7 @@ struct conn;
 struct demand;
 struct service;
 struct ctl_client;
+struct ctl_request;
 struct vault;
 struct secure_listener;
 struct initiator;
@@ -77,7 +79,6 @@ struct daemon {
 	struct accept_pause ctl_pause;
 	struct ctl_client *clients;
 	unsigned int client_count;
-	uint64_t next_client_id;
 
 	/* One payload buffer for the services, sized to the node's
 	 * largest message.
@@ -135,8 +136,12 @@ int dial_start(struct daemon *d, const char *peer, enum dial_mode mode,
 void dial_cancel(struct daemon *d, struct dial *dial);
 
 /* connection.c */
-/* Dial @peer; reply to control client @client_id when it is settled. */
-void conn_create(struct daemon *d, const char *peer, uint64_t client_id);
+/*
+ * Dial @peer and answer control request @r (which it owns from now on,
+ * see control.c below) when that is settled: the first attach, or the
+ * failure.
+ */
+void conn_create(struct daemon *d, const char *peer, struct ctl_request *r);
 int conn_delete(struct daemon *d, const char *address,
 		struct ockam_err *err);
 void conn_on_event(struct daemon *d, const struct ockam_event *ev);
@@ -149,14 +154,39 @@ int services_open(struct daemon *d, struct ockam_err *err);
 void services_close(struct daemon *d);
 void services_report(struct daemon *d, struct ockam_ctl_writer *w);
 
-/* control.c */
+/*
+ * control.c: the control socket. Every request that arrives becomes a
+ * struct ctl_request, holding the reply being built and the client it is
+ * for, and goes to ctl_dispatch() (control_verbs.c), which runs the verb's
+ * handler. The handler builds the reply in ctl_reply(r), and then either
+ *  - returns CTL_REPLY_NOW: control.c sends the reply and frees @r;
+ *  - or returns CTL_REPLY_LATER, having passed @r on to whatever will
+ *    answer (a dial, a handshake). That owner must end @r exactly once:
+ *    ctl_request_finish() when the reply is built, ctl_request_cancel()
+ *    when it gives up, in its own teardown at shutdown too; after either,
+ *    @r is freed. It may do so before the handler returns.
+ * The client is not read until its reply has gone, so each client has at
+ * most one request pending, and every client may have one. A client that
+ * goes away meanwhile leaves @r valid: finishing it then sends nothing.
+ */
+enum ctl_answer {
+	CTL_REPLY_NOW,
+	CTL_REPLY_LATER,
+};
+
 int ctl_open(struct daemon *d, struct ockam_err *err);
+/* Close every client (their pending requests stay with their owners). */
 void ctl_close(struct daemon *d);
-/* Send a deferred reply; false when the client has gone. */
-bool ctl_reply_later(struct daemon *d, uint64_t client_id,
-		     struct ockam_ctl_writer *w);
-/* The shared reply buffer (the daemon is single-threaded). */
-struct ockam_ctl_writer *ctl_writer(void);
+/* The reply of @r, to build with ockam_ctl_reply_*() and the rest. */
+struct ockam_ctl_writer *ctl_reply(struct ctl_request *r);
+/* Send @r's reply and free @r; false when its client had gone. */
+bool ctl_request_finish(struct daemon *d, struct ctl_request *r);
+/* Answer @r with ECANCELED (if its client is there) and free it. */
+void ctl_request_cancel(struct daemon *d, struct ctl_request *r);
+
+/* control_verbs.c: answer @msg, which came as @r (see above). */
+enum ctl_answer ctl_dispatch(struct daemon *d, struct ctl_request *r,
+			     const struct ockam_ctl_request *msg);
 
 /*
  * state.c: the node's registry directory. state_open() opens (creating

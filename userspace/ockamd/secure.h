@@ -272,10 +272,11 @@ struct secure_channel_request {
 };
 
 /*
- * Start a handshake for control client @client_id, which gets its reply
- * (through ctl_reply_later()) when the channel is up or has failed.
+ * Start a handshake for control request @r, which it owns from now on
+ * (daemon.h, control.c) and finishes when the channel is up or has
+ * failed, or cancels when the daemon stops first.
  */
-void secure_channel_create(struct daemon *d, uint64_t client_id,
+void secure_channel_create(struct daemon *d, struct ctl_request *r,
 			   const struct secure_channel_request *req);
 void initiators_close(struct daemon *d);
 /* A "status" record: pending handshakes and counters. */

@@ -49,7 +49,8 @@ struct initiator {
 	bool retrying;			/* waiting to send message 1 again */
 	unsigned int retry_ms;		/* the next pause before that */
 	uint64_t deadline_ms;		/* CLOCK_MONOTONIC: the client's */
-	uint64_t client_id;
+	/* The create request: finished on the outcome, or cancelled. */
+	struct ctl_request *request;
 	struct trust_policy policy;
 	unsigned int timeout_ms;
 	char *to;			/* the route, as text, for messages */
@@ -65,6 +66,9 @@ static struct ockam_wire_route ret_route;
 
 static void initiator_free(struct daemon *d, struct initiator *i)
 {
+	/* Not answered yet: the daemon is stopping. */
+	if (i->request)
+		ctl_request_cancel(d, i->request);
 	slist_remove(&d->initiators, i);
 	handshake_fini(d, &i->hs);
 	free(i->to);
@@ -76,14 +80,14 @@ static void initiator_fail(struct daemon *d, struct initiator *i,
 			   enum hs_fail fail, int errnum,
 			   const struct ockam_err *err)
 {
-	struct ockam_ctl_writer *w = ctl_writer();
-
 	initiated.rejected[fail]++;
 	log_warn("secure channel to %s failed (%s): %s", i->to,
 		 hs_fail_name(fail), ockam_err_msg(err));
-	ockam_ctl_reply_error(w, errnum, "secure channel to %s: %s", i->to,
+	ockam_ctl_reply_error(ctl_reply(i->request), errnum,
+			      "secure channel to %s: %s", i->to,
 			      ockam_err_msg(err));
-	ctl_reply_later(d, i->client_id, w);
+	ctl_request_finish(d, i->request);
+	i->request = NULL;
 	initiator_free(d, i);
 }
 
@@ -168,9 +172,10 @@ static void on_initiator_timeout(struct daemon *d, void *ctx)
 /* Both sides accepted: install the channel and answer the client. */
 static void initiator_install(struct daemon *d, struct initiator *i)
 {
-	struct ockam_ctl_writer *w = ctl_writer();
+	struct ockam_ctl_writer *w = ctl_reply(i->request);
 	struct ockam_channel_info ch;
 	struct ockam_err err;
+	bool sent;
 
 	if (handshake_install(d, &i->hs, OCKAM_ROLE_INITIATOR, &ch, &err) < 0) {
 		initiator_fail(d, i, HS_FAIL_INTERNAL, -err.code, &err);
@@ -189,7 +194,9 @@ static void initiator_install(struct daemon *d, struct initiator *i)
 	ockam_ctl_field(w, "peer", "%s", i->hs.peer);
 	ockam_ctl_field(w, "identity", "%s", i->hs.identity);
 	ockam_ctl_record_end(w);
-	if (!ctl_reply_later(d, i->client_id, w)) {
+	sent = ctl_request_finish(d, i->request);
+	i->request = NULL;
+	if (!sent) {
 		/* Nobody is left to learn its address: close it again. */
 		log_warn("secure channel %s: the client went away; closing it",
 			 ch.encryptor);
@@ -337,16 +344,14 @@ static char *route_text(const uint8_t *route, size_t len)
 	return strdup(text);
 }
 
-static void reply_error_now(struct daemon *d, uint64_t client_id, int errnum,
-			    const struct ockam_err *err)
+static void reply_error_now(struct daemon *d, struct ctl_request *r,
+			    int errnum, const struct ockam_err *err)
 {
-	struct ockam_ctl_writer *w = ctl_writer();
-
-	ockam_ctl_reply_error(w, errnum, "%s", ockam_err_msg(err));
-	ctl_reply_later(d, client_id, w);
+	ockam_ctl_reply_error(ctl_reply(r), errnum, "%s", ockam_err_msg(err));
+	ctl_request_finish(d, r);
 }
 
-void secure_channel_create(struct daemon *d, uint64_t client_id,
+void secure_channel_create(struct daemon *d, struct ctl_request *r,
 			   const struct secure_channel_request *req)
 {
 	struct ockam_err err;
@@ -356,10 +361,10 @@ void secure_channel_create(struct daemon *d, uint64_t client_id,
 	i = calloc(1, sizeof(*i));
 	if (!i) {
 		ockam_err_set(&err, -ENOMEM, "out of memory");
-		reply_error_now(d, client_id, ENOMEM, &err);
+		reply_error_now(d, r, ENOMEM, &err);
 		return;
 	}
-	i->client_id = client_id;
+	i->request = r;
 	i->timeout_ms = req->timeout_ms;
 	i->deadline_ms = loop_now_ms() + req->timeout_ms;
 	i->retry_ms = INITIATOR_RETRY_MS_MIN;
@@ -391,7 +396,8 @@ void secure_channel_create(struct daemon *d, uint64_t client_id,
 
 err_reply:
 	/* Nothing was sent: a local error, not a handshake failure. */
-	reply_error_now(d, client_id, -err.code, &err);
+	reply_error_now(d, i->request, -err.code, &err);
+	i->request = NULL;
 	initiator_free(d, i);
 }
 

@@ -33,9 +33,12 @@ static int parse(const struct cmd_spec *cmd, struct args *a, char *err,
 
 static void every_command_has_help(void)
 {
+	const char *help[] = { "--help", NULL };
 	const struct cmd_group *g;
 	const struct cmd_spec *c;
+	char err[ARGS_ERR_MAX];
 	char *text = NULL;
+	struct args a;
 	size_t len = 0;
 	FILE *f;
 
@@ -52,6 +55,9 @@ static void every_command_has_help(void)
 			CHECK_CONTAINS(text, "--help");
 			free(text);
 			text = NULL;
+			/* Its table fits getopt's: it parses. */
+			CHECK_INT(parse(c, &a, err, help), 0);
+			CHECK(a.help);
 		}
 	}
 	CHECK(command("message", "send") != NULL);
@@ -261,6 +267,119 @@ static void help_and_globals(void)
 	CHECK_CONTAINS(err, "unknown option --bogus");
 }
 
+/* What getopt_long brings: short options together, values attached. */
+static void short_option_groups(void)
+{
+	const struct cmd_spec *node = command("node", "create");
+	const struct cmd_spec *sc = command("secure-channel", "create");
+	const char *w1[] = { "-jf", "n1", "-t0.0.0.0:0", NULL };
+	const char *w2[] = { "-ja" ID_A, "--to", "/service/api", NULL };
+	const char *w3[] = { "n1", "-fjt", NULL };
+	const char *w4[] = { "n1", "-fz", NULL };
+	const char *ids[2];
+	char err[ARGS_ERR_MAX];
+	struct args a;
+
+	CHECK_INT(parse(node, &a, err, w1), 0);
+	CHECK(a.json);
+	CHECK(args_flag(node, &a, "foreground"));
+	CHECK_STR(a.pos[0], "n1");
+	CHECK_STR(args_value(node, &a, "tcp-listener-address"), "0.0.0.0:0");
+	CHECK_INT(parse(sc, &a, err, w2), 0);
+	CHECK_INT(args_values(sc, &a, "authorized", ids, 2), 1);
+	CHECK_STR(ids[0], ID_A);
+	CHECK(a.json);
+	/* The last of a group may take the next word, or find none. */
+	CHECK_INT(parse(node, &a, err, w3), -1);
+	CHECK_CONTAINS(err, "-t needs a value (HOST:PORT)");
+	CHECK_INT(parse(node, &a, err, w4), -1);
+	CHECK_CONTAINS(err, "unknown option -z");
+}
+
+/*
+ * Long names are whole words: getopt would take a prefix, which a new
+ * option could later make ambiguous under a script's feet.
+ */
+static void no_abbreviations(void)
+{
+	const struct cmd_spec *cmd = command("message", "send");
+	const char *w1[] = { "a", "--tim", "5s", NULL };
+	const char *w2[] = { "a", "--he", NULL };
+	const char *w3[] = { "a", "--to=", NULL };
+	const char *g1[] = { "--vers", NULL };
+	bool json = false, help = false, version = false;
+	char err[ARGS_ERR_MAX];
+	struct args a;
+
+	CHECK_INT(parse(cmd, &a, err, w1), -1);
+	CHECK_CONTAINS(err, "unknown option --tim");
+	CHECK_INT(parse(cmd, &a, err, w2), -1);
+	CHECK_CONTAINS(err, "unknown option --he");
+	/* An empty value is still a value. */
+	CHECK_INT(parse(cmd, &a, err, w3), 0);
+	CHECK_STR(args_value(cmd, &a, "to"), "");
+	CHECK_INT(args_parse_global(1, (char *const *)g1, &json, &help,
+				    &version, err, sizeof(err)), -1);
+	CHECK_CONTAINS(err, "unknown option --vers");
+	CHECK(!version);
+}
+
+static void operands(void)
+{
+	const struct cmd_spec *cmd = command("message", "send");
+	const char *w1[] = { "--hex", "--", "--to", NULL };
+	const char *w2[] = { "-", "--hex", NULL };
+	const char *w3[] = { "--", NULL };
+	const char *w4[] = { "a", "--", "b", NULL };
+	char err[ARGS_ERR_MAX];
+	struct args a;
+
+	CHECK_INT(parse(cmd, &a, err, w1), 0);
+	CHECK_STR(a.pos[0], "--to");
+	CHECK(args_flag(cmd, &a, "hex"));
+	CHECK(args_value(cmd, &a, "to") == NULL);
+	CHECK_INT(parse(cmd, &a, err, w2), 0);
+	CHECK_STR(a.pos[0], "-");
+	CHECK_INT(parse(cmd, &a, err, w3), -1);
+	CHECK_CONTAINS(err, "missing MESSAGE");
+	CHECK_INT(parse(cmd, &a, err, w4), -1);
+	CHECK_CONTAINS(err, "unexpected argument 'b'");
+}
+
+/*
+ * getopt keeps its place in globals: a parse that stopped inside a
+ * group of short options must not leak into the next one, and options
+ * after an operand count even with POSIXLY_CORRECT set.
+ */
+static void parses_start_afresh(void)
+{
+	const struct cmd_spec *cmd = command("node", "create");
+	const char *w1[] = { "n1", "-zj", "-f", NULL };
+	const char *w2[] = { "-f", "n2", NULL };
+	const char *w3[] = { "n3", "--foreground", NULL };
+	const char *g1[] = { "-j", "--", "node", "list", NULL };
+	const char *g2[] = { "-", "node", NULL };
+	bool json = false, help = false, version = false;
+	char err[ARGS_ERR_MAX];
+	struct args a;
+
+	CHECK_INT(parse(cmd, &a, err, w1), -1);
+	CHECK_INT(parse(cmd, &a, err, w2), 0);
+	CHECK(!a.json);
+	CHECK(args_flag(cmd, &a, "foreground"));
+	CHECK_STR(a.pos[0], "n2");
+	CHECK_INT(args_parse_global(4, (char *const *)g1, &json, &help,
+				    &version, err, sizeof(err)), 2);
+	CHECK(json);
+	CHECK_INT(args_parse_global(2, (char *const *)g2, &json, &help,
+				    &version, err, sizeof(err)), 0);
+	setenv("POSIXLY_CORRECT", "1", 1);
+	CHECK_INT(parse(cmd, &a, err, w3), 0);
+	unsetenv("POSIXLY_CORRECT");
+	CHECK(args_flag(cmd, &a, "foreground"));
+	CHECK_STR(a.pos[0], "n3");
+}
+
 static void durations_and_hex(void)
 {
 	uint8_t buf[8];
@@ -402,6 +521,10 @@ SUITE(args_suite, "cli",
       TEST(identifiers),
       TEST(identity_options),
       TEST(help_and_globals),
+      TEST(short_option_groups),
+      TEST(no_abbreviations),
+      TEST(operands),
+      TEST(parses_start_afresh),
       TEST(durations_and_hex),
       TEST(route_arguments),
       TEST(route_from_standard_input),

@@ -13,6 +13,7 @@
 
 #include <ockam/ockam.h>
 
+#include "control_protocol.h"
 #include "tap.h"
 
 static void request_valid(void)

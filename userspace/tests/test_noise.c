@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 #include "../ockamd/noise.h"
@@ -252,27 +253,30 @@ static void vector_malformed(void)
 		{ "{\"vectors\": [{\"protocol_name\": \"Noise_XX_25519_ChaChaPoly_SHA256\","
 		  " \"init_static\": 7}]}",
 		  "a hex string expected, not number" },
-		{ "{\"vectors\": [ {\"a\": 1,} ]}", "expected a string key" },
-		{ "{\"vectors\": [],}", "expected a string key" },
-		{ "{\"vectors\": [1,]}", "expected a value" },
-		{ "{\"vectors\": []} x", "the end of input" },
-		{ "{\"vectors\": [], \"vectors\": []}", "duplicate key" },
-		{ "{\"vectors\": [01]}", "leading zero" },
-		{ "{\"vectors\": [1.]}", "after the decimal point" },
-		{ "{\"vectors\": [1e]}", "exponent" },
-		{ "{\"vectors\": [tru]}", "expected a value" },
-		{ "{\"vectors\": [\"abc]}", "unterminated string" },
+		/* What jansson refuses, in its words. */
+		{ "{\"vectors\": [ {\"a\": 1,} ]}", "string or '}' expected" },
+		{ "{\"vectors\": [],}", "string or '}' expected" },
+		{ "{\"vectors\": [1,]}", "unexpected token" },
+		{ "{\"vectors\": []} x", "end of file expected" },
+		{ "{\"vectors\": [], \"vectors\": []}", "duplicate object key" },
+		{ "{\"vectors\": [01]}", "invalid token near '0'" },
+		{ "{\"vectors\": [1.]}", "invalid token near '1.'" },
+		{ "{\"vectors\": [1e]}", "invalid token near '1e'" },
+		{ "{\"vectors\": [tru]}", "invalid token" },
+		{ "{\"vectors\": [\"abc]}", "premature end of input" },
 		{ "{\"vectors\": [\"a\tb\"]}", "control character" },
-		{ "{\"vectors\": [\"\\x\"]}", "escape character" },
-		{ "{\"vectors\": [\"\\udc00\"]}", "lone low surrogate" },
-		{ "{\"vectors\": [\"\\ud800x\"]}", "without a low one" },
-		{ "{\"vectors\": [\"\\u12\"]}", "hex digit in a \\u escape" },
-		{ "{\"vectors\": [\"\xc0\x80\"]}", "invalid UTF-8" },
-		{ "{\"vectors\": [\"\xed\xa0\x80\"]}", "invalid UTF-8" },
-		{ "{\"vectors\": [\"\xe2\x82\"]}", "UTF-8" },
-		{ "{\"vectors\": [// comment\n]}", "expected a value" },
-		{ "{'vectors': []}", "expected a string key" },
-		{ "", "expected a value, found end of input" },
+		{ "{\"vectors\": [\"\\x\"]}", "invalid escape" },
+		{ "{\"vectors\": [\"\\udc00\"]}", "invalid Unicode '\\uDC00'" },
+		{ "{\"vectors\": [\"\\ud800x\"]}", "invalid Unicode '\\uD800'" },
+		{ "{\"vectors\": [\"\\u12\"]}", "invalid escape" },
+		{ "{\"vectors\": [\"\\u0000\"]}", "\\u0000 is not allowed" },
+		{ "{\"vectors\": [\"\xc0\x80\"]}", "unable to decode byte 0xc0" },
+		{ "{\"vectors\": [\"\xed\xa0\x80\"]}", "unable to decode byte 0xed" },
+		{ "{\"vectors\": [\"\xe2\x82\"]}", "unable to decode byte 0xe2" },
+		{ "{\"vectors\": [// comment\n]}", "invalid token near '/'" },
+		{ "{'vectors': []}", "string or '}' expected" },
+		{ "", "'[' or '{' expected near end of file" },
+		{ "7", "'[' or '{' expected" },
 		{ "{\n\"vectors\":\n  [\n  ,]}", "line 4, column 3" },
 	};
 	struct vectors_tally tally;
@@ -287,6 +291,92 @@ static void vector_malformed(void)
 					 i, cases[i].text, err.msg,
 					 cases[i].error);
 	}
+}
+
+/*
+ * The standard XX vectors with @change made to their first vector (or its
+ * message @message when that is not -1), run: the runner's status.
+ */
+static int run_changed(const char *text, int message,
+		       void (*change)(json_t *obj, const char *key),
+		       const char *key, struct ockam_err *err)
+{
+	struct vectors_tally tally;
+	json_t *root, *obj;
+	char *changed;
+	int ret = 1;
+
+	root = json_loads(text, 0, NULL);
+	obj = json_array_get(json_object_get(root, "vectors"), 0);
+	if (message >= 0)
+		obj = json_array_get(json_object_get(obj, "messages"),
+				     (size_t)message);
+	if (!obj) {
+		tap_check_failed(__FILE__, __LINE__, "no vector to change");
+		json_decref(root);
+		return 1;
+	}
+	change(obj, key);
+	changed = json_dumps(root, JSON_INDENT(1));
+	if (changed)
+		ret = run_text(changed, &tally, err);
+	free(changed);
+	json_decref(root);
+	return ret;
+}
+
+static void field_delete(json_t *obj, const char *key)
+{
+	json_object_del(obj, key);
+}
+
+static void field_to_object(json_t *obj, const char *key)
+{
+	json_object_set_new(obj, key, json_object());
+}
+
+/*
+ * A vector or message without a field it needs is an error for the whole
+ * file, never a vector skipped or a check passed.
+ */
+static void vector_missing_fields(void)
+{
+	static const struct {
+		int message;
+		const char *key;
+		const char *error;
+	} cases[] = {
+		{ -1, "protocol_name", "vector 0: no \"protocol_name\" string" },
+		{ -1, "init_static", "vector 0: no init_static" },
+		{ -1, "resp_static", "vector 0: no resp_static" },
+		{ -1, "init_ephemeral", "vector 0: no init_ephemeral" },
+		{ -1, "resp_ephemeral", "vector 0: no resp_ephemeral" },
+		{ -1, "messages", "vector 0: no \"messages\" array" },
+		{ 0, "payload", "vector 0: message 0: no payload" },
+		{ 3, "ciphertext", "vector 0: message 3: no ciphertext" },
+	};
+	struct ockam_err err;
+	size_t len, i;
+	char *text;
+
+	text = read_xx_vectors(&len);
+	if (!text)
+		return;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		CHECK_INT(run_changed(text, cases[i].message, field_delete,
+				      cases[i].key, &err), -EINVAL);
+		CHECK_CONTAINS(err.msg, cases[i].error);
+	}
+	/* Present but of the wrong kind is no better. */
+	CHECK_INT(run_changed(text, -1, field_to_object, "messages", &err),
+		  -EINVAL);
+	CHECK_CONTAINS(err.msg, "no \"messages\" array");
+	CHECK_INT(run_changed(text, 1, field_to_object, "payload", &err),
+		  -EINVAL);
+	CHECK_CONTAINS(err.msg, "payload: a hex string expected, not object");
+	/* The file unchanged, through the same path, passes. */
+	CHECK_INT(run_changed(text, -1, field_delete, "name", &err), 0);
+	free(text);
 }
 
 /* ------------------------------------------------- our own handshakes */
@@ -760,6 +850,7 @@ SUITE(noise_suite, "noise",
       TEST(vector_tampered),
       TEST(vector_skips),
       TEST(vector_malformed),
+      TEST(vector_missing_fields),
       TEST(round_trip),
       TEST(fresh_ephemerals),
       TEST(tampered_messages),

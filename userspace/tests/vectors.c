@@ -18,10 +18,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 #include "../ockamd/noise.h"
-#include "json_reader.h"
 #include "text.h"
 #include "util.h"
 #include "vectors.h"
@@ -31,6 +31,14 @@ enum vectors_limits {
 	VECTORS_FILE_MAX = 64 << 20,
 	/* Bytes of a value shown when a check fails. */
 	VECTORS_SHOW_MAX = 48,
+	/*
+	 * jansson is strict by default (RFC 8259: no comments, trailing
+	 * commas, leading zeros, bad escapes or UTF-8, lone surrogates,
+	 * \u0000, a top level other than an object or array, or anything
+	 * after it); duplicate keys are refused too, since which one a
+	 * reader takes would decide what is tested.
+	 */
+	JSON_PARSE_FLAGS = JSON_REJECT_DUPLICATES,
 };
 
 enum party {
@@ -53,7 +61,7 @@ struct vector {
 	uint8_t ephemeral_priv[PARTIES][NOISE_DH_LEN];
 	bool has_hash;
 	uint8_t handshake_hash[NOISE_HASH_LEN];
-	const struct json_value *messages;
+	json_t *messages;	/* borrowed from the parsed file */
 };
 
 /* Both sides of a vector being run. */
@@ -111,13 +119,15 @@ static const struct {
 
 /* ------------------------------------------------------------ output */
 
-static int format_error(struct run *r, const struct json_value *at,
-			const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static int format_error(struct run *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
-/* A vector that breaks the format: the whole file is in error. */
-static int format_error(struct run *r, const struct json_value *at,
-			const char *fmt, ...)
+/*
+ * A vector that breaks the format: the whole file is in error. (jansson
+ * keeps no positions once a file is parsed: the vector's index, the
+ * field and the message say where.)
+ */
+static int format_error(struct run *r, const char *fmt, ...)
 {
 	char why[OCKAM_ERR_MSG_MAX];
 	va_list ap;
@@ -125,8 +135,30 @@ static int format_error(struct run *r, const struct json_value *at,
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	return ockam_err_set(r->err, -EINVAL, "%s: line %u: vector %zu: %s",
-			     r->name, at->line, r->index, why);
+	return ockam_err_set(r->err, -EINVAL, "%s: vector %zu: %s", r->name,
+			     r->index, why);
+}
+
+/* "string", "array", ... for messages. */
+static const char *type_name(const json_t *value)
+{
+	switch (json_typeof(value)) {
+	case JSON_OBJECT:
+		return "object";
+	case JSON_ARRAY:
+		return "array";
+	case JSON_STRING:
+		return "string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "boolean";
+	case JSON_NULL:
+		return "null";
+	}
+	return "value";
 }
 
 static void check_fail(struct run *r, const char *fmt, ...)
@@ -184,30 +216,30 @@ static void check_end(struct run *r)
 
 /* ---------------------------------------------------------- decoding */
 
-static int hex_decode(struct run *r, const struct json_value *field,
-		      const char *key, struct bytes *out)
+static int hex_decode(struct run *r, const json_t *field, const char *key,
+		      struct bytes *out)
 {
-	size_t i;
+	const char *text = json_string_value(field);
+	size_t len = json_string_length(field), i;
 
-	if (field->type != JSON_STRING)
-		return format_error(r, field, "%s: a hex string expected, not %s",
-				    key, json_type_name(field->type));
-	if (field->len % 2)
-		return format_error(r, field, "%s: odd number of hex digits",
-				    key);
+	if (!text)
+		return format_error(r, "%s: a hex string expected, not %s",
+				    key, type_name(field));
+	if (len % 2)
+		return format_error(r, "%s: odd number of hex digits", key);
 	/* One spare byte, so an empty value is still an allocation. */
-	out->data = malloc(field->len / 2 + 1);
+	out->data = malloc(len / 2 + 1);
 	if (!out->data)
 		return ockam_err_set(r->err, -ENOMEM, "out of memory");
-	out->len = field->len / 2;
+	out->len = len / 2;
 	for (i = 0; i < out->len; i++) {
-		int hi = ockam_hex_digit(field->text[2 * i]);
-		int lo = ockam_hex_digit(field->text[2 * i + 1]);
+		int hi = ockam_hex_digit(text[2 * i]);
+		int lo = ockam_hex_digit(text[2 * i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			free(out->data);
 			out->data = NULL;
-			return format_error(r, field,
+			return format_error(r,
 					    "%s: not a hex digit at offset %zu",
 					    key, 2 * i + (hi < 0 ? 0 : 1));
 		}
@@ -217,20 +249,20 @@ static int hex_decode(struct run *r, const struct json_value *field,
 }
 
 /* A hex field of exactly @len bytes into @out; absent is an error. */
-static int hex_fixed(struct run *r, const struct json_value *vector,
-		     const char *key, uint8_t *out, size_t len)
+static int hex_fixed(struct run *r, const json_t *vector, const char *key,
+		     uint8_t *out, size_t len)
 {
-	const struct json_value *field = json_get(vector, key);
+	const json_t *field = json_object_get(vector, key);
 	struct bytes b;
 	int ret;
 
 	if (!field)
-		return format_error(r, vector, "no %s", key);
+		return format_error(r, "no %s", key);
 	ret = hex_decode(r, field, key, &b);
 	if (ret < 0)
 		return ret;
 	if (b.len != len)
-		ret = format_error(r, field, "%s: %zu bytes, expected %zu", key,
+		ret = format_error(r, "%s: %zu bytes, expected %zu", key,
 				   b.len, len);
 	else
 		memcpy(out, b.data, len);
@@ -239,10 +271,10 @@ static int hex_fixed(struct run *r, const struct json_value *vector,
 }
 
 /* An optional hex field of any length; absent is empty. */
-static int hex_optional(struct run *r, const struct json_value *vector,
-			const char *key, struct bytes *out)
+static int hex_optional(struct run *r, const json_t *vector, const char *key,
+			struct bytes *out)
 {
-	const struct json_value *field = json_get(vector, key);
+	const json_t *field = json_object_get(vector, key);
 
 	if (field)
 		return hex_decode(r, field, key, out);
@@ -255,26 +287,24 @@ static int hex_optional(struct run *r, const struct json_value *vector,
  * Why this runner cannot run @vector, or NULL when it can. Only the
  * protocol and the fields matter here; their values are checked later.
  */
-static const char *unsupported_reason(const struct json_value *vector,
-				      const char *protocol, char *buf,
-				      size_t size)
+static const char *unsupported_reason(json_t *vector, const char *protocol,
+				      char *buf, size_t size)
 {
-	const struct json_value *item;
-	size_t i, f;
+	const char *key;
+	json_t *item;
+	size_t f;
 
 	if (strcmp(protocol, NOISE_PROTOCOL_NAME))
 		return "protocol not supported";
-	for (i = 0; i < vector->count; i++) {
-		item = &vector->items[i];
+	json_object_foreach(vector, key, item) {
 		for (f = 0; f < ARRAY_SIZE(vector_fields); f++)
-			if (!strcmp(item->key, vector_fields[f].key))
+			if (!strcmp(key, vector_fields[f].key))
 				break;
 		if (f == ARRAY_SIZE(vector_fields) ||
 		    vector_fields[f].use == FIELD_UNSUPPORTED ||
 		    (vector_fields[f].use == FIELD_EMPTY_OK &&
-		     (item->type != JSON_ARRAY || item->count))) {
-			snprintf(buf, size, "field \"%s\" not supported",
-				 item->key);
+		     (!json_is_array(item) || json_array_size(item)))) {
+			snprintf(buf, size, "field \"%s\" not supported", key);
 			return buf;
 		}
 	}
@@ -288,10 +318,9 @@ static void vector_release(struct vector *v)
 	sodium_memzero(v, sizeof(*v));
 }
 
-static int vector_decode(struct run *r, const struct json_value *json,
-			 struct vector *v)
+static int vector_decode(struct run *r, json_t *json, struct vector *v)
 {
-	const struct json_value *hash;
+	const json_t *hash;
 	int ret;
 
 	memset(v, 0, sizeof(*v));
@@ -311,15 +340,15 @@ static int vector_decode(struct run *r, const struct json_value *json,
 	if (!ret)
 		ret = hex_fixed(r, json, "resp_ephemeral",
 				v->ephemeral_priv[RESPONDER], NOISE_DH_LEN);
-	hash = json_get(json, "handshake_hash");
+	hash = json_object_get(json, "handshake_hash");
 	if (!ret && hash) {
 		v->has_hash = true;
 		ret = hex_fixed(r, json, "handshake_hash", v->handshake_hash,
 				NOISE_HASH_LEN);
 	}
-	v->messages = json_get(json, "messages");
-	if (!ret && (!v->messages || v->messages->type != JSON_ARRAY))
-		ret = format_error(r, json, "no \"messages\" array");
+	v->messages = json_object_get(json, "messages");
+	if (!ret && !json_is_array(v->messages))
+		ret = format_error(r, "no \"messages\" array");
 	if (ret < 0)
 		vector_release(v);
 	return ret;
@@ -445,25 +474,23 @@ static void run_transport_message(struct run *r, struct session *s,
 			    payload);
 }
 
-static int run_message(struct run *r, struct session *s,
-		       const struct json_value *msg)
+static int run_message(struct run *r, struct session *s, const json_t *msg)
 {
 	enum party from = r->message % 2 ? RESPONDER : INITIATOR;
 	struct bytes payload = { 0 }, ciphertext = { 0 };
-	const struct json_value *field;
+	const json_t *field;
 	int ret;
 
-	if (msg->type != JSON_OBJECT)
-		return format_error(r, msg, "message %zu: not an object",
+	if (!json_is_object(msg))
+		return format_error(r, "message %zu: not an object",
 				    r->message);
-	field = json_get(msg, "payload");
+	field = json_object_get(msg, "payload");
 	ret = field ? hex_decode(r, field, "payload", &payload) :
-		      format_error(r, msg, "message %zu: no payload",
-				   r->message);
-	field = json_get(msg, "ciphertext");
+		      format_error(r, "message %zu: no payload", r->message);
+	field = json_object_get(msg, "ciphertext");
 	if (!ret)
 		ret = field ? hex_decode(r, field, "ciphertext", &ciphertext) :
-			      format_error(r, msg, "message %zu: no ciphertext",
+			      format_error(r, "message %zu: no ciphertext",
 					   r->message);
 	if (!ret) {
 		char what[32];
@@ -506,7 +533,7 @@ static void check_handshake_hash(struct run *r, struct session *s,
 	check_end(r);
 }
 
-static int run_vector(struct run *r, const struct json_value *json)
+static int run_vector(struct run *r, json_t *json)
 {
 	struct session s;
 	struct vector v;
@@ -517,9 +544,9 @@ static int run_vector(struct run *r, const struct json_value *json)
 	if (ret < 0)
 		return ret;
 	ret = session_start(r, &s, &v);
-	for (i = 0; !ret && i < v.messages->count; i++) {
+	for (i = 0; !ret && i < json_array_size(v.messages); i++) {
 		r->message = i;
-		ret = run_message(r, &s, &v.messages->items[i]);
+		ret = run_message(r, &s, json_array_get(v.messages, i));
 	}
 	if (!ret && v.has_hash)
 		check_handshake_hash(r, &s, &v);
@@ -530,26 +557,24 @@ static int run_vector(struct run *r, const struct json_value *json)
 	return ret;
 }
 
-static int run_vector_list(struct run *r, const struct json_value *list)
+static int run_vector_list(struct run *r, json_t *list)
 {
-	const struct json_value *vector, *protocol;
-	const char *reason;
+	const char *protocol, *reason;
+	json_t *vector;
 	char buf[128];
 	int ret;
 
-	for (r->index = 0; r->index < list->count; r->index++) {
-		vector = &list->items[r->index];
-		if (vector->type != JSON_OBJECT)
-			return format_error(r, vector, "not an object");
-		protocol = json_get(vector, "protocol_name");
-		if (!protocol || protocol->type != JSON_STRING)
-			return format_error(r, vector,
-					    "no \"protocol_name\" string");
-		reason = unsupported_reason(vector, protocol->text, buf,
-					    sizeof(buf));
+	json_array_foreach(list, r->index, vector) {
+		if (!json_is_object(vector))
+			return format_error(r, "not an object");
+		protocol = json_string_value(json_object_get(vector,
+							     "protocol_name"));
+		if (!protocol)
+			return format_error(r, "no \"protocol_name\" string");
+		reason = unsupported_reason(vector, protocol, buf, sizeof(buf));
 		if (reason) {
 			fprintf(r->log, "%s: vector %zu: %s: skipped (%s)\n",
-				r->name, r->index, protocol->text, reason);
+				r->name, r->index, protocol, reason);
 			r->tally->vectors_skipped++;
 			continue;
 		}
@@ -565,25 +590,25 @@ int vectors_run_text(const char *name, const char *text, size_t len,
 		     struct ockam_err *err)
 {
 	struct run r = { .name = name, .log = log, .tally = tally, .err = err };
-	const struct json_value *list;
-	struct ockam_err inner;
-	struct json_value *root;
+	json_error_t error;
+	json_t *root, *list;
 	int ret;
 
 	if (sodium_init() < 0)
 		return ockam_err_set(err, -ENOMEM, "libsodium does not start");
-	ret = json_parse(text, len, &root, &inner);
-	if (ret < 0)
-		return ockam_err_set(err, ret, "%s: %s", name,
-				     ockam_err_msg(&inner));
-	list = json_get(root, "vectors");
-	if (!list || list->type != JSON_ARRAY)
+	root = json_loadb(text, len, JSON_PARSE_FLAGS, &error);
+	if (!root)
+		return ockam_err_set(err, -EINVAL, "%s: line %d, column %d: %s",
+				     name, error.line, error.column,
+				     error.text);
+	list = json_object_get(root, "vectors");
+	if (!json_is_array(list))
 		ret = ockam_err_set(err, -EINVAL,
 				    "%s: not Noise test vectors: the top level must be an object with a \"vectors\" array",
 				    name);
 	else
 		ret = run_vector_list(&r, list);
-	json_free(root);
+	json_decref(root);
 	return ret;
 }
 
