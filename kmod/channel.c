@@ -152,7 +152,7 @@ ockam_channel_alloc(struct ockam_node *node,
 	memcpy(ch->route, rt.addrs, rt.len);
 	ch->route_len = rt.len;
 	ch->route_hops = rt.hops;
-	ockam_channel_keys_init(ch, p->tx_key, p->rx_key, p->tx_counter);
+	ockam_channel_keys_init(ch, p->tx_key, p->rx_key, 0);
 	return ch;
 
 err_free:

@@ -96,7 +96,6 @@ struct ockam_channel_params {
 	u32 route_len;
 	const char *identifier;
 	u32 role;
-	u64 tx_counter;
 	u32 owner_portid;
 };
 

@@ -7,10 +7,14 @@
  * (GENL_UNS_ADMIN_PERM), as do joining the events group and the dumps
  * that name peers, routes or addresses (a channel's encryptor address is
  * all it takes to send through the channel); the node's settings,
- * counters and reserved names are open to all. Validation is
- * strict: each command has its own policy, and attributes it does not list
- * are rejected. Dumps page through the node's endpoint list by index and
- * flag themselves NLM_F_DUMP_INTR when the node changed in between.
+ * counters and reserved names are open to all.
+ *
+ * Each object has an attribute set of its own, nested in one top-level
+ * attribute (OCKAM_A_NODE, OCKAM_A_TRANSPORT...). Validation is strict:
+ * each command's policy lists the one nest it takes, and each nest's
+ * policy the attributes that command reads; anything else is rejected.
+ * Dumps page through the node's lists by index and flag themselves
+ * NLM_F_DUMP_INTR when the node changed in between.
  */
 #include <linux/netlink.h>
 #include <net/genetlink.h>
@@ -34,6 +38,8 @@ static struct genl_family ockam_genl_family;
 /* Events are sent only while the family is registered. */
 static bool ockam_events_live;
 
+/* ------------------------------------------------------------ policies */
+
 static struct netlink_range_validation ockam_max_message_range = {
 	.min = OCKAM_MAX_MESSAGE_MIN,
 	.max = OCKAM_MAX_MESSAGE_MAX,
@@ -45,60 +51,128 @@ static struct netlink_range_validation ockam_dial_timeout_range = {
 };
 
 #define OCKAM_POLICY_NAME { .type = NLA_NUL_STRING, .len = OCKAM_ADDR_VALUE_MAX }
+#define OCKAM_POLICY_ROUTE { .type = NLA_BINARY, .len = OCKAM_ROUTE_BYTES_MAX }
 
+static const struct nla_policy ockam_node_set_policy[OCKAM_NODE_A_MAX + 1] = {
+	[OCKAM_NODE_A_MAX_MESSAGE] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &ockam_max_message_range),
+	[OCKAM_NODE_A_HOP_LIMIT] =
+		NLA_POLICY_RANGE(NLA_U32, 1, OCKAM_ROUTE_HOPS_MAX),
+	[OCKAM_NODE_A_DIAL_TIMEOUT] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &ockam_dial_timeout_range),
+	[OCKAM_NODE_A_DIAL_FORWARDED] = NLA_POLICY_MAX(NLA_U32, 1),
+};
+
+static const struct nla_policy
+ockam_transport_attach_policy[OCKAM_TRANSPORT_A_MAX + 1] = {
+	[OCKAM_TRANSPORT_A_FD] = { .type = NLA_U32 },
+	[OCKAM_TRANSPORT_A_ADDRESS] = OCKAM_POLICY_NAME,
+	[OCKAM_TRANSPORT_A_PEER] = OCKAM_POLICY_NAME,
+	[OCKAM_TRANSPORT_A_FLAGS] =
+		NLA_POLICY_MASK(NLA_U32, __OCKAM_TRANSPORT_F_ALL),
+};
+
+static const struct nla_policy
+ockam_transport_name_policy[OCKAM_TRANSPORT_A_MAX + 1] = {
+	[OCKAM_TRANSPORT_A_ADDRESS] = OCKAM_POLICY_NAME,
+};
+
+static const struct nla_policy ockam_alias_add_policy[OCKAM_ALIAS_A_MAX + 1] = {
+	[OCKAM_ALIAS_A_ADDRESS] = OCKAM_POLICY_NAME,
+	[OCKAM_ALIAS_A_ROUTE] = OCKAM_POLICY_ROUTE,
+};
+
+static const struct nla_policy ockam_alias_name_policy[OCKAM_ALIAS_A_MAX + 1] = {
+	[OCKAM_ALIAS_A_ADDRESS] = OCKAM_POLICY_NAME,
+};
+
+static const struct nla_policy ockam_dial_failed_policy[OCKAM_DIAL_A_MAX + 1] = {
+	[OCKAM_DIAL_A_PEER] = OCKAM_POLICY_NAME,
+	[OCKAM_DIAL_A_ERRNO] = NLA_POLICY_RANGE(NLA_U32, 1, MAX_ERRNO),
+};
+
+static const struct nla_policy
+ockam_channel_add_policy[OCKAM_CHANNEL_A_MAX + 1] = {
+	[OCKAM_CHANNEL_A_FD] = { .type = NLA_U32 },
+	[OCKAM_CHANNEL_A_TX_KEY] = NLA_POLICY_EXACT_LEN(OCKAM_KEY_LEN),
+	[OCKAM_CHANNEL_A_RX_KEY] = NLA_POLICY_EXACT_LEN(OCKAM_KEY_LEN),
+	[OCKAM_CHANNEL_A_ROUTE] = OCKAM_POLICY_ROUTE,
+	[OCKAM_CHANNEL_A_IDENTIFIER] = { .type = NLA_NUL_STRING,
+					 .len = OCKAM_IDENTIFIER_LEN },
+	[OCKAM_CHANNEL_A_ROLE] = NLA_POLICY_RANGE(NLA_U32, OCKAM_ROLE_INITIATOR,
+						  OCKAM_ROLE_RESPONDER),
+};
+
+static const struct nla_policy
+ockam_channel_name_policy[OCKAM_CHANNEL_A_MAX + 1] = {
+	[OCKAM_CHANNEL_A_ADDRESS] = OCKAM_POLICY_NAME,
+};
+
+static const struct nla_policy
+ockam_reserved_policy[OCKAM_RESERVED_A_MAX + 1] = {
+	[OCKAM_RESERVED_A_ADDRESS] = OCKAM_POLICY_NAME,
+};
+
+/* Each command's top level: the one nest it takes, or nothing. */
 static const struct nla_policy ockam_no_attrs_policy[OCKAM_A_MAX + 1] = {
 };
 
-static const struct nla_policy ockam_node_set_policy[OCKAM_A_MAX + 1] = {
-	[OCKAM_A_MAX_MESSAGE] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &ockam_max_message_range),
-	[OCKAM_A_HOP_LIMIT] = NLA_POLICY_RANGE(NLA_U32, 1, OCKAM_ROUTE_HOPS_MAX),
-	[OCKAM_A_DIAL_TIMEOUT] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &ockam_dial_timeout_range),
-	[OCKAM_A_DIAL_FORWARDED] = NLA_POLICY_MAX(NLA_U32, 1),
+static const struct nla_policy ockam_node_set_top[OCKAM_A_MAX + 1] = {
+	[OCKAM_A_NODE] = NLA_POLICY_NESTED(ockam_node_set_policy),
 };
 
-static const struct nla_policy ockam_attach_policy[OCKAM_A_MAX + 1] = {
-	[OCKAM_A_FD] = { .type = NLA_U32 },
-	[OCKAM_A_ADDRESS] = OCKAM_POLICY_NAME,
-	[OCKAM_A_PEER] = OCKAM_POLICY_NAME,
-	[OCKAM_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __OCKAM_TRANSPORT_F_ALL),
+static const struct nla_policy ockam_transport_attach_top[OCKAM_A_MAX + 1] = {
+	[OCKAM_A_TRANSPORT] = NLA_POLICY_NESTED(ockam_transport_attach_policy),
 };
 
-static const struct nla_policy ockam_address_policy[OCKAM_A_MAX + 1] = {
-	[OCKAM_A_ADDRESS] = OCKAM_POLICY_NAME,
+static const struct nla_policy ockam_transport_name_top[OCKAM_A_MAX + 1] = {
+	[OCKAM_A_TRANSPORT] = NLA_POLICY_NESTED(ockam_transport_name_policy),
 };
 
-static const struct nla_policy ockam_route_add_policy[OCKAM_A_MAX + 1] = {
-	[OCKAM_A_ADDRESS] = OCKAM_POLICY_NAME,
-	[OCKAM_A_ROUTE] = { .type = NLA_BINARY, .len = OCKAM_ROUTE_BYTES_MAX },
+static const struct nla_policy ockam_alias_add_top[OCKAM_A_MAX + 1] = {
+	[OCKAM_A_ALIAS] = NLA_POLICY_NESTED(ockam_alias_add_policy),
 };
 
-static const struct nla_policy ockam_dial_failed_policy[OCKAM_A_MAX + 1] = {
-	[OCKAM_A_PEER] = OCKAM_POLICY_NAME,
-	[OCKAM_A_ERRNO] = NLA_POLICY_RANGE(NLA_U32, 1, MAX_ERRNO),
+static const struct nla_policy ockam_alias_name_top[OCKAM_A_MAX + 1] = {
+	[OCKAM_A_ALIAS] = NLA_POLICY_NESTED(ockam_alias_name_policy),
 };
 
-static struct netlink_range_validation ockam_tx_counter_range = {
-	.max = OCKAM_COUNTER_LIMIT - 1,
+static const struct nla_policy ockam_dial_failed_top[OCKAM_A_MAX + 1] = {
+	[OCKAM_A_DIAL] = NLA_POLICY_NESTED(ockam_dial_failed_policy),
 };
 
-static const struct nla_policy ockam_channel_add_policy[OCKAM_A_MAX + 1] = {
-	[OCKAM_A_FD] = { .type = NLA_U32 },
-	[OCKAM_A_TX_KEY] = NLA_POLICY_EXACT_LEN(OCKAM_KEY_LEN),
-	[OCKAM_A_RX_KEY] = NLA_POLICY_EXACT_LEN(OCKAM_KEY_LEN),
-	[OCKAM_A_ROUTE] = { .type = NLA_BINARY, .len = OCKAM_ROUTE_BYTES_MAX },
-	[OCKAM_A_IDENTIFIER] = { .type = NLA_NUL_STRING,
-				 .len = OCKAM_IDENTIFIER_LEN },
-	[OCKAM_A_ROLE] = NLA_POLICY_RANGE(NLA_U32, OCKAM_ROLE_INITIATOR,
-					  OCKAM_ROLE_RESPONDER),
-	[OCKAM_A_TX_COUNTER] =
-		NLA_POLICY_FULL_RANGE(NLA_U64, &ockam_tx_counter_range),
+static const struct nla_policy ockam_channel_add_top[OCKAM_A_MAX + 1] = {
+	[OCKAM_A_CHANNEL] = NLA_POLICY_NESTED(ockam_channel_add_policy),
 };
+
+static const struct nla_policy ockam_channel_name_top[OCKAM_A_MAX + 1] = {
+	[OCKAM_A_CHANNEL] = NLA_POLICY_NESTED(ockam_channel_name_policy),
+};
+
+static const struct nla_policy ockam_reserved_top[OCKAM_A_MAX + 1] = {
+	[OCKAM_A_RESERVED] = NLA_POLICY_NESTED(ockam_reserved_policy),
+};
+
+/* ------------------------------------------------------------- helpers */
 
 static struct ockam_node *ockam_nl_node(struct genl_info *info)
 {
 	return ockam_node_get(genl_info_net(info));
+}
+
+/*
+ * The request's nest @attr, which it must have, parsed into @tb (its
+ * policy already checked it). A command whose nest is optional tests
+ * info->attrs itself.
+ */
+static int ockam_nl_nest(struct genl_info *info, int attr,
+			 struct nlattr **tb, int maxtype,
+			 const struct nla_policy *policy)
+{
+	if (GENL_REQ_ATTR_CHECK(info, attr))
+		return -EINVAL;
+	return nla_parse_nested(tb, maxtype, info->attrs[attr], policy,
+				info->extack);
 }
 
 /* Names are not NUL-terminated inside the module; strings on the wire are. */
@@ -116,7 +190,7 @@ static int ockam_nl_put_name(struct sk_buff *msg, int attr, const u8 *name,
 	return 0;
 }
 
-static int ockam_nl_put_stats(struct sk_buff *msg,
+static int ockam_nl_put_stats(struct sk_buff *msg, int attr,
 			      struct ockam_stats __percpu *stats)
 {
 	u64 sum[__OCKAM_STAT_MAX];
@@ -124,7 +198,7 @@ static int ockam_nl_put_stats(struct sk_buff *msg,
 	int i;
 
 	ockam_stats_read(stats, sum);
-	nest = nla_nest_start(msg, OCKAM_A_STATS);
+	nest = nla_nest_start(msg, attr);
 	if (!nest)
 		return -EMSGSIZE;
 	for (i = OCKAM_STAT_RX_MESSAGES; i < __OCKAM_STAT_MAX; i++) {
@@ -137,28 +211,15 @@ static int ockam_nl_put_stats(struct sk_buff *msg,
 	return 0;
 }
 
-static int ockam_nl_put_transport(struct sk_buff *msg, struct ockam_tcp *t)
-{
-	if (ockam_nl_put_name(msg, OCKAM_A_ADDRESS, t->ep.name,
-			      t->ep.name_len) ||
-	    nla_put_u32(msg, OCKAM_A_KIND, OCKAM_KIND_TCP) ||
-	    ockam_nl_put_name(msg, OCKAM_A_PEER, t->peer, t->peer_len) ||
-	    nla_put_string(msg, OCKAM_A_LOCAL, t->local) ||
-	    nla_put_u32(msg, OCKAM_A_FLAGS, t->flags) ||
-	    ockam_nl_put_stats(msg, t->stats))
-		return -EMSGSIZE;
-	return 0;
-}
-
 /* A route stored as its addresses, with the count put back in front. */
-static int ockam_nl_put_route(struct sk_buff *msg, u32 hops, const u8 *addrs,
-			      u32 len)
+static int ockam_nl_put_route(struct sk_buff *msg, int attr, u32 hops,
+			      const u8 *addrs, u32 len)
 {
 	u32 count_len = ockam_uleb_len(hops);
 	struct nlattr *nla;
 	u8 *route;
 
-	nla = nla_reserve(msg, OCKAM_A_ROUTE, count_len + len);
+	nla = nla_reserve(msg, attr, count_len + len);
 	if (!nla)
 		return -EMSGSIZE;
 	route = nla_data(nla);
@@ -167,270 +228,126 @@ static int ockam_nl_put_route(struct sk_buff *msg, u32 hops, const u8 *addrs,
 	return 0;
 }
 
-static int ockam_nl_put_alias(struct sk_buff *msg, struct ockam_alias *alias)
+typedef int (*ockam_nl_fill_t)(struct sk_buff *msg, const void *obj);
+
+/* @fill's attributes for @obj, inside a nest of type @attr. */
+static int ockam_nl_put_nest(struct sk_buff *msg, int attr,
+			     ockam_nl_fill_t fill, const void *obj)
 {
-	if (ockam_nl_put_name(msg, OCKAM_A_ADDRESS, alias->ep.name,
-			      alias->ep.name_len))
+	struct nlattr *nest = nla_nest_start(msg, attr);
+
+	if (!nest)
 		return -EMSGSIZE;
-	return ockam_nl_put_route(msg, alias->hops, alias->route, alias->len);
+	if (fill(msg, obj)) {
+		nla_nest_cancel(msg, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
 }
 
-static int ockam_nl_node_get(struct sk_buff *skb, struct genl_info *info)
+/* A reply to @info of one object, nested in @attr. */
+static int ockam_nl_reply(struct genl_info *info, u8 cmd, int attr,
+			  ockam_nl_fill_t fill, const void *obj,
+			  struct sk_buff *msg)
 {
-	struct ockam_node *node = ockam_nl_node(info);
-	struct sk_buff *msg;
-	u32 count;
-	void *hdr;
+	void *hdr = genlmsg_put_reply(msg, info, &ockam_genl_family, 0, cmd);
 
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &ockam_genl_family, 0,
-				OCKAM_CMD_NODE_GET);
-	if (!hdr)
-		goto nospace;
+	if (!hdr || ockam_nl_put_nest(msg, attr, fill, obj)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* ---------------------------------------------------------- the objects */
+
+static int ockam_nl_fill_node(struct sk_buff *msg, const void *obj)
+{
+	struct ockam_node *node = (struct ockam_node *)obj;
+	u32 count;
 
 	mutex_lock(&node->lock);
 	count = node->address_count;
 	mutex_unlock(&node->lock);
-	if (nla_put_u32(msg, OCKAM_A_FAMILY, ockam_family) ||
-	    nla_put_u32(msg, OCKAM_A_MAX_MESSAGE,
+	if (nla_put_u32(msg, OCKAM_NODE_A_FAMILY, ockam_family) ||
+	    nla_put_u32(msg, OCKAM_NODE_A_MAX_MESSAGE,
 			READ_ONCE(node->max_message)) ||
-	    nla_put_u32(msg, OCKAM_A_HOP_LIMIT, READ_ONCE(node->hop_limit)) ||
-	    nla_put_u32(msg, OCKAM_A_DIAL_TIMEOUT,
+	    nla_put_u32(msg, OCKAM_NODE_A_HOP_LIMIT,
+			READ_ONCE(node->hop_limit)) ||
+	    nla_put_u32(msg, OCKAM_NODE_A_DIAL_TIMEOUT,
 			READ_ONCE(node->dial_timeout_ms)) ||
-	    nla_put_u32(msg, OCKAM_A_ADDRESS_COUNT, count) ||
-	    nla_put_u32(msg, OCKAM_A_DIAL_FORWARDED,
+	    nla_put_u32(msg, OCKAM_NODE_A_DIAL_FORWARDED,
 			READ_ONCE(node->dial_forwarded)) ||
-	    ockam_nl_put_stats(msg, node->stats))
-		goto nospace;
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
-
-nospace:
-	nlmsg_free(msg);
-	return -EMSGSIZE;
-}
-
-static int ockam_nl_node_set(struct sk_buff *skb, struct genl_info *info)
-{
-	struct ockam_node *node = ockam_nl_node(info);
-	struct nlattr **attrs = info->attrs;
-
-	mutex_lock(&node->lock);
-	if (attrs[OCKAM_A_MAX_MESSAGE])
-		WRITE_ONCE(node->max_message,
-			   nla_get_u32(attrs[OCKAM_A_MAX_MESSAGE]));
-	if (attrs[OCKAM_A_HOP_LIMIT])
-		WRITE_ONCE(node->hop_limit,
-			   nla_get_u32(attrs[OCKAM_A_HOP_LIMIT]));
-	if (attrs[OCKAM_A_DIAL_TIMEOUT])
-		WRITE_ONCE(node->dial_timeout_ms,
-			   nla_get_u32(attrs[OCKAM_A_DIAL_TIMEOUT]));
-	if (attrs[OCKAM_A_DIAL_FORWARDED])
-		WRITE_ONCE(node->dial_forwarded,
-			   nla_get_u32(attrs[OCKAM_A_DIAL_FORWARDED]));
-	node->generation++;
-	mutex_unlock(&node->lock);
-
-	if (attrs[OCKAM_A_MAX_MESSAGE])
-		ockam_tcp_node_resize(node);
+	    nla_put_u32(msg, OCKAM_NODE_A_ADDRESS_COUNT, count) ||
+	    ockam_nl_put_stats(msg, OCKAM_NODE_A_STATS, node->stats))
+		return -EMSGSIZE;
 	return 0;
 }
 
-static int ockam_nl_transport_attach(struct sk_buff *skb,
-				     struct genl_info *info)
+static int ockam_nl_fill_transport(struct sk_buff *msg, const void *obj)
 {
-	struct ockam_node *node = ockam_nl_node(info);
-	struct nlattr **attrs = info->attrs;
-	struct ockam_tcp_attach req = {};
-	struct ockam_tcp *t;
-	struct sk_buff *msg;
-	void *hdr;
-	int err;
+	const struct ockam_tcp *t = obj;
 
-	if (GENL_REQ_ATTR_CHECK(info, OCKAM_A_FD))
-		return -EINVAL;
-	req.fd = nla_get_u32(attrs[OCKAM_A_FD]);
-	if (attrs[OCKAM_A_ADDRESS])
-		req.address = nla_data(attrs[OCKAM_A_ADDRESS]);
-	if (attrs[OCKAM_A_PEER])
-		req.peer = nla_data(attrs[OCKAM_A_PEER]);
-	if (attrs[OCKAM_A_FLAGS])
-		req.flags = nla_get_u32(attrs[OCKAM_A_FLAGS]);
-	req.owner_portid = info->snd_portid;
-
-	/* Allocate the reply first: once attached, there is no undo. */
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	err = ockam_tcp_attach(node, &req, info->extack, &t);
-	if (err) {
-		nlmsg_free(msg);
-		return err;
-	}
-	hdr = genlmsg_put_reply(msg, info, &ockam_genl_family, 0,
-				OCKAM_CMD_TRANSPORT_ATTACH);
-	if (!hdr || ockam_nl_put_transport(msg, t)) {
-		ockam_tcp_put(t);
-		nlmsg_free(msg);
+	if (ockam_nl_put_name(msg, OCKAM_TRANSPORT_A_ADDRESS, t->ep.name,
+			      t->ep.name_len) ||
+	    ockam_nl_put_name(msg, OCKAM_TRANSPORT_A_PEER, t->peer,
+			      t->peer_len) ||
+	    nla_put_string(msg, OCKAM_TRANSPORT_A_LOCAL, t->local) ||
+	    nla_put_u32(msg, OCKAM_TRANSPORT_A_FLAGS, t->flags) ||
+	    ockam_nl_put_stats(msg, OCKAM_TRANSPORT_A_STATS, t->stats))
 		return -EMSGSIZE;
-	}
-	ockam_tcp_put(t);
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
+	return 0;
 }
 
-/* The request's OCKAM_A_ADDRESS, which it must have; NULL if it has not. */
-static const u8 *ockam_nl_address(struct genl_info *info, u32 *len)
+static int ockam_nl_fill_transport_down(struct sk_buff *msg, const void *obj)
 {
-	const char *name;
+	const struct ockam_tcp *t = obj;
 
-	if (GENL_REQ_ATTR_CHECK(info, OCKAM_A_ADDRESS))
-		return NULL;
-	name = nla_data(info->attrs[OCKAM_A_ADDRESS]);
-	*len = strlen(name);
-	return (const u8 *)name;
+	if (ockam_nl_put_name(msg, OCKAM_TRANSPORT_A_ADDRESS, t->ep.name,
+			      t->ep.name_len) ||
+	    ockam_nl_put_name(msg, OCKAM_TRANSPORT_A_PEER, t->peer,
+			      t->peer_len) ||
+	    nla_put_u32(msg, OCKAM_TRANSPORT_A_FLAGS, t->flags) ||
+	    nla_put_u32(msg, OCKAM_TRANSPORT_A_REASON, t->down_reason) ||
+	    (t->down_errno &&
+	     nla_put_u32(msg, OCKAM_TRANSPORT_A_ERRNO, t->down_errno)))
+		return -EMSGSIZE;
+	return 0;
 }
 
-typedef int (*ockam_nl_remove_t)(struct ockam_node *node, const u8 *name,
-				 u32 len);
-
-/* The extack message of a removal that found nothing. */
-static void ockam_nl_not_found(struct genl_info *info)
+static int ockam_nl_fill_alias(struct sk_buff *msg, const void *obj)
 {
-	const struct nlattr *attr = info->attrs[OCKAM_A_ADDRESS];
+	const struct ockam_alias *alias = obj;
 
-	switch (info->genlhdr->cmd) {
-	case OCKAM_CMD_TRANSPORT_DETACH:
-		NL_SET_ERR_MSG_ATTR(info->extack, attr,
-				    "no transport at that address");
-		break;
-	case OCKAM_CMD_ROUTE_DEL:
-		NL_SET_ERR_MSG_ATTR(info->extack, attr,
-				    "no alias at that address");
-		break;
-	case OCKAM_CMD_RESERVED_DEL:
-		NL_SET_ERR_MSG_ATTR(info->extack, attr,
-				    "that name is not reserved");
-		break;
-	default:
-		NL_SET_ERR_MSG_ATTR(info->extack, attr,
-				    "no secure channel at that address");
-		break;
-	}
+	if (ockam_nl_put_name(msg, OCKAM_ALIAS_A_ADDRESS, alias->ep.name,
+			      alias->ep.name_len))
+		return -EMSGSIZE;
+	return ockam_nl_put_route(msg, OCKAM_ALIAS_A_ROUTE, alias->hops,
+				  alias->route, alias->len);
 }
 
-/* Remove what the request's OCKAM_A_ADDRESS names, with @remove. */
-static int ockam_nl_remove(struct genl_info *info, ockam_nl_remove_t remove)
+static int ockam_nl_fill_endpoint(struct sk_buff *msg, const void *obj)
 {
-	const u8 *name;
-	u32 len;
-	int err;
+	const struct ockam_endpoint *ep = obj;
 
-	name = ockam_nl_address(info, &len);
-	if (!name)
-		return -EINVAL;
-	err = remove(ockam_nl_node(info), name, len);
-	if (err == -ENOENT)
-		ockam_nl_not_found(info);
-	return err;
+	if (ockam_nl_put_name(msg, OCKAM_ENDPOINT_A_ADDRESS, ep->name,
+			      ep->name_len) ||
+	    nla_put_u32(msg, OCKAM_ENDPOINT_A_KIND, ep->kind))
+		return -EMSGSIZE;
+	return 0;
 }
 
-static int ockam_nl_transport_detach(struct sk_buff *skb,
-				     struct genl_info *info)
+static int ockam_nl_fill_reserved(struct sk_buff *msg, const void *obj)
 {
-	return ockam_nl_remove(info, ockam_tcp_detach);
+	const struct ockam_reserved *r = obj;
+
+	return ockam_nl_put_name(msg, OCKAM_RESERVED_A_ADDRESS, r->name,
+				 r->len);
 }
 
-static int ockam_nl_route_add(struct sk_buff *skb, struct genl_info *info)
-{
-	const struct nlattr *route;
-	const u8 *name;
-	u32 len;
-
-	name = ockam_nl_address(info, &len);
-	if (!name || GENL_REQ_ATTR_CHECK(info, OCKAM_A_ROUTE))
-		return -EINVAL;
-	route = info->attrs[OCKAM_A_ROUTE];
-	return ockam_alias_add(ockam_nl_node(info), name, len, nla_data(route),
-			       nla_len(route), info->extack);
-}
-
-static int ockam_nl_route_del(struct sk_buff *skb, struct genl_info *info)
-{
-	return ockam_nl_remove(info, ockam_alias_del);
-}
-
-static int ockam_nl_reserved_add(struct sk_buff *skb, struct genl_info *info)
-{
-	const u8 *name;
-	u32 len;
-
-	name = ockam_nl_address(info, &len);
-	if (!name)
-		return -EINVAL;
-	return ockam_reserved_add(ockam_nl_node(info), name, len,
-				  info->extack);
-}
-
-static int ockam_nl_reserved_del(struct sk_buff *skb, struct genl_info *info)
-{
-	return ockam_nl_remove(info, ockam_reserved_del);
-}
-
-/* One page of the reserved names; cb->args[0] counts those sent. */
-static int ockam_nl_reserved_dump(struct sk_buff *skb,
-				  struct netlink_callback *cb)
-{
-	struct ockam_node *node = ockam_node_get(sock_net(skb->sk));
-	long skip = cb->args[0], idx = 0;
-	struct ockam_reserved *r;
-	void *hdr;
-
-	mutex_lock(&node->lock);
-	cb->seq = node->generation;
-	list_for_each_entry(r, &node->reserved, list) {
-		if (idx < skip) {
-			idx++;
-			continue;
-		}
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, &ockam_genl_family,
-				  NLM_F_MULTI, OCKAM_CMD_RESERVED_GET);
-		if (!hdr)
-			break;
-		genl_dump_check_consistent(cb, hdr);
-		if (ockam_nl_put_name(skb, OCKAM_A_ADDRESS, r->name, r->len)) {
-			genlmsg_cancel(skb, hdr);
-			break;
-		}
-		genlmsg_end(skb, hdr);
-		idx++;
-	}
-	mutex_unlock(&node->lock);
-	cb->args[0] = idx;
-	return skb->len;
-}
-
-static int ockam_nl_dial_failed(struct sk_buff *skb, struct genl_info *info)
-{
-	const char *peer;
-	int err;
-
-	if (GENL_REQ_ATTR_CHECK(info, OCKAM_A_PEER) ||
-	    GENL_REQ_ATTR_CHECK(info, OCKAM_A_ERRNO))
-		return -EINVAL;
-	peer = nla_data(info->attrs[OCKAM_A_PEER]);
-	err = ockam_dial_failed(ockam_nl_node(info), (const u8 *)peer,
-				strlen(peer),
-				nla_get_u32(info->attrs[OCKAM_A_ERRNO]));
-	if (err == -ENOENT)
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[OCKAM_A_PEER],
-				    "no dial pending for that peer");
-	return err;
-}
-
+/* Counters and key epochs, each read under the lock that guards it. */
 static int ockam_nl_put_channel_state(struct sk_buff *msg,
 				      struct ockam_channel *ch)
 {
@@ -445,92 +362,337 @@ static int ockam_nl_put_channel_state(struct sk_buff *msg,
 	rx_rekeys = ch->rx.hi;
 	spin_unlock_bh(&ch->rx.lock);
 
-	if (nla_put_u64_64bit(msg, OCKAM_A_TX_COUNTER, tx_counter,
-			      OCKAM_A_PAD) ||
-	    nla_put_u64_64bit(msg, OCKAM_A_TX_REKEYS, tx_rekeys, OCKAM_A_PAD) ||
-	    nla_put_u64_64bit(msg, OCKAM_A_RX_REKEYS, rx_rekeys, OCKAM_A_PAD))
+	if (nla_put_u64_64bit(msg, OCKAM_CHANNEL_A_TX_COUNTER, tx_counter,
+			      OCKAM_CHANNEL_A_PAD) ||
+	    nla_put_u64_64bit(msg, OCKAM_CHANNEL_A_TX_REKEYS, tx_rekeys,
+			      OCKAM_CHANNEL_A_PAD) ||
+	    nla_put_u64_64bit(msg, OCKAM_CHANNEL_A_RX_REKEYS, rx_rekeys,
+			      OCKAM_CHANNEL_A_PAD))
 		return -EMSGSIZE;
 	/* Nothing accepted yet: no highest counter to report. */
 	if (rx_next &&
-	    nla_put_u64_64bit(msg, OCKAM_A_RX_COUNTER, rx_next - 1,
-			      OCKAM_A_PAD))
+	    nla_put_u64_64bit(msg, OCKAM_CHANNEL_A_RX_COUNTER, rx_next - 1,
+			      OCKAM_CHANNEL_A_PAD))
 		return -EMSGSIZE;
 	return 0;
 }
 
-static int ockam_nl_put_channel(struct sk_buff *msg, struct ockam_channel *ch)
+static int ockam_nl_put_channel_names(struct sk_buff *msg,
+				      const struct ockam_channel *ch)
 {
+	if (ockam_nl_put_name(msg, OCKAM_CHANNEL_A_ADDRESS, ch->encryptor.name,
+			      ch->encryptor.name_len) ||
+	    ockam_nl_put_name(msg, OCKAM_CHANNEL_A_DECRYPTOR,
+			      ch->decryptor.name, ch->decryptor.name_len))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int ockam_nl_fill_channel(struct sk_buff *msg, const void *obj)
+{
+	struct ockam_channel *ch = (struct ockam_channel *)obj;
 	char id[OCKAM_IDENTIFIER_LEN + 1];
 
 	id[0] = 'I';
 	bin2hex(id + 1, ch->peer, OCKAM_IDENTIFIER_BYTES);
 	id[OCKAM_IDENTIFIER_LEN] = '\0';
-	if (ockam_nl_put_name(msg, OCKAM_A_ADDRESS, ch->encryptor.name,
-			      ch->encryptor.name_len) ||
-	    ockam_nl_put_name(msg, OCKAM_A_DECRYPTOR, ch->decryptor.name,
-			      ch->decryptor.name_len) ||
-	    nla_put_string(msg, OCKAM_A_IDENTIFIER, id) ||
-	    nla_put_u32(msg, OCKAM_A_ROLE, ch->role))
-		return -EMSGSIZE;
-	if (ockam_nl_put_route(msg, ch->route_hops, ch->route,
-			       ch->route_len) ||
+	if (ockam_nl_put_channel_names(msg, ch) ||
+	    nla_put_string(msg, OCKAM_CHANNEL_A_IDENTIFIER, id) ||
+	    nla_put_u32(msg, OCKAM_CHANNEL_A_ROLE, ch->role) ||
+	    ockam_nl_put_route(msg, OCKAM_CHANNEL_A_ROUTE, ch->route_hops,
+			       ch->route, ch->route_len) ||
 	    ockam_nl_put_channel_state(msg, ch) ||
-	    ockam_nl_put_stats(msg, ch->stats))
+	    ockam_nl_put_stats(msg, OCKAM_CHANNEL_A_STATS, ch->stats))
 		return -EMSGSIZE;
 	return 0;
 }
 
-/* Keys are read once, then wiped from the request. */
-static void ockam_nl_wipe_keys(struct genl_info *info)
-{
-	struct nlattr **attrs = info->attrs;
+struct ockam_nl_closed {
+	const struct ockam_channel *ch;
+	enum ockam_channel_close_reason reason;
+};
 
-	if (attrs[OCKAM_A_TX_KEY])
-		memzero_explicit(nla_data(attrs[OCKAM_A_TX_KEY]), OCKAM_KEY_LEN);
-	if (attrs[OCKAM_A_RX_KEY])
-		memzero_explicit(nla_data(attrs[OCKAM_A_RX_KEY]), OCKAM_KEY_LEN);
+static int ockam_nl_fill_channel_closed(struct sk_buff *msg, const void *obj)
+{
+	const struct ockam_nl_closed *closed = obj;
+
+	if (ockam_nl_put_channel_names(msg, closed->ch) ||
+	    nla_put_u32(msg, OCKAM_CHANNEL_A_REASON, closed->reason))
+		return -EMSGSIZE;
+	return 0;
 }
 
-static int ockam_nl_channel_params(struct genl_info *info,
+struct ockam_nl_dial {
+	const u8 *peer;
+	u32 len;
+};
+
+static int ockam_nl_fill_dial(struct sk_buff *msg, const void *obj)
+{
+	const struct ockam_nl_dial *dial = obj;
+
+	return ockam_nl_put_name(msg, OCKAM_DIAL_A_PEER, dial->peer, dial->len);
+}
+
+/* ------------------------------------------------------------ the node */
+
+static int ockam_nl_node_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+
+	if (!msg)
+		return -ENOMEM;
+	return ockam_nl_reply(info, OCKAM_CMD_NODE_GET, OCKAM_A_NODE,
+			      ockam_nl_fill_node, ockam_nl_node(info), msg);
+}
+
+static int ockam_nl_node_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ockam_node *node = ockam_nl_node(info);
+	struct nlattr *tb[OCKAM_NODE_A_MAX + 1];
+	int err;
+
+	err = ockam_nl_nest(info, OCKAM_A_NODE, tb, OCKAM_NODE_A_MAX,
+			    ockam_node_set_policy);
+	if (err)
+		return err;
+
+	mutex_lock(&node->lock);
+	if (tb[OCKAM_NODE_A_MAX_MESSAGE])
+		WRITE_ONCE(node->max_message,
+			   nla_get_u32(tb[OCKAM_NODE_A_MAX_MESSAGE]));
+	if (tb[OCKAM_NODE_A_HOP_LIMIT])
+		WRITE_ONCE(node->hop_limit,
+			   nla_get_u32(tb[OCKAM_NODE_A_HOP_LIMIT]));
+	if (tb[OCKAM_NODE_A_DIAL_TIMEOUT])
+		WRITE_ONCE(node->dial_timeout_ms,
+			   nla_get_u32(tb[OCKAM_NODE_A_DIAL_TIMEOUT]));
+	if (tb[OCKAM_NODE_A_DIAL_FORWARDED])
+		WRITE_ONCE(node->dial_forwarded,
+			   nla_get_u32(tb[OCKAM_NODE_A_DIAL_FORWARDED]));
+	node->generation++;
+	mutex_unlock(&node->lock);
+
+	if (tb[OCKAM_NODE_A_MAX_MESSAGE])
+		ockam_tcp_node_resize(node);
+	return 0;
+}
+
+/* ------------------------------------------------------------ removals */
+
+typedef int (*ockam_nl_remove_t)(struct ockam_node *node, const u8 *name,
+				 u32 len);
+
+/* The extack message of a removal of the object in nest @attr that found
+ * nothing at @name.
+ */
+static void ockam_nl_not_found(struct genl_info *info, int attr,
+			       const struct nlattr *name)
+{
+	switch (attr) {
+	case OCKAM_A_TRANSPORT:
+		NL_SET_ERR_MSG_ATTR(info->extack, name,
+				    "no transport at that address");
+		break;
+	case OCKAM_A_ALIAS:
+		NL_SET_ERR_MSG_ATTR(info->extack, name,
+				    "no alias at that address");
+		break;
+	case OCKAM_A_CHANNEL:
+		NL_SET_ERR_MSG_ATTR(info->extack, name,
+				    "no secure channel at that address");
+		break;
+	default:
+		NL_SET_ERR_MSG_ATTR(info->extack, name,
+				    "that name is not reserved");
+		break;
+	}
+}
+
+/*
+ * Remove what the request's nest @attr names at @addr, with @remove; @tb
+ * has room for attributes up to @maxtype.
+ */
+static int ockam_nl_remove(struct genl_info *info, struct nlattr **tb,
+			   int attr, int maxtype,
+			   const struct nla_policy *policy, int addr,
+			   ockam_nl_remove_t remove)
+{
+	const char *name;
+	int err;
+
+	err = ockam_nl_nest(info, attr, tb, maxtype, policy);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[attr], tb, addr))
+		return -EINVAL;
+	name = nla_data(tb[addr]);
+	err = remove(ockam_nl_node(info), (const u8 *)name, strlen(name));
+	if (err == -ENOENT)
+		ockam_nl_not_found(info, attr, tb[addr]);
+	return err;
+}
+
+/* ---------------------------------------------------------- transports */
+
+static int ockam_nl_transport_attach(struct sk_buff *skb,
+				     struct genl_info *info)
+{
+	struct nlattr *tb[OCKAM_TRANSPORT_A_MAX + 1];
+	struct ockam_tcp_attach req = {};
+	struct sk_buff *msg;
+	struct ockam_tcp *t;
+	int err;
+
+	err = ockam_nl_nest(info, OCKAM_A_TRANSPORT, tb, OCKAM_TRANSPORT_A_MAX,
+			    ockam_transport_attach_policy);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[OCKAM_A_TRANSPORT], tb,
+			      OCKAM_TRANSPORT_A_FD))
+		return -EINVAL;
+	req.fd = nla_get_u32(tb[OCKAM_TRANSPORT_A_FD]);
+	if (tb[OCKAM_TRANSPORT_A_ADDRESS])
+		req.address = nla_data(tb[OCKAM_TRANSPORT_A_ADDRESS]);
+	if (tb[OCKAM_TRANSPORT_A_PEER])
+		req.peer = nla_data(tb[OCKAM_TRANSPORT_A_PEER]);
+	if (tb[OCKAM_TRANSPORT_A_FLAGS])
+		req.flags = nla_get_u32(tb[OCKAM_TRANSPORT_A_FLAGS]);
+	req.owner_portid = info->snd_portid;
+
+	/* Allocate the reply first: once attached, there is no undo. */
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	err = ockam_tcp_attach(ockam_nl_node(info), &req, info->extack, &t);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	err = ockam_nl_reply(info, OCKAM_CMD_TRANSPORT_ATTACH,
+			     OCKAM_A_TRANSPORT, ockam_nl_fill_transport, t, msg);
+	ockam_tcp_put(t);
+	return err;
+}
+
+static int ockam_nl_transport_detach(struct sk_buff *skb,
+				     struct genl_info *info)
+{
+	struct nlattr *tb[OCKAM_TRANSPORT_A_MAX + 1];
+
+	return ockam_nl_remove(info, tb, OCKAM_A_TRANSPORT,
+			       OCKAM_TRANSPORT_A_MAX,
+			       ockam_transport_name_policy,
+			       OCKAM_TRANSPORT_A_ADDRESS, ockam_tcp_detach);
+}
+
+/* ------------------------------------------------------------- aliases */
+
+static int ockam_nl_alias_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[OCKAM_ALIAS_A_MAX + 1], *nest;
+	const char *name;
+	int err;
+
+	err = ockam_nl_nest(info, OCKAM_A_ALIAS, tb, OCKAM_ALIAS_A_MAX,
+			    ockam_alias_add_policy);
+	if (err)
+		return err;
+	nest = info->attrs[OCKAM_A_ALIAS];
+	if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, OCKAM_ALIAS_A_ADDRESS) ||
+	    NL_REQ_ATTR_CHECK(info->extack, nest, tb, OCKAM_ALIAS_A_ROUTE))
+		return -EINVAL;
+	name = nla_data(tb[OCKAM_ALIAS_A_ADDRESS]);
+	return ockam_alias_add(ockam_nl_node(info), (const u8 *)name,
+			       strlen(name), nla_data(tb[OCKAM_ALIAS_A_ROUTE]),
+			       nla_len(tb[OCKAM_ALIAS_A_ROUTE]), info->extack);
+}
+
+static int ockam_nl_alias_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[OCKAM_ALIAS_A_MAX + 1];
+
+	return ockam_nl_remove(info, tb, OCKAM_A_ALIAS, OCKAM_ALIAS_A_MAX,
+			       ockam_alias_name_policy, OCKAM_ALIAS_A_ADDRESS,
+			       ockam_alias_del);
+}
+
+/* ------------------------------------------------------------- dialing */
+
+static int ockam_nl_dial_failed(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[OCKAM_DIAL_A_MAX + 1], *nest;
+	const char *peer;
+	int err;
+
+	err = ockam_nl_nest(info, OCKAM_A_DIAL, tb, OCKAM_DIAL_A_MAX,
+			    ockam_dial_failed_policy);
+	if (err)
+		return err;
+	nest = info->attrs[OCKAM_A_DIAL];
+	if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, OCKAM_DIAL_A_PEER) ||
+	    NL_REQ_ATTR_CHECK(info->extack, nest, tb, OCKAM_DIAL_A_ERRNO))
+		return -EINVAL;
+	peer = nla_data(tb[OCKAM_DIAL_A_PEER]);
+	err = ockam_dial_failed(ockam_nl_node(info), (const u8 *)peer,
+				strlen(peer),
+				nla_get_u32(tb[OCKAM_DIAL_A_ERRNO]));
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[OCKAM_DIAL_A_PEER],
+				    "no dial pending for that peer");
+	return err;
+}
+
+/* ------------------------------------------------------------ channels */
+
+static int ockam_nl_channel_params(struct genl_info *info, struct nlattr **tb,
 				   struct ockam_channel_params *p)
 {
-	struct nlattr **attrs = info->attrs;
+	static const int required[] = {
+		OCKAM_CHANNEL_A_FD, OCKAM_CHANNEL_A_TX_KEY,
+		OCKAM_CHANNEL_A_RX_KEY, OCKAM_CHANNEL_A_ROUTE,
+		OCKAM_CHANNEL_A_IDENTIFIER, OCKAM_CHANNEL_A_ROLE,
+	};
+	struct nlattr *nest = info->attrs[OCKAM_A_CHANNEL];
+	int i;
 
-	if (GENL_REQ_ATTR_CHECK(info, OCKAM_A_FD) ||
-	    GENL_REQ_ATTR_CHECK(info, OCKAM_A_TX_KEY) ||
-	    GENL_REQ_ATTR_CHECK(info, OCKAM_A_RX_KEY) ||
-	    GENL_REQ_ATTR_CHECK(info, OCKAM_A_ROUTE) ||
-	    GENL_REQ_ATTR_CHECK(info, OCKAM_A_IDENTIFIER) ||
-	    GENL_REQ_ATTR_CHECK(info, OCKAM_A_ROLE))
-		return -EINVAL;
-	/* A chosen first counter would let a test (only) reach the limit. */
-	if (attrs[OCKAM_A_TX_COUNTER] && !ockam_selftests_built()) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attrs[OCKAM_A_TX_COUNTER],
-				    "only a self-test build takes a first counter");
-		return -EOPNOTSUPP;
-	}
-	p->fd = nla_get_u32(attrs[OCKAM_A_FD]);
-	p->tx_key = nla_data(attrs[OCKAM_A_TX_KEY]);
-	p->rx_key = nla_data(attrs[OCKAM_A_RX_KEY]);
-	p->route = nla_data(attrs[OCKAM_A_ROUTE]);
-	p->route_len = nla_len(attrs[OCKAM_A_ROUTE]);
-	p->identifier = nla_data(attrs[OCKAM_A_IDENTIFIER]);
-	p->role = nla_get_u32(attrs[OCKAM_A_ROLE]);
-	if (attrs[OCKAM_A_TX_COUNTER])
-		p->tx_counter = nla_get_u64(attrs[OCKAM_A_TX_COUNTER]);
+	for (i = 0; i < ARRAY_SIZE(required); i++)
+		if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, required[i]))
+			return -EINVAL;
+	p->fd = nla_get_u32(tb[OCKAM_CHANNEL_A_FD]);
+	p->tx_key = nla_data(tb[OCKAM_CHANNEL_A_TX_KEY]);
+	p->rx_key = nla_data(tb[OCKAM_CHANNEL_A_RX_KEY]);
+	p->route = nla_data(tb[OCKAM_CHANNEL_A_ROUTE]);
+	p->route_len = nla_len(tb[OCKAM_CHANNEL_A_ROUTE]);
+	p->identifier = nla_data(tb[OCKAM_CHANNEL_A_IDENTIFIER]);
+	p->role = nla_get_u32(tb[OCKAM_CHANNEL_A_ROLE]);
 	p->owner_portid = info->snd_portid;
 	return 0;
 }
 
+/* Keys are read once, then wiped from the request. */
+static void ockam_nl_wipe_keys(struct nlattr **tb)
+{
+	if (tb[OCKAM_CHANNEL_A_TX_KEY])
+		memzero_explicit(nla_data(tb[OCKAM_CHANNEL_A_TX_KEY]),
+				 OCKAM_KEY_LEN);
+	if (tb[OCKAM_CHANNEL_A_RX_KEY])
+		memzero_explicit(nla_data(tb[OCKAM_CHANNEL_A_RX_KEY]),
+				 OCKAM_KEY_LEN);
+}
+
 static int ockam_nl_channel_add(struct sk_buff *skb, struct genl_info *info)
 {
+	struct nlattr *tb[OCKAM_CHANNEL_A_MAX + 1] = {};
 	struct ockam_channel_params params = {};
 	struct ockam_channel *ch;
 	struct sk_buff *msg;
-	void *hdr;
 	int err;
 
-	err = ockam_nl_channel_params(info, &params);
+	err = ockam_nl_nest(info, OCKAM_A_CHANNEL, tb, OCKAM_CHANNEL_A_MAX,
+			    ockam_channel_add_policy);
+	if (!err)
+		err = ockam_nl_channel_params(info, tb, &params);
 	if (err)
 		goto out;
 	/* Allocate the reply first: once installed, there is no undo. */
@@ -544,87 +706,109 @@ static int ockam_nl_channel_add(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(ch);
 		goto out;
 	}
-	hdr = genlmsg_put_reply(msg, info, &ockam_genl_family, 0,
-				OCKAM_CMD_CHANNEL_ADD);
-	err = -EMSGSIZE;
-	if (!hdr || ockam_nl_put_channel(msg, ch)) {
-		ockam_channel_put(ch);
-		nlmsg_free(msg);
-		goto out;
-	}
+	err = ockam_nl_reply(info, OCKAM_CMD_CHANNEL_ADD, OCKAM_A_CHANNEL,
+			     ockam_nl_fill_channel, ch, msg);
 	ockam_channel_put(ch);
-	genlmsg_end(msg, hdr);
-	err = genlmsg_reply(msg, info);
 out:
-	ockam_nl_wipe_keys(info);
+	ockam_nl_wipe_keys(tb);
 	return err;
 }
 
 static int ockam_nl_channel_del(struct sk_buff *skb, struct genl_info *info)
 {
-	return ockam_nl_remove(info, ockam_channel_del);
+	struct nlattr *tb[OCKAM_CHANNEL_A_MAX + 1];
+
+	return ockam_nl_remove(info, tb, OCKAM_A_CHANNEL, OCKAM_CHANNEL_A_MAX,
+			       ockam_channel_name_policy,
+			       OCKAM_CHANNEL_A_ADDRESS, ockam_channel_del);
 }
 
-typedef int (*ockam_nl_fill_t)(struct sk_buff *msg, struct ockam_endpoint *ep);
+/* ------------------------------------------------------- reserved names */
 
-static int ockam_nl_fill_channel(struct sk_buff *msg, struct ockam_endpoint *ep)
+static int ockam_nl_reserved_add(struct sk_buff *skb, struct genl_info *info)
 {
-	return ockam_nl_put_channel(msg, ockam_channel_from_encryptor(ep));
+	struct nlattr *tb[OCKAM_RESERVED_A_MAX + 1];
+	const char *name;
+	int err;
+
+	err = ockam_nl_nest(info, OCKAM_A_RESERVED, tb, OCKAM_RESERVED_A_MAX,
+			    ockam_reserved_policy);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[OCKAM_A_RESERVED], tb,
+			      OCKAM_RESERVED_A_ADDRESS))
+		return -EINVAL;
+	name = nla_data(tb[OCKAM_RESERVED_A_ADDRESS]);
+	return ockam_reserved_add(ockam_nl_node(info), (const u8 *)name,
+				  strlen(name), info->extack);
 }
 
-static int ockam_nl_fill_transport(struct sk_buff *msg,
-				   struct ockam_endpoint *ep)
+static int ockam_nl_reserved_del(struct sk_buff *skb, struct genl_info *info)
 {
-	return ockam_nl_put_transport(msg, ockam_tcp_from_ep(ep));
+	struct nlattr *tb[OCKAM_RESERVED_A_MAX + 1];
+
+	return ockam_nl_remove(info, tb, OCKAM_A_RESERVED,
+			       OCKAM_RESERVED_A_MAX,
+			       ockam_reserved_policy, OCKAM_RESERVED_A_ADDRESS,
+			       ockam_reserved_del);
 }
 
-static int ockam_nl_fill_alias(struct sk_buff *msg, struct ockam_endpoint *ep)
-{
-	return ockam_nl_put_alias(msg, ockam_alias_from_ep(ep));
-}
+/* --------------------------------------------------------------- dumps */
 
-static int ockam_nl_fill_address(struct sk_buff *msg,
-				 struct ockam_endpoint *ep)
+/* One dump message holding @obj, nested in @attr. */
+static int ockam_nl_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
+			     u8 cmd, int attr, ockam_nl_fill_t fill,
+			     const void *obj)
 {
-	if (ockam_nl_put_name(msg, OCKAM_A_ADDRESS, ep->name, ep->name_len) ||
-	    nla_put_u32(msg, OCKAM_A_KIND, ep->kind))
+	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				cb->nlh->nlmsg_seq, &ockam_genl_family,
+				NLM_F_MULTI, cmd);
+
+	if (!hdr)
 		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
+	if (ockam_nl_put_nest(skb, attr, fill, obj)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
 	return 0;
 }
 
+/* How a dump shows the owner of each endpoint of its kinds. */
+struct ockam_nl_dump_spec {
+	u8 cmd;
+	int attr;
+	enum ockam_endpoint_kind first;
+	enum ockam_endpoint_kind last;
+	ockam_nl_fill_t fill;
+	/* The object @fill takes, from its endpoint. */
+	const void *(*owner)(struct ockam_endpoint *ep);
+};
+
 /*
- * The next entries of a dump of the node's endpoints of kinds @first to
- * @last, list after list; cb->args[0] counts the entries already sent.
+ * The next entries of a dump of the node's endpoints of kinds @d->first
+ * to @d->last, list after list; cb->args[0] counts the entries sent.
  */
 static int ockam_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
-			 u8 cmd, enum ockam_endpoint_kind first,
-			 enum ockam_endpoint_kind last, ockam_nl_fill_t fill)
+			 const struct ockam_nl_dump_spec *d)
 {
 	struct ockam_node *node = ockam_node_get(sock_net(skb->sk));
 	long skip = cb->args[0], idx = 0;
 	enum ockam_endpoint_kind kind;
 	struct ockam_endpoint *ep;
-	void *hdr;
 
 	mutex_lock(&node->lock);
 	cb->seq = node->generation;
-	for (kind = first; kind <= last; kind++) {
+	for (kind = d->first; kind <= d->last; kind++) {
 		list_for_each_entry(ep, ockam_node_list(node, kind), list) {
 			if (idx < skip) {
 				idx++;
 				continue;
 			}
-			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-					  cb->nlh->nlmsg_seq,
-					  &ockam_genl_family, NLM_F_MULTI, cmd);
-			if (!hdr)
+			if (ockam_nl_dump_one(skb, cb, d->cmd, d->attr, d->fill,
+					      d->owner(ep)))
 				goto out;
-			genl_dump_check_consistent(cb, hdr);
-			if (fill(skb, ep)) {
-				genlmsg_cancel(skb, hdr);
-				goto out;
-			}
-			genlmsg_end(skb, hdr);
 			idx++;
 		}
 	}
@@ -634,33 +818,100 @@ out:
 	return skb->len;
 }
 
+static const void *ockam_nl_transport_of(struct ockam_endpoint *ep)
+{
+	return ockam_tcp_from_ep(ep);
+}
+
+static const void *ockam_nl_alias_of(struct ockam_endpoint *ep)
+{
+	return ockam_alias_from_ep(ep);
+}
+
+static const void *ockam_nl_channel_of(struct ockam_endpoint *ep)
+{
+	return ockam_channel_from_encryptor(ep);
+}
+
+static const void *ockam_nl_endpoint_of(struct ockam_endpoint *ep)
+{
+	return ep;
+}
+
 static int ockam_nl_transport_dump(struct sk_buff *skb,
 				   struct netlink_callback *cb)
 {
-	return ockam_nl_dump(skb, cb, OCKAM_CMD_TRANSPORT_GET, OCKAM_KIND_TCP,
-			     OCKAM_KIND_TCP, ockam_nl_fill_transport);
+	static const struct ockam_nl_dump_spec d = {
+		.cmd = OCKAM_CMD_TRANSPORT_GET, .attr = OCKAM_A_TRANSPORT,
+		.first = OCKAM_KIND_TCP, .last = OCKAM_KIND_TCP,
+		.fill = ockam_nl_fill_transport, .owner = ockam_nl_transport_of,
+	};
+
+	return ockam_nl_dump(skb, cb, &d);
 }
 
-static int ockam_nl_route_dump(struct sk_buff *skb, struct netlink_callback *cb)
+static int ockam_nl_alias_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return ockam_nl_dump(skb, cb, OCKAM_CMD_ROUTE_GET, OCKAM_KIND_ALIAS,
-			     OCKAM_KIND_ALIAS, ockam_nl_fill_alias);
+	static const struct ockam_nl_dump_spec d = {
+		.cmd = OCKAM_CMD_ALIAS_GET, .attr = OCKAM_A_ALIAS,
+		.first = OCKAM_KIND_ALIAS, .last = OCKAM_KIND_ALIAS,
+		.fill = ockam_nl_fill_alias, .owner = ockam_nl_alias_of,
+	};
+
+	return ockam_nl_dump(skb, cb, &d);
 }
 
 static int ockam_nl_channel_dump(struct sk_buff *skb,
 				 struct netlink_callback *cb)
 {
-	return ockam_nl_dump(skb, cb, OCKAM_CMD_CHANNEL_GET,
-			     OCKAM_KIND_ENCRYPTOR, OCKAM_KIND_ENCRYPTOR,
-			     ockam_nl_fill_channel);
+	static const struct ockam_nl_dump_spec d = {
+		.cmd = OCKAM_CMD_CHANNEL_GET, .attr = OCKAM_A_CHANNEL,
+		.first = OCKAM_KIND_ENCRYPTOR, .last = OCKAM_KIND_ENCRYPTOR,
+		.fill = ockam_nl_fill_channel, .owner = ockam_nl_channel_of,
+	};
+
+	return ockam_nl_dump(skb, cb, &d);
 }
 
 static int ockam_nl_address_dump(struct sk_buff *skb,
 				 struct netlink_callback *cb)
 {
-	return ockam_nl_dump(skb, cb, OCKAM_CMD_ADDRESS_GET, OCKAM_KIND_SOCKET,
-			     __OCKAM_KIND_MAX - 1, ockam_nl_fill_address);
+	static const struct ockam_nl_dump_spec d = {
+		.cmd = OCKAM_CMD_ADDRESS_GET, .attr = OCKAM_A_ENDPOINT,
+		.first = OCKAM_KIND_SOCKET, .last = __OCKAM_KIND_MAX - 1,
+		.fill = ockam_nl_fill_endpoint, .owner = ockam_nl_endpoint_of,
+	};
+
+	return ockam_nl_dump(skb, cb, &d);
 }
+
+/* The reserved names are not endpoints: a list of their own. */
+static int ockam_nl_reserved_dump(struct sk_buff *skb,
+				  struct netlink_callback *cb)
+{
+	struct ockam_node *node = ockam_node_get(sock_net(skb->sk));
+	long skip = cb->args[0], idx = 0;
+	struct ockam_reserved *r;
+
+	mutex_lock(&node->lock);
+	cb->seq = node->generation;
+	list_for_each_entry(r, &node->reserved, list) {
+		if (idx < skip) {
+			idx++;
+			continue;
+		}
+		if (ockam_nl_dump_one(skb, cb, OCKAM_CMD_RESERVED_GET,
+				      OCKAM_A_RESERVED, ockam_nl_fill_reserved,
+				      r))
+			break;
+		idx++;
+	}
+	mutex_unlock(&node->lock);
+	cb->args[0] = idx;
+	return skb->len;
+}
+
+/* ---------------------------------------------------------- the family */
 
 static const struct genl_ops ockam_genl_ops[] = {
 	{
@@ -671,19 +922,19 @@ static const struct genl_ops ockam_genl_ops[] = {
 	}, {
 		.cmd = OCKAM_CMD_NODE_SET,
 		.doit = ockam_nl_node_set,
-		.policy = ockam_node_set_policy,
+		.policy = ockam_node_set_top,
 		.maxattr = OCKAM_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = OCKAM_CMD_TRANSPORT_ATTACH,
 		.doit = ockam_nl_transport_attach,
-		.policy = ockam_attach_policy,
+		.policy = ockam_transport_attach_top,
 		.maxattr = OCKAM_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = OCKAM_CMD_TRANSPORT_DETACH,
 		.doit = ockam_nl_transport_detach,
-		.policy = ockam_address_policy,
+		.policy = ockam_transport_name_top,
 		.maxattr = OCKAM_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
@@ -693,20 +944,20 @@ static const struct genl_ops ockam_genl_ops[] = {
 		.maxattr = OCKAM_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
-		.cmd = OCKAM_CMD_ROUTE_ADD,
-		.doit = ockam_nl_route_add,
-		.policy = ockam_route_add_policy,
+		.cmd = OCKAM_CMD_ALIAS_ADD,
+		.doit = ockam_nl_alias_add,
+		.policy = ockam_alias_add_top,
 		.maxattr = OCKAM_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
-		.cmd = OCKAM_CMD_ROUTE_DEL,
-		.doit = ockam_nl_route_del,
-		.policy = ockam_address_policy,
+		.cmd = OCKAM_CMD_ALIAS_DEL,
+		.doit = ockam_nl_alias_del,
+		.policy = ockam_alias_name_top,
 		.maxattr = OCKAM_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
-		.cmd = OCKAM_CMD_ROUTE_GET,
-		.dumpit = ockam_nl_route_dump,
+		.cmd = OCKAM_CMD_ALIAS_GET,
+		.dumpit = ockam_nl_alias_dump,
 		.policy = ockam_no_attrs_policy,
 		.maxattr = OCKAM_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
@@ -719,19 +970,19 @@ static const struct genl_ops ockam_genl_ops[] = {
 	}, {
 		.cmd = OCKAM_CMD_DIAL_FAILED,
 		.doit = ockam_nl_dial_failed,
-		.policy = ockam_dial_failed_policy,
+		.policy = ockam_dial_failed_top,
 		.maxattr = OCKAM_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = OCKAM_CMD_CHANNEL_ADD,
 		.doit = ockam_nl_channel_add,
-		.policy = ockam_channel_add_policy,
+		.policy = ockam_channel_add_top,
 		.maxattr = OCKAM_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = OCKAM_CMD_CHANNEL_DEL,
 		.doit = ockam_nl_channel_del,
-		.policy = ockam_address_policy,
+		.policy = ockam_channel_name_top,
 		.maxattr = OCKAM_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
@@ -743,13 +994,13 @@ static const struct genl_ops ockam_genl_ops[] = {
 	}, {
 		.cmd = OCKAM_CMD_RESERVED_ADD,
 		.doit = ockam_nl_reserved_add,
-		.policy = ockam_address_policy,
+		.policy = ockam_reserved_top,
 		.maxattr = OCKAM_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = OCKAM_CMD_RESERVED_DEL,
 		.doit = ockam_nl_reserved_del,
-		.policy = ockam_address_policy,
+		.policy = ockam_reserved_top,
 		.maxattr = OCKAM_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
@@ -780,25 +1031,45 @@ static struct genl_family ockam_genl_family __ro_after_init = {
 	.n_mcgrps = ARRAY_SIZE(ockam_mcgrps),
 };
 
-static struct sk_buff *ockam_nl_event_new(u8 cmd, size_t payload, void **hdr)
-{
-	struct sk_buff *msg = genlmsg_new(payload, GFP_ATOMIC);
-
-	if (!msg)
-		return NULL;
-	*hdr = genlmsg_put(msg, 0, 0, &ockam_genl_family, 0, cmd);
-	if (!*hdr) {
-		nlmsg_free(msg);
-		return NULL;
-	}
-	return msg;
-}
+/* -------------------------------------------------------------- events */
 
 static bool ockam_nl_events_wanted(struct ockam_node *node)
 {
 	return READ_ONCE(ockam_events_live) && !READ_ONCE(node->dying) &&
 	       genl_has_listeners(&ockam_genl_family, node->net,
 				  OCKAM_MCGRP_EVENTS);
+}
+
+/*
+ * Multicast event @cmd about @obj, nested in @attr, when some daemon
+ * listens. Never under a spinlock: it allocates and takes netlink's
+ * locks. Returns 0 only if the event went out.
+ */
+static int ockam_nl_event(struct ockam_node *node, u8 cmd, int attr,
+			  ockam_nl_fill_t fill, const void *obj)
+{
+	struct sk_buff *msg;
+	int err = -ESRCH;
+	void *hdr;
+
+	rcu_read_lock();
+	if (!ockam_nl_events_wanted(node))
+		goto out;
+	err = -ENOMEM;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!msg)
+		goto out;
+	hdr = genlmsg_put(msg, 0, 0, &ockam_genl_family, 0, cmd);
+	if (!hdr || ockam_nl_put_nest(msg, attr, fill, obj)) {
+		nlmsg_free(msg);
+		goto out;
+	}
+	genlmsg_end(msg, hdr);
+	err = genlmsg_multicast_netns(&ockam_genl_family, node->net, msg, 0,
+				      OCKAM_MCGRP_EVENTS, GFP_ATOMIC);
+out:
+	rcu_read_unlock();
+	return err;
 }
 
 /* Would a daemon hear a dial request? */
@@ -812,99 +1083,21 @@ bool ockam_netlink_dial_wanted(struct ockam_node *node)
 	return wanted;
 }
 
-/* Returns 0 only if some daemon heard the request. Not under a spinlock. */
+/* Returns 0 only if some daemon heard the request. */
 int ockam_netlink_dial_request(struct ockam_node *node, const u8 *peer,
 			       u32 len)
 {
-	struct sk_buff *msg;
-	int err = -ESRCH;
-	void *hdr;
+	struct ockam_nl_dial dial = { .peer = peer, .len = len };
 
-	rcu_read_lock();
-	if (!ockam_nl_events_wanted(node))
-		goto out;
-	err = -ENOMEM;
-	msg = ockam_nl_event_new(OCKAM_CMD_DIAL_REQUEST,
-				 nla_total_size(len + 1), &hdr);
-	if (!msg)
-		goto out;
-	if (ockam_nl_put_name(msg, OCKAM_A_PEER, peer, len)) {
-		nlmsg_free(msg);
-		goto out;
-	}
-	genlmsg_end(msg, hdr);
-	err = genlmsg_multicast_netns(&ockam_genl_family, node->net, msg, 0,
-				      OCKAM_MCGRP_EVENTS, GFP_ATOMIC);
-out:
-	rcu_read_unlock();
-	return err;
-}
-
-typedef int (*ockam_nl_event_fill_t)(struct sk_buff *msg, const void *obj);
-
-/* Multicast event @cmd about @obj, when some daemon listens. */
-static void ockam_nl_event(struct ockam_node *node, u8 cmd,
-			   ockam_nl_event_fill_t fill, const void *obj)
-{
-	struct sk_buff *msg;
-	void *hdr;
-
-	rcu_read_lock();
-	if (!ockam_nl_events_wanted(node))
-		goto out;
-	msg = ockam_nl_event_new(cmd, NLMSG_DEFAULT_SIZE, &hdr);
-	if (!msg)
-		goto out;
-	if (fill(msg, obj)) {
-		nlmsg_free(msg);
-		goto out;
-	}
-	genlmsg_end(msg, hdr);
-	genlmsg_multicast_netns(&ockam_genl_family, node->net, msg, 0,
-				OCKAM_MCGRP_EVENTS, GFP_ATOMIC);
-out:
-	rcu_read_unlock();
-}
-
-static int ockam_nl_fill_transport_down(struct sk_buff *msg, const void *obj)
-{
-	const struct ockam_tcp *t = obj;
-
-	if (ockam_nl_put_name(msg, OCKAM_A_ADDRESS, t->ep.name,
-			      t->ep.name_len) ||
-	    ockam_nl_put_name(msg, OCKAM_A_PEER, t->peer, t->peer_len) ||
-	    nla_put_u32(msg, OCKAM_A_FLAGS, t->flags) ||
-	    nla_put_u32(msg, OCKAM_A_REASON, t->down_reason) ||
-	    (t->down_errno &&
-	     nla_put_u32(msg, OCKAM_A_ERRNO, t->down_errno)))
-		return -EMSGSIZE;
-	return 0;
+	return ockam_nl_event(node, OCKAM_CMD_DIAL_REQUEST, OCKAM_A_DIAL,
+			      ockam_nl_fill_dial, &dial);
 }
 
 void ockam_netlink_transport_down(struct ockam_node *node,
 				  const struct ockam_tcp *t)
 {
-	ockam_nl_event(node, OCKAM_CMD_TRANSPORT_DOWN,
+	ockam_nl_event(node, OCKAM_CMD_TRANSPORT_DOWN, OCKAM_A_TRANSPORT,
 		       ockam_nl_fill_transport_down, t);
-}
-
-struct ockam_nl_closed {
-	const struct ockam_channel *ch;
-	enum ockam_channel_close_reason reason;
-};
-
-static int ockam_nl_fill_channel_closed(struct sk_buff *msg, const void *obj)
-{
-	const struct ockam_nl_closed *closed = obj;
-	const struct ockam_channel *ch = closed->ch;
-
-	if (ockam_nl_put_name(msg, OCKAM_A_ADDRESS, ch->encryptor.name,
-			      ch->encryptor.name_len) ||
-	    ockam_nl_put_name(msg, OCKAM_A_DECRYPTOR, ch->decryptor.name,
-			      ch->decryptor.name_len) ||
-	    nla_put_u32(msg, OCKAM_A_REASON, closed->reason))
-		return -EMSGSIZE;
-	return 0;
 }
 
 void ockam_netlink_channel_closed(struct ockam_channel *ch,
@@ -912,7 +1105,7 @@ void ockam_netlink_channel_closed(struct ockam_channel *ch,
 {
 	struct ockam_nl_closed closed = { .ch = ch, .reason = reason };
 
-	ockam_nl_event(ch->node, OCKAM_CMD_CHANNEL_CLOSED,
+	ockam_nl_event(ch->node, OCKAM_CMD_CHANNEL_CLOSED, OCKAM_A_CHANNEL,
 		       ockam_nl_fill_channel_closed, &closed);
 }
 

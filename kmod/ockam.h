@@ -23,14 +23,4 @@ extern struct workqueue_struct *ockam_wq;
  */
 extern struct workqueue_struct *ockam_tx_wq;
 
-/* Built with the in-module self-tests (-DDEBUG): test-only knobs exist. */
-static inline bool ockam_selftests_built(void)
-{
-#ifdef DEBUG
-	return true;
-#else
-	return false;
-#endif
-}
-
 #endif /* _OCKAM_H */

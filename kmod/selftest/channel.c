@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Self-tests for secure channels: Noise REKEY against known answers, the
- * replay window, a data frame sealed and opened
- * (its bytes against a known answer), tampering and replay refused, and
- * keys wiped. The known answers were computed with an independent
- * ChaCha20-Poly1305 implementation.
+ * replay window, a data frame sealed and opened (its bytes against a
+ * known answer), tampering and replay refused, keys wiped, and a channel
+ * that runs out of counters (no netlink request can start one there).
+ * The known answers were computed with an independent ChaCha20-Poly1305
+ * implementation.
  */
 #include <linux/kernel.h>
 #include <linux/slab.h>
@@ -214,6 +215,51 @@ static bool __init test_frames(struct test_pair *t)
 	       !memchr_inv(t->b->tx.key, 0, sizeof(t->b->tx.key));
 }
 
+/* Seal @inner with @a; the frame's counter in *@counter. */
+static int __init test_seal_counter(struct ockam_channel *a, u64 *counter)
+{
+	struct ockam_msg_view msg;
+	struct sk_buff *skb;
+	__be64 be;
+	int err;
+
+	skb = ockam_msg_alloc_atomic(64, sizeof(inner), &err);
+	if (!skb)
+		return err;
+	err = skb_store_bits(skb, 0, inner, sizeof(inner));
+	if (!err)
+		err = ockam_channel_encrypt(a, &skb, &msg);
+	if (!err)
+		err = skb_copy_bits(skb, msg.header_len, &be, sizeof(be));
+	if (!err)
+		*counter = be64_to_cpu(be);
+	kfree_skb(skb);
+	return err;
+}
+
+/*
+ * The last two counters go out under the key given; the limit itself,
+ * Noise's REKEY nonce, never does: sends fail with EKEYEXPIRED and are
+ * counted, and the channel cannot even send its close message.
+ */
+static bool __init test_exhaustion(struct test_pair *t)
+{
+	struct sk_buff *close;
+	u64 c1 = 0, c2 = 0, c3 = 0;
+	int err;
+
+	ockam_channel_keys_init(t->a, key1, key0, OCKAM_COUNTER_LIMIT - 2);
+	if (test_seal_counter(t->a, &c1) || test_seal_counter(t->a, &c2) ||
+	    c1 != OCKAM_COUNTER_LIMIT - 2 || c2 != OCKAM_COUNTER_LIMIT - 1)
+		return false;
+	if (test_seal_counter(t->a, &c3) != -EKEYEXPIRED ||
+	    t->a->tx.counter != OCKAM_COUNTER_LIMIT)
+		return false;
+	close = ockam_channel_seal_close(t->a, &err);
+	kfree_skb(close);
+	return !close && err == -EKEYEXPIRED;
+}
+
 static bool __init test_data_path(void)
 {
 	struct test_pair *t = kzalloc(sizeof(*t), GFP_KERNEL);
@@ -226,7 +272,7 @@ static bool __init test_data_path(void)
 	t->a = test_channel(&t->node);
 	t->b = test_channel(&t->node);
 	if (t->node.stats && t->a && t->b)
-		ok = test_frames(t);
+		ok = test_frames(t) && test_exhaustion(t);
 	test_channel_free(t->a);
 	test_channel_free(t->b);
 	free_percpu(t->node.stats);

@@ -361,6 +361,7 @@ static void channel_add(struct channel_nl *c, unsigned int i)
 	uint8_t keys[2 * OCKAM_KEY_LEN], id_bytes[32];
 	char identifier[OCKAM_IDENTIFIER_LEN + 1];
 	struct nl_msg *msg = nlmsg_alloc();
+	struct nlattr *nest;
 	int fd = bound_socket("c", i), ret;
 	unsigned int k;
 
@@ -377,13 +378,17 @@ static void channel_add(struct channel_nl *c, unsigned int i)
 	identifier[OCKAM_IDENTIFIER_LEN] = '\0';
 	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, c->family, 0, 0,
 			 OCKAM_CMD_CHANNEL_ADD, OCKAM_GENL_VERSION) ||
-	    nla_put_u32(msg, OCKAM_A_FD, fd) < 0 ||
-	    nla_put(msg, OCKAM_A_TX_KEY, OCKAM_KEY_LEN, keys) < 0 ||
-	    nla_put(msg, OCKAM_A_RX_KEY, OCKAM_KEY_LEN, keys + OCKAM_KEY_LEN) < 0 ||
-	    nla_put(msg, OCKAM_A_ROUTE, c->route.len, c->route.bytes) < 0 ||
-	    nla_put_string(msg, OCKAM_A_IDENTIFIER, identifier) < 0 ||
-	    nla_put_u32(msg, OCKAM_A_ROLE, OCKAM_ROLE_INITIATOR) < 0)
+	    !(nest = nla_nest_start(msg, OCKAM_A_CHANNEL)) ||
+	    nla_put_u32(msg, OCKAM_CHANNEL_A_FD, fd) < 0 ||
+	    nla_put(msg, OCKAM_CHANNEL_A_TX_KEY, OCKAM_KEY_LEN, keys) < 0 ||
+	    nla_put(msg, OCKAM_CHANNEL_A_RX_KEY, OCKAM_KEY_LEN,
+		    keys + OCKAM_KEY_LEN) < 0 ||
+	    nla_put(msg, OCKAM_CHANNEL_A_ROUTE, c->route.len,
+		    c->route.bytes) < 0 ||
+	    nla_put_string(msg, OCKAM_CHANNEL_A_IDENTIFIER, identifier) < 0 ||
+	    nla_put_u32(msg, OCKAM_CHANNEL_A_ROLE, OCKAM_ROLE_INITIATOR) < 0)
 		die("netlink message", EMSGSIZE);
+	nla_nest_end(msg, nest);
 	explicit_bzero(keys, sizeof(keys));
 	ret = nl_send_auto(c->sk, msg);
 	nlmsg_free(msg);

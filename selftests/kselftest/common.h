@@ -202,13 +202,15 @@ static inline uint64_t node_stat(struct ockam_nl *nl, enum ockam_stat stat)
 }
 
 /*
- * A raw request with one u32 attribute, for what libockam does not send.
- * Returns 0 on success or libnl's negative error.
+ * A raw request with one u32 attribute, inside top-level nest @nest (0: at
+ * the top level), for what libockam does not send. Returns 0 on success or
+ * libnl's negative error.
  */
-static inline int raw_request(uint8_t cmd, int attr, uint32_t value)
+static inline int raw_request(uint8_t cmd, int nest, int attr, uint32_t value)
 {
 	struct nl_sock *sk = nl_socket_alloc();
 	struct nl_msg *msg = nlmsg_alloc();
+	struct nlattr *start = NULL;
 	int family, err = -NLE_NOMEM;
 
 	if (!sk || !msg || genl_connect(sk))
@@ -216,7 +218,11 @@ static inline int raw_request(uint8_t cmd, int attr, uint32_t value)
 	family = genl_ctrl_resolve(sk, OCKAM_GENL_NAME);
 	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_REQUEST,
 		    cmd, OCKAM_GENL_VERSION);
+	if (nest)
+		start = nla_nest_start(msg, nest);
 	nla_put_u32(msg, attr, value);
+	if (start)
+		nla_nest_end(msg, start);
 	err = nl_send_sync(sk, msg);
 	msg = NULL;
 out:

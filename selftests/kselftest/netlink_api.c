@@ -42,7 +42,7 @@ static int route_add(struct ockam_nl *nl, const char *name, const char *text)
 
 	if (ockam_route_parse(&rt, text, NULL, NULL, NULL))
 		return -EINVAL;
-	return ockam_nl_route_add(nl, name, &rt, NULL);
+	return ockam_nl_alias_add(nl, name, &rt, NULL);
 }
 
 TEST_F(nl, node_defaults)
@@ -103,10 +103,10 @@ TEST_F(nl, alias_add_list_delete)
 	EXPECT_EQ(0, memcmp(w.bytes, list[0].route.bytes, w.len));
 	free(list);
 
-	ASSERT_EQ(0, ockam_nl_route_del(self->nl, "to_b", NULL));
-	EXPECT_EQ(-ENOENT, ockam_nl_route_del(self->nl, "to_b", NULL));
+	ASSERT_EQ(0, ockam_nl_alias_del(self->nl, "to_b", NULL));
+	EXPECT_EQ(-ENOENT, ockam_nl_alias_del(self->nl, "to_b", NULL));
 	/* A socket's address is not an alias. */
-	EXPECT_EQ(-ENOENT, ockam_nl_route_del(self->nl, "a", NULL));
+	EXPECT_EQ(-ENOENT, ockam_nl_alias_del(self->nl, "a", NULL));
 	ASSERT_EQ(0, ockam_nl_alias_list(self->nl, &list, &count, NULL));
 	EXPECT_EQ(0, count);
 	free(list);
@@ -145,7 +145,7 @@ TEST_F(nl, alias_errors)
 
 	EXPECT_EQ(-EINVAL, route_add(self->nl, "bad#name", "0#b"));
 	ockam_route_init(&rt);
-	EXPECT_EQ(-EINVAL, ockam_nl_route_add(self->nl, "empty", &rt, NULL));
+	EXPECT_EQ(-EINVAL, ockam_nl_alias_add(self->nl, "empty", &rt, NULL));
 }
 
 TEST_F(nl, address_dump)
@@ -199,22 +199,41 @@ TEST_F(nl, dial_failed_without_dial)
 /* Raw requests show the kernel rejects what libockam never sends. */
 TEST_F(nl, strict_validation)
 {
-	/* An attribute the command does not take. */
-	EXPECT_NE(0, raw_request(OCKAM_CMD_NODE_SET, OCKAM_A_FD, 3));
-	/* An attribute beyond the family's maximum. */
-	EXPECT_NE(0, raw_request(OCKAM_CMD_NODE_SET, OCKAM_A_MAX + 1, 3));
+	/* An attribute the command does not take, at either level. */
+	EXPECT_NE(0, raw_request(OCKAM_CMD_NODE_SET, OCKAM_A_NODE,
+				 OCKAM_NODE_A_FAMILY, 3));
+	EXPECT_NE(0, raw_request(OCKAM_CMD_NODE_SET, 0, OCKAM_A_TRANSPORT, 3));
+	/* Another object's nest, or the right one's attribute outside it. */
+	EXPECT_NE(0, raw_request(OCKAM_CMD_NODE_SET, OCKAM_A_TRANSPORT,
+				 OCKAM_NODE_A_HOP_LIMIT, 3));
+	EXPECT_NE(0, raw_request(OCKAM_CMD_NODE_SET, 0, OCKAM_NODE_A_HOP_LIMIT,
+				 3));
+	/* An attribute beyond a set's maximum. */
+	EXPECT_NE(0, raw_request(OCKAM_CMD_NODE_SET, 0, OCKAM_A_MAX + 1, 3));
+	EXPECT_NE(0, raw_request(OCKAM_CMD_NODE_SET, OCKAM_A_NODE,
+				 OCKAM_NODE_A_MAX + 1, 3));
 	/* Flag bits the kernel does not know. */
-	EXPECT_NE(0, raw_request(OCKAM_CMD_TRANSPORT_ATTACH, OCKAM_A_FLAGS,
-				 1u << 31));
+	EXPECT_NE(0, raw_request(OCKAM_CMD_TRANSPORT_ATTACH, OCKAM_A_TRANSPORT,
+				 OCKAM_TRANSPORT_A_FLAGS, 1u << 31));
 	/* A command that does not exist. */
-	EXPECT_NE(0, raw_request(OCKAM_CMD_MAX + 1, OCKAM_A_HOP_LIMIT, 3));
+	EXPECT_NE(0, raw_request(OCKAM_CMD_MAX + 1, OCKAM_A_NODE,
+				 OCKAM_NODE_A_HOP_LIMIT, 3));
 	/* Events are not commands. */
-	EXPECT_NE(0, raw_request(OCKAM_CMD_DIAL_REQUEST, OCKAM_A_HOP_LIMIT, 3));
+	EXPECT_NE(0, raw_request(OCKAM_CMD_DIAL_REQUEST, OCKAM_A_DIAL,
+				 OCKAM_DIAL_A_ERRNO, 3));
 	/* A value out of range. */
-	EXPECT_NE(0, raw_request(OCKAM_CMD_NODE_SET, OCKAM_A_DIAL_FORWARDED, 2));
+	EXPECT_NE(0, raw_request(OCKAM_CMD_NODE_SET, OCKAM_A_NODE,
+				 OCKAM_NODE_A_DIAL_FORWARDED, 2));
+	/* A setting that is only ever read. */
+	EXPECT_NE(0, raw_request(OCKAM_CMD_NODE_SET, OCKAM_A_NODE,
+				 OCKAM_NODE_A_ADDRESS_COUNT, 2));
+	/* No nest at all: nothing to set. */
+	EXPECT_NE(0, raw_request(OCKAM_CMD_TRANSPORT_DETACH, 0, 0, 0));
 	/* And good ones pass. */
-	EXPECT_EQ(0, raw_request(OCKAM_CMD_NODE_SET, OCKAM_A_HOP_LIMIT, 3));
-	EXPECT_EQ(0, raw_request(OCKAM_CMD_NODE_SET, OCKAM_A_DIAL_FORWARDED, 0));
+	EXPECT_EQ(0, raw_request(OCKAM_CMD_NODE_SET, OCKAM_A_NODE,
+				 OCKAM_NODE_A_HOP_LIMIT, 3));
+	EXPECT_EQ(0, raw_request(OCKAM_CMD_NODE_SET, OCKAM_A_NODE,
+				 OCKAM_NODE_A_DIAL_FORWARDED, 0));
 }
 
 static void drop_privileges(void)
@@ -258,7 +277,7 @@ static int unprivileged_checks(void)
 		return 5;
 	if (ockam_nl_node_set(nl, &set, NULL) != -EPERM)
 		return 6;
-	if (ockam_nl_route_add(nl, "x", &rt, NULL) != -EPERM)
+	if (ockam_nl_alias_add(nl, "x", &rt, NULL) != -EPERM)
 		return 7;
 	if (ockam_nl_transport_detach(nl, "x", NULL) != -EPERM)
 		return 8;
@@ -442,14 +461,14 @@ static int user_namespace_checks(void)
 	ockam_route_parse(&rt, "0#b", NULL, NULL, NULL);
 	if (ockam_nl_open(&nl, NULL))
 		return 21;
-	if (ockam_nl_route_add(nl, "x", &rt, NULL) != -EPERM)
+	if (ockam_nl_alias_add(nl, "x", &rt, NULL) != -EPERM)
 		return 22;
 	ockam_nl_close(nl);
 	if (node_fresh())
 		return 23;
 	if (ockam_nl_open(&nl, NULL))
 		return 24;
-	if (ockam_nl_route_add(nl, "x", &rt, NULL))
+	if (ockam_nl_alias_add(nl, "x", &rt, NULL))
 		return 25;
 	return 0;
 }

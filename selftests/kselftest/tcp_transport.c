@@ -207,8 +207,10 @@ TEST_F(pair, forwarded_messages_may_be_kept_from_dialing)
 
 	ASSERT_EQ(0, ockam_events_open(&events, NULL));
 	/* Allowed, then forbidden again: the setting takes both ways. */
-	ASSERT_EQ(0, raw_request(OCKAM_CMD_NODE_SET, OCKAM_A_DIAL_FORWARDED, 1));
-	ASSERT_EQ(0, raw_request(OCKAM_CMD_NODE_SET, OCKAM_A_DIAL_FORWARDED, 0));
+	ASSERT_EQ(0, raw_request(OCKAM_CMD_NODE_SET, OCKAM_A_NODE,
+				 OCKAM_NODE_A_DIAL_FORWARDED, 1));
+	ASSERT_EQ(0, raw_request(OCKAM_CMD_NODE_SET, OCKAM_A_NODE,
+				 OCKAM_NODE_A_DIAL_FORWARDED, 0));
 	/* Arrives on c2 with a TCP address next: dropped, nothing dialed. */
 	ASSERT_EQ(1, send_to(self->a, "0#c1 => 1#127.0.0.1:9 => 0#b", "x", 1));
 	EXPECT_TRUE(WAIT_FOR(node_stat(self->nl, OCKAM_STAT_DROP_UNREACHABLE) ==
@@ -353,14 +355,14 @@ TEST_F(pair, forwarded_messages_do_not_dial_by_default)
 	/* Where this node's own alias leads, it was told to go. */
 	ASSERT_EQ(0, ockam_route_parse(&rt, "1#127.0.0.1:9 => 0#b", NULL, NULL,
 				       NULL));
-	ASSERT_EQ(0, ockam_nl_route_add(self->nl, "fwd", &rt, NULL));
+	ASSERT_EQ(0, ockam_nl_alias_add(self->nl, "fwd", &rt, NULL));
 	ASSERT_EQ(1, send_to(self->a, "0#c1 => 0#fwd", "x", 1));
 	ASSERT_EQ(0, wait_event(events, OCKAM_CMD_DIAL_REQUEST, 2000, &ev));
 	EXPECT_STREQ("127.0.0.1:9", ev.peer);
 	EXPECT_EQ(1, node_stat(self->nl, OCKAM_STAT_DIALS));
 	/* Back out over a transport and in again, the rest is the peer's. */
 	ASSERT_EQ(0, ockam_route_parse(&rt, "0#c1", NULL, NULL, NULL));
-	ASSERT_EQ(0, ockam_nl_route_add(self->nl, "loop", &rt, NULL));
+	ASSERT_EQ(0, ockam_nl_alias_add(self->nl, "loop", &rt, NULL));
 	ASSERT_EQ(1, send_to(self->a, "0#c1 => 0#loop => 1#127.0.0.2:9 => 0#b",
 			     "x", 1));
 	EXPECT_TRUE(WAIT_FOR(node_stat(self->nl, OCKAM_STAT_DROP_UNREACHABLE) ==

@@ -198,8 +198,8 @@ enum stress_op {
 	OP_ECHO,	/* a round trip that should work, checked */
 	OP_DUMP,
 	OP_NODE_SET,
-	OP_ROUTE_ADD,
-	OP_ROUTE_DEL,
+	OP_ALIAS_ADD,
+	OP_ALIAS_DEL,
 	OP_ATTACH,
 	OP_DETACH,
 	OP_CHANNEL_ADD,
@@ -236,8 +236,8 @@ static const struct {
 	[OP_ECHO] = { "echo", 6 },
 	[OP_DUMP] = { "dump", 5 },
 	[OP_NODE_SET] = { "node-set", 1 },
-	[OP_ROUTE_ADD] = { "route-add", 3 },
-	[OP_ROUTE_DEL] = { "route-del", 2 },
+	[OP_ALIAS_ADD] = { "alias-add", 3 },
+	[OP_ALIAS_DEL] = { "alias-del", 2 },
 	[OP_ATTACH] = { "attach", 3 },
 	[OP_DETACH] = { "detach", 2 },
 	[OP_CHANNEL_ADD] = { "channel-add", 3 },
@@ -1971,7 +1971,7 @@ static long op_node_set(struct worker *w)
 	return ret;
 }
 
-static long op_route_add(struct worker *w)
+static long op_alias_add(struct worker *w)
 {
 	struct ockam_route *rt = malloc(sizeof(*rt));
 	uint8_t *route = malloc(OCKAM_ROUTE_BYTES_MAX + 8);
@@ -2000,9 +2000,9 @@ static long op_route_add(struct worker *w)
 	}
 	ret = ockam_route_from_wire(rt, route, len, NULL);
 	if (!ret)
-		ret = ockam_nl_route_add(nl, name, rt, NULL);
+		ret = ockam_nl_alias_add(nl, name, rt, NULL);
 	if (bad)
-		must_fail(w, ret, "route-add of a name no address may have");
+		must_fail(w, ret, "alias-add of a name no address may have");
 	else if (!ret)
 		seen_add(w, name);
 out:
@@ -2011,7 +2011,7 @@ out:
 	return ret;
 }
 
-static long op_route_del(struct worker *w)
+static long op_alias_del(struct worker *w)
 {
 	char name[OCKAM_NAME_MAX + 1];
 	struct ockam_nl *nl;
@@ -2021,7 +2021,7 @@ static long op_route_del(struct worker *w)
 		return ret;
 	pick_name(w, name, 40);
 	describe(w, "%s", name);
-	return ockam_nl_route_del(nl, name, NULL);
+	return ockam_nl_alias_del(nl, name, NULL);
 }
 
 static void owned_add(struct owned *o, const char *name)
@@ -2652,6 +2652,23 @@ static void nlreq_str(struct nlreq *r, uint16_t type, const char *s)
 	nlreq_attr(r, type, s, strlen(s) + 1);
 }
 
+/* Open a nest of @type; its attributes follow. Returns where it starts. */
+static uint32_t nlreq_nest(struct nlreq *r, uint16_t type)
+{
+	uint32_t at = r->nh.nlmsg_len;
+
+	nlreq_attr(r, type | NLA_F_NESTED, NULL, 0);
+	return at;
+}
+
+/* Close the nest opened at @at around what was added since. */
+static void nlreq_nest_end(struct nlreq *r, uint32_t at)
+{
+	struct nlattr *a = (struct nlattr *)((uint8_t *)r + at);
+
+	a->nla_len = r->nh.nlmsg_len - at;
+}
+
 /* Send @r and read up to its answer: 0, or the kernel's -errno. */
 static long nlreq_send(struct nlreq *r)
 {
@@ -2727,15 +2744,53 @@ enum raw_case {
 static const uint8_t raw_cmds[] = {
 	OCKAM_CMD_NODE_GET, OCKAM_CMD_TRANSPORT_ATTACH,
 	OCKAM_CMD_TRANSPORT_DETACH, OCKAM_CMD_TRANSPORT_GET,
-	OCKAM_CMD_ROUTE_ADD, OCKAM_CMD_ROUTE_DEL, OCKAM_CMD_ROUTE_GET,
+	OCKAM_CMD_ALIAS_ADD, OCKAM_CMD_ALIAS_DEL, OCKAM_CMD_ALIAS_GET,
 	OCKAM_CMD_ADDRESS_GET, OCKAM_CMD_DIAL_FAILED, OCKAM_CMD_CHANNEL_ADD,
-	OCKAM_CMD_CHANNEL_DEL, OCKAM_CMD_CHANNEL_GET,
+	OCKAM_CMD_CHANNEL_DEL, OCKAM_CMD_CHANNEL_GET, OCKAM_CMD_RESERVED_GET,
 };
 
 static const uint8_t dump_cmds[] = {
-	OCKAM_CMD_TRANSPORT_GET, OCKAM_CMD_ROUTE_GET, OCKAM_CMD_ADDRESS_GET,
-	OCKAM_CMD_CHANNEL_GET,
+	OCKAM_CMD_TRANSPORT_GET, OCKAM_CMD_ALIAS_GET, OCKAM_CMD_ADDRESS_GET,
+	OCKAM_CMD_CHANNEL_GET, OCKAM_CMD_RESERVED_GET,
 };
+
+/* An alias-del naming its alias with @len bytes claiming @claimed. */
+static void raw_alias_name(struct nlreq *r, const char *name, size_t len,
+			   size_t claimed)
+{
+	uint32_t nest;
+
+	nlreq_init(r, OCKAM_CMD_ALIAS_DEL, 0);
+	nest = nlreq_nest(r, OCKAM_A_ALIAS);
+	nlreq_attr_claim(r, OCKAM_ALIAS_A_ADDRESS, name, len, claimed);
+	nlreq_nest_end(r, nest);
+}
+
+/*
+ * Random attributes inside nest @type. A file descriptor is never one of
+ * ours (see op_attach): the kernel would take the socket over.
+ */
+static void raw_random_nest(struct worker *w, struct nlreq *r, uint16_t type)
+{
+	uint32_t nest = nlreq_nest(r, type);
+	unsigned int i, n = below(&w->rng, 5);
+	uint8_t junk[64];
+	size_t len;
+
+	for (i = 0; i < n; i++) {
+		uint16_t inner = 1 + below(&w->rng, OCKAM_CHANNEL_A_MAX + 2);
+
+		if ((type == OCKAM_A_TRANSPORT && inner == OCKAM_TRANSPORT_A_FD) ||
+		    (type == OCKAM_A_CHANNEL && inner == OCKAM_CHANNEL_A_FD)) {
+			nlreq_u32(r, inner, 1000000 + below(&w->rng, 1000));
+			continue;
+		}
+		len = below(&w->rng, sizeof(junk));
+		rnd_bytes(&w->rng, junk, len);
+		nlreq_attr(r, inner, junk, len);
+	}
+	nlreq_nest_end(r, nest);
+}
 
 /*
  * Every attribute channel-add requires, with the keys of @key_len, and a
@@ -2748,14 +2803,18 @@ static void raw_channel_add(struct worker *w, struct nlreq *r, size_t key_len,
 	uint8_t key[64], route[3 + 4] = { 1, 0, 4, 'n', 'o', 'n', 'e' };
 	char id[OCKAM_IDENTIFIER_LEN + 1];
 
+	uint32_t nest;
+
 	rnd_bytes(&w->rng, key, sizeof(key));
 	random_identifier(w, id);
-	nlreq_u32(r, OCKAM_A_FD, fd);
-	nlreq_attr(r, OCKAM_A_TX_KEY, key, key_len);
-	nlreq_attr(r, OCKAM_A_RX_KEY, key + 32, OCKAM_KEY_LEN);
-	nlreq_attr(r, OCKAM_A_ROUTE, route, sizeof(route));
-	nlreq_str(r, OCKAM_A_IDENTIFIER, id);
-	nlreq_u32(r, OCKAM_A_ROLE, OCKAM_ROLE_INITIATOR);
+	nest = nlreq_nest(r, OCKAM_A_CHANNEL);
+	nlreq_u32(r, OCKAM_CHANNEL_A_FD, fd);
+	nlreq_attr(r, OCKAM_CHANNEL_A_TX_KEY, key, key_len);
+	nlreq_attr(r, OCKAM_CHANNEL_A_RX_KEY, key + 32, OCKAM_KEY_LEN);
+	nlreq_attr(r, OCKAM_CHANNEL_A_ROUTE, route, sizeof(route));
+	nlreq_str(r, OCKAM_CHANNEL_A_IDENTIFIER, id);
+	nlreq_u32(r, OCKAM_CHANNEL_A_ROLE, OCKAM_ROLE_INITIATOR);
+	nlreq_nest_end(r, nest);
 }
 
 /*
@@ -2773,6 +2832,7 @@ static bool raw_build(struct worker *w, struct nlreq *r, enum raw_case c,
 	char s[OCKAM_ADDR_VALUE_MAX + 64];
 	enum route_kind kind;
 	unsigned int i, n;
+	uint32_t nest;
 	size_t len;
 
 	switch (c) {
@@ -2782,44 +2842,59 @@ static bool raw_build(struct worker *w, struct nlreq *r, enum raw_case c,
 		return true;
 	case RAW_EVENT_CMD:
 		nlreq_init(r, events[below(&w->rng, 3)], 0);
-		nlreq_str(r, OCKAM_A_PEER, "10.0.0.1:4000");
+		nest = nlreq_nest(r, OCKAM_A_DIAL);
+		nlreq_str(r, OCKAM_DIAL_A_PEER, "10.0.0.1:4000");
+		nlreq_nest_end(r, nest);
 		return true;
 	case RAW_UNSPEC_CMD:
 		nlreq_init(r, OCKAM_CMD_UNSPEC, 0);
 		return true;
 	case RAW_UNKNOWN_ATTR:
-		nlreq_init(r, chance(&w->rng, 50) ? OCKAM_CMD_NODE_GET :
-			   OCKAM_CMD_ROUTE_DEL, 0);
-		nlreq_str(r, OCKAM_A_ADDRESS, "p0");
-		nlreq_u32(r, OCKAM_A_MAX + 1 + below(&w->rng, 100), 1);
+		if (chance(&w->rng, 50)) {
+			nlreq_init(r, OCKAM_CMD_NODE_GET, 0);
+			nlreq_u32(r, OCKAM_A_MAX + 1 + below(&w->rng, 100), 1);
+			return true;
+		}
+		nlreq_init(r, OCKAM_CMD_ALIAS_DEL, 0);
+		nest = nlreq_nest(r, OCKAM_A_ALIAS);
+		nlreq_str(r, OCKAM_ALIAS_A_ADDRESS, "p0");
+		nlreq_u32(r, OCKAM_ALIAS_A_MAX + 1 + below(&w->rng, 100), 1);
+		nlreq_nest_end(r, nest);
 		return true;
 	case RAW_SHORT_U32:
 		nlreq_init(r, OCKAM_CMD_NODE_SET, 0);
-		nlreq_attr(r, OCKAM_A_HOP_LIMIT, "\x05\0\0", 1 + below(&w->rng, 3));
+		nest = nlreq_nest(r, OCKAM_A_NODE);
+		nlreq_attr(r, OCKAM_NODE_A_HOP_LIMIT, "\x05\0\0",
+			   1 + below(&w->rng, 3));
+		nlreq_nest_end(r, nest);
 		return true;
 	case RAW_ATTR_OVERRUN:
-		nlreq_init(r, OCKAM_CMD_ROUTE_DEL, 0);
-		nlreq_attr_claim(r, OCKAM_A_ADDRESS, "p1", 3,
-				 3 + 4 + below(&w->rng, 1000));
+		raw_alias_name(r, "p1", 3, 3 + 4 + below(&w->rng, 1000));
 		return true;
 	case RAW_ATTR_TINY:
-		nlreq_init(r, OCKAM_CMD_ROUTE_DEL, 0);
-		nlreq_str(r, OCKAM_A_ADDRESS, "p1");
-		nlreq_attr_claim(r, OCKAM_A_ADDRESS, "", 0, 0);
+		nlreq_init(r, OCKAM_CMD_ALIAS_DEL, 0);
+		nest = nlreq_nest(r, OCKAM_A_ALIAS);
+		nlreq_str(r, OCKAM_ALIAS_A_ADDRESS, "p1");
+		nlreq_attr_claim(r, OCKAM_ALIAS_A_ADDRESS, "", 0, 0);
 		((struct nlattr *)((uint8_t *)r + r->nh.nlmsg_len - 4))->nla_len =
 			below(&w->rng, NLA_HDRLEN);
+		nlreq_nest_end(r, nest);
 		return true;
 	case RAW_STRING_NO_NUL:
-		nlreq_init(r, OCKAM_CMD_ROUTE_DEL, 0);
-		nlreq_attr(r, OCKAM_A_ADDRESS, "p2", 2);
+		raw_alias_name(r, "p2", 2, 2);
 		return true;
 	case RAW_STRING_LONG:
 		len = OCKAM_ADDR_VALUE_MAX + 1 + below(&w->rng, 50);
 		memset(s, 'l', len);
 		s[len] = 0;
-		nlreq_init(r, chance(&w->rng, 50) ? OCKAM_CMD_ROUTE_DEL :
-			   OCKAM_CMD_TRANSPORT_DETACH, 0);
-		nlreq_str(r, OCKAM_A_ADDRESS, s);
+		if (chance(&w->rng, 50)) {
+			raw_alias_name(r, s, len + 1, len + 1);
+			return true;
+		}
+		nlreq_init(r, OCKAM_CMD_TRANSPORT_DETACH, 0);
+		nest = nlreq_nest(r, OCKAM_A_TRANSPORT);
+		nlreq_str(r, OCKAM_TRANSPORT_A_ADDRESS, s);
+		nlreq_nest_end(r, nest);
 		return true;
 	case RAW_BAD_FLAGS:
 		/* A connected socket: only the flags are wrong. */
@@ -2828,15 +2903,19 @@ static bool raw_build(struct worker *w, struct nlreq *r, enum raw_case c,
 			fds[1] = -1;
 		}
 		nlreq_init(r, OCKAM_CMD_TRANSPORT_ATTACH, 0);
-		nlreq_u32(r, OCKAM_A_FD, fds[0] >= 0 ? fds[0] : 1000000);
-		nlreq_u32(r, OCKAM_A_FLAGS, 1u << (1 + below(&w->rng, 31)));
+		nest = nlreq_nest(r, OCKAM_A_TRANSPORT);
+		nlreq_u32(r, OCKAM_TRANSPORT_A_FD,
+			  fds[0] >= 0 ? fds[0] : 1000000);
+		nlreq_u32(r, OCKAM_TRANSPORT_A_FLAGS,
+			  1u << (1 + below(&w->rng, 31)));
+		nlreq_nest_end(r, nest);
 		return true;
 	case RAW_DUMP_ON_DO:
 		nlreq_init(r, chance(&w->rng, 50) ? OCKAM_CMD_NODE_SET :
-			   OCKAM_CMD_ROUTE_DEL, NLM_F_DUMP);
+			   OCKAM_CMD_ALIAS_DEL, NLM_F_DUMP);
 		return true;
 	case RAW_DO_ON_DUMP:
-		nlreq_init(r, dump_cmds[below(&w->rng, 4)], 0);
+		nlreq_init(r, dump_cmds[below(&w->rng, sizeof(dump_cmds))], 0);
 		return true;
 	case RAW_SHORT_GENL:
 		nlreq_init(r, OCKAM_CMD_NODE_GET, 0);
@@ -2855,44 +2934,53 @@ static bool raw_build(struct worker *w, struct nlreq *r, enum raw_case c,
 		do {
 			len = gen_route(w, route, OCKAM_ROUTE_BYTES_MAX, &kind);
 		} while (kind != ROUTE_MALFORMED);
-		nlreq_init(r, OCKAM_CMD_ROUTE_ADD, 0);
+		nlreq_init(r, OCKAM_CMD_ALIAS_ADD, 0);
 		snprintf(s, sizeof(s), "m%u", below(&w->rng, 1000));
-		nlreq_str(r, OCKAM_A_ADDRESS, s);
-		nlreq_attr(r, OCKAM_A_ROUTE, route, len);
+		nest = nlreq_nest(r, OCKAM_A_ALIAS);
+		nlreq_str(r, OCKAM_ALIAS_A_ADDRESS, s);
+		nlreq_attr(r, OCKAM_ALIAS_A_ROUTE, route, len);
+		nlreq_nest_end(r, nest);
 		return true;
 	case RAW_ERRNO_RANGE:
 		nlreq_init(r, OCKAM_CMD_DIAL_FAILED, 0);
-		nlreq_str(r, OCKAM_A_PEER, "10.0.99.1:4000");
-		nlreq_u32(r, OCKAM_A_ERRNO, chance(&w->rng, 50) ? 0 :
+		nest = nlreq_nest(r, OCKAM_A_DIAL);
+		nlreq_str(r, OCKAM_DIAL_A_PEER, "10.0.99.1:4000");
+		nlreq_u32(r, OCKAM_DIAL_A_ERRNO, chance(&w->rng, 50) ? 0 :
 			  4096 + below(&w->rng, 100000));
+		nlreq_nest_end(r, nest);
 		return true;
 	case RAW_FORWARDED_RANGE:
 		nlreq_init(r, OCKAM_CMD_NODE_SET, 0);
-		nlreq_u32(r, OCKAM_A_DIAL_FORWARDED, 2 + below(&w->rng, 1000));
+		nest = nlreq_nest(r, OCKAM_A_NODE);
+		nlreq_u32(r, OCKAM_NODE_A_DIAL_FORWARDED,
+			  2 + below(&w->rng, 1000));
+		nlreq_nest_end(r, nest);
 		return true;
 	case RAW_DIAL_FAILED:
 		nlreq_init(r, OCKAM_CMD_DIAL_FAILED, 0);
 		snprintf(s, sizeof(s), "10.0.%u.%u:%u", below(&w->rng, 256),
 			 below(&w->rng, 256), 1 + below(&w->rng, 65535));
-		nlreq_str(r, OCKAM_A_PEER, s);
-		nlreq_u32(r, OCKAM_A_ERRNO, 1 + below(&w->rng, 133));
+		nest = nlreq_nest(r, OCKAM_A_DIAL);
+		nlreq_str(r, OCKAM_DIAL_A_PEER, s);
+		nlreq_u32(r, OCKAM_DIAL_A_ERRNO, 1 + below(&w->rng, 133));
+		nlreq_nest_end(r, nest);
 		return false;
 	case RAW_DUMP:
-		nlreq_init(r, dump_cmds[below(&w->rng, 4)], NLM_F_DUMP);
+		nlreq_init(r, dump_cmds[below(&w->rng, sizeof(dump_cmds))],
+			   NLM_F_DUMP);
 		if (chance(&w->rng, 20))
-			nlreq_str(r, OCKAM_A_ADDRESS, "p3");
+			raw_random_nest(w, r, OCKAM_A_ALIAS);
 		return false;
 	default:
 		nlreq_init(r, raw_cmds[below(&w->rng, sizeof(raw_cmds))],
 			   chance(&w->rng, 10) ? NLM_F_DUMP : 0);
 		r->gh.version = below(&w->rng, 4);
-		n = below(&w->rng, 6);
+		n = below(&w->rng, 4);
 		for (i = 0; i < n; i++) {
 			uint16_t type = 1 + below(&w->rng, OCKAM_A_MAX + 2);
 
-			if (type == OCKAM_A_FD) {
-				/* Never one of ours: see op_attach. */
-				nlreq_u32(r, type, 1000000 + below(&w->rng, 1000));
+			if (type <= OCKAM_A_MAX) {
+				raw_random_nest(w, r, type);
 				continue;
 			}
 			len = below(&w->rng, sizeof(junk));
@@ -3522,8 +3610,8 @@ static long (*const op_fn[OP_COUNT])(struct worker *) = {
 	[OP_ECHO] = op_echo,
 	[OP_DUMP] = op_dump,
 	[OP_NODE_SET] = op_node_set,
-	[OP_ROUTE_ADD] = op_route_add,
-	[OP_ROUTE_DEL] = op_route_del,
+	[OP_ALIAS_ADD] = op_alias_add,
+	[OP_ALIAS_DEL] = op_alias_del,
 	[OP_ATTACH] = op_attach,
 	[OP_DETACH] = op_detach,
 	[OP_CHANNEL_ADD] = op_channel_add,

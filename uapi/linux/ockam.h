@@ -37,7 +37,7 @@
  * Linux has no spare address family number above AF_MAX (46 in 6.1), so
  * AF_OCKAM reuses slot 22, which no in-tree family has ever implemented.
  * The module parameter "family" can move it; userspace should read
- * /sys/module/ockam/parameters/family (or OCKAM_A_FAMILY from
+ * /sys/module/ockam/parameters/family (or OCKAM_NODE_A_FAMILY from
  * OCKAM_CMD_NODE_GET) rather than trust this constant. socket() autoloads
  * the module only for the default number.
  */
@@ -88,7 +88,7 @@ enum ockam_node_defaults {
 	OCKAM_DIAL_TIMEOUT_MS_MIN = 100,
 	OCKAM_DIAL_TIMEOUT_MS_MAX = 60000,
 	/* Messages from other nodes do not make this node dial (see
-	 * OCKAM_A_DIAL_FORWARDED): a peer could otherwise make it connect
+	 * OCKAM_NODE_A_DIAL_FORWARDED): a peer could otherwise make it connect
 	 * anywhere, loopback included.
 	 */
 	OCKAM_DIAL_FORWARDED_DEFAULT = 0,
@@ -164,13 +164,14 @@ enum ockam_cmsg_type {
  * two transport keys to the node (OCKAM_CMD_CHANNEL_ADD). From then on the
  * kernel owns two local addresses per channel:
  *
- *  - the encryptor (OCKAM_A_ADDRESS): a message whose onward route starts
- *    with it loses that address; what is left of the message (onward route,
- *    return route, payload) is encrypted and sent along the channel's route
- *    (OCKAM_A_ROUTE) to the peer's decryptor, with an empty return route;
- *  - the decryptor (OCKAM_A_DECRYPTOR): decrypts, checks the counter, and
- *    routes the inner message on with the local encryptor pushed on its
- *    return route, so replies go back through the channel.
+ *  - the encryptor (OCKAM_CHANNEL_A_ADDRESS): a message whose onward route
+ *    starts with it loses that address; what is left of the message
+ *    (onward route, return route, payload) is encrypted and sent along the
+ *    channel's route (OCKAM_CHANNEL_A_ROUTE) to the peer's decryptor, with
+ *    an empty return route;
+ *  - the decryptor (OCKAM_CHANNEL_A_DECRYPTOR): decrypts, checks the
+ *    counter, and routes the inner message on with the local encryptor
+ *    pushed on its return route, so replies go back through the channel.
  *
  * The payload of a routed message to a decryptor is a data frame:
  *
@@ -217,7 +218,9 @@ enum ockam_channel_role {
 	OCKAM_ROLE_RESPONDER = 2,
 };
 
-/* Why a channel went away (OCKAM_A_REASON of OCKAM_CMD_CHANNEL_CLOSED). */
+/* Why a channel went away (OCKAM_CHANNEL_A_REASON of
+ * OCKAM_CMD_CHANNEL_CLOSED).
+ */
 enum ockam_channel_close_reason {
 	OCKAM_CLOSE_UNSPEC,
 	OCKAM_CLOSE_DELETED,		/* OCKAM_CMD_CHANNEL_DEL */
@@ -230,70 +233,75 @@ enum ockam_channel_close_reason {
 /*
  * Generic netlink family "ockam". One instance per network namespace
  * (node). Every command that changes state needs CAP_NET_ADMIN in the user
- * namespace that owns the node's network namespace.
+ * namespace that owns the node's network namespace, as do the events group
+ * and the dumps that name peers, routes or addresses.
+ *
+ * Each object has an attribute set of its own, nested in one top-level
+ * attribute (OCKAM_A_NODE, OCKAM_A_TRANSPORT, ...), as WireGuard nests
+ * WGPEER_A_* in WGDEVICE_A_PEERS: a request or reply names the object it
+ * is about, and each set's numbers mean one thing only.
+ * Documentation/netlink/specs/ockam.yaml is the contract.
  */
 #define OCKAM_GENL_NAME		"ockam"
-#define OCKAM_GENL_VERSION	1
+#define OCKAM_GENL_VERSION	2
 #define OCKAM_GENL_MCGRP_EVENTS	"events"
 
 enum ockam_cmd {
 	OCKAM_CMD_UNSPEC,
-	/* Node settings and counters (do). */
+	/* Node settings and counters (do): OCKAM_A_NODE. */
 	OCKAM_CMD_NODE_GET,
-	/* Change node settings (do, admin). */
+	/* Change node settings (do, admin): OCKAM_A_NODE. */
 	OCKAM_CMD_NODE_SET,
-	/* Hand a connected TCP socket to the node (do, admin); replies with
-	 * the transport's local address.
+	/* Hand a connected TCP socket to the node (do, admin):
+	 * OCKAM_A_TRANSPORT with its fd; replies with the transport.
 	 */
 	OCKAM_CMD_TRANSPORT_ATTACH,
 	/* Close a transport by local address (do, admin). */
 	OCKAM_CMD_TRANSPORT_DETACH,
-	/* Transports and their counters (dump). */
+	/* Transports and their counters (dump, admin). */
 	OCKAM_CMD_TRANSPORT_GET,
 	/* Make a local address whose messages continue along a route (do,
-	 * admin).
+	 * admin): OCKAM_A_ALIAS.
 	 */
-	OCKAM_CMD_ROUTE_ADD,
-	/* Remove such an alias (do, admin). */
-	OCKAM_CMD_ROUTE_DEL,
-	/* Aliases (dump). */
-	OCKAM_CMD_ROUTE_GET,
-	/* Every local address on the node (dump). */
+	OCKAM_CMD_ALIAS_ADD,
+	/* Remove an alias (do, admin). */
+	OCKAM_CMD_ALIAS_DEL,
+	/* Aliases (dump, admin). */
+	OCKAM_CMD_ALIAS_GET,
+	/* Every local address on the node (dump, admin): OCKAM_A_ENDPOINT. */
 	OCKAM_CMD_ADDRESS_GET,
 	/* The daemon could not reach a peer it was asked to dial (do, admin):
-	 * messages waiting for it fail now instead of at the dial timeout.
+	 * OCKAM_A_DIAL; messages waiting for it fail now instead of at the
+	 * dial timeout.
 	 */
 	OCKAM_CMD_DIAL_FAILED,
-	/* Event: a message needs a connection to OCKAM_A_PEER; dial it. */
+	/* Event: a message needs a connection to OCKAM_DIAL_A_PEER. */
 	OCKAM_CMD_DIAL_REQUEST,
 	/* Event: a transport went away. */
 	OCKAM_CMD_TRANSPORT_DOWN,
-	/* Install a secure channel's keys (do, admin); replies with the
-	 * encryptor and decryptor addresses. See SECURE CHANNELS above.
-	 * Takes OCKAM_A_FD, a bound AF_OCKAM socket of this node (the one
+	/* Install a secure channel's keys (do, admin): OCKAM_A_CHANNEL with
+	 * OCKAM_CHANNEL_A_FD, a bound AF_OCKAM socket of this node (the one
 	 * the handshake ran on): its address becomes the decryptor, and
 	 * messages waiting in it pass to the decryptor, so nothing the peer
 	 * sends right after the handshake is lost; the socket is left
-	 * unbound. Also OCKAM_A_TX_KEY, OCKAM_A_RX_KEY, OCKAM_A_ROUTE (to
-	 * the peer's decryptor), OCKAM_A_IDENTIFIER and OCKAM_A_ROLE. Key
-	 * attributes are wiped once read. OCKAM_A_TX_COUNTER (a first
-	 * counter other than 0) is for tests of counter exhaustion and only
-	 * accepted by a module built with self-tests (EOPNOTSUPP otherwise).
-	 * The channel belongs to the netlink socket that added it and closes
-	 * when that socket does.
+	 * unbound. Also the two keys, the route to the peer's decryptor, the
+	 * peer's identifier and the role. Key attributes are wiped once read.
+	 * Replies with the channel. The channel belongs to the netlink socket
+	 * that added it and closes when that socket does. See SECURE
+	 * CHANNELS above.
 	 */
 	OCKAM_CMD_CHANNEL_ADD,
 	/* Close a channel by encryptor address, telling the peer (do,
 	 * admin).
 	 */
 	OCKAM_CMD_CHANNEL_DEL,
-	/* Channels and their counters (dump). */
+	/* Channels and their counters (dump, admin). */
 	OCKAM_CMD_CHANNEL_GET,
 	/* Event: a channel went away. */
 	OCKAM_CMD_CHANNEL_CLOSED,
-	/* Reserve OCKAM_A_ADDRESS (do, admin): from then on only a process
-	 * with CAP_NET_ADMIN in the node's user namespace may bind() it
-	 * (EACCES for others). A node starts with Ockam's service names
+	/* Reserve a name (do, admin): OCKAM_A_RESERVED. From then on only a
+	 * process with CAP_NET_ADMIN in the node's user namespace may bind()
+	 * it (EACCES for others). A node starts with Ockam's service names
 	 * reserved: api, echo, uppercase, forwarding_service,
 	 * static_forwarding_service, outlet, rendezvous. EEXIST if already
 	 * reserved; at most 256 names.
@@ -301,45 +309,129 @@ enum ockam_cmd {
 	OCKAM_CMD_RESERVED_ADD,
 	/* Release a reserved name (do, admin). */
 	OCKAM_CMD_RESERVED_DEL,
-	/* The reserved names, as OCKAM_A_ADDRESS (dump). */
+	/* The reserved names (dump). */
 	OCKAM_CMD_RESERVED_GET,
 	__OCKAM_CMD_MAX
 };
 
 #define OCKAM_CMD_MAX (__OCKAM_CMD_MAX - 1)
 
+/* Top level: one nest per object. */
 enum ockam_attr {
 	OCKAM_A_UNSPEC,
-	OCKAM_A_PAD,
-	OCKAM_A_FAMILY,		/* u32: address family number in use */
-	OCKAM_A_MAX_MESSAGE,	/* u32: largest encoded message, bytes */
-	OCKAM_A_HOP_LIMIT,	/* u32: transport hops a message may take */
-	OCKAM_A_DIAL_TIMEOUT,	/* u32: ms a message waits for a dial */
-	OCKAM_A_ADDRESS,	/* string: local address (worker name) */
-	OCKAM_A_ROUTE,		/* binary: encoded route */
-	OCKAM_A_FD,		/* u32: file descriptor to attach */
-	OCKAM_A_PEER,		/* string: "host:port" a transport reaches */
-	OCKAM_A_LOCAL,		/* string: "host:port" of our end */
-	OCKAM_A_KIND,		/* u32: enum ockam_endpoint_kind */
-	OCKAM_A_FLAGS,		/* u32: OCKAM_TRANSPORT_F_* */
-	OCKAM_A_ERRNO,		/* u32: positive errno value */
-	OCKAM_A_REASON,		/* u32: enum ockam_down_reason */
-	OCKAM_A_STATS,		/* nest: enum ockam_stat */
-	OCKAM_A_ADDRESS_COUNT,	/* u32: local addresses on the node */
-	OCKAM_A_DIAL_FORWARDED,	/* u32 0/1: may forwarded messages dial? */
-	OCKAM_A_DECRYPTOR,	/* string: a channel's decryptor address */
-	OCKAM_A_TX_KEY,		/* binary, OCKAM_KEY_LEN: key we send with */
-	OCKAM_A_RX_KEY,		/* binary, OCKAM_KEY_LEN: key we receive with */
-	OCKAM_A_IDENTIFIER,	/* string: the peer's identifier, "I" + hex */
-	OCKAM_A_ROLE,		/* u32: enum ockam_channel_role */
-	OCKAM_A_TX_COUNTER,	/* u64: next counter to send */
-	OCKAM_A_RX_COUNTER,	/* u64: highest counter accepted */
-	OCKAM_A_TX_REKEYS,	/* u64: REKEYs done by the sending side */
-	OCKAM_A_RX_REKEYS,	/* u64: REKEYs done by the receiving side */
+	OCKAM_A_NODE,		/* nest: enum ockam_node_attr */
+	OCKAM_A_TRANSPORT,	/* nest: enum ockam_transport_attr */
+	OCKAM_A_ALIAS,		/* nest: enum ockam_alias_attr */
+	OCKAM_A_ENDPOINT,	/* nest: enum ockam_endpoint_attr */
+	OCKAM_A_DIAL,		/* nest: enum ockam_dial_attr */
+	OCKAM_A_CHANNEL,	/* nest: enum ockam_channel_attr */
+	OCKAM_A_RESERVED,	/* nest: enum ockam_reserved_attr */
 	__OCKAM_A_MAX
 };
 
 #define OCKAM_A_MAX (__OCKAM_A_MAX - 1)
+
+enum ockam_node_attr {
+	OCKAM_NODE_A_UNSPEC,
+	OCKAM_NODE_A_FAMILY,		/* u32: address family number in use */
+	OCKAM_NODE_A_MAX_MESSAGE,	/* u32: largest encoded message, bytes */
+	OCKAM_NODE_A_HOP_LIMIT,		/* u32: transport hops a message may
+					 * take
+					 */
+	OCKAM_NODE_A_DIAL_TIMEOUT,	/* u32: ms a message waits for a dial */
+	OCKAM_NODE_A_DIAL_FORWARDED,	/* u32 0/1: may forwarded messages
+					 * dial?
+					 */
+	OCKAM_NODE_A_ADDRESS_COUNT,	/* u32: local addresses on the node */
+	OCKAM_NODE_A_STATS,		/* nest: enum ockam_stat */
+	__OCKAM_NODE_A_MAX
+};
+
+#define OCKAM_NODE_A_MAX (__OCKAM_NODE_A_MAX - 1)
+
+enum ockam_transport_attr {
+	OCKAM_TRANSPORT_A_UNSPEC,
+	OCKAM_TRANSPORT_A_FD,		/* u32: file descriptor to attach */
+	OCKAM_TRANSPORT_A_ADDRESS,	/* string: the transport's local
+					 * address
+					 */
+	OCKAM_TRANSPORT_A_PEER,		/* string: "host:port" it reaches */
+	OCKAM_TRANSPORT_A_LOCAL,	/* string: "host:port" of our end */
+	OCKAM_TRANSPORT_A_FLAGS,	/* u32: OCKAM_TRANSPORT_F_* */
+	OCKAM_TRANSPORT_A_REASON,	/* u32: enum ockam_down_reason */
+	OCKAM_TRANSPORT_A_ERRNO,	/* u32: positive errno value */
+	OCKAM_TRANSPORT_A_STATS,	/* nest: enum ockam_stat */
+	__OCKAM_TRANSPORT_A_MAX
+};
+
+#define OCKAM_TRANSPORT_A_MAX (__OCKAM_TRANSPORT_A_MAX - 1)
+
+enum ockam_alias_attr {
+	OCKAM_ALIAS_A_UNSPEC,
+	OCKAM_ALIAS_A_ADDRESS,		/* string: the alias's local address */
+	OCKAM_ALIAS_A_ROUTE,		/* binary: encoded route it continues
+					 * along
+					 */
+	__OCKAM_ALIAS_A_MAX
+};
+
+#define OCKAM_ALIAS_A_MAX (__OCKAM_ALIAS_A_MAX - 1)
+
+enum ockam_endpoint_attr {
+	OCKAM_ENDPOINT_A_UNSPEC,
+	OCKAM_ENDPOINT_A_ADDRESS,	/* string: a local address */
+	OCKAM_ENDPOINT_A_KIND,		/* u32: enum ockam_endpoint_kind */
+	__OCKAM_ENDPOINT_A_MAX
+};
+
+#define OCKAM_ENDPOINT_A_MAX (__OCKAM_ENDPOINT_A_MAX - 1)
+
+enum ockam_dial_attr {
+	OCKAM_DIAL_A_UNSPEC,
+	OCKAM_DIAL_A_PEER,		/* string: "host:port" to dial */
+	OCKAM_DIAL_A_ERRNO,		/* u32: why the dial failed, positive */
+	__OCKAM_DIAL_A_MAX
+};
+
+#define OCKAM_DIAL_A_MAX (__OCKAM_DIAL_A_MAX - 1)
+
+enum ockam_channel_attr {
+	OCKAM_CHANNEL_A_UNSPEC,
+	OCKAM_CHANNEL_A_PAD,
+	OCKAM_CHANNEL_A_FD,		/* u32: the handshake's bound socket */
+	OCKAM_CHANNEL_A_ADDRESS,	/* string: the encryptor's address */
+	OCKAM_CHANNEL_A_DECRYPTOR,	/* string: the decryptor's address */
+	OCKAM_CHANNEL_A_TX_KEY,		/* binary, OCKAM_KEY_LEN: key we send
+					 * with
+					 */
+	OCKAM_CHANNEL_A_RX_KEY,		/* binary, OCKAM_KEY_LEN: key we
+					 * receive with
+					 */
+	OCKAM_CHANNEL_A_ROUTE,		/* binary: encoded route to the peer's
+					 * decryptor
+					 */
+	OCKAM_CHANNEL_A_IDENTIFIER,	/* string: the peer's identifier */
+	OCKAM_CHANNEL_A_ROLE,		/* u32: enum ockam_channel_role */
+	OCKAM_CHANNEL_A_TX_COUNTER,	/* u64: next counter to send */
+	OCKAM_CHANNEL_A_RX_COUNTER,	/* u64: highest counter accepted */
+	OCKAM_CHANNEL_A_TX_REKEYS,	/* u64: REKEYs of the sending key */
+	OCKAM_CHANNEL_A_RX_REKEYS,	/* u64: REKEYs of the receiving key */
+	OCKAM_CHANNEL_A_REASON,		/* u32: enum
+					 * ockam_channel_close_reason
+					 */
+	OCKAM_CHANNEL_A_STATS,		/* nest: enum ockam_stat */
+	__OCKAM_CHANNEL_A_MAX
+};
+
+#define OCKAM_CHANNEL_A_MAX (__OCKAM_CHANNEL_A_MAX - 1)
+
+enum ockam_reserved_attr {
+	OCKAM_RESERVED_A_UNSPEC,
+	OCKAM_RESERVED_A_ADDRESS,	/* string: a reserved local name */
+	__OCKAM_RESERVED_A_MAX
+};
+
+#define OCKAM_RESERVED_A_MAX (__OCKAM_RESERVED_A_MAX - 1)
 
 enum ockam_endpoint_kind {
 	OCKAM_KIND_UNSPEC,
@@ -367,7 +459,7 @@ enum ockam_down_reason {
 	OCKAM_DOWN_UNSPEC,
 	OCKAM_DOWN_DETACHED,	/* OCKAM_CMD_TRANSPORT_DETACH */
 	OCKAM_DOWN_CLOSED,	/* the peer closed the connection */
-	OCKAM_DOWN_ERROR,	/* socket error, see OCKAM_A_ERRNO */
+	OCKAM_DOWN_ERROR,	/* socket error, see OCKAM_TRANSPORT_A_ERRNO */
 	OCKAM_DOWN_BAD_VERSION,	/* the peer's version byte was wrong */
 	OCKAM_DOWN_BAD_FRAME,	/* a frame that does not parse */
 	OCKAM_DOWN_TOO_BIG,	/* a frame over the node's max message */
@@ -376,8 +468,8 @@ enum ockam_down_reason {
 	__OCKAM_DOWN_MAX
 };
 
-/* Counters, u64 each, nested in OCKAM_A_STATS. Node counters cover every
- * message; transport counters cover that connection only.
+/* Counters, u64 each, nested in OCKAM_*_A_STATS. Node counters cover every
+ * message; transport and channel counters cover that one only.
  */
 enum ockam_stat {
 	OCKAM_STAT_UNSPEC,

@@ -32,31 +32,69 @@ static int skip_seq_check(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+enum { EVENT_NEST_MAX = OCKAM_CHANNEL_A_MAX };
+
+static void event_dial(struct nlattr **tb, struct ockam_event *ev)
+{
+	ockam_nla_string(tb[OCKAM_DIAL_A_PEER], ev->peer, sizeof(ev->peer));
+}
+
+static void event_transport_down(struct nlattr **tb, struct ockam_event *ev)
+{
+	ockam_nla_string(tb[OCKAM_TRANSPORT_A_ADDRESS], ev->address,
+			 sizeof(ev->address));
+	ockam_nla_string(tb[OCKAM_TRANSPORT_A_PEER], ev->peer,
+			 sizeof(ev->peer));
+	ev->flags = ockam_nla_u32(tb[OCKAM_TRANSPORT_A_FLAGS]);
+	ev->reason = ockam_nla_u32(tb[OCKAM_TRANSPORT_A_REASON]);
+	ev->errnum = ockam_nla_u32(tb[OCKAM_TRANSPORT_A_ERRNO]);
+}
+
+static void event_channel_closed(struct nlattr **tb, struct ockam_event *ev)
+{
+	ockam_nla_string(tb[OCKAM_CHANNEL_A_ADDRESS], ev->address,
+			 sizeof(ev->address));
+	ockam_nla_string(tb[OCKAM_CHANNEL_A_DECRYPTOR], ev->decryptor,
+			 sizeof(ev->decryptor));
+	ockam_nla_string(tb[OCKAM_CHANNEL_A_IDENTIFIER], ev->identifier,
+			 sizeof(ev->identifier));
+	ev->reason = ockam_nla_u32(tb[OCKAM_CHANNEL_A_REASON]);
+}
+
 static int on_event(struct nl_msg *msg, void *arg)
 {
+	struct nlattr *tb[OCKAM_A_MAX + 1], *ntb[EVENT_NEST_MAX + 1];
 	struct event_reader *r = arg;
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct genlmsghdr *gnlh = nlmsg_data(nlh);
-	struct nlattr *tb[OCKAM_A_MAX + 1];
 	struct ockam_event ev;
+	int nest;
 
 	if (genlmsg_parse(nlh, 0, tb, OCKAM_A_MAX, NULL) < 0)
 		return NL_SKIP;
-	if (gnlh->cmd != OCKAM_CMD_DIAL_REQUEST &&
-	    gnlh->cmd != OCKAM_CMD_TRANSPORT_DOWN &&
-	    gnlh->cmd != OCKAM_CMD_CHANNEL_CLOSED)
+	switch (gnlh->cmd) {
+	case OCKAM_CMD_DIAL_REQUEST:
+		nest = OCKAM_A_DIAL;
+		break;
+	case OCKAM_CMD_TRANSPORT_DOWN:
+		nest = OCKAM_A_TRANSPORT;
+		break;
+	case OCKAM_CMD_CHANNEL_CLOSED:
+		nest = OCKAM_A_CHANNEL;
+		break;
+	default:
+		return NL_SKIP;
+	}
+	if (ockam_nl_parse_nest(tb, nest, ntb, EVENT_NEST_MAX) < 0)
 		return NL_SKIP;
 	memset(&ev, 0, sizeof(ev));
 	ev.cmd = gnlh->cmd;
-	ockam_nla_string(tb[OCKAM_A_ADDRESS], ev.address, sizeof(ev.address));
-	ockam_nla_string(tb[OCKAM_A_PEER], ev.peer, sizeof(ev.peer));
-	ev.flags = ockam_nla_u32(tb[OCKAM_A_FLAGS]);
-	ev.reason = ockam_nla_u32(tb[OCKAM_A_REASON]);
-	ev.errnum = ockam_nla_u32(tb[OCKAM_A_ERRNO]);
-	ockam_nla_string(tb[OCKAM_A_DECRYPTOR], ev.decryptor,
-			 sizeof(ev.decryptor));
-	ockam_nla_string(tb[OCKAM_A_IDENTIFIER], ev.identifier,
-			 sizeof(ev.identifier));
+	if (nest == OCKAM_A_DIAL)
+		event_dial(ntb, &ev);
+	else if (nest == OCKAM_A_TRANSPORT)
+		event_transport_down(ntb, &ev);
+	else
+		event_channel_closed(ntb, &ev);
 	r->count++;
 	r->fn(&ev, r->arg);
 	return NL_OK;

@@ -5,8 +5,12 @@
  *
  * Every request runs through transact(): send, then read until the
  * kernel's ACK, error or end of dump. Errors carry the kernel's extack
- * message when it sent one, so "route add: alias name already in use" is
- * what the user reads rather than just "File exists".
+ * message when it sent one, so "alias add: local address already in use"
+ * is what the user reads rather than just "File exists".
+ *
+ * Each object travels in a nest of its own (OCKAM_A_NODE,
+ * OCKAM_A_TRANSPORT...): requests are built with one, and each reply
+ * message's nest is parsed before its item callback sees it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,11 +29,16 @@ struct ockam_nl {
 	int family_id;
 };
 
-enum { DUMP_RETRIES = 5 };
+enum {
+	DUMP_RETRIES = 5,
+	/* The largest attribute number of any object's nest. */
+	NEST_MAX = OCKAM_CHANNEL_A_MAX,
+};
 
 /* One request in flight: what the callbacks collected. */
 struct transaction {
-	const char *what;		/* "route add", for messages */
+	const char *what;		/* "alias add", for messages */
+	int nest;			/* OCKAM_A_*: the replies' object */
 	nl_item_fn item;		/* called for every reply message */
 	void *arg;
 	struct ockam_err *err;
@@ -43,20 +52,22 @@ struct transaction {
 
 static int on_valid(struct nl_msg *msg, void *arg)
 {
+	struct nlattr *tb[OCKAM_A_MAX + 1], *ntb[NEST_MAX + 1];
 	struct transaction *t = arg;
-	struct nlattr *tb[OCKAM_A_MAX + 1];
 	int ret;
 
 	if (!t->item || t->error)
 		return NL_OK;
 	ret = genlmsg_parse(nlmsg_hdr(msg), 0, tb, OCKAM_A_MAX, NULL);
+	if (ret >= 0)
+		ret = ockam_nl_parse_nest(tb, t->nest, ntb, NEST_MAX);
 	if (ret < 0) {
 		t->error = ockam_err_set(t->err, -EPROTO,
 					 "%s: malformed reply from the kernel",
 					 t->what);
 		return NL_OK;
 	}
-	ret = t->item(tb, t->arg, t->err);
+	ret = t->item(ntb, t->arg, t->err);
 	if (ret < 0)
 		t->error = ret;
 	return NL_OK;
@@ -187,13 +198,14 @@ static int transact(struct ockam_nl *nl, struct nl_msg *msg,
 	return t->error;
 }
 
-/* A request whose reply (if any) goes to @item. */
+/* A request whose reply (if any) is one object in @nest, for @item. */
 static int do_request(struct ockam_nl *nl, struct nl_msg *msg,
-		      const char *what, nl_item_fn item, void *arg,
+		      const char *what, int nest, nl_item_fn item, void *arg,
 		      struct ockam_err *err)
 {
 	struct transaction t = {
-		.what = what, .item = item, .arg = arg, .err = err,
+		.what = what, .nest = nest, .item = item, .arg = arg,
+		.err = err,
 	};
 
 	ockam_err_clear(err);
@@ -271,13 +283,13 @@ static int parse_node(struct nlattr **tb, void *arg, struct ockam_err *err)
 	struct ockam_node_info *info = arg;
 
 	(void)err;
-	info->family = ockam_nla_u32(tb[OCKAM_A_FAMILY]);
-	info->max_message = ockam_nla_u32(tb[OCKAM_A_MAX_MESSAGE]);
-	info->hop_limit = ockam_nla_u32(tb[OCKAM_A_HOP_LIMIT]);
-	info->dial_timeout_ms = ockam_nla_u32(tb[OCKAM_A_DIAL_TIMEOUT]);
-	info->address_count = ockam_nla_u32(tb[OCKAM_A_ADDRESS_COUNT]);
-	info->dial_forwarded = ockam_nla_u32(tb[OCKAM_A_DIAL_FORWARDED]);
-	attr_stats(tb[OCKAM_A_STATS], &info->stats);
+	info->family = ockam_nla_u32(tb[OCKAM_NODE_A_FAMILY]);
+	info->max_message = ockam_nla_u32(tb[OCKAM_NODE_A_MAX_MESSAGE]);
+	info->hop_limit = ockam_nla_u32(tb[OCKAM_NODE_A_HOP_LIMIT]);
+	info->dial_timeout_ms = ockam_nla_u32(tb[OCKAM_NODE_A_DIAL_TIMEOUT]);
+	info->address_count = ockam_nla_u32(tb[OCKAM_NODE_A_ADDRESS_COUNT]);
+	info->dial_forwarded = ockam_nla_u32(tb[OCKAM_NODE_A_DIAL_FORWARDED]);
+	attr_stats(tb[OCKAM_NODE_A_STATS], &info->stats);
 	return 0;
 }
 
@@ -290,7 +302,8 @@ OCKAM_EXPORT int ockam_nl_node_get(struct ockam_nl *nl,
 	memset(info, 0, sizeof(*info));
 	if (!msg)
 		return nomem(err, "node get");
-	return do_request(nl, msg, "node get", parse_node, info, err);
+	return do_request(nl, msg, "node get", OCKAM_A_NODE, parse_node, info,
+			  err);
 }
 
 OCKAM_EXPORT int ockam_nl_node_set(struct ockam_nl *nl,
@@ -298,21 +311,27 @@ OCKAM_EXPORT int ockam_nl_node_set(struct ockam_nl *nl,
 				   struct ockam_err *err)
 {
 	struct nl_msg *msg = new_request(nl, OCKAM_CMD_NODE_SET, 0);
+	struct nlattr *nest;
 
 	if (!msg)
 		return nomem(err, "node set");
-	if ((set->max_message &&
-	     nla_put_u32(msg, OCKAM_A_MAX_MESSAGE, set->max_message) < 0) ||
+	nest = nla_nest_start(msg, OCKAM_A_NODE);
+	if (!nest ||
+	    (set->max_message &&
+	     nla_put_u32(msg, OCKAM_NODE_A_MAX_MESSAGE, set->max_message) < 0) ||
 	    (set->hop_limit &&
-	     nla_put_u32(msg, OCKAM_A_HOP_LIMIT, set->hop_limit) < 0) ||
+	     nla_put_u32(msg, OCKAM_NODE_A_HOP_LIMIT, set->hop_limit) < 0) ||
 	    (set->dial_timeout_ms &&
-	     nla_put_u32(msg, OCKAM_A_DIAL_TIMEOUT, set->dial_timeout_ms) < 0) ||
+	     nla_put_u32(msg, OCKAM_NODE_A_DIAL_TIMEOUT,
+			 set->dial_timeout_ms) < 0) ||
 	    (set->set_dial_forwarded &&
-	     nla_put_u32(msg, OCKAM_A_DIAL_FORWARDED, set->dial_forwarded) < 0)) {
+	     nla_put_u32(msg, OCKAM_NODE_A_DIAL_FORWARDED,
+			 set->dial_forwarded) < 0)) {
 		nlmsg_free(msg);
 		return nomem(err, "node set");
 	}
-	return do_request(nl, msg, "node set", NULL, NULL, err);
+	nla_nest_end(msg, nest);
+	return do_request(nl, msg, "node set", 0, NULL, NULL, err);
 }
 
 /* ----------------------------------------------------------- transports */
@@ -323,13 +342,15 @@ static int parse_transport(struct nlattr **tb, void *arg,
 	struct ockam_transport_info *info = arg;
 
 	(void)err;
-	ockam_nla_string(tb[OCKAM_A_ADDRESS], info->address, sizeof(info->address));
-	ockam_nla_string(tb[OCKAM_A_PEER], info->peer, sizeof(info->peer));
-	ockam_nla_string(tb[OCKAM_A_LOCAL], info->local, sizeof(info->local));
-	info->kind = tb[OCKAM_A_KIND] ? ockam_nla_u32(tb[OCKAM_A_KIND]) :
-					OCKAM_KIND_TCP;
-	info->flags = ockam_nla_u32(tb[OCKAM_A_FLAGS]);
-	attr_stats(tb[OCKAM_A_STATS], &info->stats);
+	ockam_nla_string(tb[OCKAM_TRANSPORT_A_ADDRESS], info->address,
+			 sizeof(info->address));
+	ockam_nla_string(tb[OCKAM_TRANSPORT_A_PEER], info->peer,
+			 sizeof(info->peer));
+	ockam_nla_string(tb[OCKAM_TRANSPORT_A_LOCAL], info->local,
+			 sizeof(info->local));
+	info->kind = OCKAM_KIND_TCP;
+	info->flags = ockam_nla_u32(tb[OCKAM_TRANSPORT_A_FLAGS]);
+	attr_stats(tb[OCKAM_TRANSPORT_A_STATS], &info->stats);
 	return 0;
 }
 
@@ -340,6 +361,7 @@ OCKAM_EXPORT int ockam_nl_transport_attach(struct ockam_nl *nl, int fd,
 					   struct ockam_err *err)
 {
 	struct ockam_transport_info scratch;
+	struct nlattr *nest;
 	struct nl_msg *msg;
 
 	if (!out)
@@ -348,29 +370,37 @@ OCKAM_EXPORT int ockam_nl_transport_attach(struct ockam_nl *nl, int fd,
 	msg = new_request(nl, OCKAM_CMD_TRANSPORT_ATTACH, 0);
 	if (!msg)
 		return nomem(err, "transport attach");
-	if (nla_put_u32(msg, OCKAM_A_FD, fd) < 0 ||
-	    (address && nla_put_string(msg, OCKAM_A_ADDRESS, address) < 0) ||
-	    (peer && nla_put_string(msg, OCKAM_A_PEER, peer) < 0) ||
-	    nla_put_u32(msg, OCKAM_A_FLAGS, flags) < 0) {
+	nest = nla_nest_start(msg, OCKAM_A_TRANSPORT);
+	if (!nest || nla_put_u32(msg, OCKAM_TRANSPORT_A_FD, fd) < 0 ||
+	    (address &&
+	     nla_put_string(msg, OCKAM_TRANSPORT_A_ADDRESS, address) < 0) ||
+	    (peer && nla_put_string(msg, OCKAM_TRANSPORT_A_PEER, peer) < 0) ||
+	    nla_put_u32(msg, OCKAM_TRANSPORT_A_FLAGS, flags) < 0) {
 		nlmsg_free(msg);
 		return nomem(err, "transport attach");
 	}
-	return do_request(nl, msg, "transport attach", parse_transport, out, err);
+	nla_nest_end(msg, nest);
+	return do_request(nl, msg, "transport attach", OCKAM_A_TRANSPORT,
+			  parse_transport, out, err);
 }
 
+/* A request naming one object: @address, as @attr inside nest @nest. */
 static int put_address_request(struct ockam_nl *nl, uint8_t cmd,
-			       const char *what, const char *address,
-			       struct ockam_err *err)
+			       const char *what, int nest, int attr,
+			       const char *address, struct ockam_err *err)
 {
 	struct nl_msg *msg = new_request(nl, cmd, 0);
+	struct nlattr *start;
 
 	if (!msg)
 		return nomem(err, what);
-	if (nla_put_string(msg, OCKAM_A_ADDRESS, address) < 0) {
+	start = nla_nest_start(msg, nest);
+	if (!start || nla_put_string(msg, attr, address) < 0) {
 		nlmsg_free(msg);
 		return nomem(err, what);
 	}
-	return do_request(nl, msg, what, NULL, NULL, err);
+	nla_nest_end(msg, start);
+	return do_request(nl, msg, what, 0, NULL, NULL, err);
 }
 
 OCKAM_EXPORT int ockam_nl_transport_detach(struct ockam_nl *nl,
@@ -378,7 +408,8 @@ OCKAM_EXPORT int ockam_nl_transport_detach(struct ockam_nl *nl,
 					   struct ockam_err *err)
 {
 	return put_address_request(nl, OCKAM_CMD_TRANSPORT_DETACH,
-				   "transport detach", address, err);
+				   "transport detach", OCKAM_A_TRANSPORT,
+				   OCKAM_TRANSPORT_A_ADDRESS, address, err);
 }
 
 /* ---------------------------------------------------------------- dumps */
@@ -425,14 +456,15 @@ static int collect(struct nlattr **tb, void *arg, struct ockam_err *err)
 }
 
 static int dump_table(struct ockam_nl *nl, uint8_t cmd, const char *what,
-		      struct collector *c, struct ockam_err *err)
+		      int nest, struct collector *c, struct ockam_err *err)
 {
 	int attempt, ret;
 
 	ockam_err_clear(err);
 	for (attempt = 0; attempt < DUMP_RETRIES; attempt++) {
 		struct transaction t = {
-			.what = what, .item = collect, .arg = c, .err = err,
+			.what = what, .nest = nest, .item = collect, .arg = c,
+			.err = err,
 		};
 		struct nl_msg *msg = new_request(nl, cmd, NLM_F_DUMP);
 
@@ -465,8 +497,8 @@ OCKAM_EXPORT int ockam_nl_transport_list(struct ockam_nl *nl,
 		.size = sizeof(**list),
 		.parse = parse_transport,
 	};
-	int ret = dump_table(nl, OCKAM_CMD_TRANSPORT_GET, "transport list", &c,
-			  err);
+	int ret = dump_table(nl, OCKAM_CMD_TRANSPORT_GET, "transport list",
+			     OCKAM_A_TRANSPORT, &c, err);
 
 	*list = c.items;
 	*count = c.count;
@@ -476,9 +508,10 @@ OCKAM_EXPORT int ockam_nl_transport_list(struct ockam_nl *nl,
 static int parse_alias(struct nlattr **tb, void *arg, struct ockam_err *err)
 {
 	struct ockam_alias_info *info = arg;
-	struct nlattr *route = tb[OCKAM_A_ROUTE];
+	struct nlattr *route = tb[OCKAM_ALIAS_A_ROUTE];
 
-	ockam_nla_string(tb[OCKAM_A_ADDRESS], info->address, sizeof(info->address));
+	ockam_nla_string(tb[OCKAM_ALIAS_A_ADDRESS], info->address,
+			 sizeof(info->address));
 	if (!route)
 		return 0;
 	if ((size_t)nla_len(route) > sizeof(info->route.bytes))
@@ -498,7 +531,8 @@ OCKAM_EXPORT int ockam_nl_alias_list(struct ockam_nl *nl,
 		.size = sizeof(**list),
 		.parse = parse_alias,
 	};
-	int ret = dump_table(nl, OCKAM_CMD_ROUTE_GET, "route list", &c, err);
+	int ret = dump_table(nl, OCKAM_CMD_ALIAS_GET, "alias list",
+			     OCKAM_A_ALIAS, &c, err);
 
 	*list = c.items;
 	*count = c.count;
@@ -510,8 +544,21 @@ static int parse_address(struct nlattr **tb, void *arg, struct ockam_err *err)
 	struct ockam_address_info *info = arg;
 
 	(void)err;
-	ockam_nla_string(tb[OCKAM_A_ADDRESS], info->address, sizeof(info->address));
-	info->kind = ockam_nla_u32(tb[OCKAM_A_KIND]);
+	ockam_nla_string(tb[OCKAM_ENDPOINT_A_ADDRESS], info->address,
+			 sizeof(info->address));
+	info->kind = ockam_nla_u32(tb[OCKAM_ENDPOINT_A_KIND]);
+	return 0;
+}
+
+static int parse_reserved(struct nlattr **tb, void *arg,
+			  struct ockam_err *err)
+{
+	struct ockam_address_info *info = arg;
+
+	(void)err;
+	ockam_nla_string(tb[OCKAM_RESERVED_A_ADDRESS], info->address,
+			 sizeof(info->address));
+	info->kind = OCKAM_KIND_UNSPEC;
 	return 0;
 }
 
@@ -523,41 +570,46 @@ OCKAM_EXPORT int ockam_nl_address_list(struct ockam_nl *nl,
 		.size = sizeof(**list),
 		.parse = parse_address,
 	};
-	int ret = dump_table(nl, OCKAM_CMD_ADDRESS_GET, "address list", &c, err);
+	int ret = dump_table(nl, OCKAM_CMD_ADDRESS_GET, "address list",
+			     OCKAM_A_ENDPOINT, &c, err);
 
 	*list = c.items;
 	*count = c.count;
 	return ret;
 }
 
-/* --------------------------------------------------------------- routes */
+/* -------------------------------------------------------------- aliases */
 
-OCKAM_EXPORT int ockam_nl_route_add(struct ockam_nl *nl, const char *name,
+OCKAM_EXPORT int ockam_nl_alias_add(struct ockam_nl *nl, const char *name,
 				    const struct ockam_route *rt,
 				    struct ockam_err *err)
 {
 	uint8_t wire[OCKAM_ROUTE_BYTES_MAX];
 	ssize_t len = ockam_route_to_wire(rt, wire, sizeof(wire));
+	struct nlattr *nest;
 	struct nl_msg *msg;
 
 	if (len < 0)
-		return ockam_err_set(err, len, "route add: route too long");
-	msg = new_request(nl, OCKAM_CMD_ROUTE_ADD, 0);
+		return ockam_err_set(err, len, "alias add: route too long");
+	msg = new_request(nl, OCKAM_CMD_ALIAS_ADD, 0);
 	if (!msg)
-		return nomem(err, "route add");
-	if (nla_put_string(msg, OCKAM_A_ADDRESS, name) < 0 ||
-	    nla_put(msg, OCKAM_A_ROUTE, len, wire) < 0) {
+		return nomem(err, "alias add");
+	nest = nla_nest_start(msg, OCKAM_A_ALIAS);
+	if (!nest || nla_put_string(msg, OCKAM_ALIAS_A_ADDRESS, name) < 0 ||
+	    nla_put(msg, OCKAM_ALIAS_A_ROUTE, len, wire) < 0) {
 		nlmsg_free(msg);
-		return nomem(err, "route add");
+		return nomem(err, "alias add");
 	}
-	return do_request(nl, msg, "route add", NULL, NULL, err);
+	nla_nest_end(msg, nest);
+	return do_request(nl, msg, "alias add", 0, NULL, NULL, err);
 }
 
-OCKAM_EXPORT int ockam_nl_route_del(struct ockam_nl *nl, const char *name,
+OCKAM_EXPORT int ockam_nl_alias_del(struct ockam_nl *nl, const char *name,
 				    struct ockam_err *err)
 {
-	return put_address_request(nl, OCKAM_CMD_ROUTE_DEL, "route delete",
-				   name, err);
+	return put_address_request(nl, OCKAM_CMD_ALIAS_DEL, "alias delete",
+				   OCKAM_A_ALIAS, OCKAM_ALIAS_A_ADDRESS, name,
+				   err);
 }
 
 /* ------------------------------------------------------- reserved names */
@@ -566,6 +618,7 @@ OCKAM_EXPORT int ockam_nl_reserved_add(struct ockam_nl *nl, const char *name,
 				       struct ockam_err *err)
 {
 	return put_address_request(nl, OCKAM_CMD_RESERVED_ADD, "reserve",
+				   OCKAM_A_RESERVED, OCKAM_RESERVED_A_ADDRESS,
 				   name, err);
 }
 
@@ -573,6 +626,7 @@ OCKAM_EXPORT int ockam_nl_reserved_del(struct ockam_nl *nl, const char *name,
 				       struct ockam_err *err)
 {
 	return put_address_request(nl, OCKAM_CMD_RESERVED_DEL, "release",
+				   OCKAM_A_RESERVED, OCKAM_RESERVED_A_ADDRESS,
 				   name, err);
 }
 
@@ -582,10 +636,10 @@ OCKAM_EXPORT int ockam_nl_reserved_list(struct ockam_nl *nl,
 {
 	struct collector c = {
 		.size = sizeof(**list),
-		.parse = parse_address,
+		.parse = parse_reserved,
 	};
-	int ret = dump_table(nl, OCKAM_CMD_RESERVED_GET, "reserved list", &c,
-			     err);
+	int ret = dump_table(nl, OCKAM_CMD_RESERVED_GET, "reserved list",
+			     OCKAM_A_RESERVED, &c, err);
 
 	*list = c.items;
 	*count = c.count;
@@ -596,17 +650,20 @@ OCKAM_EXPORT int ockam_nl_dial_failed(struct ockam_nl *nl, const char *peer,
 				      int errnum, struct ockam_err *err)
 {
 	struct nl_msg *msg = new_request(nl, OCKAM_CMD_DIAL_FAILED, 0);
+	struct nlattr *nest;
 
 	if (!msg)
 		return nomem(err, "dial failed");
 	if (errnum <= 0 || errnum > OCKAM_ERRNO_MAX)
 		errnum = EHOSTUNREACH;
-	if (nla_put_string(msg, OCKAM_A_PEER, peer) < 0 ||
-	    nla_put_u32(msg, OCKAM_A_ERRNO, errnum) < 0) {
+	nest = nla_nest_start(msg, OCKAM_A_DIAL);
+	if (!nest || nla_put_string(msg, OCKAM_DIAL_A_PEER, peer) < 0 ||
+	    nla_put_u32(msg, OCKAM_DIAL_A_ERRNO, errnum) < 0) {
 		nlmsg_free(msg);
 		return nomem(err, "dial failed");
 	}
-	return do_request(nl, msg, "dial failed", NULL, NULL, err);
+	nla_nest_end(msg, nest);
+	return do_request(nl, msg, "dial failed", 0, NULL, NULL, err);
 }
 
 /* ------------------------------------------------------------- channels */
@@ -615,12 +672,12 @@ OCKAM_EXPORT int ockam_nl_dial_failed(struct ockam_nl *nl, const char *peer,
 static size_t channel_add_size(const struct ockam_channel_params *p)
 {
 	return NLMSG_HDRLEN + GENL_HDRLEN +
+	       nla_total_size(0) +				/* the nest */
 	       nla_total_size(sizeof(uint32_t)) +		/* fd */
 	       2 * nla_total_size(OCKAM_KEY_LEN) +		/* keys */
 	       nla_total_size(p->route_len) +
 	       nla_total_size(strlen(p->identifier) + 1) +
-	       nla_total_size(sizeof(uint32_t)) +		/* role */
-	       nla_total_size(sizeof(uint64_t));		/* tx counter */
+	       nla_total_size(sizeof(uint32_t));		/* role */
 }
 
 static int parse_channel_added(struct nlattr **tb, void *arg,
@@ -629,13 +686,13 @@ static int parse_channel_added(struct nlattr **tb, void *arg,
 	struct ockam_channel_info *info = arg;
 
 	(void)err;
-	ockam_nla_string(tb[OCKAM_A_ADDRESS], info->encryptor,
+	ockam_nla_string(tb[OCKAM_CHANNEL_A_ADDRESS], info->encryptor,
 			 sizeof(info->encryptor));
-	ockam_nla_string(tb[OCKAM_A_DECRYPTOR], info->decryptor,
+	ockam_nla_string(tb[OCKAM_CHANNEL_A_DECRYPTOR], info->decryptor,
 			 sizeof(info->decryptor));
-	ockam_nla_string(tb[OCKAM_A_IDENTIFIER], info->identifier,
+	ockam_nla_string(tb[OCKAM_CHANNEL_A_IDENTIFIER], info->identifier,
 			 sizeof(info->identifier));
-	info->role = ockam_nla_u32(tb[OCKAM_A_ROLE]);
+	info->role = ockam_nla_u32(tb[OCKAM_CHANNEL_A_ROLE]);
 	return 0;
 }
 
@@ -645,9 +702,11 @@ OCKAM_EXPORT int ockam_nl_channel_add(struct ockam_nl *nl,
 				      struct ockam_err *err)
 {
 	struct transaction t = {
-		.what = "channel add", .item = parse_channel_added,
-		.arg = out, .err = err, .wipe = true,
+		.what = "channel add", .nest = OCKAM_A_CHANNEL,
+		.item = parse_channel_added, .arg = out, .err = err,
+		.wipe = true,
 	};
+	struct nlattr *nest;
 	struct nl_msg *msg;
 
 	memset(out, 0, sizeof(*out));
@@ -667,18 +726,19 @@ OCKAM_EXPORT int ockam_nl_channel_add(struct ockam_nl *nl,
 				channel_add_size(p));
 	if (!msg)
 		return nomem(err, t.what);
-	if (nla_put_u32(msg, OCKAM_A_FD, p->fd) < 0 ||
-	    nla_put(msg, OCKAM_A_TX_KEY, OCKAM_KEY_LEN, p->tx_key) < 0 ||
-	    nla_put(msg, OCKAM_A_RX_KEY, OCKAM_KEY_LEN, p->rx_key) < 0 ||
-	    nla_put(msg, OCKAM_A_ROUTE, p->route_len, p->route) < 0 ||
-	    nla_put_string(msg, OCKAM_A_IDENTIFIER, p->identifier) < 0 ||
-	    nla_put_u32(msg, OCKAM_A_ROLE, p->role) < 0 ||
-	    (p->set_tx_counter &&
-	     nla_put_u64(msg, OCKAM_A_TX_COUNTER, p->tx_counter) < 0)) {
+	nest = nla_nest_start(msg, OCKAM_A_CHANNEL);
+	if (!nest || nla_put_u32(msg, OCKAM_CHANNEL_A_FD, p->fd) < 0 ||
+	    nla_put(msg, OCKAM_CHANNEL_A_TX_KEY, OCKAM_KEY_LEN, p->tx_key) < 0 ||
+	    nla_put(msg, OCKAM_CHANNEL_A_RX_KEY, OCKAM_KEY_LEN, p->rx_key) < 0 ||
+	    nla_put(msg, OCKAM_CHANNEL_A_ROUTE, p->route_len, p->route) < 0 ||
+	    nla_put_string(msg, OCKAM_CHANNEL_A_IDENTIFIER,
+			   p->identifier) < 0 ||
+	    nla_put_u32(msg, OCKAM_CHANNEL_A_ROLE, p->role) < 0) {
 		explicit_bzero(nlmsg_hdr(msg), nlmsg_get_max_size(msg));
 		nlmsg_free(msg);
 		return nomem(err, t.what);
 	}
+	nla_nest_end(msg, nest);
 	return transact(nl, msg, &t);
 }
 
@@ -687,6 +747,7 @@ OCKAM_EXPORT int ockam_nl_channel_del(struct ockam_nl *nl,
 				      struct ockam_err *err)
 {
 	return put_address_request(nl, OCKAM_CMD_CHANNEL_DEL, "channel delete",
+				   OCKAM_A_CHANNEL, OCKAM_CHANNEL_A_ADDRESS,
 				   encryptor, err);
 }
 
@@ -698,14 +759,14 @@ static uint64_t nla_u64_or_zero(struct nlattr *attr)
 static int parse_channel(struct nlattr **tb, void *arg, struct ockam_err *err)
 {
 	struct ockam_channel_info *info = arg;
-	struct nlattr *route = tb[OCKAM_A_ROUTE];
+	struct nlattr *route = tb[OCKAM_CHANNEL_A_ROUTE];
 
 	parse_channel_added(tb, info, err);
-	info->tx_counter = nla_u64_or_zero(tb[OCKAM_A_TX_COUNTER]);
-	info->rx_counter = nla_u64_or_zero(tb[OCKAM_A_RX_COUNTER]);
-	info->tx_rekeys = nla_u64_or_zero(tb[OCKAM_A_TX_REKEYS]);
-	info->rx_rekeys = nla_u64_or_zero(tb[OCKAM_A_RX_REKEYS]);
-	attr_stats(tb[OCKAM_A_STATS], &info->stats);
+	info->tx_counter = nla_u64_or_zero(tb[OCKAM_CHANNEL_A_TX_COUNTER]);
+	info->rx_counter = nla_u64_or_zero(tb[OCKAM_CHANNEL_A_RX_COUNTER]);
+	info->tx_rekeys = nla_u64_or_zero(tb[OCKAM_CHANNEL_A_TX_REKEYS]);
+	info->rx_rekeys = nla_u64_or_zero(tb[OCKAM_CHANNEL_A_RX_REKEYS]);
+	attr_stats(tb[OCKAM_CHANNEL_A_STATS], &info->stats);
 	if (!route)
 		return 0;
 	if ((size_t)nla_len(route) > OCKAM_ROUTE_BYTES_MAX)
@@ -737,8 +798,8 @@ OCKAM_EXPORT int ockam_nl_channel_list(struct ockam_nl *nl,
 		.parse = parse_channel,
 		.release = release_channel,
 	};
-	int ret = dump_table(nl, OCKAM_CMD_CHANNEL_GET, "channel list", &c,
-			     err);
+	int ret = dump_table(nl, OCKAM_CMD_CHANNEL_GET, "channel list",
+			     OCKAM_A_CHANNEL, &c, err);
 
 	*list = c.items;
 	*count = c.count;

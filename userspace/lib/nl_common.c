@@ -51,6 +51,17 @@ uint32_t ockam_nla_u32(const struct nlattr *attr)
 	return attr && nla_len(attr) >= 4 ? nla_get_u32((struct nlattr *)attr) : 0;
 }
 
+int ockam_nl_parse_nest(struct nlattr **tb, int nest, struct nlattr **ntb,
+			int maxtype)
+{
+	memset(ntb, 0, (maxtype + 1) * sizeof(*ntb));
+	if (!nest)
+		return 0;
+	if (!tb[nest])
+		return -EPROTO;
+	return nla_parse_nested(ntb, maxtype, tb[nest], NULL) < 0 ? -EPROTO : 0;
+}
+
 void ockam_nla_string(const struct nlattr *attr, char *buf, size_t size)
 {
 	size_t len;

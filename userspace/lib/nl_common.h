@@ -28,6 +28,14 @@ int ockam_nl_errno(int nlerr);
 void ockam_nl_extack(const struct nlmsghdr *nlh, size_t offset, char *buf,
 		     size_t size);
 
+/*
+ * The attributes of top-level nest @nest of a message parsed into @tb, in
+ * @ntb (attribute numbers up to @maxtype); all absent when @nest is 0.
+ * -EPROTO when the nest is missing or malformed.
+ */
+int ockam_nl_parse_nest(struct nlattr **tb, int nest, struct nlattr **ntb,
+			int maxtype);
+
 /* A u32 attribute, or 0 when absent or short. */
 uint32_t ockam_nla_u32(const struct nlattr *attr);
 

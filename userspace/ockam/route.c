@@ -29,7 +29,7 @@ static int route_add(struct cli *cli, const struct cmd_spec *cmd,
 		return cli_usage(cmd, "the route is empty");
 	if (target_nl_open(args_value(cmd, a, "at"), &nl, &err) < 0)
 		return cli_fail_err(&err);
-	ret = ockam_nl_route_add(nl, name, &rt, &err);
+	ret = ockam_nl_alias_add(nl, name, &rt, &err);
 	ockam_nl_close(nl);
 	if (ret < 0)
 		return cli_fail_err(&err);
@@ -102,7 +102,7 @@ static int route_delete(struct cli *cli, const struct cmd_spec *cmd,
 		return cli_usage(cmd, "'%s' is not a local address", name);
 	if (target_nl_open(args_value(cmd, a, "at"), &nl, &err) < 0)
 		return cli_fail_err(&err);
-	ret = ockam_nl_route_del(nl, name, &err);
+	ret = ockam_nl_alias_del(nl, name, &err);
 	ockam_nl_close(nl);
 	if (ret < 0)
 		return cli_fail_err(&err);

@@ -178,24 +178,23 @@ def check_bounds(spec, hdr):
         ("route", "max-len"): "OCKAM_ROUTE_BYTES_MAX",
     }
     problems = []
-    attrs = {}
-    for aset in spec["attribute-sets"]:
-        for a in aset["attributes"]:
-            attrs.setdefault(a["name"], a)
     for (attr, check), define in sorted(bounds.items()):
-        a = attrs.get(attr)
-        if a is None:
+        # Every set's attribute of that name: each must state the bound.
+        found = [(aset["name"], a) for aset in spec["attribute-sets"]
+                 for a in aset["attributes"] if a["name"] == attr]
+        if not found:
             problems.append("attribute %s is not in the spec" % attr)
-            continue
-        got = a.get("checks", {}).get(check)
         want = hdr.values.get(define)
-        if got is None:
-            problems.append("attribute %s has no %s check" % (attr, check))
-        elif want is None:
-            problems.append("%s is not defined in the header" % define)
-        elif got != want:
-            problems.append("attribute %s: %s is %s in the spec, %s = %s" %
-                            (attr, check, got, define, want))
+        for set_name, a in found:
+            got = a.get("checks", {}).get(check)
+            what = "attribute %s/%s" % (set_name, attr)
+            if got is None:
+                problems.append("%s has no %s check" % (what, check))
+            elif want is None:
+                problems.append("%s is not defined in the header" % define)
+            elif got != want:
+                problems.append("%s: %s is %s in the spec, %s = %s" %
+                                (what, check, got, define, want))
     return problems
 
 

@@ -385,9 +385,9 @@ int ockam_nl_address_list(struct ockam_nl *nl,
 			   struct ockam_err *err);
 
 /* Make alias @name: its messages continue along @rt. */
-int ockam_nl_route_add(struct ockam_nl *nl, const char *name,
+int ockam_nl_alias_add(struct ockam_nl *nl, const char *name,
 		       const struct ockam_route *rt, struct ockam_err *err);
-int ockam_nl_route_del(struct ockam_nl *nl, const char *name,
+int ockam_nl_alias_del(struct ockam_nl *nl, const char *name,
 		       struct ockam_err *err);
 
 /*
@@ -420,11 +420,6 @@ struct ockam_channel_params {
 	size_t route_len;
 	const char *identifier;		/* the peer's, "I" + 64 hex */
 	uint32_t role;			/* enum ockam_channel_role */
-	/* Tests of counter exhaustion only (a self-test build of the
-	 * module): the first counter to send with.
-	 */
-	bool set_tx_counter;
-	uint64_t tx_counter;
 };
 
 struct ockam_channel_info {
