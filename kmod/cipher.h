@@ -13,6 +13,7 @@
 #include <linux/types.h>
 
 #include "../uapi/linux/ockam.h"
+#include "wire.h"
 
 /* Encrypt the @len bytes of @sg where they are; the tag follows them. */
 int ockam_cipher_seal(const u8 key[OCKAM_KEY_LEN], u64 counter,

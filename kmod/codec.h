@@ -35,6 +35,7 @@ typedef __u64 u64;
 #endif
 
 #include "../uapi/linux/ockam.h"
+#include "wire.h"
 
 enum ockam_codec_limits {
 	/* A u32 needs at most 5 ULEB128 groups. */

@@ -76,6 +76,17 @@ struct ockam_node {
 	spinlock_t throttle_lock;
 };
 
+/* A new node's settings (OCKAM_CMD_NODE_SET changes them). */
+enum ockam_node_defaults {
+	OCKAM_MAX_MESSAGE_DEFAULT = 1 << 20,
+	OCKAM_HOP_LIMIT_DEFAULT = 32,
+	OCKAM_DIAL_TIMEOUT_MS_DEFAULT = 5000,
+	/* Messages from other nodes do not make this node dial: a peer could
+	 * otherwise make it connect anywhere, loopback included.
+	 */
+	OCKAM_DIAL_FORWARDED_DEFAULT = 0,
+};
+
 struct ockam_node *ockam_node_get(const struct net *net);
 
 struct ockam_endpoint *ockam_node_lookup(struct ockam_node *node,

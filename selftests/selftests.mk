@@ -48,7 +48,8 @@ KSFT_HDRS := $(wildcard selftests/kselftest/*.h)
 KSFT_BINS := $(patsubst selftests/kselftest/%.c,$(BUILD)/selftests/%,$(KSFT_SRCS))
 KSFT_NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null || echo -I/usr/include/libnl3)
 KSFT_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
-	-isystem $(BUILD)/ksft -I uapi -I userspace/lib/include $(KSFT_NL_CFLAGS)
+	-isystem $(BUILD)/ksft -I uapi -I kmod -I userspace/lib/include \
+	$(KSFT_NL_CFLAGS)
 KSFT_LDLIBS := $(BUILD)/lib/libockam.a -lnl-genl-3 -lnl-3 -lsodium -lpthread
 
 # libockam.a must exist before the programs' rules are read, hence the
@@ -59,7 +60,7 @@ kselftests: userspace
 # The benchmark program goes next to the CLI, so it is on PATH in the VM.
 BENCH_BIN := $(BUILD)/bin/ockam-bench
 BENCH_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
-	-I uapi -I userspace/lib/include
+	-I uapi -I kmod -I userspace/lib/include
 
 $(BENCH_BIN): selftests/bench/ockam-bench.c uapi/linux/ockam.h \
 		$(BUILD)/lib/libockam.a

@@ -30,6 +30,8 @@
 #include <netlink/netlink.h>
 #include <ockam/ockam.h>
 
+#include "wire.h"
+
 /* A new network namespace with loopback up: a node of our own. */
 static inline int node_fresh(void)
 {

@@ -51,9 +51,11 @@ TEST_F(nl, node_defaults)
 
 	ASSERT_EQ(0, ockam_nl_node_get(self->nl, &info, NULL));
 	EXPECT_EQ(ockam_family(), info.family);
-	EXPECT_EQ(OCKAM_MAX_MESSAGE_DEFAULT, info.max_message);
-	EXPECT_EQ(OCKAM_HOP_LIMIT_DEFAULT, info.hop_limit);
-	EXPECT_EQ(OCKAM_DIAL_TIMEOUT_MS_DEFAULT, info.dial_timeout_ms);
+	/* The defaults Documentation/netlink.rst gives. */
+	EXPECT_EQ(1 << 20, info.max_message);
+	EXPECT_EQ(32, info.hop_limit);
+	EXPECT_EQ(5000, info.dial_timeout_ms);
+	EXPECT_FALSE(info.dial_forwarded);
 	EXPECT_EQ(2, info.address_count);
 	EXPECT_TRUE(info.stats.present & (1ULL << OCKAM_STAT_DELIVERED));
 }
@@ -67,7 +69,7 @@ TEST_F(nl, node_settings_and_ranges)
 	ASSERT_EQ(0, ockam_nl_node_set(self->nl, &set, NULL));
 	ASSERT_EQ(0, ockam_nl_node_get(self->nl, &info, NULL));
 	EXPECT_EQ(4096, info.max_message);
-	EXPECT_EQ(OCKAM_HOP_LIMIT_DEFAULT, info.hop_limit);
+	EXPECT_EQ(32, info.hop_limit);
 	EXPECT_EQ(-1, send_to(self->a, "0#b", big, sizeof(big)));
 	EXPECT_EQ(EMSGSIZE, errno);
 

@@ -86,6 +86,8 @@
 #include <sodium.h>
 #include <ockam/ockam.h>
 
+#include "wire.h"
+
 #ifndef SIOCINQ
 #define SIOCINQ FIONREAD
 #endif
@@ -107,6 +109,10 @@ enum {
 	LINE_LEN = DESC_LEN + 96,	/* a description and what came of it */
 	POOL_NAMES = 12,	/* shared names, so threads collide */
 	TCP_PORT = 4000,	/* where each node's ockamd listens */
+	/* A new node's settings, as Documentation/netlink.rst gives them. */
+	NODE_MAX_MESSAGE_DEFAULT = 1 << 20,
+	NODE_HOP_LIMIT_DEFAULT = 32,
+	NODE_DIAL_TIMEOUT_DEFAULT_MS = 5000,
 	CONNECT_MS = 2000,
 };
 
@@ -1163,7 +1169,7 @@ static long op_send(struct worker *w)
 	} else if (chance(&w->rng, 1)) {
 		/* Around the default limit, headers included. */
 		iov.iov_base = G.big;
-		iov.iov_len = OCKAM_MAX_MESSAGE_DEFAULT - 256 +
+		iov.iov_len = NODE_MAX_MESSAGE_DEFAULT - 256 +
 			      below(&w->rng, 512);
 	} else {
 		len = pick_len(w);
@@ -1902,11 +1908,11 @@ static void node_restore(struct ockam_nl *nl,
 			 const struct ockam_node_info *before)
 {
 	struct ockam_node_settings set = {
-		.max_message = OCKAM_MAX_MESSAGE_DEFAULT,
-		.hop_limit = OCKAM_HOP_LIMIT_DEFAULT,
-		.dial_timeout_ms = OCKAM_DIAL_TIMEOUT_MS_DEFAULT,
+		.max_message = NODE_MAX_MESSAGE_DEFAULT,
+		.hop_limit = NODE_HOP_LIMIT_DEFAULT,
+		.dial_timeout_ms = NODE_DIAL_TIMEOUT_DEFAULT_MS,
 		.set_dial_forwarded = true,
-		.dial_forwarded = OCKAM_DIAL_FORWARDED_DEFAULT,
+		.dial_forwarded = false,
 	};
 
 	if (before) {

@@ -72,26 +72,16 @@ enum ockam_limits {
 	OCKAM_RANDOM_NAME_LEN = 32,
 };
 
-/* Versions on the wire. */
-enum ockam_wire_version {
-	OCKAM_MESSAGE_VERSION = 1,	/* first byte of every routed message */
-	OCKAM_TCP_VERSION = 1,		/* first byte each way on a TCP link */
-};
-
-/* Node settings: defaults and bounds (OCKAM_CMD_NODE_SET). */
-enum ockam_node_defaults {
-	OCKAM_MAX_MESSAGE_DEFAULT = 1 << 20,
+/*
+ * The bounds of the node settings (OCKAM_CMD_NODE_SET): what the kernel
+ * refuses outside them. Their defaults are the module's to choose, and
+ * OCKAM_CMD_NODE_GET's to tell.
+ */
+enum ockam_node_bounds {
 	OCKAM_MAX_MESSAGE_MIN = 4096,
 	OCKAM_MAX_MESSAGE_MAX = 16 << 20,
-	OCKAM_HOP_LIMIT_DEFAULT = 32,
-	OCKAM_DIAL_TIMEOUT_MS_DEFAULT = 5000,
 	OCKAM_DIAL_TIMEOUT_MS_MIN = 100,
 	OCKAM_DIAL_TIMEOUT_MS_MAX = 60000,
-	/* Messages from other nodes do not make this node dial (see
-	 * OCKAM_NODE_A_DIAL_FORWARDED): a peer could otherwise make it connect
-	 * anywhere, loopback included.
-	 */
-	OCKAM_DIAL_FORWARDED_DEFAULT = 0,
 };
 
 /*
@@ -165,52 +155,20 @@ enum ockam_cmsg_type {
  * kernel owns two local addresses per channel:
  *
  *  - the encryptor (OCKAM_CHANNEL_A_ADDRESS): a message whose onward route
- *    starts with it loses that address; what is left of the message
- *    (onward route, return route, payload) is encrypted and sent along the
- *    channel's route (OCKAM_CHANNEL_A_ROUTE) to the peer's decryptor, with
- *    an empty return route;
+ *    starts with it is encrypted and sent along the channel's route
+ *    (OCKAM_CHANNEL_A_ROUTE) to the peer's decryptor;
  *  - the decryptor (OCKAM_CHANNEL_A_DECRYPTOR): decrypts, checks the
  *    counter, and routes the inner message on with the local encryptor
  *    pushed on its return route, so replies go back through the channel.
  *
- * The payload of a routed message to a decryptor is a data frame:
- *
- *   frame     = u64be counter, ciphertext, tag[OCKAM_TAG_LEN]
- *   plaintext = u8 type (enum ockam_channel_msg_type), body
- *
- * The AEAD is ChaCha20-Poly1305 (RFC 8439) with an empty associated data
- * and the 96-bit nonce 00000000 || u64le(counter), as Noise's ChaChaPoly.
- * A channel direction starts at counter 0 with the key from the Noise
- * split; the message with counter c uses key k[c / OCKAM_REKEY_INTERVAL],
- * where k[e + 1] = REKEY(k[e]), Noise's REKEY: the first 32 bytes of
- * ChaCha20-Poly1305-Encrypt(k[e], nonce 2^64 - 1, no AD, 32 zero bytes).
- * Counters at or above OCKAM_COUNTER_LIMIT are never used: a channel that
- * reaches it refuses to send (EKEYEXPIRED) and needs a new handshake.
- * A receiver accepts each counter once, and only within
- * OCKAM_REPLAY_WINDOW of the highest it has accepted, either way.
+ * Documentation/wire-protocol.rst describes the data frames, the ratchet
+ * and the receive window: they are the wire protocol's (kmod/wire.h), not
+ * this interface's.
  */
 enum ockam_channel_limits {
 	OCKAM_KEY_LEN = 32,
-	OCKAM_TAG_LEN = 16,
-	OCKAM_COUNTER_LEN = 8,
 	/* "I" and the hex of a 32-byte SHA-256. */
 	OCKAM_IDENTIFIER_LEN = 65,
-	/* Messages per key before REKEY (Ockam's interval). */
-	OCKAM_REKEY_INTERVAL = 32,
-	/* Counters accepted behind (reordering) and ahead (loss) of the
-	 * highest one accepted.
-	 */
-	OCKAM_REPLAY_WINDOW = 1024,
-};
-
-/* Noise reserves nonce 2^64 - 1 for REKEY. */
-#define OCKAM_COUNTER_LIMIT	(~(__u64)0)
-
-enum ockam_channel_msg_type {
-	/* body: an encoded message (version, onward, return, payload) */
-	OCKAM_CHANNEL_MSG_PAYLOAD = 0,
-	/* body: empty; the peer closed the channel */
-	OCKAM_CHANNEL_MSG_CLOSE = 2,
 };
 
 enum ockam_channel_role {

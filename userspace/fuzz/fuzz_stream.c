@@ -424,7 +424,7 @@ static u32 max_message_of(const u8 *p)
 {
 	/* The last is more than any node may set: the codec caps it. */
 	static const u32 named[] = {
-		OCKAM_MAX_MESSAGE_MIN, OCKAM_MAX_MESSAGE_DEFAULT,
+		OCKAM_MAX_MESSAGE_MIN, 1 << 20 /* the default */,
 		OCKAM_MAX_MESSAGE_MAX, 0xffffffff,
 	};
 	u32 v = (u32)p[0] << 8 | p[1];

@@ -11,6 +11,15 @@
 #include "log.h"
 #include "secure.h"
 
+/*
+ * What to assume when the kernel does not say (it always does: node-get
+ * reports every setting). The module's own defaults, as documented.
+ */
+enum kernel_fallbacks {
+	KERNEL_MAX_MESSAGE_FALLBACK = 1 << 20,
+	KERNEL_DIAL_TIMEOUT_FALLBACK_MS = 5000,
+};
+
 static void on_event(const struct ockam_event *ev, void *arg)
 {
 	struct daemon *d = arg;
@@ -62,7 +71,7 @@ int kernel_open(struct daemon *d, struct ockam_err *err)
 	if (ret < 0)
 		goto err_nl;
 	d->msgbuf_size = info.max_message ? info.max_message :
-					    OCKAM_MAX_MESSAGE_DEFAULT;
+					    KERNEL_MAX_MESSAGE_FALLBACK;
 	ret = ockam_events_open(&d->events, err);
 	if (ret < 0)
 		goto err_nl;
@@ -120,7 +129,7 @@ unsigned int kernel_dial_timeout_ms(struct daemon *d)
 	struct ockam_node_info info;
 
 	if (ockam_nl_node_get(d->nl, &info, NULL) < 0 || !info.dial_timeout_ms)
-		return OCKAM_DIAL_TIMEOUT_MS_DEFAULT;
+		return KERNEL_DIAL_TIMEOUT_FALLBACK_MS;
 	return info.dial_timeout_ms;
 }
 

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * The wire protocol's constants (Documentation/wire-protocol.rst): what
+ * two nodes agree on, as opposed to what a program and the kernel agree
+ * on, which is uapi/linux/ockam.h's. Portable like codec.h, which
+ * includes this file: userspace's codec, fuzzers and tests use the same
+ * numbers.
+ *
+ * A secure channel's data frame is the payload of a routed message to
+ * the peer's decryptor:
+ *
+ *   frame     = u64be counter, ciphertext, tag[OCKAM_TAG_LEN]
+ *   plaintext = u8 type (enum ockam_channel_msg_type), body
+ *
+ * The AEAD is ChaCha20-Poly1305 (RFC 8439) with an empty associated data
+ * and the 96-bit nonce 00000000 || u64le(counter), as Noise's ChaChaPoly.
+ * A channel direction starts at counter 0 with the key from the Noise
+ * split; the message with counter c uses key k[c / OCKAM_REKEY_INTERVAL],
+ * where k[e + 1] = REKEY(k[e]), Noise's REKEY: the first 32 bytes of
+ * ChaCha20-Poly1305-Encrypt(k[e], nonce 2^64 - 1, no AD, 32 zero bytes).
+ * Counters at or above OCKAM_COUNTER_LIMIT are never used: a channel that
+ * reaches it refuses to send (EKEYEXPIRED) and needs a new handshake. A
+ * receiver accepts each counter once, and only within OCKAM_REPLAY_WINDOW
+ * of the highest it has accepted, either way.
+ */
+#ifndef _OCKAM_WIRE_H
+#define _OCKAM_WIRE_H
+
+/* Versions on the wire. */
+enum ockam_wire_version {
+	OCKAM_MESSAGE_VERSION = 1,	/* first byte of every routed message */
+	OCKAM_TCP_VERSION = 1,		/* first byte each way on a TCP link */
+};
+
+enum ockam_frame_limits {
+	OCKAM_TAG_LEN = 16,
+	OCKAM_COUNTER_LEN = 8,
+	/* Messages per key before REKEY (Ockam's interval). */
+	OCKAM_REKEY_INTERVAL = 32,
+	/* Counters accepted behind (reordering) and ahead (loss) of the
+	 * highest one accepted.
+	 */
+	OCKAM_REPLAY_WINDOW = 1024,
+};
+
+/* Noise reserves nonce 2^64 - 1 for REKEY. */
+#define OCKAM_COUNTER_LIMIT	(~(__u64)0)
+
+enum ockam_channel_msg_type {
+	/* body: an encoded message (version, onward, return, payload) */
+	OCKAM_CHANNEL_MSG_PAYLOAD = 0,
+	/* body: empty; the peer closed the channel */
+	OCKAM_CHANNEL_MSG_CLOSE = 2,
+};
+
+#endif /* _OCKAM_WIRE_H */
