@@ -170,6 +170,7 @@ static int ockam_channel_install(struct ockam_node *node, const u8 *name,
 	struct ockam_channel *ch = arg;
 	int err;
 
+	lockdep_assert_held(&node->lock);
 	err = ockam_node_insert_random(node, &ch->encryptor);
 	if (err)
 		return err;

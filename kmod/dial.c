@@ -81,6 +81,7 @@ static struct ockam_dial *ockam_dial_find(struct ockam_dialer *dialer,
 {
 	struct ockam_dial *dial;
 
+	lockdep_assert_held(&dialer->lock);
 	list_for_each_entry(dial, &dialer->pending, list) {
 		if (dial->peer_len == len && !memcmp(dial->peer, peer, len))
 			return dial;

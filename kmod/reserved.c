@@ -102,6 +102,7 @@ int ockam_reserved_del(struct ockam_node *node, const u8 *name, u32 len)
 int ockam_reserved_check_bind(struct ockam_node *node, const u8 *name,
 			      u32 len)
 {
+	lockdep_assert_held(&node->lock);
 	if (!ockam_reserved_find(node, name, len))
 		return 0;
 	return ns_capable(node->net->user_ns, CAP_NET_ADMIN) ? 0 : -EACCES;

@@ -115,12 +115,16 @@ static void ockam_sockaddr_fill(struct sockaddr_ockam *sa, const u8 *route,
 	sa->som_route_len = len;
 }
 
-/* Give the socket a local address: @name, or a random one if NULL. */
+/*
+ * Give the socket a local address: @name, or a random one if NULL. With
+ * the socket locked, which guards @osk->bound.
+ */
 static int ockam_bind_name(struct ockam_sock *osk, const u8 *name, u32 len)
 {
 	struct ockam_node *node = ockam_sk_node(&osk->sk);
 	int err;
 
+	sock_owned_by_me(&osk->sk);
 	if (name) {
 		err = ockam_endpoint_set_name(&osk->ep, name, len);
 		if (err)

@@ -748,9 +748,10 @@ static void ockam_tcp_restore_callbacks(struct ockam_tcp *t, struct sock *sk)
 	if (inet_csk(sk)->icsk_ulp_ops == &ockam_tcp_ulp)
 		WRITE_ONCE(inet_csk(sk)->icsk_ulp_ops, NULL);
 	write_lock_bh(&sk->sk_callback_lock);
-	sk->sk_data_ready = t->saved_data_ready;
-	sk->sk_write_space = t->saved_write_space;
-	sk->sk_state_change = t->saved_state_change;
+	/* The stack calls these without sk_callback_lock. */
+	WRITE_ONCE(sk->sk_data_ready, t->saved_data_ready);
+	WRITE_ONCE(sk->sk_write_space, t->saved_write_space);
+	WRITE_ONCE(sk->sk_state_change, t->saved_state_change);
 	rcu_assign_sk_user_data(sk, NULL);
 	write_unlock_bh(&sk->sk_callback_lock);
 }
@@ -776,9 +777,9 @@ static int ockam_tcp_claim(struct ockam_tcp *t, struct sock *sk,
 	t->saved_data_ready = sk->sk_data_ready;
 	t->saved_write_space = sk->sk_write_space;
 	t->saved_state_change = sk->sk_state_change;
-	sk->sk_data_ready = ockam_tcp_data_ready;
-	sk->sk_write_space = ockam_tcp_write_space;
-	sk->sk_state_change = ockam_tcp_state_change;
+	WRITE_ONCE(sk->sk_data_ready, ockam_tcp_data_ready);
+	WRITE_ONCE(sk->sk_write_space, ockam_tcp_write_space);
+	WRITE_ONCE(sk->sk_state_change, ockam_tcp_state_change);
 	__rcu_assign_sk_user_data_with_flags(sk, t, SK_USER_DATA_NOCOPY);
 	write_unlock_bh(&sk->sk_callback_lock);
 	WRITE_ONCE(inet_csk(sk)->icsk_ulp_ops, &ockam_tcp_ulp);
@@ -910,7 +911,8 @@ static void ockam_tcp_close_work(struct work_struct *work)
 		flush_work(&t->tx_work);
 
 	spin_lock_bh(&t->tx_queue.lock);
-	t->dead = true;
+	/* Read locklessly by peer lookups; everyone else takes the lock. */
+	WRITE_ONCE(t->dead, true);
 	spin_unlock_bh(&t->tx_queue.lock);
 
 	ockam_tcp_unlink_throttles(t);
