@@ -267,9 +267,9 @@ err_free:
 /*
  * Room for the tag behind @skb's data, inside memory it already owns: the
  * linear tail, or the rest of the page its last fragment sits in. Only for
- * a message a local socket sent (ockam_msg_alloc() made every page of it):
- * a fragment of a message that came in over TCP shares its page with the
- * receive queue and with the next frames of the same segment.
+ * a private message (ockam_msg_private()): a fragment of a message that
+ * came in over TCP shares its page with the receive queue and with the
+ * next frames of the same segment.
  */
 static bool ockam_seal_tail_room(struct sk_buff *skb)
 {
@@ -300,11 +300,10 @@ static bool ockam_seal_tail_room(struct sk_buff *skb)
 }
 
 /*
- * Seal @skb where it is, when it is ours alone and has the room (a local
- * sender's message does: see OCKAM_SEAL_HEADROOM): no new buffer, no
- * copy. -EAGAIN, with @skb as it was, when it cannot be done here. Any
- * other message may share its pages with buffers we must not write (a TCP
- * receive queue, a frame behind it), whatever skb_cloned() says.
+ * Seal @skb where it is, when it is ours alone (ockam_msg_private()) and
+ * has the room (a local sender's message does: see OCKAM_SEAL_HEADROOM):
+ * no new buffer, no copy. -EAGAIN, with @skb as it was, when it cannot be
+ * done here.
  */
 static int ockam_seal_in_place(struct ockam_channel *ch, struct sk_buff *skb,
 			       struct ockam_msg_view *msg)
@@ -325,8 +324,7 @@ static int ockam_seal_in_place(struct ockam_channel *ch, struct sk_buff *skb,
 	header_len = ockam_header_len(&onward, &ret, frame);
 	if (header_len + frame > READ_ONCE(ch->node->max_message))
 		return -EMSGSIZE;
-	if (!ockam_socket_sent(skb) ||
-	    skb_cloned(skb) || skb_has_shared_frag(skb) || skb_zcopy(skb) ||
+	if (!ockam_msg_private(skb) ||
 	    skb_headroom(skb) < header_len + OCKAM_COUNTER_LEN + 1 +
 				OCKAM_TCP_FRAME_LEN ||
 	    !ockam_seal_tail_room(skb))
@@ -403,26 +401,58 @@ struct sk_buff *ockam_channel_seal_close(struct ockam_channel *ch, int *err)
 
 /* ---------------------------------------------------------- opening */
 
-/* Decrypt the @len bytes (tag included) at @off in @in into @out. */
-static int ockam_open_body(struct sk_buff *out, struct sk_buff *in, u32 off,
-			   u32 len, const u8 *key, u64 counter)
+/* Decrypt the @len bytes (tag included) at @off in @skb, where they are. */
+static int ockam_open_at(struct sk_buff *skb, u32 off, u32 len, const u8 *key,
+			 u64 counter)
 {
 	struct scatterlist stack[OCKAM_SG_STACK], *sg;
 	int err;
 
-	sg = ockam_sg_alloc(out, stack);
+	sg = ockam_sg_alloc(skb, stack);
 	if (!sg)
 		return -ENOMEM;
-	err = skb_to_sgvec(out, sg, 0, len);
+	err = skb_to_sgvec(skb, sg, off, len);
 	if (err > 0)
-		err = ockam_msg_copy(out, 0, in, off, len);
-	if (err >= 0)
 		err = ockam_cipher_open(key, counter, sg, len);
 	ockam_sg_free(sg, stack);
 	return err < 0 ? err : 0;
 }
 
-/* Verify and decrypt the frame in @in; the plaintext in a new message. */
+/*
+ * Where the plaintext of the @len bytes at @off in @in will be: @in itself
+ * when it is ours alone (a frame that never left the node), otherwise a
+ * copy, since a frame that came in over TCP shares its pages with the
+ * receive queue, the frames behind it and, over a veth or loopback, the
+ * sender's retransmit queue. @*off is where the bytes are in what it
+ * returns.
+ */
+static struct sk_buff *ockam_open_buffer(struct ockam_channel *ch,
+					 struct sk_buff *in, u32 *off, u32 len,
+					 int *err)
+{
+	struct sk_buff *out;
+
+	if (ockam_msg_private(in))
+		return in;
+	/* Room for the encryptor's address on the inner return route. */
+	out = ockam_msg_alloc_atomic(ch->self_len + OCKAM_ULEB_MAX +
+				     OCKAM_TCP_FRAME_LEN, len, err);
+	if (!out)
+		return NULL;
+	*err = ockam_msg_copy(out, 0, in, *off, len);
+	if (*err) {
+		kfree_skb(out);
+		return NULL;
+	}
+	*off = 0;
+	return out;
+}
+
+/*
+ * Verify and decrypt the frame in @in. The plaintext is in @in itself or
+ * in a new message (see ockam_open_buffer()); on an error after
+ * decrypting in place, @in holds garbage and is only fit to be dropped.
+ */
 static struct sk_buff *ockam_open(struct ockam_channel *ch, struct sk_buff *in,
 				  const struct ockam_msg_view *msg, int *err)
 {
@@ -443,34 +473,36 @@ static struct sk_buff *ockam_open(struct ockam_channel *ch, struct sk_buff *in,
 	*err = ockam_rx_begin(&ch->rx, counter, key);
 	if (*err)
 		return NULL;
-	/* Room for the encryptor's address on the inner return route. */
-	out = ockam_msg_alloc_atomic(ch->self_len + OCKAM_ULEB_MAX +
-				     OCKAM_TCP_FRAME_LEN, len, err);
+	out = ockam_open_buffer(ch, in, &off, len, err);
 	if (out) {
-		*err = ockam_open_body(out, in, off, len, key, counter);
+		*err = ockam_open_at(out, off, len, key, counter);
 		if (*err == -EBADMSG)
 			*err = -EKEYREJECTED;
 		if (!*err)
 			*err = ockam_rx_commit(&ch->rx, counter);
 	}
 	memzero_explicit(key, sizeof(key));
-	if (*err) {
-		kfree_skb(out);
-		return NULL;
-	}
-	/* Drop the tag, then the type byte (read by the caller first). */
-	*err = pskb_trim(out, len - OCKAM_TAG_LEN);
-	if (*err) {
-		kfree_skb(out);
-		return NULL;
-	}
+	if (*err)
+		goto err_free;
+	/* The frame's header and counter before, the tag behind. */
+	*err = ockam_msg_trim_head(out, off);
+	if (!*err)
+		*err = pskb_trim(out, len - OCKAM_TAG_LEN);
+	if (*err)
+		goto err_free;
 	return out;
+
+err_free:
+	if (out != in)
+		kfree_skb(out);
+	return NULL;
 }
 
 /*
  * The decryptor's step. Returns 0 with @*pskb the inner message and @msg
  * describing it; 1 when the frame was the peer's goodbye (the channel is
- * closing and @*pskb is gone); or an errno with @*pskb untouched:
+ * closing and @*pskb is gone); or an errno with @*pskb still the
+ * caller's to drop (its bytes garbled when it was decrypted in place):
  * -EBADMSG (not a frame), -EALREADY (counter seen or outside the window),
  * -EKEYREJECTED (tag did not verify), -ENOMEM.
  */
@@ -491,7 +523,8 @@ int ockam_channel_decrypt(struct ockam_channel *ch, struct sk_buff **pskb,
 
 	switch (type) {
 	case OCKAM_CHANNEL_MSG_CLOSE:
-		consume_skb(out);
+		if (out != in)
+			consume_skb(out);
 		consume_skb(in);
 		*pskb = NULL;
 		ockam_channel_peer_closed(ch);
@@ -504,14 +537,17 @@ int ockam_channel_decrypt(struct ockam_channel *ch, struct sk_buff **pskb,
 	default:
 		goto drop_out;
 	}
-	consume_skb(in);
-	*pskb = out;
+	if (out != in) {
+		consume_skb(in);
+		*pskb = out;
+	}
 	ockam_channel_count(ch, OCKAM_STAT_DECRYPTED, OCKAM_STAT_DECRYPTED_BYTES,
 			    out->len);
 	return 0;
 
 drop_out:
-	kfree_skb(out);
+	if (out != in)
+		kfree_skb(out);
 	if (err != -ENOMEM)
 		err = -EBADMSG;
 drop:

@@ -270,6 +270,43 @@ int ockam_msg_copy(struct sk_buff *to, u32 to_off, struct sk_buff *from,
 	return done == len ? 0 : -EFAULT;
 }
 
+/* Every page of @skb's fragments is @skb's alone. */
+static bool ockam_msg_pages_private(struct sk_buff *skb)
+{
+	const struct skb_shared_info *shinfo = skb_shinfo(skb);
+	int i;
+
+	if (skb_cloned(skb) || skb_zcopy(skb) || skb_has_shared_frag(skb))
+		return false;
+	for (i = 0; i < shinfo->nr_frags; i++) {
+		if (page_count(skb_frag_page(&shinfo->frags[i])) != 1)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * May the module write anywhere in @skb's buffers, the unused rest of its
+ * pages included? Only when no other skb, socket queue or retransmit
+ * queue shares them: a message that came in over TCP shares its pages
+ * with the receive queue and with the frames behind it (and, over a veth,
+ * with the sender's retransmit queue), and writing there corrupts them;
+ * skb_cloned() alone does not tell. A page referenced by @skb only
+ * (count 1) is @skb's to write, all of it.
+ */
+bool ockam_msg_private(struct sk_buff *skb)
+{
+	struct sk_buff *frag;
+
+	if (!ockam_msg_pages_private(skb))
+		return false;
+	skb_walk_frags(skb, frag) {
+		if (!ockam_msg_pages_private(frag))
+			return false;
+	}
+	return true;
+}
+
 /* Remember where recvmsg() finds the routes and payload of @skb. */
 void ockam_msg_record_rx(struct sk_buff *skb, const struct ockam_msg_view *msg,
 			 const u8 *peer)

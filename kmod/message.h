@@ -87,5 +87,6 @@ int ockam_msg_copy(struct sk_buff *to, u32 to_off, struct sk_buff *from,
 		   u32 from_off, u32 len);
 void ockam_msg_record_rx(struct sk_buff *skb, const struct ockam_msg_view *msg,
 			 const u8 *peer);
+bool ockam_msg_private(struct sk_buff *skb);
 
 #endif /* _OCKAM_MESSAGE_H */

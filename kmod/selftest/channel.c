@@ -161,11 +161,16 @@ static struct sk_buff *__init test_seal(struct ockam_channel *a,
 	return skb;
 }
 
-/* Open a copy of @frame with @b; 0 only if it yields @inner. */
+/*
+ * Open a copy of @frame with @b, or with @shared a clone (which must be
+ * opened into a new buffer, leaving @frame as it was); 0 only if it
+ * yields @inner.
+ */
 static int __init test_open(struct ockam_channel *b, struct sk_buff *frame,
-			    int flip_bit)
+			    int flip_bit, bool shared)
 {
-	struct sk_buff *skb = skb_copy(frame, GFP_KERNEL);
+	struct sk_buff *skb = shared ? skb_clone(frame, GFP_KERNEL) :
+				       skb_copy(frame, GFP_KERNEL);
 	struct ockam_msg_view msg;
 	u8 out[sizeof(inner)];
 	int err;
@@ -173,7 +178,7 @@ static int __init test_open(struct ockam_channel *b, struct sk_buff *frame,
 	if (!skb)
 		return -ENOMEM;
 	err = ockam_msg_pull(skb, &msg);
-	if (!err && flip_bit >= 0) {
+	if (!err && flip_bit >= 0 && !shared) {
 		u8 *p = skb->data + msg.header_len + flip_bit / 8;
 
 		*p ^= 1 << (flip_bit % 8);
@@ -186,6 +191,16 @@ static int __init test_open(struct ockam_channel *b, struct sk_buff *frame,
 		err = -EINVAL;
 	kfree_skb(skb);
 	return err;
+}
+
+/* Is @frame still the known answer's ciphertext? */
+static bool __init test_frame_intact(struct sk_buff *frame)
+{
+	u8 body[sizeof(sealed)];
+
+	return !skb_copy_bits(frame, frame->len - sizeof(body), body,
+			      sizeof(body)) &&
+	       !memcmp(body, sealed, sizeof(body));
 }
 
 static bool __init test_frames(struct test_pair *t)
@@ -203,9 +218,15 @@ static bool __init test_frames(struct test_pair *t)
 	if (!frame)
 		return false;
 	for (bit = 0; bit < bits && ok; bit++)
-		ok = test_open(t->b, frame, bit) < 0;
-	ok = ok && !test_open(t->b, frame, -1) &&
-	     test_open(t->b, frame, -1) == -EALREADY &&
+		ok = test_open(t->b, frame, bit, false) < 0;
+	/* A frame whose bytes are shared is opened into a copy... */
+	ok = ok && !test_open(t->b, frame, -1, true) &&
+	     test_frame_intact(frame) &&
+	     test_open(t->b, frame, -1, false) == -EALREADY;
+	/* ...one that is the channel's alone, where it is. */
+	ockam_channel_keys_init(t->b, key3, key0, 0);
+	ok = ok && !test_open(t->b, frame, -1, false) &&
+	     test_open(t->b, frame, -1, false) == -EALREADY &&
 	     t->b->rx.replay.next == TEST_COUNTER + 1 &&
 	     t->a->tx.counter == TEST_COUNTER + 1;
 	kfree_skb(frame);
