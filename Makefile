@@ -29,42 +29,52 @@ help:
 deps:
 	@selftests/vm/deps.sh
 
-# Release module, built in place.
-module:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) V=$(V) modules
+KMOD := $(CURDIR)/kmod
 
-# Copy the module's sources into $(1), only what changed, so builds there
-# stay incremental and the release objects in the tree are left alone.
-define copy_module_sources
-	@mkdir -p $(1)
-	@cp -p Kbuild $(1)/
-	@find kmod uapi -type f \( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) \
+# The release module, built in kmod/ (kmod/Kbuild): kmod/ockam.ko.
+module:
+	$(MAKE) -C $(KDIR) M=$(KMOD) V=$(V) modules
+
+# The other variants are built into object directories of their own, so
+# that they and the release objects, for each kernel, exist side by side.
+# Kbuild (before 6.13's MO=) writes an external module's objects next to
+# its sources, into M, so a variant's directory DIR mirrors the layout of
+# the tree with symbolic links: DIR/uapi to uapi/, DIR/kmod/FILE to each
+# kmod/FILE that is a source (*.c, *.h, Kbuild), in directories of its own
+# for the objects. Kbuild builds M=DIR/kmod as it would kmod/, and the
+# sources' quoted #includes ("../uapi/linux/ockam.h") resolve the same.
+# Nothing is copied: an edit in kmod/ is seen at once. A link whose source
+# is gone is removed.
+define variant_tree
+	@mkdir -p $(1)/kmod
+	@ln -sfn $(CURDIR)/uapi $(1)/uapi
+	@cd $(KMOD) && find . -type f \( -name '*.[ch]' -o -name Kbuild \) \
 		! -name '*.mod.c' | while read -r f; do \
-		cmp -s "$$f" "$(1)/$$f" && continue; \
-		mkdir -p "$(1)/$${f%/*}" && \
-		cp -p "$$f" "$(1)/$$f" || exit 1; \
+		[ -L "$(1)/kmod/$$f" ] && continue; \
+		mkdir -p "$(1)/kmod/$${f%/*}" && \
+		ln -s "$(KMOD)/$${f#./}" "$(1)/kmod/$$f" || exit 1; \
 	done
+	@find $(1)/kmod -xtype l -delete
 endef
 
-# The module with in-module self-tests (-DDEBUG), built from a copy so
-# both variants can exist side by side. The VM tests load this one.
+# The module with in-module self-tests (-DDEBUG). The VM tests load this one.
 MODULE_DEBUG_DIR := $(BUILD)/kmod-debug
 module-debug:
-	$(call copy_module_sources,$(MODULE_DEBUG_DIR))
-	$(MAKE) -C $(KDIR) M=$(MODULE_DEBUG_DIR) V=$(V) CONFIG_OCKAM_DEBUG=y modules
+	$(call variant_tree,$(MODULE_DEBUG_DIR))
+	$(MAKE) -C $(KDIR) M=$(MODULE_DEBUG_DIR)/kmod V=$(V) CONFIG_OCKAM_DEBUG=y modules
 
-# A W=1 build of the release module from scratch, in a copy (Kbuild's
-# clean would otherwise delete every object in the tree, build/ included);
-# fails on any warning.
+# A W=1 build of the release module from scratch, in its own directory
+# (its clean leaves every other build alone); fails on any warning.
 MODULE_W1_DIR := $(BUILD)/kmod-w1
 module-w1:
-	$(call copy_module_sources,$(MODULE_W1_DIR))
-	@$(MAKE) -C $(KDIR) M=$(MODULE_W1_DIR) clean >/dev/null
-	@$(MAKE) -C $(KDIR) M=$(MODULE_W1_DIR) W=1 modules 2>&1 | tee $(BUILD)/w1.log
-	@! grep -E 'warning:|error:' $(BUILD)/w1.log
+	$(call variant_tree,$(MODULE_W1_DIR))
+	@$(MAKE) -C $(KDIR) M=$(MODULE_W1_DIR)/kmod clean >/dev/null
+	@$(MAKE) -C $(KDIR) M=$(MODULE_W1_DIR)/kmod W=1 modules >$(MODULE_W1_DIR)/w1.log 2>&1; \
+		rc=$$?; cat $(MODULE_W1_DIR)/w1.log; \
+		[ $$rc = 0 ] && ! grep -E 'warning:|error:' $(MODULE_W1_DIR)/w1.log
 
 clean:
-	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	-$(MAKE) -C $(KDIR) M=$(KMOD) clean
 	rm -rf $(BUILD)
 
 include userspace/userspace.mk

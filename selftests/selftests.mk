@@ -23,11 +23,11 @@
 
 VM_SH := selftests/vm
 
-# Which module goes into the VM: "debug" (build/kmod-debug/ockam.ko, with
-# the in-module self-tests) or "release" (./ockam.ko).
+# Which module goes into the VM: "debug" (build/kmod-debug/kmod/ockam.ko,
+# with the in-module self-tests) or "release" (kmod/ockam.ko).
 VM_VARIANT ?= debug
-VM_KO_debug := $(BUILD)/kmod-debug/ockam.ko
-VM_KO_release := $(CURDIR)/ockam.ko
+VM_KO_debug := $(MODULE_DEBUG_DIR)/kmod/ockam.ko
+VM_KO_release := $(KMOD)/ockam.ko
 VM_MODULE_TARGET_debug := module-debug
 VM_MODULE_TARGET_release := module
 # Extra arguments for run-vm.sh, e.g. VM_ARGS='--timeout 1200 --tests netns/*'

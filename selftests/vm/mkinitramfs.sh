@@ -24,7 +24,7 @@
 #   VM_DIR      where the layers go (default: $BUILD/vm; the debug-kernel
 #               lane keeps its own, as its kernel and modules differ)
 #   OCKAM_KO    module to put in the project layer
-#               (default: $BUILD/kmod-debug/ockam.ko; may be absent)
+#               (default: $BUILD/kmod-debug/kmod/ockam.ko; may be absent)
 #   VM_VARIANT  name of the project layer (default: debug)
 #   VM_KMODS_EXTRA   more kernel modules for the base layer
 #   VM_PROGS_EXTRA   more host programs for the base layer
@@ -44,7 +44,7 @@ KVER=$("$here/kver.sh")
 MODDIR=${VM_MODDIR:-/lib/modules/$KVER}
 VM_DIR=${VM_DIR:-$BUILD/vm}
 VARIANT=${VM_VARIANT:-debug}
-OCKAM_KO=${OCKAM_KO:-$BUILD/kmod-debug/ockam.ko}
+OCKAM_KO=${OCKAM_KO:-$BUILD/kmod-debug/kmod/ockam.ko}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
 # Kernel modules the tests and benchmarks load, with everything they depend
