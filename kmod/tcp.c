@@ -982,14 +982,14 @@ int ockam_tcp_node_init(struct ockam_node *node)
 void ockam_tcp_node_exit(struct ockam_node *node)
 {
 	struct ockam_endpoint *ep;
+	struct list_head *tcps;
 	struct ockam_tcp *t;
 
 	for (;;) {
 		t = NULL;
 		mutex_lock(&node->lock);
-		ep = list_first_entry_or_null(ockam_node_list(node,
-							       OCKAM_KIND_TCP),
-					      struct ockam_endpoint, list);
+		tcps = ockam_node_list(node, OCKAM_KIND_TCP);
+		ep = list_first_entry_or_null(tcps, struct ockam_endpoint, list);
 		if (ep) {
 			t = ockam_tcp_from_ep(ep);
 			kref_get(&t->refs);
