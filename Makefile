@@ -4,15 +4,23 @@
 #   make demo   boot the VM and show a message crossing three nodes
 #   make test   every test; the last line is "N passed, N failed"
 #
-# The module is built against Debian's cloud kernel, which is what the QEMU
-# VM boots; the machine's own kernel is irrelevant.
+# The module is built against Debian's cloud kernels, which are what the
+# QEMU VM boots; the machine's own kernel is irrelevant (but see "make
+# install"). Two are supported, named by series: 6.1 and 6.12
+# (selftests/vm/kver.sh, Documentation/install.rst). KSERIES picks one
+# (default 6.1) and KVER is its newest installed release; or KVER names a
+# release and KSERIES follows from it. "make test" runs on every series.
 
-KVER ?= $(shell ls /lib/modules 2>/dev/null | grep -- '-cloud-amd64$$' | sort -V | tail -n1)
+KVER_SH := $(CURDIR)/selftests/vm/kver.sh
+# Whether KVER came from the user (make install has its own default).
+KVER_GIVEN := $(if $(filter command% environment%,$(origin KVER)),$(KVER))
+KVER := $(shell KVER='$(KVER)' KSERIES='$(KSERIES)' $(KVER_SH))
+KSERIES := $(shell KVER='$(KVER)' KSERIES='$(KSERIES)' $(KVER_SH) --series)
 KDIR ?= /lib/modules/$(KVER)/build
 BUILD ?= $(CURDIR)/build
 V ?= 0
 
-export KVER KDIR BUILD
+export KVER KSERIES KDIR BUILD
 
 .PHONY: all deps module module-debug module-w1 clean help
 
@@ -57,15 +65,16 @@ define variant_tree
 	@find $(1)/kmod -xtype l -delete
 endef
 
-# The module with in-module self-tests (-DDEBUG). The VM tests load this one.
-MODULE_DEBUG_DIR := $(BUILD)/kmod-debug
+# The module with in-module self-tests (-DDEBUG), one per kernel series.
+# The VM tests load this one.
+MODULE_DEBUG_DIR := $(BUILD)/kmod-debug-$(KSERIES)
 module-debug:
 	$(call variant_tree,$(MODULE_DEBUG_DIR))
 	$(MAKE) -C $(KDIR) M=$(MODULE_DEBUG_DIR)/kmod V=$(V) CONFIG_OCKAM_DEBUG=y modules
 
 # A W=1 build of the release module from scratch, in its own directory
 # (its clean leaves every other build alone); fails on any warning.
-MODULE_W1_DIR := $(BUILD)/kmod-w1
+MODULE_W1_DIR := $(BUILD)/kmod-w1-$(KSERIES)
 module-w1:
 	$(call variant_tree,$(MODULE_W1_DIR))
 	@$(MAKE) -C $(KDIR) M=$(MODULE_W1_DIR)/kmod clean >/dev/null
