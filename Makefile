@@ -22,7 +22,11 @@ V ?= 0
 
 export KVER KSERIES KDIR BUILD
 
-.PHONY: all deps module module-debug module-w1 clean help
+# The project's version is written once, as dkms.conf's PACKAGE_VERSION.
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' $(CURDIR)/dkms.conf)
+
+.PHONY: all deps module module-debug module-w1 clean help install uninstall \
+	install-module uninstall-module dkms-source dkms-install dkms-uninstall
 
 all: module userspace
 
@@ -33,6 +37,8 @@ help:
 	@echo "make vm-run SCRIPT=path   run a script in the VM"
 	@echo "make vm-shell     interactive shell in the VM"
 	@echo "make all          module and userspace programs"
+	@echo "make install      module (for KVER), programs, libockam; DESTDIR, PREFIX"
+	@echo "make dkms-install the module under DKMS, rebuilt for every new kernel"
 
 deps:
 	@selftests/vm/deps.sh
@@ -85,6 +91,81 @@ module-w1:
 clean:
 	-$(MAKE) -C $(KDIR) M=$(KMOD) clean
 	rm -rf $(BUILD)
+
+# ------------------------------------------------------------ installing
+#
+# On a real machine (Documentation/install.rst). "make install" builds the
+# release module for one kernel and installs it in
+# $(DESTDIR)/lib/modules/KVER/$(INSTALL_MOD_DIR), then the programs,
+# libockam and the headers under $(DESTDIR)$(PREFIX) (userspace.mk). The
+# kernel is KVER when given, else the running kernel if its headers are
+# installed, else the newest installed *-cloud-amd64 (kver.sh --install).
+# depmod and ldconfig run only without DESTDIR: a staged tree has not the
+# kernel's other modules, and depmod there would write a modules.dep of
+# ockam.ko alone.
+
+INSTALL_KVER = $(or $(KVER_GIVEN),$(shell $(KVER_SH) --install))
+INSTALL_KDIR = $(if $(filter command% environment%,$(origin KDIR)),$(KDIR),/lib/modules/$(INSTALL_KVER)/build)
+INSTALL_MOD_DIR ?= updates
+INSTALL_MOD = $(DESTDIR)/lib/modules/$(INSTALL_KVER)/$(INSTALL_MOD_DIR)/ockam.ko
+DEPMOD ?= depmod
+
+install: install-module install-userspace
+uninstall: uninstall-module uninstall-userspace
+
+install-module:
+	@test -n "$(INSTALL_KVER)" || \
+		{ echo "install: no kernel headers found; name the kernel with KVER=" >&2; exit 1; }
+	$(MAKE) --no-print-directory module KVER=$(INSTALL_KVER) KDIR=$(INSTALL_KDIR)
+	install -D -m 0644 $(KMOD)/ockam.ko $(INSTALL_MOD)
+	$(if $(DESTDIR),,$(DEPMOD) -a $(INSTALL_KVER))
+
+uninstall-module:
+	rm -f $(INSTALL_MOD)
+	$(if $(DESTDIR),,$(DEPMOD) -a $(INSTALL_KVER))
+
+# DKMS (dkms.conf): the module's sources go to $(DKMS_SOURCE_TREE)/
+# ockam-VERSION, then dkms add, build and install for INSTALL_KVER (as
+# above); DKMS builds it again for each kernel installed later. Installing
+# a version again replaces it. DKMS_FLAGS passes more options to dkms
+# (e.g. --dkmstree, --installtree, --no-depmod for a scratch tree). Use
+# this or "make install-module", not both: each puts an ockam.ko under
+# updates/.
+DKMS ?= dkms
+DKMS_SOURCE_TREE ?= /usr/src
+DKMS_FLAGS ?=
+DKMS_DIR = $(DKMS_SOURCE_TREE)/ockam-$(VERSION)
+DKMS_MOD = -m ockam -v $(VERSION) $(DKMS_FLAGS)
+
+# The files DKMS builds from, in DKMS_DIR: dkms.conf, kmod/'s sources and
+# Kbuild, uapi/.
+dkms-source:
+	rm -rf $(DKMS_DIR)
+	mkdir -p $(DKMS_DIR)
+	install -m 0644 dkms.conf $(DKMS_DIR)/
+	find kmod uapi -type f \( -name '*.[ch]' -o -name Kbuild \) ! -name '*.mod.c' | \
+		while read -r f; do \
+		install -D -m 0644 "$$f" "$(DKMS_DIR)/$$f" || exit 1; \
+	done
+
+dkms-install:
+	@test -n "$(INSTALL_KVER)" || \
+		{ echo "dkms-install: no kernel headers found; name the kernel with KVER=" >&2; exit 1; }
+	@if [ -n "$$($(DKMS) status $(DKMS_MOD) 2>/dev/null)" ]; then \
+		echo "$(DKMS) remove $(DKMS_MOD) --all"; \
+		$(DKMS) remove $(DKMS_MOD) --all || exit 1; \
+	fi
+	$(MAKE) --no-print-directory dkms-source
+	$(DKMS) add $(DKMS_MOD)
+	$(DKMS) build $(DKMS_MOD) -k $(INSTALL_KVER)
+	$(DKMS) install $(DKMS_MOD) -k $(INSTALL_KVER)
+
+dkms-uninstall:
+	@if [ -n "$$($(DKMS) status $(DKMS_MOD) 2>/dev/null)" ]; then \
+		echo "$(DKMS) remove $(DKMS_MOD) --all"; \
+		$(DKMS) remove $(DKMS_MOD) --all || exit 1; \
+	fi
+	rm -rf $(DKMS_DIR)
 
 include userspace/userspace.mk
 include selftests/selftests.mk

@@ -19,11 +19,13 @@
 #               Debian's S kernel ("vm" names every vm-S stage)
 #   style       make check-style: checkpatch --strict, a W=1 build for
 #               each kernel
+#   dkms        make check-dkms: "dkms build" for each kernel's headers,
+#               in a scratch DKMS tree (host)
 #   debug       the debug-kernel lane (selftests/vm/check-debug.sh); not a
 #               default stage: "make check-debug" runs it alone
 #
 # Environment: OCKAM_KERNELS (default: every supported series) picks the
-# kernels; OCKAM_STAGES (default "build userspace spec vm style")
+# kernels; OCKAM_STAGES (default "build userspace spec vm style dkms")
 # picks stages; STAGE_TIMEOUT (default 1200 s) limits each host stage;
 # VM_ARGS is passed to run-vm.sh. KVER, KSERIES and KDIR are ignored: each
 # kernel's release is the newest installed of its series.
@@ -43,7 +45,7 @@ unset KVER KSERIES KDIR
 kernels=${OCKAM_KERNELS:-$(selftests/vm/kver.sh --list | tr '\n' ' ')}
 export OCKAM_KERNELS=$kernels
 stages=
-for s in ${OCKAM_STAGES:-build userspace spec vm style}; do
+for s in ${OCKAM_STAGES:-build userspace spec vm style dkms}; do
 	if [ "$s" = vm ]; then
 		for k in $kernels; do
 			stages="$stages vm-$k"
@@ -213,6 +215,9 @@ for s in $stages; do
 		;;
 	style)
 		stage style timeout -k 10 "$stage_timeout" "${make_cmd[@]}" check-style
+		;;
+	dkms)
+		stage dkms timeout -k 10 "$stage_timeout" "${make_cmd[@]}" check-dkms
 		;;
 	debug)
 		stage debug selftests/vm/check-debug.sh

@@ -18,11 +18,13 @@
 #   make stress-debug    the same on the debug-kernel lane's kernel
 #   make check-style     checkpatch on kmod/ and uapi/, and a W=1 build for
 #                        each kernel; TAP
+#   make check-dkms      dkms add and build for each kernel, in a scratch
+#                        DKMS tree; TAP
 #   make check-debug     every VM test on a KASAN/UBSAN/kmemleak/lockdep
 #                        kernel built from linux-source-6.12 (cached)
 
 .PHONY: kselftests kselftests-bins initramfs vm-run vm-shell vm-tests test \
-	demo bench stress stress-debug check-style check-debug
+	demo bench stress stress-debug check-style check-dkms check-debug
 
 VM_SH := selftests/vm
 
@@ -219,3 +221,8 @@ check-style: $(BUILD)/checkpatch/checkpatch.pl
 
 $(BUILD)/checkpatch/checkpatch.pl:
 	@$(VM_SH)/deps.sh
+
+# ----------------------------------------------------------------- DKMS
+
+check-dkms:
+	@$(VM_SH)/check-dkms.sh

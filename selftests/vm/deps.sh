@@ -29,6 +29,8 @@ packages=(
 	# (the others are installed below, by name)
 	make gcc libc6-dev bc
 	linux-image-cloud-amd64 linux-headers-cloud-amd64
+	# the module's DKMS definition is checked with dkms build
+	dkms
 	# kselftest_harness.h and checkpatch.pl come from the 6.1 source
 	linux-source-6.1 xz-utils tar perl
 	# the debug-kernel lane builds a kernel from the 6.12 source
