@@ -37,6 +37,7 @@ help:
 	@echo "make vm-run SCRIPT=path   run a script in the VM"
 	@echo "make vm-shell     interactive shell in the VM"
 	@echo "make all          module and userspace programs"
+	@echo "KSERIES=6.12      demo, bench, vm-*, module on Debian's 6.12 kernel (default 6.1)"
 	@echo "make install      module (for KVER), programs, libockam; DESTDIR, PREFIX"
 	@echo "make dkms-install the module under DKMS, rebuilt for every new kernel"
 
