@@ -5,6 +5,7 @@
  */
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "message.h"
 
 /*

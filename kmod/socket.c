@@ -759,7 +759,6 @@ static const struct proto_ops ockam_dgram_ops = {
 	.sendmsg = ockam_sendmsg,
 	.recvmsg = ockam_recvmsg,
 	.mmap = sock_no_mmap,
-	.sendpage = sock_no_sendpage,
 };
 
 static int ockam_create(struct net *net, struct socket *sock, int protocol,

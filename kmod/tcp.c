@@ -33,8 +33,8 @@
 #include <linux/slab.h>
 #include <net/inet_connection_sock.h>
 #include <net/tcp.h>
-#include <asm/unaligned.h>
 
+#include "compat.h"
 #include "message.h"
 #include "netlink.h"
 #include "ockam.h"
@@ -212,12 +212,9 @@ static int ockam_tcp_send_page(struct sock *sk, struct page *page, u32 offset,
 	void *vaddr;
 	int ret;
 
-	if (sendpage_ok(page)) {
-		if (flags & MSG_MORE)
-			flags |= MSG_SENDPAGE_NOTLAST;
-		return kernel_sendpage_locked(sk, page, offset, len,
-					      MSG_DONTWAIT | flags);
-	}
+	if (sendpage_ok(page))
+		return ockam_sendpage_locked(sk, page, offset, len,
+					     MSG_DONTWAIT | flags);
 	/* TCP must not hold references to slab pages: copy those. */
 	page += offset >> PAGE_SHIFT;
 	offset &= ~PAGE_MASK;

@@ -9,19 +9,26 @@
 # Exits 0 only when nothing failed. A stage that exits non-zero without a
 # "not ok" line, or prints no result at all, counts as one failure.
 #
-# Stages:
-#   build       make module-debug, userspace, userspace-san (ockam and
-#               ockamd under ASan+UBSan), kselftests-bins; the initramfs
+# Stages (S: each kernel series, 6.1 and 6.12; selftests/vm/kver.sh):
+#   build       make module-debug for each kernel, userspace, userspace-san
+#               (ockam and ockamd under ASan+UBSan), kselftests-bins; the
+#               initramfs for each kernel
 #   userspace   make userspace-test: unit tests, fuzz smoke run (host)
 #   spec        python3 userspace/tests/spec_check.py (host)
-#   vm          every kselftest and netns test in the QEMU VM
-#   style       make check-style: checkpatch --strict, W=1 build
+#   vm-S        every kselftest and netns test in the QEMU VM, booting
+#               Debian's S kernel ("vm" names every vm-S stage)
+#   style       make check-style: checkpatch --strict, a W=1 build for
+#               each kernel
+#   dkms        make check-dkms: "dkms build" for each kernel's headers,
+#               in a scratch DKMS tree (host)
 #   debug       the debug-kernel lane (selftests/vm/check-debug.sh); not a
 #               default stage: "make check-debug" runs it alone
 #
-# Environment: OCKAM_STAGES (default "build userspace spec vm style") picks
-# stages; STAGE_TIMEOUT (default 1200 s) limits each host stage; VM_ARGS
-# is passed to run-vm.sh.
+# Environment: OCKAM_KERNELS (default: every supported series) picks the
+# kernels; OCKAM_STAGES (default "build userspace spec vm style dkms")
+# picks stages; STAGE_TIMEOUT (default 1200 s) limits each host stage;
+# VM_ARGS is passed to run-vm.sh. KVER, KSERIES and KDIR are ignored: each
+# kernel's release is the newest installed of its series.
 
 set -uo pipefail
 
@@ -29,19 +36,47 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 cd "$repo" || exit 1
 BUILD=${BUILD:-$repo/build}
-# The top Makefile fixes KVER when it starts, which may be before deps.sh
-# installed the kernel; look again.
-if [ -z "${KVER:-}" ]; then
-	KVER=$(selftests/vm/kver.sh)
-	KDIR=/lib/modules/$KVER/build
-fi
-KDIR=${KDIR:-/lib/modules/$KVER/build}
-export KVER KDIR BUILD
+export BUILD
+# Every kernel is named explicitly below; the top Makefile's choice of one
+# (which it fixes when it starts, maybe before deps.sh installed it) is
+# not wanted here.
+unset KVER KSERIES KDIR
 
-stages=${OCKAM_STAGES:-build userspace spec vm style}
+kernels=${OCKAM_KERNELS:-$(selftests/vm/kver.sh --list | tr '\n' ' ')}
+export OCKAM_KERNELS=$kernels
+stages=
+for s in ${OCKAM_STAGES:-build userspace spec vm style dkms}; do
+	if [ "$s" = vm ]; then
+		for k in $kernels; do
+			stages="$stages vm-$k"
+		done
+	else
+		stages="$stages $s"
+	fi
+done
 stage_timeout=${STAGE_TIMEOUT:-1200}
 jobs=$(nproc 2>/dev/null || echo 2)
 make_cmd=(make --no-print-directory -j"$jobs")
+
+# The kernels the build stage builds for: those of the VM stages chosen,
+# or all of them.
+build_kernels=
+for s in $stages; do
+	case $s in vm-*) build_kernels="$build_kernels ${s#vm-}" ;; esac
+done
+build_kernels=${build_kernels:-$kernels}
+
+# kver SERIES: the release of that series (empty if none is installed).
+kver() {
+	KSERIES=$1 selftests/vm/kver.sh
+}
+
+# kenv SERIES: the make variables that name that kernel.
+kenv() {
+	local r
+	r=$(kver "$1")
+	echo "KSERIES=$1 KVER=$r KDIR=/lib/modules/$r/build"
+}
 
 logdir=$BUILD/test-logs
 mkdir -p "$logdir"
@@ -98,16 +133,35 @@ skip_stage() {
 }
 
 # Build steps as TAP, each with its output folded into comments on failure.
+# A step with a kernel series after it ("module-debug 6.12") is for that
+# kernel.
 build_stage() {
-	local n=0 failed=0 step out rc
-	for step in module-debug userspace userspace-san kselftests-bins initramfs; do
+	local n=0 failed=0 step k steps=() out rc
+	for k in $build_kernels; do
+		steps+=("module-debug $k")
+	done
+	steps+=(userspace userspace-san kselftests-bins)
+	for k in $build_kernels; do
+		steps+=("initramfs $k")
+	done
+	for step in "${steps[@]}"; do
 		n=$((n + 1))
-		if [ "$step" = initramfs ]; then
-			out=$(selftests/vm/mkinitramfs.sh base project 2>&1)
+		k=${step#* }
+		if [ "$k" != "$step" ] && [ -z "$(kver "$k")" ]; then
+			out="no $k kernel in /lib/modules (selftests/vm/deps.sh installs it)"
+			rc=1
+		elif [ "${step% *}" = initramfs ]; then
+			out=$(KSERIES=$k selftests/vm/mkinitramfs.sh base project 2>&1)
+			rc=$?
+		elif [ "$k" != "$step" ]; then
+			# shellcheck disable=SC2046 # kenv prints words
+			out=$(timeout -k 10 "$stage_timeout" "${make_cmd[@]}" \
+				"${step% *}" $(kenv "$k") 2>&1)
+			rc=$?
 		else
 			out=$(timeout -k 10 "$stage_timeout" "${make_cmd[@]}" "$step" 2>&1)
+			rc=$?
 		fi
-		rc=$?
 		if [ $rc = 0 ]; then
 			echo "ok $n - build: $step"
 		else
@@ -121,13 +175,12 @@ build_stage() {
 	return $failed
 }
 
-vm_ready=0
+build_ran=0
 for s in $stages; do
 	case $s in
 	build)
 		stage build build_stage
-		[ -s "$BUILD/vm/base.cpio.gz" ] && [ -s "$BUILD/vm/project-debug.cpio.gz" ] &&
-			vm_ready=1
+		build_ran=1
 		;;
 	userspace)
 		if grep -qE '^userspace-test[[:space:]]*:' userspace/userspace.mk 2>/dev/null; then
@@ -145,20 +198,26 @@ for s in $stages; do
 			skip_stage spec "no userspace/tests/spec_check.py yet"
 		fi
 		;;
-	vm)
-		if [ $vm_ready = 1 ] || [ "${stages%%build*}" = "$stages" ]; then
+	vm-*)
+		k=${s#vm-}
+		if [ $build_ran = 0 ] || { [ -s "$BUILD/vm-$k/base.cpio.gz" ] &&
+			[ -s "$BUILD/vm-$k/project-debug.cpio.gz" ]; }; then
 			# VM_ARGS is shell words, quotes included.
 			vm_args=()
 			eval "vm_args=(${VM_ARGS:-})"
-			stage vm selftests/vm/run-vm.sh --mode tests "${vm_args[@]}"
+			stage "$s" env KSERIES="$k" selftests/vm/run-vm.sh \
+				--mode tests "${vm_args[@]}"
 		else
-			echo "not ok - vm: not run, the initramfs could not be built"
+			echo "not ok - $s: not run, the initramfs could not be built"
 			total_fail=$((total_fail + 1))
-			summary+=("# vm         not run: no initramfs")
+			summary+=("$(printf '# %-10s not run: no initramfs' "$s")")
 		fi
 		;;
 	style)
 		stage style timeout -k 10 "$stage_timeout" "${make_cmd[@]}" check-style
+		;;
+	dkms)
+		stage dkms timeout -k 10 "$stage_timeout" "${make_cmd[@]}" check-dkms
 		;;
 	debug)
 		stage debug selftests/vm/check-debug.sh

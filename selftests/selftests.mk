@@ -1,33 +1,39 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Tests and the test VM. Included by the top Makefile, which exports KVER,
-# KDIR and BUILD. Documentation/testing.rst describes all of it.
+# KSERIES, KDIR and BUILD. Documentation/testing.rst describes all of it.
+# The VM targets boot the kernel KSERIES (or KVER) names, 6.1 by default:
+# "make vm-shell KSERIES=6.12". "make test" runs on every kernel.
 #
 #   make test            every test; the last line is "N passed, N failed"
 #   make kselftests      selftests/kselftest/*.c -> build/selftests/*
-#   make initramfs       the VM image layers in build/vm/
+#   make initramfs       the VM image layers in build/vm-$(KSERIES)/
 #   make vm-run SCRIPT=path [VM_ARGS=...]   run a script in the VM
 #   make vm-shell        interactive shell in the VM (on this terminal)
-#   make vm-tests        only the VM stage of "make test"
+#   make vm-tests        only the VM stage of "make test", for one kernel
 #   make demo            selftests/demo.sh in the VM
 #   make bench           selftests/bench/bench.sh in the VM (release module)
 #   make stress          selftests/stress/stress.sh in the VM (STRESS_SEED,
 #                        STRESS_DURATION, STRESS_THREADS)
 #   make stress-debug    the same on the debug-kernel lane's kernel
-#   make check-style     checkpatch on kmod/ and uapi/, and a W=1 build; TAP
+#   make check-style     checkpatch on kmod/ and uapi/, and a W=1 build for
+#                        each kernel; TAP
+#   make check-dkms      dkms add and build for each kernel, in a scratch
+#                        DKMS tree; TAP
 #   make check-debug     every VM test on a KASAN/UBSAN/kmemleak/lockdep
-#                        kernel built from linux-source-6.1 (cached)
+#                        kernel built from linux-source-6.12 (cached)
 
 .PHONY: kselftests kselftests-bins initramfs vm-run vm-shell vm-tests test \
-	demo bench stress stress-debug check-style check-debug
+	demo bench stress stress-debug check-style check-dkms check-debug
 
 VM_SH := selftests/vm
 
-# Which module goes into the VM: "debug" (build/kmod-debug/ockam.ko, with
-# the in-module self-tests) or "release" (./ockam.ko).
+# Which module goes into the VM: "debug" (build/kmod-debug-$(KSERIES)/
+# kmod/ockam.ko, with the in-module self-tests) or "release"
+# (kmod/ockam.ko, built for KVER).
 VM_VARIANT ?= debug
-VM_KO_debug := $(BUILD)/kmod-debug/ockam.ko
-VM_KO_release := $(CURDIR)/ockam.ko
+VM_KO_debug := $(MODULE_DEBUG_DIR)/kmod/ockam.ko
+VM_KO_release := $(KMOD)/ockam.ko
 VM_MODULE_TARGET_debug := module-debug
 VM_MODULE_TARGET_release := module
 # Extra arguments for run-vm.sh, e.g. VM_ARGS='--timeout 1200 --tests netns/*'
@@ -216,3 +222,8 @@ check-style: $(BUILD)/checkpatch/checkpatch.pl
 
 $(BUILD)/checkpatch/checkpatch.pl:
 	@$(VM_SH)/deps.sh
+
+# ----------------------------------------------------------------- DKMS
+
+check-dkms:
+	@$(VM_SH)/check-dkms.sh

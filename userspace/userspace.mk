@@ -12,7 +12,11 @@
 #   make fuzz              every fuzz target for FUZZ_EXECS inputs (default
 #                          10^7) from FUZZ_SEED, FUZZ_JOBS at a time (default
 #                          nproc); a table of executions and crashes
-#   make install           PREFIX (default /usr/local) and DESTDIR
+#   make install-userspace the programs, libockam (static, shared, its
+#                          pkg-config file) and the headers, under
+#                          $(DESTDIR)$(PREFIX) (default /usr/local); the
+#                          top Makefile's "make install" runs it
+#   make uninstall-userspace  removes them
 
 US_SRC := userspace
 US_OBJ := $(BUILD)/userspace/obj
@@ -113,9 +117,10 @@ endif
 
 PREFIX ?= /usr/local
 DESTDIR ?=
-US_VERSION := 0.1.0
+US_VERSION := $(VERSION)
 
-.PHONY: userspace userspace-test userspace-san fuzz install
+.PHONY: userspace userspace-test userspace-san fuzz install-userspace \
+	uninstall-userspace
 
 userspace: $(LIBOCKAM_A) $(US_LIBDIR)/libockam.so $(LIBOCKAM_PC) \
 	   $(US_BINDIR)/ockam $(US_BINDIR)/ockamd $(US_BINDIR)/noise-vectors
@@ -246,7 +251,7 @@ fuzz: $(FUZZ_BINS)
 	@$(US_SRC)/fuzz/run-fuzz.sh $(FUZZ_DIR) $(FUZZ_EXECS) $(FUZZ_SEED) \
 		$(FUZZ_JOBS) $(FUZZ_NAMES)
 
-install: userspace
+install-userspace: userspace
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include/ockam $(DESTDIR)$(PREFIX)/include/linux
 	install -m 0755 $(US_BINDIR)/ockam $(US_BINDIR)/ockamd $(DESTDIR)$(PREFIX)/bin/
@@ -258,6 +263,18 @@ install: userspace
 	chmod 0644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/libockam.pc
 	install -m 0644 $(US_SRC)/lib/include/ockam/ockam.h $(DESTDIR)$(PREFIX)/include/ockam/
 	install -m 0644 uapi/linux/ockam.h $(DESTDIR)$(PREFIX)/include/linux/
+	$(if $(DESTDIR),,ldconfig)
+
+uninstall-userspace:
+	rm -f $(DESTDIR)$(PREFIX)/bin/ockam $(DESTDIR)$(PREFIX)/bin/ockamd \
+		$(DESTDIR)$(PREFIX)/lib/libockam.a \
+		$(DESTDIR)$(PREFIX)/lib/$(LIBOCKAM_SONAME) \
+		$(DESTDIR)$(PREFIX)/lib/libockam.so \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/libockam.pc \
+		$(DESTDIR)$(PREFIX)/include/ockam/ockam.h \
+		$(DESTDIR)$(PREFIX)/include/linux/ockam.h
+	rmdir $(DESTDIR)$(PREFIX)/include/ockam 2>/dev/null || true
+	$(if $(DESTDIR),,ldconfig)
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(DAEMON_OBJS:.o=.d) $(VECTORS_OBJS:.o=.d) \
 	 $(TEST_UNIT_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) \

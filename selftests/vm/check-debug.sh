@@ -71,8 +71,8 @@ sed 's/^/# /' "$logdir/kernel.log"
 # shellcheck disable=SC1091 # written just above
 . "$logdir/kernel.env"
 
-# The module is built from a copy of its sources, like "make module-debug",
-# so the tree's own objects (for Debian's kernel) are left alone.
+# The module is built in a directory of its own, like "make module-debug",
+# so the objects for Debian's kernels are left alone.
 module_dir=$BUILD/kmod-debug-kernel
 step "ockam.ko for $DEBUG_KERNEL_KVER" "$logdir/module.log" \
 	make --no-print-directory module-debug KDIR="$DEBUG_KERNEL_KDIR" \
@@ -86,7 +86,7 @@ vm_dir=$BUILD/vm-debug-kernel
 export VM_DIR=$vm_dir KVER=$DEBUG_KERNEL_KVER VM_MODDIR=$DEBUG_KERNEL_MODDIR
 export VM_KERNEL=$DEBUG_KERNEL_IMAGE
 step "VM image" "$logdir/initramfs.log" \
-	env VM_VARIANT=debug OCKAM_KO="$module_dir/ockam.ko" \
+	env VM_VARIANT=debug OCKAM_KO="$module_dir/kmod/ockam.ko" \
 	"$here/mkinitramfs.sh" base project || finish
 
 vm_args=()

@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Install what building and testing AF_OCKAM needs, then unpack the few
-# files taken from Debian's linux-source-6.1 tarball:
+# Install what building and testing AF_OCKAM needs, Debian's cloud kernels
+# of every supported series (selftests/vm/kver.sh --list) with their
+# headers among it, then unpack the few files taken from Debian's
+# linux-source-6.1 tarball:
 #
 #   build/ksft/kselftest.h, build/ksft/kselftest_harness.h
 #   build/checkpatch/checkpatch.pl, spelling.txt, const_structs.checkpatch
@@ -23,13 +25,16 @@ BUILD=${BUILD:-$repo/build}
 
 # Debian packages. Grouped by what needs them.
 packages=(
-	# module build against the Debian cloud kernel
+	# module build against the Debian cloud kernels: bookworm's own 6.1
+	# (the others are installed below, by name)
 	make gcc libc6-dev bc
 	linux-image-cloud-amd64 linux-headers-cloud-amd64
-	# kselftest_harness.h and checkpatch.pl come from the kernel source
+	# the module's DKMS definition is checked with dkms build
+	dkms
+	# kselftest_harness.h and checkpatch.pl come from the 6.1 source
 	linux-source-6.1 xz-utils tar perl
-	# the debug-kernel lane builds a kernel from that source
-	flex bison libelf-dev
+	# the debug-kernel lane builds a kernel from the 6.12 source
+	linux-source-6.12 flex bison libelf-dev
 	# userspace: libockam, ockamd, ockam; fuzzing with libFuzzer
 	libnl-3-dev libnl-genl-3-dev libsodium-dev pkg-config
 	# the Noise test-vector runner (noise-vectors, unit tests) reads JSON
@@ -95,21 +100,51 @@ apt_install() {
 mapfile -t missing < <(missing_packages "${packages[@]}")
 apt_install "${missing[@]}"
 
-# The module must be built against headers of exactly the kernel the VM
-# boots (MODVERSIONS). Same choice as the top Makefile.
-kver=$("$here/kver.sh")
-if [ -z "$kver" ]; then
-	echo "deps: no *-cloud-amd64 kernel in /lib/modules" >&2
-	exit 1
-fi
-if [ ! -e "/lib/modules/$kver/build/Makefile" ]; then
-	mapfile -t missing < <(missing_packages "linux-headers-$kver")
-	apt_install "${missing[@]}"
-fi
-if [ ! -r "/boot/vmlinuz-$kver" ]; then
-	echo "deps: /boot/vmlinuz-$kver is missing or unreadable" >&2
-	exit 1
-fi
+# newest_image SERIES: the newest linux-image-SERIES.N+deb12-cloud-amd64
+# that apt knows (Debian 12's builds of newer kernels, e.g. 6.12 LTS from
+# bookworm-security), chosen by name so that a newer point release is
+# taken when there is one.
+newest_image() {
+	local re out
+	re="^linux-image-${1//./\\.}\\.[0-9]+\\+deb12-cloud-amd64\$"
+	out=$(apt-cache search --names-only "$re" 2>/dev/null | awk '{ print $1 }')
+	if [ -z "$out" ] && [ "$apt_updated" = 0 ] && [ "${OCKAM_NO_APT:-0}" != 1 ]; then
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get -q update </dev/null >&2
+		apt_updated=1
+		out=$(apt-cache search --names-only "$re" 2>/dev/null | awk '{ print $1 }')
+	fi
+	sort -V <<<"$out" | tail -n1
+}
+
+# Each kernel series: its newest release in /lib/modules, with the headers
+# of exactly that release (the module is built against them and must match
+# the kernel the VM boots: MODVERSIONS) and a readable image. A series with
+# no kernel installed gets the newest image apt has and its headers.
+for series in $("$here/kver.sh" --list); do
+	kver=$(KVER='' KSERIES=$series "$here/kver.sh")
+	if [ -z "$kver" ]; then
+		image=$(newest_image "$series")
+		if [ -z "$image" ]; then
+			echo "deps: no $series kernel installed, and apt has no" \
+				"linux-image-$series.*+deb12-cloud-amd64" >&2
+			exit 1
+		fi
+		apt_install "$image" "linux-headers-${image#linux-image-}"
+		kver=$(KVER='' KSERIES=$series "$here/kver.sh")
+		if [ -z "$kver" ]; then
+			echo "deps: $image installed no $series kernel in /lib/modules" >&2
+			exit 1
+		fi
+	fi
+	if [ ! -e "/lib/modules/$kver/build/Makefile" ]; then
+		mapfile -t missing < <(missing_packages "linux-headers-$kver")
+		apt_install "${missing[@]}"
+	fi
+	if [ ! -r "/boot/vmlinuz-$kver" ]; then
+		echo "deps: /boot/vmlinuz-$kver is missing or unreadable" >&2
+		exit 1
+	fi
+done
 
 # Files from the kernel source tarball. One tar pass extracts all of them;
 # skipped while every file is present and newer than the tarball.

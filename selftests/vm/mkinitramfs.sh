@@ -5,11 +5,11 @@
 # concatenated cpio archives in order, later files replacing earlier ones,
 # so the image is assembled from layers that change at different rates:
 #
-#   base     build/vm/base.cpio.gz            busybox, /init, bash, iproute2,
+#   base     build/vm-S/base.cpio.gz          busybox, /init, bash, iproute2,
 #            (cached)                         socat, iperf3, kmod, ... with
 #                                             their shared libraries, and the
 #                                             kernel modules the tests use
-#   project  build/vm/project-$VARIANT.cpio.gz ockam.ko, build/bin/*,
+#   project  build/vm-S/project-$VARIANT.cpio.gz ockam.ko, build/bin/*,
 #            (rebuilt every time; small)      build/bin-san/*,
 #                                             build/selftests/*, the shell
 #                                             tests and their helpers
@@ -17,14 +17,19 @@
 #
 # Usage: mkinitramfs.sh [base] [project]      (default: both)
 #
+# S is the kernel series (6.1, 6.12): each kernel has its own layers, as
+# their modules differ.
+#
 # Environment:
-#   KVER        kernel release (default: newest *-cloud-amd64 in /lib/modules)
+#   KVER        kernel release (default: selftests/vm/kver.sh's choice, the
+#               newest installed of series $KSERIES)
+#   KSERIES     kernel series, when KVER is not given (default: 6.1)
 #   VM_MODDIR   module tree of that kernel (default: /lib/modules/$KVER)
 #   BUILD       build directory (default: <repo>/build)
-#   VM_DIR      where the layers go (default: $BUILD/vm; the debug-kernel
+#   VM_DIR      where the layers go (default: $BUILD/vm-S; the debug-kernel
 #               lane keeps its own, as its kernel and modules differ)
-#   OCKAM_KO    module to put in the project layer
-#               (default: $BUILD/kmod-debug/ockam.ko; may be absent)
+#   OCKAM_KO    module to put in the project layer (default:
+#               $BUILD/kmod-debug-S/kmod/ockam.ko; may be absent)
 #   VM_VARIANT  name of the project layer (default: debug)
 #   VM_KMODS_EXTRA   more kernel modules for the base layer
 #   VM_PROGS_EXTRA   more host programs for the base layer
@@ -41,10 +46,11 @@ repo=$(cd "$here/../.." && pwd)
 BUILD=${BUILD:-$repo/build}
 KVER=$("$here/kver.sh")
 [ -n "$KVER" ] || { echo "mkinitramfs: KVER unknown; run 'make deps'" >&2; exit 1; }
+KSERIES=$(KVER=$KVER "$here/kver.sh" --series)
 MODDIR=${VM_MODDIR:-/lib/modules/$KVER}
-VM_DIR=${VM_DIR:-$BUILD/vm}
+VM_DIR=${VM_DIR:-$BUILD/vm-$KSERIES}
 VARIANT=${VM_VARIANT:-debug}
-OCKAM_KO=${OCKAM_KO:-$BUILD/kmod-debug/ockam.ko}
+OCKAM_KO=${OCKAM_KO:-$BUILD/kmod-debug-$KSERIES/kmod/ockam.ko}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
 # Kernel modules the tests and benchmarks load, with everything they depend

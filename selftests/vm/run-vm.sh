@@ -13,7 +13,7 @@
 #   --test-timeout SEC  per-test limit inside the VM (default: 180)
 #   --tests PATTERNS    run only tests whose names match one of these
 #                       shell patterns, e.g. 'netns/* kselftest/socket'
-#   --variant NAME      project layer build/vm/project-NAME.cpio.gz
+#   --variant NAME      project layer $VM_DIR/project-NAME.cpio.gz
 #                       (default: $VM_VARIANT, else debug)
 #   --no-module         do not load ockam.ko (for work on the harness)
 #   --userspace san|release  ockam and ockamd under ASan+UBSan, or the
@@ -22,13 +22,14 @@
 #   --append ARGS       more kernel command line arguments
 #   --env VAR=VALUE     exported to the script and tests (repeatable)
 #
-# Environment: KVER, BUILD, VM_DIR (default $BUILD/vm), VM_KERNEL (default
-# /boot/vmlinuz-$KVER), VM_MEM (2G), VM_SMP (2), QEMU (qemu-system-x86_64),
-# and the defaults above.
+# Environment: KVER or KSERIES (the kernel: selftests/vm/kver.sh), BUILD,
+# VM_DIR (default $BUILD/vm-SERIES, e.g. build/vm-6.12), VM_KERNEL
+# (default /boot/vmlinuz-$KVER), VM_MEM (2G), VM_SMP (2), QEMU
+# (qemu-system-x86_64), and the defaults above.
 #
 # The kernel log (ttyS0) goes to console.log, the test or script output
 # (ttyS1) to output.log and the VM's status lines (ttyS2) to control.log,
-# in build/vm/runs/<mode>-<time>/ (build/vm/last points to the latest).
+# in $VM_DIR/runs/<mode>-<time>/ ($VM_DIR/last points to the latest).
 # A run fails if the kernel log has a line matching kernel-log-patterns,
 # if the VM does not finish in time, or if a test fails.
 
@@ -37,7 +38,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 BUILD=${BUILD:-$repo/build}
-VM_DIR=${VM_DIR:-$BUILD/vm}
+KVER=$("$here/kver.sh")
+VM_DIR=${VM_DIR:-$BUILD/vm-$(KVER=$KVER "$here/kver.sh" --series)}
 
 mode=tests
 script=
@@ -51,7 +53,7 @@ userspace=${VM_USERSPACE:-}
 envs=()
 
 usage() {
-	sed -n '4,28s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '4,29s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
 
@@ -83,7 +85,6 @@ shell) : "${timeout:=0}" ;;
 *) echo "run-vm: unknown mode '$mode'" >&2; usage ;;
 esac
 
-KVER=$("$here/kver.sh")
 kernel=${VM_KERNEL:-/boot/vmlinuz-$KVER}
 qemu=${QEMU:-qemu-system-x86_64}
 base=$VM_DIR/base.cpio.gz

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build (or find in the cache) the debug lane's kernel: Debian's
-# linux-source-6.1 configured from x86_64 allnoconfig plus kernel.config
+# linux-source-6.12 configured from x86_64 allnoconfig plus kernel.config
 # (what the VM and the tests need) and checkers.config (KASAN, UBSAN,
 # kmemleak, lockdep, ...).
 #
@@ -12,7 +12,7 @@
 # printed and kept in build-time.
 #
 # Output (stdout): shell assignments for the rest of the lane,
-#   DEBUG_KERNEL_KVER=6.1.N-ockam-debug   kernel release
+#   DEBUG_KERNEL_KVER=6.12.N-ockam-debug  kernel release
 #   DEBUG_KERNEL_IMAGE=.../bzImage        what QEMU boots
 #   DEBUG_KERNEL_KDIR=...                 for out-of-tree module builds
 #   DEBUG_KERNEL_MODDIR=.../lib/modules/R its module tree (modules.builtin)
@@ -26,15 +26,17 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 BUILD=${BUILD:-$repo/build}
 top=$BUILD/debug-kernel
-tarball=/usr/src/linux-source-6.1.tar.xz
+series=6.12
+package=linux-source-$series
+tarball=/usr/src/$package.tar.xz
 jobs=${DEBUG_KERNEL_JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 log() { echo "debug-kernel: $*" >&2; }
 die() { log "$*"; exit 1; }
 
-[ -r "$tarball" ] || die "$tarball missing (package linux-source-6.1)"
+[ -r "$tarball" ] || die "$tarball missing (package $package)"
 
-source_version=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null ||
+source_version=$(dpkg-query -W -f='${Version}' "$package" 2>/dev/null ||
 	stat -c %Y "$tarball")
 key=$({
 	cat "$here/kernel.config" "$here/checkers.config" "${BASH_SOURCE[0]}"
