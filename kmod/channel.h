@@ -19,14 +19,8 @@
 #include "frame.h"
 #include "message.h"
 #include "node.h"
+#include "ratchet.h"
 #include "replay.h"
-
-enum ockam_channel_sizes {
-	/* Keys a receiver keeps: every epoch a counter inside the window,
-	 * behind or ahead, can belong to, plus one either side.
-	 */
-	OCKAM_RX_KEY_SLOTS = 2 * OCKAM_REPLAY_WINDOW / OCKAM_REKEY_INTERVAL + 2,
-};
 
 struct ockam_channel_tx {
 	/* Guards the key and the counter. */
@@ -41,10 +35,7 @@ struct ockam_channel_rx {
 	/* Guards the window and the keys. */
 	spinlock_t lock;
 	struct ockam_replay replay;
-	/* The keys of epochs lo..hi; epoch e is in slot e % SLOTS. */
-	u8 keys[OCKAM_RX_KEY_SLOTS][OCKAM_KEY_LEN];
-	u64 lo;
-	u64 hi;
+	struct ockam_ratchet ratchet;
 };
 
 struct ockam_channel {

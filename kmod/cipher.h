@@ -13,6 +13,7 @@
 #include <linux/types.h>
 
 #include "../uapi/linux/ockam.h"
+#include "ratchet.h"
 #include "wire.h"
 
 /* Encrypt the @len bytes of @sg where they are; the tag follows them. */
@@ -24,8 +25,5 @@ int ockam_cipher_seal(const u8 key[OCKAM_KEY_LEN], u64 counter,
  */
 int ockam_cipher_open(const u8 key[OCKAM_KEY_LEN], u64 counter,
 		      struct scatterlist *sg, u32 len);
-
-/* Noise REKEY: the next key of a direction, in place. */
-void ockam_cipher_rekey(u8 key[OCKAM_KEY_LEN]);
 
 #endif /* _OCKAM_CIPHER_H */

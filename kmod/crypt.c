@@ -70,15 +70,13 @@ void ockam_channel_keys_init(struct ockam_channel *ch, const u8 *tx_key,
 
 	spin_lock_init(&ch->rx.lock);
 	ockam_replay_init(&ch->rx.replay);
-	memcpy(ch->rx.keys[0], rx_key, OCKAM_KEY_LEN);
-	ch->rx.lo = 0;
-	ch->rx.hi = 0;
+	ockam_ratchet_init(&ch->rx.ratchet, rx_key);
 }
 
 void ockam_channel_keys_wipe(struct ockam_channel *ch)
 {
 	memzero_explicit(ch->tx.key, sizeof(ch->tx.key));
-	memzero_explicit(ch->rx.keys, sizeof(ch->rx.keys));
+	ockam_ratchet_wipe(&ch->rx.ratchet);
 }
 
 /* Is @counter the last of its key's OCKAM_REKEY_INTERVAL messages? */
@@ -112,40 +110,15 @@ out:
 	return err;
 }
 
-static u8 *ockam_rx_slot(struct ockam_channel_rx *rx, u64 epoch)
-{
-	return rx->keys[epoch % OCKAM_RX_KEY_SLOTS];
-}
-
-/*
- * Under rx->lock: the key of @epoch. Keys ahead are derived once and
- * kept, so a flood of frames claiming a far counter costs one derivation,
- * not one per frame; the replay check bounds how far ahead that is.
- */
-static int ockam_rx_key(struct ockam_channel_rx *rx, u64 epoch, u8 *key)
-{
-	if (epoch < rx->lo)
-		return -EALREADY;
-	while (rx->hi < epoch) {
-		u8 *next = ockam_rx_slot(rx, rx->hi + 1);
-
-		memcpy(next, ockam_rx_slot(rx, rx->hi), OCKAM_KEY_LEN);
-		ockam_cipher_rekey(next);
-		rx->hi++;
-	}
-	memcpy(key, ockam_rx_slot(rx, epoch), OCKAM_KEY_LEN);
-	return 0;
-}
-
 /* Under rx->lock: wipe the keys no counter inside the window can use. */
 static void ockam_rx_forget(struct ockam_channel_rx *rx)
 {
 	u64 next = rx->replay.next;
-	u64 lo = next > OCKAM_REPLAY_WINDOW ?
-		 (next - OCKAM_REPLAY_WINDOW) / OCKAM_REKEY_INTERVAL : 0;
 
-	for (; rx->lo < lo && rx->lo < rx->hi; rx->lo++)
-		memzero_explicit(ockam_rx_slot(rx, rx->lo), OCKAM_KEY_LEN);
+	if (next > OCKAM_REPLAY_WINDOW)
+		ockam_ratchet_forget(&rx->ratchet,
+				     (next - OCKAM_REPLAY_WINDOW) /
+				     OCKAM_REKEY_INTERVAL);
 }
 
 static int ockam_replay_errno(enum ockam_replay_verdict verdict)
@@ -161,7 +134,8 @@ static int ockam_rx_begin(struct ockam_channel_rx *rx, u64 counter, u8 *key)
 	spin_lock_bh(&rx->lock);
 	err = ockam_replay_errno(ockam_replay_check(&rx->replay, counter));
 	if (!err)
-		err = ockam_rx_key(rx, counter / OCKAM_REKEY_INTERVAL, key);
+		err = ockam_ratchet_key(&rx->ratchet,
+					counter / OCKAM_REKEY_INTERVAL, key);
 	spin_unlock_bh(&rx->lock);
 	return err;
 }
@@ -179,8 +153,8 @@ static int ockam_rx_commit(struct ockam_channel_rx *rx, u64 counter)
 
 	spin_lock_bh(&rx->lock);
 	err = ockam_replay_errno(ockam_replay_commit(&rx->replay, counter));
-	if (!err && ockam_epoch_ends(counter) && rx->hi == epoch)
-		ockam_rx_key(rx, epoch + 1, key);
+	if (!err && ockam_epoch_ends(counter) && rx->ratchet.hi == epoch)
+		ockam_ratchet_key(&rx->ratchet, epoch + 1, key);
 	if (!err)
 		ockam_rx_forget(rx);
 	spin_unlock_bh(&rx->lock);

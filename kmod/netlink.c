@@ -359,7 +359,7 @@ static int ockam_nl_put_channel_state(struct sk_buff *msg,
 	spin_unlock_bh(&ch->tx.lock);
 	spin_lock_bh(&ch->rx.lock);
 	rx_next = ch->rx.replay.next;
-	rx_rekeys = ch->rx.hi;
+	rx_rekeys = ch->rx.ratchet.hi;
 	spin_unlock_bh(&ch->rx.lock);
 
 	if (nla_put_u64_64bit(msg, OCKAM_CHANNEL_A_TX_COUNTER, tx_counter,

@@ -70,7 +70,7 @@ TEST_UNIT_SRCS := $(TEST_SRCS) $(LIB_SRCS) \
 	$(US_SRC)/ockamd/control.c $(US_SRC)/ockamd/loop.c \
 	$(US_SRC)/ockamd/handshake_frame.c \
 	$(US_SRC)/ockamd/handshake_source.c $(US_SRC)/ockamd/trust.c \
-	kmod/frame.c kmod/replay.c \
+	kmod/frame.c kmod/replay.c kmod/ratchet.c \
 	$(addprefix $(US_SRC)/ockamd/,noise.c identity.c vault.c)
 TEST_UNIT_OBJS := $(call obj_of,$(US_TEST_OBJ),$(TEST_UNIT_SRCS))
 # Fuzz targets: userspace/fuzz/fuzz_NAME.c with seeds in seeds-NAME/, and
@@ -85,7 +85,7 @@ FUZZ_LIB_control := $(FUZZ_LIB_codec) \
 	$(addprefix $(US_SRC)/lib/,control.c registry.c netns.c) \
 	$(addprefix $(US_SRC)/ockamd/,trust.c identity.c control_args.c)
 FUZZ_LDLIBS_control := $(SODIUM_LIBS)
-FUZZ_LIB_frame := kmod/frame.c kmod/replay.c
+FUZZ_LIB_frame := kmod/frame.c kmod/replay.c kmod/ratchet.c
 FUZZ_LDLIBS_frame := -lsodium
 FUZZ_LIB_handshake := $(US_SRC)/ockamd/handshake_frame.c $(US_SRC)/lib/error.c
 FUZZ_LIB_identity := $(US_SRC)/ockamd/identity.c $(US_SRC)/lib/error.c \

@@ -232,7 +232,7 @@ static bool __init test_frames(struct test_pair *t)
 	kfree_skb(frame);
 
 	ockam_channel_keys_wipe(t->b);
-	return ok && !memchr_inv(t->b->rx.keys, 0, sizeof(t->b->rx.keys)) &&
+	return ok && !memchr_inv(&t->b->rx.ratchet, 0, sizeof(t->b->rx.ratchet)) &&
 	       !memchr_inv(t->b->tx.key, 0, sizeof(t->b->tx.key));
 }
 

@@ -12,7 +12,11 @@
  *  1: the input is a stream of counters (a start, then signed steps) fed
  *     to the window and to a plain model of it (every counter accepted so
  *     far, and the rule of Documentation/wire-protocol.rst): they must
- *     agree on every counter, and no counter is ever accepted twice;
+ *     agree on every counter, and no counter is ever accepted twice. The
+ *     receive keys (kmod/ratchet.c) are asked for each counter the window
+ *     takes, as crypt.c asks: every one is there and right (against every
+ *     key derived in turn), and none costs more than OCKAM_RATCHET_SPAN
+ *     REKEYs;
  *  2: the input is a counter, a bit position and a plaintext: sealed as
  *     the module seals it, it opens with the same key; with the bit
  *     flipped anywhere in the frame it never does.
@@ -23,6 +27,7 @@
 #include <sodium.h>
 
 #include "frame.h"
+#include "ratchet.h"
 #include "replay.h"
 #include "fuzz.h"
 
@@ -33,6 +38,11 @@ enum {
 	CHECKS,
 	/* Counters one window run feeds at most. */
 	WINDOW_STEPS = 4096,
+	/* The furthest epoch one window run reaches: each accepted counter
+	 * is at most a window past the highest before it.
+	 */
+	WINDOW_EPOCHS = (WINDOW_STEPS + 1) * OCKAM_REPLAY_WINDOW /
+			OCKAM_REKEY_INTERVAL + 1,
 	FRAME_MAX = 4096,
 };
 
@@ -77,6 +87,76 @@ static void check_layout(const u8 *data, size_t size)
 	}
 }
 
+/*
+ * The ratchet's logic does not depend on what REKEY computes, only that
+ * each key follows from the one before, so a cheap stand-in (a 64-bit mix
+ * of each word) keeps the fuzzer fast. It counts its calls.
+ */
+static unsigned long rekeys;
+
+void ockam_cipher_rekey(u8 key[OCKAM_KEY_LEN])
+{
+	u64 w;
+	int i;
+
+	for (i = 0; i < OCKAM_KEY_LEN; i += 8) {
+		memcpy(&w, key + i, 8);
+		w = (w ^ (w >> 31) ^ (u64)i) * 0x9e3779b97f4a7c15ull;
+		memcpy(key + i, &w, 8);
+	}
+	rekeys++;
+}
+
+/* Every epoch's key, derived in turn as far as asked. */
+static u8 model_keys[WINDOW_EPOCHS][OCKAM_KEY_LEN];
+static u64 model_epochs;
+
+static const u8 *model_key(u64 epoch)
+{
+	ASSERT(epoch < WINDOW_EPOCHS);
+	if (!model_epochs) {
+		memset(model_keys[0], 0x5a, OCKAM_KEY_LEN);
+		model_epochs = 1;
+	}
+	for (; model_epochs <= epoch; model_epochs++) {
+		memcpy(model_keys[model_epochs], model_keys[model_epochs - 1],
+		       OCKAM_KEY_LEN);
+		ockam_cipher_rekey(model_keys[model_epochs]);
+	}
+	return model_keys[epoch];
+}
+
+/* @epoch's key, as the ratchet gives it for a counter the window takes. */
+static void ask_key(struct ockam_ratchet *k, u64 epoch)
+{
+	u8 key[OCKAM_KEY_LEN];
+	const u8 *want;
+
+	want = model_key(epoch);
+	rekeys = 0;
+	ASSERT(!ockam_ratchet_key(k, epoch, key));
+	ASSERT(rekeys <= OCKAM_RATCHET_SPAN);
+	ASSERT(!memcmp(key, want, OCKAM_KEY_LEN));
+	ASSERT(k->lo <= k->hi);
+}
+
+/*
+ * Counter @c verified and the window took it: as crypt.c, the newest
+ * key's last counter brings in the next key, and keys behind the window
+ * go.
+ */
+static void committed(struct ockam_ratchet *k, const struct ockam_replay *r,
+		      u64 c)
+{
+	u64 epoch = c / OCKAM_REKEY_INTERVAL;
+
+	if ((c + 1) % OCKAM_REKEY_INTERVAL == 0 && k->hi == epoch)
+		ask_key(k, epoch + 1);
+	if (r->next > OCKAM_REPLAY_WINDOW)
+		ockam_ratchet_forget(k, (r->next - OCKAM_REPLAY_WINDOW) /
+				     OCKAM_REKEY_INTERVAL);
+}
+
 /* The model: the rule as the documentation states it. */
 struct window_model {
 	bool any;
@@ -107,6 +187,7 @@ static bool model_accepts(const struct window_model *m, u64 c)
 static void check_window(const u8 *data, size_t size)
 {
 	static struct window_model m;
+	struct ockam_ratchet k;
 	struct ockam_replay r;
 	u64 c;
 
@@ -114,6 +195,7 @@ static void check_window(const u8 *data, size_t size)
 		return;
 	memset(&m, 0, sizeof(m));
 	ockam_replay_init(&r);
+	ockam_ratchet_init(&k, model_key(0));
 	/* Start anywhere, the end of the counter space included. */
 	c = read_u64(data);
 	data += 8;
@@ -122,8 +204,16 @@ static void check_window(const u8 *data, size_t size)
 		int16_t step = (int16_t)(data[0] << 8 | data[1]);
 		bool accept = model_accepts(&m, c);
 		enum ockam_replay_verdict v = ockam_replay_check(&r, c);
+		/* A forged frame nearby: its key is asked for, then its tag
+		 * fails and nothing is committed.
+		 */
+		u64 forged = c ^ (u64)(uint16_t)step;
 
+		if (ockam_replay_check(&r, forged) == OCKAM_REPLAY_OK)
+			ask_key(&k, forged / OCKAM_REKEY_INTERVAL);
 		ASSERT((v == OCKAM_REPLAY_OK) == accept);
+		if (accept)
+			ask_key(&k, c / OCKAM_REKEY_INTERVAL);
 		ASSERT((ockam_replay_commit(&r, c) == OCKAM_REPLAY_OK) ==
 		       accept);
 		if (accept) {
@@ -131,6 +221,7 @@ static void check_window(const u8 *data, size_t size)
 				m.highest = c;
 			m.any = true;
 			m.seen[m.count++] = c;
+			committed(&k, &r, c);
 		}
 		c += (u64)(int64_t)step;
 	}

@@ -1,11 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * The secure channel frame layout and receive window shared with the
- * module (kmod/frame.c, kmod/replay.c).
+ * The secure channel frame layout, receive window and receive keys shared
+ * with the module (kmod/frame.c, kmod/replay.c, kmod/ratchet.c).
  */
+#include <string.h>
+
+#include "../ockamd/noise.h"
 #include "frame.h"
+#include "ratchet.h"
 #include "replay.h"
 #include "tap.h"
+
+/* The module's REKEY is lib/crypto's; ockamd's is the same function. */
+void ockam_cipher_rekey(u8 key[OCKAM_KEY_LEN])
+{
+	noise_rekey(key);
+}
+
+static const u8 epoch0_key[OCKAM_KEY_LEN] = { 0x0c, 0xa1, 0x70 };
+
+/* Epoch @epoch's key, the long way: REKEY @epoch times from epoch 0's. */
+static void key_of(u64 epoch, u8 key[OCKAM_KEY_LEN])
+{
+	memcpy(key, epoch0_key, OCKAM_KEY_LEN);
+	while (epoch--)
+		ockam_cipher_rekey(key);
+}
+
+static bool ratchet_gives(struct ockam_ratchet *r, u64 epoch)
+{
+	u8 want[OCKAM_KEY_LEN], got[OCKAM_KEY_LEN];
+
+	key_of(epoch, want);
+	memset(got, 0, sizeof(got));
+	return !ockam_ratchet_key(r, epoch, got) &&
+	       !memcmp(want, got, sizeof(got));
+}
 
 static void counter_round_trip(void)
 {
@@ -91,9 +121,60 @@ static void window_end_of_counters(void)
 		  OCKAM_REPLAY_OK);
 }
 
+static void ratchet_in_order_and_back(void)
+{
+	struct ockam_ratchet r;
+	u64 e;
+
+	ockam_ratchet_init(&r, epoch0_key);
+	for (e = 0; e < 5; e++)
+		CHECK(ratchet_gives(&r, e));
+	CHECK(r.hi == 4 && r.lo == 0);
+	/* Reordered across the last rekey, then further back: derived. */
+	CHECK(ratchet_gives(&r, 3));
+	CHECK(ratchet_gives(&r, 1));
+	CHECK(ratchet_gives(&r, 0));
+	CHECK(r.hi == 4);
+	/* Far ahead in one go, then each epoch on the way. */
+	CHECK(ratchet_gives(&r, 40));
+	for (e = 0; e <= 40; e++)
+		CHECK(ratchet_gives(&r, e));
+}
+
+static void ratchet_forgets(void)
+{
+	u8 zero[OCKAM_KEY_LEN] = { 0 }, key[OCKAM_KEY_LEN];
+	struct ockam_ratchet r;
+
+	ockam_ratchet_init(&r, epoch0_key);
+	CHECK(ratchet_gives(&r, 10));
+	ockam_ratchet_forget(&r, 6);
+	CHECK(r.lo == 6);
+	CHECK_INT(ockam_ratchet_key(&r, 5, key), -EALREADY);
+	CHECK(ratchet_gives(&r, 6));
+	CHECK(ratchet_gives(&r, 8));
+	/* Never back, and never past the newest key. */
+	ockam_ratchet_forget(&r, 2);
+	CHECK(r.lo == 6);
+	ockam_ratchet_forget(&r, 9);
+	CHECK(r.lo == 9 && ratchet_gives(&r, 9) && ratchet_gives(&r, 10));
+	ockam_ratchet_forget(&r, 50);
+	CHECK(r.lo == 10 && r.hi == 10);
+	CHECK(!memcmp(r.prev_key, zero, sizeof(zero)));
+	CHECK_INT(ockam_ratchet_key(&r, 9, key), -EALREADY);
+	CHECK(ratchet_gives(&r, 10));
+	CHECK(ratchet_gives(&r, 12) && ratchet_gives(&r, 11));
+	ockam_ratchet_wipe(&r);
+	CHECK(!memcmp(r.lo_key, zero, sizeof(zero)) &&
+	      !memcmp(r.prev_key, zero, sizeof(zero)) &&
+	      !memcmp(r.hi_key, zero, sizeof(zero)));
+}
+
 SUITE(frame_suite, "frame",
       TEST(counter_round_trip),
       TEST(types),
       TEST(window_in_order_and_reordered),
       TEST(window_edges),
-      TEST(window_end_of_counters));
+      TEST(window_end_of_counters),
+      TEST(ratchet_in_order_and_back),
+      TEST(ratchet_forgets));

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The receive keys of a secure channel; see ratchet.h.
+ */
+#ifdef __KERNEL__
+#include <linux/string.h>
+#else
+#include <string.h>
+#define memzero_explicit(p, n) explicit_bzero(p, n)
+#endif
+
+#include "ratchet.h"
+
+void ockam_ratchet_init(struct ockam_ratchet *r, const u8 *key)
+{
+	memset(r, 0, sizeof(*r));
+	memcpy(r->lo_key, key, OCKAM_KEY_LEN);
+	memcpy(r->hi_key, key, OCKAM_KEY_LEN);
+}
+
+/* Turn @hi forward to @epoch, keeping the key before it. */
+static void ockam_ratchet_advance(struct ockam_ratchet *r, u64 epoch)
+{
+	while (r->hi < epoch) {
+		memcpy(r->prev_key, r->hi_key, OCKAM_KEY_LEN);
+		ockam_cipher_rekey(r->hi_key);
+		r->hi++;
+	}
+}
+
+int ockam_ratchet_key(struct ockam_ratchet *r, u64 epoch, u8 *key)
+{
+	u64 e;
+
+	if (epoch < r->lo)
+		return -EALREADY;
+	ockam_ratchet_advance(r, epoch);
+	if (epoch == r->hi) {
+		memcpy(key, r->hi_key, OCKAM_KEY_LEN);
+	} else if (epoch + 1 == r->hi) {
+		memcpy(key, r->prev_key, OCKAM_KEY_LEN);
+	} else {
+		memcpy(key, r->lo_key, OCKAM_KEY_LEN);
+		for (e = r->lo; e < epoch; e++)
+			ockam_cipher_rekey(key);
+	}
+	return 0;
+}
+
+void ockam_ratchet_forget(struct ockam_ratchet *r, u64 lo)
+{
+	/* @hi's key is the newest there is; it stays until @hi moves. */
+	if (lo > r->hi)
+		lo = r->hi;
+	for (; r->lo < lo; r->lo++)
+		ockam_cipher_rekey(r->lo_key);
+	if (r->lo == r->hi)
+		memzero_explicit(r->prev_key, OCKAM_KEY_LEN);
+}
+
+void ockam_ratchet_wipe(struct ockam_ratchet *r)
+{
+	memzero_explicit(r, sizeof(*r));
+}

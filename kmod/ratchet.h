@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * The receive keys of a secure channel. Counter c is sealed with the key
+ * of epoch c / OCKAM_REKEY_INTERVAL, and each epoch's key is the Noise
+ * REKEY of the one before: a ratchet that only turns forward. The replay
+ * window accepts counters a window behind and ahead of the highest one
+ * accepted, so a receiver may need the key of any epoch from @lo (the
+ * oldest the window still reaches) to @hi (the newest a frame named):
+ * up to OCKAM_RATCHET_SPAN of them.
+ *
+ * Keeping each of them cost 2 KiB per channel. The ratchet keeps three:
+ * @lo's, from which any epoch in range can be derived; @hi's, which
+ * traffic in order uses; and @hi - 1's, which a frame reordered across
+ * the last rekey uses. Any other is derived when asked for, at most
+ * OCKAM_RATCHET_SPAN REKEYs from @lo's key: a frame reordered by more
+ * than an epoch, or a forged one, costs that many ChaCha20-Poly1305
+ * calls on 32 bytes before its tag is checked, less than opening a 4 KiB
+ * frame does.
+ *
+ * Like replay.c, this file builds unchanged in the module and in
+ * userspace, where it is unit-tested and fuzzed against a model that
+ * keeps every key. Callers serialise.
+ */
+#ifndef _OCKAM_RATCHET_H
+#define _OCKAM_RATCHET_H
+
+#include "codec.h"
+
+enum ockam_ratchet_limits {
+	/* Epochs a counter inside the window can fall in, either side of
+	 * the highest accepted, plus one for each partial epoch.
+	 */
+	OCKAM_RATCHET_SPAN = 2 * OCKAM_REPLAY_WINDOW / OCKAM_REKEY_INTERVAL + 2,
+};
+
+struct ockam_ratchet {
+	u64 lo;
+	u64 hi;
+	u8 lo_key[OCKAM_KEY_LEN];
+	/* Epoch @hi - 1's key while @hi > @lo; zero otherwise. */
+	u8 prev_key[OCKAM_KEY_LEN];
+	u8 hi_key[OCKAM_KEY_LEN];
+};
+
+/* Epoch 0's key is @key. */
+void ockam_ratchet_init(struct ockam_ratchet *r, const u8 *key);
+/*
+ * Epoch @epoch's key into @key; -EALREADY when it is behind @lo and its
+ * key is gone. Epochs ahead of @hi become @hi: the keys on the way are
+ * derived once, however many frames name them.
+ */
+int ockam_ratchet_key(struct ockam_ratchet *r, u64 epoch, u8 *key);
+/* No frame will use an epoch before @lo again: wipe their keys. */
+void ockam_ratchet_forget(struct ockam_ratchet *r, u64 lo);
+void ockam_ratchet_wipe(struct ockam_ratchet *r);
+
+/*
+ * Noise REKEY, in place: ENCRYPT(k, 2^64 - 1, empty, 32 zero bytes), the
+ * first 32 bytes. The module's is cipher.c's (lib/crypto); userspace
+ * tests link one on libsodium.
+ */
+void ockam_cipher_rekey(u8 key[OCKAM_KEY_LEN]);
+
+#endif /* _OCKAM_RATCHET_H */
