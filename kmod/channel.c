@@ -17,13 +17,32 @@
 #include "route.h"
 #include "socket.h"
 
-static void ockam_channel_free(struct rcu_head *rcu)
-{
-	struct ockam_channel *ch = container_of(rcu, struct ockam_channel, rcu);
+static struct kmem_cache *ockam_channel_cache;
 
+int ockam_channel_init(void)
+{
+	ockam_channel_cache = KMEM_CACHE(ockam_channel, SLAB_ACCOUNT);
+	return ockam_channel_cache ? 0 : -ENOMEM;
+}
+
+/* After rcu_barrier(): no channel is left, nor waiting to be freed. */
+void ockam_channel_uninit(void)
+{
+	kmem_cache_destroy(ockam_channel_cache);
+}
+
+/* Wipe and free what ockam_channel_alloc() made, in any state. */
+static void ockam_channel_destroy(struct ockam_channel *ch)
+{
 	ockam_channel_keys_wipe(ch);
 	free_percpu(ch->stats);
-	kfree_sensitive(ch);
+	kfree(ch->route);
+	kmem_cache_free(ockam_channel_cache, ch);
+}
+
+static void ockam_channel_free(struct rcu_head *rcu)
+{
+	ockam_channel_destroy(container_of(rcu, struct ockam_channel, rcu));
 }
 
 void ockam_channel_put(struct ockam_channel *ch)
@@ -129,7 +148,7 @@ ockam_channel_alloc(struct ockam_node *node,
 		NL_SET_ERR_MSG(extack, "route has an invalid local address");
 		return ERR_PTR(-EINVAL);
 	}
-	ch = kzalloc(struct_size(ch, route, rt.len), GFP_KERNEL);
+	ch = kmem_cache_zalloc(ockam_channel_cache, GFP_KERNEL);
 	if (!ch)
 		return ERR_PTR(-ENOMEM);
 	err = ockam_channel_parse_peer(ch, p->identifier);
@@ -139,7 +158,8 @@ ockam_channel_alloc(struct ockam_node *node,
 	}
 	err = -ENOMEM;
 	ch->stats = ockam_stats_alloc();
-	if (!ch->stats)
+	ch->route = kmemdup(rt.addrs, rt.len, GFP_KERNEL_ACCOUNT);
+	if (!ch->stats || !ch->route)
 		goto err_free;
 
 	ch->node = node;
@@ -149,14 +169,13 @@ ockam_channel_alloc(struct ockam_node *node,
 	ch->role = p->role;
 	ch->encryptor.kind = OCKAM_KIND_ENCRYPTOR;
 	ch->decryptor.kind = OCKAM_KIND_DECRYPTOR;
-	memcpy(ch->route, rt.addrs, rt.len);
 	ch->route_len = rt.len;
 	ch->route_hops = rt.hops;
 	ockam_channel_keys_init(ch, p->tx_key, p->rx_key, 0);
 	return ch;
 
 err_free:
-	kfree_sensitive(ch);
+	ockam_channel_destroy(ch);
 	return ERR_PTR(err);
 }
 
@@ -174,6 +193,7 @@ static int ockam_channel_install(struct ockam_node *node, const u8 *name,
 	err = ockam_node_insert_random(node, &ch->encryptor);
 	if (err)
 		return err;
+	BUILD_BUG_ON(OCKAM_RANDOM_NAME_LEN >= 0x80);
 	ch->self_len = ockam_endpoint_encode(&ch->encryptor, ch->self);
 	memcpy(ch->decryptor.name, name, len);
 	ch->decryptor.name_len = len;

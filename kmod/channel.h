@@ -22,6 +22,13 @@
 #include "ratchet.h"
 #include "replay.h"
 
+enum ockam_channel_sizes {
+	/* The encryptor's address, encoded: a type byte, the length in one
+	 * ULEB byte, and the random name every encryptor gets.
+	 */
+	OCKAM_CHANNEL_SELF_LEN = 1 + 1 + OCKAM_RANDOM_NAME_LEN,
+};
+
 struct ockam_channel_tx {
 	/* Guards the key and the counter. */
 	spinlock_t lock;
@@ -56,15 +63,18 @@ struct ockam_channel {
 	bool dead;
 	u8 peer[OCKAM_IDENTIFIER_BYTES];
 	/* The encryptor's address, encoded, to push on return routes. */
-	u8 self[OCKAM_ADDR_ENCODED_MAX];
+	u8 self[OCKAM_CHANNEL_SELF_LEN];
 	u32 self_len;
 	struct ockam_stats __percpu *stats;
 	struct ockam_channel_tx tx;
 	struct ockam_channel_rx rx;
-	/* The route to the peer's decryptor: addresses, count apart. */
+	/* The route to the peer's decryptor: addresses, count apart. A
+	 * separate allocation, so that every channel is the same size and
+	 * comes from a cache of its own.
+	 */
+	const u8 *route;
 	u32 route_hops;
 	u32 route_len;
-	u8 route[];
 };
 
 static inline struct ockam_channel *
@@ -91,6 +101,8 @@ struct ockam_channel_params {
 };
 
 /* channel.c: lifecycle */
+int ockam_channel_init(void);
+void ockam_channel_uninit(void);
 struct ockam_channel *ockam_channel_add(struct ockam_node *node,
 					const struct ockam_channel_params *p,
 					struct netlink_ext_ack *extack);

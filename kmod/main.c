@@ -11,6 +11,7 @@
 #include <linux/net.h>
 #include <net/genetlink.h>
 
+#include "channel.h"
 #include "netlink.h"
 #include "node.h"
 #include "ockam.h"
@@ -56,9 +57,12 @@ static int __init ockam_init(void)
 		err = -ENOMEM;
 		goto err_wq;
 	}
-	err = ockam_netns_init();
+	err = ockam_channel_init();
 	if (err)
 		goto err_tx_wq;
+	err = ockam_netns_init();
+	if (err)
+		goto err_channel;
 	err = ockam_netlink_init();
 	if (err)
 		goto err_node;
@@ -73,6 +77,9 @@ err_netlink:
 	ockam_netlink_uninit();
 err_node:
 	ockam_netns_exit();
+	rcu_barrier();
+err_channel:
+	ockam_channel_uninit();
 err_tx_wq:
 	destroy_workqueue(ockam_tx_wq);
 err_wq:
@@ -85,8 +92,11 @@ static void __exit ockam_exit(void)
 	ockam_socket_uninit();
 	ockam_netlink_uninit();
 	ockam_netns_exit();
-	/* Transports and aliases free themselves after a grace period. */
+	/* Transports, aliases and channels free themselves after a grace
+	 * period.
+	 */
 	rcu_barrier();
+	ockam_channel_uninit();
 	destroy_workqueue(ockam_wq);
 	destroy_workqueue(ockam_tx_wq);
 }

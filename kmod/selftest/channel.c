@@ -111,12 +111,12 @@ static struct ockam_channel *__init test_channel(struct ockam_node *node)
 	static const u8 route[] __initconst = { 0x00, 0x04, 'p', 'e', 'e', 'r' };
 	struct ockam_channel *ch;
 
-	ch = kzalloc(struct_size(ch, route, sizeof(route)), GFP_KERNEL);
+	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
 	if (!ch)
 		return NULL;
 	ch->node = node;
 	ch->stats = ockam_stats_alloc();
-	memcpy(ch->route, route, sizeof(route));
+	ch->route = route;
 	ch->route_len = sizeof(route);
 	ch->route_hops = 1;
 	if (!ch->stats) {

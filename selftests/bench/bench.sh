@@ -28,7 +28,8 @@
 #   BENCH_REPEAT      runs per figure, each the median (5)
 #   BENCH_REPEAT_RR   the same for request/response figures (3)
 #   BENCH_HANDSHAKES  channels created for the handshake rate (100)
-#   BENCH_OBJECTS     channels and sockets for the memory figures (10000)
+#   BENCH_OBJECTS     channels and sockets for the memory figures, one
+#                     measurement per count ("10000 100000")
 #   BENCH_ONLY        parts to run (default "routing secure handshake memory")
 #   BENCH_PERF        names of figures as printed, e.g. "sc-1hop-1024
 #                     wireguard-1024": record a system-wide profile during
@@ -44,7 +45,7 @@ REPEAT=${BENCH_REPEAT:-5}
 # Request/response figures are the median of this many runs.
 REPEAT_RR=${BENCH_REPEAT_RR:-3}
 HANDSHAKES=${BENCH_HANDSHAKES:-100}
-OBJECTS=${BENCH_OBJECTS:-10000}
+OBJECTS=${BENCH_OBJECTS:-10000 100000}
 ONLY=${BENCH_ONLY:-routing secure handshake memory}
 PERF_KEYS=${BENCH_PERF:-}
 SIZES=(64 65536)
@@ -460,14 +461,16 @@ part_handshake() {
 }
 
 part_memory() {
-	local out
-	echo "memory: $OBJECTS of each in a node of their own" \
-		"(/proc/meminfo Slab + Percpu + VmallocUsed)"
+	local out count
 	node_add n5 || return 1
-	out=$(on n5 ockam-bench-mem sockets "$OBJECTS" 2>&1)
-	mem_lines "bound socket" "$out" mem-socket
-	out=$(on n5 ockam-bench-mem channels "$OBJECTS" 2>&1)
-	mem_lines "channel" "$out" mem-channel
+	for count in $OBJECTS; do
+		echo "memory: $count of each in a node of their own" \
+			"(/proc/meminfo Slab + Percpu + VmallocUsed)"
+		out=$(on n5 ockam-bench-mem sockets "$count" 2>&1)
+		mem_lines "bound socket" "$out" "mem-socket-$count"
+		out=$(on n5 ockam-bench-mem channels "$count" 2>&1)
+		mem_lines "channel" "$out" "mem-channel-$count"
+	done
 	echo
 }
 
