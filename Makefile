@@ -59,7 +59,8 @@ module:
 # for the objects. Kbuild builds M=DIR/kmod as it would kmod/, and the
 # sources' quoted #includes ("../uapi/linux/ockam.h") resolve the same.
 # Nothing is copied: an edit in kmod/ is seen at once. A link whose source
-# is gone is removed.
+# is gone is removed; a plain file where a link belongs (a copy left by
+# an older tree) is replaced.
 define variant_tree
 	@mkdir -p $(1)/kmod
 	@ln -sfn $(CURDIR)/uapi $(1)/uapi
@@ -67,7 +68,7 @@ define variant_tree
 		! -name '*.mod.c' | while read -r f; do \
 		[ -L "$(1)/kmod/$$f" ] && continue; \
 		mkdir -p "$(1)/kmod/$${f%/*}" && \
-		ln -s "$(KMOD)/$${f#./}" "$(1)/kmod/$$f" || exit 1; \
+		ln -sf "$(KMOD)/$${f#./}" "$(1)/kmod/$$f" || exit 1; \
 	done
 	@find $(1)/kmod -xtype l -delete
 endef
