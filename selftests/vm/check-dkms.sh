@@ -18,28 +18,11 @@ cd "$repo" || exit 1
 BUILD=${BUILD:-$repo/build}
 kernels=${OCKAM_KERNELS:-$("$here/kver.sh" --list | tr '\n' ' ')}
 scratch=$BUILD/dkms
-n=0
-failed=0
-
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
-
-finish() {
-	echo "1..$n"
-	[ $failed = 0 ]
-	exit $?
-}
+. "$repo/selftests/lib/tap.sh"
 
 if ! command -v dkms >/dev/null 2>&1; then
-	result 1 "dkms installed (selftests/vm/deps.sh installs it)"
-	finish
+	tap_fail "dkms installed (selftests/vm/deps.sh installs it)"
+	tap_done
 fi
 version=$(sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' dkms.conf)
 rm -rf "$scratch"
@@ -53,17 +36,17 @@ out=$( {
 	"${dkms[@]}" add -m ockam -v "$version"
 } 2>&1)
 rc=$?
-result $rc "dkms add ockam/$version"
+tap_result $rc "dkms add ockam/$version"
 if [ $rc != 0 ]; then
-	tail -n 30 <<<"$out" | sed 's/^/# /'
-	finish
+	tap_diag "$(tail -n 30 <<<"$out")"
+	tap_done
 fi
 
 for k in $kernels; do
 	kver=$(KVER='' KSERIES=$k "$here/kver.sh")
 	if [ -z "$kver" ]; then
-		result 1 "dkms build for $k"
-		echo "# no $k kernel in /lib/modules (selftests/vm/deps.sh installs it)"
+		tap_fail "dkms build for $k" \
+			"no $k kernel in /lib/modules (selftests/vm/deps.sh installs it)"
 		continue
 	fi
 	start=$(date +%s)
@@ -81,8 +64,8 @@ for k in $kernels; do
 			rc=1
 		fi
 	fi
-	result $rc "dkms build for $kver"
-	echo "# $(($(date +%s) - start)) s"
+	tap_result $rc "dkms build for $kver"
+	tap_diag "$(($(date +%s) - start)) s"
 	if [ $rc != 0 ]; then
 		{
 			tail -n 20 <<<"$out"
@@ -91,4 +74,4 @@ for k in $kernels; do
 		} | sed 's/^/# /'
 	fi
 done
-finish
+tap_done

@@ -22,18 +22,7 @@ export BUILD
 kernels=${OCKAM_KERNELS:-$("$here/kver.sh" --list | tr '\n' ' ')}
 
 checkpatch=$BUILD/checkpatch/checkpatch.pl
-n=0
-failed=0
-
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
+. "$repo/selftests/lib/tap.sh"
 
 shopt -s nullglob
 files=()
@@ -50,27 +39,25 @@ for f in "${files[@]}"; do
 	out=$(perl "$checkpatch" --strict --no-tree --show-types --color=never \
 		"${ignore[@]}" -f "$f" 2>&1)
 	rc=$?
-	result $rc "checkpatch $f"
-	[ $rc = 0 ] || head -n 80 <<<"$out" | sed "s/^/# /"
+	tap_result $rc "checkpatch $f"
+	[ $rc = 0 ] || tap_diag "$(head -n 80 <<<"$out")"
 done
 
 mkdir -p "$BUILD"
 for k in $kernels; do
 	kver=$(KVER='' KSERIES=$k "$here/kver.sh")
 	if [ -z "$kver" ]; then
-		result 1 "W=1 module build for $k (make module-w1)"
-		echo "# no $k kernel in /lib/modules (selftests/vm/deps.sh installs it)"
+		tap_fail "W=1 module build for $k (make module-w1)" \
+			"no $k kernel in /lib/modules (selftests/vm/deps.sh installs it)"
 		continue
 	fi
 	out=$(make --no-print-directory module-w1 KSERIES="$k" KVER="$kver" \
 		KDIR="/lib/modules/$kver/build" 2>&1)
 	rc=$?
-	result $rc "W=1 module build for $kver (make module-w1)"
+	tap_result $rc "W=1 module build for $kver (make module-w1)"
 	if [ $rc != 0 ]; then
-		{ grep -E -A3 'warning:|error:' <<<"$out" || tail -n 30 <<<"$out"; } |
-			head -n 80 | sed 's/^/# /'
+		tap_diag "$({ grep -E -A3 'warning:|error:' <<<"$out" ||
+			tail -n 30 <<<"$out"; } | head -n 80)"
 	fi
 done
-
-echo "1..$n"
-[ $failed = 0 ]
+tap_done
