@@ -79,12 +79,6 @@ void ockam_channel_keys_wipe(struct ockam_channel *ch)
 	ockam_ratchet_wipe(&ch->rx.ratchet);
 }
 
-/* Is @counter the last of its key's OCKAM_REKEY_INTERVAL messages? */
-static bool ockam_epoch_ends(u64 counter)
-{
-	return (counter + 1) % OCKAM_REKEY_INTERVAL == 0;
-}
-
 /*
  * The key and counter for the next frame. The key moves on (REKEY) as
  * soon as its last message has its copy: the old key is overwritten at
@@ -110,17 +104,6 @@ out:
 	return err;
 }
 
-/* Under rx->lock: wipe the keys no counter inside the window can use. */
-static void ockam_rx_forget(struct ockam_channel_rx *rx)
-{
-	u64 next = rx->replay.next;
-
-	if (next > OCKAM_REPLAY_WINDOW)
-		ockam_ratchet_forget(&rx->ratchet,
-				     (next - OCKAM_REPLAY_WINDOW) /
-				     OCKAM_REKEY_INTERVAL);
-}
-
 static int ockam_replay_errno(enum ockam_replay_verdict verdict)
 {
 	return verdict == OCKAM_REPLAY_OK ? 0 : -EALREADY;
@@ -141,24 +124,18 @@ static int ockam_rx_begin(struct ockam_channel_rx *rx, u64 counter, u8 *key)
 }
 
 /*
- * The frame verified: accept its counter, unless another copy won. The
- * last message of the newest key brings in the next one, as the sender
- * did.
+ * The frame verified: accept its counter, unless another copy won, and
+ * let the keys follow the window.
  */
 static int ockam_rx_commit(struct ockam_channel_rx *rx, u64 counter)
 {
-	u8 key[OCKAM_KEY_LEN];
-	u64 epoch = counter / OCKAM_REKEY_INTERVAL;
 	int err;
 
 	spin_lock_bh(&rx->lock);
 	err = ockam_replay_errno(ockam_replay_commit(&rx->replay, counter));
-	if (!err && ockam_epoch_ends(counter) && rx->ratchet.hi == epoch)
-		ockam_ratchet_key(&rx->ratchet, epoch + 1, key);
 	if (!err)
-		ockam_rx_forget(rx);
+		ockam_ratchet_commit(&rx->ratchet, counter, rx->replay.next);
 	spin_unlock_bh(&rx->lock);
-	memzero_explicit(key, sizeof(key));
 	return err;
 }
 

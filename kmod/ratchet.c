@@ -58,6 +58,16 @@ void ockam_ratchet_forget(struct ockam_ratchet *r, u64 lo)
 		memzero_explicit(r->prev_key, OCKAM_KEY_LEN);
 }
 
+void ockam_ratchet_commit(struct ockam_ratchet *r, u64 counter, u64 next)
+{
+	if (ockam_epoch_ends(counter) &&
+	    r->hi == counter / OCKAM_REKEY_INTERVAL)
+		ockam_ratchet_advance(r, r->hi + 1);
+	if (next > OCKAM_REPLAY_WINDOW)
+		ockam_ratchet_forget(r, (next - OCKAM_REPLAY_WINDOW) /
+					OCKAM_REKEY_INTERVAL);
+}
+
 void ockam_ratchet_wipe(struct ockam_ratchet *r)
 {
 	memzero_explicit(r, sizeof(*r));

@@ -42,6 +42,12 @@ struct ockam_ratchet {
 	u8 hi_key[OCKAM_KEY_LEN];
 };
 
+/* Is @counter the last of its key's OCKAM_REKEY_INTERVAL messages? */
+static inline bool ockam_epoch_ends(u64 counter)
+{
+	return (counter + 1) % OCKAM_REKEY_INTERVAL == 0;
+}
+
 /* Epoch 0's key is @key. */
 void ockam_ratchet_init(struct ockam_ratchet *r, const u8 *key);
 /*
@@ -52,6 +58,13 @@ void ockam_ratchet_init(struct ockam_ratchet *r, const u8 *key);
 int ockam_ratchet_key(struct ockam_ratchet *r, u64 epoch, u8 *key);
 /* No frame will use an epoch before @lo again: wipe their keys. */
 void ockam_ratchet_forget(struct ockam_ratchet *r, u64 lo);
+/*
+ * @counter verified and the window took it; @next is one past the highest
+ * counter the window has taken. The last counter of the newest epoch
+ * brings in the next key, as the sender's last message of a key did, and
+ * the keys of epochs no counter inside the window can use are wiped.
+ */
+void ockam_ratchet_commit(struct ockam_ratchet *r, u64 counter, u64 next);
 void ockam_ratchet_wipe(struct ockam_ratchet *r);
 
 /*

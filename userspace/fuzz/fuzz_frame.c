@@ -14,8 +14,9 @@
  *     far, and the rule of Documentation/wire-protocol.rst): they must
  *     agree on every counter, and no counter is ever accepted twice. The
  *     receive keys (kmod/ratchet.c) are asked for each counter the window
- *     takes, as crypt.c asks: every one is there and right (against every
- *     key derived in turn), and none costs more than OCKAM_RATCHET_SPAN
+ *     takes and for a forged one near it, and told of each commit, as
+ *     crypt.c does: every key is there and right (against every key
+ *     derived in turn), and none costs more than OCKAM_RATCHET_SPAN
  *     REKEYs;
  *  2: the input is a counter, a bit position and a plaintext: sealed as
  *     the module seals it, it opens with the same key; with the bit
@@ -140,23 +141,6 @@ static void ask_key(struct ockam_ratchet *k, u64 epoch)
 	ASSERT(k->lo <= k->hi);
 }
 
-/*
- * Counter @c verified and the window took it: as crypt.c, the newest
- * key's last counter brings in the next key, and keys behind the window
- * go.
- */
-static void committed(struct ockam_ratchet *k, const struct ockam_replay *r,
-		      u64 c)
-{
-	u64 epoch = c / OCKAM_REKEY_INTERVAL;
-
-	if ((c + 1) % OCKAM_REKEY_INTERVAL == 0 && k->hi == epoch)
-		ask_key(k, epoch + 1);
-	if (r->next > OCKAM_REPLAY_WINDOW)
-		ockam_ratchet_forget(k, (r->next - OCKAM_REPLAY_WINDOW) /
-				     OCKAM_REKEY_INTERVAL);
-}
-
 /* The model: the rule as the documentation states it. */
 struct window_model {
 	bool any;
@@ -221,7 +205,8 @@ static void check_window(const u8 *data, size_t size)
 				m.highest = c;
 			m.any = true;
 			m.seen[m.count++] = c;
-			committed(&k, &r, c);
+			ockam_ratchet_commit(&k, c, r.next);
+			ASSERT(k.lo <= k.hi);
 		}
 		c += (u64)(int64_t)step;
 	}
