@@ -53,4 +53,39 @@ enum ockam_channel_msg_type {
 	OCKAM_CHANNEL_MSG_CLOSE = 2,
 };
 
+/*
+ * A portal message is the payload of a routed message between two portal
+ * session addresses (or, for PING and a refusing DISCONNECT, an outlet's
+ * service address). Its first byte is the type, Ockam's numbers for the
+ * four Ockam has; integers are little-endian, as Ockam's BARE encoding's:
+ *
+ *   PING       = 0, u32 window    inlet to outlet service: open a session
+ *   PONG       = 1, u32 window    outlet session to inlet session
+ *   DISCONNECT = 2                reset: both TCP connections are reset
+ *   PAYLOAD    = 3, u32 seq, data (1 or more bytes, to the end)
+ *   END        = 4, u32 seq       the sender's stream ended (TCP FIN)
+ *   CREDIT     = 5, u64 consumed  stream bytes the sender of CREDIT has
+ *                                 written into its TCP socket, in all
+ *
+ * PAYLOAD and END of one direction are numbered 0, 1, 2, ...; a receiver
+ * takes only the next number. A sender keeps the stream bytes it has sent
+ * minus the peer's last CREDIT at or under the window the peer gave in
+ * its PING or PONG.
+ */
+enum ockam_portal_msg_type {
+	OCKAM_PORTAL_MSG_PING = 0,
+	OCKAM_PORTAL_MSG_PONG = 1,
+	OCKAM_PORTAL_MSG_DISCONNECT = 2,
+	OCKAM_PORTAL_MSG_PAYLOAD = 3,
+	OCKAM_PORTAL_MSG_END = 4,
+	OCKAM_PORTAL_MSG_CREDIT = 5,
+};
+
+enum ockam_portal_msg_limits {
+	/* The longest fixed part: CREDIT's type and counter. */
+	OCKAM_PORTAL_MSG_HEADER_MAX = 9,
+	/* Stream bytes in one PAYLOAD at most (Ockam's chunk size). */
+	OCKAM_PORTAL_CHUNK_MAX = 48 << 10,
+};
+
 #endif /* _OCKAM_WIRE_H */

@@ -269,6 +269,18 @@ enum ockam_cmd {
 	OCKAM_CMD_RESERVED_DEL,
 	/* The reserved names (dump). */
 	OCKAM_CMD_RESERVED_GET,
+	/* Hand a connected TCP socket to the node as one end of a portal
+	 * session (do, admin): OCKAM_A_PORTAL with OCKAM_PORTAL_A_FD, the
+	 * role, the route and (unless OCKAM_PORTAL_F_PLAINTEXT) the peer's
+	 * identifier. Replies with the session. See PORTALS below.
+	 */
+	OCKAM_CMD_PORTAL_ATTACH,
+	/* Reset a session by local address (do, admin). */
+	OCKAM_CMD_PORTAL_DETACH,
+	/* Sessions and their counters (dump, admin). */
+	OCKAM_CMD_PORTAL_GET,
+	/* Event: a session ended (OCKAM_PORTAL_A_REASON). */
+	OCKAM_CMD_PORTAL_CLOSED,
 	__OCKAM_CMD_MAX
 };
 
@@ -284,6 +296,7 @@ enum ockam_attr {
 	OCKAM_A_DIAL,		/* nest: enum ockam_dial_attr */
 	OCKAM_A_CHANNEL,	/* nest: enum ockam_channel_attr */
 	OCKAM_A_RESERVED,	/* nest: enum ockam_reserved_attr */
+	OCKAM_A_PORTAL,		/* nest: enum ockam_portal_attr */
 	__OCKAM_A_MAX
 };
 
@@ -391,6 +404,121 @@ enum ockam_reserved_attr {
 
 #define OCKAM_RESERVED_A_MAX (__OCKAM_RESERVED_A_MAX - 1)
 
+/*
+ * PORTALS
+ * -------
+ * A portal carries TCP connections between two nodes: an inlet accepts
+ * them on one node, an outlet connects to a target on another. Each
+ * connection is a session with a local address at either end. ockamd
+ * accepts (inlet) or makes (outlet) the TCP connection and hands it over
+ * with OCKAM_CMD_PORTAL_ATTACH; from then on the kernel moves the bytes:
+ * it reads the stream, cuts it into sequence-numbered portal messages,
+ * routes them to the peer session (through a secure channel's encryptor
+ * when the route starts with one) and writes what the peer sends into the
+ * socket. Documentation/wire-protocol.rst has the portal messages.
+ *
+ *  - An inlet session (OCKAM_PORTAL_INLET) sends PING along
+ *    OCKAM_PORTAL_A_ROUTE (the route to the outlet's service address)
+ *    and waits OCKAM_PORTAL_A_TIMEOUT ms for the PONG; the PONG's return
+ *    route becomes the route to the peer session.
+ *  - An outlet session (OCKAM_PORTAL_OUTLET) is attached once ockamd has
+ *    accepted a PING and connected to the target: OCKAM_PORTAL_A_ROUTE
+ *    is the PING's return route, and the kernel answers it with PONG.
+ *
+ * A session accepts messages only from its peer: they must arrive
+ * through a secure channel whose peer is OCKAM_PORTAL_A_IDENTIFIER and
+ * along the peer session's route, or with OCKAM_PORTAL_F_PLAINTEXT along
+ * that route only. Anything else, a sequence gap, or a peer that sends
+ * past the window it was given resets both TCP connections. The socket
+ * belongs to the netlink socket that attached it, as a transport does.
+ */
+enum ockam_portal_role {
+	OCKAM_PORTAL_INLET = 1,
+	OCKAM_PORTAL_OUTLET = 2,
+};
+
+enum ockam_portal_flags {
+	/* Accept messages that did not come through a secure channel. */
+	OCKAM_PORTAL_F_PLAINTEXT = 1 << 0,
+	__OCKAM_PORTAL_F_ALL = (1 << 1) - 1,
+};
+
+enum ockam_portal_limits {
+	/* Bytes the peer may send ahead of what we wrote to our socket. */
+	OCKAM_PORTAL_WINDOW_MIN = 16 << 10,
+	OCKAM_PORTAL_WINDOW_DEFAULT = 256 << 10,
+	OCKAM_PORTAL_WINDOW_MAX = 4 << 20,
+	/* How long an inlet session waits for its PONG. */
+	OCKAM_PORTAL_TIMEOUT_MS_MIN = 100,
+	OCKAM_PORTAL_TIMEOUT_MS_DEFAULT = 10000,
+	OCKAM_PORTAL_TIMEOUT_MS_MAX = 600000,
+};
+
+enum ockam_portal_state {
+	OCKAM_PORTAL_CONNECTING = 1,	/* inlet: PING sent, no PONG yet */
+	OCKAM_PORTAL_OPEN,		/* bytes flow both ways */
+	OCKAM_PORTAL_CLOSING,		/* ended; being torn down */
+};
+
+/* Why a session ended (OCKAM_PORTAL_A_REASON of OCKAM_CMD_PORTAL_CLOSED). */
+enum ockam_portal_end_reason {
+	OCKAM_PORTAL_END_UNSPEC,
+	OCKAM_PORTAL_END_CLOSED,	/* both directions ended normally */
+	OCKAM_PORTAL_END_DETACHED,	/* OCKAM_CMD_PORTAL_DETACH */
+	OCKAM_PORTAL_END_RESET,		/* our TCP peer reset, or a socket
+					 * error (OCKAM_PORTAL_A_ERRNO)
+					 */
+	OCKAM_PORTAL_END_PEER_RESET,	/* the peer session sent DISCONNECT */
+	OCKAM_PORTAL_END_REFUSED,	/* the outlet refused the PING */
+	OCKAM_PORTAL_END_TIMEOUT,	/* no PONG in time */
+	OCKAM_PORTAL_END_GAP,		/* a sequence number skipped or
+					 * repeated
+					 */
+	OCKAM_PORTAL_END_IMPOSTOR,	/* a message not from the peer */
+	OCKAM_PORTAL_END_OVERRUN,	/* the peer sent past its window */
+	OCKAM_PORTAL_END_BAD_MESSAGE,	/* a portal message that does not
+					 * parse
+					 */
+	OCKAM_PORTAL_END_UNREACHABLE,	/* a message to the peer could not be
+					 * sent (OCKAM_PORTAL_A_ERRNO)
+					 */
+	OCKAM_PORTAL_END_OWNER_GONE,	/* the attaching netlink socket closed */
+	OCKAM_PORTAL_END_NODE_EXIT,	/* the network namespace went away */
+	__OCKAM_PORTAL_END_MAX
+};
+
+enum ockam_portal_attr {
+	OCKAM_PORTAL_A_UNSPEC,
+	OCKAM_PORTAL_A_PAD,
+	OCKAM_PORTAL_A_FD,		/* u32: the connected TCP socket */
+	OCKAM_PORTAL_A_ADDRESS,		/* string: the session's local address;
+					 * random (autobind's form) if absent
+					 */
+	OCKAM_PORTAL_A_ROLE,		/* u32: enum ockam_portal_role */
+	OCKAM_PORTAL_A_ROUTE,		/* binary: encoded route; see above. In
+					 * dumps: the route to the peer session
+					 */
+	OCKAM_PORTAL_A_IDENTIFIER,	/* string: the peer's identifier */
+	OCKAM_PORTAL_A_FLAGS,		/* u32: OCKAM_PORTAL_F_* */
+	OCKAM_PORTAL_A_WINDOW,		/* u32: our window, bytes */
+	OCKAM_PORTAL_A_TIMEOUT,		/* u32: ms an inlet waits for PONG */
+	OCKAM_PORTAL_A_COOKIE,		/* u64: the attacher's, returned in
+					 * dumps and events
+					 */
+	OCKAM_PORTAL_A_STATE,		/* u32: enum ockam_portal_state */
+	OCKAM_PORTAL_A_PEER_WINDOW,	/* u32: the peer's window, bytes */
+	OCKAM_PORTAL_A_REASON,		/* u32: enum ockam_portal_end_reason */
+	OCKAM_PORTAL_A_ERRNO,		/* u32: positive errno value */
+	OCKAM_PORTAL_A_TX_BYTES,	/* u64: stream bytes sent to the peer */
+	OCKAM_PORTAL_A_RX_BYTES,	/* u64: stream bytes written to our
+					 * socket
+					 */
+	OCKAM_PORTAL_A_QUEUED,		/* u32: bytes received, not yet written */
+	__OCKAM_PORTAL_A_MAX
+};
+
+#define OCKAM_PORTAL_A_MAX (__OCKAM_PORTAL_A_MAX - 1)
+
 enum ockam_endpoint_kind {
 	OCKAM_KIND_UNSPEC,
 	OCKAM_KIND_SOCKET,	/* a bound AF_OCKAM socket */
@@ -398,6 +526,7 @@ enum ockam_endpoint_kind {
 	OCKAM_KIND_ALIAS,	/* a named route */
 	OCKAM_KIND_ENCRYPTOR,	/* a secure channel's plaintext entrance */
 	OCKAM_KIND_DECRYPTOR,	/* a secure channel's ciphertext entrance */
+	OCKAM_KIND_PORTAL,	/* one end of a portal session */
 	__OCKAM_KIND_MAX
 };
 
@@ -456,6 +585,11 @@ enum ockam_stat {
 					 * the window
 					 */
 	OCKAM_STAT_DROP_KEY_EXPIRED,	/* counter limit reached */
+	OCKAM_STAT_PORTAL_SESSIONS,	/* portal sessions attached */
+	OCKAM_STAT_PORTAL_RESETS,	/* sessions that ended in a reset */
+	OCKAM_STAT_PORTAL_GAPS,		/* ... for a sequence gap */
+	OCKAM_STAT_PORTAL_IMPOSTORS,	/* ... for a message not from the peer */
+	OCKAM_STAT_PORTAL_OVERRUNS,	/* ... for a peer past its window */
 	__OCKAM_STAT_MAX
 };
 
