@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * The "events" multicast group: DIAL_REQUEST, TRANSPORT_DOWN and
- * CHANNEL_CLOSED.
+ * The "events" multicast group: DIAL_REQUEST, TRANSPORT_DOWN,
+ * CHANNEL_CLOSED and PORTAL_CLOSED.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +32,10 @@ static int skip_seq_check(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-enum { EVENT_NEST_MAX = OCKAM_CHANNEL_A_MAX };
+enum {
+	EVENT_NEST_MAX = OCKAM_CHANNEL_A_MAX > OCKAM_PORTAL_A_MAX ?
+			 OCKAM_CHANNEL_A_MAX : OCKAM_PORTAL_A_MAX,
+};
 
 static void event_dial(struct nlattr **tb, struct ockam_event *ev)
 {
@@ -61,6 +64,61 @@ static void event_channel_closed(struct nlattr **tb, struct ockam_event *ev)
 	ev->reason = ockam_nla_u32(tb[OCKAM_CHANNEL_A_REASON]);
 }
 
+static uint64_t u64_or_zero(const struct nlattr *attr)
+{
+	return attr && nla_len(attr) >= 8 ? nla_get_u64(attr) : 0;
+}
+
+static void event_portal_closed(struct nlattr **tb, struct ockam_event *ev)
+{
+	ockam_nla_string(tb[OCKAM_PORTAL_A_ADDRESS], ev->address,
+			 sizeof(ev->address));
+	ockam_nla_string(tb[OCKAM_PORTAL_A_IDENTIFIER], ev->identifier,
+			 sizeof(ev->identifier));
+	ev->reason = ockam_nla_u32(tb[OCKAM_PORTAL_A_REASON]);
+	ev->errnum = ockam_nla_u32(tb[OCKAM_PORTAL_A_ERRNO]);
+	ev->role = ockam_nla_u32(tb[OCKAM_PORTAL_A_ROLE]);
+	ev->flags = ockam_nla_u32(tb[OCKAM_PORTAL_A_FLAGS]);
+	ev->cookie = u64_or_zero(tb[OCKAM_PORTAL_A_COOKIE]);
+	ev->tx_bytes = u64_or_zero(tb[OCKAM_PORTAL_A_TX_BYTES]);
+	ev->rx_bytes = u64_or_zero(tb[OCKAM_PORTAL_A_RX_BYTES]);
+}
+
+/* The nest each event's object travels in; 0 for an unknown event. */
+static int event_nest(uint8_t cmd)
+{
+	switch (cmd) {
+	case OCKAM_CMD_DIAL_REQUEST:
+		return OCKAM_A_DIAL;
+	case OCKAM_CMD_TRANSPORT_DOWN:
+		return OCKAM_A_TRANSPORT;
+	case OCKAM_CMD_CHANNEL_CLOSED:
+		return OCKAM_A_CHANNEL;
+	case OCKAM_CMD_PORTAL_CLOSED:
+		return OCKAM_A_PORTAL;
+	default:
+		return 0;
+	}
+}
+
+static void event_fill(int nest, struct nlattr **tb, struct ockam_event *ev)
+{
+	switch (nest) {
+	case OCKAM_A_DIAL:
+		event_dial(tb, ev);
+		break;
+	case OCKAM_A_TRANSPORT:
+		event_transport_down(tb, ev);
+		break;
+	case OCKAM_A_CHANNEL:
+		event_channel_closed(tb, ev);
+		break;
+	default:
+		event_portal_closed(tb, ev);
+		break;
+	}
+}
+
 static int on_event(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *tb[OCKAM_A_MAX + 1], *ntb[EVENT_NEST_MAX + 1];
@@ -72,29 +130,12 @@ static int on_event(struct nl_msg *msg, void *arg)
 
 	if (genlmsg_parse(nlh, 0, tb, OCKAM_A_MAX, NULL) < 0)
 		return NL_SKIP;
-	switch (gnlh->cmd) {
-	case OCKAM_CMD_DIAL_REQUEST:
-		nest = OCKAM_A_DIAL;
-		break;
-	case OCKAM_CMD_TRANSPORT_DOWN:
-		nest = OCKAM_A_TRANSPORT;
-		break;
-	case OCKAM_CMD_CHANNEL_CLOSED:
-		nest = OCKAM_A_CHANNEL;
-		break;
-	default:
-		return NL_SKIP;
-	}
-	if (ockam_nl_parse_nest(tb, nest, ntb, EVENT_NEST_MAX) < 0)
+	nest = event_nest(gnlh->cmd);
+	if (!nest || ockam_nl_parse_nest(tb, nest, ntb, EVENT_NEST_MAX) < 0)
 		return NL_SKIP;
 	memset(&ev, 0, sizeof(ev));
 	ev.cmd = gnlh->cmd;
-	if (nest == OCKAM_A_DIAL)
-		event_dial(ntb, &ev);
-	else if (nest == OCKAM_A_TRANSPORT)
-		event_transport_down(ntb, &ev);
-	else
-		event_channel_closed(ntb, &ev);
+	event_fill(nest, ntb, &ev);
 	r->count++;
 	r->fn(&ev, r->arg);
 	return NL_OK;

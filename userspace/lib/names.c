@@ -13,6 +13,7 @@ OCKAM_EXPORT const char *ockam_kind_name(uint32_t kind)
 		[OCKAM_KIND_ALIAS] = "alias",
 		[OCKAM_KIND_ENCRYPTOR] = "encryptor",
 		[OCKAM_KIND_DECRYPTOR] = "decryptor",
+		[OCKAM_KIND_PORTAL] = "portal",
 	};
 
 	return kind < ARRAY_SIZE(names) && names[kind] ? names[kind] :
@@ -88,8 +89,62 @@ OCKAM_EXPORT const char *ockam_stat_name(unsigned int stat)
 		[OCKAM_STAT_DROP_AUTH] = "drop-auth",
 		[OCKAM_STAT_DROP_REPLAY] = "drop-replay",
 		[OCKAM_STAT_DROP_KEY_EXPIRED] = "drop-key-expired",
+		[OCKAM_STAT_PORTAL_SESSIONS] = "portal-sessions",
+		[OCKAM_STAT_PORTAL_RESETS] = "portal-resets",
+		[OCKAM_STAT_PORTAL_GAPS] = "portal-gaps",
+		[OCKAM_STAT_PORTAL_IMPOSTORS] = "portal-impostors",
+		[OCKAM_STAT_PORTAL_OVERRUNS] = "portal-overruns",
 	};
 
 	return stat < ARRAY_SIZE(names) && names[stat] ? names[stat] :
 							"unknown";
+}
+
+OCKAM_EXPORT const char *ockam_portal_role_name(uint32_t role)
+{
+	switch (role) {
+	case OCKAM_PORTAL_INLET:
+		return "inlet";
+	case OCKAM_PORTAL_OUTLET:
+		return "outlet";
+	default:
+		return "unknown";
+	}
+}
+
+OCKAM_EXPORT const char *ockam_portal_state_name(uint32_t state)
+{
+	switch (state) {
+	case OCKAM_PORTAL_CONNECTING:
+		return "connecting";
+	case OCKAM_PORTAL_OPEN:
+		return "open";
+	case OCKAM_PORTAL_CLOSING:
+		return "closing";
+	default:
+		return "unknown";
+	}
+}
+
+OCKAM_EXPORT const char *ockam_portal_end_reason_name(uint32_t reason)
+{
+	static const char *const names[] = {
+		[OCKAM_PORTAL_END_UNSPEC] = "unspec",
+		[OCKAM_PORTAL_END_CLOSED] = "closed",
+		[OCKAM_PORTAL_END_DETACHED] = "detached",
+		[OCKAM_PORTAL_END_RESET] = "reset",
+		[OCKAM_PORTAL_END_PEER_RESET] = "peer-reset",
+		[OCKAM_PORTAL_END_REFUSED] = "refused",
+		[OCKAM_PORTAL_END_TIMEOUT] = "timeout",
+		[OCKAM_PORTAL_END_GAP] = "gap",
+		[OCKAM_PORTAL_END_IMPOSTOR] = "impostor",
+		[OCKAM_PORTAL_END_OVERRUN] = "overrun",
+		[OCKAM_PORTAL_END_BAD_MESSAGE] = "bad-message",
+		[OCKAM_PORTAL_END_UNREACHABLE] = "unreachable",
+		[OCKAM_PORTAL_END_OWNER_GONE] = "owner-gone",
+		[OCKAM_PORTAL_END_NODE_EXIT] = "node-exit",
+	};
+
+	return reason < ARRAY_SIZE(names) && names[reason] ? names[reason] :
+							    "unknown";
 }

@@ -32,7 +32,8 @@ struct ockam_nl {
 enum {
 	DUMP_RETRIES = 5,
 	/* The largest attribute number of any object's nest. */
-	NEST_MAX = OCKAM_CHANNEL_A_MAX,
+	NEST_MAX = OCKAM_CHANNEL_A_MAX > OCKAM_PORTAL_A_MAX ?
+		   OCKAM_CHANNEL_A_MAX : OCKAM_PORTAL_A_MAX,
 };
 
 /* One request in flight: what the callbacks collected. */
@@ -814,4 +815,109 @@ OCKAM_EXPORT void ockam_channel_list_free(struct ockam_channel_info *list,
 	for (i = 0; list && i < count; i++)
 		free(list[i].route);
 	free(list);
+}
+
+/* -------------------------------------------------------------- portals */
+
+static int parse_portal(struct nlattr **tb, void *arg, struct ockam_err *err)
+{
+	struct ockam_portal_info *info = arg;
+	struct nlattr *route = tb[OCKAM_PORTAL_A_ROUTE];
+
+	ockam_nla_string(tb[OCKAM_PORTAL_A_ADDRESS], info->address,
+			 sizeof(info->address));
+	ockam_nla_string(tb[OCKAM_PORTAL_A_IDENTIFIER], info->identifier,
+			 sizeof(info->identifier));
+	info->role = ockam_nla_u32(tb[OCKAM_PORTAL_A_ROLE]);
+	info->flags = ockam_nla_u32(tb[OCKAM_PORTAL_A_FLAGS]);
+	info->state = ockam_nla_u32(tb[OCKAM_PORTAL_A_STATE]);
+	info->window = ockam_nla_u32(tb[OCKAM_PORTAL_A_WINDOW]);
+	info->peer_window = ockam_nla_u32(tb[OCKAM_PORTAL_A_PEER_WINDOW]);
+	info->timeout_ms = ockam_nla_u32(tb[OCKAM_PORTAL_A_TIMEOUT]);
+	info->queued = ockam_nla_u32(tb[OCKAM_PORTAL_A_QUEUED]);
+	info->cookie = nla_u64_or_zero(tb[OCKAM_PORTAL_A_COOKIE]);
+	info->tx_bytes = nla_u64_or_zero(tb[OCKAM_PORTAL_A_TX_BYTES]);
+	info->rx_bytes = nla_u64_or_zero(tb[OCKAM_PORTAL_A_RX_BYTES]);
+	if (!route)
+		return 0;
+	if ((size_t)nla_len(route) > sizeof(info->route.bytes))
+		return ockam_err_set(err, -EPROTO,
+				     "portal %s: route of %d bytes from the kernel",
+				     info->address, nla_len(route));
+	memcpy(info->route.bytes, nla_data(route), nla_len(route));
+	info->route.len = nla_len(route);
+	return 0;
+}
+
+/* The optional attributes of an attach: only those given. */
+static int put_portal_options(struct nl_msg *msg,
+			      const struct ockam_portal_params *p)
+{
+	return (p->identifier &&
+		nla_put_string(msg, OCKAM_PORTAL_A_IDENTIFIER,
+			       p->identifier) < 0) ||
+	       (p->window &&
+		nla_put_u32(msg, OCKAM_PORTAL_A_WINDOW, p->window) < 0) ||
+	       (p->timeout_ms &&
+		nla_put_u32(msg, OCKAM_PORTAL_A_TIMEOUT, p->timeout_ms) < 0) ?
+	       -1 : 0;
+}
+
+OCKAM_EXPORT int ockam_nl_portal_attach(struct ockam_nl *nl,
+					const struct ockam_portal_params *p,
+					struct ockam_portal_info *out,
+					struct ockam_err *err)
+{
+	struct ockam_portal_info scratch;
+	struct nlattr *nest;
+	struct nl_msg *msg;
+
+	if (!out)
+		out = &scratch;
+	memset(out, 0, sizeof(*out));
+	if (!p->route || !p->route_len || p->route_len > OCKAM_ROUTE_BYTES_MAX)
+		return ockam_err_set(err, -EINVAL,
+				     "portal attach: a route of 1 to %d bytes is required",
+				     OCKAM_ROUTE_BYTES_MAX);
+	msg = new_request(nl, OCKAM_CMD_PORTAL_ATTACH, 0);
+	if (!msg)
+		return nomem(err, "portal attach");
+	nest = nla_nest_start(msg, OCKAM_A_PORTAL);
+	if (!nest || nla_put_u32(msg, OCKAM_PORTAL_A_FD, p->fd) < 0 ||
+	    nla_put_u32(msg, OCKAM_PORTAL_A_ROLE, p->role) < 0 ||
+	    nla_put(msg, OCKAM_PORTAL_A_ROUTE, p->route_len, p->route) < 0 ||
+	    nla_put_u32(msg, OCKAM_PORTAL_A_FLAGS, p->flags) < 0 ||
+	    nla_put_u64(msg, OCKAM_PORTAL_A_COOKIE, p->cookie) < 0 ||
+	    put_portal_options(msg, p) < 0) {
+		nlmsg_free(msg);
+		return nomem(err, "portal attach");
+	}
+	nla_nest_end(msg, nest);
+	return do_request(nl, msg, "portal attach", OCKAM_A_PORTAL,
+			  parse_portal, out, err);
+}
+
+OCKAM_EXPORT int ockam_nl_portal_detach(struct ockam_nl *nl,
+					const char *address,
+					struct ockam_err *err)
+{
+	return put_address_request(nl, OCKAM_CMD_PORTAL_DETACH,
+				   "portal detach", OCKAM_A_PORTAL,
+				   OCKAM_PORTAL_A_ADDRESS, address, err);
+}
+
+OCKAM_EXPORT int ockam_nl_portal_list(struct ockam_nl *nl,
+				      struct ockam_portal_info **list,
+				      size_t *count, struct ockam_err *err)
+{
+	struct collector c = {
+		.size = sizeof(**list),
+		.parse = parse_portal,
+	};
+	int ret = dump_table(nl, OCKAM_CMD_PORTAL_GET, "portal list",
+			     OCKAM_A_PORTAL, &c, err);
+
+	*list = c.items;
+	*count = c.count;
+	return ret;
 }

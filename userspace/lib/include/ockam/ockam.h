@@ -460,27 +460,95 @@ int ockam_nl_channel_list(struct ockam_nl *nl,
 /* Free a list from ockam_nl_channel_list(), routes included. */
 void ockam_channel_list_free(struct ockam_channel_info *list, size_t count);
 
+/*
+ * Portal sessions (see PORTALS in <linux/ockam.h>). ockamd accepts or
+ * makes the TCP connection and hands it over; the kernel moves the bytes.
+ */
+struct ockam_portal_params {
+	int fd;				/* the connected TCP socket */
+	uint32_t role;			/* enum ockam_portal_role */
+	const void *route;		/* encoded: inlet, to the outlet
+					 * service; outlet, the PING's return
+					 * route
+					 */
+	size_t route_len;
+	const char *identifier;		/* the peer's, or NULL with
+					 * OCKAM_PORTAL_F_PLAINTEXT
+					 */
+	uint32_t flags;			/* OCKAM_PORTAL_F_* */
+	uint32_t window;		/* bytes; 0: the kernel's default */
+	uint32_t timeout_ms;		/* inlet's wait for PONG; 0: default */
+	uint64_t cookie;		/* returned in dumps and events */
+};
+
+struct ockam_portal_info {
+	char address[OCKAM_NAME_MAX];	/* the session's local address */
+	char identifier[OCKAM_IDENTIFIER_LEN + 1];	/* the peer's, or "" */
+	uint32_t role;			/* enum ockam_portal_role */
+	uint32_t flags;			/* OCKAM_PORTAL_F_* */
+	uint32_t state;			/* enum ockam_portal_state */
+	uint32_t window;		/* ours */
+	uint32_t peer_window;
+	uint32_t timeout_ms;
+	uint32_t queued;		/* received, not yet written */
+	uint64_t cookie;
+	uint64_t tx_bytes;		/* stream bytes sent to the peer */
+	uint64_t rx_bytes;		/* stream bytes written to our socket */
+	struct ockam_wire_route route;	/* listings: to the peer session */
+};
+
+/*
+ * Hand connected TCP socket @fd over as a portal session
+ * (OCKAM_CMD_PORTAL_ATTACH). @out receives the session as the kernel
+ * reports it, its local address first of all. The caller may close the
+ * descriptor afterwards; the session belongs to @nl.
+ */
+int ockam_nl_portal_attach(struct ockam_nl *nl,
+			   const struct ockam_portal_params *params,
+			   struct ockam_portal_info *out,
+			   struct ockam_err *err);
+/* Reset the session at local address @address. */
+int ockam_nl_portal_detach(struct ockam_nl *nl, const char *address,
+			   struct ockam_err *err);
+/* Every portal session of the node (a dump, as the other lists). */
+int ockam_nl_portal_list(struct ockam_nl *nl,
+			 struct ockam_portal_info **list, size_t *count,
+			 struct ockam_err *err);
+
 /* Events from the "events" multicast group. */
 struct ockam_events;
 
 struct ockam_event {
-	uint8_t cmd;			/* OCKAM_CMD_DIAL_REQUEST, _TRANSPORT_DOWN
-					 * or _CHANNEL_CLOSED
+	uint8_t cmd;			/* OCKAM_CMD_DIAL_REQUEST, _TRANSPORT_DOWN,
+					 * _CHANNEL_CLOSED or _PORTAL_CLOSED
 					 */
 	char address[OCKAM_NAME_MAX];	/* TRANSPORT_DOWN: the transport;
-					 * CHANNEL_CLOSED: the encryptor
+					 * CHANNEL_CLOSED: the encryptor;
+					 * PORTAL_CLOSED: the session
 					 */
 	char peer[OCKAM_NAME_MAX];	/* the peer "host:port" */
 	uint32_t flags;			/* TRANSPORT_DOWN: its flags */
 	uint32_t reason;		/* enum ockam_down_reason, or for
 					 * CHANNEL_CLOSED enum
-					 * ockam_channel_close_reason
+					 * ockam_channel_close_reason, for
+					 * PORTAL_CLOSED enum
+					 * ockam_portal_end_reason
 					 */
-	uint32_t errnum;		/* TRANSPORT_DOWN: errno, or 0 */
+	uint32_t errnum;		/* TRANSPORT_DOWN, PORTAL_CLOSED:
+					 * errno, or 0
+					 */
 	char decryptor[OCKAM_NAME_MAX];	/* CHANNEL_CLOSED, when sent */
 	char identifier[OCKAM_IDENTIFIER_LEN + 1];	/* CHANNEL_CLOSED: the
-							 * peer's, when sent
+							 * peer's, when sent;
+							 * PORTAL_CLOSED too
 							 */
+	/* PORTAL_CLOSED: the attacher's cookie, the session's role and
+	 * the stream bytes it moved each way.
+	 */
+	uint64_t cookie;
+	uint32_t role;
+	uint64_t tx_bytes;
+	uint64_t rx_bytes;
 };
 
 typedef void (*ockam_event_fn)(const struct ockam_event *ev, void *arg);
@@ -506,6 +574,9 @@ const char *ockam_down_reason_name(uint32_t reason);
 const char *ockam_close_reason_name(uint32_t reason);
 const char *ockam_role_name(uint32_t role);
 const char *ockam_stat_name(unsigned int stat);
+const char *ockam_portal_role_name(uint32_t role);
+const char *ockam_portal_state_name(uint32_t state);
+const char *ockam_portal_end_reason_name(uint32_t reason);
 
 /* -------------------------------------------------------- node registry */
 
