@@ -34,7 +34,7 @@ enum ockam_ctl_limits {
 	/* Room for the longest route in hex, and options besides. */
 	OCKAM_CTL_REQUEST_MAX = 65536,
 	OCKAM_CTL_REPLY_MAX = 65536,
-	OCKAM_CTL_ARGS_MAX = 4,
+	OCKAM_CTL_ARGS_MAX = 8,
 	OCKAM_CTL_VERB_MAX = 32,
 };
 

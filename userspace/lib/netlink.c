@@ -859,7 +859,10 @@ static int put_portal_options(struct nl_msg *msg,
 	       (p->window &&
 		nla_put_u32(msg, OCKAM_PORTAL_A_WINDOW, p->window) < 0) ||
 	       (p->timeout_ms &&
-		nla_put_u32(msg, OCKAM_PORTAL_A_TIMEOUT, p->timeout_ms) < 0) ?
+		nla_put_u32(msg, OCKAM_PORTAL_A_TIMEOUT, p->timeout_ms) < 0) ||
+	       (p->peer_window &&
+		nla_put_u32(msg, OCKAM_PORTAL_A_PEER_WINDOW,
+			    p->peer_window) < 0) ?
 	       -1 : 0;
 }
 

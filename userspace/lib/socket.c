@@ -154,13 +154,35 @@ OCKAM_EXPORT int ockam_cmsg_return_route(struct msghdr *msg,
 	return 0;
 }
 
-OCKAM_EXPORT ssize_t ockam_recv(int fd, void *buf, size_t len, int flags,
-				struct ockam_wire_route *ret, int *msg_flags)
+/* The OCKAM_CMSG_IDENTITY of @msg into @identifier, or "" without one. */
+static void cmsg_identity(struct msghdr *msg, char *identifier)
 {
-	/* Room for both route messages the socket may have asked for. */
+	struct cmsghdr *cmsg;
+
+	identifier[0] = '\0';
+	for (cmsg = CMSG_FIRSTHDR(msg); cmsg; cmsg = CMSG_NXTHDR(msg, cmsg)) {
+		if (cmsg->cmsg_level != SOL_OCKAM ||
+		    cmsg->cmsg_type != OCKAM_CMSG_IDENTITY ||
+		    cmsg->cmsg_len != CMSG_LEN(OCKAM_IDENTIFIER_LEN))
+			continue;
+		memcpy(identifier, CMSG_DATA(cmsg), OCKAM_IDENTIFIER_LEN);
+		identifier[OCKAM_IDENTIFIER_LEN] = '\0';
+		return;
+	}
+}
+
+OCKAM_EXPORT ssize_t ockam_recv_identity(int fd, void *buf, size_t len,
+					 int flags,
+					 struct ockam_wire_route *ret,
+					 char *identifier, int *msg_flags)
+{
+	/* Room for both route messages the socket may have asked for, and
+	 * the identity.
+	 */
 	union {
 		struct cmsghdr align;
-		uint8_t buf[2 * CMSG_SPACE(OCKAM_ROUTE_BYTES_MAX)];
+		uint8_t buf[2 * CMSG_SPACE(OCKAM_ROUTE_BYTES_MAX) +
+			    CMSG_SPACE(OCKAM_IDENTIFIER_LEN)];
 	} control;
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
 	struct sockaddr_ockam sa;
@@ -182,6 +204,8 @@ OCKAM_EXPORT ssize_t ockam_recv(int fd, void *buf, size_t len, int flags,
 		return -errno;
 	if (msg_flags)
 		*msg_flags = msg.msg_flags;
+	if (identifier)
+		cmsg_identity(&msg, identifier);
 	if (!ret)
 		return n;
 	err = ockam_cmsg_return_route(&msg, ret);
@@ -197,14 +221,29 @@ OCKAM_EXPORT ssize_t ockam_recv(int fd, void *buf, size_t len, int flags,
 	return n;
 }
 
-OCKAM_EXPORT int ockam_set_recvroute(int fd, bool on)
+OCKAM_EXPORT ssize_t ockam_recv(int fd, void *buf, size_t len, int flags,
+				struct ockam_wire_route *ret, int *msg_flags)
+{
+	return ockam_recv_identity(fd, buf, len, flags, ret, NULL, msg_flags);
+}
+
+static int set_int_option(int fd, int option, bool on)
 {
 	int value = on;
 
-	if (setsockopt(fd, SOL_OCKAM, OCKAM_SO_RECVROUTE, &value,
-		       sizeof(value)) < 0)
+	if (setsockopt(fd, SOL_OCKAM, option, &value, sizeof(value)) < 0)
 		return -errno;
 	return 0;
+}
+
+OCKAM_EXPORT int ockam_set_recvidentity(int fd, bool on)
+{
+	return set_int_option(fd, OCKAM_SO_RECVIDENTITY, on);
+}
+
+OCKAM_EXPORT int ockam_set_recvroute(int fd, bool on)
+{
+	return set_int_option(fd, OCKAM_SO_RECVROUTE, on);
 }
 
 OCKAM_EXPORT int ockam_set_default_route(int fd, const struct ockam_route *rt)

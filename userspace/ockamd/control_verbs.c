@@ -14,6 +14,7 @@
 #include "control_args.h"
 #include "daemon.h"
 #include "log.h"
+#include "portal.h"
 #include "secure.h"
 #include "util.h"
 
@@ -60,6 +61,7 @@ static enum ctl_answer handle_status(struct daemon *d, struct ctl_request *r,
 	services_report(d, w);
 	secure_listeners_status(d, w);
 	initiators_report(d, w);
+	portals_status(d, w);
 	return CTL_REPLY_NOW;
 }
 
@@ -284,6 +286,20 @@ static const struct ctl_verb verbs[] = {
 	  .handle = handle_sc_list },
 	{ "secure-channel-delete", 1, 1, "secure-channel-delete ENCRYPTOR",
 	  .remove = channel_delete },
+	{ "tcp-outlet-create", 2, 6,
+	  "tcp-outlet-create NAME HOST:PORT [authorized=ID,...] [allow-plaintext=0|1] [max-sessions=N] [connect-timeout=MS]",
+	  .handle = portal_handle_outlet_create },
+	{ "tcp-outlet-list", 0, 1, "tcp-outlet-list [NAME]",
+	  .handle = portal_handle_outlet_list },
+	{ "tcp-outlet-delete", 1, 1, "tcp-outlet-delete NAME",
+	  .remove = outlet_delete },
+	{ "tcp-inlet-create", 2, 5,
+	  "tcp-inlet-create HOST:PORT ROUTE-HEX [secure=ROUTE-HEX] [authorized=ID,...] [max-sessions=N]",
+	  .handle = portal_handle_inlet_create },
+	{ "tcp-inlet-list", 0, 1, "tcp-inlet-list [HOST:PORT]",
+	  .handle = portal_handle_inlet_list },
+	{ "tcp-inlet-delete", 1, 1, "tcp-inlet-delete HOST:PORT",
+	  .remove = inlet_delete },
 };
 
 enum ctl_answer ctl_dispatch(struct daemon *d, struct ctl_request *r,

@@ -28,6 +28,9 @@ struct vault;
 struct secure_listener;
 struct initiator;
 struct channel_record;
+struct portal_base;
+struct inlet;
+struct outlet;
 
 enum daemon_limits {
 	/* Accepts or datagrams handled per wakeup, so one busy socket
@@ -75,6 +78,11 @@ struct daemon {
 	struct initiator *initiators;
 	struct channel_record *channels;
 
+	/* Portals (portal.h): inlets and outlets, and both on one list. */
+	struct inlet *inlets;
+	struct outlet *outlets;
+	struct portal_base *portals;
+
 	int ctl_fd;
 	struct accept_pause ctl_pause;
 	struct ctl_client *clients;
@@ -109,6 +117,12 @@ const struct listener *listener_next(const struct daemon *d,
 				     const struct listener *l);
 /* Rewrite the registry's listener list. */
 int listeners_save(struct daemon *d, struct ockam_err *err);
+/*
+ * A non-blocking listening TCP socket on @host:@port (port 0: a free
+ * one) in *@out_fd, and the address it is bound to in @bound.
+ */
+int tcp_listen_socket(const char *host, uint16_t port, int *out_fd,
+		      char *bound, size_t bound_size, struct ockam_err *err);
 
 /*
  * dial.c: a non-blocking connect to "host:port" with a deadline, trying

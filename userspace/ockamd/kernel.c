@@ -9,6 +9,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "portal.h"
 #include "secure.h"
 
 /*
@@ -26,6 +27,10 @@ static void on_event(const struct ockam_event *ev, void *arg)
 
 	if (ev->cmd == OCKAM_CMD_CHANNEL_CLOSED) {
 		channels_on_event(d, ev);
+		return;
+	}
+	if (ev->cmd == OCKAM_CMD_PORTAL_CLOSED) {
+		portals_on_event(d, ev);
 		return;
 	}
 	/* Other nodes cause these at will: rate-limited. */
@@ -50,10 +55,11 @@ static void on_events_readable(struct daemon *d, void *ctx, short revents)
 	(void)revents;
 	ret = ockam_events_read(d->events, on_event, d, &err);
 	if (ret == -ENOBUFS) {
-		log_warn("%s; checking connections and channels against the kernel",
+		log_warn("%s; checking connections, channels and portal sessions against the kernel",
 			 ockam_err_msg(&err));
 		conn_resync(d);
 		channels_resync(d);
+		portals_resync(d);
 	} else if (ret < 0) {
 		log_err("%s", ockam_err_msg(&err));
 	}

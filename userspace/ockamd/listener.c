@@ -100,8 +100,8 @@ static void on_acceptable(struct daemon *d, void *ctx, short revents)
 	}
 }
 
-static int bind_listener(const char *host, uint16_t port, int *out_fd,
-			 char *bound, size_t bound_size, struct ockam_err *err)
+int tcp_listen_socket(const char *host, uint16_t port, int *out_fd,
+		      char *bound, size_t bound_size, struct ockam_err *err)
 {
 	struct addrinfo hints = {
 		.ai_family = AF_UNSPEC,
@@ -197,8 +197,8 @@ int listener_create(struct daemon *d, const char *hostport,
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return ockam_err_set(err, -ENOMEM, "out of memory");
-	ret = bind_listener(host, port, &l->fd, l->address, sizeof(l->address),
-			    err);
+	ret = tcp_listen_socket(host, port, &l->fd, l->address,
+				sizeof(l->address), err);
 	if (ret < 0) {
 		free(l);
 		return ret;

@@ -23,6 +23,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "portal.h"
 #include "secure.h"
 
 #define DEFAULT_LISTENER "127.0.0.1:0"
@@ -368,6 +369,8 @@ static int start(struct daemon *d, const struct options *opt,
 static void stop(struct daemon *d, bool failed)
 {
 	ctl_close(d);
+	inlets_close(d);
+	outlets_close(d);
 	initiators_close(d);
 	secure_listeners_close(d);
 	listeners_close(d);

@@ -51,6 +51,9 @@ struct initiator {
 	uint64_t deadline_ms;		/* CLOCK_MONOTONIC: the client's */
 	/* The create request: finished on the outcome, or cancelled. */
 	struct ctl_request *request;
+	/* Or, for a channel the daemon wants for itself, whom to tell. */
+	secure_channel_done_fn done;
+	void *owner;
 	struct trust_policy policy;
 	unsigned int timeout_ms;
 	char *to;			/* the route, as text, for messages */
@@ -75,6 +78,20 @@ static void initiator_free(struct daemon *d, struct initiator *i)
 	free(i);
 }
 
+/* Free @i, then tell its owner the outcome (@ch, or NULL and @err). */
+static void initiator_done(struct daemon *d, struct initiator *i,
+			   const struct ockam_channel_info *ch,
+			   const struct ockam_err *err)
+{
+	secure_channel_done_fn done = i->done;
+	void *owner = i->owner;
+	char peer[IDENTIFIER_STR_LEN + 1];
+
+	snprintf(peer, sizeof(peer), "%s", i->hs.peer);
+	initiator_free(d, i);
+	done(d, owner, ch, peer, err);
+}
+
 /* Count @fail, answer the client with @errnum and @err, and give up. */
 static void initiator_fail(struct daemon *d, struct initiator *i,
 			   enum hs_fail fail, int errnum,
@@ -83,6 +100,10 @@ static void initiator_fail(struct daemon *d, struct initiator *i,
 	initiated.rejected[fail]++;
 	log_warn("secure channel to %s failed (%s): %s", i->to,
 		 hs_fail_name(fail), ockam_err_msg(err));
+	if (i->done) {
+		initiator_done(d, i, NULL, err);
+		return;
+	}
 	ockam_ctl_reply_error(ctl_reply(i->request), errnum,
 			      "secure channel to %s: %s", i->to,
 			      ockam_err_msg(err));
@@ -172,7 +193,7 @@ static void on_initiator_timeout(struct daemon *d, void *ctx)
 /* Both sides accepted: install the channel and answer the client. */
 static void initiator_install(struct daemon *d, struct initiator *i)
 {
-	struct ockam_ctl_writer *w = ctl_reply(i->request);
+	struct ockam_ctl_writer *w;
 	struct ockam_channel_info ch;
 	struct ockam_err err;
 	bool sent;
@@ -187,6 +208,11 @@ static void initiator_install(struct daemon *d, struct initiator *i)
 			ch.encryptor);
 	log_info("secure channel %s established with %s through %s (decryptor %s)",
 		 ch.encryptor, i->hs.peer, i->to, ch.decryptor);
+	if (i->done) {
+		initiator_done(d, i, &ch, NULL);
+		return;
+	}
+	w = ctl_reply(i->request);
 	ockam_ctl_reply_ok(w);
 	ockam_ctl_record_begin(w);
 	ockam_ctl_field(w, "encryptor", "%s", ch.encryptor);
@@ -351,20 +377,17 @@ static void reply_error_now(struct daemon *d, struct ctl_request *r,
 	ctl_request_finish(d, r);
 }
 
-void secure_channel_create(struct daemon *d, struct ctl_request *r,
-			   const struct secure_channel_request *req)
+/*
+ * A new initiator for @req, on the daemon's list, with everything but
+ * its owner; NULL without memory.
+ */
+static struct initiator *initiator_new(struct daemon *d,
+				       const struct secure_channel_request *req)
 {
-	struct ockam_err err;
-	struct initiator *i;
-	int ret;
+	struct initiator *i = calloc(1, sizeof(*i));
 
-	i = calloc(1, sizeof(*i));
-	if (!i) {
-		ockam_err_set(&err, -ENOMEM, "out of memory");
-		reply_error_now(d, r, ENOMEM, &err);
-		return;
-	}
-	i->request = r;
+	if (!i)
+		return NULL;
 	i->timeout_ms = req->timeout_ms;
 	i->deadline_ms = loop_now_ms() + req->timeout_ms;
 	i->retry_ms = INITIATOR_RETRY_MS_MIN;
@@ -373,32 +396,92 @@ void secure_channel_create(struct daemon *d, struct ctl_request *r,
 	i->to = route_text(req->route, req->route_len);
 	i->next = d->initiators;
 	d->initiators = i;
-	if (!i->to) {
-		ockam_err_set(&err, -ENOMEM, "out of memory");
-		goto err_reply;
-	}
+	return i;
+}
+
+/*
+ * Set up @i's handshake and send message 1: 0, or -errno with @err when
+ * nothing was sent (a local error, not a handshake failure). Once message
+ * 1 has failed to go, @i has been failed, and freed: 1.
+ */
+static int initiator_start(struct daemon *d, struct initiator *i,
+			   const struct secure_channel_request *req,
+			   struct ockam_err *err)
+{
+	int ret;
+
+	if (!i->to)
+		return ockam_err_set(err, -ENOMEM, "out of memory");
 	ret = handshake_init(d, &i->hs, NOISE_INITIATOR, req->identity,
-			     on_initiator_readable, i, &err);
+			     on_initiator_readable, i, err);
 	if (ret == 0)
 		ret = handshake_set_route(&i->hs, req->route, req->route_len,
-					  &err);
+					  err);
 	if (ret < 0)
-		goto err_reply;
+		return ret;
 	initiated.started++;
-	ret = handshake_write(&i->hs, HS_MSG1, false, &err);
+	timer_init(&i->hs.timer, on_initiator_timeout, i);
+	ret = handshake_write(&i->hs, HS_MSG1, false, err);
 	if (ret < 0) {
-		initiator_fail(d, i, HS_FAIL_UNREACHABLE, -ret, &err);
+		initiator_fail(d, i, HS_FAIL_UNREACHABLE, -ret, err);
+		return 1;
+	}
+	timer_arm(&d->loop, &i->hs.timer, i->timeout_ms);
+	return 0;
+}
+
+void secure_channel_create(struct daemon *d, struct ctl_request *r,
+			   const struct secure_channel_request *req)
+{
+	struct initiator *i = initiator_new(d, req);
+	struct ockam_err err;
+
+	if (!i) {
+		ockam_err_set(&err, -ENOMEM, "out of memory");
+		reply_error_now(d, r, ENOMEM, &err);
 		return;
 	}
-	timer_init(&i->hs.timer, on_initiator_timeout, i);
-	timer_arm(&d->loop, &i->hs.timer, i->timeout_ms);
-	return;
-
-err_reply:
-	/* Nothing was sent: a local error, not a handshake failure. */
+	i->request = r;
+	if (initiator_start(d, i, req, &err) >= 0)
+		return;
 	reply_error_now(d, i->request, -err.code, &err);
 	i->request = NULL;
 	initiator_free(d, i);
+}
+
+int secure_channel_open(struct daemon *d,
+			const struct secure_channel_request *req,
+			secure_channel_done_fn done, void *owner,
+			struct ockam_err *err)
+{
+	struct initiator *i = initiator_new(d, req);
+	int ret;
+
+	if (!i)
+		return ockam_err_set(err, -ENOMEM, "out of memory");
+	i->done = done;
+	i->owner = owner;
+	ret = initiator_start(d, i, req, err);
+	if (ret < 0) {
+		/* Nothing was sent: the caller hears of it from here. */
+		i->done = NULL;
+		initiator_free(d, i);
+		return ret;
+	}
+	return 0;
+}
+
+void secure_channel_abandon(struct daemon *d, void *owner)
+{
+	struct initiator *i, *next;
+
+	for (i = d->initiators; i; i = next) {
+		next = i->next;
+		if (i->done && i->owner == owner) {
+			i->done = NULL;
+			initiator_free(d, i);
+		}
+	}
 }
 
 void initiators_close(struct daemon *d)

@@ -51,7 +51,7 @@ static void request_invalid(void)
 		{ "a  b", 4, -EINVAL, "empty field at offset 2" },
 		{ "Status", 6, -EINVAL, "not lower-case" },
 		{ "st4tus", 6, -EINVAL, "not lower-case" },
-		{ "a b c d e f", 11, -E2BIG, "more than 4 arguments" },
+		{ "a b c d e f g h i j", 19, -E2BIG, "more than 8 arguments" },
 		{ "a\tb", 3, -EINVAL, "byte 0x09 at offset 1" },
 		{ "a\0b", 3, -EINVAL, "byte 0x00 at offset 1" },
 		{ "a\n\n", 3, -EINVAL, "byte 0x0a" },

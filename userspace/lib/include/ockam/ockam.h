@@ -281,8 +281,21 @@ ssize_t ockam_recv(int fd, void *buf, size_t len, int flags,
  */
 int ockam_cmsg_return_route(struct msghdr *msg, struct ockam_wire_route *ret);
 
+/*
+ * ockam_recv(), and the identifier of the peer at the other end of the
+ * secure channel the message came through (OCKAM_CMSG_IDENTITY, which the
+ * socket gets after ockam_set_recvidentity(fd, true)) into @identifier
+ * (OCKAM_IDENTIFIER_LEN + 1 bytes, NUL-terminated): "" for a message that
+ * came through no channel.
+ */
+ssize_t ockam_recv_identity(int fd, void *buf, size_t len, int flags,
+			    struct ockam_wire_route *ret, char *identifier,
+			    int *msg_flags);
+
 /* OCKAM_SO_RECVROUTE: deliver every return route in a control message. */
 int ockam_set_recvroute(int fd, bool on);
+/* OCKAM_SO_RECVIDENTITY: deliver the channel peer's identifier. */
+int ockam_set_recvidentity(int fd, bool on);
 
 /* Set the default onward route (connect() or OCKAM_SO_ROUTE by length). */
 int ockam_set_default_route(int fd, const struct ockam_route *rt);
@@ -478,6 +491,7 @@ struct ockam_portal_params {
 	uint32_t flags;			/* OCKAM_PORTAL_F_* */
 	uint32_t window;		/* bytes; 0: the kernel's default */
 	uint32_t timeout_ms;		/* inlet's wait for PONG; 0: default */
+	uint32_t peer_window;		/* outlet: the window the PING gave */
 	uint64_t cookie;		/* returned in dumps and events */
 };
 
