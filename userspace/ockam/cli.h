@@ -61,6 +61,8 @@ extern const struct cmd_spec message_cmds[];
 extern const struct cmd_spec identity_cmds[];
 extern const struct cmd_spec secure_channel_listener_cmds[];
 extern const struct cmd_spec secure_channel_cmds[];
+extern const struct cmd_spec tcp_inlet_cmds[];
+extern const struct cmd_spec tcp_outlet_cmds[];
 
 /* cli.c: "error: ..." on stderr; return CLI_ERROR. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

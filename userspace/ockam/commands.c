@@ -31,6 +31,10 @@ const struct cmd_group cli_groups[] = {
 	  secure_channel_listener_cmds },
 	{ "secure-channel", "end-to-end encrypted, mutually authenticated channels",
 	  secure_channel_cmds },
+	{ "tcp-outlet", "where portal sessions connect to a TCP target",
+	  tcp_outlet_cmds },
+	{ "tcp-inlet", "TCP listeners whose connections go to an outlet",
+	  tcp_inlet_cmds },
 	{ 0 },
 };
 
