@@ -1,0 +1,215 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR MIT
+#
+# Portals between two nodes: n1 (namespace a) has the inlets, n2
+# (namespace b) the outlets, whose targets listen on b's loopback only, so
+# nothing but the portal reaches them from a. Real programs at both ends:
+# busybox httpd and wget, socat, iperf3. Run in the VM:
+#
+#   make vm-tests VM_ARGS="--tests 'netns/portal*'"
+
+lib=${OCKAM_SELFTESTS:-$(cd "$(dirname "$0")/.." && pwd)}/lib
+# shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
+. "$lib/netns.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/ockam.sh
+. "$lib/ockam.sh"
+
+require_cmd ockam ockamd busybox socat sha256sum
+export OCKAM_HOME=$NS_TMP/home
+node_add a b
+link_add a b 10.0.12.1 10.0.12.2
+
+trap 'daemon_logs n1 n2; ns_cleanup' EXIT
+
+# outlet_count NAME KEY: a counter of outlet NAME on n2.
+outlet_count() {
+	ockam tcp-outlet show "$1" --at n2 -j | json_number "$2"
+}
+
+# inlet_count ADDRESS KEY: a counter of the inlet at ADDRESS on n1.
+inlet_count() {
+	ockam tcp-inlet show "$1" --at n1 -j | json_number "$2"
+}
+
+# at_least N COMMAND...: COMMAND prints a number of N or more.
+at_least() {
+	local want=$1 got
+	shift
+	got=$("$@") && [ -n "$got" ] && [ "$got" -ge "$want" ]
+}
+
+# through PORT: a connection to the inlet on n1's port PORT; stdin is
+# sent, then the write side shut; prints what came back.
+through() {
+	node_exec a socat -t 10 - "TCP:127.0.0.1:$1"
+}
+
+# The targets, on b's loopback.
+www=$NS_TMP/www
+mkdir -p "$www"
+head -c $((4 << 20)) /dev/urandom >"$www/big"
+head -c 20000 /dev/urandom >"$www/small"
+big_sum=$(sha256sum <"$www/big" | cut -d' ' -f1)
+small_sum=$(sha256sum <"$www/small" | cut -d' ' -f1)
+node_bg b busybox httpd -f -p 127.0.0.1:8080 -h "$www"
+node_bg b socat TCP-LISTEN:7000,bind=127.0.0.1,reuseaddr,fork \
+	SYSTEM:'wc -c'
+node_bg b socat TCP-LISTEN:7100,bind=127.0.0.1,reuseaddr,fork,linger=0 \
+	SYSTEM:'head -c 8000000 /dev/zero'
+if ! wait_tcp_listen b 8080 || ! wait_tcp_listen b 7000 ||
+	! wait_tcp_listen b 7100; then
+	tap_skip_all "the test servers did not start"
+fi
+
+tap_check "node create n1" \
+	node_exec a ockam node create n1 --tcp-listener-address 10.0.12.1:4000
+tap_check "node create n2" \
+	node_exec b ockam node create n2 --tcp-listener-address 10.0.12.2:4000
+tap_check "n1 cannot reach the web server on n2 directly" \
+	bash -c "! node_exec a busybox wget -q -T 2 -O /dev/null http://10.0.12.2:8080/small"
+
+expect_output "tcp-outlet create prints the outlet's route" "/service/outlet" \
+	ockam tcp-outlet create --at n2 --to 127.0.0.1:8080
+expect_output "tcp-inlet create prints the inlet's address" "127.0.0.1:6000" \
+	ockam tcp-inlet create --at n1 --from 127.0.0.1:6000 \
+	--to /node/n2/secure/api/service/outlet
+expect_status "an outlet name is taken once" 1 \
+	ockam tcp-outlet create --at n2 --to 127.0.0.1:8080
+expect_status "an inlet needs --to" 2 \
+	ockam tcp-inlet create --at n1 --from 127.0.0.1:6001
+expect_status "an outlet target is an IP address" 1 \
+	ockam tcp-outlet create --at n2 --from named --to localhost:8080
+
+# Bulk data: 4 MiB through a secure channel, byte for byte.
+tap_expect_eq "4 MiB download through the portal has the right checksum" \
+	"$big_sum" \
+	"$(node_exec a busybox wget -q -O - http://127.0.0.1:6000/big |
+	   sha256sum | cut -d' ' -f1)"
+tap_check "the inlet went through a secure channel to n2's identity" \
+	bash -c "ockam tcp-inlet show 127.0.0.1:6000 --at n1 -j |
+	grep -q \"\\\"peer\\\":\\\"$(ockam identity show --at n2)\\\"\""
+
+# Many sessions at once.
+many() {
+	local i pids=() ok=0
+	for i in $(seq 1 24); do
+		node_exec a busybox wget -q -O "$NS_TMP/many.$i" \
+			http://127.0.0.1:6000/small &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i"; done
+	for i in $(seq 1 24); do
+		[ "$(sha256sum <"$NS_TMP/many.$i" | cut -d' ' -f1)" = \
+		  "$small_sum" ] && ok=$((ok + 1))
+	done
+	[ $ok = 24 ]
+}
+tap_check "24 concurrent downloads all arrive intact" many
+none_active() {
+	[ "$(outlet_count outlet active)" = 0 ] &&
+	[ "$(inlet_count 127.0.0.1:6000 active)" = 0 ]
+}
+tap_check "every session ended and was counted" wait_until 10 none_active
+tap_check "the outlet attached at least 25 sessions" \
+	at_least 25 outlet_count outlet attached
+
+# Half-close: the server answers only once the client's side has ended.
+tap_check "tcp-outlet create wc --to 127.0.0.1:7000" \
+	ockam tcp-outlet create --at n2 --from wc --to 127.0.0.1:7000
+tap_check "tcp-inlet create 127.0.0.1:6700 to wc" \
+	ockam tcp-inlet create --at n1 --from 127.0.0.1:6700 \
+	--to /node/n2/secure/api/service/wc
+tap_expect_eq "half-close: the client's end reaches the server, the answer comes back" \
+	"100000" "$(head -c 100000 /dev/zero | through 6700 | tr -d ' ')"
+
+# iperf3 both ways, when the image has it.
+if command -v iperf3 >/dev/null; then
+	node_bg b iperf3 -s -B 127.0.0.1 -p 5201
+	wait_tcp_listen b 5201
+	tap_check "tcp-outlet create iperf --to 127.0.0.1:5201" \
+		ockam tcp-outlet create --at n2 --from iperf --to 127.0.0.1:5201
+	tap_check "tcp-inlet create 127.0.0.1:6201 to iperf" \
+		ockam tcp-inlet create --at n1 --from 127.0.0.1:6201 \
+		--to /node/n2/secure/api/service/iperf
+	tap_check "iperf3 through the portal, client to server" \
+		node_exec a iperf3 -c 127.0.0.1 -p 6201 -t 2
+	tap_check "iperf3 through the portal, server to client (-R)" \
+		node_exec a iperf3 -c 127.0.0.1 -p 6201 -t 2 -R
+else
+	tap_skip "iperf3" "not in the image"
+fi
+
+# A target that refuses: the client's connection is closed, nothing comes.
+tap_check "tcp-outlet create closed --to 127.0.0.1:9 (nobody listens)" \
+	ockam tcp-outlet create --at n2 --from closed --to 127.0.0.1:9 \
+	--connect-timeout 2s
+tap_check "tcp-inlet create 127.0.0.1:6009 to closed" \
+	ockam tcp-inlet create --at n1 --from 127.0.0.1:6009 \
+	--to /node/n2/secure/api/service/closed
+tap_expect_eq "a refused target closes the client's connection" "" \
+	"$(echo hello | through 6009)"
+tap_check "the outlet counted the refused connect" \
+	at_least 1 outlet_count closed refused_connect
+tap_check "the inlet session ended as refused" \
+	wait_until 5 at_least 1 inlet_count 127.0.0.1:6009 ended_refused
+
+# An outlet for another identity refuses n1.
+other=I0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+tap_check "tcp-outlet create picky --authorized someone else" \
+	ockam tcp-outlet create --at n2 --from picky --to 127.0.0.1:8080 \
+	--authorized "$other"
+tap_check "tcp-inlet create 127.0.0.1:6010 to picky" \
+	ockam tcp-inlet create --at n1 --from 127.0.0.1:6010 \
+	--to /node/n2/secure/api/service/picky
+tap_check "an identity the outlet does not list gets nothing" \
+	bash -c "! node_exec a busybox wget -q -T 5 -O /dev/null http://127.0.0.1:6010/small"
+tap_check "the outlet counted it unauthorized" \
+	at_least 1 outlet_count picky refused_unauthorized
+tap_expect_eq "and attached nothing" "0" "$(outlet_count picky attached)"
+
+# Plaintext: refused by default, served with --allow-plaintext.
+tap_check "tcp-inlet create 127.0.0.1:6011, no secure channel" \
+	ockam tcp-inlet create --at n1 --from 127.0.0.1:6011 \
+	--to /node/n2/service/outlet
+tap_check "a plaintext session is refused" \
+	bash -c "! node_exec a busybox wget -q -T 5 -O /dev/null http://127.0.0.1:6011/small"
+tap_check "the outlet counted it as plaintext" \
+	at_least 1 outlet_count outlet refused_plaintext
+tap_check "tcp-outlet create open --allow-plaintext" \
+	ockam tcp-outlet create --at n2 --from open --to 127.0.0.1:8080 \
+	--allow-plaintext
+tap_check "tcp-inlet create 127.0.0.1:6012 to open, no secure channel" \
+	ockam tcp-inlet create --at n1 --from 127.0.0.1:6012 \
+	--to /node/n2/service/open
+tap_expect_eq "with --allow-plaintext the download works" "$small_sum" \
+	"$(node_exec a busybox wget -q -O - http://127.0.0.1:6012/small |
+	   sha256sum | cut -d' ' -f1)"
+
+# A target that resets mid-stream: both sessions end, counted as resets.
+tap_check "tcp-outlet create resetter --to 127.0.0.1:7100" \
+	ockam tcp-outlet create --at n2 --from resetter --to 127.0.0.1:7100
+tap_check "tcp-inlet create 127.0.0.1:6100 to resetter" \
+	ockam tcp-inlet create --at n1 --from 127.0.0.1:6100 \
+	--to /node/n2/secure/api/service/resetter
+got=$(node_exec a socat -t 10 -u TCP:127.0.0.1:6100 - 2>/dev/null | wc -c)
+tap_check "the client got less than the whole stream ($got bytes)" \
+	test "$got" -lt 8000000
+tap_check "the outlet session ended in a reset" \
+	wait_until 10 at_least 1 outlet_count resetter ended_reset
+tap_check "the inlet session ended as reset by its peer" \
+	wait_until 10 at_least 1 inlet_count 127.0.0.1:6100 ended_peer_reset
+
+# Listing and deleting.
+tap_check "tcp-outlet list shows every outlet" \
+	bash -c "[ \"\$(ockam tcp-outlet list --at n2 -j | grep -o '\"name\":' | wc -l)\" = 7 ]"
+tap_check "tcp-inlet delete 127.0.0.1:6000" \
+	ockam tcp-inlet delete 127.0.0.1:6000 --at n1
+tap_check "nothing listens at the deleted inlet" \
+	bash -c "! node_exec a socat -T 1 /dev/null TCP:127.0.0.1:6000"
+tap_check "tcp-outlet delete outlet" \
+	ockam tcp-outlet delete outlet --at n2
+expect_status "deleting it again: no such outlet" 1 \
+	ockam tcp-outlet delete outlet --at n2
+
+tap_check "node delete --all" ockam node delete --all
+tap_done
