@@ -390,6 +390,7 @@ static struct initiator *initiator_start(struct daemon *d,
 					 struct ockam_err *err)
 {
 	struct initiator *i = calloc(1, sizeof(*i));
+	char why[OCKAM_ERR_MSG_MAX];
 	int ret;
 
 	if (!i) {
@@ -421,6 +422,8 @@ static struct initiator *initiator_start(struct daemon *d,
 		initiated.rejected[HS_FAIL_UNREACHABLE]++;
 		log_warn("secure channel to %s failed (%s): %s", i->to,
 			 hs_fail_name(HS_FAIL_UNREACHABLE), ockam_err_msg(err));
+		snprintf(why, sizeof(why), "%s", ockam_err_msg(err));
+		ockam_err_set(err, ret, "secure channel to %s: %s", i->to, why);
 		goto err_free;
 	}
 	timer_init(&i->hs.timer, on_initiator_timeout, i);
