@@ -31,6 +31,7 @@ const struct cmd_group cli_groups[] = {
 	  secure_channel_listener_cmds },
 	{ "secure-channel", "end-to-end encrypted, mutually authenticated channels",
 	  secure_channel_cmds },
+	{ "relay", "forward a name at another node to this one", relay_cmds },
 	{ 0 },
 };
 

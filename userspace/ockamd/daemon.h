@@ -28,6 +28,8 @@ struct vault;
 struct secure_listener;
 struct initiator;
 struct channel_record;
+struct relay;
+struct forwarding;
 
 enum daemon_limits {
 	/* Accepts or datagrams handled per wakeup, so one busy socket
@@ -74,6 +76,10 @@ struct daemon {
 	struct secure_listener *secure_listeners;
 	struct initiator *initiators;
 	struct channel_record *channels;
+
+	/* Relays (relay.h): ours at other nodes, and those we serve. */
+	struct relay *relays;
+	struct forwarding *forwarding;
 
 	int ctl_fd;
 	struct accept_pause ctl_pause;

@@ -51,6 +51,9 @@ struct initiator {
 	uint64_t deadline_ms;		/* CLOCK_MONOTONIC: the client's */
 	/* The create request: finished on the outcome, or cancelled. */
 	struct ctl_request *request;
+	/* Or, for the daemon's own channels, what to call instead. */
+	secure_channel_done_fn done;
+	void *owner;
 	struct trust_policy policy;
 	unsigned int timeout_ms;
 	char *to;			/* the route, as text, for messages */
@@ -75,6 +78,21 @@ static void initiator_free(struct daemon *d, struct initiator *i)
 	free(i);
 }
 
+/* Free @i, then tell its owner the outcome. */
+static void initiator_done(struct daemon *d, struct initiator *i,
+			   const struct ockam_channel_info *ch,
+			   const struct ockam_err *err)
+{
+	secure_channel_done_fn done = i->done;
+	struct ockam_err copy;
+	void *owner = i->owner;
+
+	if (err)
+		copy = *err;
+	initiator_free(d, i);
+	done(d, owner, ch, err ? &copy : NULL);
+}
+
 /* Count @fail, answer the client with @errnum and @err, and give up. */
 static void initiator_fail(struct daemon *d, struct initiator *i,
 			   enum hs_fail fail, int errnum,
@@ -83,6 +101,10 @@ static void initiator_fail(struct daemon *d, struct initiator *i,
 	initiated.rejected[fail]++;
 	log_warn("secure channel to %s failed (%s): %s", i->to,
 		 hs_fail_name(fail), ockam_err_msg(err));
+	if (i->done) {
+		initiator_done(d, i, NULL, err);
+		return;
+	}
 	ockam_ctl_reply_error(ctl_reply(i->request), errnum,
 			      "secure channel to %s: %s", i->to,
 			      ockam_err_msg(err));
@@ -172,7 +194,7 @@ static void on_initiator_timeout(struct daemon *d, void *ctx)
 /* Both sides accepted: install the channel and answer the client. */
 static void initiator_install(struct daemon *d, struct initiator *i)
 {
-	struct ockam_ctl_writer *w = ctl_reply(i->request);
+	struct ockam_ctl_writer *w;
 	struct ockam_channel_info ch;
 	struct ockam_err err;
 	bool sent;
@@ -187,6 +209,13 @@ static void initiator_install(struct daemon *d, struct initiator *i)
 			ch.encryptor);
 	log_info("secure channel %s established with %s through %s (decryptor %s)",
 		 ch.encryptor, i->hs.peer, i->to, ch.decryptor);
+	if (i->done) {
+		snprintf(ch.identifier, sizeof(ch.identifier), "%s",
+			 i->hs.peer);
+		initiator_done(d, i, &ch, NULL);
+		return;
+	}
+	w = ctl_reply(i->request);
 	ockam_ctl_reply_ok(w);
 	ockam_ctl_record_begin(w);
 	ockam_ctl_field(w, "encryptor", "%s", ch.encryptor);
@@ -351,20 +380,23 @@ static void reply_error_now(struct daemon *d, struct ctl_request *r,
 	ctl_request_finish(d, r);
 }
 
-void secure_channel_create(struct daemon *d, struct ctl_request *r,
-			   const struct secure_channel_request *req)
+/*
+ * A new initiator for @req, with the handshake set up and message 1 sent;
+ * it answers its request or its owner from then on. NULL, with @err,
+ * when it fails first (a send that failed counts as unreachable).
+ */
+static struct initiator *initiator_start(struct daemon *d,
+					 const struct secure_channel_request *req,
+					 struct ockam_err *err)
 {
-	struct ockam_err err;
-	struct initiator *i;
+	struct initiator *i = calloc(1, sizeof(*i));
+	char why[OCKAM_ERR_MSG_MAX];
 	int ret;
 
-	i = calloc(1, sizeof(*i));
 	if (!i) {
-		ockam_err_set(&err, -ENOMEM, "out of memory");
-		reply_error_now(d, r, ENOMEM, &err);
-		return;
+		ockam_err_set(err, -ENOMEM, "out of memory");
+		return NULL;
 	}
-	i->request = r;
 	i->timeout_ms = req->timeout_ms;
 	i->deadline_ms = loop_now_ms() + req->timeout_ms;
 	i->retry_ms = INITIATOR_RETRY_MS_MIN;
@@ -374,30 +406,65 @@ void secure_channel_create(struct daemon *d, struct ctl_request *r,
 	i->next = d->initiators;
 	d->initiators = i;
 	if (!i->to) {
-		ockam_err_set(&err, -ENOMEM, "out of memory");
-		goto err_reply;
+		ockam_err_set(err, -ENOMEM, "out of memory");
+		goto err_free;
 	}
 	ret = handshake_init(d, &i->hs, NOISE_INITIATOR, req->identity,
-			     on_initiator_readable, i, &err);
+			     on_initiator_readable, i, err);
 	if (ret == 0)
 		ret = handshake_set_route(&i->hs, req->route, req->route_len,
-					  &err);
+					  err);
 	if (ret < 0)
-		goto err_reply;
+		goto err_free;
 	initiated.started++;
-	ret = handshake_write(&i->hs, HS_MSG1, false, &err);
+	ret = handshake_write(&i->hs, HS_MSG1, false, err);
 	if (ret < 0) {
-		initiator_fail(d, i, HS_FAIL_UNREACHABLE, -ret, &err);
-		return;
+		initiated.rejected[HS_FAIL_UNREACHABLE]++;
+		log_warn("secure channel to %s failed (%s): %s", i->to,
+			 hs_fail_name(HS_FAIL_UNREACHABLE), ockam_err_msg(err));
+		snprintf(why, sizeof(why), "%s", ockam_err_msg(err));
+		ockam_err_set(err, ret, "secure channel to %s: %s", i->to, why);
+		goto err_free;
 	}
 	timer_init(&i->hs.timer, on_initiator_timeout, i);
 	timer_arm(&d->loop, &i->hs.timer, i->timeout_ms);
-	return;
+	return i;
 
-err_reply:
-	/* Nothing was sent: a local error, not a handshake failure. */
-	reply_error_now(d, i->request, -err.code, &err);
-	i->request = NULL;
+err_free:
+	initiator_free(d, i);
+	return NULL;
+}
+
+void secure_channel_create(struct daemon *d, struct ctl_request *r,
+			   const struct secure_channel_request *req)
+{
+	struct ockam_err err;
+	struct initiator *i = initiator_start(d, req, &err);
+
+	if (!i) {
+		reply_error_now(d, r, -err.code, &err);
+		return;
+	}
+	i->request = r;
+}
+
+int secure_channel_open(struct daemon *d,
+			const struct secure_channel_request *req,
+			secure_channel_done_fn done, void *owner,
+			struct initiator **out, struct ockam_err *err)
+{
+	struct initiator *i = initiator_start(d, req, err);
+
+	if (!i)
+		return err->code;
+	i->done = done;
+	i->owner = owner;
+	*out = i;
+	return 0;
+}
+
+void secure_channel_abort(struct daemon *d, struct initiator *i)
+{
 	initiator_free(d, i);
 }
 
