@@ -22,6 +22,13 @@
 #            "ockam secure-channel create" through ockamd
 # memory     kernel memory per open secure channel and per bound socket,
 #            BENCH_OBJECTS of each, in a node of their own
+# portal     iperf3 (one stream, then 4) through a tcp-inlet on n1, a
+#            secure channel and a tcp-outlet on n2 to an iperf3 server on
+#            n2's loopback, and the same through a relay on n2 to an
+#            outlet on n3 (which has no listener), against iperf3 over
+#            WireGuard, over stunnel and over a plain socat relay between
+#            n1 and n2; and new connections per second (connect, one byte
+#            there and back, close) through the portal and through stunnel
 #
 # Environment:
 #   BENCH_SECONDS     length of one run (3)
@@ -30,7 +37,8 @@
 #   BENCH_HANDSHAKES  channels created for the handshake rate (100)
 #   BENCH_OBJECTS     channels and sockets for the memory figures, one
 #                     measurement per count ("10000 100000")
-#   BENCH_ONLY        parts to run (default "routing secure handshake memory")
+#   BENCH_ONLY        parts to run (default "routing secure handshake memory
+#                     portal")
 #   BENCH_PERF        names of figures as printed, e.g. "sc-1hop-1024
 #                     wireguard-1024": record a system-wide profile during
 #                     the first run of each and print where the time went
@@ -46,7 +54,7 @@ REPEAT=${BENCH_REPEAT:-5}
 REPEAT_RR=${BENCH_REPEAT_RR:-3}
 HANDSHAKES=${BENCH_HANDSHAKES:-100}
 OBJECTS=${BENCH_OBJECTS:-10000 100000}
-ONLY=${BENCH_ONLY:-routing secure handshake memory}
+ONLY=${BENCH_ONLY:-routing secure handshake memory portal}
 PERF_KEYS=${BENCH_PERF:-}
 SIZES=(64 65536)
 SC_SIZES=(1024 65536)
@@ -60,6 +68,13 @@ PORT_IPERF_WG=5202
 PORT_IPERF_TLS=5203
 PORT_TLS=5443		# stunnel: n1's client end, n2's server end
 PORT_WG=51820
+PORT_IPERF_PORTAL=5204	# iperf3 on n2's and n3's loopback, behind outlets
+PORT_ECHO=5005		# ockam-bench tcp-echo on n2
+PORT_TLS_ECHO=5444	# stunnel to that echo server
+PORT_INLET=6001		# n1's inlets: to n2's outlet,
+PORT_INLET_RELAY=6002	# through n2's relay to n3's outlet,
+PORT_INLET_ECHO=6003	# to n2's echo outlet
+PORT_SOCAT_PORTAL=6004	# n1's plain socat relay to n2's iperf3
 
 want() {
 	[[ " $ONLY " == *" $1 "* ]]
@@ -146,6 +161,13 @@ setup_stunnel() {
 	key = $d/key.pem
 	sslVersionMin = TLSv1.3
 	ciphersuites = TLS_CHACHA20_POLY1305_SHA256
+	[echo]
+	accept = 10.0.12.2:$PORT_TLS_ECHO
+	connect = 127.0.0.1:$PORT_ECHO
+	cert = $d/cert.pem
+	key = $d/key.pem
+	sslVersionMin = TLSv1.3
+	ciphersuites = TLS_CHACHA20_POLY1305_SHA256
 	EOF
 	cat >"$d/client.conf" <<-EOF
 	foreground = yes
@@ -157,6 +179,14 @@ setup_stunnel() {
 	client = yes
 	accept = 127.0.0.1:$PORT_TLS
 	connect = 10.0.12.2:$PORT_TLS
+	CAfile = $d/cert.pem
+	verifyPeer = yes
+	sslVersionMin = TLSv1.3
+	ciphersuites = TLS_CHACHA20_POLY1305_SHA256
+	[echo]
+	client = yes
+	accept = 127.0.0.1:$PORT_TLS_ECHO
+	connect = 10.0.12.2:$PORT_TLS_ECHO
 	CAfile = $d/cert.pem
 	verifyPeer = yes
 	sslVersionMin = TLSv1.3
@@ -175,6 +205,14 @@ setup_iperf() {
 	for p in $PORT_IPERF_TCP $PORT_IPERF_WG $PORT_IPERF_TLS; do
 		wait_tcp_listen n2 "$p" || return 1
 	done
+}
+
+# WireGuard, stunnel and the iperf3 servers, once for the parts that
+# compare against them.
+PEERS_UP=
+setup_peers() {
+	[ -n "$PEERS_UP" ] && return 0
+	setup_wireguard && setup_stunnel && setup_iperf && PEERS_UP=1
 }
 
 # ------------------------------------------------------- secure channels
@@ -207,11 +245,13 @@ measure() {
 	echo "$(field msgs_per_s "$out") $(field mbytes_per_s "$out")"
 }
 
-# iperf NODE HOST PORT SIZE: one iperf3 TCP stream of SIZE-byte writes,
-# as a result line; the rate is what the server received.
+# iperf NODE HOST PORT SIZE: one iperf3 TCP stream of SIZE-byte writes
+# (IPERF_STREAMS of them in parallel), as a result line; the rate is what
+# the server received.
 iperf() {
 	local bps
 	bps=$(on "$1" iperf3 -c "$2" -p "$3" -l "$4" -t "$SECONDS_PER_RUN" -J \
+		-P "${IPERF_STREAMS:-1}" \
 		2>/dev/null | awk '
 		/"sum_received"/ { r = 1 }
 		r && /"bits_per_second"/ {
@@ -381,7 +421,7 @@ part_secure() {
 	local size r tls
 	local -a cmds=()
 
-	if ! setup_wireguard || ! setup_stunnel || ! setup_iperf; then
+	if ! setup_peers; then
 		echo "secure: setting up the peers failed"
 		node_logs
 		return 1
@@ -460,6 +500,101 @@ part_handshake() {
 	echo
 }
 
+# ---------------------------------------------------------------- portals
+
+# n2 serves iperf3 and an echo server on its loopback only, each behind a
+# tcp-outlet; n3 does the same for iperf3 and registers a relay at n2,
+# which it dials (n3's listener is not used). n1's inlets reach them
+# through secure channels; socat on n1 is the unencrypted relay.
+setup_portals() {
+	local via=$route1/service/forward_to_n3
+
+	node_bg n2 iperf3 -s -B 127.0.0.1 -p $PORT_IPERF_PORTAL
+	node_bg n3 iperf3 -s -B 127.0.0.1 -p $PORT_IPERF_PORTAL
+	node_bg n2 ockam-bench tcp-echo $PORT_ECHO
+	node_bg n1 socat -b 65536 \
+		TCP-LISTEN:$PORT_SOCAT_PORTAL,bind=127.0.0.1,reuseaddr,fork \
+		TCP:10.0.12.2:$PORT_IPERF_TCP
+	wait_tcp_listen n2 $PORT_IPERF_PORTAL &&
+	wait_tcp_listen n3 $PORT_IPERF_PORTAL &&
+	wait_tcp_listen n2 $PORT_ECHO &&
+	wait_tcp_listen n1 $PORT_SOCAT_PORTAL || return 1
+	ockam tcp-outlet create --at n2 \
+		--to 127.0.0.1:$PORT_IPERF_PORTAL >/dev/null &&
+	ockam tcp-outlet create --at n2 --from echo_outlet \
+		--to 127.0.0.1:$PORT_ECHO >/dev/null &&
+	ockam tcp-outlet create --at n3 \
+		--to 127.0.0.1:$PORT_IPERF_PORTAL >/dev/null &&
+	ockam relay create n3 --at /ip4/10.0.23.2/tcp/4000 --to n3 \
+		>/dev/null &&
+	ockam tcp-inlet create --at n1 --from 127.0.0.1:$PORT_INLET \
+		--to "$route1/secure/api/service/outlet" >/dev/null &&
+	ockam tcp-inlet create --at n1 --from 127.0.0.1:$PORT_INLET_RELAY \
+		--to "$via/secure/api/service/outlet" >/dev/null &&
+	ockam tcp-inlet create --at n1 --from 127.0.0.1:$PORT_INLET_ECHO \
+		--to "$route1/secure/api/service/echo_outlet" >/dev/null
+}
+
+part_portal() {
+	local streams
+
+	if ! ockam tcp-inlet --help >/dev/null 2>&1; then
+		echo "portals: not in this build"
+		return 1
+	fi
+	if ! setup_peers || ! setup_portals; then
+		echo "portal: setting up failed"
+		node_logs
+		return 1
+	fi
+	# Warm up each path once: channels, relay, TCP buffers.
+	iperf n1 127.0.0.1 $PORT_INLET 65536 >/dev/null
+	iperf n1 127.0.0.1 $PORT_INLET_RELAY 65536 >/dev/null
+	echo "portals (iperf3, 64 KiB writes)"
+	for streams in 1 4; do
+		echo " $streams stream(s)"
+		IPERF_STREAMS=$streams compare "x$streams" \
+			portal-1hop iperf n1 127.0.0.1 $PORT_INLET 65536 -- \
+			portal-relay iperf n1 127.0.0.1 $PORT_INLET_RELAY 65536 -- \
+			p-wireguard iperf n1 10.1.12.2 $PORT_IPERF_WG 65536 -- \
+			p-stunnel iperf n1 127.0.0.1 $PORT_TLS 65536 -- \
+			p-socat iperf n1 127.0.0.1 $PORT_SOCAT_PORTAL 65536
+	done
+	echo " new connections (connect, one byte there and back, close)"
+	compare 1 \
+		portal-connect on n1 ockam-bench tcp-connect \
+		127.0.0.1:$PORT_INLET_ECHO "$SECONDS_PER_RUN" -- \
+		stunnel-connect on n1 ockam-bench tcp-connect \
+		127.0.0.1:$PORT_TLS_ECHO "$SECONDS_PER_RUN" -- \
+		tcp-connect on n1 ockam-bench tcp-connect \
+		10.0.12.2:$PORT_ECHO "$SECONDS_PER_RUN"
+	echo
+}
+
+# ms_each KEY: milliseconds per operation of a kept rate.
+ms_each() {
+	awk -v r="$(rate "$1")" 'BEGIN { if (r > 0) printf "%.1f", 1000 / r; else print "n/a" }'
+}
+
+print_portal_ratios() {
+	local x
+	for x in x1 x4; do
+		print_ratio "portal ${x#x} stream(s): 1 hop / WireGuard" \
+			"portal-1hop-$x" "p-wireguard-$x" '>= 1.0'
+		print_ratio "portal ${x#x} stream(s): 1 hop / stunnel" \
+			"portal-1hop-$x" "p-stunnel-$x" '>= 2'
+		print_ratio "portal ${x#x} stream(s): relay / 1 hop" \
+			"portal-relay-$x" "portal-1hop-$x" '>= 0.9'
+		print_ratio "portal ${x#x} stream(s): 1 hop / socat relay" \
+			"portal-1hop-$x" "p-socat-$x"
+	done
+	print_ratio "portal new connections/s / stunnel's" \
+		portal-connect-1 stunnel-connect-1
+	printf '  %-46s %6s   (stunnel %s ms, plain TCP %s ms)\n' \
+		"portal time to first byte, ms" "$(ms_each portal-connect-1)" \
+		"$(ms_each stunnel-connect-1)" "$(ms_each tcp-connect-1)"
+}
+
 part_memory() {
 	local out count
 	node_add n5 || return 1
@@ -508,6 +643,7 @@ print_ratios() {
 				"$([ "$size" = 65536 ] && echo '>= 1.50')"
 		done
 	fi
+	want portal && print_portal_ratios
 	want secure && [ -n "$SC1" ] || return 0
 	print_ratio "channel 64 KiB / WireGuard" \
 		sc-1hop-65536 wireguard-65536 '>= 1.0'
@@ -556,6 +692,7 @@ want routing && { part_routing || status=1; }
 want secure && { part_secure || status=1; }
 want handshake && { part_handshake || status=1; }
 want memory && { part_memory || status=1; }
+want portal && { part_portal || status=1; }
 print_ratios
 perf_print
 echo

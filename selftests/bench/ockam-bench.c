@@ -8,6 +8,11 @@
  *   ockam-bench rr ROUTE SIZE SECONDS      one request, one reply, repeat
  *   ockam-bench tcp-sink PORT              TCP receiver
  *   ockam-bench tcp-send HOST:PORT SIZE SECONDS
+ *   ockam-bench tcp-echo PORT              TCP server that echoes
+ *   ockam-bench tcp-connect HOST:PORT SECONDS
+ *                                          new connections, one after
+ *                                          another: connect, one byte
+ *                                          there and back, close
  *
  * AF_OCKAM carries datagrams: a sender faster than its receiver loses
  * messages at the receiver, as on UDP. So "send" keeps a window of
@@ -384,23 +389,89 @@ static _Noreturn void run_tcp_sink(const char *port)
 	}
 }
 
-static int run_tcp_send(const char *hostport, size_t size, double seconds)
+/* Echoes each connection until it ends, one connection at a time. */
+static _Noreturn void run_tcp_echo(const char *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int lfd = tcp_socket(), fd, one = 1;
+	char buf[4096];
+	ssize_t n;
+
+	sin.sin_port = htons(atoi(port));
+	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) || listen(lfd, 64))
+		die("listen", errno);
+	for (;;) {
+		fd = accept(lfd, NULL, NULL);
+		if (fd < 0)
+			die("accept", errno);
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			if (write(fd, buf, n) != n)
+				break;
+		close(fd);
+	}
+}
+
+static void tcp_address(const char *hostport, struct sockaddr_in *sin)
 {
 	char host[OCKAM_HOST_MAX + 1];
-	struct sockaddr_in sin = { .sin_family = AF_INET };
+	uint16_t port;
+
+	*sin = (struct sockaddr_in){ .sin_family = AF_INET };
+	if (ockam_hostport_split(hostport, host, sizeof(host), &port, false,
+				 NULL) ||
+	    inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+		die(hostport, EINVAL);
+	sin->sin_port = htons(port);
+}
+
+/*
+ * Time to first byte of new connections: each one is opened, carries one
+ * byte to the echo server and back, and is closed before the next.
+ */
+static int run_tcp_connect(const char *hostport, double seconds)
+{
+	struct sockaddr_in sin;
+	uint64_t done = 0;
+	double start, end;
+	char byte = 'x';
+	int fd, one = 1;
+
+	tcp_address(hostport, &sin);
+	start = now_s();
+	end = start + seconds;
+	while (now_s() < end) {
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd < 0)
+			die("socket", errno);
+		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+			die("connect", errno);
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		set_timeout(fd, BENCH_FINAL_TIMEOUT_MS);
+		if (write(fd, &byte, 1) != 1)
+			die("write", errno);
+		if (read(fd, &byte, 1) != 1)
+			die("no echo", errno ? errno : EPROTO);
+		close(fd);
+		done++;
+	}
+	report("tcp-connect", 1, done, now_s() - start, 0);
+	return 0;
+}
+
+static int run_tcp_send(const char *hostport, size_t size, double seconds)
+{
+	struct sockaddr_in sin;
 	char *msg = calloc(1, size);
 	int fd = tcp_socket(), one = 1;
 	uint64_t bytes = 0, received;
 	double start, end;
-	uint16_t port;
 	ssize_t n;
 	size_t off;
 
-	if (!msg || ockam_hostport_split(hostport, host, sizeof(host), &port,
-					 false, NULL) ||
-	    inet_pton(AF_INET, host, &sin.sin_addr) != 1)
-		die(hostport, EINVAL);
-	sin.sin_port = htons(port);
+	if (!msg)
+		die("calloc", ENOMEM);
+	tcp_address(hostport, &sin);
 	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
 		die("connect", errno);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -429,7 +500,9 @@ static _Noreturn void usage(void)
 		"       ockam-bench send ROUTE SIZE SECONDS\n"
 		"       ockam-bench rr ROUTE SIZE SECONDS\n"
 		"       ockam-bench tcp-sink PORT\n"
-		"       ockam-bench tcp-send HOST:PORT SIZE SECONDS\n");
+		"       ockam-bench tcp-send HOST:PORT SIZE SECONDS\n"
+		"       ockam-bench tcp-echo PORT\n"
+		"       ockam-bench tcp-connect HOST:PORT SECONDS\n");
 	exit(2);
 }
 
@@ -467,6 +540,12 @@ int main(int argc, char **argv)
 		run_sink(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "tcp-sink"))
 		run_tcp_sink(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "tcp-echo"))
+		run_tcp_echo(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "tcp-connect")) {
+		parse_load("1", argv[3], 1, &size, &seconds);
+		return run_tcp_connect(argv[2], seconds);
+	}
 	if (argc != 5)
 		usage();
 	if (!strcmp(argv[1], "send")) {

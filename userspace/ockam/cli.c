@@ -121,26 +121,32 @@ bool cli_identifier_ok(const char *text)
 	return true;
 }
 
-int cli_authorized_arg(const struct cmd_spec *cmd, const struct args *a,
-		       char *buf, size_t size)
+int cli_identifiers_arg(const struct cmd_spec *cmd, const struct args *a,
+			const char *opt, char *buf, size_t size)
 {
 	const char *ids[ARGS_REPEAT_MAX];
 	unsigned int n, i;
 	size_t len = 0;
 
-	n = args_values(cmd, a, "authorized", ids, ARGS_REPEAT_MAX);
+	n = args_values(cmd, a, opt, ids, ARGS_REPEAT_MAX);
 	buf[0] = '\0';
 	for (i = 0; i < n && i < ARGS_REPEAT_MAX; i++) {
 		if (!cli_identifier_ok(ids[i]))
 			return cli_usage(cmd,
-					 "--authorized: '%s' is not an identifier (I and 64 hex digits)",
-					 ids[i]);
+					 "--%s: '%s' is not an identifier (I and 64 hex digits)",
+					 opt, ids[i]);
 		len += snprintf(buf + len, size - len, "%s%s", i ? "," : "",
 				ids[i]);
 		if (len >= size)
-			return cli_usage(cmd, "too many --authorized identifiers");
+			return cli_usage(cmd, "too many --%s identifiers", opt);
 	}
 	return 0;
+}
+
+int cli_authorized_arg(const struct cmd_spec *cmd, const struct args *a,
+		       char *buf, size_t size)
+{
+	return cli_identifiers_arg(cmd, a, "authorized", buf, size);
 }
 
 int cli_print_deleted(struct cli *cli, const char *what, const char *name)

@@ -63,6 +63,7 @@ extern const struct cmd_spec secure_channel_listener_cmds[];
 extern const struct cmd_spec secure_channel_cmds[];
 extern const struct cmd_spec tcp_inlet_cmds[];
 extern const struct cmd_spec tcp_outlet_cmds[];
+extern const struct cmd_spec relay_cmds[];
 
 /* cli.c: "error: ..." on stderr; return CLI_ERROR. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -95,6 +96,9 @@ bool cli_identifier_ok(const char *text);
  */
 int cli_authorized_arg(const struct cmd_spec *cmd, const struct args *a,
 		       char *buf, size_t size);
+/* The same for repeatable option @opt. */
+int cli_identifiers_arg(const struct cmd_spec *cmd, const struct args *a,
+			const char *opt, char *buf, size_t size);
 /* Room for every --authorized value, commas and the NUL. */
 enum { CLI_AUTHORIZED_MAX = ARGS_REPEAT_MAX * (OCKAM_IDENTIFIER_LEN + 1) + 1 };
 

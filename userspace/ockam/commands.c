@@ -35,6 +35,7 @@ const struct cmd_group cli_groups[] = {
 	  tcp_outlet_cmds },
 	{ "tcp-inlet", "TCP listeners whose connections go to an outlet",
 	  tcp_inlet_cmds },
+	{ "relay", "forward a name at another node to this one", relay_cmds },
 	{ 0 },
 };
 

@@ -51,7 +51,8 @@ static int node_create(struct cli *cli, const struct cmd_spec *cmd,
 	const char *listener = args_value(cmd, a, "tcp-listener-address");
 	char ockamd[OCKAM_PATH_MAX], host[OCKAM_HOST_MAX + 1];
 	char listeners[OCKAM_LISTENERS_MAX][OCKAM_HOSTPORT_MAX + 1];
-	const char *argv[8];
+	static char relay_ids[CLI_AUTHORIZED_MAX];
+	const char *argv[10];
 	struct ockam_err err;
 	size_t count = 0, i;
 	int argc = 0, status, ret;
@@ -66,6 +67,10 @@ static int node_create(struct cli *cli, const struct cmd_spec *cmd,
 					     &port, true, &err) < 0)
 		return cli_usage(cmd, "--tcp-listener-address: %s",
 				 ockam_err_msg(&err));
+	status = cli_identifiers_arg(cmd, a, "relay-authorized", relay_ids,
+				     sizeof(relay_ids));
+	if (status)
+		return status;
 	if (ockam_node_running(name, &pid) == 1)
 		return cli_fail("node %s already exists and is running (pid %d)",
 				name, (int)pid);
@@ -77,6 +82,10 @@ static int node_create(struct cli *cli, const struct cmd_spec *cmd,
 	if (listener) {
 		argv[argc++] = "--tcp-listener-address";
 		argv[argc++] = listener;
+	}
+	if (relay_ids[0]) {
+		argv[argc++] = "--relay-authorized";
+		argv[argc++] = relay_ids;
 	}
 	if (args_flag(cmd, a, "foreground"))
 		argv[argc++] = "--foreground";
@@ -618,6 +627,8 @@ static const char *const name_arg[] = { "NAME", NULL };
 static const struct opt_spec create_opts[] = {
 	{ "tcp-listener-address", 't', OPT_VALUE, "HOST:PORT",
 	  "the node's first TCP listener (default 127.0.0.1:0)" },
+	{ "relay-authorized", 0, OPT_REPEAT, "ID",
+	  "only this identity may register relays here (repeatable; default any)" },
 	{ "foreground", 'f', OPT_FLAG, NULL,
 	  "run ockamd in this terminal instead of in the background" },
 	{ 0 },

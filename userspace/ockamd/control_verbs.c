@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "portal.h"
+#include "relay.h"
 #include "secure.h"
 #include "util.h"
 
@@ -62,6 +63,7 @@ static enum ctl_answer handle_status(struct daemon *d, struct ctl_request *r,
 	secure_listeners_status(d, w);
 	initiators_report(d, w);
 	portals_status(d, w);
+	forwarding_status(d, w);
 	return CTL_REPLY_NOW;
 }
 
@@ -249,6 +251,48 @@ static enum ctl_answer handle_sc_list(struct daemon *d, struct ctl_request *r,
 	return CTL_REPLY_NOW;
 }
 
+/* --------------------------------------------------------------- relays */
+
+/* Checks the request; the first registration answers: it owns @r. */
+static enum ctl_answer handle_relay_create(struct daemon *d,
+					   struct ctl_request *r,
+					   const struct ockam_ctl_request *msg)
+{
+	static const char *const keys[] = { "identity", "authorized", NULL };
+	static uint8_t route[OCKAM_ROUTE_BYTES_MAX];
+	const char *values[ARRAY_SIZE(keys)];
+	struct relay_request req = { .name = msg->argv[0], .route = route };
+	struct ockam_err err;
+
+	if (ctl_parse_route(msg->argv[1], route, &req.route_len, &err) < 0 ||
+	    ctl_parse_options(msg, 2, keys, values, &err) < 0)
+		return reply_err(r, &err);
+	req.identity = values[0] ? values[0] : VAULT_DEFAULT_NAME;
+	req.authorized = values[1];
+	relay_create(d, &req, r);
+	return CTL_REPLY_LATER;
+}
+
+static enum ctl_answer handle_relay_list(struct daemon *d,
+					 struct ctl_request *r,
+					 const struct ockam_ctl_request *msg)
+{
+	(void)msg;
+	ockam_ctl_reply_ok(ctl_reply(r));
+	relays_report(d, ctl_reply(r));
+	forwarding_report(d, ctl_reply(r));
+	return CTL_REPLY_NOW;
+}
+
+/* Ours by that name first, else the one we serve. */
+static int relay_remove(struct daemon *d, const char *name,
+			struct ockam_err *err)
+{
+	if (relay_delete(d, name, err) == 0)
+		return 0;
+	return forwarding_delete(d, name, err);
+}
+
 static const struct ctl_verb verbs[] = {
 	{ "status", 0, 0, "status", .handle = handle_status },
 	{ "tcp-listener-create", 1, 1, "tcp-listener-create HOST:PORT",
@@ -300,6 +344,11 @@ static const struct ctl_verb verbs[] = {
 	  .handle = portal_handle_inlet_list },
 	{ "tcp-inlet-delete", 1, 1, "tcp-inlet-delete HOST:PORT",
 	  .remove = inlet_delete },
+	{ "relay-create", 2, 4,
+	  "relay-create NAME ROUTE-HEX [identity=NAME] [authorized=ID,...]",
+	  .handle = handle_relay_create },
+	{ "relay-list", 0, 0, "relay-list", .handle = handle_relay_list },
+	{ "relay-delete", 1, 1, "relay-delete NAME", .remove = relay_remove },
 };
 
 enum ctl_answer ctl_dispatch(struct daemon *d, struct ctl_request *r,

@@ -31,6 +31,8 @@ struct channel_record;
 struct portal_base;
 struct inlet;
 struct outlet;
+struct relay;
+struct forwarding;
 
 enum daemon_limits {
 	/* Accepts or datagrams handled per wakeup, so one busy socket
@@ -82,6 +84,9 @@ struct daemon {
 	struct inlet *inlets;
 	struct outlet *outlets;
 	struct portal_base *portals;
+	/* Relays (relay.h): ours at other nodes, and those we serve. */
+	struct relay *relays;
+	struct forwarding *forwarding;
 
 	int ctl_fd;
 	struct accept_pause ctl_pause;

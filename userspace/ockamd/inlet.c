@@ -36,7 +36,7 @@ struct inlet {
 	/* The channel: its encryptor and peer once it is up. */
 	char encryptor[OCKAM_NAME_MAX];
 	char peer[IDENTIFIER_STR_LEN + 1];
-	bool opening;
+	struct initiator *opening;
 	unsigned long channels_opened;
 	/* Clients waiting for the channel. */
 	int *waiting;
@@ -129,17 +129,17 @@ static void attach_client(struct daemon *d, struct inlet *in, int fd)
 
 /* The channel is up (@ch) or failed (@err): serve the waiting clients. */
 static void on_channel(struct daemon *d, void *owner,
-		       const struct ockam_channel_info *ch, const char *peer,
+		       const struct ockam_channel_info *ch,
 		       const struct ockam_err *err)
 {
 	struct inlet *in = owner;
 	unsigned long i;
 
-	in->opening = false;
+	in->opening = NULL;
 	if (ch) {
 		snprintf(in->encryptor, sizeof(in->encryptor), "%s",
 			 ch->encryptor);
-		snprintf(in->peer, sizeof(in->peer), "%s", peer);
+		snprintf(in->peer, sizeof(in->peer), "%s", ch->identifier);
 		in->channels_opened++;
 		log_info("inlet %s: secure channel %s to %s", in->address,
 			 in->encryptor, in->peer);
@@ -168,14 +168,9 @@ static int open_channel(struct daemon *d, struct inlet *in,
 		.policy = in->trust,
 		.timeout_ms = SECURE_TIMEOUT_MS_DEFAULT,
 	};
-	int ret;
-
 	in->encryptor[0] = '\0';
-	in->opening = true;
-	ret = secure_channel_open(d, &req, on_channel, in, err);
-	if (ret < 0)
-		in->opening = false;
-	return ret;
+	return secure_channel_open(d, &req, on_channel, in, &in->opening,
+				   err);
 }
 
 /* A client for a channel that is not up: it waits for one. */
@@ -233,7 +228,8 @@ static void inlet_free(struct daemon *d, struct inlet *in)
 {
 	unsigned long i;
 
-	secure_channel_abandon(d, in);
+	if (in->opening)
+		secure_channel_abort(d, in->opening);
 	for (i = 0; i < in->nwaiting; i++)
 		reset_client(in->waiting[i]);
 	if (in->fd >= 0) {

@@ -10,6 +10,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "portal.h"
+#include "relay.h"
 #include "secure.h"
 
 /*
@@ -25,6 +26,10 @@ static void on_event(const struct ockam_event *ev, void *arg)
 {
 	struct daemon *d = arg;
 
+	if (ev->cmd != OCKAM_CMD_DIAL_REQUEST) {
+		relays_on_event(d, ev);
+		forwarding_on_event(d, ev);
+	}
 	if (ev->cmd == OCKAM_CMD_CHANNEL_CLOSED) {
 		channels_on_event(d, ev);
 		return;
@@ -60,6 +65,8 @@ static void on_events_readable(struct daemon *d, void *ctx, short revents)
 		conn_resync(d);
 		channels_resync(d);
 		portals_resync(d);
+		relays_resync(d);
+		forwarding_resync(d);
 	} else if (ret < 0) {
 		log_err("%s", ockam_err_msg(&err));
 	}

@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "portal.h"
+#include "relay.h"
 #include "secure.h"
 
 #define DEFAULT_LISTENER "127.0.0.1:0"
@@ -31,6 +32,7 @@
 struct options {
 	const char *node;
 	const char *listener;
+	const char *relay_authorized;
 	bool foreground;
 	bool verbose;
 };
@@ -39,7 +41,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: ockamd --node NAME [--tcp-listener-address HOST:PORT]\n"
-		"              [--foreground] [--verbose]\n"
+		"              [--relay-authorized ID,...] [--foreground] [--verbose]\n"
 		"       ockamd --help | --version\n"
 		"\n"
 		"The agent of one Ockam node (this network namespace): TCP listeners,\n"
@@ -49,6 +51,8 @@ static void usage(FILE *out)
 		"\n"
 		"  -n, --node NAME                 node name (registry: $OCKAM_HOME/nodes/NAME)\n"
 		"  -t, --tcp-listener-address A    first TCP listener (default %s)\n"
+		"  -r, --relay-authorized ID,...   only these identities may register relays\n"
+		"                                  at forwarding_service (default: any)\n"
 		"  -f, --foreground                stay attached; log to stderr too\n"
 		"  -v, --verbose                   log debug messages\n"
 		"  -h, --help                      this text\n"
@@ -61,6 +65,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	static const struct option longopts[] = {
 		{ "node", required_argument, NULL, 'n' },
 		{ "tcp-listener-address", required_argument, NULL, 't' },
+		{ "relay-authorized", required_argument, NULL, 'r' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -72,13 +77,16 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	memset(opt, 0, sizeof(*opt));
 	opt->listener = DEFAULT_LISTENER;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":n:t:fvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":n:t:r:fvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			opt->node = optarg;
 			break;
 		case 't':
 			opt->listener = optarg;
+			break;
+		case 'r':
+			opt->relay_authorized = optarg;
 			break;
 		case 'f':
 			opt->foreground = true;
@@ -359,6 +367,9 @@ static int start(struct daemon *d, const struct options *opt,
 				     err);
 	if (ret < 0)
 		return ret;
+	ret = forwarding_open(d, opt->relay_authorized, err);
+	if (ret < 0)
+		return ret;
 	ret = ctl_open(d, err);
 	if (ret < 0)
 		return ret;
@@ -371,11 +382,13 @@ static void stop(struct daemon *d, bool failed)
 	ctl_close(d);
 	inlets_close(d);
 	outlets_close(d);
+	relays_close(d);
 	initiators_close(d);
 	secure_listeners_close(d);
 	listeners_close(d);
 	conns_close(d);
 	services_close(d);
+	forwarding_close(d);
 	if (d->nl)
 		channels_close(d);
 	/* Closing the netlink socket closes everything else we own, and

@@ -278,24 +278,21 @@ struct secure_channel_request {
  */
 void secure_channel_create(struct daemon *d, struct ctl_request *r,
 			   const struct secure_channel_request *req);
+
 /*
- * The same for a channel the daemon wants for itself: @done runs exactly
- * once, after the handshake is over, with the channel (@ch, and the
- * peer's identifier) or with @ch NULL and why in @err. 0 when the
- * handshake is under way (@done may even have run already: message 1
- * could not go), or -errno when nothing started (@done does not run).
- * secure_channel_abandon() forgets every handshake for @owner without
- * calling it.
+ * The same for the daemon's own use: @done runs exactly once, after the
+ * handshake is freed, with the channel (@ch) or the failure (@err), unless
+ * secure_channel_abort() comes first. A negative return means it failed
+ * at once (no callback).
  */
 typedef void (*secure_channel_done_fn)(struct daemon *d, void *owner,
 				       const struct ockam_channel_info *ch,
-				       const char *peer,
 				       const struct ockam_err *err);
 int secure_channel_open(struct daemon *d,
 			const struct secure_channel_request *req,
 			secure_channel_done_fn done, void *owner,
-			struct ockam_err *err);
-void secure_channel_abandon(struct daemon *d, void *owner);
+			struct initiator **out, struct ockam_err *err);
+void secure_channel_abort(struct daemon *d, struct initiator *i);
 void initiators_close(struct daemon *d);
 /* A "status" record: pending handshakes and counters. */
 void initiators_report(struct daemon *d, struct ockam_ctl_writer *w);

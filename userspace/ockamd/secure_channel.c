@@ -51,7 +51,7 @@ struct initiator {
 	uint64_t deadline_ms;		/* CLOCK_MONOTONIC: the client's */
 	/* The create request: finished on the outcome, or cancelled. */
 	struct ctl_request *request;
-	/* Or, for a channel the daemon wants for itself, whom to tell. */
+	/* Or, for the daemon's own channels, what to call instead. */
 	secure_channel_done_fn done;
 	void *owner;
 	struct trust_policy policy;
@@ -78,18 +78,19 @@ static void initiator_free(struct daemon *d, struct initiator *i)
 	free(i);
 }
 
-/* Free @i, then tell its owner the outcome (@ch, or NULL and @err). */
+/* Free @i, then tell its owner the outcome. */
 static void initiator_done(struct daemon *d, struct initiator *i,
 			   const struct ockam_channel_info *ch,
 			   const struct ockam_err *err)
 {
 	secure_channel_done_fn done = i->done;
+	struct ockam_err copy;
 	void *owner = i->owner;
-	char peer[IDENTIFIER_STR_LEN + 1];
 
-	snprintf(peer, sizeof(peer), "%s", i->hs.peer);
+	if (err)
+		copy = *err;
 	initiator_free(d, i);
-	done(d, owner, ch, peer, err);
+	done(d, owner, ch, err ? &copy : NULL);
 }
 
 /* Count @fail, answer the client with @errnum and @err, and give up. */
@@ -209,6 +210,8 @@ static void initiator_install(struct daemon *d, struct initiator *i)
 	log_info("secure channel %s established with %s through %s (decryptor %s)",
 		 ch.encryptor, i->hs.peer, i->to, ch.decryptor);
 	if (i->done) {
+		snprintf(ch.identifier, sizeof(ch.identifier), "%s",
+			 i->hs.peer);
 		initiator_done(d, i, &ch, NULL);
 		return;
 	}
@@ -378,16 +381,22 @@ static void reply_error_now(struct daemon *d, struct ctl_request *r,
 }
 
 /*
- * A new initiator for @req, on the daemon's list, with everything but
- * its owner; NULL without memory.
+ * A new initiator for @req, with the handshake set up and message 1 sent;
+ * it answers its request or its owner from then on. NULL, with @err,
+ * when it fails first (a send that failed counts as unreachable).
  */
-static struct initiator *initiator_new(struct daemon *d,
-				       const struct secure_channel_request *req)
+static struct initiator *initiator_start(struct daemon *d,
+					 const struct secure_channel_request *req,
+					 struct ockam_err *err)
 {
 	struct initiator *i = calloc(1, sizeof(*i));
+	char why[OCKAM_ERR_MSG_MAX];
+	int ret;
 
-	if (!i)
+	if (!i) {
+		ockam_err_set(err, -ENOMEM, "out of memory");
 		return NULL;
+	}
 	i->timeout_ms = req->timeout_ms;
 	i->deadline_ms = loop_now_ms() + req->timeout_ms;
 	i->retry_ms = INITIATOR_RETRY_MS_MIN;
@@ -396,92 +405,67 @@ static struct initiator *initiator_new(struct daemon *d,
 	i->to = route_text(req->route, req->route_len);
 	i->next = d->initiators;
 	d->initiators = i;
-	return i;
-}
-
-/*
- * Set up @i's handshake and send message 1: 0, or -errno with @err when
- * nothing was sent (a local error, not a handshake failure). Once message
- * 1 has failed to go, @i has been failed, and freed: 1.
- */
-static int initiator_start(struct daemon *d, struct initiator *i,
-			   const struct secure_channel_request *req,
-			   struct ockam_err *err)
-{
-	int ret;
-
-	if (!i->to)
-		return ockam_err_set(err, -ENOMEM, "out of memory");
+	if (!i->to) {
+		ockam_err_set(err, -ENOMEM, "out of memory");
+		goto err_free;
+	}
 	ret = handshake_init(d, &i->hs, NOISE_INITIATOR, req->identity,
 			     on_initiator_readable, i, err);
 	if (ret == 0)
 		ret = handshake_set_route(&i->hs, req->route, req->route_len,
 					  err);
 	if (ret < 0)
-		return ret;
+		goto err_free;
 	initiated.started++;
-	timer_init(&i->hs.timer, on_initiator_timeout, i);
 	ret = handshake_write(&i->hs, HS_MSG1, false, err);
 	if (ret < 0) {
-		initiator_fail(d, i, HS_FAIL_UNREACHABLE, -ret, err);
-		return 1;
+		initiated.rejected[HS_FAIL_UNREACHABLE]++;
+		log_warn("secure channel to %s failed (%s): %s", i->to,
+			 hs_fail_name(HS_FAIL_UNREACHABLE), ockam_err_msg(err));
+		snprintf(why, sizeof(why), "%s", ockam_err_msg(err));
+		ockam_err_set(err, ret, "secure channel to %s: %s", i->to, why);
+		goto err_free;
 	}
+	timer_init(&i->hs.timer, on_initiator_timeout, i);
 	timer_arm(&d->loop, &i->hs.timer, i->timeout_ms);
-	return 0;
+	return i;
+
+err_free:
+	initiator_free(d, i);
+	return NULL;
 }
 
 void secure_channel_create(struct daemon *d, struct ctl_request *r,
 			   const struct secure_channel_request *req)
 {
-	struct initiator *i = initiator_new(d, req);
 	struct ockam_err err;
+	struct initiator *i = initiator_start(d, req, &err);
 
 	if (!i) {
-		ockam_err_set(&err, -ENOMEM, "out of memory");
-		reply_error_now(d, r, ENOMEM, &err);
+		reply_error_now(d, r, -err.code, &err);
 		return;
 	}
 	i->request = r;
-	if (initiator_start(d, i, req, &err) >= 0)
-		return;
-	reply_error_now(d, i->request, -err.code, &err);
-	i->request = NULL;
-	initiator_free(d, i);
 }
 
 int secure_channel_open(struct daemon *d,
 			const struct secure_channel_request *req,
 			secure_channel_done_fn done, void *owner,
-			struct ockam_err *err)
+			struct initiator **out, struct ockam_err *err)
 {
-	struct initiator *i = initiator_new(d, req);
-	int ret;
+	struct initiator *i = initiator_start(d, req, err);
 
 	if (!i)
-		return ockam_err_set(err, -ENOMEM, "out of memory");
+		return err->code;
 	i->done = done;
 	i->owner = owner;
-	ret = initiator_start(d, i, req, err);
-	if (ret < 0) {
-		/* Nothing was sent: the caller hears of it from here. */
-		i->done = NULL;
-		initiator_free(d, i);
-		return ret;
-	}
+	*out = i;
 	return 0;
 }
 
-void secure_channel_abandon(struct daemon *d, void *owner)
+void secure_channel_abort(struct daemon *d, struct initiator *i)
 {
-	struct initiator *i, *next;
-
-	for (i = d->initiators; i; i = next) {
-		next = i->next;
-		if (i->done && i->owner == owner) {
-			i->done = NULL;
-			initiator_free(d, i);
-		}
-	}
+	initiator_free(d, i);
 }
 
 void initiators_close(struct daemon *d)
