@@ -134,6 +134,7 @@ ockam_portal_attach_policy[OCKAM_PORTAL_A_MAX + 1] = {
 	[OCKAM_PORTAL_A_TIMEOUT] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &ockam_portal_timeout_range),
 	[OCKAM_PORTAL_A_COOKIE] = { .type = NLA_U64 },
+	[OCKAM_PORTAL_A_PEER_WINDOW] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
 static const struct nla_policy
@@ -760,6 +761,15 @@ static int ockam_nl_portal_attach(struct sk_buff *skb, struct genl_info *info)
 				    "only an inlet waits for a PONG");
 		return -EINVAL;
 	}
+	/* An outlet learns the inlet's window from the PING ockamd read. */
+	if ((req.role == OCKAM_PORTAL_OUTLET) !=
+	    !!tb[OCKAM_PORTAL_A_PEER_WINDOW]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest,
+				    "an outlet needs the PING's window, an inlet none");
+		return -EINVAL;
+	}
+	if (tb[OCKAM_PORTAL_A_PEER_WINDOW])
+		req.peer_window = nla_get_u32(tb[OCKAM_PORTAL_A_PEER_WINDOW]);
 	req.owner_portid = info->snd_portid;
 
 	/* Allocate the reply first: once attached, there is no undo. */

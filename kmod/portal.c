@@ -792,7 +792,8 @@ static int ockam_portal_params(struct ockam_portal *p,
 	} else {
 		p->peer_len = rt.len;
 		p->peer_hops = rt.hops;
-		p->peer_window = 0;
+		p->peer_window = min_t(u32, req->peer_window,
+				       OCKAM_PORTAL_WINDOW_MAX);
 	}
 	return 0;
 }

@@ -117,6 +117,8 @@ struct ockam_portal_attach {
 	u32 window;
 	u32 timeout_ms;
 	u64 cookie;
+	/* Outlet: the window in the inlet's PING. */
+	u32 peer_window;
 	u32 owner_portid;
 };
 

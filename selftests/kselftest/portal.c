@@ -118,6 +118,7 @@ struct attach_req {
 	uint32_t window;
 	uint32_t timeout;
 	uint64_t cookie;
+	uint32_t peer_window;		/* outlets: the PING's */
 	uint32_t bad_attr;		/* an attribute number to add, if any */
 };
 
@@ -146,6 +147,8 @@ static int portal_attach(struct pnl *n, const struct attach_req *q,
 	if (q->timeout)
 		nla_put_u32(msg, OCKAM_PORTAL_A_TIMEOUT, q->timeout);
 	nla_put_u64(msg, OCKAM_PORTAL_A_COOKIE, q->cookie);
+	if (q->peer_window)
+		nla_put_u32(msg, OCKAM_PORTAL_A_PEER_WINDOW, q->peer_window);
 	if (q->bad_attr)
 		nla_put_u32(msg, q->bad_attr, 0);
 	nla_nest_end(msg, nest);
@@ -656,9 +659,12 @@ TEST(attach_errors)
 	ASSERT_GT(0, portal_attach(&nl, &q, NULL));
 	q.bad_attr = 0;
 	q.role = OCKAM_PORTAL_OUTLET;
+	q.peer_window = 65536;
 	q.timeout = 1000;
 	ASSERT_EQ(-EINVAL, portal_attach(&nl, &q, NULL));
 	q.timeout = 0;
+	q.peer_window = 0;
+	ASSERT_EQ(-EINVAL, portal_attach(&nl, &q, NULL));
 	q.role = OCKAM_PORTAL_INLET;
 
 	/* A good one; the socket is then taken. */
@@ -697,6 +703,7 @@ FIXTURE_SETUP(wired)
 	struct attach_req out = {
 		.role = OCKAM_PORTAL_OUTLET,
 		.flags = OCKAM_PORTAL_F_PLAINTEXT, .window = 131072,
+		.peer_window = 65536,
 	};
 	struct ockam_wire_route ret;
 	int a, b, svc, server;
@@ -788,6 +795,9 @@ static uint64_t reader(int fd, uint64_t *bad)
 			*bad += buf[i] != pattern(off + i);
 		off += n;
 	}
+	if (n < 0)
+		fprintf(stderr, "# reader: %s after %llu bytes\n",
+			strerror(errno), (unsigned long long)off);
 	return n < 0 ? ~0ULL : off;
 }
 
