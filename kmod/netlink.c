@@ -26,6 +26,7 @@
 #include "netlink.h"
 #include "node.h"
 #include "ockam.h"
+#include "portal.h"
 #include "reserved.h"
 #include "tcp.h"
 
@@ -108,6 +109,39 @@ ockam_channel_name_policy[OCKAM_CHANNEL_A_MAX + 1] = {
 	[OCKAM_CHANNEL_A_ADDRESS] = OCKAM_POLICY_NAME,
 };
 
+static struct netlink_range_validation ockam_portal_window_range = {
+	.min = OCKAM_PORTAL_WINDOW_MIN,
+	.max = OCKAM_PORTAL_WINDOW_MAX,
+};
+
+static struct netlink_range_validation ockam_portal_timeout_range = {
+	.min = OCKAM_PORTAL_TIMEOUT_MS_MIN,
+	.max = OCKAM_PORTAL_TIMEOUT_MS_MAX,
+};
+
+static const struct nla_policy
+ockam_portal_attach_policy[OCKAM_PORTAL_A_MAX + 1] = {
+	[OCKAM_PORTAL_A_FD] = { .type = NLA_U32 },
+	[OCKAM_PORTAL_A_ADDRESS] = OCKAM_POLICY_NAME,
+	[OCKAM_PORTAL_A_ROLE] = NLA_POLICY_RANGE(NLA_U32, OCKAM_PORTAL_INLET,
+						 OCKAM_PORTAL_OUTLET),
+	[OCKAM_PORTAL_A_ROUTE] = OCKAM_POLICY_ROUTE,
+	[OCKAM_PORTAL_A_IDENTIFIER] = { .type = NLA_NUL_STRING,
+					.len = OCKAM_IDENTIFIER_LEN },
+	[OCKAM_PORTAL_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __OCKAM_PORTAL_F_ALL),
+	[OCKAM_PORTAL_A_WINDOW] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &ockam_portal_window_range),
+	[OCKAM_PORTAL_A_TIMEOUT] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &ockam_portal_timeout_range),
+	[OCKAM_PORTAL_A_COOKIE] = { .type = NLA_U64 },
+	[OCKAM_PORTAL_A_PEER_WINDOW] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct nla_policy
+ockam_portal_name_policy[OCKAM_PORTAL_A_MAX + 1] = {
+	[OCKAM_PORTAL_A_ADDRESS] = OCKAM_POLICY_NAME,
+};
+
 static const struct nla_policy
 ockam_reserved_policy[OCKAM_RESERVED_A_MAX + 1] = {
 	[OCKAM_RESERVED_A_ADDRESS] = OCKAM_POLICY_NAME,
@@ -147,6 +181,14 @@ static const struct nla_policy ockam_channel_add_top[OCKAM_A_MAX + 1] = {
 
 static const struct nla_policy ockam_channel_name_top[OCKAM_A_MAX + 1] = {
 	[OCKAM_A_CHANNEL] = NLA_POLICY_NESTED(ockam_channel_name_policy),
+};
+
+static const struct nla_policy ockam_portal_attach_top[OCKAM_A_MAX + 1] = {
+	[OCKAM_A_PORTAL] = NLA_POLICY_NESTED(ockam_portal_attach_policy),
+};
+
+static const struct nla_policy ockam_portal_name_top[OCKAM_A_MAX + 1] = {
+	[OCKAM_A_PORTAL] = NLA_POLICY_NESTED(ockam_portal_name_policy),
 };
 
 static const struct nla_policy ockam_reserved_top[OCKAM_A_MAX + 1] = {
@@ -422,6 +464,85 @@ static int ockam_nl_fill_channel_closed(struct sk_buff *msg, const void *obj)
 	return 0;
 }
 
+static int ockam_nl_put_portal_names(struct sk_buff *msg,
+				     const struct ockam_portal *p)
+{
+	if (ockam_nl_put_name(msg, OCKAM_PORTAL_A_ADDRESS, p->ep.name,
+			      p->ep.name_len) ||
+	    nla_put_u32(msg, OCKAM_PORTAL_A_ROLE, p->role) ||
+	    nla_put_u64_64bit(msg, OCKAM_PORTAL_A_COOKIE, p->cookie,
+			      OCKAM_PORTAL_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int ockam_nl_put_portal_bytes(struct sk_buff *msg,
+				     const struct ockam_portal *p)
+{
+	if (nla_put_u64_64bit(msg, OCKAM_PORTAL_A_TX_BYTES,
+			      READ_ONCE(p->tx_sent), OCKAM_PORTAL_A_PAD) ||
+	    nla_put_u64_64bit(msg, OCKAM_PORTAL_A_RX_BYTES,
+			      READ_ONCE(p->rx_written), OCKAM_PORTAL_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* What the receive path changes, read under the session's lock. */
+static int ockam_nl_put_portal_state(struct sk_buff *msg,
+				     struct ockam_portal *p)
+{
+	int err = -EMSGSIZE;
+
+	spin_lock_bh(&p->lock);
+	if (p->peer_route ?
+	    ockam_nl_put_route(msg, OCKAM_PORTAL_A_ROUTE, p->peer_hops,
+			       p->peer_route, p->peer_len) :
+	    ockam_nl_put_route(msg, OCKAM_PORTAL_A_ROUTE, p->ping_hops,
+			       p->ping_route, p->ping_len))
+		goto out;
+	if (nla_put_u32(msg, OCKAM_PORTAL_A_STATE, READ_ONCE(p->state)) ||
+	    nla_put_u32(msg, OCKAM_PORTAL_A_PEER_WINDOW, p->peer_window) ||
+	    nla_put_u32(msg, OCKAM_PORTAL_A_QUEUED, p->rx_queued))
+		goto out;
+	err = 0;
+out:
+	spin_unlock_bh(&p->lock);
+	return err;
+}
+
+static int ockam_nl_fill_portal(struct sk_buff *msg, const void *obj)
+{
+	struct ockam_portal *p = (struct ockam_portal *)obj;
+	char id[OCKAM_IDENTIFIER_LEN + 1];
+
+	if (ockam_nl_put_portal_names(msg, p) ||
+	    nla_put_u32(msg, OCKAM_PORTAL_A_FLAGS, p->flags) ||
+	    nla_put_u32(msg, OCKAM_PORTAL_A_WINDOW, p->window) ||
+	    (p->role == OCKAM_PORTAL_INLET &&
+	     nla_put_u32(msg, OCKAM_PORTAL_A_TIMEOUT, p->timeout_ms)) ||
+	    ockam_nl_put_portal_state(msg, p) ||
+	    ockam_nl_put_portal_bytes(msg, p))
+		return -EMSGSIZE;
+	if (p->flags & OCKAM_PORTAL_F_PLAINTEXT)
+		return 0;
+	id[0] = 'I';
+	bin2hex(id + 1, p->peer_id, OCKAM_IDENTIFIER_BYTES);
+	id[OCKAM_IDENTIFIER_LEN] = '\0';
+	return nla_put_string(msg, OCKAM_PORTAL_A_IDENTIFIER, id);
+}
+
+static int ockam_nl_fill_portal_closed(struct sk_buff *msg, const void *obj)
+{
+	const struct ockam_portal *p = obj;
+
+	if (ockam_nl_put_portal_names(msg, p) ||
+	    nla_put_u32(msg, OCKAM_PORTAL_A_REASON, p->reason) ||
+	    (p->err && nla_put_u32(msg, OCKAM_PORTAL_A_ERRNO, p->err)) ||
+	    ockam_nl_put_portal_bytes(msg, p))
+		return -EMSGSIZE;
+	return 0;
+}
+
 struct ockam_nl_dial {
 	const u8 *peer;
 	u32 len;
@@ -501,6 +622,10 @@ static void ockam_nl_not_found(struct genl_info *info, int attr,
 	case OCKAM_A_CHANNEL:
 		NL_SET_ERR_MSG_ATTR(info->extack, name,
 				    "no secure channel at that address");
+		break;
+	case OCKAM_A_PORTAL:
+		NL_SET_ERR_MSG_ATTR(info->extack, name,
+				    "no portal session at that address");
 		break;
 	default:
 		NL_SET_ERR_MSG_ATTR(info->extack, name,
@@ -584,6 +709,92 @@ static int ockam_nl_transport_detach(struct sk_buff *skb,
 			       OCKAM_TRANSPORT_A_MAX,
 			       ockam_transport_name_policy,
 			       OCKAM_TRANSPORT_A_ADDRESS, ockam_tcp_detach);
+}
+
+/* ------------------------------------------------------------- portals */
+
+static void ockam_nl_portal_request(struct nlattr **tb,
+				    struct ockam_portal_attach *req)
+{
+	req->fd = nla_get_u32(tb[OCKAM_PORTAL_A_FD]);
+	req->role = nla_get_u32(tb[OCKAM_PORTAL_A_ROLE]);
+	req->route = nla_data(tb[OCKAM_PORTAL_A_ROUTE]);
+	req->route_len = nla_len(tb[OCKAM_PORTAL_A_ROUTE]);
+	if (tb[OCKAM_PORTAL_A_ADDRESS])
+		req->address = nla_data(tb[OCKAM_PORTAL_A_ADDRESS]);
+	if (tb[OCKAM_PORTAL_A_IDENTIFIER])
+		req->identifier = nla_data(tb[OCKAM_PORTAL_A_IDENTIFIER]);
+	req->flags = 0;
+	if (tb[OCKAM_PORTAL_A_FLAGS])
+		req->flags = nla_get_u32(tb[OCKAM_PORTAL_A_FLAGS]);
+	req->window = OCKAM_PORTAL_WINDOW_DEFAULT;
+	if (tb[OCKAM_PORTAL_A_WINDOW])
+		req->window = nla_get_u32(tb[OCKAM_PORTAL_A_WINDOW]);
+	req->timeout_ms = OCKAM_PORTAL_TIMEOUT_MS_DEFAULT;
+	if (tb[OCKAM_PORTAL_A_TIMEOUT])
+		req->timeout_ms = nla_get_u32(tb[OCKAM_PORTAL_A_TIMEOUT]);
+	req->cookie = 0;
+	if (tb[OCKAM_PORTAL_A_COOKIE])
+		req->cookie = nla_get_u64(tb[OCKAM_PORTAL_A_COOKIE]);
+}
+
+static int ockam_nl_portal_attach(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[OCKAM_PORTAL_A_MAX + 1], *nest;
+	struct ockam_portal_attach req = {};
+	struct ockam_portal *p;
+	struct sk_buff *msg;
+	int err;
+
+	err = ockam_nl_nest(info, OCKAM_A_PORTAL, tb, OCKAM_PORTAL_A_MAX,
+			    ockam_portal_attach_policy);
+	if (err)
+		return err;
+	nest = info->attrs[OCKAM_A_PORTAL];
+	if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, OCKAM_PORTAL_A_FD) ||
+	    NL_REQ_ATTR_CHECK(info->extack, nest, tb, OCKAM_PORTAL_A_ROLE) ||
+	    NL_REQ_ATTR_CHECK(info->extack, nest, tb, OCKAM_PORTAL_A_ROUTE))
+		return -EINVAL;
+	ockam_nl_portal_request(tb, &req);
+	if (req.role == OCKAM_PORTAL_OUTLET && tb[OCKAM_PORTAL_A_TIMEOUT]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[OCKAM_PORTAL_A_TIMEOUT],
+				    "only an inlet waits for a PONG");
+		return -EINVAL;
+	}
+	/* An outlet learns the inlet's window from the PING ockamd read. */
+	if ((req.role == OCKAM_PORTAL_OUTLET) !=
+	    !!tb[OCKAM_PORTAL_A_PEER_WINDOW]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest,
+				    "an outlet needs the PING's window, an inlet none");
+		return -EINVAL;
+	}
+	if (tb[OCKAM_PORTAL_A_PEER_WINDOW])
+		req.peer_window = nla_get_u32(tb[OCKAM_PORTAL_A_PEER_WINDOW]);
+	req.owner_portid = info->snd_portid;
+
+	/* Allocate the reply first: once attached, there is no undo. */
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE + OCKAM_ROUTE_BYTES_MAX,
+			  GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	err = ockam_portal_attach(ockam_nl_node(info), &req, info->extack, &p);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	err = ockam_nl_reply(info, OCKAM_CMD_PORTAL_ATTACH, OCKAM_A_PORTAL,
+			     ockam_nl_fill_portal, p, msg);
+	ockam_portal_put(p);
+	return err;
+}
+
+static int ockam_nl_portal_detach(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[OCKAM_PORTAL_A_MAX + 1];
+
+	return ockam_nl_remove(info, tb, OCKAM_A_PORTAL, OCKAM_PORTAL_A_MAX,
+			       ockam_portal_name_policy,
+			       OCKAM_PORTAL_A_ADDRESS, ockam_portal_detach);
 }
 
 /* ------------------------------------------------------------- aliases */
@@ -833,6 +1044,11 @@ static const void *ockam_nl_channel_of(struct ockam_endpoint *ep)
 	return ockam_channel_from_encryptor(ep);
 }
 
+static const void *ockam_nl_portal_of(struct ockam_endpoint *ep)
+{
+	return ockam_portal_from_ep(ep);
+}
+
 static const void *ockam_nl_endpoint_of(struct ockam_endpoint *ep)
 {
 	return ep;
@@ -868,6 +1084,18 @@ static int ockam_nl_channel_dump(struct sk_buff *skb,
 		.cmd = OCKAM_CMD_CHANNEL_GET, .attr = OCKAM_A_CHANNEL,
 		.first = OCKAM_KIND_ENCRYPTOR, .last = OCKAM_KIND_ENCRYPTOR,
 		.fill = ockam_nl_fill_channel, .owner = ockam_nl_channel_of,
+	};
+
+	return ockam_nl_dump(skb, cb, &d);
+}
+
+static int ockam_nl_portal_dump(struct sk_buff *skb,
+				struct netlink_callback *cb)
+{
+	static const struct ockam_nl_dump_spec d = {
+		.cmd = OCKAM_CMD_PORTAL_GET, .attr = OCKAM_A_PORTAL,
+		.first = OCKAM_KIND_PORTAL, .last = OCKAM_KIND_PORTAL,
+		.fill = ockam_nl_fill_portal, .owner = ockam_nl_portal_of,
 	};
 
 	return ockam_nl_dump(skb, cb, &d);
@@ -1008,6 +1236,24 @@ static const struct genl_ops ockam_genl_ops[] = {
 		.dumpit = ockam_nl_reserved_dump,
 		.policy = ockam_no_attrs_policy,
 		.maxattr = OCKAM_A_MAX,
+	}, {
+		.cmd = OCKAM_CMD_PORTAL_ATTACH,
+		.doit = ockam_nl_portal_attach,
+		.policy = ockam_portal_attach_top,
+		.maxattr = OCKAM_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = OCKAM_CMD_PORTAL_DETACH,
+		.doit = ockam_nl_portal_detach,
+		.policy = ockam_portal_name_top,
+		.maxattr = OCKAM_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = OCKAM_CMD_PORTAL_GET,
+		.dumpit = ockam_nl_portal_dump,
+		.policy = ockam_no_attrs_policy,
+		.maxattr = OCKAM_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };
 
@@ -1109,7 +1355,16 @@ void ockam_netlink_channel_closed(struct ockam_channel *ch,
 		       ockam_nl_fill_channel_closed, &closed);
 }
 
-/* Transports and channels close with the netlink socket that made them. */
+void ockam_netlink_portal_closed(const struct ockam_portal *p)
+{
+	ockam_nl_event(p->node, OCKAM_CMD_PORTAL_CLOSED, OCKAM_A_PORTAL,
+		       ockam_nl_fill_portal_closed, p);
+}
+
+/*
+ * Transports, channels and portal sessions close with the netlink socket
+ * that made them.
+ */
 static int ockam_nl_release(struct notifier_block *nb, unsigned long state,
 			    void *ptr)
 {
@@ -1118,7 +1373,11 @@ static int ockam_nl_release(struct notifier_block *nb, unsigned long state,
 	if (state != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC ||
 	    !n->portid)
 		return NOTIFY_DONE;
-	/* Channels first: their close messages leave on the transports. */
+	/*
+	 * Sessions and channels first: their DISCONNECTs and close messages
+	 * leave on the transports.
+	 */
+	ockam_portal_owner_gone(ockam_node_get(n->net), n->portid);
 	ockam_channel_owner_gone(ockam_node_get(n->net), n->portid);
 	ockam_tcp_owner_gone(ockam_node_get(n->net), n->portid);
 	return NOTIFY_DONE;

@@ -13,6 +13,7 @@
 struct ockam_node;
 struct ockam_tcp;
 struct ockam_channel;
+struct ockam_portal;
 
 bool ockam_netlink_dial_wanted(struct ockam_node *node);
 int ockam_netlink_dial_request(struct ockam_node *node, const u8 *peer,
@@ -22,6 +23,8 @@ void ockam_netlink_transport_down(struct ockam_node *node,
 
 void ockam_netlink_channel_closed(struct ockam_channel *ch,
 				  enum ockam_channel_close_reason reason);
+
+void ockam_netlink_portal_closed(const struct ockam_portal *p);
 
 int ockam_netlink_init(void);
 void ockam_netlink_uninit(void);

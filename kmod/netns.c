@@ -10,6 +10,7 @@
 #include "dial.h"
 #include "node.h"
 #include "ockam.h"
+#include "portal.h"
 #include "reserved.h"
 #include "tcp.h"
 
@@ -68,6 +69,8 @@ static void __net_exit ockam_netns_net_pre_exit(struct net *net)
 	WRITE_ONCE(node->dying, true);
 	mutex_unlock(&node->lock);
 
+	/* Sessions first: their DISCONNECTs leave on the transports. */
+	ockam_portal_node_exit(node);
 	ockam_tcp_node_exit(node);
 	ockam_dialer_flush(node);
 	ockam_channel_node_exit(node);

@@ -65,6 +65,8 @@ struct ockam_node {
 	/* Names only an admin may bind; see reserved.c. Under @lock. */
 	struct list_head reserved;
 	u32 reserved_count;
+	/* The windows of the portal sessions; see portal.h. Under @lock. */
+	u64 portal_windows;
 	/* Settings, read without the lock. */
 	u32 max_message;
 	u32 hop_limit;

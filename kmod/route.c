@@ -15,6 +15,7 @@
 #include "dial.h"
 #include "message.h"
 #include "node.h"
+#include "portal.h"
 #include "route.h"
 #include "socket.h"
 #include "tcp.h"
@@ -203,6 +204,27 @@ static int ockam_route_decrypt(struct ockam_hop *hop, struct ockam_channel *ch)
 	}
 }
 
+/*
+ * To a portal session: its address must be the last. The session checks
+ * the sender against the full return route, the pending push included:
+ * the transport or channel the message came out of is part of who sent it.
+ */
+static int ockam_route_to_portal(struct ockam_hop *hop, struct ockam_portal *p)
+{
+	struct ockam_portal_from from = {
+		.push = hop->push,
+		.push_len = hop->push ? hop->push_len : 0,
+		.ret = &hop->msg.ret,
+		.peer = hop->peer,
+	};
+
+	if (hop->msg.onward.hops != 1)
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_UNKNOWN_ADDRESS,
+				      -EHOSTUNREACH);
+	ockam_portal_receive(p, hop->skb, &hop->msg, &from);
+	return 0;
+}
+
 static int ockam_route_through_alias(struct ockam_hop *hop,
 				     const struct ockam_alias *alias)
 {
@@ -239,6 +261,8 @@ static int ockam_route_local(struct ockam_hop *hop,
 	case OCKAM_KIND_DECRYPTOR:
 		return ockam_route_decrypt(hop,
 					   ockam_channel_from_decryptor(ep));
+	case OCKAM_KIND_PORTAL:
+		return ockam_route_to_portal(hop, ockam_portal_from_ep(ep));
 	default:
 		return ockam_hop_drop(hop, OCKAM_STAT_DROP_UNKNOWN_ADDRESS,
 				      -EHOSTUNREACH);

@@ -46,7 +46,7 @@ US_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	  -fno-omit-frame-pointer
 US_TEST_CFLAGS := -std=c11 -O1 -g $(US_SAN) $(US_WARN) -Wno-unused-command-line-argument
 
-LIB_SRCS := $(wildcard $(US_SRC)/lib/*.c) kmod/codec.c
+LIB_SRCS := $(wildcard $(US_SRC)/lib/*.c) kmod/codec.c kmod/portal_msg.c
 CLI_SRCS := $(wildcard $(US_SRC)/ockam/*.c)
 DAEMON_SRCS := $(wildcard $(US_SRC)/ockamd/*.c)
 # noise_vectors.c is the noise-vectors program's main(); the runner it
@@ -80,7 +80,8 @@ TEST_UNIT_OBJS := $(call obj_of,$(US_TEST_OBJ),$(TEST_UNIT_SRCS))
 # testing.rst, "Fuzzing").
 FUZZ_OBJ := $(BUILD)/userspace/fuzz-obj
 FUZZ_DIR := $(BUILD)/userspace/fuzz
-FUZZ_NAMES := codec control frame handshake identity multiaddr noise stream
+FUZZ_NAMES := codec control frame handshake identity multiaddr noise portal \
+	stream
 FUZZ_LIB_codec := kmod/codec.c \
 	$(addprefix $(US_SRC)/lib/,route.c multiaddr.c hostport.c error.c)
 FUZZ_LIB_control := $(FUZZ_LIB_codec) \
@@ -97,6 +98,7 @@ FUZZ_LIB_multiaddr := $(FUZZ_LIB_codec)
 FUZZ_LIB_noise := $(addprefix $(US_SRC)/ockamd/,noise.c identity.c) \
 	$(US_SRC)/lib/error.c $(US_SRC)/fuzz/fuzz_rng.c
 FUZZ_LDLIBS_noise := $(SODIUM_LIBS)
+FUZZ_LIB_portal := kmod/portal_msg.c
 FUZZ_LIB_stream := kmod/codec.c
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_NAMES))
 FUZZ_OBJS := $(sort $(foreach f,$(FUZZ_NAMES),\
