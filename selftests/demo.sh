@@ -6,8 +6,12 @@
 # n2 to a service on n3 and the reply comes back the same way, forwarded
 # by the kernel on n2; then a secure channel from n1 to n3 through n2
 # carries the same request end-to-end encrypted, so n2 only ever sees
-# ciphertext. Every command is printed as a user would type it in that
-# node's shell.
+# ciphertext. Last, Ockam's portal picture: a web server on n4's
+# loopback, n4 reachable by no one but registered as a relay at n2 over
+# the connection it dialed, and a web client on n1 fetching its page
+# through a tcp-inlet, the relay and a secure channel to n4's tcp-outlet,
+# the bytes carried and encrypted by the kernels. Every command is
+# printed as a user would type it in that node's shell.
 
 . "${OCKAM_SELFTESTS:-$(dirname "$0")}/lib/netns.sh"
 
@@ -75,7 +79,37 @@ run n3 ockam secure-channel list --at n3
 step "n2 relayed the channel's frames without being able to read them"
 run n2 ockam node show n2
 
+step "Portals through a relay: n4 serves a web page on its own loopback only"
+echo "(n4 is reached from n2 only; it has no listener anyone else can reach)"
+node_add n4
+link_add n2 n4 10.0.24.2 10.0.24.4
+run n4 ockam node create n4
+www=$NS_TMP/www
+mkdir -p "$www"
+echo "<h1>Hello from n4, which no one can connect to</h1>" >"$www/index.html"
+node_bg n4 busybox httpd -f -p 127.0.0.1:8080 -h "$www"
+wait_tcp_listen n4 8080
+run n4 ockam tcp-outlet create --at n4 --to 127.0.0.1:8080
+
+step "n4 dials n2 and registers forward_to_n4 there, through a secure channel"
+run n2 ockam tcp-listener create 10.0.24.2:4000 --at n2
+wait_tcp_listen n2 4000
+run n4 ockam relay create n4 --at /ip4/10.0.24.2/tcp/4000 --to n4
+run n2 ockam relay list --at n2
+
+step "n1: a TCP inlet whose connections go, end-to-end encrypted, to n4's outlet"
+run n1 ockam tcp-inlet create --at n1 --from 127.0.0.1:7000 \
+	--to /node/n2/service/forward_to_n4/secure/api/service/outlet
+
+step "An unmodified web client on n1 fetches n4's page"
+run n1 busybox wget -q -O - http://127.0.0.1:7000/
+
+step "The kernels moved the bytes: sessions at both ends, ciphertext at n2"
+run n1 ockam tcp-inlet list --at n1
+run n4 ockam tcp-outlet list --at n4
+run n2 ockam node show n2
+
 step "Clean up"
-for n in n1 n2 n3; do
+for n in n1 n2 n3 n4; do
 	run "$n" ockam node delete "$n"
 done
