@@ -336,6 +336,10 @@ static void ockam_portal_work(struct work_struct *work)
 		return;
 
 	lock_sock(sk);
+	/* A reset also shuts the socket down: it must not pass for a FIN. */
+	err = READ_ONCE(sk->sk_err);
+	if (err)
+		goto reset;
 	err = ockam_portal_write(p, sk);
 	if (err == -EAGAIN)
 		err = 0;
