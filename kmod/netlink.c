@@ -762,8 +762,8 @@ static int ockam_nl_portal_attach(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 	/* An outlet learns the inlet's window from the PING ockamd read. */
-	if ((req.role == OCKAM_PORTAL_OUTLET) !=
-	    !!tb[OCKAM_PORTAL_A_PEER_WINDOW]) {
+	if (req.role == OCKAM_PORTAL_OUTLET ?
+	    !tb[OCKAM_PORTAL_A_PEER_WINDOW] : !!tb[OCKAM_PORTAL_A_PEER_WINDOW]) {
 		NL_SET_ERR_MSG_ATTR(info->extack, nest,
 				    "an outlet needs the PING's window, an inlet none");
 		return -EINVAL;

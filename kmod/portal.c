@@ -329,11 +329,17 @@ static void ockam_portal_work(struct work_struct *work)
 	bool shut = false;
 	int err;
 
-	if (test_bit(OCKAM_PORTAL_ENDING, &p->bits) ||
-	    smp_load_acquire(&p->state) != OCKAM_PORTAL_OPEN)
+	if (test_bit(OCKAM_PORTAL_ENDING, &p->bits))
+		return;
+	/* Pairs with the release in ockam_portal_open(): the peer route. */
+	if (smp_load_acquire(&p->state) != OCKAM_PORTAL_OPEN)
 		return;
 
 	lock_sock(sk);
+	/* A reset also shuts the socket down: it must not pass for a FIN. */
+	err = READ_ONCE(sk->sk_err);
+	if (err)
+		goto reset;
 	err = ockam_portal_write(p, sk);
 	if (err == -EAGAIN)
 		err = 0;

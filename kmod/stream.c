@@ -70,7 +70,7 @@ int ockam_stream_send_range(struct sock *sk, struct sk_buff *skb,
 	if (c->offset < end && c->len) {
 		n = min(c->len, end - c->offset);
 		ret = ockam_stream_send_kvec(sk, skb->data + c->offset, n,
-					  ockam_tx_flags(c, n));
+					     ockam_tx_flags(c, n));
 		ret = ockam_tx_advance(c, ret, n);
 		if (ret)
 			return ret;
@@ -84,9 +84,9 @@ int ockam_stream_send_range(struct sock *sk, struct sk_buff *skb,
 		if (c->offset < end) {
 			n = min(c->len, end - c->offset);
 			ret = ockam_stream_send_page(sk, skb_frag_page(frag),
-						  skb_frag_off(frag) +
-						  c->offset - pos,
-						  n, ockam_tx_flags(c, n));
+						     skb_frag_off(frag) +
+						     c->offset - pos,
+						     n, ockam_tx_flags(c, n));
 			ret = ockam_tx_advance(c, ret, n);
 			if (ret)
 				return ret;

@@ -205,8 +205,8 @@ static int ockam_tcp_send_version(struct ockam_tcp *t, struct sock *sk)
 	if (t->tx_version_sent)
 		return 0;
 	ret = ockam_stream_send_kvec(sk, &version, 1,
-				  skb_queue_empty_lockless(&t->tx_queue) ?
-				  0 : MSG_MORE);
+				     skb_queue_empty_lockless(&t->tx_queue) ?
+				     0 : MSG_MORE);
 	if (ret < 0)
 		return ret;
 	t->tx_version_sent = true;

@@ -297,6 +297,9 @@ static bool is_reset(int fd, int ms)
 	do {
 		n = read(fd, buf, sizeof(buf));
 	} while (n > 0);
+	if (!(n < 0 && errno == ECONNRESET))
+		fprintf(stderr, "# is_reset: read %zd (%s)\n", n,
+			n < 0 ? strerror(errno) : "EOF");
 	return n < 0 && errno == ECONNRESET;
 }
 
@@ -617,7 +620,7 @@ TEST(attach_errors)
 		.role = OCKAM_PORTAL_INLET, .route = "0#svc",
 		.flags = OCKAM_PORTAL_F_PLAINTEXT,
 	};
-	int app, server, udp, unconnected, null;
+	int app, server, udp, unconnected, null, svc;
 	struct pnl nl;
 
 	ASSERT_EQ(0, node_fresh());
@@ -667,10 +670,13 @@ TEST(attach_errors)
 	ASSERT_EQ(-EINVAL, portal_attach(&nl, &q, NULL));
 	q.role = OCKAM_PORTAL_INLET;
 
-	/* A good one; the socket is then taken. */
+	/* A good one (its PING has somewhere to go); the socket is taken. */
+	svc = sock_bound("svc");
+	ASSERT_LE(0, svc);
 	q.identifier = NULL;
 	ASSERT_EQ(0, portal_attach(&nl, &q, NULL));
 	ASSERT_EQ(-EBUSY, portal_attach(&nl, &q, NULL));
+	close(svc);
 
 	close(app);
 	close(server);
@@ -831,6 +837,8 @@ TEST_F(wired, large_transfer_both_ways_and_half_close)
 TEST_F(wired, reset_crosses_the_portal)
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct preply r;
+	int reason;
 
 	ASSERT_EQ(3, write(self->client, "abc", 3));
 	/* The client aborts: the target is reset too. */
@@ -838,6 +846,10 @@ TEST_F(wired, reset_crosses_the_portal)
 				sizeof(lg)));
 	close(self->client);
 	self->client = -1;
+	/* One session saw the reset, the other its DISCONNECT. */
+	reason = wait_closed(&self->ev, 3000, &r);
+	reason += wait_closed(&self->ev, 3000, &r);
+	ASSERT_EQ(OCKAM_PORTAL_END_RESET + OCKAM_PORTAL_END_PEER_RESET, reason);
 	ASSERT_TRUE(is_reset(self->target, 3000));
 	ASSERT_EQ(2, node_stat_raw(OCKAM_STAT_PORTAL_RESETS));
 }
