@@ -43,6 +43,7 @@
 #include "portal_msg.h"
 #include "route.h"
 #include "stream.h"
+#include "tcp.h"
 
 enum {
 	/* PAYLOAD data up to this long is copied into a shared buffer. */
@@ -403,38 +404,115 @@ static bool ockam_portal_route_is(const struct ockam_portal_from *from,
 }
 
 /*
- * Did a would-be PONG come out of the hop the PING went into? Its return
- * route must start with the PING route's first address (the transport or
- * encryptor both took), with a session behind it; or, for a PING to a
- * local outlet, be a local session alone.
+ * The first address of a message's return route, pending push included,
+ * in @first; the addresses after it in @rest. False if there is none.
  */
-static bool ockam_portal_first_hop_is(const struct ockam_portal *p,
+static bool ockam_portal_from_split(const struct ockam_portal_from *from,
+				    struct ockam_addr_view *first,
+				    struct ockam_route_view *rest)
+{
+	struct ockam_route_view head;
+
+	*rest = *from->ret;
+	if (from->push) {
+		head = (struct ockam_route_view) {
+			.addrs = from->push, .len = from->push_len, .hops = 1,
+		};
+		return ockam_route_first(&head, first) > 0;
+	}
+	if (ockam_route_first(rest, first) <= 0)
+		return false;
+	rest->addrs += first->encoded_len;
+	rest->len -= first->encoded_len;
+	rest->hops--;
+	return true;
+}
+
+/*
+ * Is @theirs, where a message came from, the hop @ours names? The same
+ * address; or, for a TCP address that this node dialed, the transport to
+ * that peer, which pushes its local name rather than the peer's. Under
+ * RCU, as all of receiving is.
+ */
+static bool ockam_portal_hop_is(const struct ockam_portal *p,
+				const struct ockam_addr_view *ours,
+				const struct ockam_addr_view *theirs)
+{
+	struct ockam_endpoint *ep;
+	struct ockam_tcp *t;
+
+	if (ours->type == theirs->type)
+		return ours->len == theirs->len &&
+		       !memcmp(ours->value, theirs->value, ours->len);
+	if (ours->type != OCKAM_ADDR_TCP || theirs->type != OCKAM_ADDR_LOCAL)
+		return false;
+	ep = ockam_node_lookup(p->node, theirs->value, theirs->len);
+	if (!ep || ep->kind != OCKAM_KIND_TCP)
+		return false;
+	t = ockam_tcp_from_ep(ep);
+	return t->peer_len == ours->len &&
+	       !memcmp(t->peer, ours->value, ours->len);
+}
+
+/*
+ * Did a message come back out of the hop the PING went into? Its return
+ * route must start with that hop, then be @tail_hops addresses long
+ * (with @tail, if given, as those addresses).
+ */
+static bool ockam_portal_from_ping_hop(const struct ockam_portal *p,
+				       const struct ockam_portal_from *from,
+				       const u8 *tail, u32 tail_len,
+				       u32 tail_hops)
+{
+	struct ockam_route_view ping = {
+		.addrs = p->ping_route, .len = p->ping_len,
+		.hops = p->ping_hops,
+	};
+	struct ockam_addr_view ours, theirs;
+	struct ockam_route_view rest;
+
+	if (ockam_route_first(&ping, &ours) <= 0 ||
+	    !ockam_portal_from_split(from, &theirs, &rest) ||
+	    !ockam_portal_hop_is(p, &ours, &theirs) || rest.hops != tail_hops)
+		return false;
+	return !tail || (rest.len == tail_len &&
+			 !memcmp(rest.addrs, tail, tail_len));
+}
+
+/* Is the message from the outlet service the PING went to? */
+static bool ockam_portal_from_service(const struct ockam_portal *p,
 				      const struct ockam_portal_from *from)
 {
 	struct ockam_route_view ping = {
 		.addrs = p->ping_route, .len = p->ping_len,
 		.hops = p->ping_hops,
 	};
-	u32 hops = (from->push ? 1 : 0) + from->ret->hops;
-	struct ockam_addr_view first, theirs;
-	const u8 *start;
+	struct ockam_addr_view first;
 
 	if (ockam_route_first(&ping, &first) <= 0)
 		return false;
 	if (p->ping_hops == 1)
+		return ockam_portal_from_ping_hop(p, from, NULL, 0, 0);
+	return ockam_portal_from_ping_hop(p, from,
+					  p->ping_route + first.encoded_len,
+					  p->ping_len - first.encoded_len,
+					  p->ping_hops - 1);
+}
+
+/*
+ * Did a would-be PONG come out of the hop the PING went into, with a
+ * session behind it? For a PING to a local outlet, the PONG is from a
+ * local session alone.
+ */
+static bool ockam_portal_first_hop_is(const struct ockam_portal *p,
+				      const struct ockam_portal_from *from)
+{
+	u32 hops = (from->push ? 1 : 0) + from->ret->hops;
+
+	if (p->ping_hops == 1)
 		return hops == 1;
-	if (hops < 2)
-		return false;
-	if (from->push) {
-		start = from->push;
-		theirs.encoded_len = from->push_len;
-	} else {
-		if (ockam_route_first(from->ret, &theirs) <= 0)
-			return false;
-		start = from->ret->addrs;
-	}
-	return theirs.encoded_len == first.encoded_len &&
-	       !memcmp(start, p->ping_route, first.encoded_len);
+	return hops >= 2 &&
+	       ockam_portal_from_ping_hop(p, from, NULL, 0, hops - 1);
 }
 
 static bool ockam_portal_identity_ok(const struct ockam_portal *p,
@@ -480,8 +558,7 @@ ockam_portal_rcv_connecting(struct ockam_portal *p,
 			    const struct ockam_portal_from *from,
 			    const struct ockam_portal_msg *pm, int decoded)
 {
-	bool service = ockam_portal_route_is(from, p->ping_route, p->ping_len,
-					     p->ping_hops);
+	bool service = ockam_portal_from_service(p, from);
 
 	if (!ockam_portal_identity_ok(p, from) ||
 	    (!service && !ockam_portal_first_hop_is(p, from)))
@@ -912,7 +989,13 @@ static int ockam_portal_claim(struct ockam_portal *p, struct sock *sk,
 			      struct netlink_ext_ack *extack)
 {
 	sock_owned_by_me(sk);
-	if (sk->sk_state != TCP_ESTABLISHED) {
+	/*
+	 * A client may have sent its request and its FIN before the daemon
+	 * got to attach it (HTTP/1.0, "nc -N"): that stream is half-closed,
+	 * not over, and its END goes after its bytes.
+	 */
+	if (sk->sk_state != TCP_ESTABLISHED &&
+	    sk->sk_state != TCP_CLOSE_WAIT) {
 		NL_SET_ERR_MSG(extack, "socket is not connected");
 		return -ENOTCONN;
 	}

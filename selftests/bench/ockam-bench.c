@@ -13,6 +13,9 @@
  *                                          new connections, one after
  *                                          another: connect, one byte
  *                                          there and back, close
+ *   ockam-bench tcp-recv HOST:PORT        read to the end; exit 0 for an
+ *                                          orderly end, 3 for an error
+ *                                          (a reset), as tests need
  *
  * AF_OCKAM carries datagrams: a sender faster than its receiver loses
  * messages at the receiver, as on UDP. So "send" keeps a window of
@@ -459,6 +462,28 @@ static int run_tcp_connect(const char *hostport, double seconds)
 	return 0;
 }
 
+/*
+ * Read a stream to its end and say how it ended: a test of resets needs
+ * to tell a reset from an orderly end, which tools like socat blur.
+ */
+static int run_tcp_recv(const char *hostport)
+{
+	struct sockaddr_in sin;
+	uint64_t bytes = 0;
+	int fd = tcp_socket();
+	char buf[65536];
+	ssize_t n;
+
+	tcp_address(hostport, &sin);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+		die("connect", errno);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		bytes += n;
+	printf("result kind=tcp-recv bytes=%llu end=%s\n",
+	       (unsigned long long)bytes, n ? strerror(errno) : "eof");
+	return n ? 3 : 0;
+}
+
 static int run_tcp_send(const char *hostport, size_t size, double seconds)
 {
 	struct sockaddr_in sin;
@@ -502,7 +527,8 @@ static _Noreturn void usage(void)
 		"       ockam-bench tcp-sink PORT\n"
 		"       ockam-bench tcp-send HOST:PORT SIZE SECONDS\n"
 		"       ockam-bench tcp-echo PORT\n"
-		"       ockam-bench tcp-connect HOST:PORT SECONDS\n");
+		"       ockam-bench tcp-connect HOST:PORT SECONDS\n"
+		"       ockam-bench tcp-recv HOST:PORT\n");
 	exit(2);
 }
 
@@ -542,6 +568,8 @@ int main(int argc, char **argv)
 		run_tcp_sink(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "tcp-echo"))
 		run_tcp_echo(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "tcp-recv"))
+		return run_tcp_recv(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "tcp-connect")) {
 		parse_load("1", argv[3], 1, &size, &seconds);
 		return run_tcp_connect(argv[2], seconds);

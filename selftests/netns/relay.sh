@@ -62,8 +62,7 @@ listener=$(ockam tcp-listener list --at n3 -j | grep -o '"address":"[^"]*"' |
 	cut -d'"' -f4)
 tap_check "n3 deletes its only TCP listener" \
 	ockam tcp-listener delete "$listener" --at n3
-tap_check "n3 has no TCP listener left" \
-	bash -c "! node_exec c ss -Htln | grep -q ."
+tap_expect_eq "n3 has no TCP listener left" "" "$(node_exec c ss -Htln)"
 id1=$(ockam identity show --at n1)
 id3=$(ockam identity show --at n3)
 tap_check "identity intruder on n1" ockam identity create intruder --at n1
