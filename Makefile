@@ -63,6 +63,7 @@ module:
 # an older tree) is replaced.
 define variant_tree
 	@mkdir -p $(1)/kmod
+	@[ -L $(1)/uapi ] || rm -rf $(1)/uapi
 	@ln -sfn $(CURDIR)/uapi $(1)/uapi
 	@cd $(KMOD) && find . -type f \( -name '*.[ch]' -o -name Kbuild \) \
 		! -name '*.mod.c' | while read -r f; do \
