@@ -771,7 +771,10 @@ static void ockam_portal_write_space(struct sock *sk)
 
 /*
  * A FIN, or the end of our own FIN's handshake, is the work's to see; an
- * error (RST included) ends the session at once.
+ * error (RST included) ends an open session at once. An inlet still
+ * waiting for its PONG does not know the peer session yet, which the
+ * outlet may already have connected: the PONG (whose work sees the error
+ * and sends DISCONNECT) or the timeout ends it instead.
  */
 static void ockam_portal_state_change(struct sock *sk)
 {
@@ -782,7 +785,7 @@ static void ockam_portal_state_change(struct sock *sk)
 	p = ockam_portal_from_sk(sk);
 	if (likely(p)) {
 		err = READ_ONCE(sk->sk_err);
-		if (err)
+		if (err && READ_ONCE(p->state) == OCKAM_PORTAL_OPEN)
 			ockam_portal_end(p, OCKAM_PORTAL_END_RESET, err);
 		else
 			ockam_portal_kick(p);
