@@ -3,9 +3,9 @@
  * Portal sessions.
  *
  * ockamd hands over a connected TCP socket with OCKAM_CMD_PORTAL_ATTACH.
- * We take it over as tcp.c takes a transport's: with the socket locked
- * and under sk_callback_lock, claim sk_user_data and swap in callbacks,
- * which do nothing but queue the session's work item.
+ * We take it over as tcp.c takes a transport's, through sockhook.c: with
+ * the socket locked and under sk_callback_lock, claim sk_user_data and
+ * swap in callbacks, which do nothing but queue the session's work item.
  *
  * The work item (on ockam_tx_wq, so one at a time) does everything that
  * touches the socket, with it locked: it writes what the peer sent into
@@ -32,7 +32,6 @@
  */
 #include <crypto/algapi.h>
 #include <linux/slab.h>
-#include <net/inet_connection_sock.h>
 #include <net/tcp.h>
 
 #include "compat.h"
@@ -42,6 +41,7 @@
 #include "portal.h"
 #include "portal_msg.h"
 #include "route.h"
+#include "sockhook.h"
 #include "stream.h"
 #include "tcp.h"
 
@@ -740,17 +740,12 @@ void ockam_portal_receive(struct ockam_portal *p, struct sk_buff *skb,
 
 /* ---- socket callbacks, under sk_callback_lock ---- */
 
-static struct ockam_portal *ockam_portal_from_sk(const struct sock *sk)
-{
-	return __locked_read_sk_user_data_with_flags(sk, SK_USER_DATA_NOCOPY);
-}
-
 static void ockam_portal_data_ready(struct sock *sk)
 {
 	struct ockam_portal *p;
 
 	read_lock_bh(&sk->sk_callback_lock);
-	p = ockam_portal_from_sk(sk);
+	p = ockam_sock_owner(sk);
 	if (likely(p))
 		ockam_portal_kick(p);
 	read_unlock_bh(&sk->sk_callback_lock);
@@ -761,7 +756,7 @@ static void ockam_portal_write_space(struct sock *sk)
 	struct ockam_portal *p;
 
 	read_lock_bh(&sk->sk_callback_lock);
-	p = ockam_portal_from_sk(sk);
+	p = ockam_sock_owner(sk);
 	if (likely(p) && sk_stream_is_writeable(sk)) {
 		clear_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 		ockam_portal_kick(p);
@@ -782,7 +777,7 @@ static void ockam_portal_state_change(struct sock *sk)
 	int err;
 
 	read_lock_bh(&sk->sk_callback_lock);
-	p = ockam_portal_from_sk(sk);
+	p = ockam_sock_owner(sk);
 	if (likely(p)) {
 		err = READ_ONCE(sk->sk_err);
 		if (err && READ_ONCE(p->state) == OCKAM_PORTAL_OPEN)
@@ -816,21 +811,6 @@ static void ockam_portal_release(struct kref *refs)
 void ockam_portal_put(struct ockam_portal *p)
 {
 	kref_put(&p->refs, ockam_portal_release);
-}
-
-static int ockam_portal_check_socket(struct ockam_node *node, struct sock *sk,
-				     struct netlink_ext_ack *extack)
-{
-	if (sk->sk_type != SOCK_STREAM || sk->sk_protocol != IPPROTO_TCP ||
-	    (sk->sk_family != AF_INET && sk->sk_family != AF_INET6)) {
-		NL_SET_ERR_MSG(extack, "not a TCP socket");
-		return -EPROTOTYPE;
-	}
-	if (!net_eq(sock_net(sk), node->net)) {
-		NL_SET_ERR_MSG(extack, "socket is in another network namespace");
-		return -EXDEV;
-	}
-	return 0;
 }
 
 static int ockam_portal_params(struct ockam_portal *p,
@@ -969,59 +949,22 @@ static void ockam_portal_unpublish(struct ockam_portal *p)
 	mutex_unlock(&node->lock);
 }
 
-/* The same ULP guard as tcp.c's: nobody stacks kTLS on a session. */
-static const struct tcp_ulp_ops ockam_portal_ulp = {
-	.name = "ockam_portal",
-};
-
-static void ockam_portal_restore_callbacks(struct ockam_portal *p,
-					   struct sock *sk)
-{
-	sock_owned_by_me(sk);
-	if (inet_csk(sk)->icsk_ulp_ops == &ockam_portal_ulp)
-		WRITE_ONCE(inet_csk(sk)->icsk_ulp_ops, NULL);
-	write_lock_bh(&sk->sk_callback_lock);
-	WRITE_ONCE(sk->sk_data_ready, p->saved_data_ready);
-	WRITE_ONCE(sk->sk_write_space, p->saved_write_space);
-	WRITE_ONCE(sk->sk_state_change, p->saved_state_change);
-	rcu_assign_sk_user_data(sk, NULL);
-	write_unlock_bh(&sk->sk_callback_lock);
-}
-
 static int ockam_portal_claim(struct ockam_portal *p, struct sock *sk,
 			      struct netlink_ext_ack *extack)
 {
-	sock_owned_by_me(sk);
+	static const struct ockam_sock_hooks hooks = {
+		.data_ready = ockam_portal_data_ready,
+		.write_space = ockam_portal_write_space,
+		.state_change = ockam_portal_state_change,
+	};
+
 	/*
 	 * A client may have sent its request and its FIN before the daemon
 	 * got to attach it (HTTP/1.0, "nc -N"): that stream is half-closed,
 	 * not over, and its END goes after its bytes.
 	 */
-	if (sk->sk_state != TCP_ESTABLISHED &&
-	    sk->sk_state != TCP_CLOSE_WAIT) {
-		NL_SET_ERR_MSG(extack, "socket is not connected");
-		return -ENOTCONN;
-	}
-	if (inet_csk_has_ulp(sk)) {
-		NL_SET_ERR_MSG(extack, "socket has an upper layer protocol");
-		return -EBUSY;
-	}
-	write_lock_bh(&sk->sk_callback_lock);
-	if (sk->sk_user_data) {
-		write_unlock_bh(&sk->sk_callback_lock);
-		NL_SET_ERR_MSG(extack, "socket is in use by another kernel user");
-		return -EBUSY;
-	}
-	p->saved_data_ready = sk->sk_data_ready;
-	p->saved_write_space = sk->sk_write_space;
-	p->saved_state_change = sk->sk_state_change;
-	WRITE_ONCE(sk->sk_data_ready, ockam_portal_data_ready);
-	WRITE_ONCE(sk->sk_write_space, ockam_portal_write_space);
-	WRITE_ONCE(sk->sk_state_change, ockam_portal_state_change);
-	__rcu_assign_sk_user_data_with_flags(sk, p, SK_USER_DATA_NOCOPY);
-	write_unlock_bh(&sk->sk_callback_lock);
-	WRITE_ONCE(inet_csk(sk)->icsk_ulp_ops, &ockam_portal_ulp);
-	return 0;
+	return ockam_sock_claim(sk, p, TCPF_ESTABLISHED | TCPF_CLOSE_WAIT,
+				&hooks, &p->saved, extack);
 }
 
 /* Claim and publish with the socket locked: no callback runs meanwhile. */
@@ -1036,7 +979,7 @@ static int ockam_portal_take_over(struct ockam_portal *p, bool named,
 	if (!err) {
 		err = ockam_portal_publish(p, named, extack);
 		if (err)
-			ockam_portal_restore_callbacks(p, sk);
+			ockam_sock_restore(sk, &p->saved);
 	}
 	release_sock(sk);
 	return err;
@@ -1078,14 +1021,9 @@ int ockam_portal_attach(struct ockam_node *node,
 	struct socket *sock;
 	int err;
 
-	sock = sockfd_lookup(req->fd, &err);
-	if (!sock) {
-		NL_SET_ERR_MSG(extack, "fd is not a socket");
-		return err;
-	}
-	err = ockam_portal_check_socket(node, sock->sk, extack);
-	if (err)
-		goto err_put;
+	sock = ockam_sock_lookup(req->fd, node->net, extack);
+	if (IS_ERR(sock))
+		return PTR_ERR(sock);
 	p = ockam_portal_alloc(node, sock, req, extack, &err);
 	if (!p)
 		goto err_put;
@@ -1155,7 +1093,7 @@ static void ockam_portal_close_work(struct work_struct *work)
 	spin_unlock_bh(&p->lock);
 
 	lock_sock(sk);
-	ockam_portal_restore_callbacks(p, sk);
+	ockam_sock_restore(sk, &p->saved);
 	release_sock(sk);
 	cancel_work_sync(&p->work);
 

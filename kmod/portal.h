@@ -16,6 +16,7 @@
 #include "codec.h"
 #include "message.h"
 #include "node.h"
+#include "sockhook.h"
 
 enum ockam_portal_bounds {
 	/*
@@ -38,9 +39,7 @@ struct ockam_portal {
 	struct ockam_endpoint ep;
 	struct ockam_node *node;
 	struct socket *sock;
-	void (*saved_data_ready)(struct sock *sk);
-	void (*saved_write_space)(struct sock *sk);
-	void (*saved_state_change)(struct sock *sk);
+	struct ockam_sock_hooks saved;
 
 	/* Set at attach; constant after. */
 	enum ockam_portal_role role;

@@ -3,10 +3,11 @@
  * TCP transport.
  *
  * Userspace connects or accepts a TCP socket and hands it over with
- * OCKAM_CMD_TRANSPORT_ATTACH. We take it over the way KCM does: with the
- * socket locked and under sk_callback_lock, claim sk_user_data (refusing a
- * socket another kernel user holds) and swap in our data_ready,
- * write_space and state_change callbacks; a strparser cuts the byte stream
+ * OCKAM_CMD_TRANSPORT_ATTACH. We take it over the way KCM does
+ * (sockhook.c): with the socket locked and under sk_callback_lock, claim
+ * sk_user_data (refusing a socket another kernel user holds) and swap in
+ * our data_ready, write_space and state_change callbacks, taking the ULP
+ * slot so nobody stacks kTLS on it; a strparser cuts the byte stream
  * into messages. The whole take-over, including publishing the transport's
  * address, happens with the socket locked, so no callback can see a
  * half-attached transport. The kernel keeps its own file reference.
@@ -30,7 +31,6 @@
  */
 #include <linux/jhash.h>
 #include <linux/slab.h>
-#include <net/inet_connection_sock.h>
 #include <net/tcp.h>
 
 #include "compat.h"
@@ -39,6 +39,7 @@
 #include "ockam.h"
 #include "route.h"
 #include "socket.h"
+#include "sockhook.h"
 #include "stream.h"
 #include "tcp.h"
 
@@ -397,17 +398,12 @@ static void ockam_tcp_abort(struct strparser *strp, int err)
 
 /* ---- socket callbacks, under sk_callback_lock ---- */
 
-static struct ockam_tcp *ockam_tcp_from_sk(const struct sock *sk)
-{
-	return __locked_read_sk_user_data_with_flags(sk, SK_USER_DATA_NOCOPY);
-}
-
 static void ockam_tcp_data_ready(struct sock *sk)
 {
 	struct ockam_tcp *t;
 
 	read_lock_bh(&sk->sk_callback_lock);
-	t = ockam_tcp_from_sk(sk);
+	t = ockam_sock_owner(sk);
 	if (likely(t))
 		strp_data_ready(&t->strp);
 	read_unlock_bh(&sk->sk_callback_lock);
@@ -418,7 +414,7 @@ static void ockam_tcp_write_space(struct sock *sk)
 	struct ockam_tcp *t;
 
 	read_lock_bh(&sk->sk_callback_lock);
-	t = ockam_tcp_from_sk(sk);
+	t = ockam_sock_owner(sk);
 	if (likely(t) && sk_stream_is_writeable(sk)) {
 		clear_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 		spin_lock_bh(&t->tx_queue.lock);
@@ -437,7 +433,7 @@ static void ockam_tcp_state_change(struct sock *sk)
 	int err;
 
 	read_lock_bh(&sk->sk_callback_lock);
-	t = ockam_tcp_from_sk(sk);
+	t = ockam_sock_owner(sk);
 	if (likely(t) && sk->sk_state != TCP_ESTABLISHED) {
 		err = READ_ONCE(sk->sk_err);
 		if (err)
@@ -488,21 +484,6 @@ static void ockam_tcp_hostport(struct socket *sock, bool peer, char *buf,
 		strscpy(buf, "?", size);
 	else
 		snprintf(buf, size, "%pISpc", &ss);
-}
-
-static int ockam_tcp_check_socket(struct ockam_node *node, struct sock *sk,
-				  struct netlink_ext_ack *extack)
-{
-	if (sk->sk_type != SOCK_STREAM || sk->sk_protocol != IPPROTO_TCP ||
-	    (sk->sk_family != AF_INET && sk->sk_family != AF_INET6)) {
-		NL_SET_ERR_MSG(extack, "not a TCP socket");
-		return -EPROTOTYPE;
-	}
-	if (!net_eq(sock_net(sk), node->net)) {
-		NL_SET_ERR_MSG(extack, "socket is in another network namespace");
-		return -EXDEV;
-	}
-	return 0;
 }
 
 static struct ockam_tcp *ockam_tcp_alloc(struct ockam_node *node,
@@ -609,61 +590,18 @@ static void ockam_tcp_unpublish(struct ockam_tcp *t)
 	mutex_unlock(&node->lock);
 }
 
-/*
- * Whoever else holds the socket's file could install kTLS (or another
- * upper layer protocol) on it while we own it: that would read the same
- * receive queue, and keep our callbacks as its own to call after we are
- * gone. Holding the socket's ULP slot while attached makes TCP_ULP fail
- * with EEXIST, and sockmap refuse the socket. This is not a registered ULP
- * (nobody can select it, and it pins nothing): the slot is taken and given
- * back with the socket locked, before the socket can be destroyed.
- */
-static const struct tcp_ulp_ops ockam_tcp_ulp = {
-	.name = "ockam",
-};
-
-static void ockam_tcp_restore_callbacks(struct ockam_tcp *t, struct sock *sk)
-{
-	sock_owned_by_me(sk);
-	if (inet_csk(sk)->icsk_ulp_ops == &ockam_tcp_ulp)
-		WRITE_ONCE(inet_csk(sk)->icsk_ulp_ops, NULL);
-	write_lock_bh(&sk->sk_callback_lock);
-	/* The stack calls these without sk_callback_lock. */
-	WRITE_ONCE(sk->sk_data_ready, t->saved_data_ready);
-	WRITE_ONCE(sk->sk_write_space, t->saved_write_space);
-	WRITE_ONCE(sk->sk_state_change, t->saved_state_change);
-	rcu_assign_sk_user_data(sk, NULL);
-	write_unlock_bh(&sk->sk_callback_lock);
-}
-
+/* A transport takes over only an established connection. */
 static int ockam_tcp_claim(struct ockam_tcp *t, struct sock *sk,
 			   struct netlink_ext_ack *extack)
 {
-	sock_owned_by_me(sk);
-	if (sk->sk_state != TCP_ESTABLISHED) {
-		NL_SET_ERR_MSG(extack, "socket is not connected");
-		return -ENOTCONN;
-	}
-	if (inet_csk_has_ulp(sk)) {
-		NL_SET_ERR_MSG(extack, "socket has an upper layer protocol");
-		return -EBUSY;
-	}
-	write_lock_bh(&sk->sk_callback_lock);
-	if (sk->sk_user_data) {
-		write_unlock_bh(&sk->sk_callback_lock);
-		NL_SET_ERR_MSG(extack, "socket is in use by another kernel user");
-		return -EBUSY;
-	}
-	t->saved_data_ready = sk->sk_data_ready;
-	t->saved_write_space = sk->sk_write_space;
-	t->saved_state_change = sk->sk_state_change;
-	WRITE_ONCE(sk->sk_data_ready, ockam_tcp_data_ready);
-	WRITE_ONCE(sk->sk_write_space, ockam_tcp_write_space);
-	WRITE_ONCE(sk->sk_state_change, ockam_tcp_state_change);
-	__rcu_assign_sk_user_data_with_flags(sk, t, SK_USER_DATA_NOCOPY);
-	write_unlock_bh(&sk->sk_callback_lock);
-	WRITE_ONCE(inet_csk(sk)->icsk_ulp_ops, &ockam_tcp_ulp);
-	return 0;
+	static const struct ockam_sock_hooks hooks = {
+		.data_ready = ockam_tcp_data_ready,
+		.write_space = ockam_tcp_write_space,
+		.state_change = ockam_tcp_state_change,
+	};
+
+	return ockam_sock_claim(sk, t, TCPF_ESTABLISHED, &hooks, &t->saved,
+				extack);
 }
 
 /* Everything with the socket locked: no callback runs meanwhile. */
@@ -692,7 +630,7 @@ static int ockam_tcp_take_over(struct ockam_tcp *t, bool named,
 			NL_SET_ERR_MSG(extack, "local address already in use");
 		else
 			NL_SET_ERR_MSG(extack, "cannot add the transport");
-		ockam_tcp_restore_callbacks(t, sk);
+		ockam_sock_restore(sk, &t->saved);
 		goto out;
 	}
 	ockam_tcp_fit_rcvbuf(sk, READ_ONCE(t->node->max_message));
@@ -717,14 +655,9 @@ int ockam_tcp_attach(struct ockam_node *node,
 	struct ockam_tcp *t;
 	int err;
 
-	sock = sockfd_lookup(req->fd, &err);
-	if (!sock) {
-		NL_SET_ERR_MSG(extack, "fd is not a socket");
-		return err;
-	}
-	err = ockam_tcp_check_socket(node, sock->sk, extack);
-	if (err)
-		goto err_put;
+	sock = ockam_sock_lookup(req->fd, node->net, extack);
+	if (IS_ERR(sock))
+		return PTR_ERR(sock);
 	t = ockam_tcp_alloc(node, sock, req, extack, &err);
 	if (!t)
 		goto err_put;
@@ -758,7 +691,7 @@ static void ockam_tcp_drain(struct ockam_tcp *t)
 static void ockam_tcp_give_back(struct ockam_tcp *t, struct sock *sk)
 {
 	lock_sock(sk);
-	ockam_tcp_restore_callbacks(t, sk);
+	ockam_sock_restore(sk, &t->saved);
 	strp_stop(&t->strp);
 	release_sock(sk);
 	strp_done(&t->strp);

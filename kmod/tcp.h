@@ -15,6 +15,7 @@
 
 #include "codec.h"
 #include "node.h"
+#include "sockhook.h"
 
 enum ockam_tcp_limits {
 	/* Length of "host:port" strings we print for a socket. */
@@ -34,9 +35,7 @@ struct ockam_tcp {
 	struct ockam_node *node;
 	struct socket *sock;
 	struct strparser strp;
-	void (*saved_data_ready)(struct sock *sk);
-	void (*saved_write_space)(struct sock *sk);
-	void (*saved_state_change)(struct sock *sk);
+	struct ockam_sock_hooks saved;
 
 	/* Messages to send. The queue lock also guards @tx_bytes, @dead and
 	 * @tx_blocked (TCP's send buffer is full; write_space resumes).
