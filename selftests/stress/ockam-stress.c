@@ -8,6 +8,8 @@
  *   ockam-stress deliver --from NS --to NS --route ROUTE [--count N]
  *                    [--size MAX] [--interval-ms MS] [--wait SEC]
  *                    [--channel] [--min-delivered N] [--seed N]
+ *   ockam-stress stream --to HOST:PORT [--bytes N] [--seed N] [--wait SEC]
+ *                    [--whole]
  *
  * run: for --duration seconds, --threads threads each draw operations at
  * random and carry them out in one of the network namespaces named by
@@ -220,6 +222,8 @@ enum stress_op {
 	OP_RELAY_CLOSE,	/* a relay's inbound closes while paused */
 	OP_CLOSE_RACE,	/* the peer's close racing channel-add */
 	OP_SHARED_PAGES,	/* a TCP frame sealed, the next behind it */
+	OP_PORTAL,	/* two sessions carry checked streams, then end */
+	OP_PORTAL_HOSTILE,	/* a session's peer turns hostile */
 	OP_COUNT
 };
 
@@ -256,6 +260,8 @@ static const struct {
 	[OP_RELAY_CLOSE] = { "relay-close", 1 },
 	[OP_CLOSE_RACE] = { "close-race", 2 },
 	[OP_SHARED_PAGES] = { "shared-pages", 2 },
+	[OP_PORTAL] = { "portal", 3 },
+	[OP_PORTAL_HOSTILE] = { "portal-hostile", 2 },
 };
 
 /* Transports and channels a thread made on one node. */
@@ -321,6 +327,11 @@ static struct {
 	_Atomic unsigned long stamps_sent, stamps_ok, stamps_bad;
 	_Atomic unsigned long impossible;
 	_Atomic unsigned long children;
+	/* Portal streams: whole, reset, stalled; bytes checked; hostile
+	 * messages answered with a reset.
+	 */
+	_Atomic unsigned long portal_whole, portal_reset, portal_stalled;
+	_Atomic unsigned long portal_bytes, portal_hostile_reset;
 	/* Each node's settings as the scripts left them, read at start. */
 	struct ockam_node_info settings[NS_MAX + 1];
 	bool settings_known[NS_MAX + 1];
@@ -2588,8 +2599,16 @@ static void on_event(const struct ockam_event *ev, void *arg)
 
 	if (ev->cmd != OCKAM_CMD_DIAL_REQUEST &&
 	    ev->cmd != OCKAM_CMD_TRANSPORT_DOWN &&
-	    ev->cmd != OCKAM_CMD_CHANNEL_CLOSED)
+	    ev->cmd != OCKAM_CMD_CHANNEL_CLOSED &&
+	    ev->cmd != OCKAM_CMD_PORTAL_CLOSED)
 		fail(w, "event with command %u", ev->cmd);
+	if (ev->cmd == OCKAM_CMD_PORTAL_CLOSED &&
+	    (ev->reason == OCKAM_PORTAL_END_UNSPEC ||
+	     ev->reason >= __OCKAM_PORTAL_END_MAX ||
+	     (ev->role != OCKAM_PORTAL_INLET &&
+	      ev->role != OCKAM_PORTAL_OUTLET)))
+		fail(w, "portal-closed event with reason %u, role %u",
+		     ev->reason, ev->role);
 }
 
 static long op_events(struct worker *w)
@@ -3599,6 +3618,899 @@ out:
 	return ret;
 }
 
+/* ------------------------------------------------------------- portals */
+
+/*
+ * Byte @i of the stream keyed @key: a hash of the key and the 8-byte word
+ * the byte is in, so a byte out of place, lost, repeated or changed does
+ * not match.
+ */
+static uint8_t stream_byte(uint64_t key, uint64_t i)
+{
+	uint64_t x = key ^ (i >> 3) * 0x9e3779b97f4a7c15ULL;
+
+	return splitmix64(&x) >> ((i & 7) * 8);
+}
+
+/* One direction of a portal stream: bytes written at one end, read at
+ * the other.
+ */
+struct pdir {
+	const char *name;	/* "up" (client to target) or "down" */
+	int wfd, rfd;		/* -1 once closed by us */
+	uint64_t key, total, sent, got;
+	bool shut;		/* the writer ended its stream (FIN) */
+	bool eof, reset, wreset;
+};
+
+static bool pdir_done(const struct pdir *d)
+{
+	return d->rfd < 0 || d->eof || d->reset ||
+	       (d->wreset && d->got == d->sent);
+}
+
+static bool is_reset_errno(long err)
+{
+	return err == -ECONNRESET || err == -EPIPE;
+}
+
+/* Write what the writer may; 0, or -errno other than EAGAIN. */
+static long pdir_write(struct worker *w, struct pdir *d)
+{
+	uint8_t chunk[16384];
+	size_t n, i;
+	long ret;
+
+	while (d->wfd >= 0 && !d->shut && !d->wreset && d->sent < d->total) {
+		n = d->total - d->sent;
+		if (n > sizeof(chunk))
+			n = sizeof(chunk);
+		for (i = 0; i < n; i++)
+			chunk[i] = stream_byte(d->key, d->sent + i);
+		ret = sys(send(d->wfd, chunk, n, MSG_NOSIGNAL | MSG_DONTWAIT));
+		if (ret == -EAGAIN)
+			return 0;
+		if (is_reset_errno(ret)) {
+			d->wreset = true;
+			return 0;
+		}
+		if (ret < 0)
+			return ret;
+		d->sent += ret;
+	}
+	if (d->wfd >= 0 && !d->shut && !d->wreset && d->sent == d->total) {
+		ret = sys(shutdown(d->wfd, SHUT_WR));
+		if (is_reset_errno(ret) || ret == -ENOTCONN)
+			d->wreset = true;
+		else if (ret < 0)
+			return ret;
+		else
+			d->shut = true;
+	}
+	(void)w;
+	return 0;
+}
+
+/*
+ * Read and check what arrived. Every byte must be the next of the stream,
+ * no more than was written, and the stream may end (EOF) only after all
+ * of it once its writer ended it: anything else is a reset.
+ */
+static long pdir_read(struct worker *w, struct pdir *d)
+{
+	uint8_t buf[16384];
+	long n, i;
+
+	while (d->rfd >= 0 && !d->eof && !d->reset) {
+		n = sys(recv(d->rfd, buf, sizeof(buf), MSG_DONTWAIT));
+		if (n == -EAGAIN)
+			return 0;
+		if (is_reset_errno(n)) {
+			d->reset = true;
+			return 0;
+		}
+		if (n < 0)
+			return n;
+		if (n == 0) {
+			d->eof = true;
+			if (!d->shut || d->got != d->sent)
+				fail(w, "portal stream %s ended (EOF) after %" PRIu64
+				     " bytes; %" PRIu64 " written, %s",
+				     d->name, d->got, d->sent,
+				     d->shut ? "then a FIN" : "and no FIN");
+			return 0;
+		}
+		if (d->got + n > d->sent) {
+			fail(w, "portal stream %s: %" PRIu64 " bytes read, only %"
+			     PRIu64 " written", d->name, d->got + n, d->sent);
+			d->reset = true;
+			return 0;
+		}
+		for (i = 0; i < n; i++)
+			if (buf[i] != stream_byte(d->key, d->got + i)) {
+				fail(w, "portal stream %s: byte %" PRIu64
+				     " corrupted", d->name, d->got + i);
+				d->reset = true;
+				return 0;
+			}
+		d->got += n;
+	}
+	return 0;
+}
+
+/*
+ * Move both directions until both are done (ended or reset) or @ms pass;
+ * with @until_bytes, return as soon as that many bytes were read in all.
+ * 0, -ETIMEDOUT, or the errno of an unexpected socket error.
+ */
+static long pump(struct worker *w, struct pdir *d, int nd, long ms,
+		 uint64_t until_bytes)
+{
+	long long end = now_ms() + ms;
+	struct pollfd p[4];
+	int i, np;
+	long ret;
+
+	for (;;) {
+		bool busy = false;
+		uint64_t moved = 0;
+
+		for (i = 0; i < nd; i++) {
+			ret = pdir_write(w, &d[i]);
+			if (!ret)
+				ret = pdir_read(w, &d[i]);
+			if (ret)
+				return ret;
+			busy |= !pdir_done(&d[i]);
+			moved += d[i].got;
+		}
+		if (!busy || (until_bytes && moved >= until_bytes))
+			return 0;
+		if (now_ms() >= end)
+			return -ETIMEDOUT;
+		np = 0;
+		for (i = 0; i < nd; i++) {
+			if (d[i].rfd >= 0 && !pdir_done(&d[i]))
+				p[np++] = (struct pollfd){ d[i].rfd, POLLIN, 0 };
+			if (d[i].wfd >= 0 && !d[i].shut && !d[i].wreset)
+				p[np++] = (struct pollfd){ d[i].wfd, POLLOUT, 0 };
+		}
+		poll(p, np, 20);
+	}
+}
+
+/* The last hop of an encoded route, as a string; false if malformed. */
+static bool route_last(const uint8_t *r, size_t len, char *out, size_t size)
+{
+	size_t off = 0, vlen = 0, hops = 0, h;
+	unsigned int shift;
+
+	for (shift = 0; off < len && shift < 35; shift += 7) {
+		hops |= (size_t)(r[off] & 0x7f) << shift;
+		if (!(r[off++] & 0x80))
+			break;
+	}
+	if (!hops)
+		return false;
+	for (h = 0; h < hops; h++) {
+		if (++off > len)	/* the type */
+			return false;
+		vlen = 0;
+		for (shift = 0; off < len && shift < 35; shift += 7) {
+			vlen |= (size_t)(r[off] & 0x7f) << shift;
+			if (!(r[off++] & 0x80))
+				break;
+		}
+		if (off + vlen > len)
+			return false;
+		if (h + 1 == hops) {
+			if (vlen >= size)
+				return false;
+			memcpy(out, r + off, vlen);
+			out[vlen] = 0;
+		}
+		off += vlen;
+	}
+	return true;
+}
+
+static uint32_t rnd_window(struct worker *w)
+{
+	if (chance(&w->rng, 30))
+		return OCKAM_PORTAL_WINDOW_MIN +
+		       below(&w->rng, 48 << 10);
+	if (chance(&w->rng, 10))
+		return OCKAM_PORTAL_WINDOW_MAX;
+	return OCKAM_PORTAL_WINDOW_MIN +
+	       below(&w->rng, OCKAM_PORTAL_WINDOW_MAX -
+				      OCKAM_PORTAL_WINDOW_MIN + 1);
+}
+
+/*
+ * Wait on @fd for a portal message of @type and 5 bytes (PING or PONG):
+ * its window and return route. Other messages are skipped (another thread
+ * may send anything to a name it saw in a dump).
+ */
+static long wait_portal_msg(int fd, uint8_t type, long ms, uint32_t *window,
+			    struct sockaddr_ockam *from)
+{
+	long long end = now_ms() + ms;
+	socklen_t fl;
+	uint8_t buf[64];
+	long n;
+
+	while (now_ms() < end) {
+		fl = sizeof(*from);
+		n = sys(recvfrom(fd, buf, sizeof(buf), 0,
+				 (struct sockaddr *)from, &fl));
+		if (n == -EAGAIN || n == -EINTR)
+			continue;
+		if (n < 0)
+			return n;
+		if (n == 5 && buf[0] == type) {
+			*window = buf[1] | buf[2] << 8 | buf[3] << 16 |
+				  (uint32_t)buf[4] << 24;
+			return 0;
+		}
+	}
+	return -ETIMEDOUT;
+}
+
+/* Attach with some of the invalid forms the kernel must refuse. */
+static long portal_attach_invalid(struct worker *w, struct ockam_nl *nl,
+				  struct ockam_portal_params q)
+{
+	static const char id[] = "I0123456789abcdef0123456789abcdef"
+				 "0123456789abcdef0123456789abcdef";
+	const char *why;
+	long ret;
+
+	switch (below(&w->rng, 6)) {
+	case 0:
+		q.window = OCKAM_PORTAL_WINDOW_MIN - 1 - below(&w->rng, 1000);
+		why = "a window under the minimum";
+		break;
+	case 1:
+		q.window = OCKAM_PORTAL_WINDOW_MAX + 1 + below(&w->rng, 1000);
+		why = "a window over the maximum";
+		break;
+	case 2:
+		q.flags |= 1u << (1 + below(&w->rng, 31));
+		why = "an unknown flag";
+		break;
+	case 3:
+		q.role = chance(&w->rng, 50) ? 0 : 3 + below(&w->rng, 100);
+		why = "an unknown role";
+		break;
+	case 4:
+		q.identifier = id;
+		why = "an identifier with OCKAM_PORTAL_F_PLAINTEXT";
+		break;
+	default:
+		q.timeout_ms = chance(&w->rng, 50) ?
+			OCKAM_PORTAL_TIMEOUT_MS_MIN - 1 :
+			OCKAM_PORTAL_TIMEOUT_MS_MAX + 1;
+		why = "a timeout out of range";
+		break;
+	}
+	describe(w, " invalid attach: %s", why);
+	ret = ockam_nl_portal_attach(nl, &q, NULL, NULL);
+	must_fail(w, ret, why);
+	return ret;
+}
+
+/* A portal op's state: a netlink socket of its own owns everything. */
+struct pwire {
+	struct ockam_nl *nl;
+	int svc;			/* the outlet "service" socket */
+	int client, target;		/* the TCP ends the sessions serve */
+	char svc_name[20];
+	char t1[OCKAM_NAME_MAX], t2[OCKAM_NAME_MAX];	/* loopback hop */
+	struct ockam_portal_info in, out;
+	bool via_tcp;
+};
+
+static void pwire_close(struct worker *w, struct pwire *pw)
+{
+	if (pw->client >= 0)
+		chance(&w->rng, 50) ? tcp_reset(pw->client) : (void)close(pw->client);
+	if (pw->target >= 0)
+		chance(&w->rng, 50) ? tcp_reset(pw->target) : (void)close(pw->target);
+	if (pw->svc >= 0)
+		close(pw->svc);
+	/* Whatever sessions and transports are left go with it. */
+	if (pw->nl)
+		ockam_nl_close(pw->nl);
+}
+
+/*
+ * An inlet session for a loopback client, its PING taken at a socket of
+ * ours, then (unless @fake) an outlet session for a loopback target with
+ * the PING's return route: what ockamd does on either side, in one node,
+ * directly or through two loopback TCP transports.
+ */
+static long pwire_make(struct worker *w, struct pwire *pw, bool fake,
+		       uint32_t in_window)
+{
+	struct ockam_portal_params q = { 0 };
+	struct ockam_transport_info ti;
+	struct sockaddr_ockam from;
+	struct route_gen g = { 0 };
+	uint8_t route[OCKAM_SOCKADDR_ROUTE_MAX + 8];
+	char last[OCKAM_NAME_MAX + 1];
+	uint32_t ping_window;
+	int a, b, srv;
+	long ret;
+
+	memset(pw, 0, sizeof(*pw));
+	pw->svc = pw->client = pw->target = -1;
+	if (ockam_nl_open(&pw->nl, NULL)) {
+		pw->nl = NULL;
+		return -ENOPROTOOPT;
+	}
+	pw->svc_name[0] = 'p';
+	random_hex(&w->rng, pw->svc_name + 1, 16);
+	pw->svc = private_socket(pw->svc_name, 200);
+	if (pw->svc < 0)
+		return pw->svc;
+	pw->via_tcp = !fake && chance(&w->rng, 40);
+	if (pw->via_tcp) {
+		ret = tcp_pair(&a, &b);
+		if (ret)
+			return ret;
+		ret = ockam_nl_transport_attach(pw->nl, a, NULL, NULL, 0, &ti,
+						NULL);
+		if (!ret) {
+			snprintf(pw->t1, sizeof(pw->t1), "%s", ti.address);
+			ret = ockam_nl_transport_attach(pw->nl, b, NULL, NULL,
+							0, &ti, NULL);
+			snprintf(pw->t2, sizeof(pw->t2), "%s", ti.address);
+		}
+		close(a);
+		close(b);
+		if (ret)
+			return ret;
+		rg_local(&g, pw->t1);
+	}
+	rg_local(&g, pw->svc_name);
+
+	ret = tcp_pair(&pw->client, &srv);
+	if (ret)
+		return ret;
+	q.fd = srv;
+	q.role = OCKAM_PORTAL_INLET;
+	q.route = route;
+	q.route_len = rg_finish(&g, route);
+	q.flags = OCKAM_PORTAL_F_PLAINTEXT;
+	q.window = in_window;
+	q.timeout_ms = chance(&w->rng, 5) ? OCKAM_PORTAL_TIMEOUT_MS_MIN :
+		       2000 + below(&w->rng, 8000);
+	q.cookie = rnd(&w->rng);
+	if (chance(&w->rng, 8))
+		portal_attach_invalid(w, pw->nl, q);
+	describe(w, " inlet%s window %u timeout %u", pw->via_tcp ? " via tcp" : "",
+		 q.window, q.timeout_ms);
+	ret = ockam_nl_portal_attach(pw->nl, &q, &pw->in, NULL);
+	if (!ret && chance(&w->rng, 10)) {
+		/* The socket is the session's now. */
+		must_fail(w, ockam_nl_portal_attach(pw->nl, &q, NULL, NULL),
+			  "portal-attach of a socket attached already");
+	}
+	close(srv);
+	if (ret)
+		return ret;
+	if (pw->in.window != q.window || pw->in.role != OCKAM_PORTAL_INLET)
+		fail(w, "portal-attach replied window %u role %u for %u, inlet",
+		     pw->in.window, pw->in.role, q.window);
+	ret = wait_portal_msg(pw->svc, OCKAM_PORTAL_MSG_PING, 3000,
+			      &ping_window, &from);
+	if (ret)
+		return ret;
+	if (route_last(from.som_route, from.som_route_len, last, sizeof(last)) &&
+	    !strcmp(last, pw->in.address) && ping_window != in_window)
+		fail(w, "the PING gave window %u, the session has %u",
+		     ping_window, in_window);
+	if (fake)
+		return 0;
+
+	ret = tcp_pair(&srv, &pw->target);
+	if (ret)
+		return ret;
+	memset(&q, 0, sizeof(q));
+	q.fd = srv;
+	q.role = OCKAM_PORTAL_OUTLET;
+	q.route = from.som_route;
+	q.route_len = from.som_route_len;
+	q.flags = OCKAM_PORTAL_F_PLAINTEXT;
+	q.window = rnd_window(w);
+	q.peer_window = ping_window;
+	q.cookie = rnd(&w->rng);
+	describe(w, ", outlet window %u", q.window);
+	ret = ockam_nl_portal_attach(pw->nl, &q, &pw->out, NULL);
+	close(srv);
+	return ret;
+}
+
+enum portal_end {
+	PEND_CLEAN,		/* both streams to their ends */
+	PEND_HALF,		/* the client ends its stream early */
+	PEND_DETACH,		/* a session detached under traffic */
+	PEND_TCP_CLOSE,		/* a TCP end closed or reset under traffic */
+	PEND_TRANSPORT,		/* the loopback hop detached under traffic */
+	PEND_OWNER,		/* the owner closed, racing a detach */
+	PEND_COUNT
+};
+
+static const char *const pend_name[PEND_COUNT] = {
+	"clean", "half-close", "detach", "tcp-close", "transport", "owner",
+};
+
+struct detach_race {
+	char addr[2][OCKAM_NAME_MAX];
+	atomic_int go;
+	long ret;
+};
+
+static void *detach_race_run(void *arg)
+{
+	struct detach_race *r = arg;
+	struct ockam_nl *nl;
+	int i;
+
+	if (ockam_nl_open(&nl, NULL)) {
+		r->ret = -ENOPROTOOPT;
+		return NULL;
+	}
+	while (!atomic_load(&r->go))
+		;
+	for (i = 0; i < 2; i++) {
+		long ret = ockam_nl_portal_detach(nl, r->addr[i], NULL);
+
+		/* Ended by the owner's close already: ENOENT. */
+		if (ret && ret != -ENOENT)
+			r->ret = ret;
+	}
+	ockam_nl_close(nl);
+	return NULL;
+}
+
+/* What came of the streams, counted. */
+static void portal_tally(struct pdir *d, int nd, long ret)
+{
+	bool reset = false, whole = true;
+	int i;
+
+	for (i = 0; i < nd; i++) {
+		reset |= d[i].reset || d[i].wreset;
+		whole &= d[i].eof && d[i].got == d[i].total;
+	}
+	if (ret == -ETIMEDOUT)
+		atomic_fetch_add(&G.portal_stalled, 1);
+	else if (whole)
+		atomic_fetch_add(&G.portal_whole, 1);
+	else if (reset)
+		atomic_fetch_add(&G.portal_reset, 1);
+	for (i = 0; i < nd; i++)
+		atomic_fetch_add(&G.portal_bytes, d[i].got);
+}
+
+/*
+ * Two sessions in one node carry a stream each way between a loopback
+ * client and target, checked byte by byte; then one of the ends above.
+ * A stream ends whole (every byte, then EOF) or in a reset: never short.
+ */
+static long op_portal(struct worker *w)
+{
+	struct pwire pw;
+	struct pdir d[2];
+	enum portal_end how = below(&w->rng, PEND_COUNT);
+	uint64_t at;
+	pthread_t th;
+	struct detach_race race = { 0 };
+	bool raced = false;
+	long ret, r2 = 0;
+	int i;
+
+	ret = pwire_make(w, &pw, false, rnd_window(w));
+	if (ret)
+		goto out;
+	if (how == PEND_TRANSPORT && !pw.via_tcp)
+		how = PEND_DETACH;
+	memset(d, 0, sizeof(d));
+	d[0].name = "up";
+	d[0].wfd = d[1].rfd = pw.client;
+	d[1].name = "down";
+	d[1].wfd = d[0].rfd = pw.target;
+	for (i = 0; i < 2; i++) {
+		d[i].key = rnd(&w->rng);
+		d[i].total = below(&w->rng, 1 + (chance(&w->rng, 20) ?
+						 (1 << 20) : (64 << 10)));
+	}
+	fcntl(pw.client, F_SETFL, O_NONBLOCK);
+	fcntl(pw.target, F_SETFL, O_NONBLOCK);
+	describe(w, "; %s, up %" PRIu64 " down %" PRIu64, pend_name[how],
+		 d[0].total, d[1].total);
+	at = below(&w->rng, (d[0].total + d[1].total) / 2 + 1);
+
+	if (how != PEND_CLEAN) {
+		ret = pump(w, d, 2, 5000, at ? at : 1);
+		if (ret)
+			goto tally;
+	}
+	switch (how) {
+	case PEND_CLEAN:
+		break;
+	case PEND_HALF:
+		/* The client stops short: the target must see exactly that. */
+		d[0].total = d[0].sent;
+		break;
+	case PEND_DETACH:
+		r2 = ockam_nl_portal_detach(pw.nl, chance(&w->rng, 50) ?
+					    pw.in.address : pw.out.address,
+					    NULL);
+		break;
+	case PEND_TCP_CLOSE:
+		if (chance(&w->rng, 50)) {
+			/* The client goes; what it wrote may still arrive. */
+			if (chance(&w->rng, 50))
+				tcp_reset(pw.client);
+			else
+				close(pw.client);
+			d[0].shut = true;
+			d[0].wfd = d[1].rfd = pw.client = -1;
+		} else {
+			if (chance(&w->rng, 50))
+				tcp_reset(pw.target);
+			else
+				close(pw.target);
+			d[1].shut = true;
+			d[1].wfd = d[0].rfd = pw.target = -1;
+		}
+		break;
+	case PEND_TRANSPORT:
+		r2 = ockam_nl_transport_detach(pw.nl, chance(&w->rng, 50) ?
+					       pw.t1 : pw.t2, NULL);
+		break;
+	case PEND_OWNER:
+		snprintf(race.addr[0], OCKAM_NAME_MAX, "%s", pw.in.address);
+		snprintf(race.addr[1], OCKAM_NAME_MAX, "%s", pw.out.address);
+		raced = !pthread_create(&th, NULL, detach_race_run, &race);
+		atomic_store(&race.go, 1);
+		if (chance(&w->rng, 50))
+			sleep_ms(below(&w->rng, 3));
+		ockam_nl_close(pw.nl);
+		pw.nl = NULL;
+		break;
+	case PEND_COUNT:
+		break;
+	}
+	ret = pump(w, d, 2, how == PEND_CLEAN || how == PEND_HALF ?
+		   10000 : 5000, 0);
+	if (raced) {
+		pthread_join(th, NULL);
+		r2 = race.ret;
+	}
+	/* An end that is not a reset leaves the stream whole. */
+	if (!ret && (how == PEND_CLEAN || how == PEND_HALF) &&
+	    !(d[0].reset || d[0].wreset || d[1].reset || d[1].wreset) &&
+	    (d[0].got != d[0].total || d[1].got != d[1].total))
+		fail(w, "portal streams ended short: up %" PRIu64 "/%" PRIu64
+		     ", down %" PRIu64 "/%" PRIu64, d[0].got, d[0].total,
+		     d[1].got, d[1].total);
+tally:
+	portal_tally(d, 2, ret);
+	describe(w, "; up %" PRIu64 "%s down %" PRIu64 "%s",
+		 d[0].got, d[0].reset ? " reset" : d[0].eof ? " end" : "",
+		 d[1].got, d[1].reset ? " reset" : d[1].eof ? " end" : "");
+	if (!ret && r2 && r2 != -ENOENT)
+		ret = r2;
+out:
+	pwire_close(w, &pw);
+	return ret;
+}
+
+/* ------------------------------------------------ hostile portal peers */
+
+enum hostile {
+	H_BAD_TYPE,		/* a type no portal message has */
+	H_GAP,			/* PAYLOAD or END with a later number */
+	H_REPEAT,		/* a number used already */
+	H_OVERRUN,		/* past the window the session gave */
+	H_PONG,			/* PONG (or PING) in an open session */
+	H_DISCONNECT,		/* a forged, or the peer's, reset */
+	H_TRUNCATED,		/* a fixed part cut short, or too long */
+	H_EMPTY,		/* no bytes, or PAYLOAD without data */
+	H_CREDIT,		/* credit for bytes never sent */
+	H_AFTER_END,		/* PAYLOAD after END */
+	H_IMPOSTOR,		/* a valid message from someone else */
+	H_COUNT
+};
+
+static const char *const hostile_name[H_COUNT] = {
+	"bad-type", "gap", "repeat", "overrun", "pong", "disconnect",
+	"truncated", "empty", "credit", "after-end", "impostor",
+};
+
+static size_t pmsg(uint8_t *buf, uint8_t type, uint64_t value, size_t width)
+{
+	size_t i;
+
+	buf[0] = type;
+	for (i = 0; i < width; i++)
+		buf[1 + i] = value >> (8 * i);
+	return 1 + width;
+}
+
+static long pmsg_send(int fd, const uint8_t *route, size_t rlen,
+		      const void *buf, size_t len)
+{
+	struct sockaddr_ockam sa;
+
+	return sys(sendto(fd, buf, len, 0, (struct sockaddr *)&sa,
+			  sa_fill(&sa, route, rlen)));
+}
+
+/*
+ * Wait for the reset of @fd, checking what arrives before it as stream
+ * @d. 0 when reset, -ETIMEDOUT when nothing came of it.
+ */
+static long wait_reset(struct worker *w, struct pdir *d, long ms)
+{
+	long long end = now_ms() + ms;
+	long ret;
+
+	while (now_ms() < end) {
+		ret = pdir_read(w, d);
+		if (ret)
+			return ret;
+		if (d->reset)
+			return 0;
+		if (d->eof)
+			return -ECONNABORTED;
+		poll(&(struct pollfd){ d->rfd, POLLIN, 0 }, 1, 20);
+	}
+	return -ETIMEDOUT;
+}
+
+/*
+ * A session whose peer is an AF_OCKAM socket of ours: an inlet that gets
+ * our PONG, or an outlet that sends us its PONG. Valid traffic first,
+ * checked, then a message the session must answer with a reset of its
+ * TCP connection (and never an end that looks like one).
+ */
+static long op_portal_hostile(struct worker *w)
+{
+	enum hostile h = below(&w->rng, H_COUNT);
+	bool outlet = chance(&w->rng, 50);
+	uint32_t window = h == H_OVERRUN ?
+		OCKAM_PORTAL_WINDOW_MIN + below(&w->rng, 16 << 10) :
+		rnd_window(w);
+	uint8_t route[OCKAM_SOCKADDR_ROUTE_MAX + 8], *msg = w->buf;
+	struct ockam_portal_params q = { 0 };
+	struct route_gen g = { 0 };
+	struct sockaddr_ockam from;
+	struct pwire pw;
+	struct pdir in = { 0 }, out = { 0 };
+	uint32_t seq = 0, pong_window;
+	char fname[20], fname2[OCKAM_NAME_MAX + 1];
+	size_t rlen, len, i;
+	int fake = -1, app, srv, other;
+	long ret;
+
+	fname[0] = 'f';
+	random_hex(&w->rng, fname + 1, 16);
+	describe(w, "%s %s window %u", outlet ? "outlet" : "inlet",
+		 hostile_name[h], window);
+	if (outlet) {
+		memset(&pw, 0, sizeof(pw));
+		pw.svc = pw.client = pw.target = -1;
+		if (ockam_nl_open(&pw.nl, NULL)) {
+			pw.nl = NULL;
+			return -ENOPROTOOPT;
+		}
+		fake = private_socket(fname, 200);
+		if (fake < 0) {
+			ret = fake;
+			goto out;
+		}
+		ret = tcp_pair(&srv, &pw.target);
+		if (ret)
+			goto out;
+		rg_local(&g, fname);
+		q.fd = srv;
+		q.role = OCKAM_PORTAL_OUTLET;
+		q.route = route;
+		q.route_len = rg_finish(&g, route);
+		q.flags = OCKAM_PORTAL_F_PLAINTEXT;
+		q.window = window;
+		q.peer_window = OCKAM_PORTAL_WINDOW_MAX;
+		ret = ockam_nl_portal_attach(pw.nl, &q, &pw.out, NULL);
+		close(srv);
+		if (ret)
+			goto out;
+		ret = wait_portal_msg(fake, OCKAM_PORTAL_MSG_PONG, 3000,
+				      &pong_window, &from);
+		if (ret)
+			goto out;
+		if (route_last(from.som_route, from.som_route_len, fname2,
+			       sizeof(fname2)) &&
+		    !strcmp(fname2, pw.out.address) && pong_window != window)
+			fail(w, "the PONG gave window %u, the session has %u",
+			     pong_window, window);
+		app = pw.target;
+	} else {
+		ret = pwire_make(w, &pw, true, window);
+		if (ret)
+			goto out;
+		fake = private_socket(fname, 200);
+		if (fake < 0) {
+			ret = fake;
+			goto out;
+		}
+		g = (struct route_gen){ 0 };
+		rg_local(&g, pw.in.address);
+		rlen = rg_finish(&g, route);
+		len = pmsg(msg, OCKAM_PORTAL_MSG_PONG, OCKAM_PORTAL_WINDOW_MAX, 4);
+		ret = pmsg_send(fake, route, rlen, msg, len);
+		if (ret < 0)
+			goto out;
+		app = pw.client;
+	}
+	g = (struct route_gen){ 0 };
+	rg_local(&g, outlet ? pw.out.address : pw.in.address);
+	rlen = rg_finish(&g, route);
+	fcntl(app, F_SETFL, O_NONBLOCK);
+
+	/* Valid data from the fake peer, read at the TCP end and checked. */
+	in = (struct pdir){ .name = "to-app", .wfd = -1, .rfd = app,
+			    .key = rnd(&w->rng) };
+	for (i = below(&w->rng, 4); i > 0; i--) {
+		size_t n = 1 + below(&w->rng, 4096);
+
+		pmsg(msg, OCKAM_PORTAL_MSG_PAYLOAD, seq, 4);
+		for (len = 0; len < n; len++)
+			msg[5 + len] = stream_byte(in.key, in.sent + len);
+		ret = pmsg_send(fake, route, rlen, msg, 5 + n);
+		if (ret < 0)
+			goto out;
+		seq++;
+		in.sent += n;
+		in.total = in.sent;
+	}
+	/* A little from the TCP end, not read: CREDIT and PAYLOAD come to
+	 * the fake and are skipped.
+	 */
+	out = (struct pdir){ .name = "from-app", .wfd = app, .rfd = -1,
+			     .total = below(&w->rng, 2048) };
+	rnd_bytes(&w->rng, w->rbuf, out.total);
+	ret = sys(send(app, w->rbuf, out.total, MSG_NOSIGNAL | MSG_DONTWAIT));
+	if (ret > 0)
+		out.sent = ret;
+
+	other = -1;
+	switch (h) {
+	case H_BAD_TYPE:
+		len = pmsg(msg, 6 + below(&w->rng, 250), rnd(&w->rng),
+			   below(&w->rng, 9));
+		break;
+	case H_GAP:
+		len = pmsg(msg, chance(&w->rng, 70) ? OCKAM_PORTAL_MSG_PAYLOAD :
+			   OCKAM_PORTAL_MSG_END,
+			   seq + 1 + below(&w->rng, 1000), 4);
+		if (msg[0] == OCKAM_PORTAL_MSG_PAYLOAD)
+			msg[len++] = 'x';
+		break;
+	case H_REPEAT:
+		if (!seq) {
+			/* Nothing sent yet: a number far back instead. */
+			len = pmsg(msg, OCKAM_PORTAL_MSG_PAYLOAD, UINT32_MAX, 4);
+		} else {
+			len = pmsg(msg, OCKAM_PORTAL_MSG_PAYLOAD,
+				   below(&w->rng, seq), 4);
+		}
+		msg[len++] = 'y';
+		break;
+	case H_OVERRUN:
+		/* One message more than the window less what is queued. */
+		len = pmsg(msg, OCKAM_PORTAL_MSG_PAYLOAD, seq, 4);
+		i = window + 1 + below(&w->rng, OCKAM_PORTAL_CHUNK_MAX - window);
+		if (i > OCKAM_PORTAL_CHUNK_MAX)
+			i = OCKAM_PORTAL_CHUNK_MAX;
+		memset(msg + len, 'o', i);
+		len += i;
+		break;
+	case H_PONG:
+		len = pmsg(msg, chance(&w->rng, 50) ? OCKAM_PORTAL_MSG_PONG :
+			   OCKAM_PORTAL_MSG_PING, 1 + below(&w->rng, 1 << 20), 4);
+		break;
+	case H_DISCONNECT:
+		len = pmsg(msg, OCKAM_PORTAL_MSG_DISCONNECT, 0, 0);
+		break;
+	case H_TRUNCATED: {
+		static const uint8_t types[] = {
+			OCKAM_PORTAL_MSG_PING, OCKAM_PORTAL_MSG_PONG,
+			OCKAM_PORTAL_MSG_PAYLOAD, OCKAM_PORTAL_MSG_END,
+			OCKAM_PORTAL_MSG_CREDIT, OCKAM_PORTAL_MSG_DISCONNECT,
+		};
+		uint8_t t = types[below(&w->rng, sizeof(types))];
+		size_t full = t == OCKAM_PORTAL_MSG_CREDIT ? 8 :
+			      t == OCKAM_PORTAL_MSG_DISCONNECT ? 0 : 4;
+
+		if (t == OCKAM_PORTAL_MSG_DISCONNECT ||
+		    (t != OCKAM_PORTAL_MSG_PAYLOAD && chance(&w->rng, 30)))
+			/* One byte too many. */
+			len = pmsg(msg, t, seq, full + 1);
+		else
+			len = pmsg(msg, t, seq, below(&w->rng, full));
+		break;
+	}
+	case H_EMPTY:
+		len = chance(&w->rng, 50) ? 0 :
+		      pmsg(msg, OCKAM_PORTAL_MSG_PAYLOAD, seq, 4);
+		break;
+	case H_CREDIT:
+		len = pmsg(msg, OCKAM_PORTAL_MSG_CREDIT,
+			   out.total + 1 + below(&w->rng, 1 << 30), 8);
+		break;
+	case H_AFTER_END:
+		len = pmsg(msg, OCKAM_PORTAL_MSG_END, seq, 4);
+		ret = pmsg_send(fake, route, rlen, msg, len);
+		if (ret < 0)
+			goto out;
+		seq++;
+		in.shut = true;
+		/* The END reached the TCP end as its FIN. */
+		len = pmsg(msg, chance(&w->rng, 50) ? OCKAM_PORTAL_MSG_END :
+			   OCKAM_PORTAL_MSG_PAYLOAD, seq, 4);
+		if (msg[0] == OCKAM_PORTAL_MSG_PAYLOAD)
+			msg[len++] = 'z';
+		break;
+	case H_IMPOSTOR:
+	default:
+		other = private_socket(NULL, 200);
+		if (other < 0) {
+			ret = other;
+			goto out;
+		}
+		len = pmsg(msg, OCKAM_PORTAL_MSG_PAYLOAD, seq, 4);
+		msg[len++] = 'i';
+		break;
+	}
+	ret = pmsg_send(other >= 0 ? other : fake, route, rlen, msg, len);
+	if (other >= 0)
+		close(other);
+	if (ret < 0)
+		goto out;
+	if (h == H_AFTER_END) {
+		/* The FIN may come first, then the reset: read past it. */
+		ret = wait_reset(w, &in, 5000);
+		if (ret == -ECONNABORTED) {
+			/* EOF as it should be; the reset shows on a write. */
+			for (i = 0; i < 500; i++) {
+				ret = sys(send(app, "r", 1, MSG_NOSIGNAL |
+					       MSG_DONTWAIT));
+				if (is_reset_errno(ret))
+					break;
+				sleep_ms(20);
+			}
+			ret = is_reset_errno(ret) ? 0 : -ETIMEDOUT;
+		}
+	} else {
+		/* An EOF here has failed the run already (pdir_read). */
+		ret = wait_reset(w, &in, 10000);
+	}
+	if (ret == -ETIMEDOUT)
+		fail(w, "no reset within 10 s of a hostile %s message",
+		     hostile_name[h]);
+	if (!ret)
+		atomic_fetch_add(&G.portal_hostile_reset, 1);
+out:
+	if (fake >= 0)
+		close(fake);
+	pwire_close(w, &pw);
+	return ret;
+}
+
 /* ------------------------------------------------------------ threads */
 
 static long (*const op_fn[OP_COUNT])(struct worker *) = {
@@ -3630,6 +4542,8 @@ static long (*const op_fn[OP_COUNT])(struct worker *) = {
 	[OP_RELAY_CLOSE] = op_relay_close,
 	[OP_CLOSE_RACE] = op_close_race,
 	[OP_SHARED_PAGES] = op_shared_pages,
+	[OP_PORTAL] = op_portal,
+	[OP_PORTAL_HOSTILE] = op_portal_hostile,
 };
 
 static enum stress_op pick_op(struct rng *r)
@@ -3813,6 +4727,10 @@ static void print_summary(void)
 	       atomic_load(&G.stamps_bad));
 	printf("impossible successes: %lu; writer processes killed mid-frame: %lu\n",
 	       atomic_load(&G.impossible), atomic_load(&G.children));
+	printf("portal streams: whole %lu, reset %lu, stalled %lu; %lu bytes checked; hostile messages reset %lu sessions\n",
+	       atomic_load(&G.portal_whole), atomic_load(&G.portal_reset),
+	       atomic_load(&G.portal_stalled), atomic_load(&G.portal_bytes),
+	       atomic_load(&G.portal_hostile_reset));
 	printf("total: %lu operations in %.1f s, %.0f ops/s, %d threads\n",
 	       total, secs, secs > 0 ? total / secs : 0.0, G.threads);
 }
@@ -3888,6 +4806,8 @@ static void usage(void)
 	       "                        [--size MAX] [--interval-ms MS] [--wait SEC]\n"
 	       "                        [--channel] [--identity ID]\n"
 	       "                        [--min-delivered N] [--seed N]\n"
+	       "       ockam-stress stream --to HOST:PORT [--bytes N] [--seed N]\n"
+	       "                        [--wait SEC] [--whole]\n"
 	       "operations:");
 	for (op = 1; op < OP_COUNT; op++)
 		printf(" %s", op_defs[op].name);
@@ -4384,6 +5304,89 @@ static int deliver_main(int argc, char **argv)
 	return 0;
 }
 
+/* ------------------------------------------------------------ stream */
+
+/*
+ * stream: a connection to an echo server (through a portal, say); --bytes
+ * numbered bytes of a stream keyed by --seed go out, the write side is
+ * shut, and what comes back is checked byte by byte. It must come back
+ * whole and then end, or be reset: never end short, never differ. A
+ * stream that stops moving for --wait seconds is stalled. One result
+ * line; exit status 1 on a short or corrupted stream (or, with --whole,
+ * on anything but a whole one), 2 on a usage or connection error.
+ */
+static int stream_main(int argc, char **argv)
+{
+	struct worker w = { .idx = -1 };
+	struct in_addr a;
+	struct pdir d = { .name = "echo" };
+	const char *to = NULL;
+	char host[64], *colon;
+	double wait = 10, bytes = 1 << 20;
+	uint64_t seed = 0;
+	bool whole_only = false;
+	long ret = 0;
+	int i, fd;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--whole")) {
+			whole_only = true;
+			continue;
+		}
+		if (i + 1 >= argc)
+			die("stream: %s needs a value", argv[i]);
+		if (!strcmp(argv[i], "--to"))
+			to = argv[++i];
+		else if (!strcmp(argv[i], "--bytes"))
+			bytes = parse_num("--bytes", argv[++i], 0, 1 << 30);
+		else if (!strcmp(argv[i], "--seed"))
+			seed = parse_seed(argv[++i]);
+		else if (!strcmp(argv[i], "--wait"))
+			wait = parse_num("--wait", argv[++i], 1, 600);
+		else
+			die("stream: unknown option %s", argv[i]);
+	}
+	if (!to || strlen(to) >= sizeof(host) || !(colon = strchr(to, ':')))
+		die("stream: --to HOST:PORT");
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - to), to);
+	if (!inet_aton(host, &a))
+		die("stream: %s is not an IPv4 address", host);
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_mutex_init(&G.out_lock, NULL);
+	G.seed = seed;
+	signal(SIGPIPE, SIG_IGN);
+	fd = tcp_connect(a, atoi(colon + 1), CONNECT_MS);
+	if (fd < 0) {
+		printf("stream: connect %s: %s\n", to, strerror(-fd));
+		return 2;
+	}
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	d.wfd = d.rfd = fd;
+	d.key = seed * 0x9e3779b97f4a7c15ULL + 1;
+	d.total = bytes;
+	snprintf(w.desc, sizeof(w.desc), "%" PRIu64 " bytes to %s", d.total,
+		 to);
+	/* Stalled: no byte back for --wait seconds. */
+	do
+		ret = pump(&w, &d, 1, wait * 1000, d.got + 1);
+	while (!ret && !pdir_done(&d));
+	tcp_reset(fd);
+	if (atomic_load(&G.failures))
+		printf("stream: FAILED after %" PRIu64 " of %" PRIu64 " bytes\n",
+		       d.got, d.total);
+	else if (d.eof && d.got == d.total)
+		printf("stream: whole, %" PRIu64 " bytes\n", d.total);
+	else if (d.reset || d.wreset)
+		printf("stream: reset after %" PRIu64 " of %" PRIu64 " bytes\n",
+		       d.got, d.total);
+	else
+		printf("stream: stalled after %" PRIu64 " of %" PRIu64
+		       " bytes (%s)\n", d.got, d.total, errname(-ret));
+	if (atomic_load(&G.failures))
+		return 1;
+	return whole_only && !(d.eof && d.got == d.total) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -4391,6 +5394,8 @@ int main(int argc, char **argv)
 		return run_main(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "deliver"))
 		return deliver_main(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "stream"))
+		return stream_main(argc - 2, argv + 2);
 	usage();
 	return argc >= 2 && (!strcmp(argv[1], "-h") ||
 			     !strcmp(argv[1], "--help")) ? 0 : 2;
