@@ -14,7 +14,7 @@ lib=${OCKAM_SELFTESTS:-$(cd "$(dirname "$0")/.." && pwd)}/lib
 # shellcheck source-path=SCRIPTDIR source=../lib/ockam.sh
 . "$lib/ockam.sh"
 
-require_cmd ockam ockamd ockam-bench busybox socat sha256sum
+require_cmd ockam ockamd ockam-bench ockam-stress busybox socat sha256sum
 export OCKAM_HOME=$NS_TMP/home
 node_add a b
 link_add a b 10.0.12.1 10.0.12.2
@@ -57,8 +57,11 @@ node_bg b socat TCP-LISTEN:7000,bind=127.0.0.1,reuseaddr,fork \
 # An endless stream, whose connection the test resets (ss -K).
 node_bg b socat TCP-LISTEN:7100,bind=127.0.0.1,reuseaddr,fork \
 	SYSTEM:'cat /dev/zero'
+# A target that reads nothing: its client's writes back up.
+node_bg b socat TCP-LISTEN:7200,bind=127.0.0.1,reuseaddr,fork \
+	SYSTEM:'sleep 60'
 if ! wait_tcp_listen b 8080 || ! wait_tcp_listen b 7000 ||
-	! wait_tcp_listen b 7100; then
+	! wait_tcp_listen b 7100 || ! wait_tcp_listen b 7200; then
 	tap_skip_all "the test servers did not start"
 fi
 
@@ -213,9 +216,34 @@ tap_check "the outlet session ended in a reset" \
 tap_check "the inlet session ended as reset by its peer" \
 	wait_until 10 at_least 1 inlet_count 127.0.0.1:6100 ended_peer_reset
 
+# The same while the client is still writing: the reset may reach its
+# send first, which takes the socket's error; its next recv then returns
+# 0. ockam-stress stream must count that as the reset it is, not as an
+# end after a stream cut short.
+tap_check "tcp-outlet create stuck --to 127.0.0.1:7200" \
+	ockam tcp-outlet create --at n2 --from stuck --to 127.0.0.1:7200
+tap_check "tcp-inlet create 127.0.0.1:6200 to stuck" \
+	ockam tcp-inlet create --at n1 --from 127.0.0.1:6200 \
+	--to /node/n2/secure/api/service/stuck
+(
+	node_exec a ockam-stress stream --to 127.0.0.1:6200 \
+		--bytes $((64 << 20)) --wait 30 >"$NS_TMP/stuck.out" 2>&1
+	echo $? >"$NS_TMP/stuck.status"
+) &
+stuck_client=$!
+wait_until 10 at_least 1 outlet_count stuck active
+sleep 1
+node_exec b ss -K state established '( sport = :7200 )' >/dev/null
+wait_until 20 test -s "$NS_TMP/stuck.status"
+kill "$stuck_client" 2>/dev/null
+wait "$stuck_client" 2>/dev/null
+tap_check "a writing client's connection is reset, and seen as one ($(cat "$NS_TMP/stuck.out"))" \
+	bash -c "[ \"\$(cat '$NS_TMP/stuck.status')\" = 0 ] &&
+	grep -q '^stream: reset after 0 of' '$NS_TMP/stuck.out'"
+
 # Listing and deleting.
 tap_check "tcp-outlet list shows every outlet" \
-	bash -c "[ \"\$(ockam tcp-outlet list --at n2 -j | grep -o '\"name\":' | wc -l)\" = 7 ]"
+	bash -c "[ \"\$(ockam tcp-outlet list --at n2 -j | grep -o '\"name\":' | wc -l)\" = 8 ]"
 tap_check "tcp-inlet delete 127.0.0.1:6000" \
 	ockam tcp-inlet delete 127.0.0.1:6000 --at n1
 tap_check_fails "nothing listens at the deleted inlet" \

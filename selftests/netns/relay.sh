@@ -8,7 +8,8 @@
 # in plaintext and through a secure channel of its own to n3 that n2
 # cannot read. n2 takes registrations only from identities it was told
 # to, and does not hand a name to a second identity. When the relay's
-# connection is cut, n3 registers again by itself. Run in the VM:
+# connection is cut, or n2's daemon dies and starts again, n3 registers
+# again by itself. Run in the VM:
 #
 #   make vm-tests VM_ARGS="--tests 'netns/relay*'"
 
@@ -157,6 +158,22 @@ tap_check "n3's relay is up, with its retry count" \
 	ockam relay show n3 --at n3 -j | grep -q '\"retries\":[0-9]'"
 tap_check "n2 serves forward_to_n3 once" \
 	bash -c "[ \$(ockam relay list --at n2 -j | grep -o forward_to_n3 | wc -l) = 1 ]"
+
+# --------------------------------------------- the relay node restarts
+# n2's daemon dies (SIGKILL) and a new one starts: the old one's alias
+# forward_to_n3 stays in the kernel, pointing into a channel that closed
+# with it. The new daemon removes it, and n3 registers again by itself.
+regs=$(relay_field n3 n3 registrations)
+pid=$(ockam node show n2 -j | json_number pid)
+kill -KILL "$pid"
+while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+tap_check "n2's daemon started again after SIGKILL" \
+	node_exec b ockam node create n2 --tcp-listener-address 0.0.0.0:4000 \
+	--relay-authorized "$id1" --relay-authorized "$id3"
+tap_check "the relay comes back after n2's daemon restarts" \
+	wait_until 20 bash -c "[ \"\$(ockam relay show n3 --at n3 -j |
+	json_number registrations)\" -gt $regs ] && echo_via_relay restarted"
+tap_diag "relay n3 at n2: $(ockam relay show n3 --at n3 -j)"
 
 # ------------------------------------------------------------- delete
 tap_check "relay delete n3 (registering side)" ockam relay delete n3 --at n3

@@ -3641,6 +3641,12 @@ struct pdir {
 	uint64_t key, total, sent, got;
 	bool shut;		/* the writer ended its stream (FIN) */
 	bool eof, reset, wreset;
+	/*
+	 * A send on rfd saw the reset first. That consumes the socket's
+	 * error, and a recv then returns 0 as if at a FIN: after a reset
+	 * seen this way, 0 is the reset, not an end.
+	 */
+	bool rfd_reset;
 };
 
 static bool pdir_done(const struct pdir *d)
@@ -3711,6 +3717,10 @@ static long pdir_read(struct worker *w, struct pdir *d)
 		}
 		if (n < 0)
 			return n;
+		if (n == 0 && d->rfd_reset) {
+			d->reset = true;
+			return 0;
+		}
 		if (n == 0) {
 			d->eof = true;
 			if (!d->shut || d->got != d->sent)
@@ -3738,6 +3748,18 @@ static long pdir_read(struct worker *w, struct pdir *d)
 	return 0;
 }
 
+/* A write of @d saw a reset: so did every direction reading its socket. */
+static void pdir_mark_reset(struct pdir *all, int nd, const struct pdir *d)
+{
+	int i;
+
+	if (!d->wreset)
+		return;
+	for (i = 0; i < nd; i++)
+		if (all[i].rfd >= 0 && all[i].rfd == d->wfd)
+			all[i].rfd_reset = true;
+}
+
 /*
  * Move both directions until both are done (ended or reset) or @ms pass;
  * with @until_bytes, return as soon as that many bytes were read in all.
@@ -3757,6 +3779,7 @@ static long pump(struct worker *w, struct pdir *d, int nd, long ms,
 
 		for (i = 0; i < nd; i++) {
 			ret = pdir_write(w, &d[i]);
+			pdir_mark_reset(d, nd, &d[i]);
 			if (!ret)
 				ret = pdir_read(w, &d[i]);
 			if (ret)

@@ -279,6 +279,39 @@ static int forwarding_socket(struct daemon *d, struct forwarding *f,
 	return 0;
 }
 
+/*
+ * Aliases forward_to_* that a daemon of this node left behind when it
+ * died: they pointed into channels that closed with it, so nothing they
+ * route reaches anyone, and each would make the registrant's next
+ * registration of its name fail with EEXIST for as long as it stays.
+ * Only this service makes such aliases, so a new daemon removes them.
+ */
+static void forwarding_sweep(struct daemon *d)
+{
+	struct ockam_alias_info *list;
+	struct ockam_err err;
+	size_t count, i;
+
+	if (ockam_nl_alias_list(d->nl, &list, &count, &err) < 0) {
+		log_warn("forwarding_service: cannot list aliases: %s",
+			 ockam_err_msg(&err));
+		return;
+	}
+	for (i = 0; i < count; i++) {
+		if (strncmp(list[i].address, RELAY_PREFIX,
+			    strlen(RELAY_PREFIX)))
+			continue;
+		if (ockam_nl_alias_del(d->nl, list[i].address, &err) < 0 &&
+		    err.code != -ENOENT)
+			log_warn("relay %s: %s", list[i].address,
+				 ockam_err_msg(&err));
+		else
+			log_info("relay %s left by an earlier daemon removed",
+				 list[i].address);
+	}
+	free(list);
+}
+
 int forwarding_open(struct daemon *d, const char *authorized,
 		    struct ockam_err *err)
 {
@@ -298,6 +331,7 @@ int forwarding_open(struct daemon *d, const char *authorized,
 	ret = forwarding_socket(d, f, err);
 	if (ret < 0)
 		return ret;
+	forwarding_sweep(d);
 	ret = loop_watch(&d->loop, f->fd, POLLIN, on_forwarding_readable, f);
 	if (ret < 0)
 		return ockam_err_set(err, ret, "out of memory");
