@@ -157,7 +157,7 @@ ockam_channel_alloc(struct ockam_node *node,
 		goto err_free;
 	}
 	err = -ENOMEM;
-	ch->stats = ockam_stats_alloc();
+	ch->stats = ockam_stats_alloc(OCKAM_STATS_CHANNEL);
 	ch->route = kmemdup(rt.addrs, rt.len, GFP_KERNEL_ACCOUNT);
 	if (!ch->stats || !ch->route)
 		goto err_free;

@@ -233,13 +233,14 @@ static int ockam_nl_put_name(struct sk_buff *msg, int attr, const u8 *name,
 }
 
 static int ockam_nl_put_stats(struct sk_buff *msg, int attr,
-			      struct ockam_stats __percpu *stats)
+			      struct ockam_stats __percpu *stats,
+			      unsigned int n)
 {
 	u64 sum[__OCKAM_STAT_MAX];
 	struct nlattr *nest;
 	int i;
 
-	ockam_stats_read(stats, sum);
+	ockam_stats_read(stats, n, sum);
 	nest = nla_nest_start(msg, attr);
 	if (!nest)
 		return -EMSGSIZE;
@@ -323,7 +324,8 @@ static int ockam_nl_fill_node(struct sk_buff *msg, const void *obj)
 	    nla_put_u32(msg, OCKAM_NODE_A_DIAL_FORWARDED,
 			READ_ONCE(node->dial_forwarded)) ||
 	    nla_put_u32(msg, OCKAM_NODE_A_ADDRESS_COUNT, count) ||
-	    ockam_nl_put_stats(msg, OCKAM_NODE_A_STATS, node->stats))
+	    ockam_nl_put_stats(msg, OCKAM_NODE_A_STATS, node->stats,
+			       OCKAM_STATS_ALL))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -338,7 +340,8 @@ static int ockam_nl_fill_transport(struct sk_buff *msg, const void *obj)
 			      t->peer_len) ||
 	    nla_put_string(msg, OCKAM_TRANSPORT_A_LOCAL, t->local) ||
 	    nla_put_u32(msg, OCKAM_TRANSPORT_A_FLAGS, t->flags) ||
-	    ockam_nl_put_stats(msg, OCKAM_TRANSPORT_A_STATS, t->stats))
+	    ockam_nl_put_stats(msg, OCKAM_TRANSPORT_A_STATS, t->stats,
+			       OCKAM_STATS_ALL))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -444,7 +447,8 @@ static int ockam_nl_fill_channel(struct sk_buff *msg, const void *obj)
 	    ockam_nl_put_route(msg, OCKAM_CHANNEL_A_ROUTE, ch->route_hops,
 			       ch->route, ch->route_len) ||
 	    ockam_nl_put_channel_state(msg, ch) ||
-	    ockam_nl_put_stats(msg, OCKAM_CHANNEL_A_STATS, ch->stats))
+	    ockam_nl_put_stats(msg, OCKAM_CHANNEL_A_STATS, ch->stats,
+			       OCKAM_STATS_CHANNEL))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -34,7 +34,7 @@ static int __net_init ockam_netns_net_init(struct net *net)
 	ockam_dialer_init(&node->dialer);
 	spin_lock_init(&node->throttle_lock);
 
-	node->stats = ockam_stats_alloc();
+	node->stats = ockam_stats_alloc(OCKAM_STATS_ALL);
 	if (!node->stats)
 		return -ENOMEM;
 	ret = ockam_node_table_init(node);

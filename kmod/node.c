@@ -117,12 +117,13 @@ void ockam_node_table_destroy(struct ockam_node *node)
 	rhashtable_destroy(&node->table);
 }
 
-struct ockam_stats __percpu *ockam_stats_alloc(void)
+struct ockam_stats __percpu *ockam_stats_alloc(unsigned int n)
 {
 	struct ockam_stats __percpu *stats;
 	int cpu;
 
-	stats = alloc_percpu(struct ockam_stats);
+	stats = __alloc_percpu(struct_size_t(struct ockam_stats, count, n),
+			       __alignof__(struct ockam_stats));
 	if (!stats)
 		return NULL;
 	for_each_possible_cpu(cpu)
@@ -130,7 +131,7 @@ struct ockam_stats __percpu *ockam_stats_alloc(void)
 	return stats;
 }
 
-void ockam_stats_read(struct ockam_stats __percpu *stats,
+void ockam_stats_read(struct ockam_stats __percpu *stats, unsigned int n,
 		      u64 sum[__OCKAM_STAT_MAX])
 {
 	u64 one[__OCKAM_STAT_MAX];
@@ -143,10 +144,10 @@ void ockam_stats_read(struct ockam_stats __percpu *stats,
 
 		do {
 			start = u64_stats_fetch_begin(&s->syncp);
-			for (i = 0; i < __OCKAM_STAT_MAX; i++)
+			for (i = 0; i < n; i++)
 				one[i] = u64_stats_read(&s->count[i]);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
-		for (i = 0; i < __OCKAM_STAT_MAX; i++)
+		for (i = 0; i < n; i++)
 			sum[i] += one[i];
 	}
 }

@@ -12,13 +12,24 @@
 
 #include "../uapi/linux/ockam.h"
 
+/*
+ * The first @n counters of enum ockam_stat, @n fixed when allocated: a
+ * channel, of which a node may hold 10^5, keeps only those a channel
+ * counts (per CPU, each costs 8 bytes times the CPUs).
+ */
 struct ockam_stats {
-	u64_stats_t count[__OCKAM_STAT_MAX];
 	struct u64_stats_sync syncp;
+	u64_stats_t count[];
 };
 
-struct ockam_stats __percpu *ockam_stats_alloc(void);
-void ockam_stats_read(struct ockam_stats __percpu *stats,
+enum ockam_stats_size {
+	OCKAM_STATS_ALL = __OCKAM_STAT_MAX,
+	/* A channel counts up to OCKAM_STAT_DROP_KEY_EXPIRED (crypt.c). */
+	OCKAM_STATS_CHANNEL = OCKAM_STAT_DROP_KEY_EXPIRED + 1,
+};
+
+struct ockam_stats __percpu *ockam_stats_alloc(unsigned int n);
+void ockam_stats_read(struct ockam_stats __percpu *stats, unsigned int n,
 		      u64 sum[__OCKAM_STAT_MAX]);
 
 static inline void ockam_stats_add(struct ockam_stats __percpu *stats,

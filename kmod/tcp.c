@@ -497,7 +497,7 @@ static struct ockam_tcp *ockam_tcp_alloc(struct ockam_node *node,
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t)
 		goto nomem;
-	t->stats = ockam_stats_alloc();
+	t->stats = ockam_stats_alloc(OCKAM_STATS_ALL);
 	if (!t->stats)
 		goto nomem;
 	t->node = node;

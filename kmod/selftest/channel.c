@@ -115,7 +115,7 @@ static struct ockam_channel *__init test_channel(struct ockam_node *node)
 	if (!ch)
 		return NULL;
 	ch->node = node;
-	ch->stats = ockam_stats_alloc();
+	ch->stats = ockam_stats_alloc(OCKAM_STATS_CHANNEL);
 	ch->route = route;
 	ch->route_len = sizeof(route);
 	ch->route_hops = 1;
@@ -289,7 +289,7 @@ static bool __init test_data_path(void)
 	if (!t)
 		return false;
 	t->node.max_message = OCKAM_MAX_MESSAGE_DEFAULT;
-	t->node.stats = ockam_stats_alloc();
+	t->node.stats = ockam_stats_alloc(OCKAM_STATS_ALL);
 	t->a = test_channel(&t->node);
 	t->b = test_channel(&t->node);
 	if (t->node.stats && t->a && t->b)

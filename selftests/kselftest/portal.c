@@ -550,6 +550,34 @@ TEST_F(fake, payload_before_pong_resets)
 		  wait_closed(&self->ev, 2000, &r));
 }
 
+/*
+ * A client that resets before the PONG: the outlet may already have
+ * connected its target, so the session waits for the PONG to tell the
+ * outlet session, rather than vanish and leave it open.
+ */
+TEST_F(fake, reset_before_pong_reaches_the_outlet)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	uint8_t buf[64];
+	struct preply r;
+
+	ASSERT_EQ(0, setsockopt(self->app, SOL_SOCKET, SO_LINGER, &lg,
+				sizeof(lg)));
+	close(self->app);
+	self->app = -1;
+	/* Still there, waiting for the PONG. */
+	usleep(200 * 1000);
+	ASSERT_EQ(1, portal_count(&self->nl, &r));
+	ASSERT_EQ(OCKAM_PORTAL_CONNECTING, r.state);
+
+	ASSERT_LT(0, pm_send(self->peer, self->route, OCKAM_PORTAL_MSG_PONG,
+			     65536, NULL, 0));
+	ASSERT_EQ(1, pm_recv(self->peer, buf, sizeof(buf), NULL));
+	ASSERT_EQ(OCKAM_PORTAL_MSG_DISCONNECT, buf[0]);
+	ASSERT_EQ(OCKAM_PORTAL_END_RESET, wait_closed(&self->ev, 2000, &r));
+	ASSERT_EQ(0, portal_count(&self->nl, &r));
+}
+
 TEST_F(fake, refused_by_the_service)
 {
 	struct preply r;

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * What the kernel knows of a channel that relays need: whether it is
- * still there, and the transport its route starts with, whose going down
- * leaves the channel with nowhere to send.
+ * What the kernel knows of a channel that relays and inlets need: whether
+ * it is still there, and the transport its route starts with, whose going
+ * down leaves the channel with nowhere to send.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "relay.h"
+#include "secure.h"
 
 /* The kernel's channels; 0, or the error in @err. */
 static int channel_lookup(struct daemon *d, const char *encryptor,

@@ -33,9 +33,12 @@ struct inlet {
 	struct ockam_wire_route outlet;	/* to the outlet service */
 	struct trust_policy trust;
 	unsigned long max_sessions;
-	/* The channel: its encryptor and peer once it is up. */
+	/* The channel: its encryptor and peer once it is up, and the
+	 * transport its route starts with ("" if not a local one).
+	 */
 	char encryptor[OCKAM_NAME_MAX];
 	char peer[IDENTIFIER_STR_LEN + 1];
+	char transport[OCKAM_NAME_MAX];
 	struct initiator *opening;
 	unsigned long channels_opened;
 	/* Clients waiting for the channel. */
@@ -133,6 +136,7 @@ static void on_channel(struct daemon *d, void *owner,
 		       const struct ockam_err *err)
 {
 	struct inlet *in = owner;
+	struct ockam_err first_err;
 	unsigned long i;
 
 	in->opening = NULL;
@@ -140,6 +144,9 @@ static void on_channel(struct daemon *d, void *owner,
 		snprintf(in->encryptor, sizeof(in->encryptor), "%s",
 			 ch->encryptor);
 		snprintf(in->peer, sizeof(in->peer), "%s", ch->identifier);
+		if (channel_first_hop(d, in->encryptor, in->transport,
+				      &first_err) < 0)
+			in->transport[0] = '\0';
 		in->channels_opened++;
 		log_info("inlet %s: secure channel %s to %s", in->address,
 			 in->encryptor, in->peer);
@@ -393,5 +400,30 @@ void inlets_close(struct daemon *d)
 
 		d->inlets = in->next;
 		inlet_free(d, in);
+	}
+}
+
+/*
+ * The transport an inlet's channel starts with went down: the channel can
+ * no longer reach its peer (its route names that connection), so the
+ * inlet closes it, which resets the sessions still using it, and the next
+ * client opens a new one along the inlet's route.
+ */
+void inlets_on_transport_down(struct daemon *d, const char *transport)
+{
+	struct ockam_err err;
+	struct inlet *in;
+
+	for (in = d->inlets; in; in = in->next) {
+		if (!in->encryptor[0] || strcmp(in->transport, transport))
+			continue;
+		log_info("inlet %s: secure channel %s lost with transport %s",
+			 in->address, in->encryptor, transport);
+		if (channel_delete(d, in->encryptor, &err) < 0 &&
+		    err.code != -ENOENT)
+			log_warn("inlet %s: %s", in->address,
+				 ockam_err_msg(&err));
+		in->encryptor[0] = '\0';
+		in->transport[0] = '\0';
 	}
 }

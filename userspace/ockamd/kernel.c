@@ -39,15 +39,17 @@ static void on_event(const struct ockam_event *ev, void *arg)
 		return;
 	}
 	/* Other nodes cause these at will: rate-limited. */
-	if (ev->cmd == OCKAM_CMD_TRANSPORT_DOWN)
+	if (ev->cmd == OCKAM_CMD_TRANSPORT_DOWN) {
 		log_info_limited("transport %s to %s is down: %s%s%s",
 				 ev->address,
 				 ev->peer[0] ? ev->peer : "(accepted)",
 				 ockam_down_reason_name(ev->reason),
 				 ev->errnum ? ", " : "",
 				 ev->errnum ? strerror(ev->errnum) : "");
-	else
+		inlets_on_transport_down(d, ev->address);
+	} else {
 		log_info_limited("dial requested for %s", ev->peer);
+	}
 	conn_on_event(d, ev);
 }
 

@@ -152,6 +152,8 @@ int inlet_delete(struct daemon *d, const char *address,
 int inlets_report(struct daemon *d, const char *address,
 		  struct ockam_ctl_writer *w, struct ockam_err *err);
 void inlets_close(struct daemon *d);
+/* A transport went down: drop the inlet channels that started with it. */
+void inlets_on_transport_down(struct daemon *d, const char *transport);
 
 /* ------------------------------------------------------------- outlet.c */
 

@@ -72,15 +72,4 @@ void relays_close(struct daemon *d);
 /* One record per relay we hold, kind "relay". */
 void relays_report(struct daemon *d, struct ockam_ctl_writer *w);
 
-/*
- * channel_route.c: the first hop of the route of the channel whose
- * encryptor is @encryptor, into @out (OCKAM_NAME_MAX), when it is a
- * local address (a transport); "" when it is not. -ENOENT when the
- * kernel has no such channel.
- */
-int channel_first_hop(struct daemon *d, const char *encryptor, char *out,
-		      struct ockam_err *err);
-/* Does the kernel still have that channel? */
-bool channel_exists(struct daemon *d, const char *encryptor);
-
 #endif /* OCKAMD_RELAY_H */

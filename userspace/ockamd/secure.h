@@ -293,6 +293,17 @@ int secure_channel_open(struct daemon *d,
 			secure_channel_done_fn done, void *owner,
 			struct initiator **out, struct ockam_err *err);
 void secure_channel_abort(struct daemon *d, struct initiator *i);
+/*
+ * channel_route.c: the first hop of the route of the channel whose
+ * encryptor is @encryptor, into @out (OCKAM_NAME_MAX), when it is a
+ * local address (a transport); "" when it is not. -ENOENT when the
+ * kernel has no such channel.
+ */
+int channel_first_hop(struct daemon *d, const char *encryptor, char *out,
+		      struct ockam_err *err);
+/* Does the kernel still have that channel? */
+bool channel_exists(struct daemon *d, const char *encryptor);
+
 void initiators_close(struct daemon *d);
 /* A "status" record: pending handshakes and counters. */
 void initiators_report(struct daemon *d, struct ockam_ctl_writer *w);
