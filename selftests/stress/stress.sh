@@ -14,7 +14,13 @@
 #     (ss -K), and netem's settings change;
 #   - numbered messages go from n1 to n4 through secure channels and
 #     along a plaintext route, each checked on arrival: lost is allowed,
-#     corrupted or duplicated is not.
+#     corrupted or duplicated is not;
+#   - a portal (an inlet on n1, through a secure channel to n4's api, an
+#     outlet on n4 to an echo server there) carries numbered streams,
+#     each checked byte by byte on its way back: whole or reset, never
+#     short or changed;
+#   - n4 registers relay r4 at n3, whose connection is reset again and
+#     again while numbered messages from n1 go through it.
 #
 # A channel's route names the transports its handshake came back over,
 # so a reset on its path leaves it without a way to its peer: its sends
@@ -23,9 +29,10 @@
 # plaintext route names TCP addresses, which are dialed again on demand.
 #
 # Then the storm stops: a new channel and the plaintext route must carry
-# every message again, every node is deleted, the module must unload,
-# and with STRESS_RELOAD=1 it is loaded again (the VM test run needs it
-# after this test).
+# every message again, a new portal session a whole stream, the relay
+# (registered again by n4) every message, every node is deleted, the
+# module must unload, and with STRESS_RELOAD=1 it is loaded again (the VM
+# test run needs it after this test).
 #
 #   STRESS_SEED      the seed (default: a random one; printed first)
 #   STRESS_DURATION  seconds of stress (default 20)
@@ -49,7 +56,7 @@ RELOAD=${STRESS_RELOAD:-0}
 RANDOM=$SEED
 echo "# seed $SEED, $DURATION s, $THREADS threads"
 
-require_cmd ockam ockamd ockam-stress tc ss
+require_cmd ockam ockamd ockam-stress tc ss socat
 require_module sch_netem
 
 export OCKAM_HOME=$NS_TMP/home
@@ -268,6 +275,61 @@ channel_rounds() {
 	[ "$failed" = 0 ] && [ "$made" -gt 0 ]
 }
 
+# ------------------------------------------------- portal and relay
+
+ECHO_PORT=7000
+INLET=127.0.0.1:6000
+
+# stream NAME [OPTIONS...]: a numbered stream from n1 through the inlet
+# to n4's echo server and back, checked (ockam-stress stream).
+stream() {
+	local name=$1
+	shift
+	node_exec n1 ockam-stress stream --to "$INLET" "$@" \
+		>"$NS_TMP/stream-$name.out" 2>&1
+}
+
+# Streams of 1 B - 2 MiB through the portal until the storm is over; one
+# line of totals at the end. Whole or reset, never short or corrupted.
+portal_rounds() {
+	local round=0 whole=0 reset=0 stalled=0 other=0 bad=0 bytes
+	while [ ! -e "$STOP" ]; do
+		round=$((round + 1))
+		bytes=$(((RANDOM << 6 | RANDOM % 64) % (2 << 20) + 1))
+		if ! stream "round$round" --bytes "$bytes" --seed "$SEED$round" \
+			--wait 10; then
+			bad=$((bad + 1))
+			cat "$NS_TMP/stream-round$round.out"
+		fi
+		case $(cat "$NS_TMP/stream-round$round.out") in
+		"stream: whole"*) whole=$((whole + 1)) ;;
+		"stream: reset"*) reset=$((reset + 1)) ;;
+		"stream: stalled"*) stalled=$((stalled + 1)) ;;
+		*) other=$((other + 1)); sleep 0.5 ;;
+		esac
+	done
+	echo "portal: $round streams, $whole whole, $reset reset, $stalled stalled, $other not connected; $bad failed"
+	[ "$bad" = 0 ]
+}
+
+# The relay's connection from n4 to n3 reset every 2-4 s, under the
+# messages delivered through it (n3's daemon dies now and then too).
+churn_relay() {
+	local resets=0
+	while [ ! -e "$STOP" ]; do
+		sleep "$((2 + RANDOM % 3)).$((RANDOM % 10))"
+		if ip netns exec "$(ns n4)" ss -K -H -t dst 10.0.34.3 \
+			dport = 4000 2>/dev/null | grep -q .; then
+			resets=$((resets + 1))
+		fi
+	done
+	echo "the relay's connections reset $resets times"
+}
+
+relay_up() {
+	ockam relay show r4 --at n4 -j 2>/dev/null | grep -q '"state":"up"'
+}
+
 deliver_result() {
 	local name=$1 rc=$2 desc=$3
 	if [ "$rc" = 0 ]; then
@@ -308,6 +370,34 @@ for n in n1 n2 n4; do
 done
 PLAIN="$(tcp_hop n2)$(tcp_hop n3)$(tcp_hop n4)"
 
+# The portal: an echo server on n4's loopback, its outlet, and an inlet
+# on n1 whose sessions go through a secure channel to n4's api.
+node_bg n4 socat TCP-LISTEN:$ECHO_PORT,bind=127.0.0.1,reuseaddr,fork EXEC:cat
+if wait_tcp_listen n4 "$ECHO_PORT" &&
+   ockam tcp-outlet create --at n4 --from cat --to "127.0.0.1:$ECHO_PORT" \
+	>/dev/null 2>"$NS_TMP/portal.err" &&
+   ockam tcp-inlet create --at n1 --from "$INLET" \
+	--to "$PLAIN/secure/api/service/cat" >/dev/null 2>>"$NS_TMP/portal.err" &&
+   stream first --bytes 65536 --seed "$SEED" --wait 30 --whole; then
+	tap_ok "a portal n1 -> n4 carries a checked stream: $(cat "$NS_TMP/stream-first.out")"
+else
+	tap_fail "a portal n1 -> n4 carries a checked stream" \
+		"$(cat "$NS_TMP/portal.err" "$NS_TMP/stream-first.out" 2>/dev/null)"
+	daemon_logs n1 n4
+fi
+# The relay: n4 registers r4 at n3; n1 reaches n4's sinks through it.
+RELAYED="$(tcp_hop n2)$(tcp_hop n3)/service/forward_to_r4"
+if node_exec n4 ockam relay create r4 --at "/ip4/10.0.34.3/tcp/4000" \
+	--to n4 >"$NS_TMP/relay.out" 2>&1 && wait_until 10 relay_up &&
+   deliver relay-first "$RELAYED" --count 10 --interval-ms 20 --wait 5 \
+	--min-delivered 10; then
+	tap_ok "relay r4 of n4 at n3 carries every message"
+else
+	tap_fail "relay r4 of n4 at n3 carries every message" \
+		"$(cat "$NS_TMP/relay.out" "$NS_TMP/deliver-relay-first.out" 2>/dev/null)"
+	daemon_logs n3 n4
+fi
+
 start=$(date +%s)
 ockam-stress run --seed "$SEED" --duration "$DURATION" --threads "$THREADS" \
 	--grace 90 --netns "$(ns n1)" "$(ns n2)" "$(ns n3)" "$(ns n4)" \
@@ -324,6 +414,14 @@ ROUNDS=$!
 LOOP_PIDS+=("$ROUNDS")
 deliver plain "$PLAIN" --count "$MESSAGES" --interval-ms 40 --wait 5 &
 DLV_PLAIN=$!
+portal_rounds >"$NS_TMP/portal.out" 2>&1 &
+PORTAL=$!
+LOOP_PIDS+=("$PORTAL")
+churn_relay >"$NS_TMP/relay-churn.out" 2>&1 &
+LOOP_PIDS+=($!)
+deliver relay "$RELAYED" --count "$MESSAGES" --interval-ms 40 --wait 5 \
+	--min-delivered 0 &
+DLV_RELAY=$!
 
 wait "$STRESS"
 rc=$?
@@ -340,6 +438,8 @@ tap_diag "ockam-stress took $((end - start)) s"
 
 wait "$DLV_PLAIN"
 deliver_result plain $? "along the plaintext route, under the storm"
+wait "$DLV_RELAY"
+deliver_result relay $? "through relay r4 while it is reset, under the storm"
 
 touch "$STOP"
 wait "$ROUNDS"
@@ -352,6 +452,15 @@ else
 		"$(cat "$NS_TMP/rounds.out")" "$(tail -n 20 "$NS_TMP/channel.err")"
 	daemon_logs n1 n4
 fi
+wait "$PORTAL"
+rc=$?
+if [ "$rc" = 0 ]; then
+	tap_ok "through the portal, under the storm: $(tail -n 1 "$NS_TMP/portal.out" |
+		sed 's/^portal: //')"
+else
+	tap_fail "through the portal, under the storm" "$(cat "$NS_TMP/portal.out")"
+	daemon_logs n1 n4
+fi
 stop_loops
 same=0
 for n in n1 n2 n4; do
@@ -362,7 +471,8 @@ for n in n1 n2 n4; do
 	fi
 done
 tap_result $same "the daemons nobody killed (n1, n2, n4) lived through the storm"
-cat "$NS_TMP"/victim.out "$NS_TMP"/daemon.out "$NS_TMP"/links.out |
+cat "$NS_TMP"/victim.out "$NS_TMP"/daemon.out "$NS_TMP"/links.out \
+	"$NS_TMP"/relay-churn.out |
 	sed 's/^/# /'
 
 # After the storm: no netem, every daemon up, and both ways work again.
@@ -378,6 +488,38 @@ deliver_result after-channel $? "after the storm, the channel carries every mess
 deliver after-plain "$PLAIN" --count 50 --interval-ms 20 --wait 10 \
 	--min-delivered 50
 deliver_result after-plain $? "after the storm, the plaintext route carries every message"
+# A new session of the portal: the first may find a channel or
+# connection that died with the storm (reset, not short); one of the
+# next three must carry the whole stream.
+stream warm --bytes 65536 --seed "$SEED" --wait 10
+ok=1
+for i in 1 2 3; do
+	if stream "after$i" --bytes $((1 << 20)) --seed "$SEED$i" --wait 20 --whole; then
+		ok=0
+		break
+	fi
+	grep -q FAIL "$NS_TMP/stream-after$i.out" && break
+	sleep 1
+done
+if [ "$ok" = 0 ]; then
+	tap_ok "after the storm, a new portal session carries a whole stream: $(cat "$NS_TMP/stream-after$i.out")"
+else
+	tap_fail "after the storm, a new portal session carries a whole stream" \
+		"$(cat "$NS_TMP"/stream-warm.out "$NS_TMP"/stream-after*.out)"
+	daemon_logs n1 n4
+fi
+# The relay, registered again by n4 after its resets.
+if wait_until 30 relay_up; then
+	deliver warm-relay "$RELAYED" --count 10 --interval-ms 100 --wait 5 \
+		--min-delivered 0
+	deliver after-relay "$RELAYED" --count 50 --interval-ms 20 --wait 10 \
+		--min-delivered 50
+	deliver_result after-relay $? "after the storm, relay r4 carries every message"
+else
+	tap_fail "after the storm, relay r4 is up again" \
+		"$(ockam relay show r4 --at n4 -j 2>&1)"
+	daemon_logs n3 n4
+fi
 
 # Everything goes, then the module.
 ockam node delete --all >/dev/null 2>&1

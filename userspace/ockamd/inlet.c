@@ -333,6 +333,56 @@ static int inlet_init(struct inlet *in, const struct inlet_request *req,
 	return 0;
 }
 
+/*
+ * The inlet's channel is lost (@why): close it, which resets the sessions
+ * still using it, so that the next client opens a new one along the
+ * inlet's route.
+ */
+static void inlet_drop_channel(struct daemon *d, struct inlet *in,
+			       const char *why)
+{
+	struct ockam_err err;
+
+	log_info("inlet %s: secure channel %s lost: %s", in->address,
+		 in->encryptor, why);
+	if (channel_delete(d, in->encryptor, &err) < 0 && err.code != -ENOENT)
+		log_warn("inlet %s: %s", in->address, ockam_err_msg(&err));
+	in->encryptor[0] = '\0';
+	in->transport[0] = '\0';
+}
+
+/*
+ * The transport an inlet's channel starts with went down: the channel can
+ * no longer reach its peer (its route names that connection).
+ */
+void inlets_on_transport_down(struct daemon *d, const char *transport)
+{
+	struct inlet *in;
+
+	for (in = d->inlets; in; in = in->next)
+		if (in->encryptor[0] && !strcmp(in->transport, transport))
+			inlet_drop_channel(d, in, "its transport went down");
+}
+
+/*
+ * A connection further along the channel's route may have gone, which
+ * this node hears nothing of: a session whose PONG never came, or whose
+ * messages could not be sent, says the channel no longer gets through.
+ */
+static void inlet_session_closed(struct daemon *d, struct portal_base *b,
+				 const struct ockam_event *ev)
+{
+	/* The base is an inlet's first member. */
+	struct inlet *in = (struct inlet *)b;
+
+	if (!in->encryptor[0] || (ev->reason != OCKAM_PORTAL_END_TIMEOUT &&
+				  ev->reason != OCKAM_PORTAL_END_UNREACHABLE))
+		return;
+	inlet_drop_channel(d, in, ev->reason == OCKAM_PORTAL_END_TIMEOUT ?
+			   "a session got no PONG through it" :
+			   "a session could not send through it");
+}
+
 int inlet_create(struct daemon *d, const struct inlet_request *req,
 		 struct ockam_ctl_writer *w, struct ockam_err *err)
 {
@@ -350,6 +400,7 @@ int inlet_create(struct daemon *d, const struct inlet_request *req,
 		return ockam_err_set(err, -ENOMEM, "out of memory");
 	in->fd = -1;
 	portal_base_add(d, &in->base, "inlet", in->address);
+	in->base.on_closed = inlet_session_closed;
 	ret = inlet_init(in, req, err);
 	if (ret == 0)
 		ret = inlet_listen(d, in, req->from, err);
@@ -400,30 +451,5 @@ void inlets_close(struct daemon *d)
 
 		d->inlets = in->next;
 		inlet_free(d, in);
-	}
-}
-
-/*
- * The transport an inlet's channel starts with went down: the channel can
- * no longer reach its peer (its route names that connection), so the
- * inlet closes it, which resets the sessions still using it, and the next
- * client opens a new one along the inlet's route.
- */
-void inlets_on_transport_down(struct daemon *d, const char *transport)
-{
-	struct ockam_err err;
-	struct inlet *in;
-
-	for (in = d->inlets; in; in = in->next) {
-		if (!in->encryptor[0] || strcmp(in->transport, transport))
-			continue;
-		log_info("inlet %s: secure channel %s lost with transport %s",
-			 in->address, in->encryptor, transport);
-		if (channel_delete(d, in->encryptor, &err) < 0 &&
-		    err.code != -ENOENT)
-			log_warn("inlet %s: %s", in->address,
-				 ockam_err_msg(&err));
-		in->encryptor[0] = '\0';
-		in->transport[0] = '\0';
 	}
 }

@@ -104,6 +104,9 @@ struct portal_base {
 	const char *kind;		/* "inlet", "outlet", for messages */
 	const char *name;		/* its address or name */
 	struct portal_counters counters;
+	/* Told of each session that ended, after counting it; or NULL. */
+	void (*on_closed)(struct daemon *d, struct portal_base *b,
+			  const struct ockam_event *ev);
 };
 
 /* Give @b a cookie and put it on the daemon's list. */
