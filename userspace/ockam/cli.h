@@ -188,4 +188,24 @@ int cli_route_compose(const char *text, const char *piped,
 int cli_route_arg(const char *text, struct ockam_route *rt,
 		  struct ockam_err *err);
 
+/*
+ * A daemon verb that opens a secure channel takes the route in hex, then
+ * "identity=NAME" and "authorized=ID,..." when --identity and
+ * --authorized were given: checks those options and the route @route
+ * (the value of option --@flag), and appends the arguments to @argv at
+ * *@argc. CLI_OK, or a usage or failure status. @o holds the strings;
+ * cli_channel_args_free() frees the route's.
+ */
+struct cli_channel_args {
+	char *hex;
+	char identity[OCKAM_NODE_NAME_MAX + 16];
+	char authorized[CLI_AUTHORIZED_MAX + 16];
+};
+
+int cli_channel_args(const struct cmd_spec *cmd, const struct args *a,
+		     const char *flag, const char *route,
+		     struct cli_channel_args *o, const char **argv,
+		     unsigned int *argc);
+void cli_channel_args_free(struct cli_channel_args *o);
+
 #endif /* OCKAM_CLI_H */

@@ -39,17 +39,6 @@ static bool relay_name_arg_ok(const char *name)
 	       ockam_local_name_ok(name);
 }
 
-static int route_hex(const struct ockam_route *rt, char **hex)
-{
-	static uint8_t wire[OCKAM_ROUTE_BYTES_MAX];
-	ssize_t len = ockam_route_to_wire(rt, wire, sizeof(wire));
-
-	if (len < 0)
-		return len;
-	*hex = cli_hex_encode(wire, len);
-	return *hex ? 0 : -ENOMEM;
-}
-
 static void print_created(struct cli *cli, const char *name, char *rec)
 {
 	char remote[OCKAM_NAME_MAX], peer[OCKAM_IDENTIFIER_LEN + 1];
@@ -77,19 +66,15 @@ static void print_created(struct cli *cli, const char *name, char *rec)
 static int relay_create(struct cli *cli, const struct cmd_spec *cmd,
 			const struct args *a)
 {
-	static char authorized[CLI_AUTHORIZED_MAX];
-	static char opt_authorized[CLI_AUTHORIZED_MAX + 16];
-	static struct ockam_route rt;
 	const char *name = a->npos ? a->pos[0] : "default";
 	const char *at = args_value(cmd, a, "at");
-	const char *identity = args_value(cmd, a, "identity");
-	char opt_identity[OCKAM_NODE_NAME_MAX + 16];
+	static struct cli_channel_args ch;
 	const char *argv[4];
 	struct ockam_ctl_reply reply;
 	struct ockam_err err;
 	unsigned int argc = 0;
 	struct target t;
-	char *hex = NULL, *rec;
+	char *rec;
 	int status, ret;
 
 	if (!relay_name_arg_ok(name))
@@ -97,35 +82,16 @@ static int relay_create(struct cli *cli, const struct cmd_spec *cmd,
 				 name, RELAY_NAME_MAX);
 	if (!at)
 		return cli_usage(cmd, "--at ROUTE (the relay node) is required");
-	if (identity && !ockam_node_name_ok(identity))
-		return cli_usage(cmd, "--identity: '%s' is not a valid identity name",
-				 identity);
-	status = cli_authorized_arg(cmd, a, authorized, sizeof(authorized));
-	if (status)
-		return status;
-	if (cli_route_arg(at, &rt, &err) < 0)
-		return cli_arg_fail(cmd, "--at: ", &err);
-	if (!rt.hops)
-		return cli_usage(cmd, "--at: the route is empty");
-	ret = route_hex(&rt, &hex);
-	if (ret < 0)
-		return cli_fail("--at: %s", strerror(-ret));
 	argv[argc++] = name;
-	argv[argc++] = hex;
-	if (identity) {
-		snprintf(opt_identity, sizeof(opt_identity), "identity=%s",
-			 identity);
-		argv[argc++] = opt_identity;
-	}
-	if (authorized[0]) {
-		snprintf(opt_authorized, sizeof(opt_authorized),
-			 "authorized=%s", authorized);
-		argv[argc++] = opt_authorized;
+	status = cli_channel_args(cmd, a, "at", at, &ch, argv, &argc);
+	if (status) {
+		cli_channel_args_free(&ch);
+		return status;
 	}
 	ret = target_daemon_call(args_value(cmd, a, "to"), &t, "relay-create",
 				 argc, argv, RELAY_REPLY_TIMEOUT_MS, &reply,
 				 &err);
-	free(hex);
+	cli_channel_args_free(&ch);
 	if (ret < 0)
 		return cli_fail_err(&err);
 	rec = ockam_ctl_record_next(&reply);

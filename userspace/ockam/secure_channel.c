@@ -37,28 +37,13 @@ static const char *channel_address(const char *arg)
 	return ockam_local_name_ok(arg) ? arg : NULL;
 }
 
-/* The route argument as hex of its encoding, for the daemon. */
-static int route_hex(const struct ockam_route *rt, char **hex)
-{
-	static uint8_t wire[OCKAM_ROUTE_BYTES_MAX];
-	ssize_t len = ockam_route_to_wire(rt, wire, sizeof(wire));
-
-	if (len < 0)
-		return len;
-	*hex = cli_hex_encode(wire, len);
-	return *hex ? 0 : -ENOMEM;
-}
-
 static int channel_create(struct cli *cli, const struct cmd_spec *cmd,
 			  const struct args *a)
 {
-	static char authorized[CLI_AUTHORIZED_MAX];
-	static char opt_authorized[CLI_AUTHORIZED_MAX + 16];
-	static struct ockam_route rt;
 	const char *to = args_value(cmd, a, "to");
 	const char *timeout = args_value(cmd, a, "timeout");
-	const char *identity = args_value(cmd, a, "identity");
-	char opt_identity[OCKAM_NODE_NAME_MAX + 16], opt_timeout[32];
+	static struct cli_channel_args ch;
+	char opt_timeout[32];
 	char encryptor[OCKAM_NAME_MAX], decryptor[OCKAM_NAME_MAX];
 	char peer[OCKAM_IDENTIFIER_LEN + 1], ours[OCKAM_NODE_NAME_MAX + 1];
 	const char *argv[4];
@@ -67,7 +52,7 @@ static int channel_create(struct cli *cli, const struct cmd_spec *cmd,
 	struct ockam_err err;
 	struct target t;
 	unsigned int argc = 0;
-	char *hex = NULL, *rec;
+	char *rec;
 	int status, ret;
 
 	if (!to)
@@ -79,30 +64,10 @@ static int channel_create(struct cli *cli, const struct cmd_spec *cmd,
 					 "--timeout takes a duration up to %ds such as 10, 10s, 500ms or 2m, not '%s'",
 					 CHANNEL_TIMEOUT_MS_MAX / 1000, timeout);
 	}
-	if (identity && !ockam_node_name_ok(identity))
-		return cli_usage(cmd, "--identity: '%s' is not a valid identity name",
-				 identity);
-	status = cli_authorized_arg(cmd, a, authorized, sizeof(authorized));
-	if (status)
+	status = cli_channel_args(cmd, a, "to", to, &ch, argv, &argc);
+	if (status) {
+		cli_channel_args_free(&ch);
 		return status;
-	if (cli_route_arg(to, &rt, &err) < 0)
-		return cli_arg_fail(cmd, "--to: ", &err);
-	if (!rt.hops)
-		return cli_usage(cmd, "--to: the route is empty");
-	ret = route_hex(&rt, &hex);
-	if (ret < 0)
-		return cli_fail("--to: %s", strerror(-ret));
-
-	argv[argc++] = hex;
-	if (identity) {
-		snprintf(opt_identity, sizeof(opt_identity), "identity=%s",
-			 identity);
-		argv[argc++] = opt_identity;
-	}
-	if (authorized[0]) {
-		snprintf(opt_authorized, sizeof(opt_authorized),
-			 "authorized=%s", authorized);
-		argv[argc++] = opt_authorized;
 	}
 	snprintf(opt_timeout, sizeof(opt_timeout), "timeout=%ld", timeout_ms);
 	argv[argc++] = opt_timeout;
@@ -110,7 +75,7 @@ static int channel_create(struct cli *cli, const struct cmd_spec *cmd,
 				 "secure-channel-create", argc, argv,
 				 timeout_ms + CHANNEL_REPLY_MARGIN_MS, &reply,
 				 &err);
-	free(hex);
+	cli_channel_args_free(&ch);
 	if (ret < 0)
 		return cli_fail_err(&err);
 	rec = ockam_ctl_record_next(&reply);

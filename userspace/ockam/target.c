@@ -255,3 +255,56 @@ int cli_route_arg(const char *text, struct ockam_route *rt,
 	free(piped);
 	return ret;
 }
+
+int cli_channel_args(const struct cmd_spec *cmd, const struct args *a,
+		     const char *flag, const char *route,
+		     struct cli_channel_args *o, const char **argv,
+		     unsigned int *argc)
+{
+	static char authorized[CLI_AUTHORIZED_MAX];
+	static uint8_t wire[OCKAM_ROUTE_BYTES_MAX];
+	static struct ockam_route rt;
+	const char *identity = args_value(cmd, a, "identity");
+	struct ockam_err err;
+	char what[32];
+	ssize_t len;
+	int status;
+
+	o->hex = NULL;
+	if (identity && !ockam_node_name_ok(identity))
+		return cli_usage(cmd, "--identity: '%s' is not a valid identity name",
+				 identity);
+	status = cli_authorized_arg(cmd, a, authorized, sizeof(authorized));
+	if (status)
+		return status;
+	snprintf(what, sizeof(what), "--%s: ", flag);
+	if (cli_route_arg(route, &rt, &err) < 0)
+		return cli_arg_fail(cmd, what, &err);
+	if (!rt.hops)
+		return cli_usage(cmd, "--%s: the route is empty", flag);
+	len = ockam_route_to_wire(&rt, wire, sizeof(wire));
+	if (len < 0)
+		return cli_fail("--%s: %s", flag, strerror(-len));
+	o->hex = cli_hex_encode(wire, len);
+	if (!o->hex)
+		return cli_fail("--%s: %s", flag, strerror(ENOMEM));
+
+	argv[(*argc)++] = o->hex;
+	if (identity) {
+		snprintf(o->identity, sizeof(o->identity), "identity=%s",
+			 identity);
+		argv[(*argc)++] = o->identity;
+	}
+	if (authorized[0]) {
+		snprintf(o->authorized, sizeof(o->authorized), "authorized=%s",
+			 authorized);
+		argv[(*argc)++] = o->authorized;
+	}
+	return CLI_OK;
+}
+
+void cli_channel_args_free(struct cli_channel_args *o)
+{
+	free(o->hex);
+	o->hex = NULL;
+}

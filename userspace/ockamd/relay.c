@@ -359,18 +359,6 @@ static void reply_error_now(struct daemon *d, struct ctl_request *r,
 	ctl_request_finish(d, r);
 }
 
-/* The route as text, for messages. */
-static char *route_text(const uint8_t *route, size_t len)
-{
-	static struct ockam_route rt;
-	static char text[OCKAM_ROUTE_TEXT_MAX];
-
-	if (ockam_route_from_wire(&rt, route, len, NULL) < 0 ||
-	    ockam_route_format_any(&rt, text, sizeof(text)) < 0)
-		snprintf(text, sizeof(text), "(unprintable route)");
-	return strdup(text);
-}
-
 static unsigned int relay_count(const struct daemon *d)
 {
 	const struct relay *rl;
@@ -415,7 +403,7 @@ void relay_create(struct daemon *d, const struct relay_request *req,
 	timer_init(&rl->timer, on_relay_timer, rl);
 	rl->next = d->relays;
 	d->relays = rl;
-	rl->at = route_text(req->route, req->route_len);
+	rl->at = route_text_dup(req->route, req->route_len);
 	if (!rl->at) {
 		relay_fail(d, rl, ENOMEM, "out of memory", false);
 		return;

@@ -304,6 +304,11 @@ int channel_first_hop(struct daemon *d, const char *encryptor, char *out,
 /* Does the kernel still have that channel? */
 bool channel_exists(struct daemon *d, const char *encryptor);
 
+/*
+ * An encoded route as text for messages (MultiAddr when it has one), in
+ * memory of its own (free()), or NULL without memory.
+ */
+char *route_text_dup(const uint8_t *route, size_t len);
 void initiators_close(struct daemon *d);
 /* A "status" record: pending handshakes and counters. */
 void initiators_report(struct daemon *d, struct ockam_ctl_writer *w);

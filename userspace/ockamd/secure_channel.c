@@ -361,8 +361,7 @@ static void on_initiator_readable(struct daemon *d, void *ctx, short revents)
 			break;
 }
 
-/* The route as text for messages: MultiAddr when it has one. */
-static char *route_text(const uint8_t *route, size_t len)
+char *route_text_dup(const uint8_t *route, size_t len)
 {
 	static struct ockam_route rt;
 	static char text[OCKAM_ROUTE_TEXT_MAX];
@@ -402,7 +401,7 @@ static struct initiator *initiator_start(struct daemon *d,
 	i->retry_ms = INITIATOR_RETRY_MS_MIN;
 	i->policy = req->policy;
 	i->hs.fd = -1;
-	i->to = route_text(req->route, req->route_len);
+	i->to = route_text_dup(req->route, req->route_len);
 	i->next = d->initiators;
 	d->initiators = i;
 	if (!i->to) {
