@@ -226,21 +226,23 @@ struct sk_buff *ockam_msg_alloc(struct sock *sk, u32 header_len,
 }
 
 /*
- * A message the module makes itself, from any context: @headroom bytes
- * before skb->data, then @len bytes of data, linear when short and in
- * page fragments otherwise. Charged to no socket.
+ * A message the module makes itself, allocated with @gfp (GFP_ATOMIC where
+ * it may not sleep): @headroom bytes before skb->data, then @len bytes of
+ * data, linear when short and in page fragments otherwise. Charged to no
+ * socket.
  */
-struct sk_buff *ockam_msg_alloc_atomic(u32 headroom, size_t len, int *err)
+struct sk_buff *ockam_msg_alloc_gfp(u32 headroom, size_t len, gfp_t gfp,
+				    int *err)
 {
 	struct ockam_msg_shape shape =
 		ockam_msg_shape(len, OCKAM_ATOMIC_LINEAR_MAX);
 	struct sk_buff *skb;
 
 	skb = alloc_skb_with_frags(headroom + shape.linear, shape.first,
-				   PAGE_ALLOC_COSTLY_ORDER, err, GFP_ATOMIC);
+				   PAGE_ALLOC_COSTLY_ORDER, err, gfp);
 	if (!skb)
 		return NULL;
-	return ockam_msg_fill(NULL, skb, headroom, &shape, GFP_ATOMIC, err);
+	return ockam_msg_fill(NULL, skb, headroom, &shape, gfp, err);
 }
 
 /* Copy @len bytes between two messages, wherever their bytes are. */

@@ -82,7 +82,15 @@ int ockam_msg_rewrite(struct sk_buff *skb, struct ockam_msg_view *msg,
 		      const struct ockam_route_parts *ret);
 struct sk_buff *ockam_msg_alloc(struct sock *sk, u32 header_len,
 				size_t payload_len, bool noblock, int *err);
-struct sk_buff *ockam_msg_alloc_atomic(u32 headroom, size_t len, int *err);
+struct sk_buff *ockam_msg_alloc_gfp(u32 headroom, size_t len, gfp_t gfp,
+				    int *err);
+
+/* For the receive path and others that may not sleep. */
+static inline struct sk_buff *ockam_msg_alloc_atomic(u32 headroom,
+						     size_t len, int *err)
+{
+	return ockam_msg_alloc_gfp(headroom, len, GFP_ATOMIC, err);
+}
 int ockam_msg_copy(struct sk_buff *to, u32 to_off, struct sk_buff *from,
 		   u32 from_off, u32 len);
 void ockam_msg_record_rx(struct sk_buff *skb, const struct ockam_msg_view *msg,

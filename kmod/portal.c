@@ -129,8 +129,9 @@ static int ockam_portal_send(struct ockam_portal *p, const u8 *route,
 	header_len = ockam_header_len(&onward, &ret, len);
 	if (header_len + len > READ_ONCE(p->node->max_message))
 		return -EMSGSIZE;
-	skb = ockam_msg_alloc_atomic(header_len + OCKAM_TCP_FRAME_LEN +
-				     OCKAM_SEAL_HEADROOM, len, &err);
+	/* Process context: a session waits for memory rather than fail. */
+	skb = ockam_msg_alloc_gfp(header_len + OCKAM_TCP_FRAME_LEN +
+				  OCKAM_SEAL_HEADROOM, len, GFP_KERNEL, &err);
 	if (!skb)
 		return err;
 	err = skb_store_bits(skb, 0, hdr, hdr_len);

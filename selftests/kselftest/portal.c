@@ -835,17 +835,34 @@ static uint64_t reader(int fd, uint64_t *bad)
 	return n < 0 ? ~0ULL : off;
 }
 
+/* After a stream that came short: say how the sessions ended. */
+static void log_ends(struct pnl *ev)
+{
+	struct preply r;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (wait_closed(ev, 1000, &r) >= 0)
+			fprintf(stderr, "# session %s ended: reason %u, %llu bytes sent, %llu written\n",
+				r.address, r.reason,
+				(unsigned long long)r.tx_bytes,
+				(unsigned long long)r.rx_bytes);
+}
+
 TEST_F(wired, large_transfer_both_ways_and_half_close)
 {
 	const uint64_t total = 8 << 20;
-	uint64_t bad;
+	uint64_t bad, got;
 	struct preply r;
 	int status;
 	pid_t pid;
 
 	/* Client to target, then the client's FIN reaches the target. */
 	pid = writer(self->client, total);
-	ASSERT_EQ(total, reader(self->target, &bad));
+	got = reader(self->target, &bad);
+	if (got != total)
+		log_ends(&self->ev);
+	ASSERT_EQ(total, got);
 	ASSERT_EQ(0, bad);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_EQ(0, status);
