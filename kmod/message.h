@@ -91,6 +91,7 @@ static inline struct sk_buff *ockam_msg_alloc_atomic(u32 headroom,
 {
 	return ockam_msg_alloc_gfp(headroom, len, GFP_ATOMIC, err);
 }
+
 int ockam_msg_copy(struct sk_buff *to, u32 to_off, struct sk_buff *from,
 		   u32 from_off, u32 len);
 void ockam_msg_record_rx(struct sk_buff *skb, const struct ockam_msg_view *msg,

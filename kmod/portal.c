@@ -615,14 +615,21 @@ static int ockam_portal_queue(struct ockam_portal *p, struct sk_buff *skb,
 		goto nomem;
 	if (!ockam_portal_skb_thrifty(skb)) {
 		copy = ockam_msg_alloc_atomic(0, len, &err);
-		if (!copy)
-			goto nomem;
-		if (ockam_msg_copy(copy, 0, skb, 0, len)) {
+		if (copy && ockam_msg_copy(copy, 0, skb, 0, len)) {
 			kfree_skb(copy);
-			goto nomem;
+			copy = NULL;
 		}
-		consume_skb(skb);
-		skb = copy;
+		/*
+		 * Without memory for a copy, keep the data where it is if the
+		 * session's bound allows: a reset would lose the stream.
+		 */
+		if (!copy && p->rx_truesize + skb->truesize >
+			     ockam_portal_rx_limit(p))
+			goto nomem;
+		if (copy) {
+			consume_skb(skb);
+			skb = copy;
+		}
 	}
 	__skb_queue_tail(&p->rx_queue, skb);
 	/* Whatever comes next must not be copied in front of this. */
