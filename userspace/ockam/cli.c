@@ -149,6 +149,15 @@ int cli_authorized_arg(const struct cmd_spec *cmd, const struct args *a,
 	return cli_identifiers_arg(cmd, a, "authorized", buf, size);
 }
 
+unsigned long long cli_record_number(const char *rec, const char *key)
+{
+	char buf[32];
+
+	if (ockam_ctl_record_get(rec, key, buf, sizeof(buf)) < 0)
+		return 0;
+	return strtoull(buf, NULL, 10);
+}
+
 int cli_print_deleted(struct cli *cli, const char *what, const char *name)
 {
 	if (cli->json) {

@@ -88,15 +88,6 @@ static void text_member(const char *key, const char *value, void *arg)
 	printf("  %-24s %s\n", key, value);
 }
 
-static unsigned long long number(const char *rec, const char *key)
-{
-	char buf[32];
-
-	if (ockam_ctl_record_get(rec, key, buf, sizeof(buf)) < 0)
-		return 0;
-	return strtoull(buf, NULL, 10);
-}
-
 /* Connections refused for any reason. */
 static unsigned long long refused_total(const char *rec)
 {
@@ -124,7 +115,7 @@ static void print_row(const struct portal_print *pp, const char *rec,
 	if (ockam_ctl_record_get(rec, pp->to_key, to, sizeof(to)) < 0)
 		snprintf(to, sizeof(to), "?");
 	printf("%-24s %-40s %8llu %8llu %8llu\n", name, to,
-	       number(rec, "active"), number(rec, "attached"),
+	       cli_record_number(rec, "active"), cli_record_number(rec, "attached"),
 	       refused_total(rec));
 }
 

@@ -28,15 +28,6 @@ static const char *field(const char *rec, const char *key, char *buf,
 	return buf;
 }
 
-static unsigned long long number(const char *rec, const char *key)
-{
-	char buf[32];
-
-	if (ockam_ctl_record_get(rec, key, buf, sizeof(buf)) < 0)
-		return 0;
-	return strtoull(buf, NULL, 10);
-}
-
 /* Messages refused and handshakes abandoned, whatever the reason. */
 static unsigned long long rejected_total(const char *rec)
 {
@@ -45,7 +36,7 @@ static unsigned long long rejected_total(const char *rec)
 
 	for (i = 0; i < ARRAY_SIZE(counter_keys); i++)
 		if (!strncmp(counter_keys[i], "rejected-", 9))
-			total += number(rec, counter_keys[i]);
+			total += cli_record_number(rec, counter_keys[i]);
 	return total;
 }
 
@@ -77,16 +68,17 @@ static void print_json(struct json *j, const char *rec)
 	json_string(j, "identity", field(rec, "identity", val, sizeof(val)));
 	json_authorized(j, field(rec, "authorized", authorized,
 				 sizeof(authorized)));
-	json_uint(j, "pending", number(rec, "pending"));
-	json_uint(j, "max_pending", number(rec, "max-pending"));
+	json_uint(j, "pending", cli_record_number(rec, "pending"));
+	json_uint(j, "max_pending", cli_record_number(rec, "max-pending"));
 	json_uint(j, "max_pending_per_source",
-		  number(rec, "max-pending-per-source"));
-	json_uint(j, "max_pending_per_hop", number(rec, "max-pending-per-hop"));
-	json_uint(j, "timeout_ms", number(rec, "timeout-ms"));
+		  cli_record_number(rec, "max-pending-per-source"));
+	json_uint(j, "max_pending_per_hop",
+		  cli_record_number(rec, "max-pending-per-hop"));
+	json_uint(j, "timeout_ms", cli_record_number(rec, "timeout-ms"));
 	json_object_begin(j, "handshakes");
 	for (i = 0; i < ARRAY_SIZE(counter_keys); i++)
 		cli_json_counter(j, counter_keys[i],
-				 number(rec, counter_keys[i]));
+				 cli_record_number(rec, counter_keys[i]));
 	json_object_end(j);
 	json_object_end(j);
 }
@@ -105,15 +97,16 @@ static void print_detail(const char *rec)
 	printf("  authorized     %s\n", !strcmp(authorized, "any") ?
 	       "any identity" : authorized);
 	printf("  pending        %llu of at most %llu, %llu ms each\n",
-	       number(rec, "pending"), number(rec, "max-pending"),
-	       number(rec, "timeout-ms"));
+	       cli_record_number(rec, "pending"),
+	       cli_record_number(rec, "max-pending"),
+	       cli_record_number(rec, "timeout-ms"));
 	printf("  per source     at most %llu from one source, %llu through one first hop\n",
-	       number(rec, "max-pending-per-source"),
-	       number(rec, "max-pending-per-hop"));
+	       cli_record_number(rec, "max-pending-per-source"),
+	       cli_record_number(rec, "max-pending-per-hop"));
 	printf("  handshakes\n");
 	for (i = 0; i < ARRAY_SIZE(counter_keys); i++)
 		printf("    %-24s %llu\n", counter_keys[i],
-		       number(rec, counter_keys[i]));
+		       cli_record_number(rec, counter_keys[i]));
 }
 
 /* Print the listener records of @reply as a list or one by one. */
@@ -145,7 +138,8 @@ static void print_listeners(struct cli *cli, struct ockam_ctl_reply *reply,
 		printf("%-24s %-16s %-8llu %-11llu %-8llu %s\n",
 		       field(rec, "name", name, sizeof(name)),
 		       field(rec, "identity", identity, sizeof(identity)),
-		       number(rec, "pending"), number(rec, "established"),
+		       cli_record_number(rec, "pending"),
+		       cli_record_number(rec, "established"),
 		       rejected_total(rec), authorized);
 	}
 	if (cli->json) {
