@@ -294,23 +294,24 @@ static int ockam_portal_write(struct ockam_portal *p, struct sock *sk)
 	return 0;
 }
 
-/* Tell the peer what we wrote once a quarter of its window is free. */
+/*
+ * Tell the peer what we wrote once a quarter of its window is free. The
+ * window moves before the CREDIT goes: the peer may answer it with data
+ * that arrives before the send returns, and that data must not count as
+ * an overrun. A CREDIT that cannot be sent ends the session anyway.
+ */
 static int ockam_portal_credit(struct ockam_portal *p)
 {
 	struct ockam_portal_msg pm = {
 		.type = OCKAM_PORTAL_MSG_CREDIT, .consumed = p->rx_written,
 	};
-	int err;
 
 	if (p->rx_written - READ_ONCE(p->rx_credited) < p->window / 4)
 		return 0;
-	err = ockam_portal_send_peer(p, &pm);
-	if (err)
-		return err;
 	spin_lock_bh(&p->lock);
-	p->rx_credited = pm.consumed;
+	WRITE_ONCE(p->rx_credited, pm.consumed);
 	spin_unlock_bh(&p->lock);
-	return 0;
+	return ockam_portal_send_peer(p, &pm);
 }
 
 /* Has everything the peer sent before its END been written? */
