@@ -9,7 +9,8 @@
 # cannot read. n2 takes registrations only from identities it was told
 # to, and does not hand a name to a second identity. When the relay's
 # connection is cut, or n2's daemon dies and starts again, n3 registers
-# again by itself. Run in the VM:
+# again by itself; and the same with n2 forwarding along the connection
+# under n3's channel (--relay-forward direct). Run in the VM:
 #
 #   make vm-tests VM_ARGS="--tests 'netns/relay*'"
 
@@ -174,6 +175,49 @@ tap_check "the relay comes back after n2's daemon restarts" \
 	wait_until 20 bash -c "[ \"\$(ockam relay show n3 --at n3 -j |
 	json_number registrations)\" -gt $regs ] && echo_via_relay restarted"
 tap_diag "relay n3 at n2: $(ockam relay show n3 --at n3 -j)"
+
+# ------------------------------------------- direct forwarding at n2
+# n2 starts again with --relay-forward direct: forward_to_n3 then leads
+# along the connection under n3's channel rather than into the channel,
+# so n1's channel to n3 is sealed once, not twice. The channel n3 opened
+# still carries the registrations and still ends the alias.
+expect_status "--relay-forward takes channel or direct only" 2 \
+	ockam node create n9 --relay-forward sideways
+regs=$(relay_field n3 n3 registrations)
+tap_check "node delete n2" ockam node delete n2
+tap_check "node create n2 --relay-forward direct" \
+	node_exec b ockam node create n2 --tcp-listener-address 0.0.0.0:4000 \
+	--relay-authorized "$id1" --relay-authorized "$id3" \
+	--relay-forward direct
+tap_check "the relay comes back, forwarded directly" \
+	wait_until 20 bash -c "[ \"\$(ockam relay show n3 --at n3 -j |
+	json_number registrations)\" -gt $regs ] && echo_via_relay direct"
+served=$(ockam relay show forward_to_n3 --at n2 -j)
+tap_diag "n2 serves: $served"
+fwd_channel=$(grep -o '"channel":"[^"]*"' <<<"$served" | cut -d'"' -f4)
+fwd_transport=$(grep -o '"transport":"[^"]*"' <<<"$served" | cut -d'"' -f4)
+tap_check "n2 says it forwards forward_to_n3 directly" \
+	grep -q '"forward":"direct"' <<<"$served"
+fwd_route=$(ockam route list --at n2 | awk '$1 == "forward_to_n3" { print $2 }')
+tap_diag "forward_to_n3 -> $fwd_route"
+tap_expect_eq "forward_to_n3 leads along the transport, not into channel $fwd_channel" \
+	"/service/$fwd_transport" "$fwd_route"
+sc=$(ockam secure-channel create --from n1 --to "$RELAYED/service/api" \
+	-j 2>&1)
+enc=$(grep -o '"encryptor":"[^"]*"' <<<"$sc" | cut -d'"' -f4)
+expect_output "n1 -> channel -> n3 echo, forwarded directly" \
+	"end to end, once" ockam message send "end to end, once" --from n1 \
+	--to "/service/$enc/service/echo"
+regs=$(relay_field n3 n3 registrations)
+node_exec c ss -K dst 10.0.23.2 dport = 4000 >/dev/null 2>&1 ||
+	ockam tcp-connection delete "$(ockam tcp-connection list --from n3 -j |
+		grep -o '"address":"[^"]*"' | head -n 1 | cut -d'"' -f4)" \
+		--from n3 >/dev/null 2>&1
+tap_check "a direct relay comes back after its connection is cut" \
+	wait_until 20 bash -c "[ \"\$(ockam relay show n3 --at n3 -j |
+	json_number registrations)\" -gt $regs ] && echo_via_relay recut"
+tap_check "n2 dropped the old route with its transport" \
+	bash -c "! ockam route list --at n2 | grep -q '/service/$fwd_transport\$'"
 
 # ------------------------------------------------------------- delete
 tap_check "relay delete n3 (registering side)" ockam relay delete n3 --at n3

@@ -49,10 +49,11 @@ static int node_create(struct cli *cli, const struct cmd_spec *cmd,
 {
 	const char *name = a->pos[0];
 	const char *listener = args_value(cmd, a, "tcp-listener-address");
+	const char *forward = args_value(cmd, a, "relay-forward");
 	char ockamd[OCKAM_PATH_MAX], host[OCKAM_HOST_MAX + 1];
 	char listeners[OCKAM_LISTENERS_MAX][OCKAM_HOSTPORT_MAX + 1];
 	static char relay_ids[CLI_AUTHORIZED_MAX];
-	const char *argv[10];
+	const char *argv[12];
 	struct ockam_err err;
 	size_t count = 0, i;
 	int argc = 0, status, ret;
@@ -67,6 +68,9 @@ static int node_create(struct cli *cli, const struct cmd_spec *cmd,
 					     &port, true, &err) < 0)
 		return cli_usage(cmd, "--tcp-listener-address: %s",
 				 ockam_err_msg(&err));
+	if (forward && strcmp(forward, "channel") && strcmp(forward, "direct"))
+		return cli_usage(cmd, "--relay-forward: '%s' is not channel or direct",
+				 forward);
 	status = cli_identifiers_arg(cmd, a, "relay-authorized", relay_ids,
 				     sizeof(relay_ids));
 	if (status)
@@ -86,6 +90,10 @@ static int node_create(struct cli *cli, const struct cmd_spec *cmd,
 	if (relay_ids[0]) {
 		argv[argc++] = "--relay-authorized";
 		argv[argc++] = relay_ids;
+	}
+	if (forward) {
+		argv[argc++] = "--relay-forward";
+		argv[argc++] = forward;
 	}
 	if (args_flag(cmd, a, "foreground"))
 		argv[argc++] = "--foreground";
@@ -629,6 +637,8 @@ static const struct opt_spec create_opts[] = {
 	  "the node's first TCP listener (default 127.0.0.1:0)" },
 	{ "relay-authorized", 0, OPT_REPEAT, "ID",
 	  "only this identity may register relays here (repeatable; default any)" },
+	{ "relay-forward", 0, OPT_VALUE, "channel|direct",
+	  "forward relays inside the registrant's channel (default) or along the path under it" },
 	{ "foreground", 'f', OPT_FLAG, NULL,
 	  "run ockamd in this terminal instead of in the background" },
 	{ 0 },

@@ -23,7 +23,8 @@ enum {
 /* The fields a listing shows, in order; each record has some of them. */
 static const char *const relay_fields[] = {
 	"name", "at", "state", "since", "retries", "registrations",
-	"remote", "peer", "channel", "address", "owner", "transport", NULL,
+	"remote", "peer", "channel", "address", "owner", "transport", "forward",
+	NULL,
 };
 
 /* Fields that are numbers in JSON. */

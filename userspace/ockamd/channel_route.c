@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * What the kernel knows of a channel that relays and inlets need: whether
- * it is still there, and the transport its route starts with, whose going
- * down leaves the channel with nowhere to send.
+ * it is still there, its route, and the transport that route starts with,
+ * whose going down leaves the channel with nowhere to send.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,9 +10,8 @@
 
 #include "secure.h"
 
-/* The kernel's channels; 0, or the error in @err. */
-static int channel_lookup(struct daemon *d, const char *encryptor,
-			  struct ockam_route *rt, struct ockam_err *err)
+int channel_route(struct daemon *d, const char *encryptor,
+		  struct ockam_route *rt, struct ockam_err *err)
 {
 	struct ockam_channel_info *list;
 	size_t count, i;
@@ -38,7 +37,7 @@ int channel_first_hop(struct daemon *d, const char *encryptor, char *out,
 		      struct ockam_err *err)
 {
 	static struct ockam_route rt;
-	int ret = channel_lookup(d, encryptor, &rt, err);
+	int ret = channel_route(d, encryptor, &rt, err);
 
 	out[0] = '\0';
 	if (ret < 0)
@@ -54,5 +53,5 @@ bool channel_exists(struct daemon *d, const char *encryptor)
 	struct ockam_err err;
 
 	/* When the kernel cannot say, assume it is. */
-	return channel_lookup(d, encryptor, &rt, &err) != -ENOENT;
+	return channel_route(d, encryptor, &rt, &err) != -ENOENT;
 }

@@ -7,7 +7,11 @@
  * our encryptor of the channel the registration came through, and what
  * the registrant put after it, which only its own node reads. Messages
  * to the alias then travel inside that channel to the registering node,
- * with no daemon in the way.
+ * with no daemon in the way. A node started with --relay-forward direct
+ * puts the path under that channel in its place (the channel's own route
+ * without its far end), so that what senders seal end to end is not
+ * sealed again on the way; the channel still carries the registrations
+ * and still decides how long the alias lives.
  *
  * A registration must come through a secure channel this daemon
  * installed, from an identity the service accepts (forward_table.c);
@@ -29,6 +33,7 @@
 
 struct forwarding {
 	int fd;
+	enum relay_forward_mode mode;
 	struct fwd_table table;
 	unsigned long accepted;
 	unsigned long refused;
@@ -149,6 +154,49 @@ static int forward_route(struct daemon *d, const struct registration *reg,
 	return 0;
 }
 
+/*
+ * Direct forwarding: @rt, which starts with our encryptor, starts with
+ * the path under that channel instead (its route without the peer's end).
+ */
+static int forward_route_direct(struct daemon *d, struct ockam_route *rt,
+				struct ockam_err *err)
+{
+	static struct ockam_route path;
+	unsigned int i;
+	int ret;
+
+	ret = channel_route(d, rt->addr[0].value, &path, err);
+	if (ret < 0)
+		return ret;
+	if (path.hops < 2)
+		return ockam_err_set(err, -EINVAL,
+				     "the channel has no path under it to forward along");
+	path.hops--;
+	if (path.hops + rt->hops - 1 > OCKAM_ROUTE_HOPS_MAX)
+		return ockam_err_set(err, -E2BIG,
+				     "the route to the registrant has too many hops");
+	for (i = 1; i < rt->hops; i++)
+		path.addr[path.hops++] = rt->addr[i];
+	*rt = path;
+	return 0;
+}
+
+int relay_forward_mode_parse(const char *text, enum relay_forward_mode *mode)
+{
+	if (!strcmp(text, "channel"))
+		*mode = RELAY_FORWARD_CHANNEL;
+	else if (!strcmp(text, "direct"))
+		*mode = RELAY_FORWARD_DIRECT;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *relay_forward_mode_name(enum relay_forward_mode mode)
+{
+	return mode == RELAY_FORWARD_DIRECT ? "direct" : "channel";
+}
+
 /* Point @alias at @rt in the kernel, replacing what it had. */
 static int install_alias(struct daemon *d, const char *alias,
 			 const struct ockam_route *rt, bool replace,
@@ -195,10 +243,17 @@ static void forwarding_register(struct daemon *d, struct forwarding *f,
 {
 	static struct ockam_route rt;
 	char requested[RELAY_STRING_MAX + 1], alias[OCKAM_NAME_MAX];
+	char encryptor[OCKAM_NAME_MAX];
 	struct fwd_entry *held, *e;
 	struct ockam_err err;
 
-	if (forward_route(d, reg, &rt, &err) < 0 ||
+	if (forward_route(d, reg, &rt, &err) < 0) {
+		forwarding_refuse(f, reg, &err);
+		return;
+	}
+	snprintf(encryptor, sizeof(encryptor), "%s", rt.addr[0].value);
+	if ((f->mode == RELAY_FORWARD_DIRECT &&
+	     forward_route_direct(d, &rt, &err) < 0) ||
 	    relay_string_decode(reg->payload, reg->len, requested, &err) < 0 ||
 	    relay_alias_for(requested, alias, &err) < 0 ||
 	    fwd_check(&f->table, alias, reg->identity, &held, &err) < 0) {
@@ -216,17 +271,17 @@ static void forwarding_register(struct daemon *d, struct forwarding *f,
 		forwarding_refuse(f, reg, &err);
 		return;
 	}
-	if (held && strcmp(e->encryptor, rt.addr[0].value))
+	if (held && strcmp(e->encryptor, encryptor))
 		retire_channel(d, e->encryptor, e);
-	snprintf(e->encryptor, sizeof(e->encryptor), "%s", rt.addr[0].value);
+	snprintf(e->encryptor, sizeof(e->encryptor), "%s", encryptor);
 	if (channel_first_hop(d, e->encryptor, e->transport, &err) < 0)
 		log_warn("relay %s: %s", alias, ockam_err_msg(&err));
 	e->since = time(NULL);
 	e->registrations++;
 	f->accepted++;
-	log_info_limited("relay %s %s for %s through channel %s",
+	log_info_limited("relay %s %s for %s through channel %s, forwarding %s",
 			 alias, held ? "renewed" : "created", reg->identity,
-			 e->encryptor);
+			 e->encryptor, relay_forward_mode_name(f->mode));
 	forwarding_answer(f, reg, alias);
 }
 
@@ -313,7 +368,7 @@ static void forwarding_sweep(struct daemon *d)
 }
 
 int forwarding_open(struct daemon *d, const char *authorized,
-		    struct ockam_err *err)
+		    enum relay_forward_mode mode, struct ockam_err *err)
 {
 	static struct trust_policy policy;
 	struct forwarding *f;
@@ -326,6 +381,7 @@ int forwarding_open(struct daemon *d, const char *authorized,
 	if (!f)
 		return ockam_err_set(err, -ENOMEM, "out of memory");
 	f->fd = -1;
+	f->mode = mode;
 	fwd_table_init(&f->table, &policy);
 	d->forwarding = f;
 	ret = forwarding_socket(d, f, err);
@@ -335,8 +391,10 @@ int forwarding_open(struct daemon *d, const char *authorized,
 	ret = loop_watch(&d->loop, f->fd, POLLIN, on_forwarding_readable, f);
 	if (ret < 0)
 		return ockam_err_set(err, ret, "out of memory");
-	log_info("service %s is up (relays from %s)", RELAY_SERVICE,
-		 policy.count ? "authorized identities" : "any identity");
+	log_info("service %s is up (relays from %s, forwarding %s)",
+		 RELAY_SERVICE,
+		 policy.count ? "authorized identities" : "any identity",
+		 relay_forward_mode_name(mode));
 	return 0;
 }
 
@@ -437,6 +495,8 @@ void forwarding_report(struct daemon *d, struct ockam_ctl_writer *w)
 		ockam_ctl_field(w, "channel", "%s", e->encryptor);
 		ockam_ctl_field(w, "transport", "%s",
 				e->transport[0] ? e->transport : "-");
+		ockam_ctl_field(w, "forward", "%s",
+				relay_forward_mode_name(d->forwarding->mode));
 		ockam_ctl_field(w, "since", "%lld", (long long)e->since);
 		ockam_ctl_field(w, "registrations", "%lu", e->registrations);
 		ockam_ctl_record_end(w);
@@ -474,6 +534,7 @@ void forwarding_status(struct daemon *d, struct ockam_ctl_writer *w)
 	ockam_ctl_field(w, "kind", "service");
 	ockam_ctl_field(w, "address", "%s", RELAY_SERVICE);
 	ockam_ctl_field(w, "relays", "%u", f->table.count);
+	ockam_ctl_field(w, "forward", "%s", relay_forward_mode_name(f->mode));
 	ockam_ctl_field(w, "handled", "%lu", f->accepted);
 	ockam_ctl_field(w, "dropped", "%lu", f->refused);
 	ockam_ctl_record_end(w);

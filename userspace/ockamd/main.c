@@ -33,6 +33,7 @@ struct options {
 	const char *node;
 	const char *listener;
 	const char *relay_authorized;
+	enum relay_forward_mode relay_forward;
 	bool foreground;
 	bool verbose;
 };
@@ -41,7 +42,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: ockamd --node NAME [--tcp-listener-address HOST:PORT]\n"
-		"              [--relay-authorized ID,...] [--foreground] [--verbose]\n"
+		"              [--relay-authorized ID,...] [--relay-forward MODE]\n"
+		"              [--foreground] [--verbose]\n"
 		"       ockamd --help | --version\n"
 		"\n"
 		"The agent of one Ockam node (this network namespace): TCP listeners,\n"
@@ -53,6 +55,9 @@ static void usage(FILE *out)
 		"  -t, --tcp-listener-address A    first TCP listener (default %s)\n"
 		"  -r, --relay-authorized ID,...   only these identities may register relays\n"
 		"                                  at forwarding_service (default: any)\n"
+		"  -F, --relay-forward MODE        channel: forward inside the registrant's\n"
+		"                                  channel (default); direct: along the\n"
+		"                                  path under it\n"
 		"  -f, --foreground                stay attached; log to stderr too\n"
 		"  -v, --verbose                   log debug messages\n"
 		"  -h, --help                      this text\n"
@@ -66,6 +71,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		{ "node", required_argument, NULL, 'n' },
 		{ "tcp-listener-address", required_argument, NULL, 't' },
 		{ "relay-authorized", required_argument, NULL, 'r' },
+		{ "relay-forward", required_argument, NULL, 'F' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -77,7 +83,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	memset(opt, 0, sizeof(*opt));
 	opt->listener = DEFAULT_LISTENER;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":n:t:r:fvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":n:t:r:F:fvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			opt->node = optarg;
@@ -87,6 +93,15 @@ static int parse_options(int argc, char **argv, struct options *opt)
 			break;
 		case 'r':
 			opt->relay_authorized = optarg;
+			break;
+		case 'F':
+			if (relay_forward_mode_parse(optarg,
+						     &opt->relay_forward) < 0) {
+				fprintf(stderr,
+					"error: --relay-forward: '%s' is not channel or direct\n",
+					optarg);
+				return -1;
+			}
 			break;
 		case 'f':
 			opt->foreground = true;
@@ -367,7 +382,8 @@ static int start(struct daemon *d, const struct options *opt,
 				     err);
 	if (ret < 0)
 		return ret;
-	ret = forwarding_open(d, opt->relay_authorized, err);
+	ret = forwarding_open(d, opt->relay_authorized, opt->relay_forward,
+			      err);
 	if (ret < 0)
 		return ret;
 	ret = ctl_open(d, err);

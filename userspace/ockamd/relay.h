@@ -31,13 +31,27 @@ enum relay_limits {
 	RELAY_RETRY_MS_MAX = 8000,
 };
 
+/* How a relay node forwards to the node that registered (--relay-forward). */
+enum relay_forward_mode {
+	/* Inside the channel the registration came through, as Ockam does. */
+	RELAY_FORWARD_CHANNEL,
+	/* Along the path under that channel: the senders' own channels are
+	 * not sealed a second time. The channel still carries registrations.
+	 */
+	RELAY_FORWARD_DIRECT,
+};
+
+/* "channel" or "direct" into @mode; -EINVAL for anything else. */
+int relay_forward_mode_parse(const char *text, enum relay_forward_mode *mode);
+const char *relay_forward_mode_name(enum relay_forward_mode mode);
+
 /*
  * forwarding.c. Registrations are taken from identities in @authorized
  * ("I..,I..", NULL or "" for any identity that comes through a secure
- * channel).
+ * channel); relays forward as @mode says.
  */
 int forwarding_open(struct daemon *d, const char *authorized,
-		    struct ockam_err *err);
+		    enum relay_forward_mode mode, struct ockam_err *err);
 void forwarding_close(struct daemon *d);
 void forwarding_on_event(struct daemon *d, const struct ockam_event *ev);
 void forwarding_resync(struct daemon *d);

@@ -294,7 +294,14 @@ int secure_channel_open(struct daemon *d,
 			struct initiator **out, struct ockam_err *err);
 void secure_channel_abort(struct daemon *d, struct initiator *i);
 /*
- * channel_route.c: the first hop of the route of the channel whose
+ * channel_route.c: the route of the channel whose encryptor is
+ * @encryptor, as the kernel has it (the path to the peer, then the peer's
+ * end of the channel); -ENOENT when the kernel has no such channel.
+ */
+int channel_route(struct daemon *d, const char *encryptor,
+		  struct ockam_route *rt, struct ockam_err *err);
+/*
+ * The first hop of the route of the channel whose
  * encryptor is @encryptor, into @out (OCKAM_NAME_MAX), when it is a
  * local address (a transport); "" when it is not. -ENOENT when the
  * kernel has no such channel.
