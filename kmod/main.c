@@ -69,6 +69,8 @@ static int __init ockam_init(void)
 	err = ockam_socket_init();
 	if (err)
 		goto err_netlink;
+	/* Cannot fail, so last: nothing after it to unwind. */
+	ockam_cipher_ceiling_init();
 
 	pr_info("AF_OCKAM registered as address family %d\n", ockam_family);
 	return 0;
@@ -89,6 +91,7 @@ err_wq:
 
 static void __exit ockam_exit(void)
 {
+	ockam_cipher_ceiling_exit();
 	ockam_socket_uninit();
 	ockam_netlink_uninit();
 	ockam_netns_exit();

@@ -12,7 +12,8 @@
 #   make vm-shell        interactive shell in the VM (on this terminal)
 #   make vm-tests        only the VM stage of "make test", for one kernel
 #   make demo            selftests/demo.sh in the VM
-#   make bench           selftests/bench/bench.sh in the VM (release module)
+#   make bench           selftests/bench/bench.sh in the VM (release module,
+#                        and the debug one for the cipher's ceiling)
 #   make stress          selftests/stress/stress.sh in the VM (STRESS_SEED,
 #                        STRESS_DURATION, STRESS_THREADS)
 #   make stress-debug    the same on the debug-kernel lane's kernel
@@ -36,6 +37,10 @@ VM_KO_debug := $(MODULE_DEBUG_DIR)/kmod/ockam.ko
 VM_KO_release := $(KMOD)/ockam.ko
 VM_MODULE_TARGET_debug := module-debug
 VM_MODULE_TARGET_release := module
+# VM_DEBUG_KO=1: the image carries the debug build as well, as
+# /opt/ockam/kmod/ockam-debug.ko, whatever VM_VARIANT is ("make bench":
+# its cipher part reads the cipher's ceiling from that build).
+VM_DEBUG_KO ?=
 # Extra arguments for run-vm.sh, e.g. VM_ARGS='--timeout 1200 --tests netns/*'
 VM_ARGS ?=
 
@@ -137,8 +142,10 @@ $(BUILD)/ksft/kselftest_harness.h $(BUILD)/ksft/kselftest.h:
 
 # ------------------------------------------------------------- the VM
 
-initramfs: $(VM_MODULE_TARGET_$(VM_VARIANT)) userspace userspace-san kselftests
+initramfs: $(VM_MODULE_TARGET_$(VM_VARIANT)) $(if $(VM_DEBUG_KO),module-debug) \
+		userspace userspace-san kselftests
 	@VM_VARIANT=$(VM_VARIANT) OCKAM_KO=$(VM_KO_$(VM_VARIANT)) \
+		$(if $(VM_DEBUG_KO),OCKAM_DEBUG_KO=$(VM_KO_debug)) \
 		$(VM_SH)/mkinitramfs.sh base project
 
 vm-run:
@@ -178,7 +185,7 @@ BENCH_SCRIPT ?= selftests/bench/bench.sh
 BENCH_TIMEOUT ?= 1800
 bench:
 	@$(VM_SH)/deps.sh
-	@+$(SELFTESTS_SUBMAKE) VM_VARIANT=release initramfs
+	@+$(SELFTESTS_SUBMAKE) VM_VARIANT=release VM_DEBUG_KO=1 initramfs
 	@$(VM_SH)/run-vm.sh --mode script --variant release \
 		--timeout $(BENCH_TIMEOUT) --script $(BENCH_SCRIPT) $(VM_ARGS)
 

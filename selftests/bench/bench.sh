@@ -6,6 +6,13 @@
 # measured in this one run, side by side, and printed as ratios: numbers
 # from an emulated CPU mean little on their own.
 #
+# cipher     the ceiling: ockam_cipher_seal() and ockam_cipher_open()
+#            alone on one CPU, 1 KiB and 64 KiB, from the debug build's
+#            debugfs file ockam/cipher_ceiling (the image carries that
+#            build as /opt/ockam/kmod/ockam-debug.ko; the part swaps it in
+#            for the release module and back, first, before the nodes
+#            exist); with the secure part, the 1-hop channel's rate as a
+#            fraction of the ceiling times the CPUs it can use
 # routing    plaintext AF_OCKAM, 64-byte and 64 KiB messages:
 #              1 hop   n1 -> n2                    vs  plain TCP n1 -> n2
 #              3 hops  n1 -> n2 -> n3 -> n4 (forwarded in the kernel)
@@ -38,8 +45,8 @@
 #   BENCH_HANDSHAKES  channels created for the handshake rate (100)
 #   BENCH_OBJECTS     channels and sockets for the memory figures, one
 #                     measurement per count ("10000 100000")
-#   BENCH_ONLY        parts to run (default "routing secure handshake memory
-#                     portal")
+#   BENCH_ONLY        parts to run (default "cipher routing secure handshake
+#                     memory portal")
 #   BENCH_PERF        names of figures as printed, e.g. "sc-1hop-1024
 #                     wireguard-1024": record a system-wide profile during
 #                     the first run of each and print where the time went
@@ -55,7 +62,7 @@ REPEAT=${BENCH_REPEAT:-5}
 REPEAT_RR=${BENCH_REPEAT_RR:-3}
 HANDSHAKES=${BENCH_HANDSHAKES:-100}
 OBJECTS=${BENCH_OBJECTS:-10000 100000}
-ONLY=${BENCH_ONLY:-routing secure handshake memory portal}
+ONLY=${BENCH_ONLY:-cipher routing secure handshake memory portal}
 PERF_KEYS=${BENCH_PERF:-}
 SIZES=(64 65536)
 SC_SIZES=(1024 65536)
@@ -375,6 +382,108 @@ print_ratio() {
 
 # ------------------------------------------------------------ the parts
 
+CEILING_KO=/opt/ockam/kmod/ockam-debug.ko
+CEILING_FILE=/sys/kernel/debug/ockam/cipher_ceiling
+
+# module_unload: rmmod ockam, a few tries (a socket may still be closing).
+module_unload() {
+	local i
+	for ((i = 0; i < 20; i++)); do
+		rmmod ockam 2>/dev/null && return 0
+		sleep 0.5
+	done
+	rmmod ockam
+}
+
+# ceiling_read OUT: read the ceiling file REPEAT times into OUT (its lines,
+# each read's after the other). Run with the debug build loaded.
+ceiling_read() {
+	local i
+	: >"$1"
+	for ((i = 0; i < REPEAT; i++)); do
+		cat "$CEILING_FILE" >>"$1" || return 1
+	done
+}
+
+# The ceiling of a channel's throughput that the cipher sets. One byte
+# through a channel is sealed once (by the sender) and opened once (by the
+# receiver): 1/S + 1/O CPU-seconds a byte, at S and O the rates of seal
+# and open on one CPU, so one CPU doing both moves at most
+# H = 1 / (1/S + 1/O) bytes a second. A 1-hop channel n1 -> n2 has one
+# sender and one receiver, two stages that may run on two CPUs at once:
+# CPUs used is min(2, the VM's CPUs), and the ceiling for the channel is H x that
+# many. (With two CPUs, a pipeline's exact bound is min(S, O), at most
+# 2H, equal when seal and open cost the same, as they nearly do.)
+part_cipher() {
+	local out=$NS_TMP/ceiling size op cpus rc=0
+
+	if [ ! -r "$CEILING_KO" ]; then
+		echo "cipher: no $CEILING_KO in the image (make bench puts it there)"
+		return 1
+	fi
+	grep -q ' /sys/kernel/debug debugfs ' /proc/mounts ||
+		mount -t debugfs debugfs /sys/kernel/debug || return 1
+	if ! module_unload; then
+		echo "cipher: the release module would not unload"
+		return 1
+	fi
+	# Its dependencies are the release module's, loaded until now.
+	# shellcheck disable=SC2046 # one word per module
+	modprobe -q -a $(modinfo -F depends "$CEILING_KO" | tr , ' ')
+	if insmod "$CEILING_KO"; then
+		ceiling_read "$out" || rc=1
+		module_unload || rc=1
+	else
+		rc=1
+	fi
+	if ! modprobe ockam; then
+		echo "cipher: the release module would not load again"
+		exit 1
+	fi
+	if [ $rc != 0 ] || ! grep -q '^open 65536 ' "$out"; then
+		echo "cipher: reading $CEILING_FILE failed"
+		dmesg | grep -i ockam | tail -n 10
+		return 1
+	fi
+	cpus=$(grep -c '^processor' /proc/cpuinfo)
+	[ "$cpus" -gt 2 ] && cpus=2
+	echo "cipher ceiling: ockam_cipher_seal and _open alone on one CPU" \
+		"(CPU $(awk '$1 == "cpu" { print $2; exit }' "$out")),"
+	echo "0.3 s a case, median of $REPEAT reads; msg/s: calls per second"
+	for size in "${SC_SIZES[@]}"; do
+		echo " buffer size $size bytes"
+		for op in seal open; do
+			report "cipher-$op-$size" "$(awk -v op="$op" \
+				-v size="$size" '$1 == op && $2 == size {
+					printf "%.1f %.3f\n", $3 / size, $3 / 1e6
+				}' "$out")"
+		done
+		# Both on one CPU, and the channel's ceiling on CPUs used.
+		RESULT[cipher-1cpu-$size]=$(ceiling_combine "$size" 1)
+		RESULT[cipher-ceiling-$size]=$(ceiling_combine "$size" "$cpus")
+		figure "seal+open, 1 CPU" "cipher-1cpu-$size"
+		figure "x $cpus CPUs used" "cipher-ceiling-$size"
+	done
+	CEILING_CPUS=$cpus
+	echo
+}
+
+# figure TEXT KEY: a kept figure computed from others, as report prints.
+figure() {
+	local r mb
+	read -r r mb <<<"${RESULT[$2]:-0 0}"
+	printf '  %-22s        %10s msg/s %9s MB/s\n' "$1" "$r" "$mb"
+}
+
+# ceiling_combine SIZE CPUS: "msgs/s MB/s" of CPUS x 1 / (1/seal + 1/open)
+# from the medians kept for SIZE.
+ceiling_combine() {
+	awk -v s="$(rate "cipher-seal-$1")" -v o="$(rate "cipher-open-$1")" \
+		-v size="$1" -v cpus="$2" 'BEGIN {
+		h = (s > 0 && o > 0) ? cpus / (1 / s + 1 / o) : 0
+		printf "%.1f %.3f\n", h, h * size / 1e6 }'
+}
+
 part_routing() {
 	local size
 	local sink1=$route1/service/sink sink3=$route3/service/sink
@@ -677,21 +786,28 @@ print_ratios() {
 		sc-rr-1hop-64 plain-rr-1hop-64
 	print_ratio "request/response: channel / plaintext, 3 hops" \
 		sc-rr-3hop-64 plain-rr-3hop-64
+	want cipher && [ -n "${CEILING_CPUS:-}" ] || return 0
+	print_ratio "channel 64 KiB / (cipher ceiling x $CEILING_CPUS CPUs)" \
+		sc-1hop-65536 cipher-ceiling-65536 '>= 0.6'
+	print_ratio "channel 1 KiB / (cipher ceiling x $CEILING_CPUS CPUs)" \
+		sc-1hop-1024 cipher-ceiling-1024
 }
 
 # ------------------------------------------------------------------ run
 
 BENCH_START=$EPOCHSECONDS
-if ! setup_nodes || { want routing && ! setup_routing; }; then
-	echo "bench: setup failed"
-	node_logs
-	exit 1
-fi
 echo "Each figure: median of $REPEAT runs of $SECONDS_PER_RUN s, alternating"
 echo "with its peers; 2 vCPUs under TCG emulation. A message of SIZE bytes"
 echo "is an AF_OCKAM message or, for a TCP stream, a SIZE-byte write."
 echo
 status=0
+# First: it swaps the module out and back, which needs no node to exist.
+want cipher && { part_cipher || status=1; }
+if ! setup_nodes || { want routing && ! setup_routing; }; then
+	echo "bench: setup failed"
+	node_logs
+	exit 1
+fi
 want routing && { part_routing || status=1; }
 want secure && { part_secure || status=1; }
 want handshake && { part_handshake || status=1; }

@@ -12,7 +12,9 @@
 #   project  build/vm-S/project-$VARIANT.cpio.gz ockam.ko, build/bin/*,
 #            (rebuilt every time; small)      build/bin-san/*,
 #                                             build/selftests/*, the shell
-#                                             tests and their helpers
+#                                             tests and their helpers;
+#                                             for the bench, the debug
+#                                             build as well
 #   run      written by run-vm.sh             /vm/script, /vm/env
 #
 # Usage: mkinitramfs.sh [base] [project]      (default: both)
@@ -30,6 +32,10 @@
 #               lane keeps its own, as its kernel and modules differ)
 #   OCKAM_KO    module to put in the project layer (default:
 #               $BUILD/kmod-debug-S/kmod/ockam.ko; may be absent)
+#   OCKAM_DEBUG_KO   a second build of the module, the debug one, for
+#               the bench's cipher part, which loads it with insmod: it
+#               goes to /opt/ockam/kmod/ockam-debug.ko, outside the module
+#               tree, so that modprobe never picks it (default: none)
 #   VM_VARIANT  name of the project layer (default: debug)
 #   VM_KMODS_EXTRA   more kernel modules for the base layer
 #   VM_PROGS_EXTRA   more host programs for the base layer
@@ -51,6 +57,7 @@ MODDIR=${VM_MODDIR:-/lib/modules/$KVER}
 VM_DIR=${VM_DIR:-$BUILD/vm-$KSERIES}
 VARIANT=${VM_VARIANT:-debug}
 OCKAM_KO=${OCKAM_KO:-$BUILD/kmod-debug-$KSERIES/kmod/ockam.ko}
+OCKAM_DEBUG_KO=${OCKAM_DEBUG_KO:-}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
 # Kernel modules the tests and benchmarks load, with everything they depend
@@ -445,6 +452,8 @@ build_project() {
 		echo "KVER=$KVER"
 		echo "VARIANT=$VARIANT"
 		echo "OCKAM_KO=${OCKAM_KO#"$repo"/}"
+		[ -z "$OCKAM_DEBUG_KO" ] ||
+			echo "OCKAM_DEBUG_KO=${OCKAM_DEBUG_KO#"$repo"/}"
 		echo "BUILT=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 		echo "GIT=$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)"
 	} >"$root/opt/ockam/etc/info"
@@ -479,6 +488,12 @@ build_project() {
 		done
 	else
 		log "no module at $OCKAM_KO; the image has none"
+	fi
+	# Its dependencies are ockam.ko's, which the image has.
+	if [ -n "$OCKAM_DEBUG_KO" ]; then
+		[ -f "$OCKAM_DEBUG_KO" ] || die "no module at $OCKAM_DEBUG_KO"
+		mkdir -p "$root/opt/ockam/kmod"
+		cp "$OCKAM_DEBUG_KO" "$root/opt/ockam/kmod/ockam-debug.ko"
 	fi
 
 	pack "$root" "$out"
