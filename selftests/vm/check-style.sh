@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Style checks as TAP: checkpatch.pl --strict on every module source and
-# the uapi header (one line per file), then "make module-w1" for each
+# the uapi header (one line per file), every Documentation/*.rst through
+# docutils with warnings as errors (a malformed table or an unclosed
+# literal renders as garbage, silently), then "make module-w1" for each
 # kernel (one line each; OCKAM_KERNELS, default every supported series).
 # checkpatch.pl, spelling.txt and const_structs.checkpatch come from the
 # kernel source tarball (selftests/vm/deps.sh puts them in build/checkpatch;
@@ -41,6 +43,14 @@ for f in "${files[@]}"; do
 	rc=$?
 	tap_result $rc "checkpatch $f"
 	[ $rc = 0 ] || tap_diag "$(head -n 80 <<<"$out")"
+done
+
+for f in Documentation/*.rst; do
+	out=$(python3 -m docutils --halt=warning --report=warning "$f" \
+		/dev/null 2>&1)
+	rc=$?
+	tap_result $rc "docutils $f"
+	[ $rc = 0 ] || tap_diag "$(head -n 20 <<<"$out")"
 done
 
 mkdir -p "$BUILD"

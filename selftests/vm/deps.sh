@@ -47,8 +47,8 @@ packages=(
 	qemu-system-x86 busybox-static kmod cpio gzip
 	bash procps coreutils findutils grep sed util-linux file
 	iproute2 socat iperf3 wireguard-tools stunnel4 openssl ethtool
-	# scripts and the netlink spec check
-	python3 python3-yaml
+	# scripts and the netlink spec check; the documentation's markup
+	python3 python3-yaml python3-docutils
 )
 # shellcheck disable=SC2206 # word splitting is intended
 packages+=(${OCKAM_DEPS_EXTRA:-})
