@@ -58,6 +58,14 @@ tap_check "tcp-connection create --to /node/n2 works too" \
 	ockam tcp-connection create --from n1 --to /node/n2
 expect_output "node show lists the connection as up" "up" \
 	bash -c "ockam node show n1 -j | grep -o '\"address\":\"$addr\",\"peer\":\"10.0.1.2:4000\",\"state\":\"[a-z]*\"' | cut -d'\"' -f12"
+shown=$(ockam tcp-connection show "$addr" --from n1 -j)
+tap_check "tcp-connection show: up, persistent, never re-dialed" \
+	bash -c "grep -q '\"persistent\":true,\"state\":\"up\"' <<<'$shown' &&
+	grep -q '\"redials\":0,\"reconnects\":0' <<<'$shown'"
+tap_check "tcp-connection show (text) names the peer" \
+	bash -c "ockam tcp-connection show '$addr' --from n1 | grep -q '^peer  *10.0.1.2:4000$'"
+expect_status "tcp-connection show of an unknown address fails" 1 \
+	ockam tcp-connection show 0123456789abcdef0123456789abcdef --from n1
 
 # An alias on n1 for a service of n2.
 tap_check "route add remote_up" \
@@ -82,6 +90,9 @@ expect_output "the old route works again" "again" \
 	ockam message send again --from n1 --to "$route/service/echo"
 expect_output "and so does the alias" "ALIAS AGAIN" \
 	ockam message send "alias again" --from n1 --to /service/remote_up
+tap_check "tcp-connection show counts the reconnection" \
+	bash -c "ockam tcp-connection show '$addr' --from n1 -j |
+	grep -q '\"state\":\"up\",.*\"reconnects\":1'"
 
 # Deleting it ends it for good.
 tap_check "tcp-connection delete $addr" \
@@ -91,6 +102,33 @@ tap_check "it is gone and not re-dialed" \
 	bash -c "! ockam tcp-connection list --from n1 -j | grep -q '\"address\":\"$addr\"'"
 expect_status "sending along it now fails" 1 \
 	ockam message send x --from n1 --to "$route/service/echo" --timeout 2s
+
+# A persistent connection whose peer stops listening: shown while down,
+# with its re-dials, and back once the listener is.
+tap_check "n2 listens on 10.0.1.2:4001 too" \
+	ockam tcp-listener create 10.0.1.2:4001 --at n2
+route2=$(ockam tcp-connection create --from n1 --to 10.0.1.2:4001 2>&1)
+addr2=${route2#/service/}
+tap_check "n2 stops listening on 4001" \
+	ockam tcp-listener delete 10.0.1.2:4001 --at n2
+far2=$(ockam tcp-connection list --from n2 -j |
+	grep -o '{"address":"[0-9a-f]*","peer":"[^"]*","local":"10.0.1.2:4001"' |
+	cut -d'"' -f4)
+tap_check "n2 closes the connection on 4001" \
+	ockam tcp-connection delete "$far2" --from n2
+tap_check "tcp-connection show: down, with re-dials, while nothing listens" \
+	wait_until 10 bash -c "ockam tcp-connection show '$addr2' --from n1 -j |
+	grep -Eq '\"state\":\"(waiting|dialing)\",\"since\":[0-9]+,\"redials\":[1-9]'"
+tap_diag "$(ockam tcp-connection show "$addr2" --from n1)"
+tap_check "n2 listens on 4001 again" \
+	ockam tcp-listener create 10.0.1.2:4001 --at n2
+tap_check "the connection comes back by itself" \
+	wait_until 15 bash -c "ockam tcp-connection show '$addr2' --from n1 -j |
+	grep -q '\"state\":\"up\",.*\"redials\":0,\"reconnects\":1'"
+expect_output "and carries messages" "back on 4001" \
+	ockam message send "back on 4001" --from n1 --to "$route2/service/echo"
+tap_check "tcp-connection delete $addr2" \
+	ockam tcp-connection delete "$addr2" --from n1
 
 # Dial failures come back as errors, not timeouts.
 out=$(ockam message send x --from n1 --to /ip4/10.0.1.2/tcp/9/service/echo --timeout 8s 2>&1)

@@ -158,6 +158,15 @@ unsigned long long cli_record_number(const char *rec, const char *key)
 	return strtoull(buf, NULL, 10);
 }
 
+bool cli_record_has(const char *rec, const char *key, const char *value)
+{
+	/* Names, kinds and identifiers: a longer field is another value. */
+	char buf[OCKAM_NAME_MAX + OCKAM_IDENTIFIER_LEN + 1];
+
+	return ockam_ctl_record_get(rec, key, buf, sizeof(buf)) == 0 &&
+	       !strcmp(buf, value);
+}
+
 int cli_print_deleted(struct cli *cli, const char *what, const char *name)
 {
 	if (cli->json) {

@@ -91,6 +91,8 @@ char *cli_hex_encode(const uint8_t *data, size_t len);
 bool cli_identifier_ok(const char *text);
 /* A number field of a daemon's reply record; 0 when it has none. */
 unsigned long long cli_record_number(const char *rec, const char *key);
+/* Does field @key of a daemon's reply record hold exactly @value? */
+bool cli_record_has(const char *rec, const char *key, const char *value);
 /*
  * The values of repeatable option --authorized as "I..,I.." in @buf
  * (empty when none): 0, or a usage error's status for one that is not an

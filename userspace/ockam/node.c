@@ -330,10 +330,7 @@ static void split_records(struct ockam_ctl_reply *reply,
 
 static bool record_is(const char *rec, const char *kind)
 {
-	char val[32];
-
-	return ockam_ctl_record_get(rec, "kind", val, sizeof(val)) == 0 &&
-	       !strcmp(val, kind);
+	return cli_record_has(rec, "kind", kind);
 }
 
 /* Field @key of @rec, or "?" when the daemon did not send it. */
@@ -384,7 +381,7 @@ static void show_daemon_json(struct json *j, const struct status_records *sr)
 		{ "service", "services", { "address" },
 		  { "handled", "dropped" } },
 		{ "connection", "connections", { "address", "peer", "state" },
-		  { "redials" } },
+		  { "redials", "reconnects", "since" } },
 		{ "secure-channel-listener", "secure_channel_listeners",
 		  { "address", "identity" }, { "pending", "established" } },
 	};

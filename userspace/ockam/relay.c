@@ -166,12 +166,8 @@ static void record_text(const char *rec)
 /* Whether @rec is relay @name, on either side. */
 static bool record_is(const char *rec, const char *name)
 {
-	char value[OCKAM_NAME_MAX];
-
-	return (ockam_ctl_record_get(rec, "name", value, sizeof(value)) == 0 &&
-		!strcmp(value, name)) ||
-	       (ockam_ctl_record_get(rec, "address", value, sizeof(value)) == 0 &&
-		!strcmp(value, name));
+	return cli_record_has(rec, "name", name) ||
+	       cli_record_has(rec, "address", name);
 }
 
 /* Every relay record of the node, or only @name's; CLI status. */

@@ -15,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "backoff.h"
 #include "daemon.h"
 #include "log.h"
 #include "util.h"
@@ -39,8 +41,10 @@ struct conn {
 	char address[OCKAM_NAME_MAX];	/* "" until first attached */
 	char local[OCKAM_NAME_MAX];
 	enum conn_state state;
-	unsigned int backoff_ms;
-	unsigned long redials;
+	time_t since;			/* in this state since */
+	struct backoff backoff;
+	unsigned long redials;		/* attempts since it was last up */
+	unsigned long reconnects;	/* times it came back */
 	struct dial *dial;
 	struct timer retry;
 	/* The create request, until the first outcome answers it. */
@@ -73,14 +77,21 @@ static void reply_error(struct daemon *d, struct ctl_request *r, int errnum,
 
 static void conn_dial_done(struct daemon *d, void *owner, int fd, int err);
 
+static void conn_set_state(struct conn *c, enum conn_state state)
+{
+	if (c->state != state)
+		c->since = time(NULL);
+	c->state = state;
+}
+
 static void conn_schedule_retry(struct daemon *d, struct conn *c)
 {
-	c->state = CONN_WAITING;
+	unsigned int pause = backoff_next(&c->backoff);
+
+	conn_set_state(c, CONN_WAITING);
 	log_info("connection %s to %s: re-dialing in %u ms", c->address,
-		 c->peer, c->backoff_ms);
-	timer_arm(&d->loop, &c->retry, c->backoff_ms);
-	c->backoff_ms = c->backoff_ms * 2 > REDIAL_MAX_MS ? REDIAL_MAX_MS :
-							    c->backoff_ms * 2;
+		 c->peer, pause);
+	timer_arm(&d->loop, &c->retry, pause);
 }
 
 static void conn_redial(struct daemon *d, void *ctx)
@@ -89,7 +100,7 @@ static void conn_redial(struct daemon *d, void *ctx)
 	struct ockam_err err;
 
 	timer_cancel(&d->loop, &c->retry);
-	c->state = CONN_DIALING;
+	conn_set_state(c, CONN_DIALING);
 	c->redials++;
 	if (dial_start(d, c->peer, DIAL_MAY_RESOLVE, kernel_dial_timeout_ms(d),
 		       conn_dial_done, c, &c->dial, &err) < 0) {
@@ -122,8 +133,8 @@ static void conn_dial_done(struct daemon *d, void *owner, int fd, int err)
 	if (first)
 		snprintf(c->address, sizeof(c->address), "%s", info.address);
 	snprintf(c->local, sizeof(c->local), "%s", info.local);
-	c->state = CONN_UP;
-	c->backoff_ms = REDIAL_FIRST_MS;
+	conn_set_state(c, CONN_UP);
+	backoff_reset(&c->backoff);
 	if (first) {
 		struct ockam_ctl_writer *w = ctl_reply(c->request);
 
@@ -141,6 +152,7 @@ static void conn_dial_done(struct daemon *d, void *owner, int fd, int err)
 		log_info("connection %s to %s re-established after %lu attempts",
 			 c->address, c->peer, c->redials);
 		c->redials = 0;
+		c->reconnects++;
 	}
 	return;
 
@@ -168,7 +180,8 @@ void conn_create(struct daemon *d, const char *peer, struct ctl_request *r)
 	}
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	c->state = CONN_DIALING;
-	c->backoff_ms = REDIAL_FIRST_MS;
+	c->since = time(NULL);
+	backoff_init(&c->backoff, REDIAL_FIRST_MS, REDIAL_MAX_MS);
 	timer_init(&c->retry, conn_redial, c);
 	if (dial_start(d, peer, DIAL_MAY_RESOLVE, kernel_dial_timeout_ms(d),
 		       conn_dial_done, c, &c->dial, &err) < 0) {
@@ -372,6 +385,8 @@ void conns_report(struct daemon *d, struct ockam_ctl_writer *w)
 		ockam_ctl_field(w, "peer", "%s", c->peer);
 		ockam_ctl_field(w, "state", "%s", state_names[c->state]);
 		ockam_ctl_field(w, "redials", "%lu", c->redials);
+		ockam_ctl_field(w, "reconnects", "%lu", c->reconnects);
+		ockam_ctl_field(w, "since", "%lld", (long long)c->since);
 		ockam_ctl_record_end(w);
 	}
 }

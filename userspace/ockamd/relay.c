@@ -23,8 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
+#include "backoff.h"
 #include "log.h"
 #include "relay.h"
 #include "secure.h"
@@ -59,7 +58,7 @@ struct relay {
 	char peer[IDENTIFIER_STR_LEN + 1];
 	char remote[OCKAM_NAME_MAX];	/* the alias, once registered */
 	struct timer timer;
-	unsigned int retry_ms;
+	struct backoff backoff;
 	unsigned long retries;		/* since it was last up */
 	unsigned long registrations;
 	time_t since;			/* of the current state */
@@ -152,14 +151,12 @@ static void relay_fail(struct daemon *d, struct relay *rl, int errnum,
 		relay_free(d, rl);
 		return;
 	}
-	pause = rl->retry_ms / 2 + randombytes_uniform(rl->retry_ms / 2 + 1);
+	pause = backoff_next(&rl->backoff);
 	log_info_limited("relay %s at %s is down (%s); registering again in %llu ms",
 			 rl->name, rl->at, why, (unsigned long long)pause);
 	if (rl->state == RELAY_UP)
 		rl->retries = 0;
 	relay_set_state(rl, RELAY_WAITING);
-	rl->retry_ms = rl->retry_ms * 2 > RELAY_RETRY_MS_MAX ?
-		       RELAY_RETRY_MS_MAX : rl->retry_ms * 2;
 	timer_arm(&d->loop, &rl->timer, pause);
 }
 
@@ -186,7 +183,7 @@ static void relay_on_answer(struct daemon *d, struct relay *rl,
 	close(rl->fd);
 	rl->fd = -1;
 	snprintf(rl->remote, sizeof(rl->remote), "%s", text);
-	rl->retry_ms = RELAY_RETRY_MS_MIN;
+	backoff_reset(&rl->backoff);
 	rl->registrations++;
 	relay_set_state(rl, RELAY_UP);
 	log_info("relay %s registered at %s as %s (channel %s, after %lu retries)",
@@ -398,7 +395,7 @@ void relay_create(struct daemon *d, const struct relay_request *req,
 	memcpy(rl->route.bytes, req->route, req->route_len);
 	rl->route.len = req->route_len;
 	rl->fd = -1;
-	rl->retry_ms = RELAY_RETRY_MS_MIN;
+	backoff_init(&rl->backoff, RELAY_RETRY_MS_MIN, RELAY_RETRY_MS_MAX);
 	rl->request = r;
 	timer_init(&rl->timer, on_relay_timer, rl);
 	rl->next = d->relays;

@@ -12,7 +12,8 @@ extern const struct unit_suite codec_suite, route_suite, multiaddr_suite,
 	sockaddr_suite, control_suite, registry_suite, args_suite, log_suite,
 	frame_suite, handshake_frame_suite, handshake_source_suite,
 	noise_suite, identity_suite, vault_suite, trust_suite,
-	ctl_requests_suite, portal_suite, relay_suite, portal_msg_suite;
+	ctl_requests_suite, portal_suite, relay_suite, portal_msg_suite,
+	backoff_suite;
 
 static const struct unit_suite *const suites[] = {
 	&codec_suite, &route_suite, &multiaddr_suite, &sockaddr_suite,
@@ -20,7 +21,7 @@ static const struct unit_suite *const suites[] = {
 	&frame_suite, &handshake_frame_suite, &handshake_source_suite,
 	&noise_suite, &identity_suite, &vault_suite, &trust_suite,
 	&ctl_requests_suite, &portal_suite, &relay_suite,
-	&portal_msg_suite,
+	&portal_msg_suite, &backoff_suite,
 };
 
 static int failed_checks;
