@@ -344,6 +344,20 @@ deliver_result() {
 	grep '^deliver:' "$NS_TMP/deliver-$name.out" | sed 's/^/# /'
 }
 
+# loop_result RC DESC OUT PREFIX [DIAG...]: the verdict of a loop that ran
+# through the storm: its last line, less "PREFIX: ", when it passed; all
+# it printed, DIAG and the daemons' logs when it did not.
+loop_result() {
+	local rc=$1 desc=$2 out=$3 prefix=$4
+	shift 4
+	if [ "$rc" = 0 ]; then
+		tap_ok "$desc: $(tail -n 1 "$out" | sed "s/^$prefix: //")"
+	else
+		tap_fail "$desc" "$(cat "$out")" "$@"
+		daemon_logs n1 n4
+	fi
+}
+
 # ------------------------------------------------------------------ run
 
 if ! setup; then
@@ -443,24 +457,10 @@ deliver_result relay $? "through relay r4 while it is reset, under the storm"
 
 touch "$STOP"
 wait "$ROUNDS"
-rc=$?
-if [ "$rc" = 0 ]; then
-	tap_ok "through secure channels, under the storm: $(tail -n 1 "$NS_TMP/rounds.out" |
-		sed 's/^channels: //')"
-else
-	tap_fail "through secure channels, under the storm" \
-		"$(cat "$NS_TMP/rounds.out")" "$(tail -n 20 "$NS_TMP/channel.err")"
-	daemon_logs n1 n4
-fi
+loop_result $? "through secure channels, under the storm" \
+	"$NS_TMP/rounds.out" channels "$(tail -n 20 "$NS_TMP/channel.err")"
 wait "$PORTAL"
-rc=$?
-if [ "$rc" = 0 ]; then
-	tap_ok "through the portal, under the storm: $(tail -n 1 "$NS_TMP/portal.out" |
-		sed 's/^portal: //')"
-else
-	tap_fail "through the portal, under the storm" "$(cat "$NS_TMP/portal.out")"
-	daemon_logs n1 n4
-fi
+loop_result $? "through the portal, under the storm" "$NS_TMP/portal.out" portal
 stop_loops
 same=0
 for n in n1 n2 n4; do
