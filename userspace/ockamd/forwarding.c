@@ -274,7 +274,12 @@ static void forwarding_register(struct daemon *d, struct forwarding *f,
 	if (held && strcmp(e->encryptor, encryptor))
 		retire_channel(d, e->encryptor, e);
 	snprintf(e->encryptor, sizeof(e->encryptor), "%s", encryptor);
-	if (channel_first_hop(d, e->encryptor, e->transport, &err) < 0)
+	/* A direct route starts with the channel's first hop: no new lookup. */
+	if (f->mode == RELAY_FORWARD_DIRECT)
+		snprintf(e->transport, sizeof(e->transport), "%s",
+			 rt.addr[0].type == OCKAM_ADDR_LOCAL ?
+			 rt.addr[0].value : "");
+	else if (channel_first_hop(d, e->encryptor, e->transport, &err) < 0)
 		log_warn("relay %s: %s", alias, ockam_err_msg(&err));
 	e->since = time(NULL);
 	e->registrations++;
