@@ -82,6 +82,11 @@ enum ockam_node_bounds {
 	OCKAM_MAX_MESSAGE_MAX = 16 << 20,
 	OCKAM_DIAL_TIMEOUT_MS_MIN = 100,
 	OCKAM_DIAL_TIMEOUT_MS_MAX = 60000,
+	/* OCKAM_NODE_A_CHANNEL_KEEPALIVE, when not 0 (off). */
+	OCKAM_CHANNEL_KEEPALIVE_MS_MIN = 100,
+	OCKAM_CHANNEL_KEEPALIVE_MS_MAX = 3600000,
+	OCKAM_CHANNEL_GIVE_UP_MS_MIN = 1000,
+	OCKAM_CHANNEL_GIVE_UP_MS_MAX = 86400000,
 };
 
 /*
@@ -189,6 +194,39 @@ enum ockam_channel_close_reason {
 };
 
 /*
+ * A channel outlives the transports under it. It is UP while the peer is
+ * heard from; RECOVERING once the transport its route starts with went
+ * down, or the peer was silent for three keepalive intervals (until a new
+ * route, OCKAM_CMD_CHANNEL_SET, or the peer's next authenticated frame
+ * brings it back); DOWN when it stayed RECOVERING for the node's give-up
+ * time: it then refuses to send (ENETDOWN) until the peer is heard from or
+ * it gets a new route. Each change is an OCKAM_CMD_CHANNEL_STATE event.
+ */
+enum ockam_channel_state {
+	OCKAM_CHANNEL_STATE_UNSPEC,
+	OCKAM_CHANNEL_UP,
+	OCKAM_CHANNEL_RECOVERING,
+	OCKAM_CHANNEL_DOWN,
+	__OCKAM_CHANNEL_STATE_MAX
+};
+
+/* Why a channel is in its state (OCKAM_CHANNEL_A_STATE_REASON). */
+enum ockam_channel_state_reason {
+	OCKAM_STATE_R_UNSPEC,
+	OCKAM_STATE_R_INSTALLED,	/* OCKAM_CMD_CHANNEL_ADD */
+	OCKAM_STATE_R_HEARD,		/* an authenticated frame arrived */
+	OCKAM_STATE_R_ROUTE_DOWN,	/* the transport the route starts with
+					 * went down
+					 */
+	OCKAM_STATE_R_PEER_SILENT,	/* nothing from the peer for three
+					 * keepalive intervals
+					 */
+	OCKAM_STATE_R_ROUTE_SET,	/* OCKAM_CMD_CHANNEL_SET gave a route */
+	OCKAM_STATE_R_GAVE_UP,		/* recovering for the give-up time */
+	__OCKAM_STATE_R_MAX
+};
+
+/*
  * Generic netlink family "ockam". One instance per network namespace
  * (node). Every command that changes state needs CAP_NET_ADMIN in the user
  * namespace that owns the node's network namespace, as do the events group
@@ -281,6 +319,17 @@ enum ockam_cmd {
 	OCKAM_CMD_PORTAL_GET,
 	/* Event: a session ended (OCKAM_PORTAL_A_REASON). */
 	OCKAM_CMD_PORTAL_CLOSED,
+	/* Give a channel a new route to its peer's decryptor (do, admin):
+	 * OCKAM_A_CHANNEL with OCKAM_CHANNEL_A_ADDRESS (the encryptor) and
+	 * OCKAM_CHANNEL_A_ROUTE. Keys, counters and addresses stay; the
+	 * channel sends a keepalive along the new route at once, asking the
+	 * peer to answer, and a DOWN channel is RECOVERING again.
+	 */
+	OCKAM_CMD_CHANNEL_SET,
+	/* Event: a channel changed state (OCKAM_CHANNEL_A_STATE and
+	 * OCKAM_CHANNEL_A_STATE_REASON, with its addresses and role).
+	 */
+	OCKAM_CMD_CHANNEL_STATE,
 	__OCKAM_CMD_MAX
 };
 
@@ -315,6 +364,12 @@ enum ockam_node_attr {
 					 */
 	OCKAM_NODE_A_ADDRESS_COUNT,	/* u32: local addresses on the node */
 	OCKAM_NODE_A_STATS,		/* nest: enum ockam_stat */
+	OCKAM_NODE_A_CHANNEL_KEEPALIVE,	/* u32: ms of silence after which a
+					 * channel sends a keepalive; 0: off
+					 */
+	OCKAM_NODE_A_CHANNEL_GIVE_UP,	/* u32: ms a channel stays
+					 * RECOVERING before it is DOWN
+					 */
 	__OCKAM_NODE_A_MAX
 };
 
@@ -391,6 +446,17 @@ enum ockam_channel_attr {
 					 * ockam_channel_close_reason
 					 */
 	OCKAM_CHANNEL_A_STATS,		/* nest: enum ockam_stat */
+	OCKAM_CHANNEL_A_STATE,		/* u32: enum ockam_channel_state */
+	OCKAM_CHANNEL_A_STATE_REASON,	/* u32: enum
+					 * ockam_channel_state_reason
+					 */
+	OCKAM_CHANNEL_A_STATE_AGE,	/* u64: ms since the state began */
+	OCKAM_CHANNEL_A_HEARD_AGE,	/* u64: ms since the peer's last
+					 * authenticated frame
+					 */
+	OCKAM_CHANNEL_A_ROUTE_MOVES,	/* u64: new return routes adopted
+					 * (responder)
+					 */
 	__OCKAM_CHANNEL_A_MAX
 };
 
@@ -590,6 +656,8 @@ enum ockam_stat {
 	OCKAM_STAT_PORTAL_GAPS,		/* ... for a sequence gap */
 	OCKAM_STAT_PORTAL_IMPOSTORS,	/* ... for a message not from the peer */
 	OCKAM_STAT_PORTAL_OVERRUNS,	/* ... for a peer past its window */
+	OCKAM_STAT_KEEPALIVES,		/* keepalives channels sent */
+	OCKAM_STAT_DROP_CHANNEL_DOWN,	/* sent into a DOWN channel */
 	__OCKAM_STAT_MAX
 };
 
