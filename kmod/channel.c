@@ -59,7 +59,8 @@ static bool ockam_channel_unhash(struct ockam_channel *ch)
 		return false;
 	ch->dead = true;
 	ockam_node_remove(ch->node, &ch->encryptor);
-	ockam_node_remove(ch->node, &ch->decryptor);
+	if (!ch->rekeying)
+		ockam_node_remove(ch->node, &ch->decryptor);
 	return true;
 }
 
@@ -245,6 +246,170 @@ struct ockam_channel *ockam_channel_add(struct ockam_node *node,
 err_free:
 	ockam_channel_put(ch);
 	return ERR_PTR(err);
+}
+
+/* What a re-key brings: the new decryptor's socket, keys and route. */
+struct ockam_channel_rekey {
+	struct ockam_channel *ch;
+	const struct ockam_channel_params *p;
+	struct ockam_channel_path *path;
+	/* The decryptor's name before, to go back to. */
+	u8 old_name[OCKAM_ADDR_VALUE_MAX];
+	u8 old_len;
+};
+
+/*
+ * Under the node's lock, once the new handshake socket's entry is gone:
+ * the decryptor takes its name and the channel the new keys and route.
+ */
+static int ockam_channel_reinstall(struct ockam_node *node, const u8 *name,
+				   u32 len, void *arg)
+{
+	struct ockam_channel_rekey *rk = arg;
+	struct ockam_channel *ch = rk->ch;
+	int err;
+
+	lockdep_assert_held(&node->lock);
+	if (ch->dead)
+		return -ENOENT;
+	rk->old_len = ch->decryptor.name_len;
+	memcpy(rk->old_name, ch->decryptor.name, rk->old_len);
+	memcpy(ch->decryptor.name, name, len);
+	ch->decryptor.name_len = len;
+	err = ockam_node_insert(node, &ch->decryptor);
+	if (err) {
+		memcpy(ch->decryptor.name, rk->old_name, rk->old_len);
+		ch->decryptor.name_len = rk->old_len;
+		return err;
+	}
+	ch->rekeying = false;
+	ockam_channel_keys_reset(ch, rk->p->tx_key, rk->p->rx_key);
+	spin_lock_bh(&ch->rx.lock);
+	ockam_channel_path_swap(ch, rk->path);
+	spin_unlock_bh(&ch->rx.lock);
+	rk->path = NULL;
+	return 0;
+}
+
+/*
+ * Take the decryptor out of the table, and wait until no reader can be
+ * on it: its name is about to change. -EBUSY while another re-key runs.
+ */
+static int ockam_channel_take_decryptor(struct ockam_channel *ch)
+{
+	struct ockam_node *node = ch->node;
+	int err = 0;
+
+	mutex_lock(&node->lock);
+	if (ch->dead)
+		err = -ENOENT;
+	else if (ch->rekeying)
+		err = -EBUSY;
+	else
+		ockam_node_remove(node, &ch->decryptor);
+	ch->rekeying |= !err;
+	mutex_unlock(&node->lock);
+	if (!err)
+		synchronize_rcu_expedited();
+	return err;
+}
+
+/* A re-key failed before the new decryptor went in: put the old one back. */
+static void ockam_channel_return_decryptor(struct ockam_channel *ch)
+{
+	struct ockam_node *node = ch->node;
+	bool orphan = false;
+
+	mutex_lock(&node->lock);
+	if (ch->rekeying && !ch->dead) {
+		orphan = ockam_node_insert(node, &ch->decryptor);
+		ch->rekeying = false;
+	}
+	mutex_unlock(&node->lock);
+	/* Without memory for the table: the channel cannot be heard. */
+	if (orphan)
+		ockam_channel_del(node, ch->encryptor.name,
+				  ch->encryptor.name_len);
+}
+
+static int ockam_channel_rekey_check(struct ockam_channel *ch,
+				     const struct ockam_channel_params *p,
+				     struct netlink_ext_ack *extack)
+{
+	u8 peer[OCKAM_IDENTIFIER_BYTES];
+
+	if (strlen(p->identifier) != OCKAM_IDENTIFIER_LEN ||
+	    p->identifier[0] != 'I' ||
+	    hex2bin(peer, p->identifier + 1, OCKAM_IDENTIFIER_BYTES)) {
+		NL_SET_ERR_MSG(extack, "identifier is not \"I\" and 64 hex digits");
+		return -EINVAL;
+	}
+	if (memcmp(peer, ch->peer, sizeof(peer))) {
+		NL_SET_ERR_MSG(extack,
+			       "another identity needs a channel of its own");
+		return -EPERM;
+	}
+	return 0;
+}
+
+/*
+ * OCKAM_CMD_CHANNEL_SET with keys: the peer lost the channel, and the
+ * daemon ran a new handshake with the same identity. Its keys go behind
+ * the same encryptor, so whoever holds the channel's address goes on
+ * using it; the new handshake socket's address becomes the decryptor.
+ */
+int ockam_channel_rekey(struct ockam_node *node, const u8 *name, u32 len,
+			const struct ockam_channel_params *p,
+			struct netlink_ext_ack *extack)
+{
+	struct ockam_channel_rekey rk = { .p = p };
+	struct sk_buff_head queued;
+	struct ockam_route_view rt;
+	struct socket *sock;
+	int err;
+
+	err = ockam_channel_route_parse(p->route, p->route_len, &rt, extack);
+	if (err)
+		return err;
+	rk.ch = ockam_channel_find(node, name, len);
+	if (!rk.ch) {
+		NL_SET_ERR_MSG(extack, "no channel has that encryptor address");
+		return -ENOENT;
+	}
+	err = ockam_channel_rekey_check(rk.ch, p, extack);
+	if (err)
+		goto out;
+	err = -ENOMEM;
+	rk.path = ockam_channel_path_alloc(rt.addrs, rt.len, rt.hops,
+					   GFP_KERNEL_ACCOUNT);
+	if (!rk.path)
+		goto out;
+	sock = sockfd_lookup(p->fd, &err);
+	if (!sock) {
+		NL_SET_ERR_MSG(extack, "not a socket");
+		goto out;
+	}
+	err = ockam_channel_take_decryptor(rk.ch);
+	if (!err) {
+		__skb_queue_head_init(&queued);
+		err = ockam_socket_hand_over(sock, node,
+					     ockam_channel_reinstall, &rk,
+					     &queued);
+		if (err)
+			ockam_channel_return_decryptor(rk.ch);
+	}
+	sockfd_put(sock);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot take over the handshake socket");
+		goto out;
+	}
+	ockam_channel_reroute(node, &queued);
+	ockam_channel_change(rk.ch, OCKAM_CHANNEL_UP, OCKAM_STATE_R_REKEYED);
+	ockam_channel_heard(rk.ch);
+out:
+	kfree(rk.path);
+	ockam_channel_put(rk.ch);
+	return err;
 }
 
 int ockam_channel_del(struct ockam_node *node, const u8 *name, u32 len)

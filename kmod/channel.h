@@ -91,6 +91,10 @@ struct ockam_channel {
 	u32 role;
 	/* Unhashed; under the node's lock. */
 	bool dead;
+	/* A re-key has the decryptor out of the table; under the node's
+	 * lock.
+	 */
+	bool rekeying;
 	u8 peer[OCKAM_IDENTIFIER_BYTES];
 	/* The encryptor's address, encoded, to push on return routes. */
 	u8 self[OCKAM_CHANNEL_SELF_LEN];
@@ -135,6 +139,9 @@ void ockam_channel_uninit(void);
 struct ockam_channel *ockam_channel_add(struct ockam_node *node,
 					const struct ockam_channel_params *p,
 					struct netlink_ext_ack *extack);
+int ockam_channel_rekey(struct ockam_node *node, const u8 *name, u32 len,
+			const struct ockam_channel_params *p,
+			struct netlink_ext_ack *extack);
 int ockam_channel_del(struct ockam_node *node, const u8 *name, u32 len);
 void ockam_channel_put(struct ockam_channel *ch);
 void ockam_channel_owner_gone(struct ockam_node *node, u32 portid);
@@ -165,6 +172,10 @@ struct sk_buff *ockam_channel_seal_keepalive(struct ockam_channel *ch,
 struct ockam_channel_path *ockam_channel_path_alloc(const u8 *addrs, u32 len,
 						    u32 hops, gfp_t gfp);
 void ockam_channel_path_free(struct ockam_channel *ch);
+void ockam_channel_path_swap(struct ockam_channel *ch,
+			     struct ockam_channel_path *path);
+struct ockam_channel *ockam_channel_find(struct ockam_node *node,
+					 const u8 *name, u32 len);
 int ockam_channel_set_route(struct ockam_node *node, const u8 *name,
 			    u32 name_len, const u8 *route, u32 route_len,
 			    struct netlink_ext_ack *extack);
@@ -197,5 +208,7 @@ void ockam_liveness_node_exit(struct ockam_node *node);
 void ockam_channel_keys_init(struct ockam_channel *ch, const u8 *tx_key,
 			     const u8 *rx_key, u64 tx_counter);
 void ockam_channel_keys_wipe(struct ockam_channel *ch);
+void ockam_channel_keys_reset(struct ockam_channel *ch, const u8 *tx_key,
+			      const u8 *rx_key);
 
 #endif /* _OCKAM_CHANNEL_H */

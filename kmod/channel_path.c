@@ -34,7 +34,7 @@ void ockam_channel_path_free(struct ockam_channel *ch)
 }
 
 /* Under the receive lock: @path replaces the channel's. */
-static void ockam_channel_path_swap(struct ockam_channel *ch,
+void ockam_channel_path_swap(struct ockam_channel *ch,
 				    struct ockam_channel_path *path)
 {
 	struct ockam_channel_path *old;
@@ -79,8 +79,9 @@ int ockam_channel_route_parse(const u8 *route, u32 len,
 	return 0;
 }
 
-static struct ockam_channel *ockam_channel_find(struct ockam_node *node,
-						const u8 *name, u32 len)
+/* The channel whose encryptor is @name, with a reference, or NULL. */
+struct ockam_channel *ockam_channel_find(struct ockam_node *node,
+					 const u8 *name, u32 len)
 {
 	struct ockam_channel *ch = NULL;
 	struct ockam_endpoint *ep;

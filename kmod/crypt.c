@@ -80,6 +80,26 @@ void ockam_channel_keys_wipe(struct ockam_channel *ch)
 }
 
 /*
+ * A new handshake's keys for a live channel: both directions start over
+ * at counter 0 under their new key (so no nonce repeats), the old keys
+ * are wiped, and the window forgets the old counters.
+ */
+void ockam_channel_keys_reset(struct ockam_channel *ch, const u8 *tx_key,
+			      const u8 *rx_key)
+{
+	spin_lock_bh(&ch->tx.lock);
+	memcpy(ch->tx.key, tx_key, OCKAM_KEY_LEN);
+	ch->tx.counter = 0;
+	spin_unlock_bh(&ch->tx.lock);
+
+	spin_lock_bh(&ch->rx.lock);
+	ockam_ratchet_wipe(&ch->rx.ratchet);
+	ockam_replay_init(&ch->rx.replay);
+	ockam_ratchet_init(&ch->rx.ratchet, rx_key);
+	spin_unlock_bh(&ch->rx.lock);
+}
+
+/*
  * The key and counter for the next frame. The key moves on (REKEY) as
  * soon as its last message has its copy: the old key is overwritten at
  * once rather than when the next message comes, however late that is.

@@ -82,7 +82,8 @@ static bool ockam_channel_may_change(u8 from, enum ockam_channel_state to,
 {
 	switch (to) {
 	case OCKAM_CHANNEL_UP:
-		return from != OCKAM_CHANNEL_UP;
+		/* New keys are news even to a channel that is UP. */
+		return from != OCKAM_CHANNEL_UP || why == OCKAM_STATE_R_REKEYED;
 	case OCKAM_CHANNEL_RECOVERING:
 		/* A new route revives a channel that gave up; one that is
 		 * recovering keeps its start, so it still gives up in time.

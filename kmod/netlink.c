@@ -130,6 +130,12 @@ static const struct nla_policy
 ockam_channel_set_policy[OCKAM_CHANNEL_A_MAX + 1] = {
 	[OCKAM_CHANNEL_A_ADDRESS] = OCKAM_POLICY_NAME,
 	[OCKAM_CHANNEL_A_ROUTE] = OCKAM_POLICY_ROUTE,
+	/* A re-key also has these. */
+	[OCKAM_CHANNEL_A_FD] = { .type = NLA_U32 },
+	[OCKAM_CHANNEL_A_TX_KEY] = NLA_POLICY_EXACT_LEN(OCKAM_KEY_LEN),
+	[OCKAM_CHANNEL_A_RX_KEY] = NLA_POLICY_EXACT_LEN(OCKAM_KEY_LEN),
+	[OCKAM_CHANNEL_A_IDENTIFIER] = { .type = NLA_NUL_STRING,
+					 .len = OCKAM_IDENTIFIER_LEN },
 };
 
 static struct netlink_range_validation ockam_portal_window_range = {
@@ -1041,9 +1047,34 @@ static int ockam_nl_channel_del(struct sk_buff *skb, struct genl_info *info)
 			       OCKAM_CHANNEL_A_ADDRESS, ockam_channel_del);
 }
 
+/* New keys behind the same encryptor: see OCKAM_CMD_CHANNEL_SET. */
+static int ockam_nl_channel_rekey(struct genl_info *info, struct nlattr **tb,
+				  const char *name)
+{
+	static const int required[] = {
+		OCKAM_CHANNEL_A_TX_KEY, OCKAM_CHANNEL_A_RX_KEY,
+		OCKAM_CHANNEL_A_IDENTIFIER,
+	};
+	struct nlattr *nest = info->attrs[OCKAM_A_CHANNEL];
+	struct ockam_channel_params p = {};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(required); i++)
+		if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, required[i]))
+			return -EINVAL;
+	p.fd = nla_get_u32(tb[OCKAM_CHANNEL_A_FD]);
+	p.tx_key = nla_data(tb[OCKAM_CHANNEL_A_TX_KEY]);
+	p.rx_key = nla_data(tb[OCKAM_CHANNEL_A_RX_KEY]);
+	p.route = nla_data(tb[OCKAM_CHANNEL_A_ROUTE]);
+	p.route_len = nla_len(tb[OCKAM_CHANNEL_A_ROUTE]);
+	p.identifier = nla_data(tb[OCKAM_CHANNEL_A_IDENTIFIER]);
+	return ockam_channel_rekey(ockam_nl_node(info), (const u8 *)name,
+				   strlen(name), &p, info->extack);
+}
+
 static int ockam_nl_channel_set(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr *tb[OCKAM_CHANNEL_A_MAX + 1];
+	struct nlattr *tb[OCKAM_CHANNEL_A_MAX + 1] = {};
 	struct nlattr *nest;
 	const char *name;
 	int err;
@@ -1051,18 +1082,25 @@ static int ockam_nl_channel_set(struct sk_buff *skb, struct genl_info *info)
 	err = ockam_nl_nest(info, OCKAM_A_CHANNEL, tb, OCKAM_CHANNEL_A_MAX,
 			    ockam_channel_set_policy);
 	if (err)
-		return err;
+		goto out;
 	nest = info->attrs[OCKAM_A_CHANNEL];
+	err = -EINVAL;
 	if (NL_REQ_ATTR_CHECK(info->extack, nest, tb,
 			      OCKAM_CHANNEL_A_ADDRESS) ||
 	    NL_REQ_ATTR_CHECK(info->extack, nest, tb, OCKAM_CHANNEL_A_ROUTE))
-		return -EINVAL;
+		goto out;
 	name = nla_data(tb[OCKAM_CHANNEL_A_ADDRESS]);
-	return ockam_channel_set_route(ockam_nl_node(info), (const u8 *)name,
-				       strlen(name),
-				       nla_data(tb[OCKAM_CHANNEL_A_ROUTE]),
-				       nla_len(tb[OCKAM_CHANNEL_A_ROUTE]),
-				       info->extack);
+	if (tb[OCKAM_CHANNEL_A_FD])
+		err = ockam_nl_channel_rekey(info, tb, name);
+	else
+		err = ockam_channel_set_route(ockam_nl_node(info),
+					      (const u8 *)name, strlen(name),
+					      nla_data(tb[OCKAM_CHANNEL_A_ROUTE]),
+					      nla_len(tb[OCKAM_CHANNEL_A_ROUTE]),
+					      info->extack);
+out:
+	ockam_nl_wipe_keys(tb);
+	return err;
 }
 
 /* ------------------------------------------------------- reserved names */

@@ -2653,6 +2653,76 @@ TEST_F_TIMEOUT(chan, keepalives_and_a_silent_peer, 60)
 	ockam_events_close(events);
 }
 
+/*
+ * The peer lost the channel; a new handshake's keys go behind the same
+ * encryptor. Channel 3 (on z) stands for the peer's new end: what s sends
+ * to channel 1's unchanged address now reaches r through it, sealed from
+ * counter 0 with the new keys, and the answer comes back through the new
+ * decryptor (w). Another identity is refused, and the old decryptor is
+ * gone.
+ */
+TEST_F(chan, rekey_behind_the_same_encryptor)
+{
+	struct ockam_events *events;
+	struct ockam_channel_info c3;
+	uint8_t k3[OCKAM_KEY_LEN], k4[OCKAM_KEY_LEN];
+	struct ockam_wire_route w_route = wire("0#z");
+	struct ockam_channel_params p = {
+		.tx_key = k3, .rx_key = k4,
+		.route = w_route.bytes, .route_len = w_route.len,
+		.identifier = id_b,
+	};
+	struct states st = { 0 };
+	char route[128];
+	int w, z;
+
+	ASSERT_EQ(0, ockam_events_open(&events, NULL));
+	ASSERT_EQ(0, pair_up(self, "0#y"));
+	ASSERT_EQ(4, send_via_c1(self, "old!", 4));
+	ASSERT_EQ(0, recv_expect(self->r, "old!", NULL, 0));
+	randombytes_buf(k3, sizeof(k3));
+	randombytes_buf(k4, sizeof(k4));
+	w = sock_bound("w");
+	z = sock_bound("z");
+	ASSERT_LE(0, w);
+	ASSERT_LE(0, z);
+	ASSERT_EQ(0, channel_add(self->nl, z, k4, k3, "0#w", id_a,
+				 OCKAM_ROLE_RESPONDER, &c3, NULL));
+
+	p.fd = w;
+	p.identifier = id_a;
+	EXPECT_EQ(-EPERM, ockam_nl_channel_rekey(self->nl, self->c1.encryptor,
+						 &p, NULL));
+	p.identifier = id_b;
+	EXPECT_EQ(-ENOENT, ockam_nl_channel_rekey(self->nl, "nosuch", &p,
+						  NULL));
+	ASSERT_EQ(0, ockam_nl_channel_rekey(self->nl, self->c1.encryptor, &p,
+					    NULL));
+	EXPECT_TRUE(wait_state_event(events, &st, self->c1.encryptor,
+				     OCKAM_CHANNEL_UP, OCKAM_STATE_R_REKEYED,
+				     2000));
+	ASSERT_EQ(0, channel_get(self->nl, self->c1.encryptor, &self->c1));
+	EXPECT_STREQ("w", self->c1.decryptor);
+	EXPECT_EQ(0, self->c1.tx_counter);
+
+	ASSERT_EQ(4, send_via_c1(self, "new!", 4));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "new!"));
+	EXPECT_EQ(OCKAM_IDENTIFIER_LEN, self->g.identity_len);
+	EXPECT_STREQ(id_a, self->g.identity);
+	rt(route, sizeof(route), "0#%s => 0#s", c3.encryptor);
+	ASSERT_EQ(4, send_to(self->r, route, "ack!", 4));
+	ASSERT_EQ(0, recv_got(self->s, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "ack!"));
+	EXPECT_STREQ(id_b, self->g.identity);
+	/* Nobody answers at x any more. */
+	EXPECT_EQ(-1, send_to(self->m, "0#x", "lost", 4));
+	EXPECT_EQ(EHOSTUNREACH, errno);
+	close(w);
+	close(z);
+	ockam_events_close(events);
+}
+
 TEST_F(chan, set_route_refuses_bad_requests)
 {
 	struct ockam_node_settings set = {

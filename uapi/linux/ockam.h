@@ -223,6 +223,9 @@ enum ockam_channel_state_reason {
 					 */
 	OCKAM_STATE_R_ROUTE_SET,	/* OCKAM_CMD_CHANNEL_SET gave a route */
 	OCKAM_STATE_R_GAVE_UP,		/* recovering for the give-up time */
+	OCKAM_STATE_R_REKEYED,		/* a new handshake's keys, behind the
+					 * same encryptor
+					 */
 	__OCKAM_STATE_R_MAX
 };
 
@@ -324,6 +327,13 @@ enum ockam_cmd {
 	 * OCKAM_CHANNEL_A_ROUTE. Keys, counters and addresses stay; the
 	 * channel sends a keepalive along the new route at once, asking the
 	 * peer to answer, and a DOWN channel is RECOVERING again.
+	 * With OCKAM_CHANNEL_A_FD, both keys and OCKAM_CHANNEL_A_IDENTIFIER
+	 * too, it installs a new handshake's keys behind the same encryptor
+	 * (the peer lost the channel): the identifier must be the channel's
+	 * peer's (EPERM otherwise: another identity is another channel), the
+	 * socket's address becomes the decryptor as in OCKAM_CMD_CHANNEL_ADD
+	 * (the old one goes), both counters start over at 0 with the new
+	 * keys, and the channel is UP (OCKAM_STATE_R_REKEYED).
 	 */
 	OCKAM_CMD_CHANNEL_SET,
 	/* Event: a channel changed state (OCKAM_CHANNEL_A_STATE and

@@ -174,6 +174,7 @@ OCKAM_EXPORT const char *ockam_channel_state_reason_name(uint32_t reason)
 		[OCKAM_STATE_R_PEER_SILENT] = "peer-silent",
 		[OCKAM_STATE_R_ROUTE_SET] = "route-set",
 		[OCKAM_STATE_R_GAVE_UP] = "gave-up",
+		[OCKAM_STATE_R_REKEYED] = "rekeyed",
 	};
 
 	return reason < ARRAY_SIZE(names) && names[reason] ? names[reason] :

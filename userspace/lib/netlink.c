@@ -709,6 +709,58 @@ static int parse_channel_added(struct nlattr **tb, void *arg,
 	return 0;
 }
 
+/*
+ * A request with a handshake's keys (CHANNEL_ADD, or CHANNEL_SET for a
+ * re-key of @encryptor): sized up front, so that libnl never grows the
+ * buffer and hands the old one back to the allocator with the keys still
+ * in it. Wiped and freed on failure.
+ */
+static struct nl_msg *channel_keys_request(struct ockam_nl *nl, uint8_t cmd,
+					   const char *encryptor,
+					   const struct ockam_channel_params *p)
+{
+	size_t size = channel_add_size(p);
+	struct nlattr *nest;
+	struct nl_msg *msg;
+
+	if (encryptor)
+		size += nla_total_size(strlen(encryptor) + 1);
+	msg = new_request_sized(nl, cmd, 0, size);
+	if (!msg)
+		return NULL;
+	nest = nla_nest_start(msg, OCKAM_A_CHANNEL);
+	if (!nest ||
+	    (encryptor &&
+	     nla_put_string(msg, OCKAM_CHANNEL_A_ADDRESS, encryptor) < 0) ||
+	    nla_put_u32(msg, OCKAM_CHANNEL_A_FD, p->fd) < 0 ||
+	    nla_put(msg, OCKAM_CHANNEL_A_TX_KEY, OCKAM_KEY_LEN, p->tx_key) < 0 ||
+	    nla_put(msg, OCKAM_CHANNEL_A_RX_KEY, OCKAM_KEY_LEN, p->rx_key) < 0 ||
+	    nla_put(msg, OCKAM_CHANNEL_A_ROUTE, p->route_len, p->route) < 0 ||
+	    nla_put_string(msg, OCKAM_CHANNEL_A_IDENTIFIER,
+			   p->identifier) < 0 ||
+	    (!encryptor &&
+	     nla_put_u32(msg, OCKAM_CHANNEL_A_ROLE, p->role) < 0)) {
+		explicit_bzero(nlmsg_hdr(msg), nlmsg_get_max_size(msg));
+		nlmsg_free(msg);
+		return NULL;
+	}
+	nla_nest_end(msg, nest);
+	return msg;
+}
+
+static int channel_params_check(const struct ockam_channel_params *p,
+				const char *what, struct ockam_err *err)
+{
+	if (!p->tx_key || !p->rx_key || !p->route || !p->identifier)
+		return ockam_err_set(err, -EINVAL,
+				     "%s: keys, route and identifier are required",
+				     what);
+	if (p->route_len > OCKAM_ROUTE_BYTES_MAX)
+		return ockam_err_set(err, -EMSGSIZE, "%s: route of %zu bytes",
+				     what, p->route_len);
+	return 0;
+}
+
 OCKAM_EXPORT int ockam_nl_channel_add(struct ockam_nl *nl,
 				      const struct ockam_channel_params *p,
 				      struct ockam_channel_info *out,
@@ -719,39 +771,38 @@ OCKAM_EXPORT int ockam_nl_channel_add(struct ockam_nl *nl,
 		.item = parse_channel_added, .arg = out, .err = err,
 		.wipe = true,
 	};
-	struct nlattr *nest;
 	struct nl_msg *msg;
+	int ret;
 
 	memset(out, 0, sizeof(*out));
 	ockam_err_clear(err);
-	if (!p->tx_key || !p->rx_key || !p->route || !p->identifier)
-		return ockam_err_set(err, -EINVAL,
-				     "channel add: keys, route and identifier are required");
-	if (p->route_len > OCKAM_ROUTE_BYTES_MAX)
-		return ockam_err_set(err, -EMSGSIZE,
-				     "channel add: route of %zu bytes", p->route_len);
-	/*
-	 * Every attribute must fit in the first allocation: were libnl to
-	 * grow the buffer, the old one would go back to the allocator with
-	 * the keys still in it.
-	 */
-	msg = new_request_sized(nl, OCKAM_CMD_CHANNEL_ADD, 0,
-				channel_add_size(p));
+	ret = channel_params_check(p, t.what, err);
+	if (ret < 0)
+		return ret;
+	msg = channel_keys_request(nl, OCKAM_CMD_CHANNEL_ADD, NULL, p);
 	if (!msg)
 		return nomem(err, t.what);
-	nest = nla_nest_start(msg, OCKAM_A_CHANNEL);
-	if (!nest || nla_put_u32(msg, OCKAM_CHANNEL_A_FD, p->fd) < 0 ||
-	    nla_put(msg, OCKAM_CHANNEL_A_TX_KEY, OCKAM_KEY_LEN, p->tx_key) < 0 ||
-	    nla_put(msg, OCKAM_CHANNEL_A_RX_KEY, OCKAM_KEY_LEN, p->rx_key) < 0 ||
-	    nla_put(msg, OCKAM_CHANNEL_A_ROUTE, p->route_len, p->route) < 0 ||
-	    nla_put_string(msg, OCKAM_CHANNEL_A_IDENTIFIER,
-			   p->identifier) < 0 ||
-	    nla_put_u32(msg, OCKAM_CHANNEL_A_ROLE, p->role) < 0) {
-		explicit_bzero(nlmsg_hdr(msg), nlmsg_get_max_size(msg));
-		nlmsg_free(msg);
+	return transact(nl, msg, &t);
+}
+
+OCKAM_EXPORT int ockam_nl_channel_rekey(struct ockam_nl *nl,
+					const char *encryptor,
+					const struct ockam_channel_params *p,
+					struct ockam_err *err)
+{
+	struct transaction t = {
+		.what = "channel re-key", .err = err, .wipe = true,
+	};
+	struct nl_msg *msg;
+	int ret;
+
+	ockam_err_clear(err);
+	ret = channel_params_check(p, t.what, err);
+	if (ret < 0)
+		return ret;
+	msg = channel_keys_request(nl, OCKAM_CMD_CHANNEL_SET, encryptor, p);
+	if (!msg)
 		return nomem(err, t.what);
-	}
-	nla_nest_end(msg, nest);
 	return transact(nl, msg, &t);
 }
 

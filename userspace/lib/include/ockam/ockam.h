@@ -491,6 +491,15 @@ int ockam_nl_channel_del(struct ockam_nl *nl, const char *encryptor,
 int ockam_nl_channel_set_route(struct ockam_nl *nl, const char *encryptor,
 			       const void *route, size_t route_len,
 			       struct ockam_err *err);
+/*
+ * New keys behind the channel whose encryptor is @encryptor, from a new
+ * handshake with the same peer (OCKAM_CMD_CHANNEL_SET with keys): the
+ * socket @params->fd ran it and becomes the decryptor; @params->role is
+ * not used. Wiped like ockam_nl_channel_add()'s request.
+ */
+int ockam_nl_channel_rekey(struct ockam_nl *nl, const char *encryptor,
+			   const struct ockam_channel_params *params,
+			   struct ockam_err *err);
 /* Every channel of the node (a dump, as the other lists). */
 int ockam_nl_channel_list(struct ockam_nl *nl,
 			  struct ockam_channel_info **list, size_t *count,
