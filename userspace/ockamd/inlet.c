@@ -4,7 +4,10 @@
  * inlet portal session. When the inlet's route goes through a secure
  * channel listener, the inlet keeps a channel to it and sends along
  * [encryptor, the rest of the route]; the session accepts only what
- * comes back out of that channel. A channel that was closed is opened
+ * comes back out of that channel. The channel outlives the connections
+ * under it (channel_recovery.c): while it recovers, sessions that send
+ * lose their bytes and are reset, the others go on, and new clients are
+ * attached to it. A channel that was closed, or that gave up, is opened
  * again for the next client; clients that arrive while it is being
  * opened wait for it, and are reset if it cannot be.
  */
@@ -33,12 +36,9 @@ struct inlet {
 	struct ockam_wire_route outlet;	/* to the outlet service */
 	struct trust_policy trust;
 	unsigned long max_sessions;
-	/* The channel: its encryptor and peer once it is up, and the
-	 * transport its route starts with ("" if not a local one).
-	 */
+	/* The channel: its encryptor and peer once it is up. */
 	char encryptor[OCKAM_NAME_MAX];
 	char peer[IDENTIFIER_STR_LEN + 1];
-	char transport[OCKAM_NAME_MAX];
 	struct initiator *opening;
 	unsigned long channels_opened;
 	/* Clients waiting for the channel. */
@@ -136,7 +136,6 @@ static void on_channel(struct daemon *d, void *owner,
 		       const struct ockam_err *err)
 {
 	struct inlet *in = owner;
-	struct ockam_err first_err;
 	unsigned long i;
 
 	in->opening = NULL;
@@ -144,9 +143,6 @@ static void on_channel(struct daemon *d, void *owner,
 		snprintf(in->encryptor, sizeof(in->encryptor), "%s",
 			 ch->encryptor);
 		snprintf(in->peer, sizeof(in->peer), "%s", ch->identifier);
-		if (channel_first_hop(d, in->encryptor, in->transport,
-				      &first_err) < 0)
-			in->transport[0] = '\0';
 		in->channels_opened++;
 		log_info("inlet %s: secure channel %s to %s", in->address,
 			 in->encryptor, in->peer);
@@ -348,39 +344,21 @@ static void inlet_drop_channel(struct daemon *d, struct inlet *in,
 	if (channel_delete(d, in->encryptor, &err) < 0 && err.code != -ENOENT)
 		log_warn("inlet %s: %s", in->address, ockam_err_msg(&err));
 	in->encryptor[0] = '\0';
-	in->transport[0] = '\0';
 }
 
 /*
- * The transport an inlet's channel starts with went down: the channel can
- * no longer reach its peer (its route names that connection).
+ * A channel changed state. Recovering is the channel's business: the
+ * inlet keeps it. One that gave up is replaced for the next client.
  */
-void inlets_on_transport_down(struct daemon *d, const char *transport)
+void inlets_on_channel_state(struct daemon *d, const struct ockam_event *ev)
 {
 	struct inlet *in;
 
-	for (in = d->inlets; in; in = in->next)
-		if (in->encryptor[0] && !strcmp(in->transport, transport))
-			inlet_drop_channel(d, in, "its transport went down");
-}
-
-/*
- * A connection further along the channel's route may have gone, which
- * this node hears nothing of: a session whose PONG never came, or whose
- * messages could not be sent, says the channel no longer gets through.
- */
-static void inlet_session_closed(struct daemon *d, struct portal_base *b,
-				 const struct ockam_event *ev)
-{
-	/* The base is an inlet's first member. */
-	struct inlet *in = (struct inlet *)b;
-
-	if (!in->encryptor[0] || (ev->reason != OCKAM_PORTAL_END_TIMEOUT &&
-				  ev->reason != OCKAM_PORTAL_END_UNREACHABLE))
+	if (ev->state != OCKAM_CHANNEL_DOWN)
 		return;
-	inlet_drop_channel(d, in, ev->reason == OCKAM_PORTAL_END_TIMEOUT ?
-			   "a session got no PONG through it" :
-			   "a session could not send through it");
+	for (in = d->inlets; in; in = in->next)
+		if (in->encryptor[0] && !strcmp(in->encryptor, ev->address))
+			inlet_drop_channel(d, in, "it gave up recovering");
 }
 
 int inlet_create(struct daemon *d, const struct inlet_request *req,
@@ -400,7 +378,6 @@ int inlet_create(struct daemon *d, const struct inlet_request *req,
 		return ockam_err_set(err, -ENOMEM, "out of memory");
 	in->fd = -1;
 	portal_base_add(d, &in->base, "inlet", in->address);
-	in->base.on_closed = inlet_session_closed;
 	ret = inlet_init(in, req, err);
 	if (ret == 0)
 		ret = inlet_listen(d, in, req->from, err);

@@ -46,7 +46,6 @@ static void on_event(const struct ockam_event *ev, void *arg)
 				 ockam_down_reason_name(ev->reason),
 				 ev->errnum ? ", " : "",
 				 ev->errnum ? strerror(ev->errnum) : "");
-		inlets_on_transport_down(d, ev->address);
 	} else {
 		log_info_limited("dial requested for %s", ev->peer);
 	}

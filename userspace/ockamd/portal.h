@@ -104,9 +104,6 @@ struct portal_base {
 	const char *kind;		/* "inlet", "outlet", for messages */
 	const char *name;		/* its address or name */
 	struct portal_counters counters;
-	/* Told of each session that ended, after counting it; or NULL. */
-	void (*on_closed)(struct daemon *d, struct portal_base *b,
-			  const struct ockam_event *ev);
 };
 
 /* Give @b a cookie and put it on the daemon's list. */
@@ -155,8 +152,8 @@ int inlet_delete(struct daemon *d, const char *address,
 int inlets_report(struct daemon *d, const char *address,
 		  struct ockam_ctl_writer *w, struct ockam_err *err);
 void inlets_close(struct daemon *d);
-/* A transport went down: drop the inlet channels that started with it. */
-void inlets_on_transport_down(struct daemon *d, const char *transport);
+/* A CHANNEL_STATE event: replace an inlet's channel that gave up. */
+void inlets_on_channel_state(struct daemon *d, const struct ockam_event *ev);
 
 /* ------------------------------------------------------------- outlet.c */
 

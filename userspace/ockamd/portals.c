@@ -80,8 +80,6 @@ void portals_on_event(struct daemon *d, const struct ockam_event *ev)
 			 ev->address, ockam_portal_end_reason_name(ev->reason),
 			 ev->errnum ? ", " : "",
 			 ev->errnum ? strerror(ev->errnum) : "");
-	if (b->on_closed)
-		b->on_closed(d, b, ev);
 }
 
 void portals_resync(struct daemon *d)
