@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * The "events" multicast group: DIAL_REQUEST, TRANSPORT_DOWN,
- * CHANNEL_CLOSED and PORTAL_CLOSED.
+ * CHANNEL_CLOSED, CHANNEL_STATE and PORTAL_CLOSED.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +53,8 @@ static void event_transport_down(struct nlattr **tb, struct ockam_event *ev)
 	ev->errnum = ockam_nla_u32(tb[OCKAM_TRANSPORT_A_ERRNO]);
 }
 
-static void event_channel_closed(struct nlattr **tb, struct ockam_event *ev)
+/* CHANNEL_CLOSED and CHANNEL_STATE share the channel nest. */
+static void event_channel(struct nlattr **tb, struct ockam_event *ev)
 {
 	ockam_nla_string(tb[OCKAM_CHANNEL_A_ADDRESS], ev->address,
 			 sizeof(ev->address));
@@ -61,7 +62,13 @@ static void event_channel_closed(struct nlattr **tb, struct ockam_event *ev)
 			 sizeof(ev->decryptor));
 	ockam_nla_string(tb[OCKAM_CHANNEL_A_IDENTIFIER], ev->identifier,
 			 sizeof(ev->identifier));
-	ev->reason = ockam_nla_u32(tb[OCKAM_CHANNEL_A_REASON]);
+	ev->role = ockam_nla_u32(tb[OCKAM_CHANNEL_A_ROLE]);
+	if (ev->cmd == OCKAM_CMD_CHANNEL_STATE) {
+		ev->state = ockam_nla_u32(tb[OCKAM_CHANNEL_A_STATE]);
+		ev->reason = ockam_nla_u32(tb[OCKAM_CHANNEL_A_STATE_REASON]);
+	} else {
+		ev->reason = ockam_nla_u32(tb[OCKAM_CHANNEL_A_REASON]);
+	}
 }
 
 static uint64_t u64_or_zero(const struct nlattr *attr)
@@ -93,6 +100,7 @@ static int event_nest(uint8_t cmd)
 	case OCKAM_CMD_TRANSPORT_DOWN:
 		return OCKAM_A_TRANSPORT;
 	case OCKAM_CMD_CHANNEL_CLOSED:
+	case OCKAM_CMD_CHANNEL_STATE:
 		return OCKAM_A_CHANNEL;
 	case OCKAM_CMD_PORTAL_CLOSED:
 		return OCKAM_A_PORTAL;
@@ -111,7 +119,7 @@ static void event_fill(int nest, struct nlattr **tb, struct ockam_event *ev)
 		event_transport_down(tb, ev);
 		break;
 	case OCKAM_A_CHANNEL:
-		event_channel_closed(tb, ev);
+		event_channel(tb, ev);
 		break;
 	default:
 		event_portal_closed(tb, ev);

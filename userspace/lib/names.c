@@ -94,6 +94,8 @@ OCKAM_EXPORT const char *ockam_stat_name(unsigned int stat)
 		[OCKAM_STAT_PORTAL_GAPS] = "portal-gaps",
 		[OCKAM_STAT_PORTAL_IMPOSTORS] = "portal-impostors",
 		[OCKAM_STAT_PORTAL_OVERRUNS] = "portal-overruns",
+		[OCKAM_STAT_KEEPALIVES] = "keepalives",
+		[OCKAM_STAT_DROP_CHANNEL_DOWN] = "drop-channel-down",
 	};
 
 	return stat < ARRAY_SIZE(names) && names[stat] ? names[stat] :
@@ -143,6 +145,35 @@ OCKAM_EXPORT const char *ockam_portal_end_reason_name(uint32_t reason)
 		[OCKAM_PORTAL_END_UNREACHABLE] = "unreachable",
 		[OCKAM_PORTAL_END_OWNER_GONE] = "owner-gone",
 		[OCKAM_PORTAL_END_NODE_EXIT] = "node-exit",
+	};
+
+	return reason < ARRAY_SIZE(names) && names[reason] ? names[reason] :
+							    "unknown";
+}
+
+OCKAM_EXPORT const char *ockam_channel_state_name(uint32_t state)
+{
+	static const char *const names[] = {
+		[OCKAM_CHANNEL_STATE_UNSPEC] = "unspec",
+		[OCKAM_CHANNEL_UP] = "up",
+		[OCKAM_CHANNEL_RECOVERING] = "recovering",
+		[OCKAM_CHANNEL_DOWN] = "down",
+	};
+
+	return state < ARRAY_SIZE(names) && names[state] ? names[state] :
+							  "unknown";
+}
+
+OCKAM_EXPORT const char *ockam_channel_state_reason_name(uint32_t reason)
+{
+	static const char *const names[] = {
+		[OCKAM_STATE_R_UNSPEC] = "unspec",
+		[OCKAM_STATE_R_INSTALLED] = "installed",
+		[OCKAM_STATE_R_HEARD] = "heard",
+		[OCKAM_STATE_R_ROUTE_DOWN] = "route-down",
+		[OCKAM_STATE_R_PEER_SILENT] = "peer-silent",
+		[OCKAM_STATE_R_ROUTE_SET] = "route-set",
+		[OCKAM_STATE_R_GAVE_UP] = "gave-up",
 	};
 
 	return reason < ARRAY_SIZE(names) && names[reason] ? names[reason] :

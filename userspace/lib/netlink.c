@@ -290,6 +290,10 @@ static int parse_node(struct nlattr **tb, void *arg, struct ockam_err *err)
 	info->dial_timeout_ms = ockam_nla_u32(tb[OCKAM_NODE_A_DIAL_TIMEOUT]);
 	info->address_count = ockam_nla_u32(tb[OCKAM_NODE_A_ADDRESS_COUNT]);
 	info->dial_forwarded = ockam_nla_u32(tb[OCKAM_NODE_A_DIAL_FORWARDED]);
+	info->channel_keepalive_ms =
+		ockam_nla_u32(tb[OCKAM_NODE_A_CHANNEL_KEEPALIVE]);
+	info->channel_give_up_ms =
+		ockam_nla_u32(tb[OCKAM_NODE_A_CHANNEL_GIVE_UP]);
 	attr_stats(tb[OCKAM_NODE_A_STATS], &info->stats);
 	return 0;
 }
@@ -327,7 +331,13 @@ OCKAM_EXPORT int ockam_nl_node_set(struct ockam_nl *nl,
 			 set->dial_timeout_ms) < 0) ||
 	    (set->set_dial_forwarded &&
 	     nla_put_u32(msg, OCKAM_NODE_A_DIAL_FORWARDED,
-			 set->dial_forwarded) < 0)) {
+			 set->dial_forwarded) < 0) ||
+	    (set->set_channel_keepalive &&
+	     nla_put_u32(msg, OCKAM_NODE_A_CHANNEL_KEEPALIVE,
+			 set->channel_keepalive_ms) < 0) ||
+	    (set->channel_give_up_ms &&
+	     nla_put_u32(msg, OCKAM_NODE_A_CHANNEL_GIVE_UP,
+			 set->channel_give_up_ms) < 0)) {
 		nlmsg_free(msg);
 		return nomem(err, "node set");
 	}
@@ -694,6 +704,8 @@ static int parse_channel_added(struct nlattr **tb, void *arg,
 	ockam_nla_string(tb[OCKAM_CHANNEL_A_IDENTIFIER], info->identifier,
 			 sizeof(info->identifier));
 	info->role = ockam_nla_u32(tb[OCKAM_CHANNEL_A_ROLE]);
+	info->state = ockam_nla_u32(tb[OCKAM_CHANNEL_A_STATE]);
+	info->state_reason = ockam_nla_u32(tb[OCKAM_CHANNEL_A_STATE_REASON]);
 	return 0;
 }
 
@@ -752,6 +764,33 @@ OCKAM_EXPORT int ockam_nl_channel_del(struct ockam_nl *nl,
 				   encryptor, err);
 }
 
+OCKAM_EXPORT int ockam_nl_channel_set_route(struct ockam_nl *nl,
+					    const char *encryptor,
+					    const void *route,
+					    size_t route_len,
+					    struct ockam_err *err)
+{
+	const char *what = "channel set";
+	struct nl_msg *msg;
+	struct nlattr *nest;
+
+	if (!route || !route_len || route_len > OCKAM_ROUTE_BYTES_MAX)
+		return ockam_err_set(err, -EINVAL, "%s: route of %zu bytes",
+				     what, route_len);
+	msg = new_request(nl, OCKAM_CMD_CHANNEL_SET, 0);
+	if (!msg)
+		return nomem(err, what);
+	nest = nla_nest_start(msg, OCKAM_A_CHANNEL);
+	if (!nest ||
+	    nla_put_string(msg, OCKAM_CHANNEL_A_ADDRESS, encryptor) < 0 ||
+	    nla_put(msg, OCKAM_CHANNEL_A_ROUTE, route_len, route) < 0) {
+		nlmsg_free(msg);
+		return nomem(err, what);
+	}
+	nla_nest_end(msg, nest);
+	return do_request(nl, msg, what, 0, NULL, NULL, err);
+}
+
 static uint64_t nla_u64_or_zero(struct nlattr *attr)
 {
 	return attr && nla_len(attr) >= 8 ? nla_get_u64(attr) : 0;
@@ -767,6 +806,9 @@ static int parse_channel(struct nlattr **tb, void *arg, struct ockam_err *err)
 	info->rx_counter = nla_u64_or_zero(tb[OCKAM_CHANNEL_A_RX_COUNTER]);
 	info->tx_rekeys = nla_u64_or_zero(tb[OCKAM_CHANNEL_A_TX_REKEYS]);
 	info->rx_rekeys = nla_u64_or_zero(tb[OCKAM_CHANNEL_A_RX_REKEYS]);
+	info->state_age_ms = nla_u64_or_zero(tb[OCKAM_CHANNEL_A_STATE_AGE]);
+	info->heard_age_ms = nla_u64_or_zero(tb[OCKAM_CHANNEL_A_HEARD_AGE]);
+	info->route_moves = nla_u64_or_zero(tb[OCKAM_CHANNEL_A_ROUTE_MOVES]);
 	attr_stats(tb[OCKAM_CHANNEL_A_STATS], &info->stats);
 	if (!route)
 		return 0;

@@ -317,12 +317,16 @@ struct ockam_node_info {
 	uint32_t dial_timeout_ms;
 	uint32_t address_count;
 	bool dial_forwarded;	/* forwarded messages may cause dials */
+	uint32_t channel_keepalive_ms;	/* 0: channels send no keepalives */
+	uint32_t channel_give_up_ms;	/* RECOVERING this long: DOWN */
 	struct ockam_stats stats;
 };
 
 /*
  * Settings to change; a zero number leaves that setting as it is, and
  * @dial_forwarded is applied only when @set_dial_forwarded is true.
+ * Zero is a valid keepalive (off), so @channel_keepalive_ms is applied
+ * only when @set_channel_keepalive is true.
  */
 struct ockam_node_settings {
 	uint32_t max_message;
@@ -330,6 +334,9 @@ struct ockam_node_settings {
 	uint32_t dial_timeout_ms;
 	bool set_dial_forwarded;
 	bool dial_forwarded;
+	bool set_channel_keepalive;
+	uint32_t channel_keepalive_ms;
+	uint32_t channel_give_up_ms;
 };
 
 enum { OCKAM_NAME_MAX = OCKAM_ADDR_VALUE_MAX + 1 };
@@ -444,6 +451,15 @@ struct ockam_channel_info {
 	uint64_t rx_counter;		/* highest counter accepted */
 	uint64_t tx_rekeys;
 	uint64_t rx_rekeys;
+	uint32_t state;			/* enum ockam_channel_state; 0 when
+					 * the kernel does not report it
+					 */
+	uint32_t state_reason;		/* enum ockam_channel_state_reason */
+	uint64_t state_age_ms;		/* listings: time in @state */
+	uint64_t heard_age_ms;		/* listings: since the peer's last
+					 * authenticated frame
+					 */
+	uint64_t route_moves;		/* listings: return routes adopted */
 	struct ockam_stats stats;
 	/* Listings only: the encoded route to the peer's decryptor, in
 	 * memory ockam_channel_list_free() releases.
@@ -466,6 +482,15 @@ int ockam_nl_channel_add(struct ockam_nl *nl,
 /* Close the channel whose encryptor is @encryptor, telling the peer. */
 int ockam_nl_channel_del(struct ockam_nl *nl, const char *encryptor,
 			 struct ockam_err *err);
+/*
+ * Give the channel whose encryptor is @encryptor a new encoded route to
+ * its peer's decryptor (OCKAM_CMD_CHANNEL_SET). Keys, counters and
+ * addresses stay; the kernel asks the peer for an answer along the new
+ * route at once.
+ */
+int ockam_nl_channel_set_route(struct ockam_nl *nl, const char *encryptor,
+			       const void *route, size_t route_len,
+			       struct ockam_err *err);
 /* Every channel of the node (a dump, as the other lists). */
 int ockam_nl_channel_list(struct ockam_nl *nl,
 			  struct ockam_channel_info **list, size_t *count,
@@ -534,10 +559,12 @@ struct ockam_events;
 
 struct ockam_event {
 	uint8_t cmd;			/* OCKAM_CMD_DIAL_REQUEST, _TRANSPORT_DOWN,
-					 * _CHANNEL_CLOSED or _PORTAL_CLOSED
+					 * _CHANNEL_CLOSED, _CHANNEL_STATE or
+					 * _PORTAL_CLOSED
 					 */
 	char address[OCKAM_NAME_MAX];	/* TRANSPORT_DOWN: the transport;
-					 * CHANNEL_CLOSED: the encryptor;
+					 * CHANNEL_CLOSED, CHANNEL_STATE: the
+					 * encryptor;
 					 * PORTAL_CLOSED: the session
 					 */
 	char peer[OCKAM_NAME_MAX];	/* the peer "host:port" */
@@ -551,7 +578,9 @@ struct ockam_event {
 	uint32_t errnum;		/* TRANSPORT_DOWN, PORTAL_CLOSED:
 					 * errno, or 0
 					 */
-	char decryptor[OCKAM_NAME_MAX];	/* CHANNEL_CLOSED, when sent */
+	char decryptor[OCKAM_NAME_MAX];	/* CHANNEL_CLOSED (when sent),
+					 * CHANNEL_STATE
+					 */
 	char identifier[OCKAM_IDENTIFIER_LEN + 1];	/* CHANNEL_CLOSED: the
 							 * peer's, when sent;
 							 * PORTAL_CLOSED too
@@ -560,9 +589,15 @@ struct ockam_event {
 	 * the stream bytes it moved each way.
 	 */
 	uint64_t cookie;
-	uint32_t role;
+	uint32_t role;			/* CHANNEL_STATE too: enum
+					 * ockam_channel_role
+					 */
 	uint64_t tx_bytes;
 	uint64_t rx_bytes;
+	/* CHANNEL_STATE: enum ockam_channel_state and, in @reason, enum
+	 * ockam_channel_state_reason.
+	 */
+	uint32_t state;
 };
 
 typedef void (*ockam_event_fn)(const struct ockam_event *ev, void *arg);
@@ -591,6 +626,8 @@ const char *ockam_stat_name(unsigned int stat);
 const char *ockam_portal_role_name(uint32_t role);
 const char *ockam_portal_state_name(uint32_t state);
 const char *ockam_portal_end_reason_name(uint32_t reason);
+const char *ockam_channel_state_name(uint32_t state);
+const char *ockam_channel_state_reason_name(uint32_t reason);
 
 /* -------------------------------------------------------- node registry */
 
