@@ -335,9 +335,9 @@ static int channel_list(struct cli *cli, const struct cmd_spec *cmd,
 	if (cli->json)
 		json_array_begin(&cli->j, NULL);
 	else if (l.count)
-		printf("%-41s %-9s %-10s %-11s %7s %7s %5s %-65s %10s %10s %s\n",
-		       "ROUTE", "ROLE", "STATE", "REASON", "SINCE", "HEARD",
-		       "MOVES", "PEER", "SENT", "RECEIVED", "PEER ROUTE");
+		printf("%-41s %-9s %-65s %-10s %-11s %7s %7s %5s %10s %10s %s\n",
+		       "ROUTE", "ROLE", "PEER", "STATE", "REASON", "SINCE",
+		       "HEARD", "MOVES", "SENT", "RECEIVED", "PEER ROUTE");
 	for (i = 0; i < l.count; i++) {
 		const struct ockam_channel_info *ch = &l.list[i];
 		char route[OCKAM_NAME_MAX + 16];
@@ -347,14 +347,14 @@ static int channel_list(struct cli *cli, const struct cmd_spec *cmd,
 			continue;
 		}
 		snprintf(route, sizeof(route), "/service/%s", ch->encryptor);
-		printf("%-41s %-9s %-10s %-11s %7s", route,
-		       ockam_role_name(ch->role),
+		printf("%-41s %-9s %-65s %-10s %-11s %7s", route,
+		       ockam_role_name(ch->role), ch->identifier,
 		       ch->state ? ockam_channel_state_name(ch->state) : "-",
 		       ch->state ?
 		       ockam_channel_state_reason_name(ch->state_reason) : "-",
 		       since_text(ch));
-		printf(" %7s %5llu %-65s %10llu %10llu %s\n", heard_text(ch),
-		       (unsigned long long)ch->route_moves, ch->identifier,
+		printf(" %7s %5llu %10llu %10llu %s\n", heard_text(ch),
+		       (unsigned long long)ch->route_moves,
 		       (unsigned long long)
 		       ch->stats.value[OCKAM_STAT_ENCRYPTED],
 		       (unsigned long long)
