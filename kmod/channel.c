@@ -36,7 +36,7 @@ static void ockam_channel_destroy(struct ockam_channel *ch)
 {
 	ockam_channel_keys_wipe(ch);
 	free_percpu(ch->stats);
-	kfree(ch->route);
+	ockam_channel_path_free(ch);
 	kmem_cache_free(ockam_channel_cache, ch);
 }
 
@@ -115,39 +115,19 @@ static int ockam_channel_parse_peer(struct ockam_channel *ch, const char *id)
 	return hex2bin(ch->peer, id + 1, OCKAM_IDENTIFIER_BYTES);
 }
 
-/* A local name no node can have would make a channel that never works. */
-static bool ockam_channel_route_names_valid(struct ockam_route_view *rt)
-{
-	struct ockam_route_view rest = *rt;
-	struct ockam_addr_view addr;
-
-	while (ockam_route_first(&rest, &addr) > 0) {
-		if (addr.type == OCKAM_ADDR_LOCAL &&
-		    !ockam_local_name_valid(addr.value, addr.len))
-			return false;
-		ockam_route_skip(&rest, &addr);
-	}
-	return true;
-}
-
 static struct ockam_channel *
 ockam_channel_alloc(struct ockam_node *node,
 		    const struct ockam_channel_params *p,
 		    struct netlink_ext_ack *extack)
 {
+	struct ockam_channel_path *path;
 	struct ockam_route_view rt;
 	struct ockam_channel *ch;
 	int err;
 
-	err = ockam_route_decode(p->route, p->route_len, &rt);
-	if (err != p->route_len || !rt.hops) {
-		NL_SET_ERR_MSG(extack, "route does not parse or is empty");
-		return ERR_PTR(-EINVAL);
-	}
-	if (!ockam_channel_route_names_valid(&rt)) {
-		NL_SET_ERR_MSG(extack, "route has an invalid local address");
-		return ERR_PTR(-EINVAL);
-	}
+	err = ockam_channel_route_parse(p->route, p->route_len, &rt, extack);
+	if (err)
+		return ERR_PTR(err);
 	ch = kmem_cache_zalloc(ockam_channel_cache, GFP_KERNEL);
 	if (!ch)
 		return ERR_PTR(-ENOMEM);
@@ -158,8 +138,10 @@ ockam_channel_alloc(struct ockam_node *node,
 	}
 	err = -ENOMEM;
 	ch->stats = ockam_stats_alloc(OCKAM_STATS_CHANNEL);
-	ch->route = kmemdup(rt.addrs, rt.len, GFP_KERNEL_ACCOUNT);
-	if (!ch->stats || !ch->route)
+	path = ockam_channel_path_alloc(rt.addrs, rt.len, rt.hops,
+					GFP_KERNEL_ACCOUNT);
+	RCU_INIT_POINTER(ch->path, path);
+	if (!ch->stats || !path)
 		goto err_free;
 
 	ch->node = node;
@@ -169,9 +151,8 @@ ockam_channel_alloc(struct ockam_node *node,
 	ch->role = p->role;
 	ch->encryptor.kind = OCKAM_KIND_ENCRYPTOR;
 	ch->decryptor.kind = OCKAM_KIND_DECRYPTOR;
-	ch->route_len = rt.len;
-	ch->route_hops = rt.hops;
 	ockam_channel_keys_init(ch, p->tx_key, p->rx_key, 0);
+	ockam_channel_live_init(ch);
 	return ch;
 
 err_free:
@@ -258,6 +239,7 @@ struct ockam_channel *ockam_channel_add(struct ockam_node *node,
 		goto err_free;
 	}
 	ockam_channel_reroute(node, &queued);
+	ockam_liveness_kick(node);
 	return ch;
 
 err_free:

@@ -22,6 +22,8 @@
 #include "ratchet.h"
 #include "replay.h"
 
+struct ockam_tcp;
+
 enum ockam_channel_sizes {
 	/* The encryptor's address, encoded: a type byte, the length in one
 	 * ULEB byte, and the random name every encryptor gets.
@@ -43,6 +45,34 @@ struct ockam_channel_rx {
 	spinlock_t lock;
 	struct ockam_replay replay;
 	struct ockam_ratchet ratchet;
+};
+
+/*
+ * The route to the peer's decryptor: addresses, count apart. Replaced
+ * whole (OCKAM_CMD_CHANNEL_SET, or the responder following its peer to a
+ * new return route) under the receive lock, and read under RCU by the
+ * data path, so a frame is sealed with one route or the other.
+ */
+struct ockam_channel_path {
+	struct rcu_head rcu;
+	u32 len;
+	u32 hops;
+	u8 addrs[];
+};
+
+/* Whether the peer is still there; see liveness.c. */
+struct ockam_channel_live {
+	/* jiffies of the last frame sealed and of the peer's last
+	 * authenticated frame. Lockless: READ_ONCE()/WRITE_ONCE().
+	 */
+	unsigned long last_tx;
+	unsigned long last_rx;
+	/* Written under the receive lock, read locklessly. */
+	unsigned long since;
+	u8 state;
+	u8 reason;
+	/* New return routes adopted; under the receive lock. */
+	u32 route_moves;
 };
 
 struct ockam_channel {
@@ -67,14 +97,13 @@ struct ockam_channel {
 	u32 self_len;
 	struct ockam_stats __percpu *stats;
 	struct ockam_channel_tx tx;
+	/* The lock also guards @path's and @live's changes. */
 	struct ockam_channel_rx rx;
-	/* The route to the peer's decryptor: addresses, count apart. A
-	 * separate allocation, so that every channel is the same size and
+	/* A separate allocation, so that every channel is the same size and
 	 * comes from a cache of its own.
 	 */
-	const u8 *route;
-	u32 route_hops;
-	u32 route_len;
+	struct ockam_channel_path __rcu *path;
+	struct ockam_channel_live live;
 };
 
 static inline struct ockam_channel *
@@ -113,12 +142,58 @@ void ockam_channel_node_exit(struct ockam_node *node);
 /* From the data path (any context): the peer said goodbye. */
 void ockam_channel_peer_closed(struct ockam_channel *ch);
 
+/* Where a frame came from, for route mobility. */
+struct ockam_channel_from {
+	/* The transport's address, not yet on the return route, or NULL. */
+	const u8 *push;
+	u32 push_len;
+	/* Did it come from another node? */
+	bool arrived;
+};
+
 /* crypt.c: the data path */
 int ockam_channel_encrypt(struct ockam_channel *ch, struct sk_buff **pskb,
 			  struct ockam_msg_view *msg);
 int ockam_channel_decrypt(struct ockam_channel *ch, struct sk_buff **pskb,
-			  struct ockam_msg_view *msg);
+			  struct ockam_msg_view *msg,
+			  const struct ockam_channel_from *from);
 struct sk_buff *ockam_channel_seal_close(struct ockam_channel *ch, int *err);
+struct sk_buff *ockam_channel_seal_keepalive(struct ockam_channel *ch,
+					     bool ask, int *err);
+
+/* channel_path.c: the route to the peer */
+struct ockam_channel_path *ockam_channel_path_alloc(const u8 *addrs, u32 len,
+						    u32 hops, gfp_t gfp);
+void ockam_channel_path_free(struct ockam_channel *ch);
+int ockam_channel_set_route(struct ockam_node *node, const u8 *name,
+			    u32 name_len, const u8 *route, u32 route_len,
+			    struct netlink_ext_ack *extack);
+void ockam_channel_follow(struct ockam_channel *ch,
+			  const struct ockam_channel_from *from,
+			  const struct ockam_route_view *ret);
+bool ockam_channel_route_starts_with(struct ockam_channel *ch,
+				     const struct ockam_tcp *t);
+int ockam_channel_route_parse(const u8 *route, u32 len,
+			      struct ockam_route_view *rt,
+			      struct netlink_ext_ack *extack);
+
+/* liveness.c: states, keepalives, giving up */
+void ockam_channel_live_init(struct ockam_channel *ch);
+void ockam_channel_heard(struct ockam_channel *ch);
+void ockam_channel_sent(struct ockam_channel *ch);
+void ockam_channel_change(struct ockam_channel *ch,
+			  enum ockam_channel_state to,
+			  enum ockam_channel_state_reason why);
+void ockam_channel_keepalive(struct ockam_channel *ch, bool ask);
+void ockam_channel_keepalive_received(struct ockam_channel *ch,
+				      struct sk_buff *skb,
+				      const struct ockam_msg_view *msg);
+void ockam_channel_transport_down(struct ockam_node *node,
+				  const struct ockam_tcp *t);
+void ockam_liveness_node_init(struct ockam_node *node);
+void ockam_liveness_kick(struct ockam_node *node);
+void ockam_liveness_settings_changed(struct ockam_node *node);
+void ockam_liveness_node_exit(struct ockam_node *node);
 void ockam_channel_keys_init(struct ockam_channel *ch, const u8 *tx_key,
 			     const u8 *rx_key, u64 tx_counter);
 void ockam_channel_keys_wipe(struct ockam_channel *ch);

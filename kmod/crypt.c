@@ -125,13 +125,15 @@ static int ockam_rx_begin(struct ockam_channel_rx *rx, u64 counter, u8 *key)
 
 /*
  * The frame verified: accept its counter, unless another copy won, and
- * let the keys follow the window.
+ * let the keys follow the window. @newest: no higher counter came before.
  */
-static int ockam_rx_commit(struct ockam_channel_rx *rx, u64 counter)
+static int ockam_rx_commit(struct ockam_channel_rx *rx, u64 counter,
+			   bool *newest)
 {
 	int err;
 
 	spin_lock_bh(&rx->lock);
+	*newest = counter >= rx->replay.next;
 	err = ockam_replay_errno(ockam_replay_commit(&rx->replay, counter));
 	if (!err)
 		ockam_ratchet_commit(&rx->ratchet, counter, rx->replay.next);
@@ -165,18 +167,28 @@ static int ockam_seal_body(struct sk_buff *out, struct sk_buff *in, u32 len,
 	return err < 0 ? err : 0;
 }
 
+/* The channel's route as the onward route of its frames; under RCU. */
+static void ockam_channel_onward(struct ockam_channel *ch,
+				 struct ockam_route_parts *onward)
+{
+	const struct ockam_channel_path *path = rcu_dereference(ch->path);
+
+	*onward = (struct ockam_route_parts){
+		.tail = path->addrs,
+		.tail_len = path->len,
+		.tail_hops = path->hops,
+	};
+}
+
 /*
  * A data frame of @type whose body is @in (NULL: empty), as a message
  * along the channel's route with an empty return route. Consumes nothing.
+ * Under RCU.
  */
-static struct sk_buff *ockam_seal(struct ockam_channel *ch, u8 type,
-				  struct sk_buff *in, int *err)
+static struct sk_buff *__ockam_seal(struct ockam_channel *ch, u8 type,
+				    struct sk_buff *in, int *err)
 {
-	struct ockam_route_parts onward = {
-		.tail = ch->route,
-		.tail_len = ch->route_len,
-		.tail_hops = ch->route_hops,
-	};
+	struct ockam_route_parts onward;
 	struct ockam_route_parts ret = {};
 	u32 len = in ? in->len : 0, frame = OCKAM_FRAME_OVERHEAD + len;
 	u8 key[OCKAM_KEY_LEN], head[OCKAM_COUNTER_LEN];
@@ -184,6 +196,7 @@ static struct sk_buff *ockam_seal(struct ockam_channel *ch, u8 type,
 	u32 header_len;
 	u64 counter;
 
+	ockam_channel_onward(ch, &onward);
 	header_len = ockam_header_len(&onward, &ret, frame);
 	if (header_len + frame > READ_ONCE(ch->node->max_message)) {
 		*err = -EMSGSIZE;
@@ -213,6 +226,17 @@ static struct sk_buff *ockam_seal(struct ockam_channel *ch, u8 type,
 err_free:
 	kfree_skb(out);
 	return NULL;
+}
+
+static struct sk_buff *ockam_seal(struct ockam_channel *ch, u8 type,
+				  struct sk_buff *in, int *err)
+{
+	struct sk_buff *out;
+
+	rcu_read_lock();
+	out = __ockam_seal(ch, type, in, err);
+	rcu_read_unlock();
+	return out;
 }
 
 /*
@@ -254,24 +278,20 @@ static bool ockam_seal_tail_room(struct sk_buff *skb)
  * Seal @skb where it is, when it is ours alone (ockam_msg_private()) and
  * has the room (a local sender's message does: see OCKAM_SEAL_HEADROOM):
  * no new buffer, no copy. -EAGAIN, with @skb as it was, when it cannot be
- * done here.
+ * done here. Under RCU.
  */
 static int ockam_seal_in_place(struct ockam_channel *ch, struct sk_buff *skb,
 			       struct ockam_msg_view *msg)
 {
 	struct scatterlist stack[OCKAM_SG_STACK], *sg;
-	struct ockam_route_parts onward = {
-		.tail = ch->route,
-		.tail_len = ch->route_len,
-		.tail_hops = ch->route_hops,
-	};
-	struct ockam_route_parts ret = {};
 	u32 len = skb->len, frame = OCKAM_FRAME_OVERHEAD + len;
+	struct ockam_route_parts onward, ret = {};
 	u8 key[OCKAM_KEY_LEN];
 	u32 header_len;
 	u64 counter;
 	int err;
 
+	ockam_channel_onward(ch, &onward);
 	header_len = ockam_header_len(&onward, &ret, frame);
 	if (header_len + frame > READ_ONCE(ch->node->max_message))
 		return -EMSGSIZE;
@@ -316,8 +336,14 @@ int ockam_channel_encrypt(struct ockam_channel *ch, struct sk_buff **pskb,
 	u32 len = in->len;
 	int err;
 
+	/* It gave up: say so, rather than send into a route that failed. */
+	if (READ_ONCE(ch->live.state) == OCKAM_CHANNEL_DOWN)
+		return -ENETDOWN;
+	rcu_read_lock();
 	err = ockam_seal_in_place(ch, in, msg);
+	rcu_read_unlock();
 	if (!err) {
+		ockam_channel_sent(ch);
 		ockam_channel_count(ch, OCKAM_STAT_ENCRYPTED,
 				    OCKAM_STAT_ENCRYPTED_BYTES, len);
 		return 0;
@@ -339,6 +365,7 @@ int ockam_channel_encrypt(struct ockam_channel *ch, struct sk_buff **pskb,
 	ockam_socket_charge(out, in);
 	consume_skb(in);
 	*pskb = out;
+	ockam_channel_sent(ch);
 	ockam_channel_count(ch, OCKAM_STAT_ENCRYPTED, OCKAM_STAT_ENCRYPTED_BYTES,
 			    len);
 	return 0;
@@ -348,6 +375,31 @@ int ockam_channel_encrypt(struct ockam_channel *ch, struct sk_buff **pskb,
 struct sk_buff *ockam_channel_seal_close(struct ockam_channel *ch, int *err)
 {
 	return ockam_seal(ch, OCKAM_CHANNEL_MSG_CLOSE, NULL, err);
+}
+
+/*
+ * A keepalive (see liveness.c): a PAYLOAD frame of a message with empty
+ * routes, whose payload asks for an answer when @ask.
+ */
+struct sk_buff *ockam_channel_seal_keepalive(struct ockam_channel *ch,
+					     bool ask, int *err)
+{
+	static const u8 ask_byte = OCKAM_KEEPALIVE_ASK;
+	struct ockam_route_parts none = {};
+	u8 inner[8];
+	struct sk_buff *in, *out;
+	u32 len;
+
+	len = ockam_header_encode(inner, &none, &none, ask);
+	if (ask)
+		inner[len++] = ask_byte;
+	in = ockam_msg_alloc_atomic(0, len, err);
+	if (!in)
+		return NULL;
+	*err = skb_store_bits(in, 0, inner, len);
+	out = *err ? NULL : ockam_seal(ch, OCKAM_CHANNEL_MSG_PAYLOAD, in, err);
+	kfree_skb(in);
+	return out;
 }
 
 /* ---------------------------------------------------------- opening */
@@ -400,16 +452,20 @@ static struct sk_buff *ockam_open_buffer(struct ockam_channel *ch,
 }
 
 /*
- * Verify and decrypt the frame in @in. The plaintext is in @in itself or
- * in a new message (see ockam_open_buffer()); on an error after
- * decrypting in place, @in holds garbage and is only fit to be dropped.
+ * Verify and decrypt the frame in @in, which came from @from. The
+ * plaintext is in @in itself or in a new message (see
+ * ockam_open_buffer()); on an error after decrypting in place, @in holds
+ * garbage and is only fit to be dropped. Under RCU.
  */
 static struct sk_buff *ockam_open(struct ockam_channel *ch, struct sk_buff *in,
-				  const struct ockam_msg_view *msg, int *err)
+				  const struct ockam_msg_view *msg,
+				  const struct ockam_channel_from *from,
+				  int *err)
 {
 	u32 off = msg->header_len + OCKAM_COUNTER_LEN;
 	u8 key[OCKAM_KEY_LEN], head[OCKAM_COUNTER_LEN];
 	struct sk_buff *out;
+	bool newest = false;
 	u64 counter;
 	int len;
 
@@ -430,11 +486,15 @@ static struct sk_buff *ockam_open(struct ockam_channel *ch, struct sk_buff *in,
 		if (*err == -EBADMSG)
 			*err = -EKEYREJECTED;
 		if (!*err)
-			*err = ockam_rx_commit(&ch->rx, counter);
+			*err = ockam_rx_commit(&ch->rx, counter, &newest);
 	}
 	memzero_explicit(key, sizeof(key));
 	if (*err)
 		goto err_free;
+	/* Authentic: the peer is there, and the outer header still intact. */
+	ockam_channel_heard(ch);
+	if (newest)
+		ockam_channel_follow(ch, from, &msg->ret);
 	/* The frame's header and counter before, the tag behind. */
 	*err = ockam_msg_trim_head(out, off);
 	if (!*err)
@@ -458,13 +518,14 @@ err_free:
  * -EKEYREJECTED (tag did not verify), -ENOMEM.
  */
 int ockam_channel_decrypt(struct ockam_channel *ch, struct sk_buff **pskb,
-			  struct ockam_msg_view *msg)
+			  struct ockam_msg_view *msg,
+			  const struct ockam_channel_from *from)
 {
 	struct sk_buff *in = *pskb, *out;
 	u8 type;
 	int err;
 
-	out = ockam_open(ch, in, msg, &err);
+	out = ockam_open(ch, in, msg, from, &err);
 	if (!out)
 		goto drop;
 	err = -EBADMSG;

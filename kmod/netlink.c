@@ -51,6 +51,16 @@ static struct netlink_range_validation ockam_dial_timeout_range = {
 	.max = OCKAM_DIAL_TIMEOUT_MS_MAX,
 };
 
+static struct netlink_range_validation ockam_keepalive_range = {
+	.min = 0,
+	.max = OCKAM_CHANNEL_KEEPALIVE_MS_MAX,
+};
+
+static struct netlink_range_validation ockam_give_up_range = {
+	.min = OCKAM_CHANNEL_GIVE_UP_MS_MIN,
+	.max = OCKAM_CHANNEL_GIVE_UP_MS_MAX,
+};
+
 #define OCKAM_POLICY_NAME { .type = NLA_NUL_STRING, .len = OCKAM_ADDR_VALUE_MAX }
 #define OCKAM_POLICY_ROUTE { .type = NLA_BINARY, .len = OCKAM_ROUTE_BYTES_MAX }
 
@@ -62,6 +72,13 @@ static const struct nla_policy ockam_node_set_policy[OCKAM_NODE_A_MAX + 1] = {
 	[OCKAM_NODE_A_DIAL_TIMEOUT] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &ockam_dial_timeout_range),
 	[OCKAM_NODE_A_DIAL_FORWARDED] = NLA_POLICY_MAX(NLA_U32, 1),
+	/* 0 (off) or at least OCKAM_CHANNEL_KEEPALIVE_MS_MIN: checked
+	 * in ockam_nl_node_set().
+	 */
+	[OCKAM_NODE_A_CHANNEL_KEEPALIVE] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &ockam_keepalive_range),
+	[OCKAM_NODE_A_CHANNEL_GIVE_UP] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &ockam_give_up_range),
 };
 
 static const struct nla_policy
@@ -107,6 +124,12 @@ ockam_channel_add_policy[OCKAM_CHANNEL_A_MAX + 1] = {
 static const struct nla_policy
 ockam_channel_name_policy[OCKAM_CHANNEL_A_MAX + 1] = {
 	[OCKAM_CHANNEL_A_ADDRESS] = OCKAM_POLICY_NAME,
+};
+
+static const struct nla_policy
+ockam_channel_set_policy[OCKAM_CHANNEL_A_MAX + 1] = {
+	[OCKAM_CHANNEL_A_ADDRESS] = OCKAM_POLICY_NAME,
+	[OCKAM_CHANNEL_A_ROUTE] = OCKAM_POLICY_ROUTE,
 };
 
 static struct netlink_range_validation ockam_portal_window_range = {
@@ -181,6 +204,10 @@ static const struct nla_policy ockam_channel_add_top[OCKAM_A_MAX + 1] = {
 
 static const struct nla_policy ockam_channel_name_top[OCKAM_A_MAX + 1] = {
 	[OCKAM_A_CHANNEL] = NLA_POLICY_NESTED(ockam_channel_name_policy),
+};
+
+static const struct nla_policy ockam_channel_set_top[OCKAM_A_MAX + 1] = {
+	[OCKAM_A_CHANNEL] = NLA_POLICY_NESTED(ockam_channel_set_policy),
 };
 
 static const struct nla_policy ockam_portal_attach_top[OCKAM_A_MAX + 1] = {
@@ -324,6 +351,10 @@ static int ockam_nl_fill_node(struct sk_buff *msg, const void *obj)
 	    nla_put_u32(msg, OCKAM_NODE_A_DIAL_FORWARDED,
 			READ_ONCE(node->dial_forwarded)) ||
 	    nla_put_u32(msg, OCKAM_NODE_A_ADDRESS_COUNT, count) ||
+	    nla_put_u32(msg, OCKAM_NODE_A_CHANNEL_KEEPALIVE,
+			READ_ONCE(node->channel_keepalive_ms)) ||
+	    nla_put_u32(msg, OCKAM_NODE_A_CHANNEL_GIVE_UP,
+			READ_ONCE(node->channel_give_up_ms)) ||
 	    ockam_nl_put_stats(msg, OCKAM_NODE_A_STATS, node->stats,
 			       OCKAM_STATS_ALL))
 		return -EMSGSIZE;
@@ -433,6 +464,43 @@ static int ockam_nl_put_channel_names(struct sk_buff *msg,
 	return 0;
 }
 
+static u64 ockam_nl_age_ms(unsigned long since)
+{
+	return jiffies_to_msecs(jiffies - since);
+}
+
+/* Whether the peer is there, and the route that reaches it now. */
+static int ockam_nl_put_channel_live(struct sk_buff *msg,
+				     struct ockam_channel *ch)
+{
+	const struct ockam_channel_path *path;
+	u32 moves;
+	int err;
+
+	spin_lock_bh(&ch->rx.lock);
+	moves = ch->live.route_moves;
+	spin_unlock_bh(&ch->rx.lock);
+	if (nla_put_u32(msg, OCKAM_CHANNEL_A_STATE,
+			READ_ONCE(ch->live.state)) ||
+	    nla_put_u32(msg, OCKAM_CHANNEL_A_STATE_REASON,
+			READ_ONCE(ch->live.reason)) ||
+	    nla_put_u64_64bit(msg, OCKAM_CHANNEL_A_STATE_AGE,
+			      ockam_nl_age_ms(READ_ONCE(ch->live.since)),
+			      OCKAM_CHANNEL_A_PAD) ||
+	    nla_put_u64_64bit(msg, OCKAM_CHANNEL_A_HEARD_AGE,
+			      ockam_nl_age_ms(READ_ONCE(ch->live.last_rx)),
+			      OCKAM_CHANNEL_A_PAD) ||
+	    nla_put_u64_64bit(msg, OCKAM_CHANNEL_A_ROUTE_MOVES, moves,
+			      OCKAM_CHANNEL_A_PAD))
+		return -EMSGSIZE;
+	rcu_read_lock();
+	path = rcu_dereference(ch->path);
+	err = ockam_nl_put_route(msg, OCKAM_CHANNEL_A_ROUTE, path->hops,
+				 path->addrs, path->len);
+	rcu_read_unlock();
+	return err;
+}
+
 static int ockam_nl_fill_channel(struct sk_buff *msg, const void *obj)
 {
 	struct ockam_channel *ch = (struct ockam_channel *)obj;
@@ -444,8 +512,7 @@ static int ockam_nl_fill_channel(struct sk_buff *msg, const void *obj)
 	if (ockam_nl_put_channel_names(msg, ch) ||
 	    nla_put_string(msg, OCKAM_CHANNEL_A_IDENTIFIER, id) ||
 	    nla_put_u32(msg, OCKAM_CHANNEL_A_ROLE, ch->role) ||
-	    ockam_nl_put_route(msg, OCKAM_CHANNEL_A_ROUTE, ch->route_hops,
-			       ch->route, ch->route_len) ||
+	    ockam_nl_put_channel_live(msg, ch) ||
 	    ockam_nl_put_channel_state(msg, ch) ||
 	    ockam_nl_put_stats(msg, OCKAM_CHANNEL_A_STATS, ch->stats,
 			       OCKAM_STATS_CHANNEL))
@@ -464,6 +531,24 @@ static int ockam_nl_fill_channel_closed(struct sk_buff *msg, const void *obj)
 
 	if (ockam_nl_put_channel_names(msg, closed->ch) ||
 	    nla_put_u32(msg, OCKAM_CHANNEL_A_REASON, closed->reason))
+		return -EMSGSIZE;
+	return 0;
+}
+
+struct ockam_nl_channel_state {
+	const struct ockam_channel *ch;
+	enum ockam_channel_state state;
+	enum ockam_channel_state_reason reason;
+};
+
+static int ockam_nl_fill_channel_state(struct sk_buff *msg, const void *obj)
+{
+	const struct ockam_nl_channel_state *st = obj;
+
+	if (ockam_nl_put_channel_names(msg, st->ch) ||
+	    nla_put_u32(msg, OCKAM_CHANNEL_A_ROLE, st->ch->role) ||
+	    nla_put_u32(msg, OCKAM_CHANNEL_A_STATE, st->state) ||
+	    nla_put_u32(msg, OCKAM_CHANNEL_A_STATE_REASON, st->reason))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -581,6 +666,15 @@ static int ockam_nl_node_set(struct sk_buff *skb, struct genl_info *info)
 			    ockam_node_set_policy);
 	if (err)
 		return err;
+	if (tb[OCKAM_NODE_A_CHANNEL_KEEPALIVE] &&
+	    nla_get_u32(tb[OCKAM_NODE_A_CHANNEL_KEEPALIVE]) &&
+	    nla_get_u32(tb[OCKAM_NODE_A_CHANNEL_KEEPALIVE]) <
+	    OCKAM_CHANNEL_KEEPALIVE_MS_MIN) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    tb[OCKAM_NODE_A_CHANNEL_KEEPALIVE],
+				    "keepalive is 0 (off) or at least 100 ms");
+		return -ERANGE;
+	}
 
 	mutex_lock(&node->lock);
 	if (tb[OCKAM_NODE_A_MAX_MESSAGE])
@@ -595,11 +689,20 @@ static int ockam_nl_node_set(struct sk_buff *skb, struct genl_info *info)
 	if (tb[OCKAM_NODE_A_DIAL_FORWARDED])
 		WRITE_ONCE(node->dial_forwarded,
 			   nla_get_u32(tb[OCKAM_NODE_A_DIAL_FORWARDED]));
+	if (tb[OCKAM_NODE_A_CHANNEL_KEEPALIVE])
+		WRITE_ONCE(node->channel_keepalive_ms,
+			   nla_get_u32(tb[OCKAM_NODE_A_CHANNEL_KEEPALIVE]));
+	if (tb[OCKAM_NODE_A_CHANNEL_GIVE_UP])
+		WRITE_ONCE(node->channel_give_up_ms,
+			   nla_get_u32(tb[OCKAM_NODE_A_CHANNEL_GIVE_UP]));
 	node->generation++;
 	mutex_unlock(&node->lock);
 
 	if (tb[OCKAM_NODE_A_MAX_MESSAGE])
 		ockam_tcp_node_resize(node);
+	if (tb[OCKAM_NODE_A_CHANNEL_KEEPALIVE] ||
+	    tb[OCKAM_NODE_A_CHANNEL_GIVE_UP])
+		ockam_liveness_settings_changed(node);
 	return 0;
 }
 
@@ -938,6 +1041,30 @@ static int ockam_nl_channel_del(struct sk_buff *skb, struct genl_info *info)
 			       OCKAM_CHANNEL_A_ADDRESS, ockam_channel_del);
 }
 
+static int ockam_nl_channel_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[OCKAM_CHANNEL_A_MAX + 1];
+	struct nlattr *nest;
+	const char *name;
+	int err;
+
+	err = ockam_nl_nest(info, OCKAM_A_CHANNEL, tb, OCKAM_CHANNEL_A_MAX,
+			    ockam_channel_set_policy);
+	if (err)
+		return err;
+	nest = info->attrs[OCKAM_A_CHANNEL];
+	if (NL_REQ_ATTR_CHECK(info->extack, nest, tb,
+			      OCKAM_CHANNEL_A_ADDRESS) ||
+	    NL_REQ_ATTR_CHECK(info->extack, nest, tb, OCKAM_CHANNEL_A_ROUTE))
+		return -EINVAL;
+	name = nla_data(tb[OCKAM_CHANNEL_A_ADDRESS]);
+	return ockam_channel_set_route(ockam_nl_node(info), (const u8 *)name,
+				       strlen(name),
+				       nla_data(tb[OCKAM_CHANNEL_A_ROUTE]),
+				       nla_len(tb[OCKAM_CHANNEL_A_ROUTE]),
+				       info->extack);
+}
+
 /* ------------------------------------------------------- reserved names */
 
 static int ockam_nl_reserved_add(struct sk_buff *skb, struct genl_info *info)
@@ -1218,6 +1345,12 @@ static const struct genl_ops ockam_genl_ops[] = {
 		.maxattr = OCKAM_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
+		.cmd = OCKAM_CMD_CHANNEL_SET,
+		.doit = ockam_nl_channel_set,
+		.policy = ockam_channel_set_top,
+		.maxattr = OCKAM_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
 		.cmd = OCKAM_CMD_CHANNEL_GET,
 		.dumpit = ockam_nl_channel_dump,
 		.policy = ockam_no_attrs_policy,
@@ -1357,6 +1490,18 @@ void ockam_netlink_channel_closed(struct ockam_channel *ch,
 
 	ockam_nl_event(ch->node, OCKAM_CMD_CHANNEL_CLOSED, OCKAM_A_CHANNEL,
 		       ockam_nl_fill_channel_closed, &closed);
+}
+
+void ockam_netlink_channel_state(struct ockam_channel *ch,
+				 enum ockam_channel_state state,
+				 enum ockam_channel_state_reason reason)
+{
+	struct ockam_nl_channel_state st = {
+		.ch = ch, .state = state, .reason = reason,
+	};
+
+	ockam_nl_event(ch->node, OCKAM_CMD_CHANNEL_STATE, OCKAM_A_CHANNEL,
+		       ockam_nl_fill_channel_state, &st);
 }
 
 void ockam_netlink_portal_closed(const struct ockam_portal *p)

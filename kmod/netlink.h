@@ -21,6 +21,9 @@ int ockam_netlink_dial_request(struct ockam_node *node, const u8 *peer,
 void ockam_netlink_transport_down(struct ockam_node *node,
 				  const struct ockam_tcp *t);
 
+void ockam_netlink_channel_state(struct ockam_channel *ch,
+				 enum ockam_channel_state state,
+				 enum ockam_channel_state_reason reason);
 void ockam_netlink_channel_closed(struct ockam_channel *ch,
 				  enum ockam_channel_close_reason reason);
 

@@ -31,6 +31,9 @@ static int __net_init ockam_netns_net_init(struct net *net)
 	node->hop_limit = OCKAM_HOP_LIMIT_DEFAULT;
 	node->dial_timeout_ms = OCKAM_DIAL_TIMEOUT_MS_DEFAULT;
 	node->dial_forwarded = OCKAM_DIAL_FORWARDED_DEFAULT;
+	node->channel_keepalive_ms = OCKAM_CHANNEL_KEEPALIVE_MS_DEFAULT;
+	node->channel_give_up_ms = OCKAM_CHANNEL_GIVE_UP_MS_DEFAULT;
+	ockam_liveness_node_init(node);
 	ockam_dialer_init(&node->dialer);
 	spin_lock_init(&node->throttle_lock);
 
@@ -74,6 +77,7 @@ static void __net_exit ockam_netns_net_pre_exit(struct net *net)
 	ockam_tcp_node_exit(node);
 	ockam_dialer_flush(node);
 	ockam_channel_node_exit(node);
+	ockam_liveness_node_exit(node);
 	ockam_alias_node_exit(node);
 }
 

@@ -15,6 +15,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rhashtable.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 
 #include "../uapi/linux/ockam.h"
@@ -72,6 +73,12 @@ struct ockam_node {
 	u32 hop_limit;
 	u32 dial_timeout_ms;
 	u32 dial_forwarded;
+	u32 channel_keepalive_ms;
+	u32 channel_give_up_ms;
+	/* Keepalives, silence and giving up, for every channel; see
+	 * liveness.c.
+	 */
+	struct delayed_work channel_sweep;
 	struct ockam_stats __percpu *stats;
 	struct ockam_dialer dialer;
 	/* Guards the backpressure links between transports; see tcp.c. */
@@ -87,6 +94,12 @@ enum ockam_node_defaults {
 	 * otherwise make it connect anywhere, loopback included.
 	 */
 	OCKAM_DIAL_FORWARDED_DEFAULT = 0,
+	/* No keepalives unless asked for: a node's daemon turns them on,
+	 * as Ockam's session layer pings; a program using the kernel alone
+	 * sees no traffic it did not send.
+	 */
+	OCKAM_CHANNEL_KEEPALIVE_MS_DEFAULT = 0,
+	OCKAM_CHANNEL_GIVE_UP_MS_DEFAULT = 300000,
 };
 
 struct ockam_node *ockam_node_get(const struct net *net);

@@ -152,8 +152,11 @@ static int ockam_route_encrypt(struct ockam_hop *hop, struct ockam_channel *ch)
 	switch (err) {
 	case 0:
 		hop->peer = NULL;
-		hop->own_hops = ch->route_hops;
+		/* The frame's onward route is the channel's, all of it. */
+		hop->own_hops = hop->msg.onward.hops;
 		return OCKAM_ROUTE_AGAIN;
+	case -ENETDOWN:
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_CHANNEL_DOWN, err);
 	case -EKEYEXPIRED:
 		return ockam_hop_drop(hop, OCKAM_STAT_DROP_KEY_EXPIRED, err);
 	case -EMSGSIZE:
@@ -170,10 +173,18 @@ static int ockam_route_encrypt(struct ockam_hop *hop, struct ockam_channel *ch)
  */
 static int ockam_route_decrypt(struct ockam_hop *hop, struct ockam_channel *ch)
 {
-	int err = ockam_channel_decrypt(ch, &hop->skb, &hop->msg);
+	struct ockam_channel_from from = {
+		.push = hop->push,
+		.push_len = hop->push_len,
+		.arrived = ockam_hop_forwarded(hop),
+	};
+	int err = ockam_channel_decrypt(ch, &hop->skb, &hop->msg, &from);
 
 	switch (err) {
 	case 0:
+		if (!hop->msg.onward.hops)
+			ockam_channel_keepalive_received(ch, hop->skb,
+							 &hop->msg);
 		hop->push = ch->self;
 		hop->push_len = ch->self_len;
 		hop->peer = ch->peer;

@@ -33,6 +33,7 @@
 #include <linux/slab.h>
 #include <net/tcp.h>
 
+#include "channel.h"
 #include "compat.h"
 #include "message.h"
 #include "netlink.h"
@@ -737,6 +738,7 @@ static void ockam_tcp_close_work(struct work_struct *work)
 	ockam_tcp_purge(t);
 
 	kernel_sock_shutdown(t->sock, SHUT_RDWR);
+	ockam_channel_transport_down(t->node, t);
 	ockam_netlink_transport_down(t->node, t);
 	sockfd_put(t->sock);
 	t->sock = NULL;

@@ -54,6 +54,15 @@ enum ockam_channel_msg_type {
 };
 
 /*
+ * A keepalive is a PAYLOAD whose message has empty onward and return
+ * routes (Ockam drops such a message as a heartbeat) and a payload of
+ * nothing, or of this one byte: "answer with a keepalive now".
+ */
+enum ockam_keepalive_payload {
+	OCKAM_KEEPALIVE_ASK = 1,
+};
+
+/*
  * A portal message is the payload of a routed message between two portal
  * session addresses (or, for PING and a refusing DISCONNECT, an outlet's
  * service address). Its first byte is the type, Ockam's numbers for the

@@ -100,6 +100,9 @@ static bool __init test_replay(void)
 	       OCKAM_REPLAY_DUPLICATE;
 }
 
+/* Frames in these tests never leave the node. */
+static const struct ockam_channel_from test_local __initconst;
+
 struct test_pair {
 	struct ockam_node node;
 	struct ockam_channel *a;
@@ -116,13 +119,16 @@ static struct ockam_channel *__init test_channel(struct ockam_node *node)
 		return NULL;
 	ch->node = node;
 	ch->stats = ockam_stats_alloc(OCKAM_STATS_CHANNEL);
-	ch->route = route;
-	ch->route_len = sizeof(route);
-	ch->route_hops = 1;
-	if (!ch->stats) {
+	RCU_INIT_POINTER(ch->path, ockam_channel_path_alloc(route,
+							    sizeof(route), 1,
+							    GFP_KERNEL));
+	if (!ch->stats || !rcu_access_pointer(ch->path)) {
+		free_percpu(ch->stats);
+		ockam_channel_path_free(ch);
 		kfree(ch);
 		return NULL;
 	}
+	ockam_channel_live_init(ch);
 	return ch;
 }
 
@@ -132,6 +138,7 @@ static void __init test_channel_free(struct ockam_channel *ch)
 		return;
 	ockam_channel_keys_wipe(ch);
 	free_percpu(ch->stats);
+	ockam_channel_path_free(ch);
 	kfree_sensitive(ch);
 }
 
@@ -184,7 +191,7 @@ static int __init test_open(struct ockam_channel *b, struct sk_buff *frame,
 		*p ^= 1 << (flip_bit % 8);
 	}
 	if (!err)
-		err = ockam_channel_decrypt(b, &skb, &msg);
+		err = ockam_channel_decrypt(b, &skb, &msg, &test_local);
 	if (!err && (skb->len != sizeof(inner) ||
 		     skb_copy_bits(skb, 0, out, sizeof(out)) ||
 		     memcmp(out, inner, sizeof(out))))

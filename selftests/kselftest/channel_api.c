@@ -2360,4 +2360,318 @@ TEST(close_work_outlives_its_node)
 	usleep(500000);
 }
 
+/* ------------------------------------------------------------ recovery */
+
+struct states {
+	int count;
+	struct ockam_event ev[EVENTS_MAX];
+};
+
+static void record_state(const struct ockam_event *ev, void *arg)
+{
+	struct states *st = arg;
+
+	if (ev->cmd == OCKAM_CMD_CHANNEL_STATE && st->count < EVENTS_MAX)
+		st->ev[st->count++] = *ev;
+}
+
+/* Has @enc announced @state for @reason (collecting for up to @ms)? */
+static bool wait_state_event(struct ockam_events *events, struct states *st,
+			     const char *enc, uint32_t state, uint32_t reason,
+			     int ms)
+{
+	struct pollfd pfd = { .fd = ockam_events_fd(events), .events = POLLIN };
+	long long end = now_ms() + ms;
+	int i;
+
+	do {
+		for (i = 0; i < st->count; i++)
+			if (!strcmp(st->ev[i].address, enc) &&
+			    st->ev[i].state == state &&
+			    st->ev[i].reason == reason)
+				return true;
+		poll(&pfd, 1, 50);
+		if (ockam_events_read(events, record_state, st, NULL) < 0)
+			return false;
+	} while (now_ms() < end);
+	return false;
+}
+
+static uint32_t chan_state(struct ockam_nl *nl, const char *enc)
+{
+	struct ockam_channel_info info;
+
+	return channel_get(nl, enc, &info) ? 0 : info.state;
+}
+
+static int set_route(struct ockam_nl *nl, const char *enc, const char *route)
+{
+	struct ockam_wire_route w = wire(route);
+
+	return ockam_nl_channel_set_route(nl, enc, w.bytes, w.len, NULL);
+}
+
+static int set_liveness(struct ockam_nl *nl, uint32_t keepalive_ms,
+			uint32_t give_up_ms)
+{
+	struct ockam_node_settings set = {
+		.set_channel_keepalive = true,
+		.channel_keepalive_ms = keepalive_ms,
+		.channel_give_up_ms = give_up_ms,
+	};
+
+	return ockam_nl_node_set(nl, &set, NULL);
+}
+
+/* A TCP peer of the node: the test's end of transport @name. */
+static int tcp_peer(struct ockam_nl *nl, const char *name)
+{
+	int peer, srv;
+	char version;
+
+	if (tcp_pair(&peer, &srv) || attach(nl, srv, name, NULL, 0))
+		return -1;
+	close(srv);
+	if (recv(peer, &version, 1, 0) != 1 || send(peer, "\x01", 1, 0) != 1 ||
+	    set_rcvtimeo(peer, 2000))
+		return -1;
+	return peer;
+}
+
+/* Send @frame to @onward over TCP from @peer, with an empty return route. */
+static int tcp_inject(int peer, const char *onward, const void *frame,
+		      size_t len)
+{
+	struct ockam_wire_route on = wire(onward);
+	uint8_t buf[BUF_MAX + 64];
+	size_t n = 4;
+	uint32_t be;
+
+	buf[n++] = OCKAM_MESSAGE_VERSION;
+	memcpy(buf + n, on.bytes, on.len);
+	n += on.len;
+	buf[n++] = 0;
+	n += uleb_put(buf + n, len);
+	memcpy(buf + n, frame, len);
+	n += len;
+	be = htonl(n - 4);
+	memcpy(buf, &be, 4);
+	return send(peer, buf, n, 0) == (ssize_t)n ? 0 : -1;
+}
+
+/* Did the node send @peer a message whose onward route is @onward? */
+static bool tcp_got(int peer, const char *onward)
+{
+	struct ockam_wire_route on = wire(onward);
+	uint8_t buf[BUF_MAX];
+	uint32_t be, len;
+
+	if (recv(peer, &be, 4, MSG_WAITALL) != 4)
+		return false;
+	len = ntohl(be);
+	if (len > sizeof(buf) || recv(peer, buf, len, MSG_WAITALL) != len)
+		return false;
+	return len > on.len && !memcmp(buf + 1, on.bytes, on.len);
+}
+
+/* r answers through channel 2; the answer must leave on @peer's link. */
+static bool answer_leaves_on(FIXTURE_DATA(chan) *self, int peer)
+{
+	char route[128];
+
+	rt(route, sizeof(route), "0#%s => 0#s", self->c2.encryptor);
+	return send_to(self->r, route, "back", 4) == 4 && tcp_got(peer, "0#x");
+}
+
+/*
+ * Route mobility: the responder answers along the return route of the
+ * newest authentic frame. Frames of channel 1 reach channel 2 over three
+ * TCP links the test holds; a forged frame, a replayed one and an older
+ * one, however they come, leave the route where it is.
+ */
+TEST_F(chan, responder_follows_the_newest_authentic_frame)
+{
+	uint8_t frame[4][BUF_MAX];
+	ssize_t len[4];
+	int p1, p2, p3, i;
+
+	ASSERT_EQ(0, pair_up(self, "0#m => 0#y"));
+	p1 = tcp_peer(self->nl, "t1");
+	p2 = tcp_peer(self->nl, "t2");
+	p3 = tcp_peer(self->nl, "t3");
+	ASSERT_LE(0, p1);
+	ASSERT_LE(0, p2);
+	ASSERT_LE(0, p3);
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(4, send_via_c1(self, "ping", 4));
+		len[i] = take_frame(self, frame[i]);
+		ASSERT_LT(0, len[i]);
+	}
+
+	ASSERT_EQ(0, tcp_inject(p1, "0#y", frame[0], len[0]));
+	ASSERT_EQ(0, recv_expect(self->r, "ping", NULL, 0));
+	EXPECT_TRUE(answer_leaves_on(self, p1));
+	ASSERT_EQ(0, tcp_inject(p2, "0#y", frame[1], len[1]));
+	ASSERT_EQ(0, recv_expect(self->r, "ping", NULL, 0));
+	EXPECT_TRUE(answer_leaves_on(self, p2));
+	ASSERT_EQ(0, channel_get(self->nl, self->c2.encryptor, &self->c2));
+	EXPECT_EQ(2, self->c2.route_moves);
+
+	/* Forged: one bit of the ciphertext flipped. */
+	frame[3][OCKAM_COUNTER_LEN] ^= 1;
+	ASSERT_EQ(0, tcp_inject(p3, "0#y", frame[3], len[3]));
+	frame[3][OCKAM_COUNTER_LEN] ^= 1;
+	EXPECT_EQ(1, wait_refused(self->nl, self->c2.encryptor, 1));
+	/* Replayed. */
+	ASSERT_EQ(0, tcp_inject(p3, "0#y", frame[1], len[1]));
+	EXPECT_EQ(2, wait_refused(self->nl, self->c2.encryptor, 2));
+	/* Newest over t2 (where it already is), then an older one over t3. */
+	ASSERT_EQ(0, tcp_inject(p2, "0#y", frame[3], len[3]));
+	ASSERT_EQ(0, recv_expect(self->r, "ping", NULL, 0));
+	ASSERT_EQ(0, tcp_inject(p3, "0#y", frame[2], len[2]));
+	ASSERT_EQ(0, recv_expect(self->r, "ping", NULL, 0));
+	EXPECT_TRUE(answer_leaves_on(self, p2));
+	ASSERT_EQ(0, channel_get(self->nl, self->c2.encryptor, &self->c2));
+	EXPECT_EQ(2, self->c2.route_moves);
+	/* The initiator never moves: its route is the daemon's to give. */
+	ASSERT_EQ(0, channel_get(self->nl, self->c1.encryptor, &self->c1));
+	EXPECT_EQ(0, self->c1.route_moves);
+	close(p1);
+	close(p2);
+	close(p3);
+}
+
+/*
+ * The transport a channel's route starts with goes down: the channel is
+ * RECOVERING, not gone; after the give-up time it is DOWN and refuses to
+ * send with ENETDOWN; a new route brings it back with the same keys,
+ * counters and address, and the keepalive it sends at once makes the
+ * peer answer.
+ */
+TEST_F_TIMEOUT(chan, channel_outlives_its_transport, 60)
+{
+	struct ockam_events *events;
+	struct states st = { 0 };
+	uint64_t tx_before;
+	int peer;
+
+	ASSERT_EQ(0, ockam_events_open(&events, NULL));
+	ASSERT_EQ(0, set_liveness(self->nl, 0, OCKAM_CHANNEL_GIVE_UP_MS_MIN));
+	peer = tcp_peer(self->nl, "t1");
+	ASSERT_LE(0, peer);
+	ASSERT_EQ(0, pair_up(self, "0#t1 => 0#y"));
+	ASSERT_EQ(0, channel_get(self->nl, self->c1.encryptor, &self->c1));
+	EXPECT_EQ(OCKAM_CHANNEL_UP, self->c1.state);
+	EXPECT_EQ(OCKAM_STATE_R_INSTALLED, self->c1.state_reason);
+
+	close(peer);
+	EXPECT_TRUE(wait_state_event(events, &st, self->c1.encryptor,
+				     OCKAM_CHANNEL_RECOVERING,
+				     OCKAM_STATE_R_ROUTE_DOWN, 2000));
+	EXPECT_EQ(OCKAM_CHANNEL_UP, chan_state(self->nl, self->c2.encryptor));
+	EXPECT_TRUE(wait_state_event(events, &st, self->c1.encryptor,
+				     OCKAM_CHANNEL_DOWN,
+				     OCKAM_STATE_R_GAVE_UP, 4000));
+	EXPECT_EQ(-1, send_via_c1(self, "lost", 4));
+	EXPECT_EQ(ENETDOWN, errno);
+
+	ASSERT_EQ(0, channel_get(self->nl, self->c1.encryptor, &self->c1));
+	tx_before = self->c1.tx_counter;
+	ASSERT_EQ(0, set_route(self->nl, self->c1.encryptor, "0#y"));
+	EXPECT_TRUE(wait_state_event(events, &st, self->c1.encryptor,
+				     OCKAM_CHANNEL_RECOVERING,
+				     OCKAM_STATE_R_ROUTE_SET, 2000));
+	EXPECT_TRUE(wait_state_event(events, &st, self->c1.encryptor,
+				     OCKAM_CHANNEL_UP, OCKAM_STATE_R_HEARD,
+				     2000));
+	ASSERT_EQ(4, send_via_c1(self, "back", 4));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "back"));
+	ASSERT_EQ(0, channel_get(self->nl, self->c1.encryptor, &self->c1));
+	/* The keepalive, then the message: the counters went on. */
+	EXPECT_EQ(tx_before + 2, self->c1.tx_counter);
+	EXPECT_TRUE(queue_empty(self->s));
+	EXPECT_TRUE(queue_empty(self->r));
+	ockam_events_close(events);
+}
+
+/*
+ * Keepalives: idle channels keep each other UP without a message reaching
+ * any socket; a peer that stops answering makes the channel RECOVERING
+ * (peer silent) within three intervals, then DOWN.
+ */
+TEST_F_TIMEOUT(chan, keepalives_and_a_silent_peer, 60)
+{
+	struct ockam_events *events;
+	struct states st = { 0 };
+	uint64_t sent, heartbeats;
+
+	ASSERT_EQ(0, ockam_events_open(&events, NULL));
+	ASSERT_EQ(0, set_liveness(self->nl, 200, OCKAM_CHANNEL_GIVE_UP_MS_MIN));
+	sent = node_stat(self->nl, OCKAM_STAT_KEEPALIVES);
+	heartbeats = node_stat(self->nl, OCKAM_STAT_HEARTBEATS);
+	ASSERT_EQ(0, pair_up(self, "0#y"));
+	usleep(1500000);
+	EXPECT_EQ(OCKAM_CHANNEL_UP, chan_state(self->nl, self->c1.encryptor));
+	EXPECT_EQ(OCKAM_CHANNEL_UP, chan_state(self->nl, self->c2.encryptor));
+	EXPECT_LT(sent + 2, node_stat(self->nl, OCKAM_STAT_KEEPALIVES));
+	EXPECT_LT(heartbeats + 2, node_stat(self->nl, OCKAM_STAT_HEARTBEATS));
+	ASSERT_EQ(0, channel_get(self->nl, self->c1.encryptor, &self->c1));
+	EXPECT_GT(1000, self->c1.heard_age_ms);
+	EXPECT_TRUE(queue_empty(self->r));
+	EXPECT_TRUE(queue_empty(self->s));
+	EXPECT_TRUE(queue_empty(self->x));
+	EXPECT_TRUE(queue_empty(self->y));
+
+	/* Both routes into m, which swallows everything. */
+	ASSERT_EQ(0, set_route(self->nl, self->c1.encryptor, "0#m => 0#y"));
+	ASSERT_EQ(0, set_route(self->nl, self->c2.encryptor, "0#m => 0#x"));
+	EXPECT_TRUE(wait_state_event(events, &st, self->c1.encryptor,
+				     OCKAM_CHANNEL_RECOVERING,
+				     OCKAM_STATE_R_PEER_SILENT, 3000));
+	EXPECT_TRUE(wait_state_event(events, &st, self->c2.encryptor,
+				     OCKAM_CHANNEL_RECOVERING,
+				     OCKAM_STATE_R_PEER_SILENT, 3000));
+	EXPECT_TRUE(wait_state_event(events, &st, self->c1.encryptor,
+				     OCKAM_CHANNEL_DOWN,
+				     OCKAM_STATE_R_GAVE_UP, 4000));
+	EXPECT_EQ(-1, send_via_c1(self, "lost", 4));
+	EXPECT_EQ(ENETDOWN, errno);
+
+	/* Back: the first route set asks, the second answers. */
+	ASSERT_EQ(0, set_route(self->nl, self->c2.encryptor, "0#x"));
+	ASSERT_EQ(0, set_route(self->nl, self->c1.encryptor, "0#y"));
+	EXPECT_TRUE(wait_state_event(events, &st, self->c1.encryptor,
+				     OCKAM_CHANNEL_UP, OCKAM_STATE_R_HEARD,
+				     2000));
+	EXPECT_TRUE(wait_state_event(events, &st, self->c2.encryptor,
+				     OCKAM_CHANNEL_UP, OCKAM_STATE_R_HEARD,
+				     2000));
+	ASSERT_EQ(4, send_via_c1(self, "back", 4));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "back"));
+	ockam_events_close(events);
+}
+
+TEST_F(chan, set_route_refuses_bad_requests)
+{
+	struct ockam_node_settings set = {
+		.set_channel_keepalive = true,
+		.channel_keepalive_ms = OCKAM_CHANNEL_KEEPALIVE_MS_MIN - 1,
+	};
+
+	ASSERT_EQ(0, pair_up(self, "0#y"));
+	EXPECT_EQ(-ENOENT, set_route(self->nl, "nosuch", "0#y"));
+	EXPECT_EQ(-ENOENT, set_route(self->nl, self->c1.decryptor, "0#y"));
+	EXPECT_EQ(-EINVAL, set_route(self->nl, self->c1.encryptor, ""));
+	EXPECT_GT(0, ockam_nl_node_set(self->nl, &set, NULL));
+	set.channel_keepalive_ms = 0;
+	set.channel_give_up_ms = OCKAM_CHANNEL_GIVE_UP_MS_MIN - 1;
+	EXPECT_GT(0, ockam_nl_node_set(self->nl, &set, NULL));
+	/* Nothing changed: the channel still works its old way. */
+	ASSERT_EQ(4, send_via_c1(self, "same", 4));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "same"));
+}
+
 TEST_HARNESS_MAIN

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A secure channel's route to its peer's decryptor, and how it changes
+ * while the channel lives: the daemon gives a new one when the old one
+ * broke (OCKAM_CMD_CHANNEL_SET), and a responder follows its initiator to
+ * the return route of the newest authenticated frame, as Ockam's
+ * responder does (route mobility). A frame that does not verify, or that
+ * is not the newest, never moves it: only the peer, by sending, decides
+ * where its answers go.
+ */
+#include <linux/slab.h>
+
+#include "channel.h"
+#include "tcp.h"
+
+struct ockam_channel_path *ockam_channel_path_alloc(const u8 *addrs, u32 len,
+						    u32 hops, gfp_t gfp)
+{
+	struct ockam_channel_path *path;
+
+	path = kmalloc(struct_size(path, addrs, len), gfp);
+	if (!path)
+		return NULL;
+	path->len = len;
+	path->hops = hops;
+	memcpy(path->addrs, addrs, len);
+	return path;
+}
+
+/* The channel is being freed: nobody reads the path any more. */
+void ockam_channel_path_free(struct ockam_channel *ch)
+{
+	kfree(rcu_dereference_protected(ch->path, true));
+}
+
+/* Under the receive lock: @path replaces the channel's. */
+static void ockam_channel_path_swap(struct ockam_channel *ch,
+				    struct ockam_channel_path *path)
+{
+	struct ockam_channel_path *old;
+
+	lockdep_assert_held(&ch->rx.lock);
+	old = rcu_dereference_protected(ch->path,
+					lockdep_is_held(&ch->rx.lock));
+	rcu_assign_pointer(ch->path, path);
+	kfree_rcu(old, rcu);
+}
+
+/* A local name no node can have would make a channel that never works. */
+static bool ockam_channel_route_names_valid(struct ockam_route_view *rt)
+{
+	struct ockam_route_view rest = *rt;
+	struct ockam_addr_view addr;
+
+	while (ockam_route_first(&rest, &addr) > 0) {
+		if (addr.type == OCKAM_ADDR_LOCAL &&
+		    !ockam_local_name_valid(addr.value, addr.len))
+			return false;
+		ockam_route_skip(&rest, &addr);
+	}
+	return true;
+}
+
+/* A route a channel can take: it parses, is not empty, and can be used. */
+int ockam_channel_route_parse(const u8 *route, u32 len,
+			      struct ockam_route_view *rt,
+			      struct netlink_ext_ack *extack)
+{
+	int err = ockam_route_decode(route, len, rt);
+
+	if (err != len || !rt->hops) {
+		NL_SET_ERR_MSG(extack, "route does not parse or is empty");
+		return -EINVAL;
+	}
+	if (!ockam_channel_route_names_valid(rt)) {
+		NL_SET_ERR_MSG(extack, "route has an invalid local address");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static struct ockam_channel *ockam_channel_find(struct ockam_node *node,
+						const u8 *name, u32 len)
+{
+	struct ockam_channel *ch = NULL;
+	struct ockam_endpoint *ep;
+
+	rcu_read_lock();
+	ep = ockam_node_lookup(node, name, len);
+	if (ep && ep->kind == OCKAM_KIND_ENCRYPTOR) {
+		ch = ockam_channel_from_encryptor(ep);
+		if (!refcount_inc_not_zero(&ch->refs))
+			ch = NULL;
+	}
+	rcu_read_unlock();
+	return ch;
+}
+
+/*
+ * OCKAM_CMD_CHANNEL_SET: the daemon found a new way to the peer. The
+ * keys, counters and addresses stay; a keepalive asks the peer to answer
+ * along the new route, which is how a responder learns it too.
+ */
+int ockam_channel_set_route(struct ockam_node *node, const u8 *name,
+			    u32 name_len, const u8 *route, u32 route_len,
+			    struct netlink_ext_ack *extack)
+{
+	struct ockam_channel_path *path;
+	struct ockam_route_view rt;
+	struct ockam_channel *ch;
+	int err;
+
+	err = ockam_channel_route_parse(route, route_len, &rt, extack);
+	if (err)
+		return err;
+	ch = ockam_channel_find(node, name, name_len);
+	if (!ch) {
+		NL_SET_ERR_MSG(extack, "no channel has that encryptor address");
+		return -ENOENT;
+	}
+	path = ockam_channel_path_alloc(rt.addrs, rt.len, rt.hops,
+					GFP_KERNEL_ACCOUNT);
+	if (!path) {
+		ockam_channel_put(ch);
+		return -ENOMEM;
+	}
+	spin_lock_bh(&ch->rx.lock);
+	ockam_channel_path_swap(ch, path);
+	spin_unlock_bh(&ch->rx.lock);
+
+	ockam_channel_change(ch, OCKAM_CHANNEL_RECOVERING,
+			     OCKAM_STATE_R_ROUTE_SET);
+	ockam_channel_keepalive(ch, true);
+	ockam_channel_put(ch);
+	return 0;
+}
+
+/* The last address of @path (the peer's decryptor), as a route of one. */
+static void ockam_channel_path_last(const struct ockam_channel_path *path,
+				    struct ockam_route_view *last)
+{
+	struct ockam_addr_view addr;
+
+	last->addrs = path->addrs;
+	last->len = path->len;
+	last->hops = path->hops;
+	while (last->hops > 1 && ockam_route_first(last, &addr) > 0)
+		ockam_route_skip(last, &addr);
+}
+
+/* Is @path @from's push, then @ret, then its own last address? */
+static bool ockam_channel_path_is(const struct ockam_channel_path *path,
+				  const struct ockam_channel_from *from,
+				  const struct ockam_route_view *ret,
+				  const struct ockam_route_view *last)
+{
+	u32 push_len = from->push ? from->push_len : 0;
+
+	return path->len == push_len + ret->len + last->len &&
+	       path->hops == !!from->push + ret->hops + last->hops &&
+	       (!push_len || !memcmp(path->addrs, from->push, push_len)) &&
+	       !memcmp(path->addrs + push_len, ret->addrs, ret->len);
+}
+
+static struct ockam_channel_path *
+ockam_channel_path_build(const struct ockam_channel_from *from,
+			 const struct ockam_route_view *ret,
+			 const struct ockam_route_view *last)
+{
+	u32 push_len = from->push ? from->push_len : 0;
+	u32 len = push_len + ret->len + last->len;
+	struct ockam_channel_path *path;
+
+	path = kmalloc(struct_size(path, addrs, len), GFP_ATOMIC);
+	if (!path)
+		return NULL;
+	path->len = len;
+	path->hops = !!from->push + ret->hops + last->hops;
+	if (push_len)
+		memcpy(path->addrs, from->push, push_len);
+	memcpy(path->addrs + push_len, ret->addrs, ret->len);
+	memcpy(path->addrs + push_len + ret->len, last->addrs, last->len);
+	return path;
+}
+
+/*
+ * The responder's step, for a frame that verified and carried the newest
+ * counter: answers go back the way it came (the transport's push, then its
+ * return route) to the same decryptor. Under RCU, in any context; a frame
+ * that cannot be followed (no memory, too many hops) leaves the route as
+ * it was.
+ */
+void ockam_channel_follow(struct ockam_channel *ch,
+			  const struct ockam_channel_from *from,
+			  const struct ockam_route_view *ret)
+{
+	struct ockam_channel_path *old, *path;
+	struct ockam_route_view last;
+
+	if (ch->role != OCKAM_ROLE_RESPONDER || !from->arrived ||
+	    !!from->push + ret->hops + 1 > OCKAM_ROUTE_HOPS_MAX)
+		return;
+	old = rcu_dereference(ch->path);
+	ockam_channel_path_last(old, &last);
+	if (ockam_channel_path_is(old, from, ret, &last))
+		return;
+
+	spin_lock_bh(&ch->rx.lock);
+	old = rcu_dereference_protected(ch->path,
+					lockdep_is_held(&ch->rx.lock));
+	ockam_channel_path_last(old, &last);
+	if (!ockam_channel_path_is(old, from, ret, &last)) {
+		path = ockam_channel_path_build(from, ret, &last);
+		if (path) {
+			ockam_channel_path_swap(ch, path);
+			ch->live.route_moves++;
+		}
+	}
+	spin_unlock_bh(&ch->rx.lock);
+}
+
+/*
+ * Does the channel's route start at transport @t, which went down: by
+ * its local address, or by the TCP address of its peer when no other
+ * connection to that peer is left? Under RCU.
+ */
+bool ockam_channel_route_starts_with(struct ockam_channel *ch,
+				     const struct ockam_tcp *t)
+{
+	const struct ockam_channel_path *path = rcu_dereference(ch->path);
+	struct ockam_route_view rt = {
+		.addrs = path->addrs, .len = path->len, .hops = path->hops,
+	};
+	struct ockam_addr_view first;
+
+	if (ockam_route_first(&rt, &first) <= 0)
+		return false;
+	if (first.type == OCKAM_ADDR_LOCAL)
+		return first.len == t->ep.name_len &&
+		       !memcmp(first.value, t->ep.name, first.len);
+	if (first.type == OCKAM_ADDR_TCP)
+		return first.len == t->peer_len &&
+		       !memcmp(first.value, t->peer, first.len) &&
+		       !ockam_tcp_lookup_peer(ch->node, first.value, first.len);
+	return false;
+}
