@@ -195,8 +195,7 @@ tap_check "n3's channel goes recovering: the peer is silent" \
 	"secure channel ${CH3#/service/} .* is recovering (peer-silent)" \
 	"$OCKAM_HOME/nodes/n3/log"
 tap_check "then down: n3 gave up after 3 s" \
-	wait_until 10 bash -c "[ \"\$(ockam secure-channel show $CH3 --at n3 -j |
-	grep -o '\"state\": *\"[a-z]*\"')\" = '\"state\": \"down\"' ]"
+	wait_until 10 state_is n3 "$CH3" down
 tap_expect_eq "secure-channel show: down (gave-up)" "down gave-up" \
 	"$(channel_state n3 "$CH3")"
 out=$(ockam message send down --from n3 --timeout 2s \
