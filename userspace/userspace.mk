@@ -72,7 +72,7 @@ TEST_UNIT_SRCS := $(TEST_SRCS) $(LIB_SRCS) \
 	$(US_SRC)/ockamd/handshake_source.c $(US_SRC)/ockamd/trust.c \
 	$(US_SRC)/ockamd/portal_policy.c \
 	$(US_SRC)/ockamd/relay_proto.c $(US_SRC)/ockamd/forward_table.c \
-	$(US_SRC)/ockamd/backoff.c \
+	$(US_SRC)/ockamd/backoff.c $(US_SRC)/ockamd/recovery_route.c \
 	kmod/frame.c kmod/replay.c kmod/ratchet.c \
 	$(addprefix $(US_SRC)/ockamd/,noise.c identity.c vault.c)
 TEST_UNIT_OBJS := $(call obj_of,$(US_TEST_OBJ),$(TEST_UNIT_SRCS))

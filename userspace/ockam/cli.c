@@ -56,25 +56,12 @@ int cli_arg_fail(const struct cmd_spec *cmd, const char *what,
 
 long cli_parse_duration_ms(const char *text)
 {
-	unsigned long value = 0;
-	const char *p = text;
+	uint32_t ms;
 
-	if (!isdigit((unsigned char)*p))
+	/* Every option that takes one needs more than nothing. */
+	if (ockam_duration_parse_ms(text, &ms) < 0 || !ms)
 		return -1;
-	while (isdigit((unsigned char)*p)) {
-		value = value * 10 + (*p++ - '0');
-		if (value > 86400000UL)
-			return -1;
-	}
-	if (!*p || !strcmp(p, "s"))
-		value *= 1000;
-	else if (!strcmp(p, "m"))
-		value *= 60000;
-	else if (strcmp(p, "ms"))
-		return -1;
-	if (!value || value > 86400000UL)
-		return -1;
-	return value;
+	return ms;
 }
 
 ssize_t cli_hex_decode(const char *hex, uint8_t *out, size_t size)

@@ -44,6 +44,42 @@ static void find_ockamd(char *path, size_t size)
 	snprintf(path, size, "ockamd");
 }
 
+/*
+ * --channel-keepalive (0: off) and --channel-give-up, checked against the
+ * kernel's ranges; *@given tells whether each was. CLI_OK or the usage
+ * error.
+ */
+static int channel_timing_args(const struct cmd_spec *cmd,
+			       const struct args *a, uint32_t *keepalive_ms,
+			       bool *keepalive_given, uint32_t *give_up_ms)
+{
+	const char *keepalive = args_value(cmd, a, "channel-keepalive");
+	const char *give_up = args_value(cmd, a, "channel-give-up");
+
+	*keepalive_given = keepalive != NULL;
+	*keepalive_ms = 0;
+	*give_up_ms = 0;
+	if (keepalive &&
+	    (ockam_duration_parse_ms(keepalive, keepalive_ms) < 0 ||
+	     (*keepalive_ms &&
+	      (*keepalive_ms < OCKAM_CHANNEL_KEEPALIVE_MS_MIN ||
+	       *keepalive_ms > OCKAM_CHANNEL_KEEPALIVE_MS_MAX))))
+		return cli_usage(cmd,
+				 "--channel-keepalive takes 0 (off) or %dms to %dm, not '%s'",
+				 OCKAM_CHANNEL_KEEPALIVE_MS_MIN,
+				 OCKAM_CHANNEL_KEEPALIVE_MS_MAX / 60000,
+				 keepalive);
+	if (give_up &&
+	    (ockam_duration_parse_ms(give_up, give_up_ms) < 0 ||
+	     *give_up_ms < OCKAM_CHANNEL_GIVE_UP_MS_MIN ||
+	     *give_up_ms > OCKAM_CHANNEL_GIVE_UP_MS_MAX))
+		return cli_usage(cmd,
+				 "--channel-give-up takes %ds to %dm, not '%s'",
+				 OCKAM_CHANNEL_GIVE_UP_MS_MIN / 1000,
+				 OCKAM_CHANNEL_GIVE_UP_MS_MAX / 60000, give_up);
+	return CLI_OK;
+}
+
 static int node_create(struct cli *cli, const struct cmd_spec *cmd,
 		       const struct args *a)
 {
@@ -53,7 +89,9 @@ static int node_create(struct cli *cli, const struct cmd_spec *cmd,
 	char ockamd[OCKAM_PATH_MAX], host[OCKAM_HOST_MAX + 1];
 	char listeners[OCKAM_LISTENERS_MAX][OCKAM_HOSTPORT_MAX + 1];
 	static char relay_ids[CLI_AUTHORIZED_MAX];
-	const char *argv[12];
+	const char *argv[16];
+	uint32_t keepalive_ms, give_up_ms;
+	bool keepalive_given;
 	struct ockam_err err;
 	size_t count = 0, i;
 	int argc = 0, status, ret;
@@ -75,6 +113,10 @@ static int node_create(struct cli *cli, const struct cmd_spec *cmd,
 				     sizeof(relay_ids));
 	if (status)
 		return status;
+	status = channel_timing_args(cmd, a, &keepalive_ms, &keepalive_given,
+				     &give_up_ms);
+	if (status)
+		return status;
 	if (ockam_node_running(name, &pid) == 1)
 		return cli_fail("node %s already exists and is running (pid %d)",
 				name, (int)pid);
@@ -94,6 +136,15 @@ static int node_create(struct cli *cli, const struct cmd_spec *cmd,
 	if (forward) {
 		argv[argc++] = "--relay-forward";
 		argv[argc++] = forward;
+	}
+	/* As written: ockamd reads durations the same way. */
+	if (keepalive_given) {
+		argv[argc++] = "--channel-keepalive";
+		argv[argc++] = args_value(cmd, a, "channel-keepalive");
+	}
+	if (give_up_ms) {
+		argv[argc++] = "--channel-give-up";
+		argv[argc++] = args_value(cmd, a, "channel-give-up");
 	}
 	if (args_flag(cmd, a, "foreground"))
 		argv[argc++] = "--foreground";
@@ -458,6 +509,10 @@ static int node_show(struct cli *cli, const struct cmd_spec *cmd,
 		json_uint(&cli->j, "dial_timeout_ms", info.dial_timeout_ms);
 		json_uint(&cli->j, "address_count", info.address_count);
 		json_bool(&cli->j, "dial_forwarded", info.dial_forwarded);
+		json_uint(&cli->j, "channel_keepalive_ms",
+			  info.channel_keepalive_ms);
+		json_uint(&cli->j, "channel_give_up_ms",
+			  info.channel_give_up_ms);
 		json_array_begin(&cli->j, "reserved");
 		for (i = 0; i < nreserved; i++)
 			json_string(&cli->j, NULL, reserved[i].address);
@@ -478,6 +533,12 @@ static int node_show(struct cli *cli, const struct cmd_spec *cmd,
 	       info.dial_timeout_ms, info.address_count);
 	printf("  dials            for local senders%s\n",
 	       info.dial_forwarded ? " and forwarded messages" : " only");
+	if (info.channel_keepalive_ms)
+		printf("  channels         keepalive after %u ms of silence, given up after %u ms\n",
+		       info.channel_keepalive_ms, info.channel_give_up_ms);
+	else
+		printf("  channels         no keepalives, given up after %u ms\n",
+		       info.channel_give_up_ms);
 	printf("  reserved names  ");
 	for (i = 0; i < nreserved; i++)
 		printf(" %s", reserved[i].address);
@@ -513,6 +574,7 @@ static int node_set(struct cli *cli, const struct cmd_spec *cmd,
 	unsigned int nreserve, nrelease, i;
 	struct ockam_node_settings set = { 0 };
 	bool settings;
+	int status;
 	const char *timeout = args_value(cmd, a, "dial-timeout");
 	const char *forward = args_value(cmd, a, "dial-forwarded");
 	struct ockam_nl *nl;
@@ -551,10 +613,16 @@ static int node_set(struct cli *cli, const struct cmd_spec *cmd,
 		set.set_dial_forwarded = true;
 		set.dial_forwarded = !strcmp(forward, "on");
 	}
+	status = channel_timing_args(cmd, a, &set.channel_keepalive_ms,
+				     &set.set_channel_keepalive,
+				     &set.channel_give_up_ms);
+	if (status)
+		return status;
 	nreserve = args_values(cmd, a, "reserve", reserve, NAMES_MAX);
 	nrelease = args_values(cmd, a, "release", release, NAMES_MAX);
 	settings = set.max_message || set.hop_limit || set.dial_timeout_ms ||
-		   set.set_dial_forwarded;
+		   set.set_dial_forwarded || set.set_channel_keepalive ||
+		   set.channel_give_up_ms;
 	if (!settings && !nreserve && !nrelease)
 		return cli_usage(cmd, "nothing to set");
 
@@ -636,6 +704,10 @@ static const struct opt_spec create_opts[] = {
 	  "only this identity may register relays here (repeatable; default any)" },
 	{ "relay-forward", 0, OPT_VALUE, "channel|direct",
 	  "forward relays inside the registrant's channel (default) or along the path under it" },
+	{ "channel-keepalive", 0, OPT_VALUE, "DURATION",
+	  "a secure channel silent this long sends a keepalive; 0: off (default 10s)" },
+	{ "channel-give-up", 0, OPT_VALUE, "DURATION",
+	  "a channel that cannot reach its peer this long is down (default 5m)" },
 	{ "foreground", 'f', OPT_FLAG, NULL,
 	  "run ockamd in this terminal instead of in the background" },
 	{ 0 },
@@ -657,6 +729,10 @@ static const struct opt_spec set_opts[] = {
 	  "how long a message waits for a connection (100ms to 60s)" },
 	{ "dial-forwarded", 0, OPT_VALUE, "on|off",
 	  "whether messages from other nodes may make this node dial (off)" },
+	{ "channel-keepalive", 0, OPT_VALUE, "DURATION",
+	  "a secure channel silent this long sends a keepalive (0: off, or 100ms to 60m)" },
+	{ "channel-give-up", 0, OPT_VALUE, "DURATION",
+	  "a channel that cannot reach its peer this long is down (1s to 1440m)" },
 	{ "reserve", 0, OPT_REPEAT, "ADDRESS",
 	  "only admins may bind this local address from now on" },
 	{ "release", 0, OPT_REPEAT, "ADDRESS",
@@ -680,7 +756,8 @@ const struct cmd_spec node_cmds[] = {
 		"\n"
 		"Examples:\n"
 		"  ockam node create n1\n"
-		"  ockam node create relay --tcp-listener-address 10.0.0.1:4000\n",
+		"  ockam node create relay --tcp-listener-address 10.0.0.1:4000\n"
+		"  ockam node create n1 --channel-keepalive 2s --channel-give-up 1m\n",
 		.positionals = name_arg, .min_pos = 1,
 		.opts = create_opts, .run = node_create,
 	}, {

@@ -25,6 +25,8 @@ struct channel_meta {
 	char encryptor[OCKAM_NAME_MAX];
 	char identity[OCKAM_NODE_NAME_MAX + 1];
 	char listener[OCKAM_NAME_MAX];
+	/* New routes the daemon gave the channel to bring it back. */
+	unsigned long long route_sets;
 };
 
 /* "ENCRYPTOR" or "/service/ENCRYPTOR", as create prints it. */
@@ -156,6 +158,7 @@ static int read_meta(const struct target *t, struct channel_listing *l,
 		if (ockam_ctl_record_get(rec, "listener", m->listener,
 					 sizeof(m->listener)) < 0)
 			strcpy(m->listener, "-");
+		m->route_sets = cli_record_number(rec, "route-sets");
 		l->nmeta++;
 	}
 	return 0;
@@ -215,6 +218,47 @@ static const char *route_text(const struct ockam_channel_info *ch)
 	return text;
 }
 
+/* Seconds in a state, as "12s"; "-" when the kernel does not say. */
+static const char *since_text(const struct ockam_channel_info *ch)
+{
+	static char text[32];
+
+	if (!ch->state)
+		return "-";
+	snprintf(text, sizeof(text), "%llus",
+		 (unsigned long long)(ch->state_age_ms / 1000));
+	return text;
+}
+
+/* Since the peer was heard: ms while that is short, then seconds. */
+static const char *heard_text(const struct ockam_channel_info *ch)
+{
+	static char text[32];
+
+	if (!ch->state)
+		return "-";
+	if (ch->heard_age_ms < 10000)
+		snprintf(text, sizeof(text), "%llums",
+			 (unsigned long long)ch->heard_age_ms);
+	else
+		snprintf(text, sizeof(text), "%llus",
+			 (unsigned long long)(ch->heard_age_ms / 1000));
+	return text;
+}
+
+static void channel_state_json(struct json *j,
+			       const struct ockam_channel_info *ch)
+{
+	if (!ch->state)
+		return;
+	json_string(j, "state", ockam_channel_state_name(ch->state));
+	json_string(j, "state_reason",
+		    ockam_channel_state_reason_name(ch->state_reason));
+	json_uint(j, "state_age_ms", ch->state_age_ms);
+	json_uint(j, "heard_age_ms", ch->heard_age_ms);
+	json_uint(j, "route_moves", ch->route_moves);
+}
+
 static void channel_json(struct json *j, const struct ockam_channel_info *ch,
 			 const struct channel_meta *m)
 {
@@ -231,7 +275,9 @@ static void channel_json(struct json *j, const struct ockam_channel_info *ch,
 	if (m) {
 		json_string(j, "identity", m->identity);
 		json_string(j, "listener", m->listener);
+		json_uint(j, "route_sets", m->route_sets);
 	}
+	channel_state_json(j, ch);
 	json_uint(j, "tx_counter", ch->tx_counter);
 	json_uint(j, "rx_counter", ch->rx_counter);
 	json_uint(j, "tx_rekeys", ch->tx_rekeys);
@@ -254,6 +300,17 @@ static void channel_text(const struct ockam_channel_info *ch,
 	printf("  encryptor      %s\n", ch->encryptor);
 	printf("  decryptor      %s\n", ch->decryptor);
 	printf("  peer route     %s\n", route_text(ch));
+	if (ch->state) {
+		printf("  state          %s (%s) for %s\n",
+		       ockam_channel_state_name(ch->state),
+		       ockam_channel_state_reason_name(ch->state_reason),
+		       since_text(ch));
+		printf("  heard          %s ago\n", heard_text(ch));
+		printf("  route moves    %llu\n",
+		       (unsigned long long)ch->route_moves);
+	}
+	if (m && m->route_sets)
+		printf("  routes given   %llu while recovering\n", m->route_sets);
 	printf("  sent           next counter %llu, %llu rekeys\n",
 	       (unsigned long long)ch->tx_counter,
 	       (unsigned long long)ch->tx_rekeys);
@@ -278,8 +335,9 @@ static int channel_list(struct cli *cli, const struct cmd_spec *cmd,
 	if (cli->json)
 		json_array_begin(&cli->j, NULL);
 	else if (l.count)
-		printf("%-41s %-9s %-65s %10s %10s %s\n", "ROUTE", "ROLE",
-		       "PEER", "SENT", "RECEIVED", "PEER ROUTE");
+		printf("%-41s %-9s %-65s %-10s %-11s %7s %7s %5s %10s %10s %s\n",
+		       "ROUTE", "ROLE", "PEER", "STATE", "REASON", "SINCE",
+		       "HEARD", "MOVES", "SENT", "RECEIVED", "PEER ROUTE");
 	for (i = 0; i < l.count; i++) {
 		const struct ockam_channel_info *ch = &l.list[i];
 		char route[OCKAM_NAME_MAX + 16];
@@ -289,8 +347,14 @@ static int channel_list(struct cli *cli, const struct cmd_spec *cmd,
 			continue;
 		}
 		snprintf(route, sizeof(route), "/service/%s", ch->encryptor);
-		printf("%-41s %-9s %-65s %10llu %10llu %s\n", route,
+		printf("%-41s %-9s %-65s %-10s %-11s %7s", route,
 		       ockam_role_name(ch->role), ch->identifier,
+		       ch->state ? ockam_channel_state_name(ch->state) : "-",
+		       ch->state ?
+		       ockam_channel_state_reason_name(ch->state_reason) : "-",
+		       since_text(ch));
+		printf(" %7s %5llu %10llu %10llu %s\n", heard_text(ch),
+		       (unsigned long long)ch->route_moves,
 		       (unsigned long long)
 		       ch->stats.value[OCKAM_STAT_ENCRYPTED],
 		       (unsigned long long)
@@ -389,11 +453,17 @@ const struct cmd_spec secure_channel_cmds[] = {
 		.opts = create_opts, .run = channel_create,
 	}, {
 		.group = "secure-channel", .name = "list",
-		.summary = "List a node's secure channels with their counters.",
+		.summary = "List a node's secure channels with their state and counters.",
+		.description =
+		"STATE is up while the peer is heard from, recovering while the\n"
+		"channel looks for it again (REASON: route-down, peer-silent,\n"
+		"route-set), down once it gave up (gave-up). SINCE: seconds in\n"
+		"that state; HEARD: since the peer's last authenticated frame;\n"
+		"MOVES: new return routes a responder adopted from its peer.\n",
 		.opts = cli_at_netns_opts, .run = channel_list,
 	}, {
 		.group = "secure-channel", .name = "show",
-		.summary = "Show a secure channel: peer, route, counters.",
+		.summary = "Show a secure channel: peer, route, state, counters.",
 		.description =
 		"ADDRESS is the channel's route as create printed it\n"
 		"(/service/ADDRESS) or the address alone.\n",

@@ -106,6 +106,12 @@ void kernel_close(struct daemon *d);
 /* The node's dial timeout in ms, read fresh so NODE_SET takes effect. */
 int kernel_reserve(struct daemon *d, const char *name, struct ockam_err *err);
 unsigned int kernel_dial_timeout_ms(struct daemon *d);
+/*
+ * The node's channel keepalive (0: off) and give-up times, in ms: the
+ * daemon's own settings, so that they hold from the node's start.
+ */
+int kernel_channel_timing(struct daemon *d, uint32_t keepalive_ms,
+			  uint32_t give_up_ms, struct ockam_err *err);
 int kernel_attach(struct daemon *d, int fd, const char *address,
 		  const char *peer, uint32_t flags,
 		  struct ockam_transport_info *info, struct ockam_err *err);

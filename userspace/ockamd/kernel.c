@@ -34,6 +34,10 @@ static void on_event(const struct ockam_event *ev, void *arg)
 		channels_on_event(d, ev);
 		return;
 	}
+	if (ev->cmd == OCKAM_CMD_CHANNEL_STATE) {
+		channel_recovery_on_event(d, ev);
+		return;
+	}
 	if (ev->cmd == OCKAM_CMD_PORTAL_CLOSED) {
 		portals_on_event(d, ev);
 		return;
@@ -107,6 +111,27 @@ err_nl:
 	ockam_nl_close(d->nl);
 	d->nl = NULL;
 	return ret;
+}
+
+int kernel_channel_timing(struct daemon *d, uint32_t keepalive_ms,
+			  uint32_t give_up_ms, struct ockam_err *err)
+{
+	struct ockam_node_settings set = {
+		.set_channel_keepalive = true,
+		.channel_keepalive_ms = keepalive_ms,
+		.channel_give_up_ms = give_up_ms,
+	};
+	int ret = ockam_nl_node_set(d->nl, &set, err);
+
+	if (ret < 0)
+		return ret;
+	if (keepalive_ms)
+		log_info("secure channels: a keepalive after %u ms of silence, given up after %u ms",
+			 keepalive_ms, give_up_ms);
+	else
+		log_info("secure channels: no keepalives, given up after %u ms",
+			 give_up_ms);
+	return 0;
 }
 
 void kernel_close(struct daemon *d)

@@ -29,11 +29,20 @@
 
 #define DEFAULT_LISTENER "127.0.0.1:0"
 
+enum option_defaults {
+	/* A peer that went away unseen is noticed within 30 s... */
+	DEFAULT_CHANNEL_KEEPALIVE_MS = 10000,
+	/* ...and its channels are given up 5 minutes later. */
+	DEFAULT_CHANNEL_GIVE_UP_MS = 300000,
+};
+
 struct options {
 	const char *node;
 	const char *listener;
 	const char *relay_authorized;
 	enum relay_forward_mode relay_forward;
+	uint32_t channel_keepalive_ms;
+	uint32_t channel_give_up_ms;
 	bool foreground;
 	bool verbose;
 };
@@ -43,6 +52,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: ockamd --node NAME [--tcp-listener-address HOST:PORT]\n"
 		"              [--relay-authorized ID,...] [--relay-forward MODE]\n"
+		"              [--channel-keepalive DURATION]\n"
+		"              [--channel-give-up DURATION]\n"
 		"              [--foreground] [--verbose]\n"
 		"       ockamd --help | --version\n"
 		"\n"
@@ -58,11 +69,42 @@ static void usage(FILE *out)
 		"  -F, --relay-forward MODE        channel: forward inside the registrant's\n"
 		"                                  channel (default); direct: along the\n"
 		"                                  path under it\n"
+		"  -k, --channel-keepalive D       a secure channel silent this long sends a\n"
+		"                                  keepalive; 0: off (default 10s)\n"
+		"  -g, --channel-give-up D         a channel that cannot reach its peer for\n"
+		"                                  this long is down (default 5m)\n"
 		"  -f, --foreground                stay attached; log to stderr too\n"
 		"  -v, --verbose                   log debug messages\n"
 		"  -h, --help                      this text\n"
 		"  -V, --version                   print the version\n",
 		DEFAULT_LISTENER);
+}
+
+/* 0 (off), or the kernel's range. */
+static int parse_keepalive(const char *text, uint32_t *ms)
+{
+	if (ockam_duration_parse_ms(text, ms) == 0 &&
+	    (!*ms || (*ms >= OCKAM_CHANNEL_KEEPALIVE_MS_MIN &&
+		      *ms <= OCKAM_CHANNEL_KEEPALIVE_MS_MAX)))
+		return 0;
+	fprintf(stderr,
+		"error: --channel-keepalive takes 0 (off) or %dms to %dm, such as 10s, not '%s'\n",
+		OCKAM_CHANNEL_KEEPALIVE_MS_MIN,
+		OCKAM_CHANNEL_KEEPALIVE_MS_MAX / 60000, text);
+	return -1;
+}
+
+static int parse_give_up(const char *text, uint32_t *ms)
+{
+	if (ockam_duration_parse_ms(text, ms) == 0 &&
+	    *ms >= OCKAM_CHANNEL_GIVE_UP_MS_MIN &&
+	    *ms <= OCKAM_CHANNEL_GIVE_UP_MS_MAX)
+		return 0;
+	fprintf(stderr,
+		"error: --channel-give-up takes %ds to %dm, such as 5m, not '%s'\n",
+		OCKAM_CHANNEL_GIVE_UP_MS_MIN / 1000,
+		OCKAM_CHANNEL_GIVE_UP_MS_MAX / 60000, text);
+	return -1;
 }
 
 static int parse_options(int argc, char **argv, struct options *opt)
@@ -72,6 +114,8 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		{ "tcp-listener-address", required_argument, NULL, 't' },
 		{ "relay-authorized", required_argument, NULL, 'r' },
 		{ "relay-forward", required_argument, NULL, 'F' },
+		{ "channel-keepalive", required_argument, NULL, 'k' },
+		{ "channel-give-up", required_argument, NULL, 'g' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -82,8 +126,11 @@ static int parse_options(int argc, char **argv, struct options *opt)
 
 	memset(opt, 0, sizeof(*opt));
 	opt->listener = DEFAULT_LISTENER;
+	opt->channel_keepalive_ms = DEFAULT_CHANNEL_KEEPALIVE_MS;
+	opt->channel_give_up_ms = DEFAULT_CHANNEL_GIVE_UP_MS;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":n:t:r:F:fvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":n:t:r:F:k:g:fvhV", longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			opt->node = optarg;
@@ -102,6 +149,15 @@ static int parse_options(int argc, char **argv, struct options *opt)
 					optarg);
 				return -1;
 			}
+			break;
+		case 'k':
+			if (parse_keepalive(optarg,
+					    &opt->channel_keepalive_ms) < 0)
+				return -1;
+			break;
+		case 'g':
+			if (parse_give_up(optarg, &opt->channel_give_up_ms) < 0)
+				return -1;
 			break;
 		case 'f':
 			opt->foreground = true;
@@ -370,6 +426,10 @@ static int start(struct daemon *d, const struct options *opt,
 	if (ret < 0)
 		return ret;
 	ret = kernel_open(d, err);
+	if (ret < 0)
+		return ret;
+	ret = kernel_channel_timing(d, opt->channel_keepalive_ms,
+				    opt->channel_give_up_ms, err);
 	if (ret < 0)
 		return ret;
 	ret = services_open(d, err);

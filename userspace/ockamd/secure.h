@@ -11,6 +11,7 @@
  *                     handshakes
  *  secure_channel.c   the initiator: "secure-channel-create"
  *  channels.c         the daemon's record of the channels it installed
+ *  channel_recovery.c bringing back channels whose transport went away
  *  trust.c            authorized-identifier lists
  *  identities.c       the vault and the identity requests
  */
@@ -21,6 +22,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "backoff.h"
 #include "daemon.h"
 #include "handshake_frame.h"
 #include "handshake_source.h"
@@ -197,11 +199,30 @@ struct channel_record {
 	char listener[OCKAM_NAME_MAX];		/* "" for initiators */
 	uint32_t role;
 	time_t created;
+	/* Initiators: the encoded route the channel was created along, to
+	 * the peer's listener (channel_recovery.c), or NULL.
+	 */
+	uint8_t *origin;
+	size_t origin_len;
+	/* The state the kernel last reported (enum ockam_channel_state,
+	 * enum ockam_channel_state_reason).
+	 */
+	uint32_t state;
+	uint32_t state_reason;
+	/* While recovering: new routes given to the kernel, paced. */
+	bool recovering;
+	struct backoff backoff;
+	struct timer retry;
+	unsigned long route_sets;		/* in the channel's life */
 };
 
-int channel_record_add(struct daemon *d, const struct ockam_channel_info *ch,
-		       const struct handshake *hs, const char *listener,
-		       uint32_t role);
+/* Remember a channel we installed; NULL without memory. */
+struct channel_record *channel_record_add(struct daemon *d,
+					  const struct ockam_channel_info *ch,
+					  const struct handshake *hs,
+					  const char *listener, uint32_t role);
+struct channel_record *channel_record_find(struct daemon *d,
+					   const char *encryptor);
 /* A CHANNEL_CLOSED event: forget that channel. */
 void channels_on_event(struct daemon *d, const struct ockam_event *ev);
 /* Events were lost: forget the channels the kernel no longer has. */
@@ -213,6 +234,28 @@ int channel_delete(struct daemon *d, const char *encryptor,
 void channels_close(struct daemon *d);
 /* "ok" and one record per channel. */
 void channels_report(struct daemon *d, struct ockam_ctl_writer *w);
+
+/*
+ * channel_recovery.c. The kernel keeps a channel whose transport went
+ * away, or whose peer went silent, RECOVERING; for a channel we initiated
+ * the daemon gives it a new route (the one it was created along, up to
+ * the peer's node) now and again, paced, until it is UP or DOWN. A
+ * responder cannot reach its initiator on its own: once DOWN its channel
+ * is deleted, and the initiator opens a new one.
+ */
+/* A CHANNEL_STATE event. */
+void channel_recovery_on_event(struct daemon *d, const struct ockam_event *ev);
+/*
+ * The kernel says @rec is in @state for @reason (an event, or a dump
+ * after lost events). @rec may be freed (a responder's channel DOWN).
+ */
+void channel_recovery_update(struct daemon *d, struct channel_record *rec,
+			     uint32_t state, uint32_t reason);
+/* Try a new route for @rec now, and again while it stays RECOVERING. */
+int channel_recovery_start(struct daemon *d, struct channel_record *rec,
+			   struct ockam_err *err);
+/* Stop trying (the record goes, or the channel is UP or DOWN). */
+void channel_recovery_stop(struct daemon *d, struct channel_record *rec);
 
 /* ---------------------------------------------------------- identities */
 

@@ -57,6 +57,11 @@ struct initiator {
 	struct trust_policy policy;
 	unsigned int timeout_ms;
 	char *to;			/* the route, as text, for messages */
+	/* The route, encoded: the channel's record keeps it to find the
+	 * peer again (channel_recovery.c).
+	 */
+	uint8_t *origin;
+	size_t origin_len;
 };
 
 static struct hs_counters initiated;
@@ -75,6 +80,7 @@ static void initiator_free(struct daemon *d, struct initiator *i)
 	slist_remove(&d->initiators, i);
 	handshake_fini(d, &i->hs);
 	free(i->to);
+	free(i->origin);
 	free(i);
 }
 
@@ -196,6 +202,7 @@ static void initiator_install(struct daemon *d, struct initiator *i)
 {
 	struct ockam_ctl_writer *w;
 	struct ockam_channel_info ch;
+	struct channel_record *rec;
 	struct ockam_err err;
 	bool sent;
 
@@ -204,9 +211,15 @@ static void initiator_install(struct daemon *d, struct initiator *i)
 		return;
 	}
 	initiated.established++;
-	if (channel_record_add(d, &ch, &i->hs, "", OCKAM_ROLE_INITIATOR) < 0)
+	rec = channel_record_add(d, &ch, &i->hs, "", OCKAM_ROLE_INITIATOR);
+	if (rec) {
+		rec->origin = i->origin;
+		rec->origin_len = i->origin_len;
+		i->origin = NULL;
+	} else {
 		log_err("secure channel %s: out of memory for its record",
 			ch.encryptor);
+	}
 	log_info("secure channel %s established with %s through %s (decryptor %s)",
 		 ch.encryptor, i->hs.peer, i->to, ch.decryptor);
 	if (i->done) {
@@ -402,9 +415,14 @@ static struct initiator *initiator_start(struct daemon *d,
 	i->policy = req->policy;
 	i->hs.fd = -1;
 	i->to = route_text_dup(req->route, req->route_len);
+	i->origin = malloc(req->route_len ? req->route_len : 1);
+	if (i->origin) {
+		memcpy(i->origin, req->route, req->route_len);
+		i->origin_len = req->route_len;
+	}
 	i->next = d->initiators;
 	d->initiators = i;
-	if (!i->to) {
+	if (!i->to || !i->origin) {
 		ockam_err_set(err, -ENOMEM, "out of memory");
 		goto err_free;
 	}

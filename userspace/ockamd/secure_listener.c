@@ -117,8 +117,8 @@ static void responder_finish(struct daemon *d, struct responder *r,
 		log_warn_limited("secure channel listener %s: cannot confirm channel %s: %s",
 				 l->name, ch.encryptor, strerror(-sent));
 	l->counters.established++;
-	if (channel_record_add(d, &ch, &r->hs, l->name,
-			       OCKAM_ROLE_RESPONDER) < 0)
+	if (!channel_record_add(d, &ch, &r->hs, l->name,
+				OCKAM_ROLE_RESPONDER))
 		log_err("secure channel %s: out of memory for its record",
 			ch.encryptor);
 	log_info_limited("secure channel %s established with %s (listener %s, decryptor %s)",

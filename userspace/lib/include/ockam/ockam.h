@@ -193,6 +193,12 @@ bool ockam_local_name_ok(const char *name);
 enum { OCKAM_HOST_MAX = 253, OCKAM_HOSTPORT_MAX = OCKAM_HOST_MAX + 8 };
 
 /*
+ * A duration, "10" or "10s", "1500ms", "2m", into *@ms: -EINVAL when
+ * malformed, -ERANGE past a day. "0" is 0.
+ */
+int ockam_duration_parse_ms(const char *text, uint32_t *ms);
+
+/*
  * Split "host:port" or "[v6-literal]:port" (an IPv6 literal needs the
  * brackets). @host receives the host without brackets, @port the port
  * number: 1..65535, or also 0 when @allow_zero. The host is an IPv4 or

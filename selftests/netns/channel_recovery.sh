@@ -1,0 +1,213 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR MIT
+#
+# Secure channels outlive their transports. n1 (in a) opens a channel to
+# n2 (in b) with "ockam secure-channel create"; a client on n1 sends
+# numbered messages through the channel to n2's echo service while the
+# TCP connection under the channel is reset (ss -K), once on n1's side
+# and once on n2's. The channel keeps its route (the same encryptor
+# address): n1's daemon gives it a new route over a fresh connection and
+# n2 adopts the new return route from n1's next authenticated frame. No
+# echo comes back twice or changed; the ones lost meanwhile are counted,
+# and the time until the first echo after the reset is printed.
+#
+# Then keepalives: n3 (in c, --channel-keepalive 200ms --channel-give-up
+# 3s) opens a channel to n2, and n2's link to c drops every packet
+# (netem loss 100%). n3's channel hears nothing for three keepalive
+# intervals (recovering, peer-silent), gives up (down, gave-up) and
+# refuses to send (ENETDOWN); once the link carries packets again it
+# comes back. Run in the VM:
+#
+#   make vm-tests VM_ARGS="--tests 'netns/channel_recovery'"
+
+lib=${OCKAM_SELFTESTS:-$(cd "$(dirname "$0")/.." && pwd)}/lib
+# shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
+. "$lib/netns.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/ockam.sh
+. "$lib/ockam.sh"
+
+require_cmd ockam ockamd ss tc
+export OCKAM_HOME=$NS_TMP/home
+
+trap 'daemon_logs n1 n2 n3; ns_cleanup' EXIT
+
+N2_FROM_N1=/ip4/10.0.12.2/tcp/4000
+N2_FROM_N3=/ip4/10.0.23.2/tcp/4000
+# Messages each client run sends, and how long each waits for its echo.
+COUNT=40
+WAIT=1s
+
+# now_ms: wall-clock milliseconds (busybox date has no %N).
+now_ms() {
+	echo $((${EPOCHREALTIME/./} / 1000))
+}
+
+# A string field of a one-line JSON document on stdin.
+json_string() {
+	grep -o "\"$1\": *\"[^\"]*\"" | head -n 1 | sed 's/.*: *"\(.*\)"$/\1/'
+}
+
+# channel_state NODE CHANNEL: "STATE REASON" as secure-channel show says.
+channel_state() {
+	local json
+	json=$(ockam secure-channel show "$2" --at "$1" -j) || return 1
+	echo "$(json_string state <<<"$json") $(json_string state_reason <<<"$json")"
+}
+
+# state_is NODE CHANNEL STATE: the channel is in STATE.
+state_is() {
+	[ "$(channel_state "$1" "$2" | cut -d' ' -f1)" = "$3" ]
+}
+
+# responder_moves NODE: route moves of NODE's (only) channel.
+responder_moves() {
+	ockam secure-channel list --at "$1" -j | json_number route_moves
+}
+
+# client NODE CHANNEL OUT: COUNT numbered messages through CHANNEL to the
+# echo service, one after another; a line "I MS REPLY" each into OUT
+# (REPLY empty when none came within WAIT), MS when the answer came.
+client() {
+	local i reply
+	for ((i = 1; i <= COUNT; i++)); do
+		reply=$(ockam message send "m$i" --from "$1" --timeout "$WAIT" \
+			--to "$2/service/echo" 2>/dev/null)
+		echo "$i $(now_ms) $reply" >>"$3"
+	done
+}
+
+# echoed OUT: how many lines of OUT have an echo.
+echoed() {
+	awk 'NF == 3' "$1" | wc -l
+}
+
+# corrupt OUT: lines whose echo is not the message sent.
+corrupt() {
+	awk 'NF == 3 && $3 != "m" $1' "$1"
+}
+
+# duplicates OUT: echoes that came back more than once.
+duplicates() {
+	awk 'NF == 3 { print $3 }' "$1" | sort | uniq -d
+}
+
+# first_after OUT MS: when the first echo after MS came, or nothing.
+first_after() {
+	awk -v t="$2" 'NF == 3 && $2 >= t { print $2; exit }' "$1"
+}
+
+# reset_mid_stream SIDE DESC: run the client, reset the connection under
+# the channel on SIDE's node after the first echoes, and check the
+# stream came back through the same channel.
+reset_mid_stream() {
+	local side=$1 desc=$2 out=$NS_TMP/client-$1 pid kill_at first lost
+	local filter moves_before
+	moves_before=$(responder_moves n2)
+	: >"$out"
+	client n1 "$CH" "$out" &
+	pid=$!
+	wait_until 20 bash -c "[ \$(awk 'NF == 3' '$out' | wc -l) -ge 5 ]"
+	if [ "$side" = a ]; then
+		filter='( dport = :4000 )'
+	else
+		filter='( sport = :4000 )'
+	fi
+	kill_at=$(now_ms)
+	tap_check "$desc: ss -K resets the connection under the channel" \
+		node_exec "$side" ss -K state established "$filter"
+	wait "$pid"
+	first=$(first_after "$out" "$kill_at")
+	lost=$((COUNT - $(echoed "$out")))
+	if [ -n "$first" ]; then
+		tap_diag "recovered in $((first - kill_at)) ms"
+		tap_ok "$desc: echoes come back through the same channel after the reset"
+	else
+		tap_fail "$desc: echoes come back through the same channel after the reset" \
+			"$(tail -n 5 "$out")"
+	fi
+	tap_diag "$desc: $lost of $COUNT messages lost while the channel recovered"
+	tap_check "$desc: some messages were echoed, and fewer lost than half" \
+		test "$lost" -lt $((COUNT / 2))
+	tap_expect_eq "$desc: no echo differs from its message" "" \
+		"$(corrupt "$out")"
+	tap_expect_eq "$desc: no echo came back twice" "" "$(duplicates "$out")"
+	expect_output "$desc: the channel's route $CH works again" again \
+		ockam message send again --from n1 --timeout 5s \
+		--to "$CH/service/echo"
+	tap_check "$desc: secure-channel show: up again" \
+		wait_until 5 state_is n1 "$CH" up
+	tap_check "$desc: n2's end adopted a new return route (route moves $moves_before -> $(responder_moves n2))" \
+		test "$(responder_moves n2)" -gt "$moves_before"
+}
+
+# ----------------------------------------------------------------- setup
+node_add a b c
+link_add a b 10.0.12.1 10.0.12.2
+link_add b c 10.0.23.2 10.0.23.3
+tap_check "node create n1" node_exec a ockam node create n1
+tap_check "node create n2" \
+	node_exec b ockam node create n2 --tcp-listener-address 0.0.0.0:4000
+tap_check "node create n3 --channel-keepalive 200ms --channel-give-up 3s" \
+	node_exec c ockam node create n3 --channel-keepalive 200ms \
+	--channel-give-up 3s
+expect_status "--channel-keepalive takes 0 or 100ms and more" 2 \
+	ockam node create n9 --channel-keepalive 50ms
+tap_check "n3's kernel has n3's channel timing" \
+	bash -c "ockam node show n3 -j | grep -q '\"channel_keepalive_ms\": *200' &&
+	ockam node show n3 -j | grep -q '\"channel_give_up_ms\": *3000'"
+wait_tcp_listen b 4000
+
+CH=$(ockam secure-channel create --from n1 --to "$N2_FROM_N1/service/api" \
+	--timeout 20s)
+if ! [[ $CH =~ ^/service/[0-9a-f]{32}$ ]]; then
+	tap_fail "secure-channel create n1 -> n2" "got '$CH'"
+	tap_done
+fi
+tap_ok "secure-channel create n1 -> n2"
+tap_expect_eq "secure-channel show: up since it was installed" \
+	"up installed" "$(channel_state n1 "$CH")"
+tap_check "secure-channel list shows the state" \
+	bash -c "ockam secure-channel list --at n1 | grep -q '^$CH .* up  *installed '"
+
+# --------------------------------------------------- transport resets
+reset_mid_stream a "reset on the initiator's side"
+reset_mid_stream b "reset on the responder's side"
+tap_check "n1's daemon logged the channel recovering and up again" \
+	bash -c "grep -q 'secure channel ${CH#/service/} .* is recovering (route-down)' \
+	'$OCKAM_HOME/nodes/n1/log' &&
+	grep -q 'secure channel ${CH#/service/} .* is up' '$OCKAM_HOME/nodes/n1/log'"
+
+# ------------------------------------------------------------ keepalives
+CH3=$(ockam secure-channel create --from n3 --to "$N2_FROM_N3/service/api" \
+	--timeout 20s)
+tap_check "secure-channel create n3 -> n2" \
+	test -n "$CH3" -a "$(channel_state n3 "$CH3")" = "up installed"
+expect_output "n3 reaches n2's echo through its channel" ka \
+	ockam message send ka --from n3 --timeout 5s --to "$CH3/service/echo"
+tap_check "n3's channel sends keepalives while nothing else goes" \
+	wait_until 5 bash -c "[ \"\$(ockam node show n3 -j |
+	grep -o '\"keepalives\": *[0-9]*' | grep -o '[0-9]*$')\" -ge 2 ]"
+
+tap_check "n2's link to n3 drops every packet (netem loss 100%)" \
+	node_exec b tc qdisc add dev to-c root netem loss 100%
+tap_check "n3's channel goes recovering: the peer is silent" \
+	wait_until 5 grep -q \
+	"secure channel ${CH3#/service/} .* is recovering (peer-silent)" \
+	"$OCKAM_HOME/nodes/n3/log"
+tap_check "then down: n3 gave up after 3 s" \
+	wait_until 10 state_is n3 "$CH3" down
+tap_expect_eq "secure-channel show: down (gave-up)" "down gave-up" \
+	"$(channel_state n3 "$CH3")"
+out=$(ockam message send down --from n3 --timeout 2s \
+	--to "$CH3/service/echo" 2>&1)
+tap_check_fails "a message into the down channel is refused" \
+	ockam message send down --from n3 --timeout 2s --to "$CH3/service/echo"
+tap_check "... with ENETDOWN" grep -q "Network is down" <<<"$out"
+
+tap_check "the link carries packets again" \
+	node_exec b tc qdisc del dev to-c root
+tap_check "n3's channel comes back" wait_until 20 state_is n3 "$CH3" up
+expect_output "n3 reaches n2's echo through the same channel again" back \
+	ockam message send back --from n3 --timeout 5s --to "$CH3/service/echo"
+
+tap_done

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Channels outlive their transports. The kernel keeps a channel whose
+ * route's first transport went down, or whose peer stopped answering its
+ * keepalives, RECOVERING, and tells us (CHANNEL_STATE). A channel we
+ * initiated knows how it first reached the peer: the route the operator
+ * gave, to the peer's listener. The same path, ending at the peer's
+ * decryptor instead, reaches the same channel again over a fresh
+ * connection (a TCP first hop is dialed on demand), so the daemon gives
+ * the kernel that route at once and again after jittered pauses while the
+ * channel stays RECOVERING; the peer adopts the new return route from
+ * our first authenticated frame, and the channel is UP again with its
+ * keys, counters and addresses.
+ *
+ * A responder cannot dial its initiator: once its channel is DOWN it only
+ * holds keys nobody uses, so it is deleted. The initiator's channel is
+ * DOWN by then too (its give-up time is its node's, but it heard nothing
+ * either), and whoever uses it opens a new one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "recovery_route.h"
+#include "secure.h"
+
+enum recovery_limits {
+	/* The first pause is a few round trips and a dial; the longest
+	 * keeps an unreachable peer's node from being dialed more often
+	 * than the re-dials of a persistent connection.
+	 */
+	RECOVERY_FIRST_MS = 500,
+	RECOVERY_MAX_MS = 10000,
+};
+
+/* The route to give @rec now, encoded into @wire; its length or -errno. */
+static ssize_t next_route(struct daemon *d, const struct channel_record *rec,
+			  uint8_t *wire, size_t size, struct ockam_err *err)
+{
+	/* About 16 KiB each; the daemon has one thread. */
+	static struct ockam_route origin, current, next;
+	ssize_t n;
+	int ret;
+
+	ret = ockam_route_from_wire(&origin, rec->origin, rec->origin_len,
+				    err);
+	if (ret == 0)
+		ret = channel_route(d, rec->encryptor, &current, err);
+	if (ret == 0)
+		ret = recovery_route(&origin, &current, &next, err);
+	if (ret < 0)
+		return ret;
+	n = ockam_route_to_wire(&next, wire, size);
+	if (n < 0)
+		return ockam_err_set(err, n, "the new route is too long");
+	return n;
+}
+
+/* Give @rec's channel a new route; -ENOENT once the kernel has no such. */
+static int set_route(struct daemon *d, struct channel_record *rec,
+		     struct ockam_err *err)
+{
+	static uint8_t wire[OCKAM_ROUTE_BYTES_MAX];
+	ssize_t n = next_route(d, rec, wire, sizeof(wire), err);
+	char *text;
+	int ret;
+
+	if (n < 0)
+		return n;
+	ret = ockam_nl_channel_set_route(d->nl, rec->encryptor, wire, n, err);
+	if (ret < 0)
+		return ret;
+	rec->route_sets++;
+	text = route_text_dup(wire, n);
+	log_info_limited("secure channel %s with %s: trying route %s",
+			 rec->encryptor, rec->peer, text ? text : "?");
+	free(text);
+	return 0;
+}
+
+static void on_retry(struct daemon *d, void *ctx)
+{
+	struct channel_record *rec = ctx;
+	struct ockam_err err;
+	int ret;
+
+	if (!rec->recovering || rec->state != OCKAM_CHANNEL_RECOVERING) {
+		channel_recovery_stop(d, rec);
+		return;
+	}
+	ret = set_route(d, rec, &err);
+	if (ret == -ENOENT) {
+		/* Gone: its CHANNEL_CLOSED event drops the record. */
+		channel_recovery_stop(d, rec);
+		return;
+	}
+	if (ret < 0)
+		log_warn_limited("secure channel %s: %s", rec->encryptor,
+				 ockam_err_msg(&err));
+	timer_arm(&d->loop, &rec->retry, backoff_next(&rec->backoff));
+}
+
+int channel_recovery_start(struct daemon *d, struct channel_record *rec,
+			   struct ockam_err *err)
+{
+	int ret;
+
+	if (!rec->origin)
+		return ockam_err_set(err, -EOPNOTSUPP,
+				     "secure channel %s: only the initiator can give it a new route",
+				     rec->encryptor);
+	channel_recovery_stop(d, rec);
+	ret = set_route(d, rec, err);
+	if (ret == -ENOENT)
+		return ret;
+	/* A route that failed now may work after a pause. */
+	if (ret < 0)
+		log_warn_limited("secure channel %s: %s", rec->encryptor,
+				 ockam_err_msg(err));
+	timer_init(&rec->retry, on_retry, rec);
+	backoff_init(&rec->backoff, RECOVERY_FIRST_MS, RECOVERY_MAX_MS);
+	rec->recovering = true;
+	timer_arm(&d->loop, &rec->retry, backoff_next(&rec->backoff));
+	return 0;
+}
+
+void channel_recovery_stop(struct daemon *d, struct channel_record *rec)
+{
+	if (!rec->recovering)
+		return;
+	timer_cancel(&d->loop, &rec->retry);
+	rec->recovering = false;
+}
+
+/* Lost its way (not our own CHANNEL_SET): worth a new route. */
+static bool needs_route(const struct channel_record *rec)
+{
+	return rec->state == OCKAM_CHANNEL_RECOVERING && rec->origin &&
+	       (rec->state_reason == OCKAM_STATE_R_ROUTE_DOWN ||
+		rec->state_reason == OCKAM_STATE_R_PEER_SILENT);
+}
+
+static void responder_down(struct daemon *d, struct channel_record *rec)
+{
+	char encryptor[OCKAM_NAME_MAX];
+	struct ockam_err err;
+
+	snprintf(encryptor, sizeof(encryptor), "%s", rec->encryptor);
+	/* Frees @rec. */
+	if (channel_delete(d, encryptor, &err) < 0 && err.code != -ENOENT)
+		log_warn("secure channel %s: %s", encryptor,
+			 ockam_err_msg(&err));
+}
+
+void channel_recovery_update(struct daemon *d, struct channel_record *rec,
+			     uint32_t state, uint32_t reason)
+{
+	struct ockam_err err;
+
+	rec->state = state;
+	rec->state_reason = reason;
+	if (state == OCKAM_CHANNEL_RECOVERING) {
+		if (!rec->recovering && needs_route(rec) &&
+		    channel_recovery_start(d, rec, &err) < 0 &&
+		    err.code != -ENOENT)
+			log_warn_limited("%s", ockam_err_msg(&err));
+		return;
+	}
+	channel_recovery_stop(d, rec);
+	if (state == OCKAM_CHANNEL_DOWN && rec->role == OCKAM_ROLE_RESPONDER)
+		responder_down(d, rec);
+}
+
+void channel_recovery_on_event(struct daemon *d, const struct ockam_event *ev)
+{
+	struct channel_record *rec = channel_record_find(d, ev->address);
+
+	if (!rec)
+		return;
+	/* Peers and networks cause these at will: rate-limited. */
+	log_info_limited("secure channel %s with %s is %s (%s)",
+			 rec->encryptor, rec->peer,
+			 ockam_channel_state_name(ev->state),
+			 ockam_channel_state_reason_name(ev->reason));
+	channel_recovery_update(d, rec, ev->state, ev->reason);
+}
