@@ -64,14 +64,20 @@ static bool ockam_channel_unhash(struct ockam_channel *ch)
 	return true;
 }
 
-/* Tell the peer, when it may still hear us, and drop the table's ref. */
+/*
+ * Tell the peer when the channel was closed on purpose, and drop the
+ * table's reference. A daemon that goes without closing its channels (it
+ * crashed, or was killed) is an outage, not a goodbye: its peers keep
+ * their ends and recover them once it is back, with a new handshake
+ * behind the same address.
+ */
 static void ockam_channel_finish(struct ockam_channel *ch,
 				 enum ockam_channel_close_reason reason)
 {
 	struct sk_buff *skb;
 	int err;
 
-	if (reason == OCKAM_CLOSE_DELETED || reason == OCKAM_CLOSE_OWNER_GONE) {
+	if (reason == OCKAM_CLOSE_DELETED) {
 		skb = ockam_channel_seal_close(ch, &err);
 		if (skb)
 			ockam_route_skb(ch->node, skb, NULL, 0);

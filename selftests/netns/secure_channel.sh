@@ -387,7 +387,8 @@ tap_expect_eq "secure-channel list is empty" "[]" \
 
 # ------------------------------------------------ a node that goes away
 
-# Its daemon owns its channels; they close with it and tell their peers.
+# Its daemon owns its channels: deleting the node closes them and tells
+# their peers.
 no_channels() {
 	[ "$(channel_count "$1")" = 0 ]
 }
@@ -396,11 +397,33 @@ expect_output "a channel n3 -> n4" THREE \
 	ockam message send three --from n3 --to "$ch/service/uppercase"
 tap_check "node delete n4" ockam node delete n4
 tap_check "n3's end closes when n4 is deleted" wait_until 5 no_channels n3
+# A daemon that dies without closing its channels (SIGKILL) says no
+# goodbye: the peer keeps its end, recovering. Once the daemon is back
+# (the same identity, no keys), a new handshake puts new keys behind the
+# same channel address, and whoever used it goes on.
 ch=$(create n1 --to /node/n2/service/api)
 expect_output "a channel n1 -> n2" ONE \
 	ockam message send one --from n1 --to "$ch/service/uppercase"
-kill -9 "$(ockam node show n2 -j | json_number pid)"
-tap_check "n1's end closes when n2's daemon is killed" wait_until 5 no_channels n1
+pid=$(ockam node show n2 -j | json_number pid)
+kill -9 "$pid"
+while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+channel_json() {
+	ockam secure-channel show "$ch" --at n1 -j
+}
+tap_check "n1's end stays when n2's daemon is killed, recovering" \
+	wait_until 10 bash -c "ockam secure-channel show '$ch' --at n1 -j |
+	grep -q '\"state\": *\"recovering\"'"
+tap_check "n2's daemon starts again" \
+	node_exec n2 ockam node create n2 \
+	--tcp-listener-address "$(listen_addr n2):4000"
+same_channel_works() {
+	[ "$(ockam message send again --from n1 --timeout 3s \
+		--to "$ch/service/uppercase" 2>/dev/null)" = AGAIN ]
+}
+tap_check "the same channel address works again" wait_until 40 same_channel_works
+tap_check "through a new handshake, its keys behind that address" \
+	test "$(channel_json | json_number handshakes)" -ge 1
+tap_diag "n1's end: $(channel_json | tr -d '\n' | cut -c1-400)"
 
 tap_check "node delete --all" ockam node delete --all
 tap_done

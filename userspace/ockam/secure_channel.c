@@ -25,8 +25,11 @@ struct channel_meta {
 	char encryptor[OCKAM_NAME_MAX];
 	char identity[OCKAM_NODE_NAME_MAX + 1];
 	char listener[OCKAM_NAME_MAX];
-	/* New routes the daemon gave the channel to bring it back. */
+	/* New routes the daemon gave the channel to bring it back, and
+	 * new handshakes whose keys went behind it.
+	 */
 	unsigned long long route_sets;
+	unsigned long long handshakes;
 };
 
 /* "ENCRYPTOR" or "/service/ENCRYPTOR", as create prints it. */
@@ -159,6 +162,7 @@ static int read_meta(const struct target *t, struct channel_listing *l,
 					 sizeof(m->listener)) < 0)
 			strcpy(m->listener, "-");
 		m->route_sets = cli_record_number(rec, "route-sets");
+		m->handshakes = cli_record_number(rec, "handshakes");
 		l->nmeta++;
 	}
 	return 0;
@@ -276,6 +280,7 @@ static void channel_json(struct json *j, const struct ockam_channel_info *ch,
 		json_string(j, "identity", m->identity);
 		json_string(j, "listener", m->listener);
 		json_uint(j, "route_sets", m->route_sets);
+		json_uint(j, "handshakes", m->handshakes);
 	}
 	channel_state_json(j, ch);
 	json_uint(j, "tx_counter", ch->tx_counter);
@@ -311,6 +316,9 @@ static void channel_text(const struct ockam_channel_info *ch,
 	}
 	if (m && m->route_sets)
 		printf("  routes given   %llu while recovering\n", m->route_sets);
+	if (m && m->handshakes)
+		printf("  new handshakes %llu, keys behind the same address\n",
+		       m->handshakes);
 	printf("  sent           next counter %llu, %llu rekeys\n",
 	       (unsigned long long)ch->tx_counter,
 	       (unsigned long long)ch->tx_rekeys);

@@ -12,6 +12,14 @@
  * our first authenticated frame, and the channel is UP again with its
  * keys, counters and addresses.
  *
+ * When a new route does not bring the peer back, the peer may have lost
+ * the channel (its daemon restarted: the keys are gone). After
+ * RECOVERY_ROUTES_FIRST routes, a new handshake runs along the creation
+ * route, with our identity and accepting only the channel's peer, and
+ * its keys go behind the same encryptor (OCKAM_CMD_CHANNEL_SET with keys):
+ * whoever holds the channel's address goes on using it. It runs again,
+ * one at a time, while the channel stays RECOVERING.
+ *
  * A responder cannot dial its initiator: once its channel is DOWN it only
  * holds keys nobody uses, so it is deleted. The initiator's channel is
  * DOWN by then too (its give-up time is its node's, but it heard nothing
@@ -32,7 +40,50 @@ enum recovery_limits {
 	 */
 	RECOVERY_FIRST_MS = 500,
 	RECOVERY_MAX_MS = 10000,
+	/* New routes to try before a new handshake. */
+	RECOVERY_ROUTES_FIRST = 2,
 };
+
+static void on_rekeyed(struct daemon *d, void *owner,
+		       const struct ockam_channel_info *ch,
+		       const struct ockam_err *err)
+{
+	struct channel_record *rec = owner;
+
+	(void)d;
+	rec->rehandshake = NULL;
+	if (ch) {
+		rec->rekeys++;
+		return;
+	}
+	/* The next pause tries again, while the channel recovers. */
+	log_warn_limited("secure channel %s: no new handshake with %s: %s",
+			 rec->encryptor, rec->peer, ockam_err_msg(err));
+}
+
+/* A new handshake with the channel's peer, for new keys behind it. */
+static void rehandshake_start(struct daemon *d, struct channel_record *rec)
+{
+	struct secure_channel_request req = {
+		.route = rec->origin,
+		.route_len = rec->origin_len,
+		.identity = rec->identity,
+		.timeout_ms = SECURE_TIMEOUT_MS_DEFAULT,
+		.rekey = rec->encryptor,
+	};
+	struct ockam_err err;
+
+	if (trust_policy_parse(&req.policy, rec->peer, &err) < 0 ||
+	    secure_channel_open(d, &req, on_rekeyed, rec, &rec->rehandshake,
+				&err) < 0) {
+		rec->rehandshake = NULL;
+		log_warn_limited("secure channel %s: %s", rec->encryptor,
+				 ockam_err_msg(&err));
+		return;
+	}
+	log_info_limited("secure channel %s: a new handshake with %s",
+			 rec->encryptor, rec->peer);
+}
 
 /* The route to give @rec now, encoded into @wire; its length or -errno. */
 static ssize_t next_route(struct daemon *d, const struct channel_record *rec,
@@ -98,6 +149,9 @@ static void on_retry(struct daemon *d, void *ctx)
 	if (ret < 0)
 		log_warn_limited("secure channel %s: %s", rec->encryptor,
 				 ockam_err_msg(&err));
+	if (++rec->recovery_routes >= RECOVERY_ROUTES_FIRST &&
+	    !rec->rehandshake)
+		rehandshake_start(d, rec);
 	timer_arm(&d->loop, &rec->retry, backoff_next(&rec->backoff));
 }
 
@@ -120,6 +174,7 @@ int channel_recovery_start(struct daemon *d, struct channel_record *rec,
 				 ockam_err_msg(err));
 	timer_init(&rec->retry, on_retry, rec);
 	backoff_init(&rec->backoff, RECOVERY_FIRST_MS, RECOVERY_MAX_MS);
+	rec->recovery_routes = 1;
 	rec->recovering = true;
 	timer_arm(&d->loop, &rec->retry, backoff_next(&rec->backoff));
 	return 0;
@@ -127,6 +182,10 @@ int channel_recovery_start(struct daemon *d, struct channel_record *rec,
 
 void channel_recovery_stop(struct daemon *d, struct channel_record *rec)
 {
+	if (rec->rehandshake) {
+		secure_channel_abort(d, rec->rehandshake);
+		rec->rehandshake = NULL;
+	}
 	if (!rec->recovering)
 		return;
 	timer_cancel(&d->loop, &rec->retry);

@@ -200,6 +200,7 @@ void channels_report(struct daemon *d, struct ockam_ctl_writer *w)
 		ockam_ctl_field(w, "created", "%lld", (long long)rec->created);
 		report_state(w, listed(list, count, rec->encryptor));
 		ockam_ctl_field(w, "route-sets", "%lu", rec->route_sets);
+		ockam_ctl_field(w, "handshakes", "%lu", rec->rekeys);
 		ockam_ctl_record_end(w);
 	}
 	ockam_channel_list_free(list, count);

@@ -312,7 +312,7 @@ enum hs_fail handshake_read(struct handshake *hs, const struct hs_frame *f,
 }
 
 int handshake_install(struct daemon *d, struct handshake *hs,
-		      enum ockam_channel_role role,
+		      enum ockam_channel_role role, const char *rekey,
 		      struct ockam_channel_info *out, struct ockam_err *err)
 {
 	uint8_t tx[NOISE_KEY_LEN], rx[NOISE_KEY_LEN];
@@ -332,7 +332,18 @@ int handshake_install(struct daemon *d, struct handshake *hs,
 		ockam_err_set(err, ret, "Noise split: %s", strerror(-ret));
 		goto out;
 	}
-	ret = ockam_nl_channel_add(d->nl, &params, out, err);
+	if (!rekey) {
+		ret = ockam_nl_channel_add(d->nl, &params, out, err);
+		goto out;
+	}
+	ret = ockam_nl_channel_rekey(d->nl, rekey, &params, err);
+	if (ret == 0) {
+		memset(out, 0, sizeof(*out));
+		snprintf(out->encryptor, sizeof(out->encryptor), "%s", rekey);
+		snprintf(out->decryptor, sizeof(out->decryptor), "%s",
+			 hs->address);
+		out->role = role;
+	}
 out:
 	sodium_memzero(tx, sizeof(tx));
 	sodium_memzero(rx, sizeof(rx));

@@ -36,6 +36,7 @@ static void on_event(const struct ockam_event *ev, void *arg)
 	}
 	if (ev->cmd == OCKAM_CMD_CHANNEL_STATE) {
 		channel_recovery_on_event(d, ev);
+		inlets_on_channel_state(d, ev);
 		return;
 	}
 	if (ev->cmd == OCKAM_CMD_PORTAL_CLOSED) {

@@ -168,10 +168,12 @@ enum hs_fail handshake_read(struct handshake *hs, const struct hs_frame *f,
 
 /*
  * Split, and install the channel on hs->fd with the keys, hs->route and
- * the peer's identifier; the keys are wiped whatever happens.
+ * the peer's identifier; the keys are wiped whatever happens. With
+ * @rekey (an encryptor), the keys go behind that channel instead of a
+ * new one, and @out names it.
  */
 int handshake_install(struct daemon *d, struct handshake *hs,
-		      enum ockam_channel_role role,
+		      enum ockam_channel_role role, const char *rekey,
 		      struct ockam_channel_info *out, struct ockam_err *err);
 
 /* Tell the peer we give up, from socket @fd along @route. */
@@ -214,6 +216,12 @@ struct channel_record {
 	struct backoff backoff;
 	struct timer retry;
 	unsigned long route_sets;		/* in the channel's life */
+	unsigned int recovery_routes;		/* in this recovery */
+	/* A new handshake with the peer, for keys behind the same
+	 * encryptor, while one runs; and how many succeeded.
+	 */
+	struct initiator *rehandshake;
+	unsigned long rekeys;
 };
 
 /* Remember a channel we installed; NULL without memory. */
@@ -312,6 +320,10 @@ struct secure_channel_request {
 	const char *identity;		/* ours */
 	struct trust_policy policy;	/* whom we accept */
 	unsigned int timeout_ms;
+	/* Re-key the channel whose encryptor this is instead of adding a
+	 * new one (channel_recovery.c), or NULL.
+	 */
+	const char *rekey;
 };
 
 /*

@@ -57,6 +57,8 @@ struct initiator {
 	struct trust_policy policy;
 	unsigned int timeout_ms;
 	char *to;			/* the route, as text, for messages */
+	/* The channel to re-key (its encryptor), or "": a new channel. */
+	char rekey[OCKAM_NAME_MAX];
 	/* The route, encoded: the channel's record keeps it to find the
 	 * peer again (channel_recovery.c).
 	 */
@@ -197,6 +199,21 @@ static void on_initiator_timeout(struct daemon *d, void *ctx)
 	initiator_refuse(d, i, HS_FAIL_TIMEOUT, &err);
 }
 
+/* A re-key is the daemon's own: its record and owner carry on. */
+static void initiator_rekeyed(struct daemon *d, struct initiator *i,
+			      struct ockam_channel_info *ch)
+{
+	struct channel_record *rec = channel_record_find(d, i->rekey);
+
+	if (rec)
+		snprintf(rec->decryptor, sizeof(rec->decryptor), "%s",
+			 ch->decryptor);
+	snprintf(ch->identifier, sizeof(ch->identifier), "%s", i->hs.peer);
+	log_info("secure channel %s: new keys from a new handshake with %s through %s (decryptor %s)",
+		 ch->encryptor, i->hs.peer, i->to, ch->decryptor);
+	initiator_done(d, i, ch, NULL);
+}
+
 /* Both sides accepted: install the channel and answer the client. */
 static void initiator_install(struct daemon *d, struct initiator *i)
 {
@@ -206,11 +223,16 @@ static void initiator_install(struct daemon *d, struct initiator *i)
 	struct ockam_err err;
 	bool sent;
 
-	if (handshake_install(d, &i->hs, OCKAM_ROLE_INITIATOR, &ch, &err) < 0) {
+	if (handshake_install(d, &i->hs, OCKAM_ROLE_INITIATOR,
+			      i->rekey[0] ? i->rekey : NULL, &ch, &err) < 0) {
 		initiator_fail(d, i, HS_FAIL_INTERNAL, -err.code, &err);
 		return;
 	}
 	initiated.established++;
+	if (i->rekey[0]) {
+		initiator_rekeyed(d, i, &ch);
+		return;
+	}
 	rec = channel_record_add(d, &ch, &i->hs, "", OCKAM_ROLE_INITIATOR);
 	if (rec) {
 		rec->origin = i->origin;
@@ -414,6 +436,8 @@ static struct initiator *initiator_start(struct daemon *d,
 	i->retry_ms = INITIATOR_RETRY_MS_MIN;
 	i->policy = req->policy;
 	i->hs.fd = -1;
+	if (req->rekey)
+		snprintf(i->rekey, sizeof(i->rekey), "%s", req->rekey);
 	i->to = route_text_dup(req->route, req->route_len);
 	i->origin = malloc(req->route_len ? req->route_len : 1);
 	if (i->origin) {

@@ -104,7 +104,8 @@ static void responder_finish(struct daemon *d, struct responder *r,
 		responder_fail(d, r, fail, &err, true);
 		return;
 	}
-	if (handshake_install(d, &r->hs, OCKAM_ROLE_RESPONDER, &ch, &err) < 0) {
+	if (handshake_install(d, &r->hs, OCKAM_ROLE_RESPONDER, NULL, &ch,
+			      &err) < 0) {
 		responder_fail(d, r, HS_FAIL_INTERNAL, &err, true);
 		return;
 	}
