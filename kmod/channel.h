@@ -151,11 +151,11 @@ void ockam_channel_peer_closed(struct ockam_channel *ch);
 
 /* Where a frame came from, for route mobility. */
 struct ockam_channel_from {
-	/* The transport's address, not yet on the return route, or NULL. */
+	/* The address of the transport (or outer channel) it came out of,
+	 * not yet on the return route, or NULL.
+	 */
 	const u8 *push;
 	u32 push_len;
-	/* Did it come from another node? */
-	bool arrived;
 };
 
 /* crypt.c: the data path */

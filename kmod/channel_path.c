@@ -155,11 +155,11 @@ static bool ockam_channel_path_is(const struct ockam_channel_path *path,
 				  const struct ockam_route_view *ret,
 				  const struct ockam_route_view *last)
 {
-	u32 push_len = from->push ? from->push_len : 0;
+	u32 push_len = from->push_len;
 
 	return path->len == push_len + ret->len + last->len &&
-	       path->hops == !!from->push + ret->hops + last->hops &&
-	       (!push_len || !memcmp(path->addrs, from->push, push_len)) &&
+	       path->hops == 1 + ret->hops + last->hops &&
+	       !memcmp(path->addrs, from->push, push_len) &&
 	       !memcmp(path->addrs + push_len, ret->addrs, ret->len);
 }
 
@@ -168,7 +168,7 @@ ockam_channel_path_build(const struct ockam_channel_from *from,
 			 const struct ockam_route_view *ret,
 			 const struct ockam_route_view *last)
 {
-	u32 push_len = from->push ? from->push_len : 0;
+	u32 push_len = from->push_len;
 	u32 len = push_len + ret->len + last->len;
 	struct ockam_channel_path *path;
 
@@ -176,9 +176,8 @@ ockam_channel_path_build(const struct ockam_channel_from *from,
 	if (!path)
 		return NULL;
 	path->len = len;
-	path->hops = !!from->push + ret->hops + last->hops;
-	if (push_len)
-		memcpy(path->addrs, from->push, push_len);
+	path->hops = 1 + ret->hops + last->hops;
+	memcpy(path->addrs, from->push, push_len);
 	memcpy(path->addrs + push_len, ret->addrs, ret->len);
 	memcpy(path->addrs + push_len + ret->len, last->addrs, last->len);
 	return path;
@@ -190,6 +189,12 @@ ockam_channel_path_build(const struct ockam_channel_from *from,
  * return route) to the same decryptor. Under RCU, in any context; a frame
  * that cannot be followed (no memory, too many hops) leaves the route as
  * it was.
+ *
+ * Only a frame that came straight off a transport (or out of an outer
+ * channel) is followed, so the new route starts with that transport:
+ * this node's next step is a connection it already has, and whatever the
+ * rest of the return route says -- a relay on the way may have written
+ * it -- is for other nodes to route. No peer can make this node dial.
  */
 void ockam_channel_follow(struct ockam_channel *ch,
 			  const struct ockam_channel_from *from,
@@ -198,8 +203,8 @@ void ockam_channel_follow(struct ockam_channel *ch,
 	struct ockam_channel_path *old, *path;
 	struct ockam_route_view last;
 
-	if (ch->role != OCKAM_ROLE_RESPONDER || !from->arrived ||
-	    !!from->push + ret->hops + 1 > OCKAM_ROUTE_HOPS_MAX)
+	if (ch->role != OCKAM_ROLE_RESPONDER || !from->push ||
+	    1 + ret->hops + 1 > OCKAM_ROUTE_HOPS_MAX)
 		return;
 	old = rcu_dereference(ch->path);
 	ockam_channel_path_last(old, &last);

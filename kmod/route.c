@@ -176,7 +176,6 @@ static int ockam_route_decrypt(struct ockam_hop *hop, struct ockam_channel *ch)
 	struct ockam_channel_from from = {
 		.push = hop->push,
 		.push_len = hop->push_len,
-		.arrived = ockam_hop_forwarded(hop),
 	};
 	int err = ockam_channel_decrypt(ch, &hop->skb, &hop->msg, &from);
 
