@@ -35,7 +35,7 @@ void ockam_channel_path_free(struct ockam_channel *ch)
 
 /* Under the receive lock: @path replaces the channel's. */
 void ockam_channel_path_swap(struct ockam_channel *ch,
-				    struct ockam_channel_path *path)
+			     struct ockam_channel_path *path)
 {
 	struct ockam_channel_path *old;
 
