@@ -6,7 +6,8 @@
 # n2 to a service on n3 and the reply comes back the same way, forwarded
 # by the kernel on n2; then a secure channel from n1 to n3 through n2
 # carries the same request end-to-end encrypted, so n2 only ever sees
-# ciphertext. Last, Ockam's portal picture: a web server on n4's
+# ciphertext, and the channel outlives a reset of the connection under
+# it. Last, Ockam's portal picture: a web server on n4's
 # loopback, n4 reachable by no one but registered as a relay at n2 over
 # the connection it dialed, and a web client on n1 fetching its page
 # through a tcp-inlet, the relay and a secure channel to n4's tcp-outlet,
@@ -78,6 +79,21 @@ run n3 ockam secure-channel list --at n3
 
 step "n2 relayed the channel's frames without being able to read them"
 run n2 ockam node show n2
+
+step "The channel outlives the connection under it: n1's connection is reset"
+ch=$(node_exec n1 ockam secure-channel list --at n1 -j |
+	grep -o '"encryptor": *"[0-9a-f]*"' | head -n 1 | grep -o '[0-9a-f]\{32\}')
+run n1 ss -K state established '( dport = :4000 )'
+echo "(ockamd gives the channel a new route over a new connection; n3"
+echo " answers along the route n1's next frame came by)"
+channel_up() {
+	node_exec n1 ockam secure-channel show "/service/$ch" --at n1 -j |
+		grep -q '"state": *"up"'
+}
+wait_until 10 channel_up
+run n1 ockam message send "same channel" --from n1 --timeout 10s \
+	--to "/service/$ch/service/uppercase"
+run n1 ockam secure-channel show "/service/$ch" --at n1
 
 step "Portals through a relay: n4 serves a web page on its own loopback only"
 echo "(n4 is reached from n2 only; it has no listener anyone else can reach)"
