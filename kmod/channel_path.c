@@ -185,8 +185,9 @@ ockam_channel_path_build(const struct ockam_channel_from *from,
 
 /*
  * The responder's step, for a frame that verified and carried the newest
- * counter: answers go back the way it came (the transport's push, then its
- * return route) to the same decryptor. Under RCU, in any context; a frame
+ * counter, when its route failed or the peer asked for an answer
+ * (crypt.c): answers go back the way it came (the transport's push, then
+ * its return route) to the same decryptor. Under RCU, in any context; a frame
  * that cannot be followed (no memory, too many hops) leaves the route as
  * it was.
  *

@@ -472,6 +472,24 @@ static struct sk_buff *ockam_open_buffer(struct ockam_channel *ch,
 }
 
 /*
+ * Is the decrypted frame at @off (@len bytes, tag included) a keepalive
+ * that asks for an answer (see liveness.c)? Its plaintext is exactly a
+ * PAYLOAD of the message with empty routes and the one byte "ask".
+ */
+static bool ockam_frame_asks(struct sk_buff *skb, u32 off, u32 len)
+{
+	static const u8 ask[] = {
+		OCKAM_CHANNEL_MSG_PAYLOAD, OCKAM_MESSAGE_VERSION, 0, 0, 1,
+		OCKAM_KEEPALIVE_ASK,
+	};
+	u8 plain[sizeof(ask)];
+
+	return len == sizeof(ask) + OCKAM_TAG_LEN &&
+	       !skb_copy_bits(skb, off, plain, sizeof(plain)) &&
+	       !memcmp(plain, ask, sizeof(ask));
+}
+
+/*
  * Verify and decrypt the frame in @in, which came from @from. The
  * plaintext is in @in itself or in a new message (see
  * ockam_open_buffer()); on an error after decrypting in place, @in holds
@@ -483,6 +501,7 @@ static struct sk_buff *ockam_open(struct ockam_channel *ch, struct sk_buff *in,
 				  int *err)
 {
 	u32 off = msg->header_len + OCKAM_COUNTER_LEN;
+	bool was_up = READ_ONCE(ch->live.state) == OCKAM_CHANNEL_UP;
 	u8 key[OCKAM_KEY_LEN], head[OCKAM_COUNTER_LEN];
 	struct sk_buff *out;
 	bool newest = false;
@@ -511,9 +530,15 @@ static struct sk_buff *ockam_open(struct ockam_channel *ch, struct sk_buff *in,
 	memzero_explicit(key, sizeof(key));
 	if (*err)
 		goto err_free;
-	/* Authentic: the peer is there, and the outer header still intact. */
+	/*
+	 * Authentic: the peer is there, and the outer header still intact.
+	 * The newest frame moves the route only when the route is known to
+	 * have failed (the channel was not UP) or the peer says it does not
+	 * hear us (a keepalive that asks): a route that works stays, whatever
+	 * path the peer's own frames take.
+	 */
 	ockam_channel_heard(ch);
-	if (newest)
+	if (newest && (!was_up || ockam_frame_asks(out, off, len)))
 		ockam_channel_follow(ch, from, &msg->ret);
 	/* The frame's header and counter before, the tag behind. */
 	*err = ockam_msg_trim_head(out, off);

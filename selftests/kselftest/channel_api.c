@@ -2488,17 +2488,27 @@ static bool answer_leaves_on(FIXTURE_DATA(chan) *self, int peer)
 	return send_to(self->r, route, "back", 4) == 4 && tcp_got(peer, "0#x");
 }
 
+/* Channel 1 asks along its route (through m): take that keepalive. */
+static ssize_t take_ask(FIXTURE_DATA(chan) *self, uint8_t *frame)
+{
+	if (set_route(self->nl, self->c1.encryptor, "0#m => 0#y"))
+		return -EIO;
+	return take_frame(self, frame);
+}
+
 /*
- * Route mobility: the responder answers along the return route of the
- * newest authentic frame. Frames of channel 1 reach channel 2 over three
- * TCP links the test holds; a forged frame, a replayed one and an older
- * one, however they come, leave the route where it is.
+ * Route mobility: the responder follows the return route of the newest
+ * authentic frame when its route is known to have failed, or when the
+ * frame is a keepalive that asks (the peer does not hear it). Frames of
+ * channel 1 reach channel 2 over three TCP links the test holds; an
+ * ordinary frame while the channel is up, a frame from a socket of the
+ * node, a forged frame, a replayed one and an older one move nothing.
  */
 TEST_F(chan, responder_follows_the_newest_authentic_frame)
 {
-	uint8_t frame[4][BUF_MAX];
-	ssize_t len[4];
-	int p1, p2, p3, i;
+	uint8_t frame[3][BUF_MAX];
+	ssize_t len[3];
+	int p1, p2, p3;
 
 	ASSERT_EQ(0, pair_up(self, "0#m => 0#y"));
 	p1 = tcp_peer(self->nl, "t1");
@@ -2508,52 +2518,70 @@ TEST_F(chan, responder_follows_the_newest_authentic_frame)
 	ASSERT_LE(0, p2);
 	ASSERT_LE(0, p3);
 
-	/* From a socket on this node, not off a transport: no move. */
-	ASSERT_EQ(4, send_via_c1(self, "here", 4));
-	ASSERT_LT(0, take_frame(self, frame[0]));
-	ASSERT_LT(0, forward(self, frame[0], self->g.len));
-	ASSERT_EQ(0, recv_expect(self->r, "here", NULL, 0));
-	ASSERT_EQ(0, channel_get(self->nl, self->c2.encryptor, &self->c2));
-	EXPECT_EQ(0, self->c2.route_moves);
-
-	ASSERT_EQ(4, send_via_c1(self, "ping", 4));
+	/* From a socket on this node, not off a transport. */
+	len[0] = take_ask(self, frame[0]);
+	ASSERT_LT(0, len[0]);
+	ASSERT_EQ(len[0], forward(self, frame[0], len[0]));
+	/* An ordinary frame off a transport, while the route works. */
+	ASSERT_EQ(4, send_via_c1(self, "data", 4));
 	len[0] = take_frame(self, frame[0]);
 	ASSERT_LT(0, len[0]);
 	ASSERT_EQ(0, tcp_inject(p1, "0#y", frame[0], len[0]));
-	ASSERT_EQ(0, recv_expect(self->r, "ping", NULL, 0));
+	ASSERT_EQ(0, recv_expect(self->r, "data", NULL, 0));
+	ASSERT_EQ(0, channel_get(self->nl, self->c2.encryptor, &self->c2));
+	EXPECT_EQ(0, self->c2.route_moves);
+
+	/* Asks over t1, then t2: each answer leaves on the link it came by. */
+	len[0] = take_ask(self, frame[0]);
+	ASSERT_LT(0, len[0]);
+	ASSERT_EQ(0, tcp_inject(p1, "0#y", frame[0], len[0]));
+	EXPECT_TRUE(tcp_got(p1, "0#x"));
 	EXPECT_TRUE(answer_leaves_on(self, p1));
-	for (i = 1; i < 4; i++) {
-		ASSERT_EQ(4, send_via_c1(self, "ping", 4));
-		len[i] = take_frame(self, frame[i]);
-		ASSERT_LT(0, len[i]);
-	}
-	ASSERT_EQ(0, tcp_inject(p2, "0#y", frame[1], len[1]));
-	ASSERT_EQ(0, recv_expect(self->r, "ping", NULL, 0));
+	len[0] = take_ask(self, frame[0]);
+	ASSERT_LT(0, len[0]);
+	ASSERT_EQ(0, tcp_inject(p2, "0#y", frame[0], len[0]));
+	EXPECT_TRUE(tcp_got(p2, "0#x"));
 	EXPECT_TRUE(answer_leaves_on(self, p2));
 	ASSERT_EQ(0, channel_get(self->nl, self->c2.encryptor, &self->c2));
 	EXPECT_EQ(2, self->c2.route_moves);
 
-	/* Forged: one bit of the ciphertext flipped. */
-	frame[3][OCKAM_COUNTER_LEN] ^= 1;
-	ASSERT_EQ(0, tcp_inject(p3, "0#y", frame[3], len[3]));
-	frame[3][OCKAM_COUNTER_LEN] ^= 1;
+	/* Forged (a bit of the ciphertext flipped), then replayed, on t3. */
+	frame[0][OCKAM_COUNTER_LEN] ^= 1;
+	ASSERT_EQ(0, tcp_inject(p3, "0#y", frame[0], len[0]));
+	frame[0][OCKAM_COUNTER_LEN] ^= 1;
 	EXPECT_EQ(1, wait_refused(self->nl, self->c2.encryptor, 1));
-	/* Replayed. */
-	ASSERT_EQ(0, tcp_inject(p3, "0#y", frame[1], len[1]));
+	ASSERT_EQ(0, tcp_inject(p3, "0#y", frame[0], len[0]));
 	EXPECT_EQ(2, wait_refused(self->nl, self->c2.encryptor, 2));
-	/* Newest over t2 (where it already is), then an older one over t3. */
-	ASSERT_EQ(0, tcp_inject(p2, "0#y", frame[3], len[3]));
-	ASSERT_EQ(0, recv_expect(self->r, "ping", NULL, 0));
-	ASSERT_EQ(0, tcp_inject(p3, "0#y", frame[2], len[2]));
-	ASSERT_EQ(0, recv_expect(self->r, "ping", NULL, 0));
+	/* The newest over t2 (where it is), then an older one over t3. */
+	len[1] = take_ask(self, frame[1]);
+	len[2] = take_ask(self, frame[2]);
+	ASSERT_LT(0, len[1]);
+	ASSERT_LT(0, len[2]);
+	ASSERT_EQ(0, tcp_inject(p2, "0#y", frame[2], len[2]));
+	EXPECT_TRUE(tcp_got(p2, "0#x"));
+	ASSERT_EQ(0, tcp_inject(p3, "0#y", frame[1], len[1]));
+	EXPECT_TRUE(tcp_got(p2, "0#x"));
 	EXPECT_TRUE(answer_leaves_on(self, p2));
 	ASSERT_EQ(0, channel_get(self->nl, self->c2.encryptor, &self->c2));
 	EXPECT_EQ(2, self->c2.route_moves);
+
+	/* t2 goes: channel 2 is recovering, and an ordinary frame moves it. */
+	close(p2);
+	EXPECT_TRUE(WAIT_FOR(chan_state(self->nl, self->c2.encryptor) ==
+			     OCKAM_CHANNEL_RECOVERING, 2000));
+	ASSERT_EQ(4, send_via_c1(self, "more", 4));
+	len[0] = take_frame(self, frame[0]);
+	ASSERT_LT(0, len[0]);
+	ASSERT_EQ(0, tcp_inject(p1, "0#y", frame[0], len[0]));
+	ASSERT_EQ(0, recv_expect(self->r, "more", NULL, 0));
+	EXPECT_TRUE(answer_leaves_on(self, p1));
+	ASSERT_EQ(0, channel_get(self->nl, self->c2.encryptor, &self->c2));
+	EXPECT_EQ(3, self->c2.route_moves);
+	EXPECT_EQ(OCKAM_CHANNEL_UP, self->c2.state);
 	/* The initiator never moves: its route is the daemon's to give. */
 	ASSERT_EQ(0, channel_get(self->nl, self->c1.encryptor, &self->c1));
 	EXPECT_EQ(0, self->c1.route_moves);
 	close(p1);
-	close(p2);
 	close(p3);
 }
 
