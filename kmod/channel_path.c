@@ -136,60 +136,42 @@ int ockam_channel_set_route(struct ockam_node *node, const u8 *name,
 	return 0;
 }
 
-/* The last address of @path (the peer's decryptor), as a route of one. */
-static void ockam_channel_path_last(const struct ockam_channel_path *path,
-				    struct ockam_route_view *last)
-{
-	struct ockam_addr_view addr;
-
-	last->addrs = path->addrs;
-	last->len = path->len;
-	last->hops = path->hops;
-	while (last->hops > 1 && ockam_route_first(last, &addr) > 0)
-		ockam_route_skip(last, &addr);
-}
-
-/* Is @path @from's push, then @ret, then its own last address? */
+/* Is @path exactly @from's push, then @ret? */
 static bool ockam_channel_path_is(const struct ockam_channel_path *path,
 				  const struct ockam_channel_from *from,
-				  const struct ockam_route_view *ret,
-				  const struct ockam_route_view *last)
+				  const struct ockam_route_view *ret)
 {
-	u32 push_len = from->push_len;
-
-	return path->len == push_len + ret->len + last->len &&
-	       path->hops == 1 + ret->hops + last->hops &&
-	       !memcmp(path->addrs, from->push, push_len) &&
-	       !memcmp(path->addrs + push_len, ret->addrs, ret->len);
+	return path->len == from->push_len + ret->len &&
+	       path->hops == 1 + ret->hops &&
+	       !memcmp(path->addrs, from->push, from->push_len) &&
+	       !memcmp(path->addrs + from->push_len, ret->addrs, ret->len);
 }
 
 static struct ockam_channel_path *
 ockam_channel_path_build(const struct ockam_channel_from *from,
-			 const struct ockam_route_view *ret,
-			 const struct ockam_route_view *last)
+			 const struct ockam_route_view *ret)
 {
-	u32 push_len = from->push_len;
-	u32 len = push_len + ret->len + last->len;
+	u32 len = from->push_len + ret->len;
 	struct ockam_channel_path *path;
 
 	path = kmalloc(struct_size(path, addrs, len), GFP_ATOMIC);
 	if (!path)
 		return NULL;
 	path->len = len;
-	path->hops = 1 + ret->hops + last->hops;
-	memcpy(path->addrs, from->push, push_len);
-	memcpy(path->addrs + push_len, ret->addrs, ret->len);
-	memcpy(path->addrs + push_len + ret->len, last->addrs, last->len);
+	path->hops = 1 + ret->hops;
+	memcpy(path->addrs, from->push, from->push_len);
+	memcpy(path->addrs + from->push_len, ret->addrs, ret->len);
 	return path;
 }
 
 /*
- * The responder's step, for a frame that verified and carried the newest
- * counter, when its route failed or the peer asked for an answer
- * (crypt.c): answers go back the way it came (the transport's push, then
- * its return route) to the same decryptor. Under RCU, in any context; a frame
- * that cannot be followed (no memory, too many hops) leaves the route as
- * it was.
+ * The responder's step, for the newest authentic keepalive that asks for
+ * an answer (crypt.c): the peer does not hear us. Its return route is a
+ * whole route back to the peer's decryptor (the sender puts the
+ * decryptor's address there, and every transport on the way pushes its
+ * own), so the answers go back the way it came. Under RCU, in any
+ * context; one that cannot be followed (no memory, too many hops, no
+ * return route) leaves the route as it was.
  *
  * Only a frame that came straight off a transport (or out of an outer
  * channel) is followed, so the new route starts with that transport:
@@ -202,22 +184,19 @@ void ockam_channel_follow(struct ockam_channel *ch,
 			  const struct ockam_route_view *ret)
 {
 	struct ockam_channel_path *old, *path;
-	struct ockam_route_view last;
 
-	if (ch->role != OCKAM_ROLE_RESPONDER || !from->push ||
-	    1 + ret->hops + 1 > OCKAM_ROUTE_HOPS_MAX)
+	if (ch->role != OCKAM_ROLE_RESPONDER || !from->push || !ret->hops ||
+	    1 + ret->hops > OCKAM_ROUTE_HOPS_MAX)
 		return;
 	old = rcu_dereference(ch->path);
-	ockam_channel_path_last(old, &last);
-	if (ockam_channel_path_is(old, from, ret, &last))
+	if (ockam_channel_path_is(old, from, ret))
 		return;
 
 	spin_lock_bh(&ch->rx.lock);
 	old = rcu_dereference_protected(ch->path,
 					lockdep_is_held(&ch->rx.lock));
-	ockam_channel_path_last(old, &last);
-	if (!ockam_channel_path_is(old, from, ret, &last)) {
-		path = ockam_channel_path_build(from, ret, &last);
+	if (!ockam_channel_path_is(old, from, ret)) {
+		path = ockam_channel_path_build(from, ret);
 		if (path) {
 			ockam_channel_path_swap(ch, path);
 			ch->live.route_moves++;

@@ -202,14 +202,16 @@ static void ockam_channel_onward(struct ockam_channel *ch,
 
 /*
  * A data frame of @type whose body is @in (NULL: empty), as a message
- * along the channel's route with an empty return route. Consumes nothing.
- * Under RCU.
+ * along the channel's route with the return route @ret (NULL: empty).
+ * Consumes nothing. Under RCU.
  */
 static struct sk_buff *__ockam_seal(struct ockam_channel *ch, u8 type,
-				    struct sk_buff *in, int *err)
+				    struct sk_buff *in,
+				    const struct ockam_route_parts *back,
+				    int *err)
 {
-	struct ockam_route_parts onward;
-	struct ockam_route_parts ret = {};
+	struct ockam_route_parts onward, ret = back ? *back :
+					(struct ockam_route_parts){};
 	u32 len = in ? in->len : 0, frame = OCKAM_FRAME_OVERHEAD + len;
 	u8 key[OCKAM_KEY_LEN], head[OCKAM_COUNTER_LEN];
 	struct sk_buff *out;
@@ -249,12 +251,13 @@ err_free:
 }
 
 static struct sk_buff *ockam_seal(struct ockam_channel *ch, u8 type,
-				  struct sk_buff *in, int *err)
+				  struct sk_buff *in,
+				  const struct ockam_route_parts *back, int *err)
 {
 	struct sk_buff *out;
 
 	rcu_read_lock();
-	out = __ockam_seal(ch, type, in, err);
+	out = __ockam_seal(ch, type, in, back, err);
 	rcu_read_unlock();
 	return out;
 }
@@ -369,7 +372,7 @@ int ockam_channel_encrypt(struct ockam_channel *ch, struct sk_buff **pskb,
 		return 0;
 	}
 	out = err == -EAGAIN ? ockam_seal(ch, OCKAM_CHANNEL_MSG_PAYLOAD, in,
-					  &err) : NULL;
+					  NULL, &err) : NULL;
 	if (!out) {
 		ockam_stats_inc(ch->stats, err == -EKEYEXPIRED ?
 				OCKAM_STAT_DROP_KEY_EXPIRED :
@@ -394,21 +397,29 @@ int ockam_channel_encrypt(struct ockam_channel *ch, struct sk_buff **pskb,
 /* The goodbye a channel sends when it closes. */
 struct sk_buff *ockam_channel_seal_close(struct ockam_channel *ch, int *err)
 {
-	return ockam_seal(ch, OCKAM_CHANNEL_MSG_CLOSE, NULL, err);
+	return ockam_seal(ch, OCKAM_CHANNEL_MSG_CLOSE, NULL, NULL, err);
 }
 
 /*
  * A keepalive (see liveness.c): a PAYLOAD frame of a message with empty
- * routes, whose payload asks for an answer when @ask.
+ * routes, whose payload asks for an answer when @ask. A frame that asks
+ * carries our decryptor's address as its return route, so that what
+ * reaches the peer is a whole route back to us (route mobility).
  */
 struct sk_buff *ockam_channel_seal_keepalive(struct ockam_channel *ch,
 					     bool ask, int *err)
 {
 	static const u8 ask_byte = OCKAM_KEEPALIVE_ASK;
-	struct ockam_route_parts none = {};
-	u8 inner[8];
+	struct ockam_route_parts none = {}, back = {};
+	u8 inner[8], self[OCKAM_ADDR_ENCODED_MAX];
 	struct sk_buff *in, *out;
 	u32 len;
+
+	if (ask) {
+		back.head = self;
+		back.head_len = ockam_endpoint_encode(&ch->decryptor, self);
+		back.head_hops = 1;
+	}
 
 	len = ockam_header_encode(inner, &none, &none, ask);
 	if (ask)
@@ -417,7 +428,8 @@ struct sk_buff *ockam_channel_seal_keepalive(struct ockam_channel *ch,
 	if (!in)
 		return NULL;
 	*err = skb_store_bits(in, 0, inner, len);
-	out = *err ? NULL : ockam_seal(ch, OCKAM_CHANNEL_MSG_PAYLOAD, in, err);
+	out = *err ? NULL : ockam_seal(ch, OCKAM_CHANNEL_MSG_PAYLOAD, in,
+				       &back, err);
 	kfree_skb(in);
 	return out;
 }
@@ -501,7 +513,6 @@ static struct sk_buff *ockam_open(struct ockam_channel *ch, struct sk_buff *in,
 				  int *err)
 {
 	u32 off = msg->header_len + OCKAM_COUNTER_LEN;
-	bool was_up = READ_ONCE(ch->live.state) == OCKAM_CHANNEL_UP;
 	u8 key[OCKAM_KEY_LEN], head[OCKAM_COUNTER_LEN];
 	struct sk_buff *out;
 	bool newest = false;
@@ -532,13 +543,11 @@ static struct sk_buff *ockam_open(struct ockam_channel *ch, struct sk_buff *in,
 		goto err_free;
 	/*
 	 * Authentic: the peer is there, and the outer header still intact.
-	 * The newest frame moves the route only when the route is known to
-	 * have failed (the channel was not UP) or the peer says it does not
-	 * hear us (a keepalive that asks): a route that works stays, whatever
-	 * path the peer's own frames take.
+	 * Only the newest keepalive that asks moves the route: the peer
+	 * does not hear us, and its return route is a whole route back.
 	 */
 	ockam_channel_heard(ch);
-	if (newest && (!was_up || ockam_frame_asks(out, off, len)))
+	if (newest && ockam_frame_asks(out, off, len))
 		ockam_channel_follow(ch, from, &msg->ret);
 	/* The frame's header and counter before, the tag behind. */
 	*err = ockam_msg_trim_head(out, off);

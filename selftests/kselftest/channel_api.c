@@ -2443,19 +2443,21 @@ static int tcp_peer(struct ockam_nl *nl, const char *name)
 	return peer;
 }
 
-/* Send @frame to @onward over TCP from @peer, with an empty return route. */
-static int tcp_inject(int peer, const char *onward, const void *frame,
+/* Send @frame to @onward over TCP from @peer, with return route @ret. */
+static int tcp_inject(int peer, const char *onward,
+		      const struct ockam_wire_route *ret, const void *frame,
 		      size_t len)
 {
 	struct ockam_wire_route on = wire(onward);
-	uint8_t buf[BUF_MAX + 64];
+	uint8_t buf[BUF_MAX + 2 * OCKAM_SOCKADDR_ROUTE_MAX];
 	size_t n = 4;
 	uint32_t be;
 
 	buf[n++] = OCKAM_MESSAGE_VERSION;
 	memcpy(buf + n, on.bytes, on.len);
 	n += on.len;
-	buf[n++] = 0;
+	memcpy(buf + n, ret->bytes, ret->len);
+	n += ret->len;
 	n += uleb_put(buf + n, len);
 	memcpy(buf + n, frame, len);
 	n += len;
@@ -2488,28 +2490,49 @@ static bool answer_leaves_on(FIXTURE_DATA(chan) *self, int peer)
 	return send_to(self->r, route, "back", 4) == 4 && tcp_got(peer, "0#x");
 }
 
+/* A frame channel 1 sent to m, with the return route it came with. */
+struct taken {
+	uint8_t frame[BUF_MAX];
+	ssize_t len;
+	struct ockam_wire_route ret;
+};
+
+static int take(FIXTURE_DATA(chan) *self, struct taken *t)
+{
+	t->len = take_frame(self, t->frame);
+	t->ret = self->g.ret;
+	return t->len > 0 ? 0 : -1;
+}
+
 /* Channel 1 asks along its route (through m): take that keepalive. */
-static ssize_t take_ask(FIXTURE_DATA(chan) *self, uint8_t *frame)
+static int take_ask(FIXTURE_DATA(chan) *self, struct taken *t)
 {
 	if (set_route(self->nl, self->c1.encryptor, "0#m => 0#y"))
-		return -EIO;
-	return take_frame(self, frame);
+		return -1;
+	return take(self, t);
+}
+
+static int inject(int peer, const struct taken *t)
+{
+	return tcp_inject(peer, "0#y", &t->ret, t->frame, t->len);
 }
 
 /*
  * Route mobility: the responder follows the return route of the newest
- * authentic frame when its route is known to have failed, or when the
- * frame is a keepalive that asks (the peer does not hear it). Frames of
- * channel 1 reach channel 2 over three TCP links the test holds; an
- * ordinary frame while the channel is up, a frame from a socket of the
- * node, a forged frame, a replayed one and an older one move nothing.
+ * authentic keepalive that asks for an answer (the peer does not hear
+ * it), which starts with the link it came in on and ends at the peer's
+ * decryptor. Frames of channel 1 reach channel 2 over three TCP links
+ * the test holds; ordinary frames, a frame from a socket of the node, an
+ * ask without a return route, a forged frame, a replayed one and an
+ * older one move nothing.
  */
 TEST_F(chan, responder_follows_the_newest_authentic_frame)
 {
-	uint8_t frame[3][BUF_MAX];
-	ssize_t len[3];
+	struct ockam_wire_route none = wire("");
+	struct taken *t = calloc(3, sizeof(*t));
 	int p1, p2, p3;
 
+	ASSERT_NE(NULL, t);
 	ASSERT_EQ(0, pair_up(self, "0#m => 0#y"));
 	p1 = tcp_peer(self->nl, "t1");
 	p2 = tcp_peer(self->nl, "t2");
@@ -2518,71 +2541,79 @@ TEST_F(chan, responder_follows_the_newest_authentic_frame)
 	ASSERT_LE(0, p2);
 	ASSERT_LE(0, p3);
 
-	/* From a socket on this node, not off a transport. */
-	len[0] = take_ask(self, frame[0]);
-	ASSERT_LT(0, len[0]);
-	ASSERT_EQ(len[0], forward(self, frame[0], len[0]));
-	/* An ordinary frame off a transport, while the route works. */
+	/* An ask from a socket on this node, not off a transport. */
+	ASSERT_EQ(0, take_ask(self, &t[0]));
+	EXPECT_TRUE(route_is(&t[0].ret, "0#x"));
+	ASSERT_EQ(t[0].len, forward(self, t[0].frame, t[0].len));
+	/* An ordinary frame off a transport. */
 	ASSERT_EQ(4, send_via_c1(self, "data", 4));
-	len[0] = take_frame(self, frame[0]);
-	ASSERT_LT(0, len[0]);
-	ASSERT_EQ(0, tcp_inject(p1, "0#y", frame[0], len[0]));
+	ASSERT_EQ(0, take(self, &t[0]));
+	EXPECT_TRUE(route_is(&t[0].ret, ""));
+	ASSERT_EQ(0, inject(p1, &t[0]));
 	ASSERT_EQ(0, recv_expect(self->r, "data", NULL, 0));
+	/* An ask whose return route was taken off. */
+	ASSERT_EQ(0, take_ask(self, &t[0]));
+	ASSERT_EQ(0, tcp_inject(p1, "0#y", &none, t[0].frame, t[0].len));
+	/* Both answers went the way the channel's route says, to x. */
+	EXPECT_EQ(2, wait_stat(self->nl, self->c1.encryptor,
+			       OCKAM_STAT_DECRYPTED, 2));
 	ASSERT_EQ(0, channel_get(self->nl, self->c2.encryptor, &self->c2));
 	EXPECT_EQ(0, self->c2.route_moves);
 
 	/* Asks over t1, then t2: each answer leaves on the link it came by. */
-	len[0] = take_ask(self, frame[0]);
-	ASSERT_LT(0, len[0]);
-	ASSERT_EQ(0, tcp_inject(p1, "0#y", frame[0], len[0]));
+	ASSERT_EQ(0, take_ask(self, &t[0]));
+	ASSERT_EQ(0, inject(p1, &t[0]));
 	EXPECT_TRUE(tcp_got(p1, "0#x"));
 	EXPECT_TRUE(answer_leaves_on(self, p1));
-	len[0] = take_ask(self, frame[0]);
-	ASSERT_LT(0, len[0]);
-	ASSERT_EQ(0, tcp_inject(p2, "0#y", frame[0], len[0]));
+	ASSERT_EQ(0, take_ask(self, &t[0]));
+	ASSERT_EQ(0, inject(p2, &t[0]));
 	EXPECT_TRUE(tcp_got(p2, "0#x"));
 	EXPECT_TRUE(answer_leaves_on(self, p2));
 	ASSERT_EQ(0, channel_get(self->nl, self->c2.encryptor, &self->c2));
 	EXPECT_EQ(2, self->c2.route_moves);
 
 	/* Forged (a bit of the ciphertext flipped), then replayed, on t3. */
-	frame[0][OCKAM_COUNTER_LEN] ^= 1;
-	ASSERT_EQ(0, tcp_inject(p3, "0#y", frame[0], len[0]));
-	frame[0][OCKAM_COUNTER_LEN] ^= 1;
+	t[0].frame[OCKAM_COUNTER_LEN] ^= 1;
+	ASSERT_EQ(0, inject(p3, &t[0]));
+	t[0].frame[OCKAM_COUNTER_LEN] ^= 1;
 	EXPECT_EQ(1, wait_refused(self->nl, self->c2.encryptor, 1));
-	ASSERT_EQ(0, tcp_inject(p3, "0#y", frame[0], len[0]));
+	ASSERT_EQ(0, inject(p3, &t[0]));
 	EXPECT_EQ(2, wait_refused(self->nl, self->c2.encryptor, 2));
 	/* The newest over t2 (where it is), then an older one over t3. */
-	len[1] = take_ask(self, frame[1]);
-	len[2] = take_ask(self, frame[2]);
-	ASSERT_LT(0, len[1]);
-	ASSERT_LT(0, len[2]);
-	ASSERT_EQ(0, tcp_inject(p2, "0#y", frame[2], len[2]));
+	ASSERT_EQ(0, take_ask(self, &t[1]));
+	ASSERT_EQ(0, take_ask(self, &t[2]));
+	ASSERT_EQ(0, inject(p2, &t[2]));
 	EXPECT_TRUE(tcp_got(p2, "0#x"));
-	ASSERT_EQ(0, tcp_inject(p3, "0#y", frame[1], len[1]));
+	ASSERT_EQ(0, inject(p3, &t[1]));
 	EXPECT_TRUE(tcp_got(p2, "0#x"));
 	EXPECT_TRUE(answer_leaves_on(self, p2));
 	ASSERT_EQ(0, channel_get(self->nl, self->c2.encryptor, &self->c2));
 	EXPECT_EQ(2, self->c2.route_moves);
 
-	/* t2 goes: channel 2 is recovering, and an ordinary frame moves it. */
+	/*
+	 * t2 goes: channel 2 is recovering. An ordinary frame brings it up
+	 * but leaves the route; the next ask moves it to t1.
+	 */
 	close(p2);
 	EXPECT_TRUE(WAIT_FOR(chan_state(self->nl, self->c2.encryptor) ==
 			     OCKAM_CHANNEL_RECOVERING, 2000));
 	ASSERT_EQ(4, send_via_c1(self, "more", 4));
-	len[0] = take_frame(self, frame[0]);
-	ASSERT_LT(0, len[0]);
-	ASSERT_EQ(0, tcp_inject(p1, "0#y", frame[0], len[0]));
+	ASSERT_EQ(0, take(self, &t[0]));
+	ASSERT_EQ(0, inject(p1, &t[0]));
 	ASSERT_EQ(0, recv_expect(self->r, "more", NULL, 0));
+	EXPECT_EQ(OCKAM_CHANNEL_UP, chan_state(self->nl, self->c2.encryptor));
+	ASSERT_EQ(0, take_ask(self, &t[0]));
+	ASSERT_EQ(0, inject(p1, &t[0]));
+	EXPECT_TRUE(tcp_got(p1, "0#x"));
 	EXPECT_TRUE(answer_leaves_on(self, p1));
 	ASSERT_EQ(0, channel_get(self->nl, self->c2.encryptor, &self->c2));
 	EXPECT_EQ(3, self->c2.route_moves);
-	EXPECT_EQ(OCKAM_CHANNEL_UP, self->c2.state);
 	/* The initiator never moves: its route is the daemon's to give. */
 	ASSERT_EQ(0, channel_get(self->nl, self->c1.encryptor, &self->c1));
 	EXPECT_EQ(0, self->c1.route_moves);
 	close(p1);
 	close(p3);
+	free(t);
 }
 
 /*

@@ -212,6 +212,7 @@ enum stress_op {
 	OP_DETACH,
 	OP_CHANNEL_ADD,
 	OP_CHANNEL_DEL,
+	OP_CHANNEL_SET,	/* a new route, or keys, for a channel */
 	OP_NL_REOPEN,	/* close a netlink owner: its transports and
 			 * channels go with it
 			 */
@@ -252,6 +253,7 @@ static const struct {
 	[OP_DETACH] = { "detach", 2 },
 	[OP_CHANNEL_ADD] = { "channel-add", 3 },
 	[OP_CHANNEL_DEL] = { "channel-del", 2 },
+	[OP_CHANNEL_SET] = { "channel-set", 2 },
 	[OP_NL_REOPEN] = { "nl-reopen", 1 },
 	[OP_NL_RAW] = { "nl-raw", 3 },
 	[OP_EVENTS] = { "events", 1 },
@@ -1931,6 +1933,9 @@ static void node_restore(struct ockam_nl *nl,
 		set.hop_limit = before->hop_limit;
 		set.dial_timeout_ms = before->dial_timeout_ms;
 		set.dial_forwarded = before->dial_forwarded;
+		set.set_channel_keepalive = true;
+		set.channel_keepalive_ms = before->channel_keepalive_ms;
+		set.channel_give_up_ms = before->channel_give_up_ms;
 	}
 	ockam_nl_node_set(nl, &set, NULL);
 }
@@ -1950,7 +1955,18 @@ static long op_node_set(struct worker *w)
 
 	if (ret)
 		return ret;
-	switch (below(&w->rng, 4)) {
+	switch (below(&w->rng, 5)) {
+	case 4:
+		/* Channel liveness; the give-up stays past the run's end. */
+		set.set_channel_keepalive = true;
+		set.channel_keepalive_ms = bad ?
+			1 + below(&w->rng, OCKAM_CHANNEL_KEEPALIVE_MS_MIN - 1) :
+			(chance(&w->rng, 30) ? 0 :
+			 OCKAM_CHANNEL_KEEPALIVE_MS_MIN + below(&w->rng, 2000));
+		set.channel_give_up_ms = bad && chance(&w->rng, 50) ?
+			OCKAM_CHANNEL_GIVE_UP_MS_MAX + 1 + below(&w->rng, 1000) :
+			60000 + below(&w->rng, 60000);
+		break;
 	case 0:
 		set.max_message = bad ? (chance(&w->rng, 50) ?
 			OCKAM_MAX_MESSAGE_MIN - 1 - below(&w->rng, 4000) :
@@ -1973,9 +1989,10 @@ static long op_node_set(struct worker *w)
 		set.set_dial_forwarded = true;
 		set.dial_forwarded = chance(&w->rng, 50);
 	}
-	describe(w, "max %u hops %u timeout %u fwd %d/%d", set.max_message,
-		 set.hop_limit, set.dial_timeout_ms, set.set_dial_forwarded,
-		 set.dial_forwarded);
+	describe(w, "max %u hops %u timeout %u fwd %d/%d keepalive %u give-up %u",
+		 set.max_message, set.hop_limit, set.dial_timeout_ms,
+		 set.set_dial_forwarded, set.dial_forwarded,
+		 set.channel_keepalive_ms, set.channel_give_up_ms);
 	ret = ockam_nl_node_set(nl, &set, NULL);
 	if (bad) {
 		must_fail(w, ret, "node-set out of range");
@@ -2573,6 +2590,77 @@ static long op_channel_del(struct worker *w)
 	describe(w, "bad name");
 	ret = ockam_nl_channel_del(nl, name, NULL);
 	must_fail(w, ret, "channel-del of a name no channel may have");
+	return ret;
+}
+
+/* A route of @hops random local names, encoded into @out; its length. */
+static size_t random_local_route(struct worker *w, uint8_t *out,
+				 unsigned int hops)
+{
+	enum { NAME = 16 };
+	char name[NAME + 1];
+	size_t len = 0;
+	unsigned int i;
+
+	out[len++] = hops;
+	for (i = 0; i < hops; i++) {
+		random_hex(&w->rng, name, NAME);
+		out[len++] = OCKAM_ADDR_LOCAL;
+		out[len++] = NAME;
+		memcpy(out + len, name, NAME);
+		len += NAME;
+	}
+	return len;
+}
+
+/*
+ * A new route for a channel of ours (its frames go nowhere from then on,
+ * and it asks along the new route at once), for one nobody has, or one
+ * the kernel must refuse; or new keys under an identity that is not the
+ * channel's peer's, which it must refuse too.
+ */
+static long op_channel_set(struct worker *w)
+{
+	uint8_t route[1 + 3 * 18], key[OCKAM_KEY_LEN];
+	char name[OCKAM_NAME_MAX + 1], id[OCKAM_IDENTIFIER_LEN + 2];
+	struct ockam_channel_params p = { .tx_key = key, .rx_key = key };
+	unsigned int k = below(&w->rng, 100);
+	struct owned *o;
+	struct ockam_nl *nl;
+	long ret = need_nl(w, &nl);
+	size_t len;
+
+	if (ret)
+		return ret;
+	o = &w->channels[node_idx(w)];
+	len = random_local_route(w, route, 1 + below(&w->rng, 3));
+	name[0] = 'z';
+	random_hex(&w->rng, name + 1, 31);
+	if (k < 60 && o->count)
+		snprintf(name, sizeof(name), "%s",
+			 o->name[below(&w->rng, o->count)]);
+	if (k < 45) {
+		describe(w, "route for %s", name);
+		return ockam_nl_channel_set_route(nl, name, route, len, NULL);
+	}
+	if (k < 75) {
+		rnd_bytes(&w->rng, key, sizeof(key));
+		random_identifier(w, id);
+		p.identifier = id;
+		p.route = route;
+		p.route_len = len;
+		p.fd = private_socket(NULL, 0);
+		describe(w, "keys for %s, another identity", name);
+		ret = ockam_nl_channel_rekey(nl, name, &p, NULL);
+		if (p.fd >= 0)
+			close(p.fd);
+		must_fail(w, ret, "channel-set with another identity's keys");
+		return ret;
+	}
+	route[0] = 0;
+	describe(w, "empty route for %s", name);
+	ret = ockam_nl_channel_set_route(nl, name, route, 1, NULL);
+	must_fail(w, ret, "channel-set with an empty route");
 	return ret;
 }
 
@@ -4565,6 +4653,7 @@ static long (*const op_fn[OP_COUNT])(struct worker *) = {
 	[OP_DETACH] = op_detach,
 	[OP_CHANNEL_ADD] = op_channel_add,
 	[OP_CHANNEL_DEL] = op_channel_del,
+	[OP_CHANNEL_SET] = op_channel_set,
 	[OP_NL_REOPEN] = op_nl_reopen,
 	[OP_NL_RAW] = op_nl_raw,
 	[OP_EVENTS] = op_events,
