@@ -766,6 +766,7 @@ R2_FROM_R3=/ip4/10.9.23.2/tcp/4000
 R3HOP=$R2/ip4/10.9.23.3/tcp/4000/ip4/10.9.34.4/tcp/4000
 RRELAY=$R2/service/forward_to_r3
 
+RECOVERY_SINKS=()
 setup_recovery() {
 	local n
 	node_add r1 r2 r3 r4 || return 1
@@ -780,6 +781,7 @@ setup_recovery() {
 	done
 	for n in r2 r3 r4; do
 		node_bg "$n" ockam-bench sink sink
+		RECOVERY_SINKS+=("$NS_TMP/$n.$NODE_BG_PID.log")
 	done
 	ockam relay create r3 --at "$R2_FROM_R3" --to r3 >/dev/null
 }
@@ -898,9 +900,17 @@ recovery_once() {
 
 # recovery_diag CHANNEL: what a failed reset left, indented: the
 # channel at r1, the channels and TCP connections of every node, the
-# end of each daemon's log.
+# end of each daemon's log, whether the sinks are alive and what they
+# said.
 recovery_diag() {
-	local n
+	local n f
+	for f in "${RECOVERY_SINKS[@]}"; do
+		f=${f##*/}
+		f=${f%.log}
+		echo "    sink ${f%%.*} (pid ${f#*.}):" \
+			"$(cut -d' ' -f3 "/proc/${f#*.}/stat" 2>/dev/null || echo gone)"
+		tail -n 3 "$NS_TMP/$f.log" | sed 's/^/      /'
+	done
 	echo "    r1: $(ockam secure-channel show "$1" --at r1 -j 2>&1 | tr -d '\n')"
 	for n in r1 r2 r3 r4; do
 		echo "    $n channels:"

@@ -231,8 +231,15 @@ static _Noreturn void run_sink(const char *name)
 			msgs[i].msg_hdr.msg_controllen = CONTROL;
 		}
 		n = recvmmsg(s.fd, msgs, BATCH, MSG_WAITFORONE, NULL);
-		if (n < 0)
+		/* A reply that went down a connection since reset is
+		 * reported here (ECONNRESET and the like): a sink keeps
+		 * serving, as the channel under it recovers.
+		 */
+		if (n < 0 && (errno == EBADF || errno == EFAULT ||
+			      errno == EINVAL || errno == ENOTSOCK))
 			die("recvmmsg", errno);
+		if (n < 0)
+			continue;
 		/* Bounds-checked: a route the buffer cannot hold is skipped. */
 		for (i = 0; i < n; i++) {
 			if (ockam_cmsg_return_route(&msgs[i].msg_hdr, ret) == 1)
