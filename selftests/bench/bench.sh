@@ -37,6 +37,13 @@
 #            WireGuard, over stunnel and over a plain socat relay between
 #            n1 and n2; and new connections per second (connect, one byte
 #            there and back, close) through the portal and through stunnel
+# recovery   how long a channel's route carries nothing after the TCP
+#            connection under it is reset (ss -K), median of
+#            BENCH_RECOVERY_RESETS resets, in nodes r1 - r2 - r3 - r4 of
+#            their own: a channel r1 -> r2 (1 hop), r1 -> r4 through r2
+#            and r3 (each of the three connections reset in turn), and
+#            r1 -> r3 through a relay at r2; against the time ockamd takes
+#            to create a new channel over the same paths
 #
 # Environment:
 #   BENCH_SECONDS     length of one run (3)
@@ -46,7 +53,9 @@
 #   BENCH_OBJECTS     channels and sockets for the memory figures, one
 #                     measurement per count ("10000 100000")
 #   BENCH_ONLY        parts to run (default "cipher routing secure handshake
-#                     memory portal")
+#                     memory portal recovery")
+#   BENCH_RECOVERY_RESETS  resets per recovery figure (5); a reset after
+#                     which nothing comes back within 30 s is a failure
 #   BENCH_PERF        names of figures as printed, e.g. "sc-1hop-1024
 #                     wireguard-1024": record a system-wide profile during
 #                     the first run of each and print where the time went
@@ -54,7 +63,7 @@
 
 . "${OCKAM_SELFTESTS:-$(dirname "$0")/..}/lib/netns.sh"
 
-require_cmd ockam ockamd ockam-bench ockam-bench-mem socat iperf3
+require_cmd ockam ockamd ockam-bench ockam-bench-mem socat iperf3 ss
 
 SECONDS_PER_RUN=${BENCH_SECONDS:-3}
 REPEAT=${BENCH_REPEAT:-5}
@@ -62,7 +71,8 @@ REPEAT=${BENCH_REPEAT:-5}
 REPEAT_RR=${BENCH_REPEAT_RR:-3}
 HANDSHAKES=${BENCH_HANDSHAKES:-100}
 OBJECTS=${BENCH_OBJECTS:-10000 100000}
-ONLY=${BENCH_ONLY:-cipher routing secure handshake memory portal}
+ONLY=${BENCH_ONLY:-cipher routing secure handshake memory portal recovery}
+RESETS=${BENCH_RECOVERY_RESETS:-5}
 PERF_KEYS=${BENCH_PERF:-}
 SIZES=(64 65536)
 SC_SIZES=(1024 65536)
@@ -743,6 +753,267 @@ mem_lines() {
 	done < <(grep '^result' <<<"$2")
 }
 
+# ---------------------------------------------------------------- recovery
+
+# Nodes of their own, r1 - r2 - r3 - r4 on 10.9.x.0/24 with default
+# keepalives, so that the channels the other parts left on n1 do not
+# recover along with each reset. r2 keeps a relay for r3 (forwarding
+# directly, as on n2); sinks on r2, r3 and r4 answer the probe.
+RECOVERY_LIMIT_S=30	# a reset not recovered by then is a failure
+PROBE_MS=5		# the probe's request interval
+R2=/ip4/10.9.12.2/tcp/4000
+R2_FROM_R3=/ip4/10.9.23.2/tcp/4000
+R3HOP=$R2/ip4/10.9.23.3/tcp/4000/ip4/10.9.34.4/tcp/4000
+RRELAY=$R2/service/forward_to_r3
+
+RECOVERY_SINKS=()
+setup_recovery() {
+	local n
+	node_add r1 r2 r3 r4 || return 1
+	link_add r1 r2 10.9.12.1 10.9.12.2 &&
+	link_add r2 r3 10.9.23.2 10.9.23.3 &&
+	link_add r3 r4 10.9.34.3 10.9.34.4 || return 1
+	for n in r1 r2 r3 r4; do
+		on "$n" ockam node create "$n" --relay-forward direct \
+			--tcp-listener-address 0.0.0.0:4000 >/dev/null &&
+		wait_tcp_listen "$n" 4000 &&
+		on "$n" ockam node set "$n" --dial-forwarded on || return 1
+	done
+	for n in r2 r3 r4; do
+		node_bg "$n" ockam-bench sink sink
+		RECOVERY_SINKS+=("$NS_TMP/$n.$NODE_BG_PID.log")
+	done
+	ockam relay create r3 --at "$R2_FROM_R3" --to r3 >/dev/null
+}
+
+# created_ms CHANNEL: how long r1's daemon took to create CHANNEL, from
+# the request to the installed channel, as its log says.
+created_ms() {
+	grep "secure channel ${1#/service/} established with " \
+		"$OCKAM_HOME/nodes/r1/log" | tail -n 1 |
+		sed -n 's/.* in \([0-9]*\) ms$/\1/p'
+}
+
+# keep_ms KEY RUNS: print the runs (ms, one a line) and keep the median
+# in RESULT[KEY] ("ms 0", so that print_ratio divides them).
+keep_ms() {
+	local key=$1 m=n/a
+	[ -n "$2" ] && m=$(printf '%s' "$2" | median)
+	RESULT[$key]="${m/n\/a/0} 0"
+	printf '  %-22s median %10s ms   runs: %s\n' "$key" "$m" \
+		"$(printf '%s' "$2" | tr '\n' ' ')"
+}
+
+# new_channels KEY ROUTE: RESETS channels r1 -> ROUTE, one after
+# another, each over a new first connection (r1's are reset before), as
+# a recovery dials one, and each deleted again; the daemon's time for
+# each (from the request to the installed channel, its log) in
+# RESULT[KEY], and the CLI's wall time in RESULT[KEY-cli].
+new_channels() {
+	local i ch t0 t1 ms daemon="" cli=""
+	for ((i = 0; i < RESETS; i++)); do
+		on r1 ss -HK state established dst 10.9.12.2 dport = :4000 \
+			>/dev/null
+		t0=$EPOCHREALTIME
+		ch=$(ockam secure-channel create --from r1 --to "$2/service/api" \
+			--timeout 20s 2>/dev/null)
+		t1=$EPOCHREALTIME
+		[ -n "$ch" ] || continue
+		ms=$(created_ms "$ch")
+		[ -n "$ms" ] && daemon+="$ms"$'\n'
+		cli+="$(awk -v a="$t0" -v b="$t1" \
+			'BEGIN { printf "%.0f", (b - a) * 1000 }')"$'\n'
+		ockam secure-channel delete "$ch" --at r1 >/dev/null 2>&1
+	done
+	keep_ms "$1" "$daemon"
+	keep_ms "$1-cli" "$cli"
+}
+
+# probe_after OUT T: the probe's output has a reply received after T (ms).
+# shellcheck disable=SC2317 # called through wait_until
+probe_after() {
+	awk -v t="$2" '$1 == "reply" && $4 > t { f = 1; exit }
+		END { exit !f }' "$1"
+}
+
+# probe_replies OUT N: the probe has N replies.
+# shellcheck disable=SC2317 # called through wait_until
+probe_replies() {
+	[ "$(grep -c '^reply ' "$1")" -ge "$2" ]
+}
+
+# outage OUT T0 T1: the longest time without a reply from T0 (just
+# before the reset) to the first reply after T1 (the reset done): from
+# the last reply before the reset, or T0, to the first after it; and how
+# many requests sent from the last reply before T0 to that first one got
+# no reply by then. Prints "MS LOST".
+outage() {
+	awk -v t0="$2" -v t1="$3" '$1 != "reply" { next }
+		$4 < t0 { prev = $4; first = $2; next }
+		{
+			g = $4 - (prev < t0 ? t0 : prev)
+			if (g > max) max = g
+			prev = $4
+			got[$2] = 1
+			if ($4 > t1) {
+				for (s = first + 1; s < $2; s++)
+					lost += !got[s]
+				printf "%.0f %d\n", max, lost
+				exit
+			}
+		}' "$1"
+}
+
+# recovery_once ROUTE NODE FILTER: probe r1 -> ROUTE/service/sink, reset
+# NODE's TCP connections that FILTER (ss syntax) picks once replies flow,
+# and print how long the route carried nothing and the requests lost
+# (outage); fails, saying why, when
+# there was nothing to reset or no reply came back within
+# RECOVERY_LIMIT_S.
+recovery_once() {
+	local route=$1 node=$2 filter=$3 out pid t0 t1 killed rc=0
+	node_bg r1 ockam-bench probe "$route/service/sink" $PROBE_MS \
+		$((RECOVERY_LIMIT_S + 30))
+	pid=$NODE_BG_PID
+	out=$NS_TMP/r1.$pid.log
+	if ! wait_until 20 probe_replies "$out" 20; then
+		node_stop "$pid"
+		echo "no replies before the reset"
+		return 1
+	fi
+	t0=$(awk -v t="$EPOCHREALTIME" 'BEGIN { printf "%.1f", t * 1000 }')
+	# shellcheck disable=SC2086 # FILTER is several words
+	killed=$(on "$node" ss -HK state established $filter | wc -l)
+	t1=$(awk -v t="$EPOCHREALTIME" 'BEGIN { printf "%.1f", t * 1000 }')
+	if [ "$killed" = 0 ]; then
+		echo "no connection to reset on $node ($filter)"
+		rc=1
+	elif ! wait_until "$RECOVERY_LIMIT_S" probe_after "$out" "$t1"; then
+		echo "no reply within $RECOVERY_LIMIT_S s"
+		rc=1
+	else
+		outage "$out" "$t0" "$t1"
+	fi
+	node_stop "$pid"
+	return $rc
+}
+
+# recovery_diag CHANNEL: what a failed reset left, indented: the
+# channel at r1, the channels and TCP connections of every node, the
+# end of each daemon's log, whether the sinks are alive and what they
+# said.
+recovery_diag() {
+	local n f
+	for f in "${RECOVERY_SINKS[@]}"; do
+		f=${f##*/}
+		f=${f%.log}
+		echo "    sink ${f%%.*} (pid ${f#*.}):" \
+			"$(cut -d' ' -f3 "/proc/${f#*.}/stat" 2>/dev/null || echo gone)"
+		tail -n 3 "$NS_TMP/$f.log" | sed 's/^/      /'
+	done
+	echo "    r1: $(ockam secure-channel show "$1" --at r1 -j 2>&1 | tr -d '\n')"
+	for n in r1 r2 r3 r4; do
+		echo "    $n channels:"
+		ockam secure-channel list --at "$n" 2>&1 | sed 's/^/      /'
+		echo "    $n connections:"
+		on "$n" ss -Htn state established | sed 's/^/      /'
+		echo "    $n log:"
+		tail -n 12 "$OCKAM_HOME/nodes/$n/log" | sed 's/^/      /'
+	done
+}
+
+# recoveries KEY ROUTE NODE FILTER: RESETS of recovery_once; the median
+# in RESULT[KEY].
+recoveries() {
+	local i r ok="" lost="" failed=0
+	for ((i = 0; i < RESETS; i++)); do
+		if r=$(recovery_once "$2" "$3" "$4"); then
+			ok+="${r% *}"$'\n'
+			lost+=" ${r#* }"
+		else
+			failed=$((failed + 1))
+			printf '  %-22s reset %d failed: %s\n' "$1" $((i + 1)) "$r"
+			recovery_diag "$2"
+		fi
+		sleep 1
+	done
+	keep_ms "$1" "$ok"
+	printf '  %-22s requests lost:%s\n' "" "$lost"
+	[ $failed = 0 ] || printf '  %-22s %d of %d resets failed\n' "$1" \
+		"$failed" "$RESETS"
+	[ $failed = 0 ]
+}
+
+part_recovery() {
+	local ch rc=0 ka
+
+	if ! setup_recovery; then
+		echo "recovery: setting up failed"
+		node_logs
+		return 1
+	fi
+	ka=$(ockam node show r1 -j | grep -o '"channel_keepalive_ms": *[0-9]*' |
+		grep -o '[0-9]*$')
+	RECOVERY_KEEPALIVE_MS=${ka:-0}
+	echo "recovery: the longest time without a reply to a request every" \
+		"$PROBE_MS ms once ss -K"
+	echo "resets a TCP connection under the channel, median of $RESETS" \
+		"resets (keepalive $RECOVERY_KEEPALIVE_MS ms);"
+	echo "new channels over a new first connection: ockamd's time from" \
+		"request to installed"
+	echo "channel (its log) and the CLI's wall time, median of $RESETS"
+
+	echo " 1 hop r1 -> r2, reset on r1"
+	new_channels new-channel-1hop "$R2"
+	ch=$(ockam secure-channel create --from r1 --to "$R2/service/api" \
+		--timeout 20s) || rc=1
+	[ -n "$ch" ] && { recoveries recovery-1hop "$ch" r1 \
+		"dst 10.9.12.2 dport = :4000" || rc=1; }
+	[ -n "$ch" ] && ockam secure-channel delete "$ch" --at r1 >/dev/null
+
+	echo " 3 hops r1 -> r2 -> r3 -> r4, each connection reset in turn"
+	new_channels new-channel-3hop "$R3HOP"
+	ch=$(ockam secure-channel create --from r1 --to "$R3HOP/service/api" \
+		--timeout 20s) || rc=1
+	if [ -n "$ch" ]; then
+		recoveries recovery-3hop "$ch" r1 \
+			"dst 10.9.12.2 dport = :4000" || rc=1
+		recoveries recovery-3hop-2nd "$ch" r2 \
+			"dst 10.9.23.3 dport = :4000" || rc=1
+		recoveries recovery-3hop-3rd "$ch" r3 \
+			"dst 10.9.34.4 dport = :4000" || rc=1
+		ockam secure-channel delete "$ch" --at r1 >/dev/null
+	fi
+
+	echo " relay: r1 -> r3 through r2's relay, reset on r1"
+	new_channels new-channel-relay "$RRELAY"
+	ch=$(ockam secure-channel create --from r1 --to "$RRELAY/service/api" \
+		--timeout 20s) || rc=1
+	[ -n "$ch" ] && { recoveries recovery-relay "$ch" r1 \
+		"dst 10.9.12.2 dport = :4000" || rc=1; }
+	echo
+	[ $rc = 0 ] || node_logs
+	return $rc
+}
+
+# print_recovery_ratios: each recovery against the budget the target sets
+# (one keepalive interval plus one handshake over the same path: the
+# daemon's new-channel time) and against a new channel.
+print_recovery_ratios() {
+	local path new
+	for path in 1hop 3hop 3hop-2nd 3hop-3rd relay; do
+		new=new-channel-${path%%-*}
+		printf '  %-46s %6s   %s\n' \
+			"recovery $path / (keepalive + handshake)" \
+			"$(awk -v r="$(rate "recovery-$path")" \
+			-v k="$RECOVERY_KEEPALIVE_MS" -v h="$(rate "$new")" \
+			'BEGIN { if (k + h > 0) printf "%.4f", r / (k + h)
+				else print "n/a" }')" '< 1.0'
+		print_ratio "recovery $path / new channel" "recovery-$path" \
+			"$new"
+	done
+}
+
 print_ratios() {
 	local size
 	echo "ratios (same run)                                         target"
@@ -757,6 +1028,8 @@ print_ratios() {
 		done
 	fi
 	want portal && print_portal_ratios
+	want recovery && [ -n "${RECOVERY_KEEPALIVE_MS:-}" ] &&
+		print_recovery_ratios
 	want secure && [ -n "$SC1" ] || return 0
 	print_ratio "channel 64 KiB / WireGuard" \
 		sc-1hop-65536 wireguard-65536 '>= 1.0'
@@ -813,12 +1086,14 @@ want secure && { part_secure || status=1; }
 want handshake && { part_handshake || status=1; }
 want memory && { part_memory || status=1; }
 want portal && { part_portal || status=1; }
+want recovery && { part_recovery || status=1; }
 print_ratios
 perf_print
 echo
 echo "bench: $((EPOCHSECONDS - BENCH_START)) s"
 
-for n in n1 n2 n3 n4; do
-	on "$n" ockam node delete "$n" >/dev/null 2>&1
+for n in n1 n2 n3 n4 r1 r2 r3 r4; do
+	[[ " ${NS_NODES[*]} " == *" $n "* ]] &&
+		on "$n" ockam node delete "$n" >/dev/null 2>&1
 done
 exit $status

@@ -49,6 +49,7 @@ struct initiator {
 	bool retrying;			/* waiting to send message 1 again */
 	unsigned int retry_ms;		/* the next pause before that */
 	uint64_t deadline_ms;		/* CLOCK_MONOTONIC: the client's */
+	uint64_t started_ms;		/* CLOCK_MONOTONIC: the request came */
 	/* The create request: finished on the outcome, or cancelled. */
 	struct ctl_request *request;
 	/* Or, for the daemon's own channels, what to call instead. */
@@ -209,8 +210,9 @@ static void initiator_rekeyed(struct daemon *d, struct initiator *i,
 		snprintf(rec->decryptor, sizeof(rec->decryptor), "%s",
 			 ch->decryptor);
 	snprintf(ch->identifier, sizeof(ch->identifier), "%s", i->hs.peer);
-	log_info("secure channel %s: new keys from a new handshake with %s through %s (decryptor %s)",
-		 ch->encryptor, i->hs.peer, i->to, ch->decryptor);
+	log_info("secure channel %s: new keys from a new handshake with %s through %s (decryptor %s) in %llu ms",
+		 ch->encryptor, i->hs.peer, i->to, ch->decryptor,
+		 (unsigned long long)(loop_now_ms() - i->started_ms));
 	initiator_done(d, i, ch, NULL);
 }
 
@@ -242,8 +244,9 @@ static void initiator_install(struct daemon *d, struct initiator *i)
 		log_err("secure channel %s: out of memory for its record",
 			ch.encryptor);
 	}
-	log_info("secure channel %s established with %s through %s (decryptor %s)",
-		 ch.encryptor, i->hs.peer, i->to, ch.decryptor);
+	log_info("secure channel %s established with %s through %s (decryptor %s) in %llu ms",
+		 ch.encryptor, i->hs.peer, i->to, ch.decryptor,
+		 (unsigned long long)(loop_now_ms() - i->started_ms));
 	if (i->done) {
 		snprintf(ch.identifier, sizeof(ch.identifier), "%s",
 			 i->hs.peer);
@@ -432,7 +435,8 @@ static struct initiator *initiator_start(struct daemon *d,
 		return NULL;
 	}
 	i->timeout_ms = req->timeout_ms;
-	i->deadline_ms = loop_now_ms() + req->timeout_ms;
+	i->started_ms = loop_now_ms();
+	i->deadline_ms = i->started_ms + req->timeout_ms;
 	i->retry_ms = INITIATOR_RETRY_MS_MIN;
 	i->policy = req->policy;
 	i->hs.fd = -1;
