@@ -207,8 +207,10 @@ void ockam_channel_follow(struct ockam_channel *ch,
 
 /*
  * Does the channel's route start at transport @t, which went down: by
- * its local address, or by the TCP address of its peer when no other
- * connection to that peer is left? Under RCU.
+ * its local address, or by the TCP address of its peer? Even when
+ * another connection to that peer is up already (a send dialed it at
+ * once), the peer's answers came back over this one, and it must hear
+ * that they now take another way. Under RCU.
  */
 bool ockam_channel_route_starts_with(struct ockam_channel *ch,
 				     const struct ockam_tcp *t)
@@ -226,7 +228,6 @@ bool ockam_channel_route_starts_with(struct ockam_channel *ch,
 		       !memcmp(first.value, t->ep.name, first.len);
 	if (first.type == OCKAM_ADDR_TCP)
 		return first.len == t->peer_len &&
-		       !memcmp(first.value, t->peer, first.len) &&
-		       !ockam_tcp_lookup_peer(ch->node, first.value, first.len);
+		       !memcmp(first.value, t->peer, first.len);
 	return false;
 }

@@ -316,6 +316,7 @@ static void relay_start(struct daemon *d, struct relay *rl)
 		.policy = rl->policy,
 		.timeout_ms = RELAY_CHANNEL_TIMEOUT_MS,
 		.route = wire,
+		.answer_route = true,
 	};
 	struct ockam_err err;
 	ssize_t len;

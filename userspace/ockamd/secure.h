@@ -324,6 +324,13 @@ struct secure_channel_request {
 	 * new one (channel_recovery.c), or NULL.
 	 */
 	const char *rekey;
+	/*
+	 * Install the channel with the route message 2 came back by (the
+	 * local address of the transport it arrived on first), rather than
+	 * with @route ending at the responder's socket: for an owner that
+	 * watches that transport (relay.c).
+	 */
+	bool answer_route;
 };
 
 /*

@@ -27,6 +27,7 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "recovery_route.h"
 #include "secure.h"
 #include "util.h"
 
@@ -60,6 +61,7 @@ struct initiator {
 	char *to;			/* the route, as text, for messages */
 	/* The channel to re-key (its encryptor), or "": a new channel. */
 	char rekey[OCKAM_NAME_MAX];
+	bool answer_route;		/* see secure_channel_request */
 	/* The route, encoded: the channel's record keeps it to find the
 	 * peer again (channel_recovery.c).
 	 */
@@ -200,6 +202,39 @@ static void on_initiator_timeout(struct daemon *d, void *ctx)
 	initiator_refuse(d, i, HS_FAIL_TIMEOUT, &err);
 }
 
+/*
+ * The route the channel is installed with: the path the operator gave,
+ * ending at the responder's socket instead of its listener, rather than
+ * the way message 2 came back. Both reach the peer; the first names what
+ * outlives a connection (TCP hosts and ports, aliases, which the kernels
+ * dial or follow again), the second the connections themselves by their
+ * local addresses, so a connection reset anywhere along the first costs
+ * the channel nothing but its peer's next answer (channel_recovery.c).
+ */
+static int initiator_route(struct initiator *i, struct ockam_err *err)
+{
+	/* About 16 KiB each; the daemon has one thread. */
+	static struct ockam_route origin, answer, given;
+	static uint8_t wire[OCKAM_ROUTE_BYTES_MAX];
+	ssize_t n;
+	int ret;
+
+	if (i->answer_route)
+		return 0;
+	ret = ockam_route_from_wire(&origin, i->origin, i->origin_len, err);
+	if (ret == 0)
+		ret = ockam_route_from_wire(&answer, i->hs.route,
+					    i->hs.route_len, err);
+	if (ret == 0)
+		ret = recovery_route(&origin, &answer, &given, err);
+	if (ret < 0)
+		return ret;
+	n = ockam_route_to_wire(&given, wire, sizeof(wire));
+	if (n < 0)
+		return ockam_err_set(err, n, "the channel's route is too long");
+	return handshake_set_route(&i->hs, wire, n, err);
+}
+
 /* A re-key is the daemon's own: its record and owner carry on. */
 static void initiator_rekeyed(struct daemon *d, struct initiator *i,
 			      struct ockam_channel_info *ch)
@@ -225,7 +260,8 @@ static void initiator_install(struct daemon *d, struct initiator *i)
 	struct ockam_err err;
 	bool sent;
 
-	if (handshake_install(d, &i->hs, OCKAM_ROLE_INITIATOR,
+	if (initiator_route(i, &err) < 0 ||
+	    handshake_install(d, &i->hs, OCKAM_ROLE_INITIATOR,
 			      i->rekey[0] ? i->rekey : NULL, &ch, &err) < 0) {
 		initiator_fail(d, i, HS_FAIL_INTERNAL, -err.code, &err);
 		return;
@@ -442,6 +478,7 @@ static struct initiator *initiator_start(struct daemon *d,
 	i->hs.fd = -1;
 	if (req->rekey)
 		snprintf(i->rekey, sizeof(i->rekey), "%s", req->rekey);
+	i->answer_route = req->answer_route;
 	i->to = route_text_dup(req->route, req->route_len);
 	i->origin = malloc(req->route_len ? req->route_len : 1);
 	if (i->origin) {
