@@ -2600,8 +2600,16 @@ static void on_event(const struct ockam_event *ev, void *arg)
 	if (ev->cmd != OCKAM_CMD_DIAL_REQUEST &&
 	    ev->cmd != OCKAM_CMD_TRANSPORT_DOWN &&
 	    ev->cmd != OCKAM_CMD_CHANNEL_CLOSED &&
-	    ev->cmd != OCKAM_CMD_PORTAL_CLOSED)
+	    ev->cmd != OCKAM_CMD_PORTAL_CLOSED &&
+	    ev->cmd != OCKAM_CMD_CHANNEL_STATE)
 		fail(w, "event with command %u", ev->cmd);
+	if (ev->cmd == OCKAM_CMD_CHANNEL_STATE &&
+	    (ev->state == OCKAM_CHANNEL_STATE_UNSPEC ||
+	     ev->state >= __OCKAM_CHANNEL_STATE_MAX ||
+	     ev->reason == OCKAM_STATE_R_UNSPEC ||
+	     ev->reason >= __OCKAM_STATE_R_MAX))
+		fail(w, "channel-state event with state %u, reason %u",
+		     ev->state, ev->reason);
 	if (ev->cmd == OCKAM_CMD_PORTAL_CLOSED &&
 	    (ev->reason == OCKAM_PORTAL_END_UNSPEC ||
 	     ev->reason >= __OCKAM_PORTAL_END_MAX ||
