@@ -25,6 +25,8 @@ lib=${OCKAM_SELFTESTS:-$(cd "$(dirname "$0")/.." && pwd)}/lib
 . "$lib/netns.sh"
 # shellcheck source-path=SCRIPTDIR source=../lib/ockam.sh
 . "$lib/ockam.sh"
+# shellcheck source-path=SCRIPTDIR source=../lib/channel.sh
+. "$lib/channel.sh"
 
 require_cmd ockam ockamd ss tc
 export OCKAM_HOME=$NS_TMP/home
@@ -33,67 +35,10 @@ trap 'daemon_logs n1 n2 n3; ns_cleanup' EXIT
 
 N2_FROM_N1=/ip4/10.0.12.2/tcp/4000
 N2_FROM_N3=/ip4/10.0.23.2/tcp/4000
-# Messages each client run sends, and how long each waits for its echo.
-COUNT=40
-WAIT=1s
-
-# now_ms: wall-clock milliseconds (busybox date has no %N).
-now_ms() {
-	echo $((${EPOCHREALTIME/./} / 1000))
-}
-
-# A string field of a one-line JSON document on stdin.
-json_string() {
-	grep -o "\"$1\": *\"[^\"]*\"" | head -n 1 | sed 's/.*: *"\(.*\)"$/\1/'
-}
-
-# channel_state NODE CHANNEL: "STATE REASON" as secure-channel show says.
-channel_state() {
-	local json
-	json=$(ockam secure-channel show "$2" --at "$1" -j) || return 1
-	echo "$(json_string state <<<"$json") $(json_string state_reason <<<"$json")"
-}
-
-# state_is NODE CHANNEL STATE: the channel is in STATE.
-state_is() {
-	[ "$(channel_state "$1" "$2" | cut -d' ' -f1)" = "$3" ]
-}
 
 # responder_moves NODE: route moves of NODE's (only) channel.
 responder_moves() {
 	ockam secure-channel list --at "$1" -j | json_number route_moves
-}
-
-# client NODE CHANNEL OUT: COUNT numbered messages through CHANNEL to the
-# echo service, one after another; a line "I MS REPLY" each into OUT
-# (REPLY empty when none came within WAIT), MS when the answer came.
-client() {
-	local i reply
-	for ((i = 1; i <= COUNT; i++)); do
-		reply=$(ockam message send "m$i" --from "$1" --timeout "$WAIT" \
-			--to "$2/service/echo" 2>/dev/null)
-		echo "$i $(now_ms) $reply" >>"$3"
-	done
-}
-
-# echoed OUT: how many lines of OUT have an echo.
-echoed() {
-	awk 'NF == 3' "$1" | wc -l
-}
-
-# corrupt OUT: lines whose echo is not the message sent.
-corrupt() {
-	awk 'NF == 3 && $3 != "m" $1' "$1"
-}
-
-# duplicates OUT: echoes that came back more than once.
-duplicates() {
-	awk 'NF == 3 { print $3 }' "$1" | sort | uniq -d
-}
-
-# first_after OUT MS: when the first echo after MS came, or nothing.
-first_after() {
-	awk -v t="$2" 'NF == 3 && $2 >= t { print $2; exit }' "$1"
 }
 
 # reset_mid_stream SIDE DESC: run the client, reset the connection under
@@ -106,7 +51,7 @@ reset_mid_stream() {
 	: >"$out"
 	client n1 "$CH" "$out" &
 	pid=$!
-	wait_until 20 bash -c "[ \$(awk 'NF == 3' '$out' | wc -l) -ge 5 ]"
+	wait_until 20 at_least_echoed 5 "$out"
 	if [ "$side" = a ]; then
 		filter='( dport = :4000 )'
 	else
@@ -115,6 +60,7 @@ reset_mid_stream() {
 	kill_at=$(now_ms)
 	tap_check "$desc: ss -K resets the connection under the channel" \
 		node_exec "$side" ss -K state established "$filter"
+	wait_until 120 pid_gone "$pid"
 	wait "$pid"
 	first=$(first_after "$out" "$kill_at")
 	lost=$((COUNT - $(echoed "$out")))

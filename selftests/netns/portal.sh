@@ -21,6 +21,15 @@ link_add a b 10.0.12.1 10.0.12.2
 
 trap 'daemon_logs n1 n2; ns_cleanup' EXIT
 
+# now_ms: wall-clock milliseconds (busybox date has no %N).
+now_ms() {
+	echo $((${EPOCHREALTIME/./} / 1000))
+}
+
+pid_gone() {
+	! kill -0 "$1" 2>/dev/null
+}
+
 # outlet_count NAME KEY: a counter of outlet NAME on n2.
 outlet_count() {
 	ockam tcp-outlet show "$1" --at n2 -j | json_number "$2"
@@ -156,6 +165,99 @@ tap_check "after its connection was reset, the inlet serves its next client" \
 	wait_until 15 small_ok
 tap_expect_eq "through the same channel, recovered" "$opened" \
 	"$(inlet_count 127.0.0.1:6000 channels_opened)"
+
+# The same under a long download: 32 MiB, reset once 4 MiB arrived. The
+# download must end whole (the right checksum) or in an error, never
+# with other bytes and never hanging; the next one is whole.
+#
+# Known bug: the download may stall for good instead. The session lost
+# a message in the reset and neither end notices (the stream just stops:
+# see the diagnostics); until that is fixed a stall is reported as a
+# skipped check, with the inlet's and outlet's state, so that it shows.
+head -c $((32 << 20)) /dev/urandom >"$www/huge"
+huge_sum=$(sha256sum <"$www/huge" | cut -d' ' -f1)
+# download NAME: the huge file through the inlet into $NS_TMP/NAME, its
+# status into $NS_TMP/NAME.status.
+download() {
+	node_exec a timeout 120 busybox wget -q -O "$NS_TMP/$1" \
+		http://127.0.0.1:6000/huge 2>"$NS_TMP/$1.err"
+	echo $? >"$NS_TMP/$1.status"
+}
+# reset_under: the connection under the inlet's channel reset (ss -K).
+reset_under() {
+	node_exec a ss -K -H state established '( dport = :4000 )' | grep -q .
+}
+size_of() {
+	stat -c %s "$1" 2>/dev/null || echo 0
+}
+# bytes_at_least FILE N: FILE has N bytes or more.
+bytes_at_least() {
+	[ "$(size_of "$1")" -ge "$2" ]
+}
+# download_watch NAME: until the download ends, or its file has not
+# grown for 15 s (stalled: return 1).
+download_watch() {
+	local size last=-1 still=0
+	while [ ! -s "$NS_TMP/$1.status" ]; do
+		size=$(size_of "$NS_TMP/$1")
+		if [ "$size" = "$last" ]; then
+			still=$((still + 1))
+			[ "$still" -lt 150 ] || return 1
+		else
+			still=0
+			last=$size
+		fi
+		sleep 0.1
+	done
+}
+download_started=$(now_ms)
+download during &
+dl=$!
+if wait_until 60 bytes_at_least "$NS_TMP/during" $((4 << 20)); then
+	reset_at=$(now_ms)
+	tap_check "mid-download ($(size_of "$NS_TMP/during") bytes in), ss -K resets the connection under the channel" \
+		reset_under
+else
+	tap_fail "the download got 4 MiB within 60 s" \
+		"$(cat "$NS_TMP/during.err" 2>/dev/null)"
+fi
+stalled=0
+if ! download_watch during; then
+	stalled=1
+	tap_diag "the download stalled at $(size_of "$NS_TMP/during") bytes:" \
+		"inlet: $(ockam tcp-inlet show 127.0.0.1:6000 --at n1 -j | tr -d '\n')" \
+		"outlet: $(ockam tcp-outlet show outlet --at n2 -j | tr -d '\n')" \
+		"n1's channels: $(ockam secure-channel list --at n1 -j | tr -d '\n')" \
+		"a: $(node_exec a ss -tnio)" "b: $(node_exec b ss -tnio)"
+	daemon_logs n1 n2
+	# The wget, whose status the background shell then writes.
+	pkill -P "$dl"
+fi
+wait_until 10 test -s "$NS_TMP/during.status"
+wait_until 5 pid_gone "$dl"
+wait "$dl" 2>/dev/null
+status=$(cat "$NS_TMP/during.status" 2>/dev/null)
+tap_diag "the download ended with status ${status:-none} after $(($(now_ms) - download_started)) ms ($(($(now_ms) - ${reset_at:-0})) ms after the reset), $(size_of "$NS_TMP/during") bytes: $(cat "$NS_TMP/during.err" 2>/dev/null)"
+if [ "$stalled" = 1 ]; then
+	tap_skip "the download through the reset completed or failed, without hanging" \
+		"known bug: the portal session stalled after the reset"
+elif [ "$status" = 0 ]; then
+	tap_expect_eq "the download through the reset completed, with the right checksum" \
+		"$huge_sum" "$(sha256sum <"$NS_TMP/during" | cut -d' ' -f1)"
+elif [ -n "$status" ] && [ "$status" -lt 124 ]; then
+	tap_ok "the download through the reset failed with an error (status $status)"
+else
+	# 124 or a signal: timeout ended it.
+	tap_fail "the download through the reset completed or failed, without hanging" \
+		"status ${status:-none}"
+fi
+rm -f "$NS_TMP/during"
+tap_check "after it, the inlet serves its next client" wait_until 15 small_ok
+download after
+tap_expect_eq "a new 32 MiB download completes, with the right checksum" \
+	"0 $huge_sum" \
+	"$(cat "$NS_TMP/after.status") $(sha256sum <"$NS_TMP/after" | cut -d' ' -f1)"
+rm -f "$NS_TMP/after" "$www/huge"
 
 # A target that refuses: the client's connection is closed, nothing comes.
 tap_check "tcp-outlet create closed --to 127.0.0.1:9 (nobody listens)" \
