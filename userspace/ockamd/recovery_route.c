@@ -20,6 +20,16 @@ int recovery_route(const struct ockam_route *origin,
 	if (!current->hops)
 		return ockam_err_set(err, -EINVAL,
 				     "the channel's route is empty");
+	/*
+	 * Kernel hops answer along the way they were reached, one address
+	 * each way per hop; a hop that answers for the rest of the route
+	 * from an address of its own (a userspace relay) makes the way back
+	 * shorter, and its last address is not the peer's decryptor.
+	 */
+	if (origin->hops != current->hops)
+		return ockam_err_set(err, -EPROTO,
+				     "the peer answered along %u hops to a route of %u: something on the way answers for the rest of it",
+				     current->hops, origin->hops);
 	decryptor = &current->addr[current->hops - 1];
 	ockam_route_init(out);
 	for (i = 0; i + 1 < origin->hops; i++) {

@@ -15,7 +15,10 @@
  * answer came back on. That transport may be gone for good, but the path
  * the operator gave still leads to the peer's node: @out is @origin
  * without its last address, then the last address of @current. -EINVAL
- * when either route is empty, -E2BIG when the result is too long.
+ * when either route is empty, -EPROTO when their lengths differ (a hop
+ * on the way answers from an address of its own, so the last address of
+ * @current is that hop's, not the decryptor's), -E2BIG when the result
+ * is too long.
  */
 int recovery_route(const struct ockam_route *origin,
 		   const struct ockam_route *current, struct ockam_route *out,

@@ -210,6 +210,8 @@ static void on_initiator_timeout(struct daemon *d, void *ctx)
  * dial or follow again), the second the connections themselves by their
  * local addresses, so a connection reset anywhere along the first costs
  * the channel nothing but its peer's next answer (channel_recovery.c).
+ * When a hop on the way answers for the rest of the route from an
+ * address of its own, the answer's route is all there is.
  */
 static int initiator_route(struct initiator *i, struct ockam_err *err)
 {
@@ -227,6 +229,11 @@ static int initiator_route(struct initiator *i, struct ockam_err *err)
 					    i->hs.route_len, err);
 	if (ret == 0)
 		ret = recovery_route(&origin, &answer, &given, err);
+	/* Something on the way answers for the rest: keep its answer. */
+	if (ret == -EPROTO) {
+		ockam_err_clear(err);
+		return 0;
+	}
 	if (ret < 0)
 		return ret;
 	n = ockam_route_to_wire(&given, wire, sizeof(wire));

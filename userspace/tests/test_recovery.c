@@ -37,11 +37,22 @@ static void listener_becomes_decryptor(void)
 	CHECK_STR(text, "/ip4/10.0.0.2/tcp/4000/service/0123abcd");
 	/* Through a relay: every hop up to the listener is kept. */
 	CHECK_INT(recover("1#10.0.0.9:4000 => forward_to_n2 => api",
-			  "beef => dec1", text, sizeof(text), &err), 0);
+			  "beef => cafe => dec1", text, sizeof(text), &err), 0);
 	CHECK_STR(text, "/ip4/10.0.0.9/tcp/4000/service/forward_to_n2/service/dec1");
 	/* A listener on this node: the decryptor alone. */
 	CHECK_INT(recover("api", "dec1", text, sizeof(text), &err), 0);
 	CHECK_STR(text, "/service/dec1");
+}
+
+/* A userspace relay answers for the rest of the route: no guessing. */
+static void proxied_answer_refused(void)
+{
+	char text[OCKAM_ROUTE_TEXT_MAX];
+	struct ockam_err err;
+
+	CHECK_INT(recover("1#10.0.0.2:4000 => mitm => 1#10.0.0.3:4000 => api",
+			  "f00d => proxy7", text, sizeof(text), &err), -EPROTO);
+	CHECK_CONTAINS(err.msg, "answers for the rest of it");
 }
 
 static void empty_routes_refused(void)
@@ -68,7 +79,12 @@ static void too_long_refused(void)
 		CHECK_INT(ockam_route_push(&origin, OCKAM_ADDR_LOCAL, "hop", 3,
 					   &err), 0);
 	/* The full length is fine: the listener's place is taken. */
-	CHECK_INT(ockam_route_parse(&current, "t => dec", NULL, NULL, &err), 0);
+	ockam_route_init(&current);
+	for (i = 0; i + 1 < OCKAM_ROUTE_HOPS_MAX; i++)
+		CHECK_INT(ockam_route_push(&current, OCKAM_ADDR_LOCAL, "t", 1,
+					   &err), 0);
+	CHECK_INT(ockam_route_push(&current, OCKAM_ADDR_LOCAL, "dec", 3,
+				   &err), 0);
 	CHECK_INT(recovery_route(&origin, &current, &out, &err), 0);
 	CHECK_INT(out.hops, OCKAM_ROUTE_HOPS_MAX);
 	CHECK_STR(out.addr[OCKAM_ROUTE_HOPS_MAX - 1].value, "dec");
@@ -97,6 +113,7 @@ static void durations(void)
 
 SUITE(recovery_suite, "recovery",
       TEST(listener_becomes_decryptor),
+      TEST(proxied_answer_refused),
       TEST(empty_routes_refused),
       TEST(too_long_refused),
       TEST(durations));
