@@ -96,3 +96,29 @@ first_after() {
 pid_gone() {
 	! kill -0 "$1" 2>/dev/null
 }
+
+# stream_verdict DESC OUT COUNT CH T0 [T1]: the client of OUT (COUNT
+# messages from n1 through CH) ran through a fault that began at T0 (and
+# ended at T1): when messages flowed again, how many were lost (into
+# LOST), nothing changed or duplicated, and CH works and is up again.
+stream_verdict() {
+	local desc=$1 out=$2 count=$3 ch=$4 t0=$5 t1=${6:-} first
+	first=$(first_after "$out" "$t0")
+	LOST=$((count - $(echoed "$out")))
+	if [ -n "$first" ]; then
+		tap_diag "$desc: messages flowed again $((first - t0)) ms after the fault began${t1:+, $((first - t1)) ms after it ended}"
+		tap_ok "$desc: echoes come back through the same channel"
+	else
+		tap_fail "$desc: echoes come back through the same channel" \
+			"$(tail -n 8 "$out")"
+	fi
+	tap_diag "$desc: $LOST of $count messages lost"
+	tap_expect_eq "$desc: no echo differs from its message" "" \
+		"$(corrupt "$out")"
+	tap_expect_eq "$desc: no echo came back twice" "" "$(duplicates "$out")"
+	expect_output "$desc: the channel's route $ch works again" again \
+		ockam message send again --from n1 --timeout 5s \
+		--to "$ch/service/echo"
+	tap_check "$desc: secure-channel show: up" \
+		wait_until 5 state_is n1 "$ch" up
+}

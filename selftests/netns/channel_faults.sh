@@ -88,7 +88,7 @@ reset() {
 # (in this shell: it reports its own checks). Then the echoes must come
 # back through the same channel.
 stream_fault() {
-	local desc=$1 ch=$2 count=$3 out pid t0 first lost
+	local desc=$1 ch=$2 count=$3 out pid t0
 	shift 3
 	RUNS=$((RUNS + 1))
 	out=$NS_TMP/client.$RUNS
@@ -108,24 +108,7 @@ stream_fault() {
 		kill "$pid"
 	fi
 	wait "$pid"
-	first=$(first_after "$out" "$t0")
-	lost=$((count - $(echoed "$out")))
-	if [ -n "$first" ]; then
-		tap_diag "$desc: messages flowed again $((first - t0)) ms after the fault began${FAULT_END:+, $((first - FAULT_END)) ms after it ended}"
-		tap_ok "$desc: echoes come back through the same channel"
-	else
-		tap_fail "$desc: echoes come back through the same channel" \
-			"$(tail -n 8 "$out")"
-	fi
-	tap_diag "$desc: $lost of $count messages lost"
-	tap_expect_eq "$desc: no echo differs from its message" "" \
-		"$(corrupt "$out")"
-	tap_expect_eq "$desc: no echo came back twice" "" "$(duplicates "$out")"
-	expect_output "$desc: the channel's route works again" again \
-		ockam message send again --from n1 --timeout 5s \
-		--to "$ch/service/echo"
-	tap_check "$desc: secure-channel show: up" \
-		wait_until 5 state_is n1 "$ch" up
+	stream_verdict "$desc" "$out" "$count" "$ch" "$t0" "$FAULT_END"
 	tap_diag "$desc: route sets $(channel_number n1 "$ch" route_sets), handshakes $(channel_number n1 "$ch" handshakes)"
 }
 

@@ -45,7 +45,7 @@ responder_moves() {
 # the channel on SIDE's node after the first echoes, and check the
 # stream came back through the same channel.
 reset_mid_stream() {
-	local side=$1 desc=$2 out=$NS_TMP/client-$1 pid kill_at first lost
+	local side=$1 desc=$2 out=$NS_TMP/client-$1 pid kill_at
 	local filter moves_before
 	moves_before=$(responder_moves n2)
 	: >"$out"
@@ -62,26 +62,9 @@ reset_mid_stream() {
 		node_exec "$side" ss -K state established "$filter"
 	wait_until 120 pid_gone "$pid"
 	wait "$pid"
-	first=$(first_after "$out" "$kill_at")
-	lost=$((COUNT - $(echoed "$out")))
-	if [ -n "$first" ]; then
-		tap_diag "recovered in $((first - kill_at)) ms"
-		tap_ok "$desc: echoes come back through the same channel after the reset"
-	else
-		tap_fail "$desc: echoes come back through the same channel after the reset" \
-			"$(tail -n 5 "$out")"
-	fi
-	tap_diag "$desc: $lost of $COUNT messages lost while the channel recovered"
+	stream_verdict "$desc" "$out" "$COUNT" "$CH" "$kill_at"
 	tap_check "$desc: some messages were echoed, and fewer lost than half" \
-		test "$lost" -lt $((COUNT / 2))
-	tap_expect_eq "$desc: no echo differs from its message" "" \
-		"$(corrupt "$out")"
-	tap_expect_eq "$desc: no echo came back twice" "" "$(duplicates "$out")"
-	expect_output "$desc: the channel's route $CH works again" again \
-		ockam message send again --from n1 --timeout 5s \
-		--to "$CH/service/echo"
-	tap_check "$desc: secure-channel show: up again" \
-		wait_until 5 state_is n1 "$CH" up
+		test "$LOST" -lt $((COUNT / 2))
 	tap_check "$desc: n2's end adopted a new return route (route moves $moves_before -> $(responder_moves n2))" \
 		test "$(responder_moves n2)" -gt "$moves_before"
 }
