@@ -181,7 +181,7 @@ int ockam_channel_set_route(struct ockam_node *node, const u8 *name,
 			    struct netlink_ext_ack *extack);
 void ockam_channel_follow(struct ockam_channel *ch,
 			  const struct ockam_channel_from *from,
-			  const struct ockam_route_view *ret);
+			  const struct ockam_route_view *ret, bool whole);
 bool ockam_channel_route_starts_with(struct ockam_channel *ch,
 				     const struct ockam_tcp *t);
 int ockam_channel_route_parse(const u8 *route, u32 len,

@@ -136,42 +136,84 @@ int ockam_channel_set_route(struct ockam_node *node, const u8 *name,
 	return 0;
 }
 
-/* Is @path exactly @from's push, then @ret? */
+/* The last address of @path (the peer's decryptor), as a route of one. */
+static void ockam_channel_path_last(const struct ockam_channel_path *path,
+				    struct ockam_route_view *last)
+{
+	struct ockam_addr_view addr;
+
+	last->addrs = path->addrs;
+	last->len = path->len;
+	last->hops = path->hops;
+	while (last->hops > 1 && ockam_route_first(last, &addr) > 0)
+		ockam_route_skip(last, &addr);
+}
+
+/* Is @path exactly @from's push, then @ret, then @tail (or nothing)? */
 static bool ockam_channel_path_is(const struct ockam_channel_path *path,
 				  const struct ockam_channel_from *from,
-				  const struct ockam_route_view *ret)
+				  const struct ockam_route_view *ret,
+				  const struct ockam_route_view *tail)
 {
-	return path->len == from->push_len + ret->len &&
-	       path->hops == 1 + ret->hops &&
+	u32 tail_len = tail ? tail->len : 0, tail_hops = tail ? tail->hops : 0;
+
+	return path->len == from->push_len + ret->len + tail_len &&
+	       path->hops == 1 + ret->hops + tail_hops &&
 	       !memcmp(path->addrs, from->push, from->push_len) &&
 	       !memcmp(path->addrs + from->push_len, ret->addrs, ret->len);
 }
 
 static struct ockam_channel_path *
 ockam_channel_path_build(const struct ockam_channel_from *from,
-			 const struct ockam_route_view *ret)
+			 const struct ockam_route_view *ret,
+			 const struct ockam_route_view *tail)
 {
-	u32 len = from->push_len + ret->len;
+	u32 tail_len = tail ? tail->len : 0;
+	u32 len = from->push_len + ret->len + tail_len;
 	struct ockam_channel_path *path;
 
 	path = kmalloc(struct_size(path, addrs, len), GFP_ATOMIC);
 	if (!path)
 		return NULL;
 	path->len = len;
-	path->hops = 1 + ret->hops;
+	path->hops = 1 + ret->hops + (tail ? tail->hops : 0);
 	memcpy(path->addrs, from->push, from->push_len);
 	memcpy(path->addrs + from->push_len, ret->addrs, ret->len);
+	if (tail)
+		memcpy(path->addrs + from->push_len + ret->len, tail->addrs,
+		       tail_len);
 	return path;
 }
 
 /*
- * The responder's step, for the newest authentic keepalive that asks for
- * an answer (crypt.c): the peer does not hear us. Its return route is a
- * whole route back to the peer's decryptor (the sender puts the
- * decryptor's address there, and every transport on the way pushes its
- * own), so the answers go back the way it came. Under RCU, in any
- * context; one that cannot be followed (no memory, too many hops, no
- * return route) leaves the route as it was.
+ * Does the frame's return route give a new way back (then with @tail
+ * after it, unless @whole)? A keepalive that asks carries a whole route back
+ * (the sender puts its decryptor's address there, and each transport on
+ * the way pushes its own). Any other frame's return route stops short
+ * of the decryptor, which the current route's last address supplies --
+ * but only where the two have the same length: one hop per hop each way,
+ * as kernels forward. A hop that answers for the rest of the route from
+ * an address of its own (a userspace relay) makes a shorter way back
+ * whose last address is that hop's; that route is kept as it is.
+ */
+static bool ockam_channel_way_back(const struct ockam_channel_path *old,
+				   const struct ockam_channel_from *from,
+				   const struct ockam_route_view *ret,
+				   bool whole, struct ockam_route_view *tail)
+{
+	if (whole)
+		return ret->hops && !ockam_channel_path_is(old, from, ret, NULL);
+	ockam_channel_path_last(old, tail);
+	return 1 + ret->hops + 1 == old->hops &&
+	       !ockam_channel_path_is(old, from, ret, tail);
+}
+
+/*
+ * The responder's step, for the newest authentic frame (crypt.c), @whole
+ * when it is a keepalive that asks: answers go back the way it came (the
+ * transport's push, then its return route) to the same decryptor. Under
+ * RCU, in any context; a frame that cannot be followed (no memory, too
+ * many hops, no way back) leaves the route as it was.
  *
  * Only a frame that came straight off a transport (or out of an outer
  * channel) is followed, so the new route starts with that transport:
@@ -181,22 +223,24 @@ ockam_channel_path_build(const struct ockam_channel_from *from,
  */
 void ockam_channel_follow(struct ockam_channel *ch,
 			  const struct ockam_channel_from *from,
-			  const struct ockam_route_view *ret)
+			  const struct ockam_route_view *ret, bool whole)
 {
 	struct ockam_channel_path *old, *path;
+	struct ockam_route_view tail;
 
-	if (ch->role != OCKAM_ROLE_RESPONDER || !from->push || !ret->hops ||
-	    1 + ret->hops > OCKAM_ROUTE_HOPS_MAX)
+	if (ch->role != OCKAM_ROLE_RESPONDER || !from->push ||
+	    1 + ret->hops + 1 > OCKAM_ROUTE_HOPS_MAX)
 		return;
-	old = rcu_dereference(ch->path);
-	if (ockam_channel_path_is(old, from, ret))
+	/* Most frames come the way the last one did: no lock for them. */
+	if (!ockam_channel_way_back(rcu_dereference(ch->path), from, ret,
+				    whole, &tail))
 		return;
-
 	spin_lock_bh(&ch->rx.lock);
 	old = rcu_dereference_protected(ch->path,
 					lockdep_is_held(&ch->rx.lock));
-	if (!ockam_channel_path_is(old, from, ret)) {
-		path = ockam_channel_path_build(from, ret);
+	if (ockam_channel_way_back(old, from, ret, whole, &tail)) {
+		path = ockam_channel_path_build(from, ret,
+						whole ? NULL : &tail);
 		if (path) {
 			ockam_channel_path_swap(ch, path);
 			ch->live.route_moves++;

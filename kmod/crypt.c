@@ -541,14 +541,11 @@ static struct sk_buff *ockam_open(struct ockam_channel *ch, struct sk_buff *in,
 	memzero_explicit(key, sizeof(key));
 	if (*err)
 		goto err_free;
-	/*
-	 * Authentic: the peer is there, and the outer header still intact.
-	 * Only the newest keepalive that asks moves the route: the peer
-	 * does not hear us, and its return route is a whole route back.
-	 */
+	/* Authentic: the peer is there, and the outer header still intact. */
 	ockam_channel_heard(ch);
-	if (newest && ockam_frame_asks(out, off, len))
-		ockam_channel_follow(ch, from, &msg->ret);
+	if (newest)
+		ockam_channel_follow(ch, from, &msg->ret,
+				     ockam_frame_asks(out, off, len));
 	/* The frame's header and counter before, the tag behind. */
 	*err = ockam_msg_trim_head(out, off);
 	if (!*err)

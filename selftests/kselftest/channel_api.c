@@ -2519,12 +2519,13 @@ static int inject(int peer, const struct taken *t)
 
 /*
  * Route mobility: the responder follows the return route of the newest
- * authentic keepalive that asks for an answer (the peer does not hear
- * it), which starts with the link it came in on and ends at the peer's
- * decryptor. Frames of channel 1 reach channel 2 over three TCP links
- * the test holds; ordinary frames, a frame from a socket of the node, an
- * ask without a return route, a forged frame, a replayed one and an
- * older one move nothing.
+ * authentic frame: a keepalive that asks carries a whole way back (from
+ * the link it came in on to the peer's decryptor); an ordinary frame's
+ * is followed by the decryptor's address when that makes a route of the
+ * same length. Frames of channel 1 reach channel 2 over three TCP links
+ * the test holds; an ordinary frame of another length, a frame from a
+ * socket of the node, an ask without a return route, a forged frame, a
+ * replayed one and an older one move nothing.
  */
 TEST_F(chan, responder_follows_the_newest_authentic_frame)
 {
@@ -2545,7 +2546,12 @@ TEST_F(chan, responder_follows_the_newest_authentic_frame)
 	ASSERT_EQ(0, take_ask(self, &t[0]));
 	EXPECT_TRUE(route_is(&t[0].ret, "0#x"));
 	ASSERT_EQ(t[0].len, forward(self, t[0].frame, t[0].len));
-	/* An ordinary frame off a transport. */
+	/*
+	 * An ordinary frame off a transport: its return route (the link,
+	 * then nothing) and the decryptor make two hops where the route
+	 * has one, as when a userspace relay answers for the rest of a
+	 * route: the route stays.
+	 */
 	ASSERT_EQ(4, send_via_c1(self, "data", 4));
 	ASSERT_EQ(0, take(self, &t[0]));
 	EXPECT_TRUE(route_is(&t[0].ret, ""));
@@ -2591,8 +2597,10 @@ TEST_F(chan, responder_follows_the_newest_authentic_frame)
 	EXPECT_EQ(2, self->c2.route_moves);
 
 	/*
-	 * t2 goes: channel 2 is recovering. An ordinary frame brings it up
-	 * but leaves the route; the next ask moves it to t1.
+	 * t2 goes: channel 2 is recovering. An ordinary frame over t1 has
+	 * a way back of the route's length (the link, the decryptor): it
+	 * brings the channel up and moves the route; an ask along the same
+	 * way moves nothing more.
 	 */
 	close(p2);
 	EXPECT_TRUE(WAIT_FOR(chan_state(self->nl, self->c2.encryptor) ==
@@ -2602,10 +2610,10 @@ TEST_F(chan, responder_follows_the_newest_authentic_frame)
 	ASSERT_EQ(0, inject(p1, &t[0]));
 	ASSERT_EQ(0, recv_expect(self->r, "more", NULL, 0));
 	EXPECT_EQ(OCKAM_CHANNEL_UP, chan_state(self->nl, self->c2.encryptor));
+	EXPECT_TRUE(answer_leaves_on(self, p1));
 	ASSERT_EQ(0, take_ask(self, &t[0]));
 	ASSERT_EQ(0, inject(p1, &t[0]));
 	EXPECT_TRUE(tcp_got(p1, "0#x"));
-	EXPECT_TRUE(answer_leaves_on(self, p1));
 	ASSERT_EQ(0, channel_get(self->nl, self->c2.encryptor, &self->c2));
 	EXPECT_EQ(3, self->c2.route_moves);
 	/* The initiator never moves: its route is the daemon's to give. */
