@@ -27,6 +27,7 @@
 #include "channel.h"
 #include "netlink.h"
 #include "ockam.h"
+#include "portal.h"
 #include "route.h"
 #include "tcp.h"
 
@@ -103,10 +104,12 @@ void ockam_channel_change(struct ockam_channel *ch,
 			  enum ockam_channel_state to,
 			  enum ockam_channel_state_reason why)
 {
-	bool changed;
+	bool changed, back;
 
 	spin_lock_bh(&ch->rx.lock);
 	changed = ockam_channel_may_change(ch->live.state, to, why);
+	back = changed && ch->live.state != OCKAM_CHANNEL_UP &&
+	       to == OCKAM_CHANNEL_UP;
 	if (changed) {
 		WRITE_ONCE(ch->live.state, to);
 		WRITE_ONCE(ch->live.reason, why);
@@ -115,6 +118,9 @@ void ockam_channel_change(struct ockam_channel *ch,
 	spin_unlock_bh(&ch->rx.lock);
 	if (changed)
 		ockam_netlink_channel_state(ch, to, why);
+	/* From any context: the sessions are walked under the node's lock. */
+	if (back)
+		queue_work(ockam_wq, &ch->node->portal_refresh);
 }
 
 /* Send a keepalive along the channel's route; @ask: answer at once. */
@@ -251,9 +257,16 @@ static void ockam_liveness_sweep(struct work_struct *work)
 				   ockam_liveness_period(node));
 }
 
+static void ockam_liveness_portal_refresh(struct work_struct *work)
+{
+	ockam_portal_node_refresh(container_of(work, struct ockam_node,
+					       portal_refresh));
+}
+
 void ockam_liveness_node_init(struct ockam_node *node)
 {
 	INIT_DELAYED_WORK(&node->channel_sweep, ockam_liveness_sweep);
+	INIT_WORK(&node->portal_refresh, ockam_liveness_portal_refresh);
 }
 
 /*
@@ -273,8 +286,13 @@ void ockam_liveness_settings_changed(struct ockam_node *node)
 	mod_delayed_work(ockam_wq, &node->channel_sweep, 0);
 }
 
-/* After the node's channels are gone. */
+/*
+ * After the node's channels are gone. A frame opened on another CPU just
+ * before may still queue a refresh: ockam_netns_net_exit() flushes the
+ * workqueue before the node goes.
+ */
 void ockam_liveness_node_exit(struct ockam_node *node)
 {
 	cancel_delayed_work_sync(&node->channel_sweep);
+	cancel_work_sync(&node->portal_refresh);
 }

@@ -79,6 +79,8 @@ struct ockam_node {
 	 * liveness.c.
 	 */
 	struct delayed_work channel_sweep;
+	/* Portal sessions say their CREDIT again after a channel's outage. */
+	struct work_struct portal_refresh;
 	struct ockam_stats __percpu *stats;
 	struct ockam_dialer dialer;
 	/* Guards the backpressure links between transports; see tcp.c. */

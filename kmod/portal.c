@@ -295,18 +295,21 @@ static int ockam_portal_write(struct ockam_portal *p, struct sock *sk)
 }
 
 /*
- * Tell the peer what we wrote once a quarter of its window is free. The
- * window moves before the CREDIT goes: the peer may answer it with data
- * that arrives before the send returns, and that data must not count as
- * an overrun. A CREDIT that cannot be sent ends the session anyway.
+ * Tell the peer what we wrote once a quarter of its window is free, or
+ * when asked to say it again. The window moves before the CREDIT goes:
+ * the peer may answer it with data that arrives before the send returns,
+ * and that data must not count as an overrun. A CREDIT that cannot be
+ * sent ends the session anyway.
  */
 static int ockam_portal_credit(struct ockam_portal *p)
 {
 	struct ockam_portal_msg pm = {
 		.type = OCKAM_PORTAL_MSG_CREDIT, .consumed = p->rx_written,
 	};
+	bool again = test_and_clear_bit(OCKAM_PORTAL_REFRESH, &p->bits);
 
-	if (p->rx_written - READ_ONCE(p->rx_credited) < p->window / 4)
+	if (!again &&
+	    p->rx_written - READ_ONCE(p->rx_credited) < p->window / 4)
 		return 0;
 	spin_lock_bh(&p->lock);
 	WRITE_ONCE(p->rx_credited, pm.consumed);
@@ -1139,6 +1142,29 @@ int ockam_portal_detach(struct ockam_node *node, const u8 *name, u32 len)
 	flush_work(&p->close_work);
 	ockam_portal_put(p);
 	return 0;
+}
+
+/*
+ * A channel of the node came back after an outage (liveness.c). A CREDIT
+ * sent meanwhile may be lost, and with it the window of a peer that has
+ * sent all it may: that peer would wait for it, and we for its data, for
+ * ever. Every open session says again what it has written; at a peer
+ * that had it, a repeat changes nothing. A PAYLOAD lost meanwhile shows
+ * as a gap in the next one, which the window now lets come.
+ */
+void ockam_portal_node_refresh(struct ockam_node *node)
+{
+	struct ockam_endpoint *ep;
+	struct ockam_portal *p;
+
+	mutex_lock(&node->lock);
+	list_for_each_entry(ep, ockam_node_list(node, OCKAM_KIND_PORTAL),
+			    list) {
+		p = ockam_portal_from_ep(ep);
+		set_bit(OCKAM_PORTAL_REFRESH, &p->bits);
+		ockam_portal_kick(p);
+	}
+	mutex_unlock(&node->lock);
 }
 
 void ockam_portal_owner_gone(struct ockam_node *node, u32 portid)

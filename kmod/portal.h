@@ -33,6 +33,8 @@ enum ockam_portal_bounds {
 enum ockam_portal_bits {
 	/* Set once, by whoever first decides the session must end. */
 	OCKAM_PORTAL_ENDING,
+	/* Send our CREDIT again, due or not (ockam_portal_node_refresh()). */
+	OCKAM_PORTAL_REFRESH,
 };
 
 struct ockam_portal {
@@ -147,6 +149,7 @@ int ockam_portal_attach(struct ockam_node *node,
 int ockam_portal_detach(struct ockam_node *node, const u8 *name, u32 len);
 void ockam_portal_put(struct ockam_portal *p);
 void ockam_portal_owner_gone(struct ockam_node *node, u32 portid);
+void ockam_portal_node_refresh(struct ockam_node *node);
 void ockam_portal_node_exit(struct ockam_node *node);
 
 #endif /* _OCKAM_PORTAL_H */
