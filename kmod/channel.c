@@ -83,6 +83,8 @@ static void ockam_channel_finish(struct ockam_channel *ch,
 			ockam_route_skb(ch->node, skb, NULL, 0);
 	}
 	ockam_netlink_channel_closed(ch, reason);
+	/* Sessions through it have nowhere to go. */
+	ockam_liveness_portals(ch->node);
 	ockam_channel_put(ch);
 }
 

@@ -204,6 +204,7 @@ void ockam_channel_transport_down(struct ockam_node *node,
 void ockam_liveness_node_init(struct ockam_node *node);
 void ockam_liveness_kick(struct ockam_node *node);
 void ockam_liveness_settings_changed(struct ockam_node *node);
+void ockam_liveness_portals(struct ockam_node *node);
 void ockam_liveness_node_exit(struct ockam_node *node);
 void ockam_channel_keys_init(struct ockam_channel *ch, const u8 *tx_key,
 			     const u8 *rx_key, u64 tx_counter);

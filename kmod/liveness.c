@@ -104,12 +104,14 @@ void ockam_channel_change(struct ockam_channel *ch,
 			  enum ockam_channel_state to,
 			  enum ockam_channel_state_reason why)
 {
-	bool changed, back;
+	bool changed, portals;
 
 	spin_lock_bh(&ch->rx.lock);
 	changed = ockam_channel_may_change(ch->live.state, to, why);
-	back = changed && ch->live.state != OCKAM_CHANNEL_UP &&
-	       to == OCKAM_CHANNEL_UP;
+	/* Back after an outage, or given up: see ockam_portal_node_refresh(). */
+	portals = changed && (to == OCKAM_CHANNEL_DOWN ||
+			      (to == OCKAM_CHANNEL_UP &&
+			       ch->live.state != OCKAM_CHANNEL_UP));
 	if (changed) {
 		WRITE_ONCE(ch->live.state, to);
 		WRITE_ONCE(ch->live.reason, why);
@@ -118,9 +120,18 @@ void ockam_channel_change(struct ockam_channel *ch,
 	spin_unlock_bh(&ch->rx.lock);
 	if (changed)
 		ockam_netlink_channel_state(ch, to, why);
-	/* From any context: the sessions are walked under the node's lock. */
-	if (back)
-		queue_work(ockam_wq, &ch->node->portal_refresh);
+	if (portals)
+		ockam_liveness_portals(ch->node);
+}
+
+/*
+ * Have the node's portal sessions look at their channels again: one came
+ * back, gave up or closed. From any context: they are walked under the
+ * node's lock.
+ */
+void ockam_liveness_portals(struct ockam_node *node)
+{
+	queue_work(ockam_wq, &node->portal_refresh);
 }
 
 /* Send a keepalive along the channel's route; @ask: answer at once. */

@@ -34,6 +34,7 @@
 #include <linux/slab.h>
 #include <net/tcp.h>
 
+#include "channel.h"
 #include "compat.h"
 #include "message.h"
 #include "netlink.h"
@@ -317,6 +318,41 @@ static int ockam_portal_credit(struct ockam_portal *p)
 	return ockam_portal_send_peer(p, &pm);
 }
 
+enum {
+	/* The route starts with something else than a channel's address. */
+	OCKAM_PORTAL_NO_CHANNEL = __OCKAM_CHANNEL_STATE_MAX,
+};
+
+/*
+ * The state of the channel the session's route starts with (enum
+ * ockam_channel_state); 0 when its address is gone from the node, and
+ * OCKAM_PORTAL_NO_CHANNEL when the route starts with no channel. The
+ * peer route is set once the session is open.
+ */
+static u8 ockam_portal_channel_state(struct ockam_portal *p)
+{
+	struct ockam_route_view rt = {
+		.addrs = p->peer_route, .len = p->peer_len,
+		.hops = p->peer_hops,
+	};
+	u8 state = OCKAM_PORTAL_NO_CHANNEL;
+	struct ockam_addr_view first;
+	struct ockam_endpoint *ep;
+
+	if ((p->flags & OCKAM_PORTAL_F_PLAINTEXT) || !p->peer_route ||
+	    ockam_route_first(&rt, &first) <= 0 ||
+	    first.type != OCKAM_ADDR_LOCAL)
+		return state;
+	rcu_read_lock();
+	ep = ockam_node_lookup(p->node, first.value, first.len);
+	if (!ep)
+		state = 0;
+	else if (ep->kind == OCKAM_KIND_ENCRYPTOR)
+		state = READ_ONCE(ockam_channel_from_encryptor(ep)->live.state);
+	rcu_read_unlock();
+	return state;
+}
+
 /* Has everything the peer sent before its END been written? */
 static bool ockam_portal_rx_done(struct ockam_portal *p)
 {
@@ -335,7 +371,8 @@ static void ockam_portal_work(struct work_struct *work)
 	bool shut = false;
 	int err;
 
-	if (test_bit(OCKAM_PORTAL_ENDING, &p->bits))
+	if (test_bit(OCKAM_PORTAL_ENDING, &p->bits) ||
+	    test_bit(OCKAM_PORTAL_LOST, &p->bits))
 		return;
 	/* Pairs with the release in ockam_portal_open(): the peer route. */
 	if (smp_load_acquire(&p->state) != OCKAM_PORTAL_OPEN)
@@ -360,7 +397,16 @@ static void ockam_portal_work(struct work_struct *work)
 		err = ockam_portal_read(p, sk);
 	if (err) {
 		release_sock(sk);
-		ockam_portal_end(p, OCKAM_PORTAL_END_UNREACHABLE, -err);
+		/*
+		 * A channel that is recovering will say when it is back:
+		 * the session waits for that to end, so that its DISCONNECT
+		 * gets through (ockam_portal_node_refresh()).
+		 */
+		if (err == -EHOSTUNREACH &&
+		    ockam_portal_channel_state(p) == OCKAM_CHANNEL_RECOVERING)
+			set_bit(OCKAM_PORTAL_LOST, &p->bits);
+		else
+			ockam_portal_end(p, OCKAM_PORTAL_END_UNREACHABLE, -err);
 		return;
 	}
 	err = READ_ONCE(sk->sk_err);
@@ -1145,22 +1191,42 @@ int ockam_portal_detach(struct ockam_node *node, const u8 *name, u32 len)
 }
 
 /*
- * A channel of the node came back after an outage (liveness.c). A CREDIT
- * sent meanwhile may be lost, and with it the window of a peer that has
- * sent all it may: that peer would wait for it, and we for its data, for
- * ever. Every open session says again what it has written; at a peer
- * that had it, a repeat changes nothing. A PAYLOAD lost meanwhile shows
- * as a gap in the next one, which the window now lets come.
+ * A channel of the node came back after an outage, gave up, or closed
+ * (liveness.c, channel.c). For each open session through a channel:
+ *
+ *  - it is back: a CREDIT sent meanwhile may be lost, and with it the
+ *    window of a peer that has sent all it may, which would wait for it
+ *    while we wait for its data. The session says again what it has
+ *    written (at a peer that had it, a repeat changes nothing); a PAYLOAD
+ *    lost meanwhile shows as a gap in the next one, which the window now
+ *    lets come. A session that could not send meanwhile (LOST) ends now,
+ *    so that its DISCONNECT gets through;
+ *  - it is down or gone: the session ends, its peer out of reach.
  */
 void ockam_portal_node_refresh(struct ockam_node *node)
 {
 	struct ockam_endpoint *ep;
 	struct ockam_portal *p;
+	u8 state;
 
 	mutex_lock(&node->lock);
 	list_for_each_entry(ep, ockam_node_list(node, OCKAM_KIND_PORTAL),
 			    list) {
 		p = ockam_portal_from_ep(ep);
+		/* Pairs with the release in ockam_portal_open(). */
+		if (smp_load_acquire(&p->state) != OCKAM_PORTAL_OPEN ||
+		    (p->flags & OCKAM_PORTAL_F_PLAINTEXT))
+			continue;
+		state = ockam_portal_channel_state(p);
+		if (state == OCKAM_CHANNEL_RECOVERING ||
+		    state == OCKAM_PORTAL_NO_CHANNEL)
+			continue;
+		if (state != OCKAM_CHANNEL_UP ||
+		    test_bit(OCKAM_PORTAL_LOST, &p->bits)) {
+			ockam_portal_end(p, OCKAM_PORTAL_END_UNREACHABLE,
+					 EHOSTUNREACH);
+			continue;
+		}
 		set_bit(OCKAM_PORTAL_REFRESH, &p->bits);
 		ockam_portal_kick(p);
 	}

@@ -35,6 +35,12 @@ enum ockam_portal_bits {
 	OCKAM_PORTAL_ENDING,
 	/* Send our CREDIT again, due or not (ockam_portal_node_refresh()). */
 	OCKAM_PORTAL_REFRESH,
+	/*
+	 * What we sent could not leave: the channel under the session is
+	 * recovering. The session ends once the channel is up again, so
+	 * that its DISCONNECT reaches the peer, or once it is down or gone.
+	 */
+	OCKAM_PORTAL_LOST,
 };
 
 struct ockam_portal {
