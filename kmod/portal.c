@@ -353,6 +353,24 @@ static u8 ockam_portal_channel_state(struct ockam_portal *p)
 	return state;
 }
 
+/*
+ * What we sent could not leave. A channel that is recovering will say
+ * when it is back: the session stops until then and ends on that walk,
+ * so that its DISCONNECT gets through (ockam_portal_node_refresh()).
+ * False when the session must end now. The walk may run just as the bit
+ * goes up: either it sees the bit, or we see the state it walked for
+ * (and the session ends twice, which it does once).
+ */
+static bool ockam_portal_wait_for_channel(struct ockam_portal *p)
+{
+	if (ockam_portal_channel_state(p) != OCKAM_CHANNEL_RECOVERING)
+		return false;
+	set_bit(OCKAM_PORTAL_LOST, &p->bits);
+	/* Pairs with the channel's state change before its walk is queued. */
+	smp_mb__after_atomic();
+	return ockam_portal_channel_state(p) == OCKAM_CHANNEL_RECOVERING;
+}
+
 /* Has everything the peer sent before its END been written? */
 static bool ockam_portal_rx_done(struct ockam_portal *p)
 {
@@ -397,15 +415,7 @@ static void ockam_portal_work(struct work_struct *work)
 		err = ockam_portal_read(p, sk);
 	if (err) {
 		release_sock(sk);
-		/*
-		 * A channel that is recovering will say when it is back:
-		 * the session waits for that to end, so that its DISCONNECT
-		 * gets through (ockam_portal_node_refresh()).
-		 */
-		if (err == -EHOSTUNREACH &&
-		    ockam_portal_channel_state(p) == OCKAM_CHANNEL_RECOVERING)
-			set_bit(OCKAM_PORTAL_LOST, &p->bits);
-		else
+		if (err != -EHOSTUNREACH || !ockam_portal_wait_for_channel(p))
 			ockam_portal_end(p, OCKAM_PORTAL_END_UNREACHABLE, -err);
 		return;
 	}
