@@ -356,19 +356,35 @@ static u8 ockam_portal_channel_state(struct ockam_portal *p)
 /*
  * What we sent could not leave. A channel that is recovering will say
  * when it is back: the session stops until then and ends on that walk,
- * so that its DISCONNECT gets through (ockam_portal_node_refresh()).
- * False when the session must end now. The walk may run just as the bit
- * goes up: either it sees the bit, or we see the state it walked for
- * (and the session ends twice, which it does once).
+ * so that its DISCONNECT gets through (ockam_portal_node_refresh()), or
+ * at the latest a second after the channel would have given up. False
+ * when the session must end now. The walk may run just as the bit goes
+ * up: either it sees the bit, or we see the state it walked for (and the
+ * session ends twice, which it does once).
  */
+static bool ockam_portal_channel_live(u8 state)
+{
+	/*
+	 * Up, with a route that just failed: the transport under it is
+	 * closing, and the channel is about to say so.
+	 */
+	return state == OCKAM_CHANNEL_RECOVERING || state == OCKAM_CHANNEL_UP;
+}
+
 static bool ockam_portal_wait_for_channel(struct ockam_portal *p)
 {
-	if (ockam_portal_channel_state(p) != OCKAM_CHANNEL_RECOVERING)
+	if (!ockam_portal_channel_live(ockam_portal_channel_state(p)))
 		return false;
 	set_bit(OCKAM_PORTAL_LOST, &p->bits);
 	/* Pairs with the channel's state change before its walk is queued. */
 	smp_mb__after_atomic();
-	return ockam_portal_channel_state(p) == OCKAM_CHANNEL_RECOVERING;
+	if (!ockam_portal_channel_live(ockam_portal_channel_state(p)))
+		return false;
+	/* A channel that never says (its route broken for good) gives up. */
+	mod_delayed_work(ockam_wq, &p->timeout,
+			 msecs_to_jiffies(READ_ONCE(p->node->channel_give_up_ms)) +
+			 HZ);
+	return true;
 }
 
 /* Has everything the peer sent before its END been written? */
@@ -445,6 +461,8 @@ static void ockam_portal_timeout(struct work_struct *work)
 
 	if (READ_ONCE(p->state) == OCKAM_PORTAL_CONNECTING)
 		ockam_portal_end(p, OCKAM_PORTAL_END_TIMEOUT, ETIMEDOUT);
+	else if (test_bit(OCKAM_PORTAL_LOST, &p->bits))
+		ockam_portal_end(p, OCKAM_PORTAL_END_UNREACHABLE, EHOSTUNREACH);
 }
 
 /* ---- receiving ---- */
@@ -1164,6 +1182,8 @@ static void ockam_portal_close_work(struct work_struct *work)
 	ockam_sock_restore(sk, &p->saved);
 	release_sock(sk);
 	cancel_work_sync(&p->work);
+	/* The work may have armed it again to wait for its channel. */
+	cancel_delayed_work_sync(&p->timeout);
 
 	if (ockam_portal_tell_peer(p))
 		ockam_portal_send_peer(p, &pm);
