@@ -357,8 +357,8 @@ static u8 ockam_portal_channel_state(struct ockam_portal *p)
  * What we sent could not leave. A channel that is recovering will say
  * when it is back: the session stops until then and ends on that walk,
  * so that its DISCONNECT gets through (ockam_portal_node_refresh()), or
- * at the latest a second after the channel would have given up. False
- * when the session must end now. The walk may run just as the bit goes
+ * when its timer says (ockam_portal_lost_timer()). False when the
+ * session must end now. The walk may run just as the bit goes
  * up: either it sees the bit, or we see the state it walked for (and the
  * session ends twice, which it does once).
  */
@@ -371,6 +371,22 @@ static bool ockam_portal_channel_live(u8 state)
 	return state == OCKAM_CHANNEL_RECOVERING || state == OCKAM_CHANNEL_UP;
 }
 
+/*
+ * The latest the stopped session waits: while the channel recovers, a
+ * second past the time it would give up at (the walk for its return or
+ * its giving up ends the session first); while it still says UP, a
+ * second, for the transport under it to finish closing -- or, if the
+ * channel was back already, to end now with a DISCONNECT that goes.
+ */
+static void ockam_portal_lost_timer(struct ockam_portal *p)
+{
+	unsigned long wait = HZ;
+
+	if (ockam_portal_channel_state(p) == OCKAM_CHANNEL_RECOVERING)
+		wait += msecs_to_jiffies(READ_ONCE(p->node->channel_give_up_ms));
+	mod_delayed_work(ockam_wq, &p->timeout, wait);
+}
+
 static bool ockam_portal_wait_for_channel(struct ockam_portal *p)
 {
 	if (!ockam_portal_channel_live(ockam_portal_channel_state(p)))
@@ -380,10 +396,7 @@ static bool ockam_portal_wait_for_channel(struct ockam_portal *p)
 	smp_mb__after_atomic();
 	if (!ockam_portal_channel_live(ockam_portal_channel_state(p)))
 		return false;
-	/* A channel that never says (its route broken for good) gives up. */
-	mod_delayed_work(ockam_wq, &p->timeout,
-			 msecs_to_jiffies(READ_ONCE(p->node->channel_give_up_ms)) +
-			 HZ);
+	ockam_portal_lost_timer(p);
 	return true;
 }
 
@@ -461,7 +474,11 @@ static void ockam_portal_timeout(struct work_struct *work)
 
 	if (READ_ONCE(p->state) == OCKAM_PORTAL_CONNECTING)
 		ockam_portal_end(p, OCKAM_PORTAL_END_TIMEOUT, ETIMEDOUT);
-	else if (test_bit(OCKAM_PORTAL_LOST, &p->bits))
+	else if (!test_bit(OCKAM_PORTAL_LOST, &p->bits))
+		return;
+	else if (ockam_portal_channel_state(p) == OCKAM_CHANNEL_RECOVERING)
+		ockam_portal_lost_timer(p);
+	else
 		ockam_portal_end(p, OCKAM_PORTAL_END_UNREACHABLE, EHOSTUNREACH);
 }
 
