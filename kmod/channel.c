@@ -117,11 +117,13 @@ void ockam_channel_peer_closed(struct ockam_channel *ch)
 		ockam_channel_put(ch);
 }
 
-static int ockam_channel_parse_peer(struct ockam_channel *ch, const char *id)
+/* An identifier as the kernel keeps it: "I" and 64 hex digits, in binary. */
+static int ockam_channel_parse_peer(u8 out[OCKAM_IDENTIFIER_BYTES],
+				    const char *id)
 {
 	if (strlen(id) != OCKAM_IDENTIFIER_LEN || id[0] != 'I')
 		return -EINVAL;
-	return hex2bin(ch->peer, id + 1, OCKAM_IDENTIFIER_BYTES);
+	return hex2bin(out, id + 1, OCKAM_IDENTIFIER_BYTES);
 }
 
 static struct ockam_channel *
@@ -140,7 +142,7 @@ ockam_channel_alloc(struct ockam_node *node,
 	ch = kmem_cache_zalloc(ockam_channel_cache, GFP_KERNEL);
 	if (!ch)
 		return ERR_PTR(-ENOMEM);
-	err = ockam_channel_parse_peer(ch, p->identifier);
+	err = ockam_channel_parse_peer(ch->peer, p->identifier);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "identifier is not \"I\" and 64 hex digits");
 		goto err_free;
@@ -346,9 +348,7 @@ static int ockam_channel_rekey_check(struct ockam_channel *ch,
 {
 	u8 peer[OCKAM_IDENTIFIER_BYTES];
 
-	if (strlen(p->identifier) != OCKAM_IDENTIFIER_LEN ||
-	    p->identifier[0] != 'I' ||
-	    hex2bin(peer, p->identifier + 1, OCKAM_IDENTIFIER_BYTES)) {
+	if (ockam_channel_parse_peer(peer, p->identifier)) {
 		NL_SET_ERR_MSG(extack, "identifier is not \"I\" and 64 hex digits");
 		return -EINVAL;
 	}
