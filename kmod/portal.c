@@ -297,17 +297,16 @@ static int ockam_portal_write(struct ockam_portal *p, struct sock *sk)
 
 /*
  * Tell the peer what we wrote once a quarter of its window is free, or
- * when asked to say it again. The window moves before the CREDIT goes:
- * the peer may answer it with data that arrives before the send returns,
- * and that data must not count as an overrun. A CREDIT that cannot be
- * sent ends the session anyway.
+ * @again. The window moves before the CREDIT goes: the peer may answer
+ * it with data that arrives before the send returns, and that data must
+ * not count as an overrun. A CREDIT that cannot be sent ends the session
+ * anyway.
  */
-static int ockam_portal_credit(struct ockam_portal *p)
+static int ockam_portal_credit(struct ockam_portal *p, bool again)
 {
 	struct ockam_portal_msg pm = {
 		.type = OCKAM_PORTAL_MSG_CREDIT, .consumed = p->rx_written,
 	};
-	bool again = test_and_clear_bit(OCKAM_PORTAL_REFRESH, &p->bits);
 
 	if (!again &&
 	    p->rx_written - READ_ONCE(p->rx_credited) < p->window / 4)
@@ -315,6 +314,35 @@ static int ockam_portal_credit(struct ockam_portal *p)
 	spin_lock_bh(&p->lock);
 	WRITE_ONCE(p->rx_credited, pm.consumed);
 	spin_unlock_bh(&p->lock);
+	return ockam_portal_send_peer(p, &pm);
+}
+
+/*
+ * After an outage, ours (REFRESH) or the peer's (ANSWER), say again what
+ * we wrote, and which message we send next. A CREDIT lost in the outage
+ * would leave a peer that had sent all its window waiting for it; a
+ * PAYLOAD or END of ours lost in it, with nothing after it to show the
+ * gap, would leave the peer waiting for that: its SYNC shows the gap.
+ * The work sends SYNC before any PAYLOAD it reads next, so the number is
+ * the next the peer must see. Only the side whose channel came back asks
+ * for an answer, so SYNCs do not bounce.
+ */
+static int ockam_portal_resync(struct ockam_portal *p)
+{
+	struct ockam_portal_msg pm = {
+		.type = OCKAM_PORTAL_MSG_SYNC, .seq = p->tx_seq,
+	};
+	bool refresh = test_and_clear_bit(OCKAM_PORTAL_REFRESH, &p->bits);
+	bool answer = test_and_clear_bit(OCKAM_PORTAL_ANSWER, &p->bits);
+	int err;
+
+	if (!refresh && !answer)
+		return 0;
+	err = ockam_portal_credit(p, true);
+	if (err)
+		return err;
+	if (refresh)
+		pm.flags = OCKAM_PORTAL_SYNC_ASK;
 	return ockam_portal_send_peer(p, &pm);
 }
 
@@ -439,7 +467,9 @@ static void ockam_portal_work(struct work_struct *work)
 	}
 	if (!p->shut_wr && ockam_portal_rx_done(p))
 		shut = true;
-	err = ockam_portal_credit(p);
+	err = ockam_portal_resync(p);
+	if (!err)
+		err = ockam_portal_credit(p, false);
 	if (!err && !p->tx_ended)
 		err = ockam_portal_read(p, sk);
 	if (err) {
@@ -782,6 +812,15 @@ ockam_portal_rcv_open(struct ockam_portal *p, struct sk_buff **pskb, u32 off,
 		p->rx_seq++;
 		p->rx_ended = true;
 		__ockam_portal_kick(p);
+		return OCKAM_PORTAL_END_UNSPEC;
+	case OCKAM_PORTAL_MSG_SYNC:
+		/* Another number: messages were lost in an outage. */
+		if (pm->seq != p->rx_seq)
+			return OCKAM_PORTAL_END_GAP;
+		if (pm->flags & OCKAM_PORTAL_SYNC_ASK) {
+			set_bit(OCKAM_PORTAL_ANSWER, &p->bits);
+			__ockam_portal_kick(p);
+		}
 		return OCKAM_PORTAL_END_UNSPEC;
 	case OCKAM_PORTAL_MSG_CREDIT:
 		if (pm->consumed > p->tx_sent)
@@ -1241,13 +1280,13 @@ int ockam_portal_detach(struct ockam_node *node, const u8 *name, u32 len)
  * A channel of the node came back after an outage, gave up, or closed
  * (liveness.c, channel.c). For each open session through a channel:
  *
- *  - it is back: a CREDIT sent meanwhile may be lost, and with it the
- *    window of a peer that has sent all it may, which would wait for it
- *    while we wait for its data. The session says again what it has
- *    written (at a peer that had it, a repeat changes nothing); a PAYLOAD
- *    lost meanwhile shows as a gap in the next one, which the window now
- *    lets come. A session that could not send meanwhile (LOST) ends now,
- *    so that its DISCONNECT gets through;
+ *  - it is back: messages sent meanwhile may be lost. The session says
+ *    again what it has written and which message it sends next, and asks
+ *    the peer to do the same (ockam_portal_resync()): a lost CREDIT is
+ *    made good (at a peer that had it, a repeat changes nothing), a lost
+ *    PAYLOAD or END shows as a gap, which resets the session rather than
+ *    leave both ends waiting. A session that could not send meanwhile
+ *    (LOST) ends now, so that its DISCONNECT gets through;
  *  - it is down or gone: the session ends, its peer out of reach.
  */
 void ockam_portal_node_refresh(struct ockam_node *node)

@@ -33,8 +33,13 @@ enum ockam_portal_bounds {
 enum ockam_portal_bits {
 	/* Set once, by whoever first decides the session must end. */
 	OCKAM_PORTAL_ENDING,
-	/* Send our CREDIT again, due or not (ockam_portal_node_refresh()). */
+	/*
+	 * Our channel is back after an outage (ockam_portal_node_refresh()):
+	 * send CREDIT again, due or not, and a SYNC that asks for the peer's.
+	 */
 	OCKAM_PORTAL_REFRESH,
+	/* The peer's SYNC asked for ours: CREDIT again, and SYNC. */
+	OCKAM_PORTAL_ANSWER,
 	/*
 	 * What we sent could not leave: the channel under the session is
 	 * recovering. The session ends once the channel is up again, so

@@ -41,6 +41,8 @@ u32 ockam_portal_msg_header_len(enum ockam_portal_msg_type type)
 		return 1;
 	case OCKAM_PORTAL_MSG_CREDIT:
 		return 1 + 8;
+	case OCKAM_PORTAL_MSG_SYNC:
+		return 1 + 4 + 1;
 	}
 	return 0;
 }
@@ -51,7 +53,8 @@ u32 ockam_portal_msg_header_len(enum ockam_portal_msg_type type)
  * OCKAM_PORTAL_MSG_HEADER_MAX bytes in one place). Returns 0, -EAGAIN
  * when @avail is too short to tell, or -EINVAL: an unknown type, a
  * message too short or too long for its type, a PAYLOAD without data, a
- * PAYLOAD over OCKAM_PORTAL_CHUNK_MAX, a window of 0.
+ * PAYLOAD over OCKAM_PORTAL_CHUNK_MAX, a window of 0, a SYNC flag that
+ * does not exist.
  */
 int ockam_portal_msg_decode(const u8 *buf, u32 avail, u32 total,
 			    struct ockam_portal_msg *msg)
@@ -95,6 +98,12 @@ int ockam_portal_msg_decode(const u8 *buf, u32 avail, u32 total,
 		msg->consumed = ockam_get_le32(buf + 1) |
 				(u64)ockam_get_le32(buf + 5) << 32;
 		break;
+	case OCKAM_PORTAL_MSG_SYNC:
+		msg->seq = ockam_get_le32(buf + 1);
+		msg->flags = buf[5];
+		if (msg->flags & ~OCKAM_PORTAL_SYNC_FLAGS)
+			return -EINVAL;
+		break;
 	case OCKAM_PORTAL_MSG_DISCONNECT:
 		break;
 	}
@@ -125,6 +134,10 @@ u32 ockam_portal_msg_encode(u8 *buf, const struct ockam_portal_msg *msg)
 	case OCKAM_PORTAL_MSG_CREDIT:
 		ockam_put_le32(buf + 1, (u32)msg->consumed);
 		ockam_put_le32(buf + 5, (u32)(msg->consumed >> 32));
+		break;
+	case OCKAM_PORTAL_MSG_SYNC:
+		ockam_put_le32(buf + 1, msg->seq);
+		buf[5] = msg->flags;
 		break;
 	case OCKAM_PORTAL_MSG_DISCONNECT:
 		break;

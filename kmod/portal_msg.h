@@ -15,7 +15,8 @@
 struct ockam_portal_msg {
 	enum ockam_portal_msg_type type;
 	u32 window;		/* PING, PONG */
-	u32 seq;		/* PAYLOAD, END */
+	u32 seq;		/* PAYLOAD, END, SYNC */
+	u8 flags;		/* SYNC: enum ockam_portal_sync_flags */
 	u64 consumed;		/* CREDIT */
 	/* PAYLOAD: the stream bytes, @data_len from @data_off. */
 	u32 data_off;

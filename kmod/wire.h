@@ -75,11 +75,16 @@ enum ockam_keepalive_payload {
  *   END        = 4, u32 seq       the sender's stream ended (TCP FIN)
  *   CREDIT     = 5, u64 consumed  stream bytes the sender of CREDIT has
  *                                 written into its TCP socket, in all
+ *   SYNC       = 6, u32 seq, u8 flags
+ *                                 the number of the sender's next PAYLOAD
+ *                                 or END: everything before it was sent
  *
  * PAYLOAD and END of one direction are numbered 0, 1, 2, ...; a receiver
  * takes only the next number. A sender keeps the stream bytes it has sent
  * minus the peer's last CREDIT at or under the window the peer gave in
- * its PING or PONG.
+ * its PING or PONG. A session whose channel was out sends SYNC once it is
+ * back: a receiver whose next number is another lost messages in the
+ * outage, and resets, rather than wait for them.
  */
 enum ockam_portal_msg_type {
 	OCKAM_PORTAL_MSG_PING = 0,
@@ -88,6 +93,14 @@ enum ockam_portal_msg_type {
 	OCKAM_PORTAL_MSG_PAYLOAD = 3,
 	OCKAM_PORTAL_MSG_END = 4,
 	OCKAM_PORTAL_MSG_CREDIT = 5,
+	OCKAM_PORTAL_MSG_SYNC = 6,
+};
+
+/* SYNC's flags; a SYNC with any other bit set does not parse. */
+enum ockam_portal_sync_flags {
+	/* Answer with a CREDIT and a SYNC of your own (without this bit). */
+	OCKAM_PORTAL_SYNC_ASK = 1 << 0,
+	OCKAM_PORTAL_SYNC_FLAGS = OCKAM_PORTAL_SYNC_ASK,
 };
 
 enum ockam_portal_msg_limits {

@@ -250,6 +250,7 @@ static size_t pm_build(uint8_t *buf, uint8_t type, uint64_t value,
 		       const void *data, size_t len)
 {
 	size_t n = 1, i, width = type == OCKAM_PORTAL_MSG_CREDIT ? 8 :
+			       type == OCKAM_PORTAL_MSG_SYNC ? 5 :
 			       type == OCKAM_PORTAL_MSG_DISCONNECT ? 0 : 4;
 
 	buf[0] = type;
@@ -433,6 +434,107 @@ TEST_F(fake, sequence_gap_resets)
 	/* The peer hears of it. */
 	ASSERT_EQ(1, pm_recv(self->peer, buf, sizeof(buf), NULL));
 	ASSERT_EQ(OCKAM_PORTAL_MSG_DISCONNECT, buf[0]);
+}
+
+/* value for a SYNC: the number and the flags byte above it. */
+static uint64_t sync_value(uint32_t seq, uint8_t flags)
+{
+	return seq | (uint64_t)flags << 32;
+}
+
+/* A SYNC with the next number changes nothing, and asks for nothing. */
+TEST_F(fake, sync_in_step_changes_nothing)
+{
+	uint8_t buf[64];
+	struct preply r;
+
+	fake_open(_metadata, self, 65536);
+	ASSERT_EQ(0, set_rcvtimeo(self->app, 2000));
+	ASSERT_LT(0, pm_send(self->peer, self->route, OCKAM_PORTAL_MSG_PAYLOAD,
+			     0, "ab", 2));
+	ASSERT_EQ(2, read(self->app, buf, sizeof(buf)));
+	ASSERT_LT(0, pm_send(self->peer, self->route, OCKAM_PORTAL_MSG_SYNC,
+			     sync_value(1, 0), NULL, 0));
+	ASSERT_LT(0, pm_send(self->peer, self->route, OCKAM_PORTAL_MSG_PAYLOAD,
+			     1, "cd", 2));
+	ASSERT_EQ(2, read(self->app, buf, sizeof(buf)));
+	ASSERT_EQ(0, memcmp(buf, "cd", 2));
+	set_rcvtimeo(self->peer, 300);
+	ASSERT_GT(0, pm_recv(self->peer, buf, sizeof(buf), NULL));
+	ASSERT_EQ(1, portal_count(&self->nl, &r));
+	ASSERT_EQ(OCKAM_PORTAL_OPEN, r.state);
+}
+
+/*
+ * A SYNC past the next number: what came before it was lost (in an
+ * outage of the channel). The session resets, as for any gap, rather
+ * than wait for what will not come.
+ */
+TEST_F(fake, sync_past_the_next_resets)
+{
+	uint64_t before = node_stat_raw(OCKAM_STAT_PORTAL_GAPS);
+	uint8_t buf[64];
+	struct preply r;
+
+	fake_open(_metadata, self, 65536);
+	ASSERT_LT(0, pm_send(self->peer, self->route, OCKAM_PORTAL_MSG_PAYLOAD,
+			     0, "ab", 2));
+	ASSERT_LT(0, pm_send(self->peer, self->route, OCKAM_PORTAL_MSG_SYNC,
+			     sync_value(2, OCKAM_PORTAL_SYNC_ASK), NULL, 0));
+	ASSERT_TRUE(is_reset(self->app, 2000));
+	ASSERT_EQ(OCKAM_PORTAL_END_GAP, wait_closed(&self->ev, 2000, &r));
+	ASSERT_EQ(before + 1, node_stat_raw(OCKAM_STAT_PORTAL_GAPS));
+	ASSERT_EQ(1, pm_recv(self->peer, buf, sizeof(buf), NULL));
+	ASSERT_EQ(OCKAM_PORTAL_MSG_DISCONNECT, buf[0]);
+}
+
+/*
+ * A SYNC that asks: the session says again what it wrote (CREDIT) and
+ * which number it sends next (a SYNC that does not ask back), END
+ * included.
+ */
+TEST_F(fake, sync_ask_is_answered)
+{
+	uint8_t buf[64];
+
+	fake_open(_metadata, self, 65536);
+	ASSERT_EQ(0, set_rcvtimeo(self->app, 2000));
+	ASSERT_LT(0, pm_send(self->peer, self->route, OCKAM_PORTAL_MSG_PAYLOAD,
+			     0, "ab", 2));
+	ASSERT_EQ(2, read(self->app, buf, sizeof(buf)));
+	ASSERT_EQ(3, write(self->app, "xyz", 3));
+	ASSERT_EQ(8, pm_recv(self->peer, buf, sizeof(buf), NULL));
+	ASSERT_EQ(0, shutdown(self->app, SHUT_WR));
+	ASSERT_EQ(5, pm_recv(self->peer, buf, sizeof(buf), NULL));
+	ASSERT_EQ(OCKAM_PORTAL_MSG_END, buf[0]);
+
+	ASSERT_LT(0, pm_send(self->peer, self->route, OCKAM_PORTAL_MSG_SYNC,
+			     sync_value(1, OCKAM_PORTAL_SYNC_ASK), NULL, 0));
+	ASSERT_EQ(9, pm_recv(self->peer, buf, sizeof(buf), NULL));
+	ASSERT_EQ(OCKAM_PORTAL_MSG_CREDIT, buf[0]);
+	ASSERT_EQ(2, le32(buf + 1));
+	ASSERT_EQ(6, pm_recv(self->peer, buf, sizeof(buf), NULL));
+	ASSERT_EQ(OCKAM_PORTAL_MSG_SYNC, buf[0]);
+	ASSERT_EQ(2, le32(buf + 1));
+	ASSERT_EQ(0, buf[5]);
+	/* Our own SYNC without the bit asks for nothing. */
+	ASSERT_LT(0, pm_send(self->peer, self->route, OCKAM_PORTAL_MSG_SYNC,
+			     sync_value(1, 0), NULL, 0));
+	set_rcvtimeo(self->peer, 300);
+	ASSERT_GT(0, pm_recv(self->peer, buf, sizeof(buf), NULL));
+}
+
+/* A flag this kernel does not know is not ignored: the SYNC is bad. */
+TEST_F(fake, sync_with_an_unknown_flag_resets)
+{
+	struct preply r;
+
+	fake_open(_metadata, self, 65536);
+	ASSERT_LT(0, send_to(self->peer, self->route,
+			     "\x06\x00\x00\x00\x00\x02", 6));
+	ASSERT_TRUE(is_reset(self->app, 2000));
+	ASSERT_EQ(OCKAM_PORTAL_END_BAD_MESSAGE,
+		  wait_closed(&self->ev, 2000, &r));
 }
 
 TEST_F(fake, impostor_resets)

@@ -4332,7 +4332,7 @@ out:
 
 enum hostile {
 	H_BAD_TYPE,		/* a type no portal message has */
-	H_GAP,			/* PAYLOAD or END with a later number */
+	H_GAP,			/* PAYLOAD, END or SYNC with a later number */
 	H_REPEAT,		/* a number used already */
 	H_OVERRUN,		/* past the window the session gave */
 	H_PONG,			/* PONG (or PING) in an open session */
@@ -4509,10 +4509,16 @@ static long op_portal_hostile(struct worker *w)
 	other = -1;
 	switch (h) {
 	case H_BAD_TYPE:
-		len = pmsg(msg, 6 + below(&w->rng, 250), rnd(&w->rng),
+		len = pmsg(msg, 7 + below(&w->rng, 249), rnd(&w->rng),
 			   below(&w->rng, 9));
 		break;
 	case H_GAP:
+		if (chance(&w->rng, 20)) {
+			/* A SYNC past the next number: lost messages. */
+			len = pmsg(msg, OCKAM_PORTAL_MSG_SYNC,
+				   seq + 1 + below(&w->rng, 1000), 5);
+			break;
+		}
 		len = pmsg(msg, chance(&w->rng, 70) ? OCKAM_PORTAL_MSG_PAYLOAD :
 			   OCKAM_PORTAL_MSG_END,
 			   seq + 1 + below(&w->rng, 1000), 4);
@@ -4550,9 +4556,11 @@ static long op_portal_hostile(struct worker *w)
 			OCKAM_PORTAL_MSG_PING, OCKAM_PORTAL_MSG_PONG,
 			OCKAM_PORTAL_MSG_PAYLOAD, OCKAM_PORTAL_MSG_END,
 			OCKAM_PORTAL_MSG_CREDIT, OCKAM_PORTAL_MSG_DISCONNECT,
+			OCKAM_PORTAL_MSG_SYNC,
 		};
 		uint8_t t = types[below(&w->rng, sizeof(types))];
 		size_t full = t == OCKAM_PORTAL_MSG_CREDIT ? 8 :
+			      t == OCKAM_PORTAL_MSG_SYNC ? 5 :
 			      t == OCKAM_PORTAL_MSG_DISCONNECT ? 0 : 4;
 
 		if (t == OCKAM_PORTAL_MSG_DISCONNECT ||

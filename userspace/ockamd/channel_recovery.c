@@ -12,13 +12,22 @@
  * our first authenticated frame, and the channel is UP again with its
  * keys, counters and addresses.
  *
- * When a new route does not bring the peer back, the peer may have lost
+ * When new routes do not bring the peer back, the peer may have lost
  * the channel (its daemon restarted: the keys are gone). After
- * RECOVERY_ROUTES_FIRST routes, a new handshake runs along the creation
- * route, with our identity and accepting only the channel's peer, and
- * its keys go behind the same encryptor (OCKAM_CMD_CHANNEL_SET with keys):
- * whoever holds the channel's address goes on using it. It runs again,
- * one at a time, while the channel stays RECOVERING.
+ * RECOVERY_ROUTES_FIRST routes and RECOVERY_REHANDSHAKE_MS, a new
+ * handshake runs along the creation route, with our identity and
+ * accepting only the channel's peer, and its keys go behind the same
+ * encryptor (OCKAM_CMD_CHANNEL_SET with keys): whoever holds the
+ * channel's address goes on using it. It runs again, one at a time,
+ * while the channel stays RECOVERING.
+ *
+ * The pause matters: a handshake abandoned because the channel came
+ * back meanwhile holds a slot of the peer's listener until its own
+ * timeout (Noise XX has no way to say "never mind"), and a few of them
+ * from one node fill the listener's share for that node, so that its
+ * next new channel is refused busy. Routes alone bring back every
+ * channel whose peer still has it; they need a dial (a lost SYN costs a
+ * second) and a round trip, which the pause leaves them.
  *
  * A responder cannot dial its initiator: once its channel is DOWN it only
  * holds keys nobody uses, so it is deleted. The initiator's channel is
@@ -40,8 +49,11 @@ enum recovery_limits {
 	 */
 	RECOVERY_FIRST_MS = 500,
 	RECOVERY_MAX_MS = 10000,
-	/* New routes to try before a new handshake. */
+	/* New routes to try, and how long to recover, before a new
+	 * handshake.
+	 */
 	RECOVERY_ROUTES_FIRST = 2,
+	RECOVERY_REHANDSHAKE_MS = 3000,
 };
 
 static void on_rekeyed(struct daemon *d, void *owner,
@@ -150,6 +162,7 @@ static void on_retry(struct daemon *d, void *ctx)
 		log_warn_limited("secure channel %s: %s", rec->encryptor,
 				 ockam_err_msg(&err));
 	if (++rec->recovery_routes >= RECOVERY_ROUTES_FIRST &&
+	    loop_now_ms() - rec->recovery_since_ms >= RECOVERY_REHANDSHAKE_MS &&
 	    !rec->rehandshake)
 		rehandshake_start(d, rec);
 	timer_arm(&d->loop, &rec->retry, backoff_next(&rec->backoff));
@@ -175,6 +188,7 @@ int channel_recovery_start(struct daemon *d, struct channel_record *rec,
 	timer_init(&rec->retry, on_retry, rec);
 	backoff_init(&rec->backoff, RECOVERY_FIRST_MS, RECOVERY_MAX_MS);
 	rec->recovery_routes = 1;
+	rec->recovery_since_ms = loop_now_ms();
 	rec->recovering = true;
 	timer_arm(&d->loop, &rec->retry, backoff_next(&rec->backoff));
 	return 0;

@@ -217,6 +217,7 @@ struct channel_record {
 	struct timer retry;
 	unsigned long route_sets;		/* in the channel's life */
 	unsigned int recovery_routes;		/* in this recovery */
+	uint64_t recovery_since_ms;		/* loop_now_ms() */
 	/* A new handshake with the peer, for keys behind the same
 	 * encryptor, while one runs; and how many succeeded.
 	 */

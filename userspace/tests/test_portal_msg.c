@@ -18,6 +18,9 @@ static void round_trip_every_type(void)
 		{ .type = OCKAM_PORTAL_MSG_END, .seq = 0xffffffff },
 		{ .type = OCKAM_PORTAL_MSG_CREDIT,
 		  .consumed = 0x0102030405060708ull },
+		{ .type = OCKAM_PORTAL_MSG_SYNC, .seq = 0x01020304 },
+		{ .type = OCKAM_PORTAL_MSG_SYNC, .seq = 0,
+		  .flags = OCKAM_PORTAL_SYNC_ASK },
 	};
 	struct ockam_portal_msg out;
 	u8 buf[OCKAM_PORTAL_MSG_HEADER_MAX];
@@ -32,6 +35,7 @@ static void round_trip_every_type(void)
 		CHECK_INT(out.window, msgs[i].window);
 		CHECK_INT(out.seq, msgs[i].seq);
 		CHECK(out.consumed == msgs[i].consumed);
+		CHECK_INT(out.flags, msgs[i].flags);
 		/* One byte more or less does not parse. */
 		CHECK_INT(ockam_portal_msg_decode(buf, len - 1, len - 1, &out),
 			  -EINVAL);
@@ -45,6 +49,7 @@ static void byte_order(void)
 {
 	static const u8 credit[] = { 5, 1, 2, 3, 4, 5, 6, 7, 8 };
 	static const u8 payload[] = { 3, 0x78, 0x56, 0x34, 0x12, 'h', 'i' };
+	static const u8 sync[] = { 6, 0x78, 0x56, 0x34, 0x12, 1 };
 	struct ockam_portal_msg out;
 
 	CHECK_INT(ockam_portal_msg_decode(credit, sizeof(credit),
@@ -56,6 +61,11 @@ static void byte_order(void)
 	CHECK_INT(out.seq, 0x12345678);
 	CHECK_INT(out.data_off, 5);
 	CHECK_INT(out.data_len, 2);
+	CHECK_INT(ockam_portal_msg_decode(sync, sizeof(sync), sizeof(sync),
+					  &out), 0);
+	CHECK_INT(out.type, OCKAM_PORTAL_MSG_SYNC);
+	CHECK_INT(out.seq, 0x12345678);
+	CHECK_INT(out.flags, OCKAM_PORTAL_SYNC_ASK);
 }
 
 /* Only the header need be in the buffer; the data may be elsewhere. */
@@ -79,8 +89,10 @@ static void refused(void)
 {
 	static const u8 empty_payload[] = { 3, 0, 0, 0, 0 };
 	static const u8 zero_window[] = { 0, 0, 0, 0, 0 };
-	static const u8 unknown[] = { 6 };
+	static const u8 unknown[] = { 7 };
 	static const u8 padded_disconnect[] = { 2, 0 };
+	/* A SYNC flag that does not exist. */
+	static const u8 sync_flag[] = { 6, 0, 0, 0, 0, 2 };
 	struct ockam_portal_msg out;
 
 	CHECK_INT(ockam_portal_msg_decode(empty_payload, 5, 5, &out), -EINVAL);
@@ -92,7 +104,8 @@ static void refused(void)
 	CHECK_INT(ockam_portal_msg_decode(padded_disconnect, 2, 2, &out),
 		  -EINVAL);
 	CHECK_INT(ockam_portal_msg_decode(unknown, 0, 0, &out), -EINVAL);
-	CHECK_INT(ockam_portal_msg_header_len(6), 0);
+	CHECK_INT(ockam_portal_msg_decode(sync_flag, 6, 6, &out), -EINVAL);
+	CHECK_INT(ockam_portal_msg_header_len(7), 0);
 }
 
 SUITE(portal_msg_suite, "portal_msg",
