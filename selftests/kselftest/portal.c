@@ -419,21 +419,32 @@ TEST_F(fake, disconnect_resets_the_client)
 		  wait_closed(&self->ev, 2000, &r));
 }
 
+/*
+ * After a message that shows a gap: the client is reset, the end and the
+ * node's gap counter say so (it was at @gaps before), and the peer hears
+ * of it.
+ */
+static void expect_gap_reset(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(fake) *self, uint64_t gaps)
+{
+	uint8_t buf[64];
+	struct preply r;
+
+	ASSERT_TRUE(is_reset(self->app, 2000));
+	ASSERT_EQ(OCKAM_PORTAL_END_GAP, wait_closed(&self->ev, 2000, &r));
+	ASSERT_EQ(gaps + 1, node_stat_raw(OCKAM_STAT_PORTAL_GAPS));
+	ASSERT_EQ(1, pm_recv(self->peer, buf, sizeof(buf), NULL));
+	ASSERT_EQ(OCKAM_PORTAL_MSG_DISCONNECT, buf[0]);
+}
+
 TEST_F(fake, sequence_gap_resets)
 {
 	uint64_t before = node_stat_raw(OCKAM_STAT_PORTAL_GAPS);
-	uint8_t buf[64];
-	struct preply r;
 
 	fake_open(_metadata, self, 65536);
 	ASSERT_LT(0, pm_send(self->peer, self->route, OCKAM_PORTAL_MSG_PAYLOAD,
 			     1, "x", 1));
-	ASSERT_TRUE(is_reset(self->app, 2000));
-	ASSERT_EQ(OCKAM_PORTAL_END_GAP, wait_closed(&self->ev, 2000, &r));
-	ASSERT_EQ(before + 1, node_stat_raw(OCKAM_STAT_PORTAL_GAPS));
-	/* The peer hears of it. */
-	ASSERT_EQ(1, pm_recv(self->peer, buf, sizeof(buf), NULL));
-	ASSERT_EQ(OCKAM_PORTAL_MSG_DISCONNECT, buf[0]);
+	expect_gap_reset(_metadata, self, before);
 }
 
 /* value for a SYNC: the number and the flags byte above it. */
@@ -473,19 +484,13 @@ TEST_F(fake, sync_in_step_changes_nothing)
 TEST_F(fake, sync_past_the_next_resets)
 {
 	uint64_t before = node_stat_raw(OCKAM_STAT_PORTAL_GAPS);
-	uint8_t buf[64];
-	struct preply r;
 
 	fake_open(_metadata, self, 65536);
 	ASSERT_LT(0, pm_send(self->peer, self->route, OCKAM_PORTAL_MSG_PAYLOAD,
 			     0, "ab", 2));
 	ASSERT_LT(0, pm_send(self->peer, self->route, OCKAM_PORTAL_MSG_SYNC,
 			     sync_value(2, OCKAM_PORTAL_SYNC_ASK), NULL, 0));
-	ASSERT_TRUE(is_reset(self->app, 2000));
-	ASSERT_EQ(OCKAM_PORTAL_END_GAP, wait_closed(&self->ev, 2000, &r));
-	ASSERT_EQ(before + 1, node_stat_raw(OCKAM_STAT_PORTAL_GAPS));
-	ASSERT_EQ(1, pm_recv(self->peer, buf, sizeof(buf), NULL));
-	ASSERT_EQ(OCKAM_PORTAL_MSG_DISCONNECT, buf[0]);
+	expect_gap_reset(_metadata, self, before);
 }
 
 /*
