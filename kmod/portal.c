@@ -341,8 +341,13 @@ static int ockam_portal_resync(struct ockam_portal *p)
 	err = ockam_portal_credit(p, true);
 	if (err)
 		return err;
-	if (refresh)
+	if (refresh) {
 		pm.flags = OCKAM_PORTAL_SYNC_ASK;
+		/* Before it goes: the answer may come before the send returns. */
+		set_bit(OCKAM_PORTAL_SYNCING, &p->bits);
+		mod_delayed_work(ockam_wq, &p->timeout,
+				 msecs_to_jiffies(OCKAM_PORTAL_SYNC_WAIT_MS));
+	}
 	return ockam_portal_send_peer(p, &pm);
 }
 
@@ -381,15 +386,7 @@ static u8 ockam_portal_channel_state(struct ockam_portal *p)
 	return state;
 }
 
-/*
- * What we sent could not leave. A channel that is recovering will say
- * when it is back: the session stops until then and ends on that walk,
- * so that its DISCONNECT gets through (ockam_portal_node_refresh()), or
- * when its timer says (ockam_portal_lost_timer()). False when the
- * session must end now. The walk may run just as the bit goes
- * up: either it sees the bit, or we see the state it walked for (and the
- * session ends twice, which it does once).
- */
+/* Is a channel in @state one that the session should wait for? */
 static bool ockam_portal_channel_live(u8 state)
 {
 	/*
@@ -415,8 +412,23 @@ static void ockam_portal_lost_timer(struct ockam_portal *p)
 	mod_delayed_work(ockam_wq, &p->timeout, wait);
 }
 
-static bool ockam_portal_wait_for_channel(struct ockam_portal *p)
+/*
+ * What we sent could not leave (@err). A channel that is recovering will
+ * say when it is back: the session stops until then and ends on that
+ * walk, so that its DISCONNECT gets through (ockam_portal_node_refresh()),
+ * or when its timer says (ockam_portal_lost_timer()). False when the
+ * session must end now. The walk may run just as the bit goes up: either
+ * it sees the bit, or we see the state it walked for (and the session
+ * ends twice, which it does once).
+ */
+static bool ockam_portal_wait_for_channel(struct ockam_portal *p, int err)
 {
+	/*
+	 * No route (the channel's transport is gone), or the transport
+	 * died under the send: what else fails will not get better.
+	 */
+	if (err != -EHOSTUNREACH && err != -ECONNRESET)
+		return false;
 	if (!ockam_portal_channel_live(ockam_portal_channel_state(p)))
 		return false;
 	set_bit(OCKAM_PORTAL_LOST, &p->bits);
@@ -474,7 +486,7 @@ static void ockam_portal_work(struct work_struct *work)
 		err = ockam_portal_read(p, sk);
 	if (err) {
 		release_sock(sk);
-		if (err != -EHOSTUNREACH || !ockam_portal_wait_for_channel(p))
+		if (!ockam_portal_wait_for_channel(p, err))
 			ockam_portal_end(p, OCKAM_PORTAL_END_UNREACHABLE, -err);
 		return;
 	}
@@ -502,14 +514,26 @@ static void ockam_portal_timeout(struct work_struct *work)
 	struct ockam_portal *p = container_of(to_delayed_work(work),
 					      struct ockam_portal, timeout);
 
-	if (READ_ONCE(p->state) == OCKAM_PORTAL_CONNECTING)
+	bool recovering;
+
+	if (READ_ONCE(p->state) == OCKAM_PORTAL_CONNECTING) {
 		ockam_portal_end(p, OCKAM_PORTAL_END_TIMEOUT, ETIMEDOUT);
-	else if (!test_bit(OCKAM_PORTAL_LOST, &p->bits))
 		return;
-	else if (ockam_portal_channel_state(p) == OCKAM_CHANNEL_RECOVERING)
-		ockam_portal_lost_timer(p);
-	else
+	}
+	recovering = ockam_portal_channel_state(p) == OCKAM_CHANNEL_RECOVERING;
+	if (test_bit(OCKAM_PORTAL_LOST, &p->bits)) {
+		if (recovering)
+			ockam_portal_lost_timer(p);
+		else
+			ockam_portal_end(p, OCKAM_PORTAL_END_UNREACHABLE,
+					 EHOSTUNREACH);
+	} else if (test_bit(OCKAM_PORTAL_SYNCING, &p->bits) && !recovering) {
+		/*
+		 * No answer to our SYNC. While the channel recovers, none can
+		 * come: the walk for its return asks again, and re-arms.
+		 */
 		ockam_portal_end(p, OCKAM_PORTAL_END_UNREACHABLE, EHOSTUNREACH);
+	}
 }
 
 /* ---- receiving ---- */
@@ -817,6 +841,8 @@ ockam_portal_rcv_open(struct ockam_portal *p, struct sk_buff **pskb, u32 off,
 		/* Another number: messages were lost in an outage. */
 		if (pm->seq != p->rx_seq)
 			return OCKAM_PORTAL_END_GAP;
+		/* Any SYNC of the peer's says its session is there. */
+		clear_bit(OCKAM_PORTAL_SYNCING, &p->bits);
 		if (pm->flags & OCKAM_PORTAL_SYNC_ASK) {
 			set_bit(OCKAM_PORTAL_ANSWER, &p->bits);
 			__ockam_portal_kick(p);

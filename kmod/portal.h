@@ -28,6 +28,12 @@ enum ockam_portal_bounds {
 	 */
 	OCKAM_PORTAL_NODE_WINDOWS = 256 << 20,
 	OCKAM_PORTAL_RX_SLACK = 64 << 10,
+	/*
+	 * How long a session that asked with SYNC waits for the answer: the
+	 * peer's work answers at once, so one that does not come means the
+	 * peer session is gone (its DISCONNECT lost in the outage).
+	 */
+	OCKAM_PORTAL_SYNC_WAIT_MS = 5000,
 };
 
 enum ockam_portal_bits {
@@ -40,6 +46,11 @@ enum ockam_portal_bits {
 	OCKAM_PORTAL_REFRESH,
 	/* The peer's SYNC asked for ours: CREDIT again, and SYNC. */
 	OCKAM_PORTAL_ANSWER,
+	/*
+	 * Our SYNC asked, and the peer has not answered yet: the timer
+	 * ends the session if no answer comes (its session is gone).
+	 */
+	OCKAM_PORTAL_SYNCING,
 	/*
 	 * What we sent could not leave: the channel under the session is
 	 * recovering. The session ends once the channel is up again, so

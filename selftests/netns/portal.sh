@@ -260,67 +260,90 @@ tap_expect_eq "a new 32 MiB download completes, with the right checksum" \
 	"$(cat "$NS_TMP/after.status") $(sha256sum <"$NS_TMP/after" | cut -d' ' -f1)"
 rm -f "$NS_TMP/after" "$www/huge"
 
-# An answer lost in an outage, with nothing after it: a client asks, the
-# echo answers, and the answer is lost with the connection under the
-# channel (b drops everything towards a until a resets the connection,
-# whose unacknowledged bytes on b go with it). Nothing more would come
-# to show the gap: the client would wait for good. Once the channel is
-# back, the sessions' SYNCs show it, and the client's connection is
-# reset instead.
+# Messages lost in an outage with nothing after them to show it. b
+# drops everything towards a (netem) until a resets the connection under
+# the channel (ss -K), and what b had not had acked goes with it; then
+# the channel recovers. Without more, each client below would wait for
+# good.
 tap_check "tcp-outlet create answer --to 127.0.0.1:7300" \
 	ockam tcp-outlet create --at n2 --from answer --to 127.0.0.1:7300
 tap_check "tcp-inlet create 127.0.0.1:6300 to answer" \
 	ockam tcp-inlet create --at n1 --from 127.0.0.1:6300 \
 	--to /node/n2/secure/api/service/answer
-# echo_client: through the echo inlet, a line and its echo; then, once
-# $NS_TMP/echo.go exists, a 2001-byte line. What became of its echo
-# goes into $NS_TMP/echo.result: "echo", "reset", "timeout" or an error.
+# echo_client NAME: through the echo inlet, a line and its echo; then,
+# once $NS_TMP/NAME.go exists, a 2001-byte line. What became of its echo
+# goes into $NS_TMP/NAME.result: "echo", "reset", "timeout" or an error.
 echo_client() {
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	node_exec a bash -c '
 		exec 3<>/dev/tcp/127.0.0.1/6300 || exit 1
 		echo one >&3
 		if ! read -r -t 10 line <&3 || [ "$line" != one ]; then
-			echo "no first echo" >"$1/echo.result"
+			echo "no first echo" >"$1.result"
 			exit 1
 		fi
-		touch "$1/echo.ready"
-		while [ ! -e "$1/echo.go" ]; do sleep 0.1; done
+		touch "$1.ready"
+		while [ ! -e "$1.go" ]; do sleep 0.1; done
 		printf "%02000d\n" 2 >&3
-		if read -r -t 30 line <&3 2>"$1/echo.err"; then
+		if read -r -t 30 line <&3 2>"$1.err"; then
 			r="echo"
 		elif [ $? -gt 128 ]; then
 			r=timeout
-		elif grep -q "reset by peer" "$1/echo.err"; then
+		elif grep -q "reset by peer" "$1.err"; then
 			r=reset
 		else
-			r="error: $(cat "$1/echo.err")"
+			r="error: $(cat "$1.err")"
 		fi
-		echo "$r" >"$1/echo.result"' _ "$NS_TMP"
+		echo "$r" >"$1.result"' _ "$NS_TMP/$1"
 }
 # b_send_q: the bytes b has sent on n1's connection and not had acked.
 b_send_q() {
 	node_exec b ss -Htn state established '( sport = :4000 )' |
 		awk '{ q += ($1 ~ /^[0-9]+$/) ? $2 : $3 } END { print q + 0 }'
 }
-echo_client &
-echo_pid=$!
-if wait_until 15 test -e "$NS_TMP/echo.ready"; then
-	tap_ok "a client of the echo gets its first answer"
-else
-	tap_fail "a client of the echo gets its first answer" \
-		"$(cat "$NS_TMP/echo.result" 2>/dev/null)"
-fi
-node_exec b tc qdisc add dev to-a root netem loss 100%
-touch "$NS_TMP/echo.go"
-tap_check "b holds the 2001-byte answer it cannot deliver" \
+# outage NAME HOW: echo_client NAME gets its first answer; b drops
+# everything towards a; HOW runs (it loses something on b, and returns
+# once b has sent it); a resets the connection; b sends again. NAME's
+# client must then be reset, not left waiting.
+outage() {
+	local name=$1 how=$2 pid
+	echo_client "$name" &
+	pid=$!
+	if wait_until 15 test -e "$NS_TMP/$name.ready"; then
+		tap_ok "$name: a client of the echo gets its first answer"
+	else
+		tap_fail "$name: a client of the echo gets its first answer" \
+			"$(cat "$NS_TMP/$name.result" 2>/dev/null)"
+	fi
+	node_exec b tc qdisc add dev to-a root netem loss 100%
+	tap_check "$name: what b sends towards a is lost" "$how" "$name"
+	reset_under
+	node_exec b tc qdisc del dev to-a root
+	tap_check "$name: the waiting client is reset, not left waiting" \
+		wait_until 40 grep -qx reset "$NS_TMP/$name.result"
+	tap_diag "$name: the client: $(cat "$NS_TMP/$name.result" 2>/dev/null)"
+	wait "$pid" 2>/dev/null
+}
+# The answer: the echo answers 2001 bytes, which wait in b's send queue.
+# Once the channel is back, the sessions' SYNCs show the gap.
+lose_answer() {
+	touch "$NS_TMP/$1.go"
 	wait_until 10 at_least 2001 b_send_q
-reset_under
-node_exec b tc qdisc del dev to-a root
-tap_check "the client waiting for the lost answer is reset, not left waiting" \
-	wait_until 40 grep -qx reset "$NS_TMP/echo.result"
-tap_diag "the client: $(cat "$NS_TMP/echo.result" 2>/dev/null)"
-wait "$echo_pid" 2>/dev/null
+}
+outage lost-answer lose_answer
+# The outlet session's DISCONNECT: the echo's connection is reset on b,
+# so the outlet session ends, and its DISCONNECT waits in b's send
+# queue; the client asks again, into a session that is gone. Once the
+# channel is back, the inlet session's SYNC gets no answer, and it ends.
+lose_disconnect() {
+	local before
+	before=$(outlet_count answer ended_reset)
+	node_exec b ss -K state established '( sport = :7300 )' >/dev/null &&
+	wait_until 10 at_least $((before + 1)) outlet_count answer ended_reset &&
+	wait_until 10 at_least 1 b_send_q &&
+	touch "$NS_TMP/$1.go"
+}
+outage lost-disconnect lose_disconnect
 tap_expect_eq "the echo inlet's next client gets its answer" "three" \
 	"$(echo three | through 6300)"
 

@@ -4944,6 +4944,25 @@ static void usage(void)
 
 /* --------------------------------------------------------------- run */
 
+/*
+ * SO_TIMESTAMP, which the socket-option operations set and the closes
+ * clear, switches the kernel's receive timestamps on and off: a static
+ * key, so the kernel rewrites its own receive path while other CPUs run
+ * it. Under TCG that rewrite can race with a CPU executing the patched
+ * instruction (an "int3" oops in __netif_receive_skb_core, nothing of
+ * the module's). One socket holding timestamps on for the whole run
+ * keeps the key from changing; the operations still run.
+ */
+static void hold_timestamps(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), on = 1;
+
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &on, sizeof(on)) < 0)
+		die("a socket holding timestamps on: %m");
+	/* Left open: the process's exit closes it. */
+}
+
 static void setup_common(void)
 {
 	int i;
@@ -5096,6 +5115,7 @@ static int run_main(int argc, char **argv)
 		die("--ops: nothing enabled");
 
 	setup_common();
+	hold_timestamps();
 	G.genl_id = resolve_family();
 	fd = socket(G.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
