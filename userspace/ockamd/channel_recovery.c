@@ -14,7 +14,8 @@
  *
  * When new routes do not bring the peer back, the peer may have lost
  * the channel (its daemon restarted: the keys are gone). After
- * RECOVERY_ROUTES_FIRST routes and RECOVERY_REHANDSHAKE_MS, a new
+ * RECOVERY_ROUTES_FIRST routes and RECOVERY_REHANDSHAKE_MS (next_pause()
+ * has a retry fall due then), a new
  * handshake runs along the creation route, with our identity and
  * accepting only the channel's peer, and its keys go behind the same
  * encryptor (OCKAM_CMD_CHANNEL_SET with keys): whoever holds the
@@ -142,6 +143,22 @@ static int set_route(struct daemon *d, struct channel_record *rec,
 	return 0;
 }
 
+/*
+ * The pause before the next route: the backoff's, but the first new
+ * handshake is due RECOVERY_REHANDSHAKE_MS into the recovery, not at
+ * whichever pause ends after that.
+ */
+static unsigned int next_pause(struct channel_record *rec)
+{
+	uint64_t due = rec->recovery_since_ms + RECOVERY_REHANDSHAKE_MS;
+	uint64_t now = loop_now_ms();
+	unsigned int pause = backoff_next(&rec->backoff);
+
+	if (now < due && now + pause > due)
+		pause = due - now;
+	return pause;
+}
+
 static void on_retry(struct daemon *d, void *ctx)
 {
 	struct channel_record *rec = ctx;
@@ -165,7 +182,7 @@ static void on_retry(struct daemon *d, void *ctx)
 	    loop_now_ms() - rec->recovery_since_ms >= RECOVERY_REHANDSHAKE_MS &&
 	    !rec->rehandshake)
 		rehandshake_start(d, rec);
-	timer_arm(&d->loop, &rec->retry, backoff_next(&rec->backoff));
+	timer_arm(&d->loop, &rec->retry, next_pause(rec));
 }
 
 int channel_recovery_start(struct daemon *d, struct channel_record *rec,
@@ -190,7 +207,7 @@ int channel_recovery_start(struct daemon *d, struct channel_record *rec,
 	rec->recovery_routes = 1;
 	rec->recovery_since_ms = loop_now_ms();
 	rec->recovering = true;
-	timer_arm(&d->loop, &rec->retry, backoff_next(&rec->backoff));
+	timer_arm(&d->loop, &rec->retry, next_pause(rec));
 	return 0;
 }
 
