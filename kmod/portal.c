@@ -513,7 +513,6 @@ static void ockam_portal_timeout(struct work_struct *work)
 {
 	struct ockam_portal *p = container_of(to_delayed_work(work),
 					      struct ockam_portal, timeout);
-
 	bool recovering;
 
 	if (READ_ONCE(p->state) == OCKAM_PORTAL_CONNECTING) {

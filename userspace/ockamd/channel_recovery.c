@@ -15,12 +15,11 @@
  * When new routes do not bring the peer back, the peer may have lost
  * the channel (its daemon restarted: the keys are gone). After
  * RECOVERY_ROUTES_FIRST routes and RECOVERY_REHANDSHAKE_MS (next_pause()
- * has a retry fall due then), a new
- * handshake runs along the creation route, with our identity and
- * accepting only the channel's peer, and its keys go behind the same
- * encryptor (OCKAM_CMD_CHANNEL_SET with keys): whoever holds the
- * channel's address goes on using it. It runs again, one at a time,
- * while the channel stays RECOVERING.
+ * has a retry fall due then), a new handshake runs along the creation
+ * route, with our identity and accepting only the channel's peer, and
+ * its keys go behind the same encryptor (OCKAM_CMD_CHANNEL_SET with
+ * keys): whoever holds the channel's address goes on using it. It runs
+ * again, one at a time, while the channel stays RECOVERING.
  *
  * The pause matters: a handshake abandoned because the channel came
  * back meanwhile holds a slot of the peer's listener until its own
