@@ -263,11 +263,23 @@ bool ockam_local_name_valid(const u8 *name, u32 len)
  * Either error ends the connection: after it nothing in the stream can be
  * trusted to start a frame.
  */
+static u32 ockam_get_be32(const u8 *p)
+{
+	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
+}
+
+static void ockam_put_be32(u8 *p, u32 v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
 int ockam_tcp_msg_len(const u8 prefix[OCKAM_TCP_FRAME_LEN], u32 max_message,
 		      u32 *len)
 {
-	u32 value = (u32)prefix[0] << 24 | (u32)prefix[1] << 16 |
-		    (u32)prefix[2] << 8 | prefix[3];
+	u32 value = ockam_get_be32(prefix);
 
 	if (value > max_message || value > OCKAM_MAX_MESSAGE_MAX)
 		return -EMSGSIZE;
@@ -275,4 +287,43 @@ int ockam_tcp_msg_len(const u8 prefix[OCKAM_TCP_FRAME_LEN], u32 max_message,
 		return -EBADMSG;
 	*len = value;
 	return 0;
+}
+
+/*
+ * Decode the header at @buf of a datagram of @datagram_len bytes (header
+ * included; @buf holds at least OCKAM_UDP_HEADER_LEN of them when that is
+ * its length). -EPROTO: another version; -EMSGSIZE: a message longer than
+ * @max_message; -EBADMSG: anything else that is not a valid fragment.
+ */
+int ockam_udp_header_decode(const u8 *buf, u32 datagram_len, u32 max_message,
+			    struct ockam_udp_header *hdr)
+{
+	if (datagram_len < OCKAM_UDP_HEADER_LEN)
+		return -EBADMSG;
+	if (buf[0] != OCKAM_UDP_VERSION)
+		return -EPROTO;
+	if (buf[1] || buf[2] || buf[3])
+		return -EBADMSG;
+	hdr->message = ockam_get_be32(buf + 4);
+	hdr->offset = ockam_get_be32(buf + 8);
+	hdr->length = ockam_get_be32(buf + 12);
+	hdr->fragment_len = datagram_len - OCKAM_UDP_HEADER_LEN;
+	if (hdr->length > max_message || hdr->length > OCKAM_MAX_MESSAGE_MAX)
+		return -EMSGSIZE;
+	if (!hdr->fragment_len || hdr->offset >= hdr->length ||
+	    hdr->fragment_len > hdr->length - hdr->offset)
+		return -EBADMSG;
+	return 0;
+}
+
+void ockam_udp_header_encode(u8 buf[OCKAM_UDP_HEADER_LEN], u32 message,
+			     u32 offset, u32 length)
+{
+	buf[0] = OCKAM_UDP_VERSION;
+	buf[1] = 0;
+	buf[2] = 0;
+	buf[3] = 0;
+	ockam_put_be32(buf + 4, message);
+	ockam_put_be32(buf + 8, offset);
+	ockam_put_be32(buf + 12, length);
 }

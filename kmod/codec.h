@@ -116,6 +116,20 @@ u32 ockam_header_encode(u8 *buf, const struct ockam_route_parts *onward,
 
 bool ockam_local_name_valid(const u8 *name, u32 len);
 
+/* A UDP datagram's header (wire.h), decoded. */
+struct ockam_udp_header {
+	u32 message;
+	u32 offset;
+	u32 length;
+	/* Bytes of the message in this datagram. */
+	u32 fragment_len;
+};
+
+int ockam_udp_header_decode(const u8 *buf, u32 datagram_len, u32 max_message,
+			    struct ockam_udp_header *hdr);
+void ockam_udp_header_encode(u8 buf[OCKAM_UDP_HEADER_LEN], u32 message,
+			     u32 offset, u32 length);
+
 int ockam_tcp_msg_len(const u8 prefix[OCKAM_TCP_FRAME_LEN], u32 max_message,
 		      u32 *len);
 

@@ -29,6 +29,7 @@
 #include "portal.h"
 #include "reserved.h"
 #include "tcp.h"
+#include "udp.h"
 
 enum ockam_mcgrp {
 	OCKAM_MCGRP_EVENTS,
@@ -61,6 +62,11 @@ static struct netlink_range_validation ockam_give_up_range = {
 	.max = OCKAM_CHANNEL_GIVE_UP_MS_MAX,
 };
 
+static struct netlink_range_validation ockam_udp_datagram_range = {
+	.min = OCKAM_UDP_DATAGRAM_MIN,
+	.max = OCKAM_UDP_DATAGRAM_MAX,
+};
+
 #define OCKAM_POLICY_NAME { .type = NLA_NUL_STRING, .len = OCKAM_ADDR_VALUE_MAX }
 #define OCKAM_POLICY_ROUTE { .type = NLA_BINARY, .len = OCKAM_ROUTE_BYTES_MAX }
 
@@ -79,6 +85,17 @@ static const struct nla_policy ockam_node_set_policy[OCKAM_NODE_A_MAX + 1] = {
 		NLA_POLICY_FULL_RANGE(NLA_U32, &ockam_keepalive_range),
 	[OCKAM_NODE_A_CHANNEL_GIVE_UP] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &ockam_give_up_range),
+	[OCKAM_NODE_A_UDP_DATAGRAM] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &ockam_udp_datagram_range),
+};
+
+static const struct nla_policy ockam_udp_attach_policy[OCKAM_UDP_A_MAX + 1] = {
+	[OCKAM_UDP_A_FD] = { .type = NLA_U32 },
+	[OCKAM_UDP_A_ADDRESS] = OCKAM_POLICY_NAME,
+};
+
+static const struct nla_policy ockam_udp_name_policy[OCKAM_UDP_A_MAX + 1] = {
+	[OCKAM_UDP_A_ADDRESS] = OCKAM_POLICY_NAME,
 };
 
 static const struct nla_policy
@@ -224,6 +241,14 @@ static const struct nla_policy ockam_portal_name_top[OCKAM_A_MAX + 1] = {
 	[OCKAM_A_PORTAL] = NLA_POLICY_NESTED(ockam_portal_name_policy),
 };
 
+static const struct nla_policy ockam_udp_attach_top[OCKAM_A_MAX + 1] = {
+	[OCKAM_A_UDP] = NLA_POLICY_NESTED(ockam_udp_attach_policy),
+};
+
+static const struct nla_policy ockam_udp_name_top[OCKAM_A_MAX + 1] = {
+	[OCKAM_A_UDP] = NLA_POLICY_NESTED(ockam_udp_name_policy),
+};
+
 static const struct nla_policy ockam_reserved_top[OCKAM_A_MAX + 1] = {
 	[OCKAM_A_RESERVED] = NLA_POLICY_NESTED(ockam_reserved_policy),
 };
@@ -361,6 +386,8 @@ static int ockam_nl_fill_node(struct sk_buff *msg, const void *obj)
 			READ_ONCE(node->channel_keepalive_ms)) ||
 	    nla_put_u32(msg, OCKAM_NODE_A_CHANNEL_GIVE_UP,
 			READ_ONCE(node->channel_give_up_ms)) ||
+	    nla_put_u32(msg, OCKAM_NODE_A_UDP_DATAGRAM,
+			READ_ONCE(node->udp_datagram)) ||
 	    ockam_nl_put_stats(msg, OCKAM_NODE_A_STATS, node->stats,
 			       OCKAM_STATS_ALL))
 		return -EMSGSIZE;
@@ -378,6 +405,21 @@ static int ockam_nl_fill_transport(struct sk_buff *msg, const void *obj)
 	    nla_put_string(msg, OCKAM_TRANSPORT_A_LOCAL, t->local) ||
 	    nla_put_u32(msg, OCKAM_TRANSPORT_A_FLAGS, t->flags) ||
 	    ockam_nl_put_stats(msg, OCKAM_TRANSPORT_A_STATS, t->stats,
+			       OCKAM_STATS_ALL))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int ockam_nl_fill_udp(struct sk_buff *msg, const void *obj)
+{
+	struct ockam_udp *u = (struct ockam_udp *)obj;
+
+	if (ockam_nl_put_name(msg, OCKAM_UDP_A_ADDRESS, u->ep.name,
+			      u->ep.name_len) ||
+	    nla_put_string(msg, OCKAM_UDP_A_LOCAL, u->local) ||
+	    nla_put_u32(msg, OCKAM_UDP_A_PEERS, ockam_udp_peer_count(u)) ||
+	    nla_put_u32(msg, OCKAM_UDP_A_REASM_BYTES, READ_ONCE(u->reasm_bytes)) ||
+	    ockam_nl_put_stats(msg, OCKAM_UDP_A_STATS, u->stats,
 			       OCKAM_STATS_ALL))
 		return -EMSGSIZE;
 	return 0;
@@ -701,6 +743,9 @@ static int ockam_nl_node_set(struct sk_buff *skb, struct genl_info *info)
 	if (tb[OCKAM_NODE_A_CHANNEL_GIVE_UP])
 		WRITE_ONCE(node->channel_give_up_ms,
 			   nla_get_u32(tb[OCKAM_NODE_A_CHANNEL_GIVE_UP]));
+	if (tb[OCKAM_NODE_A_UDP_DATAGRAM])
+		WRITE_ONCE(node->udp_datagram,
+			   nla_get_u32(tb[OCKAM_NODE_A_UDP_DATAGRAM]));
 	node->generation++;
 	mutex_unlock(&node->lock);
 
@@ -739,6 +784,10 @@ static void ockam_nl_not_found(struct genl_info *info, int attr,
 	case OCKAM_A_PORTAL:
 		NL_SET_ERR_MSG_ATTR(info->extack, name,
 				    "no portal session at that address");
+		break;
+	case OCKAM_A_UDP:
+		NL_SET_ERR_MSG_ATTR(info->extack, name,
+				    "no UDP bind at that address");
 		break;
 	default:
 		NL_SET_ERR_MSG_ATTR(info->extack, name,
@@ -822,6 +871,52 @@ static int ockam_nl_transport_detach(struct sk_buff *skb,
 			       OCKAM_TRANSPORT_A_MAX,
 			       ockam_transport_name_policy,
 			       OCKAM_TRANSPORT_A_ADDRESS, ockam_tcp_detach);
+}
+
+/* ----------------------------------------------------------- UDP binds */
+
+static int ockam_nl_udp_attach(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[OCKAM_UDP_A_MAX + 1];
+	struct ockam_udp_attach req = {};
+	struct sk_buff *msg;
+	struct ockam_udp *u;
+	int err;
+
+	err = ockam_nl_nest(info, OCKAM_A_UDP, tb, OCKAM_UDP_A_MAX,
+			    ockam_udp_attach_policy);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[OCKAM_A_UDP], tb,
+			      OCKAM_UDP_A_FD))
+		return -EINVAL;
+	req.fd = nla_get_u32(tb[OCKAM_UDP_A_FD]);
+	if (tb[OCKAM_UDP_A_ADDRESS])
+		req.address = nla_data(tb[OCKAM_UDP_A_ADDRESS]);
+	req.owner_portid = info->snd_portid;
+
+	/* Allocate the reply first: once attached, there is no undo. */
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	err = ockam_udp_attach(ockam_nl_node(info), &req, info->extack, &u);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	err = ockam_nl_reply(info, OCKAM_CMD_UDP_ATTACH, OCKAM_A_UDP,
+			     ockam_nl_fill_udp, u, msg);
+	ockam_udp_put(u);
+	return err;
+}
+
+static int ockam_nl_udp_detach(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[OCKAM_UDP_A_MAX + 1];
+
+	return ockam_nl_remove(info, tb, OCKAM_A_UDP, OCKAM_UDP_A_MAX,
+			       ockam_udp_name_policy, OCKAM_UDP_A_ADDRESS,
+			       ockam_udp_detach);
 }
 
 /* ------------------------------------------------------------- portals */
@@ -1218,6 +1313,11 @@ static const void *ockam_nl_portal_of(struct ockam_endpoint *ep)
 	return ockam_portal_from_ep(ep);
 }
 
+static const void *ockam_nl_udp_of(struct ockam_endpoint *ep)
+{
+	return ockam_udp_from_ep(ep);
+}
+
 static const void *ockam_nl_endpoint_of(struct ockam_endpoint *ep)
 {
 	return ep;
@@ -1265,6 +1365,17 @@ static int ockam_nl_portal_dump(struct sk_buff *skb,
 		.cmd = OCKAM_CMD_PORTAL_GET, .attr = OCKAM_A_PORTAL,
 		.first = OCKAM_KIND_PORTAL, .last = OCKAM_KIND_PORTAL,
 		.fill = ockam_nl_fill_portal, .owner = ockam_nl_portal_of,
+	};
+
+	return ockam_nl_dump(skb, cb, &d);
+}
+
+static int ockam_nl_udp_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	static const struct ockam_nl_dump_spec d = {
+		.cmd = OCKAM_CMD_UDP_GET, .attr = OCKAM_A_UDP,
+		.first = OCKAM_KIND_UDP, .last = OCKAM_KIND_UDP,
+		.fill = ockam_nl_fill_udp, .owner = ockam_nl_udp_of,
 	};
 
 	return ockam_nl_dump(skb, cb, &d);
@@ -1429,6 +1540,24 @@ static const struct genl_ops ockam_genl_ops[] = {
 		.policy = ockam_no_attrs_policy,
 		.maxattr = OCKAM_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = OCKAM_CMD_UDP_ATTACH,
+		.doit = ockam_nl_udp_attach,
+		.policy = ockam_udp_attach_top,
+		.maxattr = OCKAM_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = OCKAM_CMD_UDP_DETACH,
+		.doit = ockam_nl_udp_detach,
+		.policy = ockam_udp_name_top,
+		.maxattr = OCKAM_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = OCKAM_CMD_UDP_GET,
+		.dumpit = ockam_nl_udp_dump,
+		.policy = ockam_no_attrs_policy,
+		.maxattr = OCKAM_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };
 
@@ -1567,6 +1696,7 @@ static int ockam_nl_release(struct notifier_block *nb, unsigned long state,
 	ockam_portal_owner_gone(ockam_node_get(n->net), n->portid);
 	ockam_channel_owner_gone(ockam_node_get(n->net), n->portid);
 	ockam_tcp_owner_gone(ockam_node_get(n->net), n->portid);
+	ockam_udp_owner_gone(ockam_node_get(n->net), n->portid);
 	return NOTIFY_DONE;
 }
 

@@ -13,6 +13,7 @@
 #include "portal.h"
 #include "reserved.h"
 #include "tcp.h"
+#include "udp.h"
 
 static unsigned int ockam_net_id __read_mostly;
 
@@ -33,6 +34,8 @@ static int __net_init ockam_netns_net_init(struct net *net)
 	node->dial_forwarded = OCKAM_DIAL_FORWARDED_DEFAULT;
 	node->channel_keepalive_ms = OCKAM_CHANNEL_KEEPALIVE_MS_DEFAULT;
 	node->channel_give_up_ms = OCKAM_CHANNEL_GIVE_UP_MS_DEFAULT;
+	node->udp_datagram = OCKAM_UDP_DATAGRAM_DEFAULT;
+	INIT_LIST_HEAD(&node->udp_binds);
 	ockam_liveness_node_init(node);
 	ockam_dialer_init(&node->dialer);
 	spin_lock_init(&node->throttle_lock);
@@ -75,6 +78,7 @@ static void __net_exit ockam_netns_net_pre_exit(struct net *net)
 	/* Sessions first: their DISCONNECTs leave on the transports. */
 	ockam_portal_node_exit(node);
 	ockam_tcp_node_exit(node);
+	ockam_udp_node_exit(node);
 	ockam_dialer_flush(node);
 	ockam_channel_node_exit(node);
 	ockam_liveness_node_exit(node);

@@ -75,6 +75,11 @@ struct ockam_node {
 	u32 dial_forwarded;
 	u32 channel_keepalive_ms;
 	u32 channel_give_up_ms;
+	u32 udp_datagram;
+	/* The UDP binds, for senders under RCU; changed under @lock. */
+	struct list_head udp_binds;
+	/* Memory all binds' unfinished messages hold (udp_reasm.c). */
+	atomic_t udp_reasm_bytes;
 	/* Keepalives, silence and giving up, for every channel; see
 	 * liveness.c.
 	 */

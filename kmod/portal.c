@@ -1188,7 +1188,8 @@ int ockam_portal_attach(struct ockam_node *node,
 	struct socket *sock;
 	int err;
 
-	sock = ockam_sock_lookup(req->fd, node->net, extack);
+	sock = ockam_sock_lookup(req->fd, node->net, IPPROTO_TCP,
+				 extack);
 	if (IS_ERR(sock))
 		return PTR_ERR(sock);
 	p = ockam_portal_alloc(node, sock, req, extack, &err);

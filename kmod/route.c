@@ -19,6 +19,7 @@
 #include "route.h"
 #include "socket.h"
 #include "tcp.h"
+#include "udp.h"
 
 enum {
 	/* The header changed; look at the new first address. */
@@ -322,6 +323,40 @@ static int ockam_route_tcp_peer(struct ockam_hop *hop,
 	return 0;
 }
 
+/*
+ * A UDP address: from the bind that heard from it, or the node's first of
+ * its family. A message from another node goes only to an address a bind
+ * heard from, or that this node's own alias or channel put first, unless
+ * the node allows forwarded dials: a datagram needs no dial, but sending
+ * one anywhere a peer says is what the dial rule keeps from happening.
+ */
+static int ockam_route_udp_peer(struct ockam_hop *hop,
+				const struct ockam_addr_view *first)
+{
+	struct ockam_udp_addr to;
+	struct ockam_udp *u;
+	bool known;
+	int err;
+
+	if (ockam_udp_addr_parse(first->value, first->len, &to))
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_UNREACHABLE,
+				      -EHOSTUNREACH);
+	u = ockam_udp_select(hop->node, &to, &known);
+	if (!u || (!known && ockam_hop_forwarded(hop) && !hop->own_hops &&
+		   !READ_ONCE(hop->node->dial_forwarded)))
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_UNREACHABLE,
+				      -EHOSTUNREACH);
+	err = ockam_hop_rewrite(hop, true, NULL, 0, 0);
+	if (err)
+		return ockam_hop_fail(hop, err);
+	err = ockam_udp_xmit(u, &to, hop->skb);
+	if (err)
+		return ockam_hop_fail(hop, err);
+	if (ockam_hop_forwarded(hop))
+		ockam_stats_inc(hop->node->stats, OCKAM_STAT_FORWARDED);
+	return 0;
+}
+
 static int ockam_route_step(struct ockam_hop *hop)
 {
 	struct ockam_addr_view first;
@@ -340,11 +375,40 @@ static int ockam_route_step(struct ockam_hop *hop)
 		return ockam_route_local(hop, &first);
 	case OCKAM_ADDR_TCP:
 		return ockam_route_tcp_peer(hop, &first);
+	case OCKAM_ADDR_UDP:
+		return ockam_route_udp_peer(hop, &first);
 	default:
 		/* No transport of that type in this node. */
 		return ockam_hop_drop(hop, OCKAM_STAT_DROP_UNREACHABLE,
 				      -EAFNOSUPPORT);
 	}
+}
+
+static int ockam_route_run(struct ockam_hop *hop)
+{
+	int steps, ret;
+
+	ret = ockam_msg_pull(hop->skb, &hop->msg);
+	if (ret == -ENOMEM)
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_BUFFER_FULL, ret);
+	if (ret)
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_BAD_FRAME, -EBADMSG);
+
+	/* Each transport hop pushed one return address: that is our TTL. */
+	if (hop->push &&
+	    hop->msg.ret.hops >= READ_ONCE(hop->node->hop_limit))
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_HOP_LIMIT, -ELOOP);
+
+	rcu_read_lock();
+	for (steps = 0; steps < OCKAM_LOCAL_STEPS_MAX; steps++) {
+		ret = ockam_route_step(hop);
+		if (ret != OCKAM_ROUTE_AGAIN)
+			break;
+	}
+	if (ret == OCKAM_ROUTE_AGAIN)
+		ret = ockam_hop_drop(hop, OCKAM_STAT_DROP_HOP_LIMIT, -ELOOP);
+	rcu_read_unlock();
+	return ret;
 }
 
 /*
@@ -368,26 +432,25 @@ int ockam_route_skb(struct ockam_node *node, struct sk_buff *skb,
 		.push_len = from ? from->push_len : 0,
 		.flags = flags,
 	};
-	int steps, ret;
 
-	ret = ockam_msg_pull(skb, &hop.msg);
-	if (ret == -ENOMEM)
-		return ockam_hop_drop(&hop, OCKAM_STAT_DROP_BUFFER_FULL, ret);
-	if (ret)
-		return ockam_hop_drop(&hop, OCKAM_STAT_DROP_BAD_FRAME, -EBADMSG);
+	return ockam_route_run(&hop);
+}
 
-	/* Each transport hop pushed one return address: that is our TTL. */
-	if (from && hop.msg.ret.hops >= READ_ONCE(node->hop_limit))
-		return ockam_hop_drop(&hop, OCKAM_STAT_DROP_HOP_LIMIT, -ELOOP);
+/*
+ * Route a message that arrived from another node on a transport with no
+ * connection of its own (UDP): @push, the sender's encoded address, goes
+ * on its return route. Consumes @skb; returns as ockam_route_skb().
+ */
+int ockam_route_arrived(struct ockam_node *node, struct sk_buff *skb,
+			const u8 *push, u32 push_len)
+{
+	struct ockam_hop hop = {
+		.node = node,
+		.skb = skb,
+		.push = push,
+		.push_len = push_len,
+		.flags = OCKAM_ROUTE_F_ARRIVED,
+	};
 
-	rcu_read_lock();
-	for (steps = 0; steps < OCKAM_LOCAL_STEPS_MAX; steps++) {
-		ret = ockam_route_step(&hop);
-		if (ret != OCKAM_ROUTE_AGAIN)
-			break;
-	}
-	if (ret == OCKAM_ROUTE_AGAIN)
-		ret = ockam_hop_drop(&hop, OCKAM_STAT_DROP_HOP_LIMIT, -ELOOP);
-	rcu_read_unlock();
-	return ret;
+	return ockam_route_run(&hop);
 }

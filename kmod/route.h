@@ -32,5 +32,7 @@ enum ockam_route_limits {
 
 int ockam_route_skb(struct ockam_node *node, struct sk_buff *skb,
 		    struct ockam_tcp *from, unsigned int flags);
+int ockam_route_arrived(struct ockam_node *node, struct sk_buff *skb,
+			const u8 *push, u32 push_len);
 
 #endif /* _OCKAM_ROUTE_H */

@@ -26,11 +26,13 @@ static const struct tcp_ulp_ops ockam_sock_ulp = {
 
 /*
  * The socket behind @fd, with a file reference the caller drops with
- * sockfd_put(), if it is a TCP socket in @net; an ERR_PTR otherwise.
+ * sockfd_put(), if it is an IPv4 or IPv6 socket of @protocol (IPPROTO_TCP
+ * or IPPROTO_UDP) in @net; an ERR_PTR otherwise.
  */
-struct socket *ockam_sock_lookup(int fd, const struct net *net,
+struct socket *ockam_sock_lookup(int fd, const struct net *net, int protocol,
 				 struct netlink_ext_ack *extack)
 {
+	int type = protocol == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
 	struct socket *sock;
 	struct sock *sk;
 	int err;
@@ -41,9 +43,12 @@ struct socket *ockam_sock_lookup(int fd, const struct net *net,
 		return ERR_PTR(err);
 	}
 	sk = sock->sk;
-	if (sk->sk_type != SOCK_STREAM || sk->sk_protocol != IPPROTO_TCP ||
+	if (sk->sk_type != type || sk->sk_protocol != protocol ||
 	    (sk->sk_family != AF_INET && sk->sk_family != AF_INET6)) {
-		NL_SET_ERR_MSG(extack, "not a TCP socket");
+		if (protocol == IPPROTO_TCP)
+			NL_SET_ERR_MSG(extack, "not a TCP socket");
+		else
+			NL_SET_ERR_MSG(extack, "not a UDP socket");
 		err = -EPROTOTYPE;
 		goto err_put;
 	}

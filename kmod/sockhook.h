@@ -24,7 +24,7 @@ struct ockam_sock_hooks {
 	void (*state_change)(struct sock *sk);
 };
 
-struct socket *ockam_sock_lookup(int fd, const struct net *net,
+struct socket *ockam_sock_lookup(int fd, const struct net *net, int protocol,
 				 struct netlink_ext_ack *extack);
 int ockam_sock_claim(struct sock *sk, void *owner, int states,
 		     const struct ockam_sock_hooks *hooks,

@@ -656,7 +656,8 @@ int ockam_tcp_attach(struct ockam_node *node,
 	struct ockam_tcp *t;
 	int err;
 
-	sock = ockam_sock_lookup(req->fd, node->net, extack);
+	sock = ockam_sock_lookup(req->fd, node->net, IPPROTO_TCP,
+				 extack);
 	if (IS_ERR(sock))
 		return PTR_ERR(sock);
 	t = ockam_tcp_alloc(node, sock, req, extack, &err);

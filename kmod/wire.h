@@ -30,6 +30,34 @@
 enum ockam_wire_version {
 	OCKAM_MESSAGE_VERSION = 1,	/* first byte of every routed message */
 	OCKAM_TCP_VERSION = 1,		/* first byte each way on a TCP link */
+	OCKAM_UDP_VERSION = 1,		/* first byte of every UDP datagram */
+};
+
+/*
+ * On UDP every datagram carries one fragment of one routed message:
+ *
+ *   u8    version   OCKAM_UDP_VERSION
+ *   u8    flags     0; a datagram with any bit set is dropped
+ *   u16   reserved  0; likewise
+ *   u32be message   the sender's number for the message: one more for
+ *                   each message it sends from that socket, wrapping
+ *   u32be offset    where the fragment's bytes go in the message
+ *   u32be length    the whole message's length, 1 to the max message
+ *   bytes           the fragment: 1 or more bytes, ending at or before
+ *                   length
+ *
+ * A message that fits one datagram is the fragment at offset 0 whose
+ * bytes are all of it. The receiver puts fragments together by (sender's
+ * address and port, message number) in any order; a fragment that
+ * overlaps another differently, or disagrees on the length, loses the
+ * whole message.
+ */
+enum ockam_udp_wire {
+	OCKAM_UDP_HEADER_LEN = 16,
+	/* Datagrams a node sends by default: room for IPv6 and UDP headers
+	 * in a 1500-byte path MTU, and some to spare for a tunnel.
+	 */
+	OCKAM_UDP_DATAGRAM_DEFAULT = 1400,
 };
 
 enum ockam_frame_limits {

@@ -87,6 +87,11 @@ enum ockam_node_bounds {
 	OCKAM_CHANNEL_KEEPALIVE_MS_MAX = 3600000,
 	OCKAM_CHANNEL_GIVE_UP_MS_MIN = 1000,
 	OCKAM_CHANNEL_GIVE_UP_MS_MAX = 86400000,
+	/* OCKAM_NODE_A_UDP_DATAGRAM: UDP payload bytes of one datagram,
+	 * fragment header included; the most is IPv4's largest UDP payload.
+	 */
+	OCKAM_UDP_DATAGRAM_MIN = 256,
+	OCKAM_UDP_DATAGRAM_MAX = 65507,
 };
 
 /*
@@ -340,6 +345,17 @@ enum ockam_cmd {
 	 * OCKAM_CHANNEL_A_STATE_REASON, with its addresses and role).
 	 */
 	OCKAM_CMD_CHANNEL_STATE,
+	/* Hand a bound UDP socket to the node (do, admin): OCKAM_A_UDP with
+	 * OCKAM_UDP_A_FD. From then on the kernel receives every datagram
+	 * sent to it and sends the node's messages to UDP addresses from
+	 * it. An IPv6 socket must be IPV6_V6ONLY. Replies with the bind.
+	 * See UDP below.
+	 */
+	OCKAM_CMD_UDP_ATTACH,
+	/* Close a UDP bind by local address (do, admin). */
+	OCKAM_CMD_UDP_DETACH,
+	/* UDP binds and their counters (dump, admin). */
+	OCKAM_CMD_UDP_GET,
 	__OCKAM_CMD_MAX
 };
 
@@ -356,6 +372,7 @@ enum ockam_attr {
 	OCKAM_A_CHANNEL,	/* nest: enum ockam_channel_attr */
 	OCKAM_A_RESERVED,	/* nest: enum ockam_reserved_attr */
 	OCKAM_A_PORTAL,		/* nest: enum ockam_portal_attr */
+	OCKAM_A_UDP,		/* nest: enum ockam_udp_attr */
 	__OCKAM_A_MAX
 };
 
@@ -379,6 +396,9 @@ enum ockam_node_attr {
 					 */
 	OCKAM_NODE_A_CHANNEL_GIVE_UP,	/* u32: ms a channel stays
 					 * RECOVERING before it is DOWN
+					 */
+	OCKAM_NODE_A_UDP_DATAGRAM,	/* u32: UDP payload bytes per
+					 * datagram the node sends
 					 */
 	__OCKAM_NODE_A_MAX
 };
@@ -595,6 +615,37 @@ enum ockam_portal_attr {
 
 #define OCKAM_PORTAL_A_MAX (__OCKAM_PORTAL_A_MAX - 1)
 
+/*
+ * UDP
+ * ---
+ * A UDP bind is a bound UDP socket that userspace hands over
+ * (OCKAM_CMD_UDP_ATTACH). A message whose next hop is a UDP address
+ * (OCKAM_ADDR_UDP, a numeric "host:port") leaves from the bind that last
+ * heard from that address, or else from the node's first bind of the
+ * address's family, in datagrams of at most OCKAM_NODE_A_UDP_DATAGRAM
+ * bytes; a message that arrives has the sender's UDP address pushed on its
+ * return route. A message from another node goes on to a UDP address that
+ * no bind has heard from only under OCKAM_NODE_A_DIAL_FORWARDED, as a
+ * forwarded TCP dial. Documentation/wire-protocol.rst describes the
+ * datagrams and their reassembly.
+ */
+enum ockam_udp_attr {
+	OCKAM_UDP_A_UNSPEC,
+	OCKAM_UDP_A_FD,			/* u32: file descriptor to attach */
+	OCKAM_UDP_A_ADDRESS,		/* string: the bind's local address */
+	OCKAM_UDP_A_LOCAL,		/* string: "host:port" it is bound to */
+	OCKAM_UDP_A_PEERS,		/* u32: UDP addresses it has heard from
+					 * lately
+					 */
+	OCKAM_UDP_A_REASM_BYTES,	/* u32: memory held by unfinished
+					 * messages
+					 */
+	OCKAM_UDP_A_STATS,		/* nest: enum ockam_stat */
+	__OCKAM_UDP_A_MAX
+};
+
+#define OCKAM_UDP_A_MAX (__OCKAM_UDP_A_MAX - 1)
+
 enum ockam_endpoint_kind {
 	OCKAM_KIND_UNSPEC,
 	OCKAM_KIND_SOCKET,	/* a bound AF_OCKAM socket */
@@ -603,6 +654,7 @@ enum ockam_endpoint_kind {
 	OCKAM_KIND_ENCRYPTOR,	/* a secure channel's plaintext entrance */
 	OCKAM_KIND_DECRYPTOR,	/* a secure channel's ciphertext entrance */
 	OCKAM_KIND_PORTAL,	/* one end of a portal session */
+	OCKAM_KIND_UDP,		/* a UDP bind */
 	__OCKAM_KIND_MAX
 };
 
@@ -668,6 +720,22 @@ enum ockam_stat {
 	OCKAM_STAT_PORTAL_OVERRUNS,	/* ... for a peer past its window */
 	OCKAM_STAT_KEEPALIVES,		/* keepalives channels sent */
 	OCKAM_STAT_DROP_CHANNEL_DOWN,	/* sent into a DOWN channel */
+	OCKAM_STAT_UDP_REASSEMBLED,	/* messages put together from several
+					 * datagrams
+					 */
+	OCKAM_STAT_UDP_DUPLICATES,	/* fragments received twice, ignored */
+	OCKAM_STAT_DROP_INCOMPLETE,	/* unfinished messages given up for
+					 * newer ones, or by a closing bind
+					 */
+	OCKAM_STAT_DROP_OVERLAP,	/* a fragment overlapped another, or
+					 * disagreed on the message's length
+					 */
+	OCKAM_STAT_DROP_REASM_TIMEOUT,	/* unfinished when the reassembly
+					 * time ran out
+					 */
+	OCKAM_STAT_DROP_REASM_MEMORY,	/* over the peer's or the node's
+					 * reassembly memory
+					 */
 	__OCKAM_STAT_MAX
 };
 

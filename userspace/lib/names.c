@@ -96,6 +96,12 @@ OCKAM_EXPORT const char *ockam_stat_name(unsigned int stat)
 		[OCKAM_STAT_PORTAL_OVERRUNS] = "portal-overruns",
 		[OCKAM_STAT_KEEPALIVES] = "keepalives",
 		[OCKAM_STAT_DROP_CHANNEL_DOWN] = "drop-channel-down",
+		[OCKAM_STAT_UDP_REASSEMBLED] = "udp-reassembled",
+		[OCKAM_STAT_UDP_DUPLICATES] = "udp-duplicates",
+		[OCKAM_STAT_DROP_INCOMPLETE] = "drop-incomplete",
+		[OCKAM_STAT_DROP_OVERLAP] = "drop-overlap",
+		[OCKAM_STAT_DROP_REASM_TIMEOUT] = "drop-reasm-timeout",
+		[OCKAM_STAT_DROP_REASM_MEMORY] = "drop-reasm-memory",
 	};
 
 	return stat < ARRAY_SIZE(names) && names[stat] ? names[stat] :

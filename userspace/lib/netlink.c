@@ -294,6 +294,7 @@ static int parse_node(struct nlattr **tb, void *arg, struct ockam_err *err)
 		ockam_nla_u32(tb[OCKAM_NODE_A_CHANNEL_KEEPALIVE]);
 	info->channel_give_up_ms =
 		ockam_nla_u32(tb[OCKAM_NODE_A_CHANNEL_GIVE_UP]);
+	info->udp_datagram = ockam_nla_u32(tb[OCKAM_NODE_A_UDP_DATAGRAM]);
 	attr_stats(tb[OCKAM_NODE_A_STATS], &info->stats);
 	return 0;
 }
@@ -337,7 +338,10 @@ OCKAM_EXPORT int ockam_nl_node_set(struct ockam_nl *nl,
 			 set->channel_keepalive_ms) < 0) ||
 	    (set->channel_give_up_ms &&
 	     nla_put_u32(msg, OCKAM_NODE_A_CHANNEL_GIVE_UP,
-			 set->channel_give_up_ms) < 0)) {
+			 set->channel_give_up_ms) < 0) ||
+	    (set->udp_datagram &&
+	     nla_put_u32(msg, OCKAM_NODE_A_UDP_DATAGRAM,
+			 set->udp_datagram) < 0)) {
 		nlmsg_free(msg);
 		return nomem(err, "node set");
 	}
@@ -421,6 +425,55 @@ OCKAM_EXPORT int ockam_nl_transport_detach(struct ockam_nl *nl,
 	return put_address_request(nl, OCKAM_CMD_TRANSPORT_DETACH,
 				   "transport detach", OCKAM_A_TRANSPORT,
 				   OCKAM_TRANSPORT_A_ADDRESS, address, err);
+}
+
+static int parse_udp(struct nlattr **tb, void *arg, struct ockam_err *err)
+{
+	struct ockam_udp_info *info = arg;
+
+	(void)err;
+	ockam_nla_string(tb[OCKAM_UDP_A_ADDRESS], info->address,
+			 sizeof(info->address));
+	ockam_nla_string(tb[OCKAM_UDP_A_LOCAL], info->local,
+			 sizeof(info->local));
+	info->peers = ockam_nla_u32(tb[OCKAM_UDP_A_PEERS]);
+	info->reasm_bytes = ockam_nla_u32(tb[OCKAM_UDP_A_REASM_BYTES]);
+	attr_stats(tb[OCKAM_UDP_A_STATS], &info->stats);
+	return 0;
+}
+
+OCKAM_EXPORT int ockam_nl_udp_attach(struct ockam_nl *nl, int fd,
+				     const char *address,
+				     struct ockam_udp_info *out,
+				     struct ockam_err *err)
+{
+	struct ockam_udp_info scratch;
+	struct nlattr *nest;
+	struct nl_msg *msg;
+
+	if (!out)
+		out = &scratch;
+	memset(out, 0, sizeof(*out));
+	msg = new_request(nl, OCKAM_CMD_UDP_ATTACH, 0);
+	if (!msg)
+		return nomem(err, "UDP attach");
+	nest = nla_nest_start(msg, OCKAM_A_UDP);
+	if (!nest || nla_put_u32(msg, OCKAM_UDP_A_FD, fd) < 0 ||
+	    (address && nla_put_string(msg, OCKAM_UDP_A_ADDRESS, address) < 0)) {
+		nlmsg_free(msg);
+		return nomem(err, "UDP attach");
+	}
+	nla_nest_end(msg, nest);
+	return do_request(nl, msg, "UDP attach", OCKAM_A_UDP, parse_udp, out,
+			  err);
+}
+
+OCKAM_EXPORT int ockam_nl_udp_detach(struct ockam_nl *nl, const char *address,
+				     struct ockam_err *err)
+{
+	return put_address_request(nl, OCKAM_CMD_UDP_DETACH, "UDP detach",
+				   OCKAM_A_UDP, OCKAM_UDP_A_ADDRESS, address,
+				   err);
 }
 
 /* ---------------------------------------------------------------- dumps */
@@ -510,6 +563,22 @@ OCKAM_EXPORT int ockam_nl_transport_list(struct ockam_nl *nl,
 	};
 	int ret = dump_table(nl, OCKAM_CMD_TRANSPORT_GET, "transport list",
 			     OCKAM_A_TRANSPORT, &c, err);
+
+	*list = c.items;
+	*count = c.count;
+	return ret;
+}
+
+OCKAM_EXPORT int ockam_nl_udp_list(struct ockam_nl *nl,
+				   struct ockam_udp_info **list, size_t *count,
+				   struct ockam_err *err)
+{
+	struct collector c = {
+		.size = sizeof(**list),
+		.parse = parse_udp,
+	};
+	int ret = dump_table(nl, OCKAM_CMD_UDP_GET, "UDP list", OCKAM_A_UDP,
+			     &c, err);
 
 	*list = c.items;
 	*count = c.count;

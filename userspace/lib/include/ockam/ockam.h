@@ -325,6 +325,7 @@ struct ockam_node_info {
 	bool dial_forwarded;	/* forwarded messages may cause dials */
 	uint32_t channel_keepalive_ms;	/* 0: channels send no keepalives */
 	uint32_t channel_give_up_ms;	/* RECOVERING this long: DOWN */
+	uint32_t udp_datagram;		/* UDP payload bytes per datagram */
 	struct ockam_stats stats;
 };
 
@@ -343,6 +344,7 @@ struct ockam_node_settings {
 	bool set_channel_keepalive;
 	uint32_t channel_keepalive_ms;
 	uint32_t channel_give_up_ms;
+	uint32_t udp_datagram;
 };
 
 enum { OCKAM_NAME_MAX = OCKAM_ADDR_VALUE_MAX + 1 };
@@ -353,6 +355,14 @@ struct ockam_transport_info {
 	char local[OCKAM_NAME_MAX];	/* "host:port" of this end, or "" */
 	uint32_t kind;			/* enum ockam_endpoint_kind */
 	uint32_t flags;			/* OCKAM_TRANSPORT_F_* */
+	struct ockam_stats stats;
+};
+
+struct ockam_udp_info {
+	char address[OCKAM_NAME_MAX];	/* local address of the bind */
+	char local[OCKAM_NAME_MAX];	/* "host:port" it is bound to */
+	uint32_t peers;			/* addresses it heard from lately */
+	uint32_t reasm_bytes;		/* held by unfinished messages */
 	struct ockam_stats stats;
 };
 
@@ -397,6 +407,17 @@ int ockam_nl_transport_detach(struct ockam_nl *nl, const char *address,
 			      struct ockam_err *err);
 
 /*
+ * Hand bound UDP socket @fd to the node (an IPv6 one must be IPV6_V6ONLY).
+ * @address (NULL for a random one) is the local address to give it; @out
+ * receives the kernel's reply. The caller may close @fd afterwards. The
+ * bind lives as long as @nl.
+ */
+int ockam_nl_udp_attach(struct ockam_nl *nl, int fd, const char *address,
+			struct ockam_udp_info *out, struct ockam_err *err);
+int ockam_nl_udp_detach(struct ockam_nl *nl, const char *address,
+			struct ockam_err *err);
+
+/*
  * Dumps. Each returns a malloc()ed array in @list (free() it) and its
  * length in @count. A dump the kernel marks interrupted (NLM_F_DUMP_INTR)
  * is retried a few times, then fails with -EAGAIN.
@@ -404,6 +425,8 @@ int ockam_nl_transport_detach(struct ockam_nl *nl, const char *address,
 int ockam_nl_transport_list(struct ockam_nl *nl,
 			    struct ockam_transport_info **list, size_t *count,
 			    struct ockam_err *err);
+int ockam_nl_udp_list(struct ockam_nl *nl, struct ockam_udp_info **list,
+		      size_t *count, struct ockam_err *err);
 int ockam_nl_alias_list(struct ockam_nl *nl, struct ockam_alias_info **list,
 			size_t *count, struct ockam_err *err);
 int ockam_nl_address_list(struct ockam_nl *nl,

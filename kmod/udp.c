@@ -1,0 +1,811 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * UDP transport.
+ *
+ * Userspace binds a UDP socket and hands it over with OCKAM_CMD_UDP_ATTACH.
+ * We make it an encapsulation socket the way L2TP does: with the socket
+ * locked and under sk_callback_lock, claim sk_user_data (refusing a socket
+ * another kernel user holds), then setup_udp_tunnel_sock() points the
+ * socket's encap_rcv at us. From then on every datagram that reaches the
+ * socket comes to ockam_udp_encap_rcv() in softirq and never to the
+ * socket's queue. The kernel keeps its own file reference.
+ *
+ * A bind has no peer of its own: it sends to any UDP address and hears
+ * from anyone. It remembers the addresses it heard from (its peers):
+ * their unfinished messages are kept per peer (udp_reasm.c), a reply to
+ * one leaves from the bind that heard it (so it passes back through the
+ * same NAT mapping), and a message from another node may go to a peer but
+ * not, unless the node allows forwarded dials, to an address no bind has
+ * heard from. Peers not heard from for OCKAM_UDP_PEER_IDLE_MS are
+ * forgotten.
+ *
+ * Sending splits a message into datagrams of the node's datagram size and
+ * hands each to the IP layer with udp_tunnel_xmit_skb() (as WireGuard
+ * does), in whatever context the routing step runs in; nothing queues, so
+ * a full device queue loses datagrams the way UDP does.
+ *
+ * Closing is one work item: unpublish the address and leave the node's
+ * list, give the socket back its plain UDP receive path, and free after an
+ * RCU grace period, when no receiver or sender can hold the bind: then the
+ * unfinished messages go (counted as incomplete) and the socket's file
+ * reference is dropped.
+ */
+#include <linux/inet.h>
+#include <linux/file.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/ipv6_stubs.h>
+#include <net/route.h>
+#include <net/udp.h>
+#include <net/udp_tunnel.h>
+
+#include "message.h"
+#include "ockam.h"
+#include "route.h"
+#include "sockhook.h"
+#include "udp.h"
+
+enum {
+	/* Room in front of a datagram for the UDP, IP and link headers. */
+	OCKAM_UDP_HEADROOM = MAX_HEADER + sizeof(struct ipv6hdr) +
+			     sizeof(struct udphdr),
+	/* How often the sweep looks at idle peers when nothing is
+	 * unfinished.
+	 */
+	OCKAM_UDP_SWEEP_IDLE_MS = 10000,
+	/* ... and at unfinished messages. */
+	OCKAM_UDP_SWEEP_REASM_MS = 500,
+};
+
+static const struct rhashtable_params ockam_udp_peer_params = {
+	.head_offset = offsetof(struct ockam_udp_peer, hash_node),
+	.key_offset = offsetof(struct ockam_udp_peer, addr),
+	.key_len = sizeof(struct ockam_udp_addr),
+	.automatic_shrinking = true,
+};
+
+/* ---- addresses ---- */
+
+static int ockam_udp_port_parse(const char *s, u32 len, __be16 *port)
+{
+	char digits[6];
+	u16 value;
+
+	if (!len || len >= sizeof(digits))
+		return -EINVAL;
+	memcpy(digits, s, len);
+	digits[len] = '\0';
+	if (kstrtou16(digits, 10, &value) || !value)
+		return -EINVAL;
+	*port = htons(value);
+	return 0;
+}
+
+/*
+ * A UDP address value: numeric "a.b.c.d:port" or "[IPv6]:port". The
+ * kernel resolves no names: whoever builds the route does.
+ */
+int ockam_udp_addr_parse(const u8 *value, u32 len, struct ockam_udp_addr *addr)
+{
+	const char *s = (const char *)value, *stop = s + len, *end;
+
+	memset(addr, 0, sizeof(*addr));
+	if (len && s[0] == '[') {
+		if (!in6_pton(s + 1, len - 1, addr->v6.s6_addr, ']', &end) ||
+		    end + 1 >= stop || *end != ']' || end[1] != ':')
+			return -EINVAL;
+		end += 2;
+		addr->family = AF_INET6;
+	} else {
+		if (!in4_pton(s, len, (u8 *)&addr->v4, ':', &end) ||
+		    end >= stop || *end != ':')
+			return -EINVAL;
+		end++;
+		addr->family = AF_INET;
+	}
+	return ockam_udp_port_parse(end, stop - end, &addr->port);
+}
+
+static int ockam_udp_addr_print(const struct ockam_udp_addr *addr, char *buf,
+				size_t size)
+{
+	if (addr->family == AF_INET)
+		return snprintf(buf, size, "%pI4:%u", &addr->v4,
+				ntohs(addr->port));
+	return snprintf(buf, size, "[%pI6c]:%u", &addr->v6, ntohs(addr->port));
+}
+
+/* Where a datagram came from. */
+static void ockam_udp_source(const struct sk_buff *skb,
+			     struct ockam_udp_addr *addr)
+{
+	memset(addr, 0, sizeof(*addr));
+	addr->port = udp_hdr(skb)->source;
+	if (skb->protocol == htons(ETH_P_IP)) {
+		addr->family = AF_INET;
+		addr->v4 = ip_hdr(skb)->saddr;
+	} else {
+		addr->family = AF_INET6;
+		addr->v6 = ipv6_hdr(skb)->saddr;
+	}
+}
+
+/* @addr as a route address, type OCKAM_ADDR_UDP, into @buf. */
+static u32 ockam_udp_addr_encode(const struct ockam_udp_addr *addr,
+				 u8 buf[OCKAM_UDP_PUSH_MAX])
+{
+	char hostport[OCKAM_UDP_HOSTPORT_MAX];
+	int len = ockam_udp_addr_print(addr, hostport, sizeof(hostport));
+
+	return ockam_addr_encode(buf, OCKAM_ADDR_UDP, (const u8 *)hostport,
+				 len);
+}
+
+/* ---- peers ---- */
+
+static void ockam_udp_sweep_soon(struct ockam_udp *u, unsigned int ms)
+{
+	/* A sweep already due keeps its time; it re-arms itself. */
+	queue_delayed_work(ockam_wq, &u->sweep, msecs_to_jiffies(ms));
+}
+
+static struct ockam_udp_peer *ockam_udp_peer_new(struct ockam_udp *u,
+						 const struct ockam_udp_addr *a)
+{
+	struct ockam_udp_peer *peer, *old;
+
+	if (READ_ONCE(u->peer_count) >= OCKAM_UDP_PEERS_MAX)
+		return NULL;
+	peer = kzalloc(sizeof(*peer), GFP_ATOMIC);
+	if (!peer)
+		return NULL;
+	peer->addr = *a;
+	peer->last_heard = jiffies;
+	INIT_LIST_HEAD(&peer->partials);
+	peer->push_len = ockam_udp_addr_encode(a, peer->push);
+
+	spin_lock_bh(&u->lock);
+	old = NULL;
+	if (u->peer_count < OCKAM_UDP_PEERS_MAX)
+		old = rhashtable_lookup_get_insert_fast(&u->peers,
+							&peer->hash_node,
+							ockam_udp_peer_params);
+	else
+		old = ERR_PTR(-ENOSPC);
+	if (!old)
+		WRITE_ONCE(u->peer_count, u->peer_count + 1);
+	spin_unlock_bh(&u->lock);
+
+	if (old) {
+		kfree(peer);
+		return IS_ERR(old) ? NULL : old;
+	}
+	ockam_udp_sweep_soon(u, OCKAM_UDP_SWEEP_IDLE_MS);
+	return peer;
+}
+
+/* The peer at @a, made if new; NULL when the bind remembers no more. */
+static struct ockam_udp_peer *ockam_udp_peer_get(struct ockam_udp *u,
+						 const struct ockam_udp_addr *a)
+{
+	struct ockam_udp_peer *peer;
+	unsigned long now = jiffies;
+
+	peer = rhashtable_lookup(&u->peers, a, ockam_udp_peer_params);
+	if (!peer)
+		return ockam_udp_peer_new(u, a);
+	if (READ_ONCE(peer->last_heard) != now)
+		WRITE_ONCE(peer->last_heard, now);
+	return peer;
+}
+
+static bool ockam_udp_peer_idle(const struct ockam_udp_peer *peer,
+				unsigned long now)
+{
+	return time_after(now, READ_ONCE(peer->last_heard) +
+			       msecs_to_jiffies(OCKAM_UDP_PEER_IDLE_MS));
+}
+
+static void ockam_udp_peer_remove(struct ockam_udp *u,
+				  struct ockam_udp_peer *peer)
+{
+	lockdep_assert_held(&u->lock);
+	rhashtable_remove_fast(&u->peers, &peer->hash_node,
+			       ockam_udp_peer_params);
+	peer->gone = true;
+	WRITE_ONCE(u->peer_count, u->peer_count - 1);
+	kfree_rcu(peer, rcu);
+}
+
+/* Forget the peers not heard from lately that hold nothing unfinished. */
+static void ockam_udp_forget_idle(struct ockam_udp *u, unsigned long now)
+{
+	struct rhashtable_iter iter;
+	struct ockam_udp_peer *peer;
+
+	rhashtable_walk_enter(&u->peers, &iter);
+	rhashtable_walk_start(&iter);
+	while ((peer = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(peer))
+			continue;
+		if (!ockam_udp_peer_idle(peer, now))
+			continue;
+		spin_lock_bh(&u->lock);
+		/* The walk may show a peer twice. */
+		if (!peer->gone && !peer->partial_count)
+			ockam_udp_peer_remove(u, peer);
+		spin_unlock_bh(&u->lock);
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+}
+
+static void ockam_udp_sweep(struct work_struct *work)
+{
+	struct ockam_udp *u = container_of(to_delayed_work(work),
+					   struct ockam_udp, sweep);
+	unsigned long now = jiffies;
+
+	ockam_udp_forget_idle(u, now);
+	if (ockam_udp_reasm_expire(u, now))
+		ockam_udp_sweep_soon(u, OCKAM_UDP_SWEEP_REASM_MS);
+	else if (READ_ONCE(u->peer_count))
+		ockam_udp_sweep_soon(u, OCKAM_UDP_SWEEP_IDLE_MS);
+}
+
+u32 ockam_udp_peer_count(struct ockam_udp *u)
+{
+	return READ_ONCE(u->peer_count);
+}
+
+/*
+ * The bind a message to @to leaves from: the one that heard from @to
+ * (*@known), or else the node's first bind of @to's family. Under RCU.
+ */
+struct ockam_udp *ockam_udp_select(struct ockam_node *node,
+				   const struct ockam_udp_addr *to, bool *known)
+{
+	struct ockam_udp *u, *first = NULL;
+
+	list_for_each_entry_rcu(u, &node->udp_binds, bind_node) {
+		if (u->family != to->family)
+			continue;
+		if (rhashtable_lookup(&u->peers, to, ockam_udp_peer_params)) {
+			*known = true;
+			return u;
+		}
+		if (!first)
+			first = u;
+	}
+	*known = false;
+	return first;
+}
+
+/* ---- transmit ---- */
+
+static struct dst_entry *ockam_udp_route(struct ockam_udp *u,
+					 const struct ockam_udp_addr *to,
+					 struct flowi *fl)
+{
+	struct sock *sk = u->sock->sk;
+	struct rtable *rt;
+
+	memset(fl, 0, sizeof(*fl));
+	if (to->family == AF_INET) {
+		fl->u.ip4.daddr = to->v4;
+		fl->u.ip4.saddr = inet_sk(sk)->inet_saddr;
+		fl->u.ip4.fl4_dport = to->port;
+		fl->u.ip4.fl4_sport = inet_sk(sk)->inet_sport;
+		fl->u.ip4.flowi4_proto = IPPROTO_UDP;
+		fl->u.ip4.flowi4_oif = READ_ONCE(sk->sk_bound_dev_if);
+		fl->u.ip4.flowi4_mark = READ_ONCE(sk->sk_mark);
+		rt = ip_route_output_flow(sock_net(sk), &fl->u.ip4, sk);
+		return IS_ERR(rt) ? ERR_CAST(rt) : &rt->dst;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	fl->u.ip6.daddr = to->v6;
+	fl->u.ip6.saddr = sk->sk_v6_rcv_saddr;
+	fl->u.ip6.fl6_dport = to->port;
+	fl->u.ip6.fl6_sport = inet_sk(sk)->inet_sport;
+	fl->u.ip6.flowi6_proto = IPPROTO_UDP;
+	fl->u.ip6.flowi6_oif = READ_ONCE(sk->sk_bound_dev_if);
+	fl->u.ip6.flowi6_mark = READ_ONCE(sk->sk_mark);
+	return ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl->u.ip6,
+					       NULL);
+#else
+	return ERR_PTR(-EAFNOSUPPORT);
+#endif
+}
+
+/* Hand one datagram to IP; it takes a reference to @dst of its own. */
+static void ockam_udp_send(struct ockam_udp *u, struct sk_buff *skb,
+			   struct dst_entry *dst, const struct flowi *fl,
+			   const struct ockam_udp_addr *to)
+{
+	struct sock *sk = u->sock->sk;
+	__be16 sport = inet_sk(sk)->inet_sport;
+
+	dst_hold(dst);
+	if (to->family == AF_INET) {
+		udp_tunnel_xmit_skb((struct rtable *)dst, sk, skb,
+				    fl->u.ip4.saddr, fl->u.ip4.daddr, 0,
+				    ip4_dst_hoplimit(dst), 0, sport, to->port,
+				    false, false);
+		return;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	{
+		struct in6_addr saddr = fl->u.ip6.saddr, daddr = to->v6;
+
+		udp_tunnel6_xmit_skb(dst, sk, skb, dst->dev, &saddr, &daddr,
+				     0, ip6_dst_hoplimit(dst), 0, sport,
+				     to->port, false);
+	}
+#endif
+}
+
+/* Bytes [@offset, @offset + @len) of the message @msg, in a datagram. */
+static struct sk_buff *ockam_udp_datagram(struct sk_buff *msg, u32 message,
+					  u32 offset, u32 len)
+{
+	struct sk_buff *skb;
+
+	skb = alloc_skb(OCKAM_UDP_HEADROOM + OCKAM_UDP_HEADER_LEN + len,
+			GFP_ATOMIC);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, OCKAM_UDP_HEADROOM);
+	ockam_udp_header_encode(skb_put(skb, OCKAM_UDP_HEADER_LEN), message,
+				offset, msg->len);
+	if (skb_copy_bits(msg, offset, skb_put(skb, len), len)) {
+		kfree_skb(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+/*
+ * Send the message in @skb to @to from @u, in as many datagrams as it
+ * takes. Consumes @skb on success; on failure the caller still owns it:
+ * -EHOSTUNREACH (no route to @to), -ENOBUFS.
+ */
+int ockam_udp_xmit(struct ockam_udp *u, const struct ockam_udp_addr *to,
+		   struct sk_buff *skb)
+{
+	u32 chunk = READ_ONCE(u->node->udp_datagram) - OCKAM_UDP_HEADER_LEN;
+	u32 message = (u32)atomic_inc_return(&u->next_message);
+	u32 len = skb->len, offset, n;
+	struct dst_entry *dst;
+	struct sk_buff *datagram;
+	struct flowi fl;
+	int err = 0;
+
+	local_bh_disable();
+	dst = ockam_udp_route(u, to, &fl);
+	if (IS_ERR(dst)) {
+		err = -EHOSTUNREACH;
+		goto out;
+	}
+	for (offset = 0; offset < len; offset += n) {
+		n = min(chunk, len - offset);
+		datagram = ockam_udp_datagram(skb, message, offset, n);
+		if (!datagram) {
+			err = -ENOBUFS;
+			break;
+		}
+		ockam_udp_send(u, datagram, dst, &fl, to);
+	}
+	dst_release(dst);
+out:
+	local_bh_enable();
+	if (err)
+		return err;
+	ockam_stats_inc(u->stats, OCKAM_STAT_TX_MESSAGES);
+	ockam_stats_add(u->stats, OCKAM_STAT_TX_BYTES, len);
+	ockam_stats_inc(u->node->stats, OCKAM_STAT_TX_MESSAGES);
+	ockam_stats_add(u->node->stats, OCKAM_STAT_TX_BYTES, len);
+	consume_skb(skb);
+	return 0;
+}
+
+/* ---- receive ---- */
+
+static void ockam_udp_count(struct ockam_udp *u, enum ockam_stat why)
+{
+	ockam_stats_inc(u->stats, why);
+	ockam_stats_inc(u->node->stats, why);
+}
+
+/* A whole message from @from (its peer, if remembered) goes on. */
+static void ockam_udp_deliver(struct ockam_udp *u, struct sk_buff *skb,
+			      const struct ockam_udp_addr *from,
+			      const struct ockam_udp_peer *peer)
+{
+	u8 buf[OCKAM_UDP_PUSH_MAX];
+	const u8 *push = buf;
+	u32 push_len, len = skb->len;
+
+	/* A peer's push stays until a grace period after it is forgotten. */
+	if (peer) {
+		push = peer->push;
+		push_len = peer->push_len;
+	} else {
+		push_len = ockam_udp_addr_encode(from, buf);
+	}
+	ockam_stats_inc(u->stats, OCKAM_STAT_RX_MESSAGES);
+	ockam_stats_add(u->stats, OCKAM_STAT_RX_BYTES, len);
+	ockam_stats_inc(u->node->stats, OCKAM_STAT_RX_MESSAGES);
+	ockam_stats_add(u->node->stats, OCKAM_STAT_RX_BYTES, len);
+	if (ockam_route_arrived(u->node, skb, push, push_len) == -EBADMSG)
+		ockam_stats_inc(u->stats, OCKAM_STAT_DROP_BAD_FRAME);
+}
+
+/*
+ * Every datagram to the socket, in softirq under RCU, with skb->data at
+ * the UDP header and the checksum verified. Always consumes the datagram
+ * (returns 0): what is not ours is dropped and counted, not queued to a
+ * socket nobody reads.
+ */
+static int ockam_udp_encap_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct ockam_udp *u = rcu_dereference_sk_user_data(sk);
+	u32 offset = skb_transport_offset(skb) + sizeof(struct udphdr);
+	u8 buf[OCKAM_UDP_HEADER_LEN];
+	struct ockam_udp_peer *peer;
+	struct ockam_udp_header hdr;
+	struct ockam_udp_addr from;
+	int err;
+
+	if (unlikely(!u))
+		goto drop;
+	if (skb->len < offset + OCKAM_UDP_HEADER_LEN ||
+	    skb_copy_bits(skb, offset, buf, sizeof(buf))) {
+		ockam_udp_count(u, OCKAM_STAT_DROP_BAD_FRAME);
+		goto drop;
+	}
+	err = ockam_udp_header_decode(buf, skb->len - offset,
+				      READ_ONCE(u->node->max_message), &hdr);
+	if (err) {
+		ockam_udp_count(u, err == -EMSGSIZE ? OCKAM_STAT_DROP_TOO_BIG :
+						     OCKAM_STAT_DROP_BAD_FRAME);
+		goto drop;
+	}
+	ockam_udp_source(skb, &from);
+	peer = ockam_udp_peer_get(u, &from);
+	if (ockam_msg_trim_head(skb, offset + OCKAM_UDP_HEADER_LEN)) {
+		ockam_udp_count(u, OCKAM_STAT_DROP_BUFFER_FULL);
+		goto drop;
+	}
+	/* The checksum covered headers that are gone. */
+	skb->ip_summed = CHECKSUM_NONE;
+
+	if (hdr.fragment_len != hdr.length) {
+		if (!peer) {
+			ockam_udp_count(u, OCKAM_STAT_DROP_REASM_MEMORY);
+			goto drop;
+		}
+		skb = ockam_udp_reasm_add(u, peer, skb, &hdr);
+		if (!skb)
+			return 0;
+	}
+	ockam_udp_deliver(u, skb, &from, peer);
+	return 0;
+
+drop:
+	kfree_skb(skb);
+	return 0;
+}
+
+/* ---- attach and close ---- */
+
+static void ockam_udp_close_work(struct work_struct *work);
+
+static void ockam_udp_free_peer(void *ptr, void *arg)
+{
+	kfree(ptr);
+}
+
+static void ockam_udp_free_work(struct work_struct *work)
+{
+	struct ockam_udp *u = container_of(to_rcu_work(work), struct ockam_udp,
+					   free_work);
+	struct rhashtable_iter iter;
+	struct ockam_udp_peer *peer;
+
+	/* No receiver can reach the bind now: nothing re-arms the sweep. */
+	cancel_delayed_work_sync(&u->sweep);
+	rhashtable_walk_enter(&u->peers, &iter);
+	rhashtable_walk_start(&iter);
+	while ((peer = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(peer))
+			continue;
+		spin_lock_bh(&u->lock);
+		ockam_udp_reasm_forget(u, peer, OCKAM_STAT_DROP_INCOMPLETE);
+		spin_unlock_bh(&u->lock);
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	WARN_ON_ONCE(!list_empty(&u->partials) || u->reasm_bytes);
+	rhashtable_free_and_destroy(&u->peers, ockam_udp_free_peer, NULL);
+	if (u->sock)
+		sockfd_put(u->sock);
+	free_percpu(u->stats);
+	kfree(u);
+}
+
+static void ockam_udp_release(struct kref *refs)
+{
+	struct ockam_udp *u = container_of(refs, struct ockam_udp, refs);
+
+	/* Receivers and senders may still hold it under RCU. */
+	queue_rcu_work(ockam_wq, &u->free_work);
+}
+
+void ockam_udp_put(struct ockam_udp *u)
+{
+	kref_put(&u->refs, ockam_udp_release);
+}
+
+static void ockam_udp_close(struct ockam_udp *u)
+{
+	if (test_and_set_bit(OCKAM_UDP_CLOSING, &u->state))
+		return;
+	queue_work(ockam_wq, &u->close_work);
+}
+
+static struct ockam_udp *ockam_udp_alloc(struct ockam_node *node,
+					 struct socket *sock,
+					 const struct ockam_udp_attach *req,
+					 struct netlink_ext_ack *extack,
+					 int *err)
+{
+	struct sockaddr_storage ss;
+	struct ockam_udp *u;
+
+	*err = -ENOMEM;
+	u = kzalloc(sizeof(*u), GFP_KERNEL);
+	if (!u)
+		return NULL;
+	u->stats = ockam_stats_alloc(OCKAM_STATS_ALL);
+	if (!u->stats)
+		goto fail;
+	*err = rhashtable_init(&u->peers, &ockam_udp_peer_params);
+	if (*err)
+		goto fail;
+	u->node = node;
+	u->sock = sock;
+	u->family = sock->sk->sk_family;
+	u->ep.kind = OCKAM_KIND_UDP;
+	u->owner_portid = req->owner_portid;
+	atomic_set(&u->next_message, get_random_u32());
+	spin_lock_init(&u->lock);
+	INIT_LIST_HEAD(&u->partials);
+	INIT_DELAYED_WORK(&u->sweep, ockam_udp_sweep);
+	INIT_WORK(&u->close_work, ockam_udp_close_work);
+	INIT_RCU_WORK(&u->free_work, ockam_udp_free_work);
+	kref_init(&u->refs);
+
+	if (kernel_getsockname(sock, (struct sockaddr *)&ss) < 0)
+		strscpy(u->local, "?", sizeof(u->local));
+	else
+		snprintf(u->local, sizeof(u->local), "%pISpc", &ss);
+	if (req->address &&
+	    ockam_endpoint_set_name(&u->ep, (const u8 *)req->address,
+				    strlen(req->address))) {
+		NL_SET_ERR_MSG(extack, "invalid local address");
+		*err = -EINVAL;
+		rhashtable_destroy(&u->peers);
+		goto fail;
+	}
+	return u;
+
+fail:
+	free_percpu(u->stats);
+	kfree(u);
+	return NULL;
+}
+
+/* A bind takes over only a bound socket that nobody else encapsulates. */
+static int ockam_udp_claim(struct ockam_udp *u, struct sock *sk,
+			   struct netlink_ext_ack *extack)
+{
+	sock_owned_by_me(sk);
+	if (!inet_sk(sk)->inet_num) {
+		NL_SET_ERR_MSG(extack, "socket is not bound");
+		return -EDESTADDRREQ;
+	}
+	if (sk->sk_family == AF_INET6 && !ipv6_only_sock(sk)) {
+		NL_SET_ERR_MSG(extack, "an IPv6 socket must be IPV6_V6ONLY");
+		return -EINVAL;
+	}
+	write_lock_bh(&sk->sk_callback_lock);
+	if (sk->sk_user_data || READ_ONCE(udp_sk(sk)->encap_type)) {
+		write_unlock_bh(&sk->sk_callback_lock);
+		NL_SET_ERR_MSG(extack, "socket is in use by another kernel user");
+		return -EBUSY;
+	}
+	rcu_assign_sk_user_data(sk, u);
+	write_unlock_bh(&sk->sk_callback_lock);
+	return 0;
+}
+
+/* Back to a plain UDP socket; socket locked. */
+static void ockam_udp_unclaim(struct sock *sk)
+{
+	sock_owned_by_me(sk);
+	write_lock_bh(&sk->sk_callback_lock);
+	WRITE_ONCE(udp_sk(sk)->encap_type, 0);
+	WRITE_ONCE(udp_sk(sk)->encap_rcv, NULL);
+	WRITE_ONCE(udp_sk(sk)->encap_destroy, NULL);
+	rcu_assign_sk_user_data(sk, NULL);
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+static int ockam_udp_publish(struct ockam_udp *u, bool named)
+{
+	struct ockam_node *node = u->node;
+	int err;
+
+	mutex_lock(&node->lock);
+	if (named)
+		err = ockam_node_insert(node, &u->ep);
+	else
+		err = ockam_node_insert_random(node, &u->ep);
+	if (!err) {
+		list_add_tail_rcu(&u->bind_node, &node->udp_binds);
+		u->published = true;
+	}
+	mutex_unlock(&node->lock);
+	return err;
+}
+
+static void ockam_udp_unpublish(struct ockam_udp *u)
+{
+	struct ockam_node *node = u->node;
+
+	mutex_lock(&node->lock);
+	if (u->published) {
+		list_del_rcu(&u->bind_node);
+		ockam_node_remove(node, &u->ep);
+		u->published = false;
+	}
+	mutex_unlock(&node->lock);
+}
+
+/* Everything with the socket locked, as L2TP registers a tunnel. */
+static int ockam_udp_take_over(struct ockam_udp *u, bool named,
+			       struct netlink_ext_ack *extack)
+{
+	struct udp_tunnel_sock_cfg cfg = {
+		.sk_user_data = u,
+		.encap_type = 1,
+		.encap_rcv = ockam_udp_encap_rcv,
+	};
+	struct sock *sk = u->sock->sk;
+	int err;
+
+	lock_sock(sk);
+	err = ockam_udp_claim(u, sk, extack);
+	if (err)
+		goto out;
+	err = ockam_udp_publish(u, named);
+	if (err) {
+		if (err == -EADDRINUSE)
+			NL_SET_ERR_MSG(extack, "local address already in use");
+		else
+			NL_SET_ERR_MSG(extack, "cannot add the UDP bind");
+		ockam_udp_unclaim(sk);
+		goto out;
+	}
+	setup_udp_tunnel_sock(sock_net(sk), u->sock, &cfg);
+out:
+	release_sock(sk);
+	return err;
+}
+
+/*
+ * On success *@out holds a reference for the caller, who must drop it with
+ * ockam_udp_put(): the bind may close as soon as we return.
+ */
+int ockam_udp_attach(struct ockam_node *node,
+		     const struct ockam_udp_attach *req,
+		     struct netlink_ext_ack *extack, struct ockam_udp **out)
+{
+	struct socket *sock;
+	struct ockam_udp *u;
+	int err;
+
+	sock = ockam_sock_lookup(req->fd, node->net, IPPROTO_UDP, extack);
+	if (IS_ERR(sock))
+		return PTR_ERR(sock);
+	u = ockam_udp_alloc(node, sock, req, extack, &err);
+	if (!u)
+		goto err_put;
+	err = ockam_udp_take_over(u, !!req->address, extack);
+	if (err) {
+		rhashtable_destroy(&u->peers);
+		free_percpu(u->stats);
+		kfree(u);
+		goto err_put;
+	}
+	kref_get(&u->refs);
+	*out = u;
+	return 0;
+
+err_put:
+	sockfd_put(sock);
+	return err;
+}
+
+static void ockam_udp_close_work(struct work_struct *work)
+{
+	struct ockam_udp *u = container_of(work, struct ockam_udp, close_work);
+	struct sock *sk = u->sock->sk;
+
+	ockam_udp_unpublish(u);
+	lock_sock(sk);
+	ockam_udp_unclaim(sk);
+	release_sock(sk);
+	ockam_udp_put(u);
+}
+
+int ockam_udp_detach(struct ockam_node *node, const u8 *name, u32 len)
+{
+	struct ockam_endpoint *ep;
+	struct ockam_udp *u = NULL;
+
+	mutex_lock(&node->lock);
+	rcu_read_lock();
+	ep = ockam_node_lookup(node, name, len);
+	rcu_read_unlock();
+	if (ep && ep->kind == OCKAM_KIND_UDP) {
+		u = ockam_udp_from_ep(ep);
+		kref_get(&u->refs);
+		ockam_udp_close(u);
+	}
+	mutex_unlock(&node->lock);
+	if (!u)
+		return -ENOENT;
+	flush_work(&u->close_work);
+	ockam_udp_put(u);
+	return 0;
+}
+
+void ockam_udp_owner_gone(struct ockam_node *node, u32 portid)
+{
+	struct ockam_endpoint *ep;
+	struct ockam_udp *u;
+
+	mutex_lock(&node->lock);
+	list_for_each_entry(ep, ockam_node_list(node, OCKAM_KIND_UDP), list) {
+		u = ockam_udp_from_ep(ep);
+		if (u->owner_portid == portid)
+			ockam_udp_close(u);
+	}
+	mutex_unlock(&node->lock);
+}
+
+/* Close every bind and wait for each to be gone from the node. */
+void ockam_udp_node_exit(struct ockam_node *node)
+{
+	struct ockam_endpoint *ep;
+	struct ockam_udp *u;
+
+	for (;;) {
+		u = NULL;
+		mutex_lock(&node->lock);
+		ep = list_first_entry_or_null(ockam_node_list(node,
+							      OCKAM_KIND_UDP),
+					      struct ockam_endpoint, list);
+		if (ep) {
+			u = ockam_udp_from_ep(ep);
+			kref_get(&u->refs);
+			ockam_udp_close(u);
+		}
+		mutex_unlock(&node->lock);
+		if (!u)
+			return;
+		flush_work(&u->close_work);
+		ockam_udp_put(u);
+	}
+}
