@@ -44,6 +44,12 @@
 #            and r3 (each of the three connections reset in turn), and
 #            r1 -> r3 through a relay at r2; against the time ockamd takes
 #            to create a new channel over the same paths
+# udp        1 KiB and 64 KiB messages n1 -> n2 over a UDP hop against the
+#            same over a TCP hop; through a secure channel over UDP
+#            against iperf3 over WireGuard (whose own transport is UDP)
+#            between the same namespaces; and over three hops
+#            TCP -> UDP -> TCP (n1 -> n2 -> n3 -> n4) against the all-TCP
+#            route
 #
 # Environment:
 #   BENCH_SECONDS     length of one run (3)
@@ -53,7 +59,7 @@
 #   BENCH_OBJECTS     channels and sockets for the memory figures, one
 #                     measurement per count ("10000 100000")
 #   BENCH_ONLY        parts to run (default "cipher routing secure handshake
-#                     memory portal recovery")
+#                     memory portal recovery udp")
 #   BENCH_RECOVERY_RESETS  resets per recovery figure (5); a reset after
 #                     which nothing comes back within 30 s is a failure
 #   BENCH_PERF        names of figures as printed, e.g. "sc-1hop-1024
@@ -71,7 +77,7 @@ REPEAT=${BENCH_REPEAT:-5}
 REPEAT_RR=${BENCH_REPEAT_RR:-3}
 HANDSHAKES=${BENCH_HANDSHAKES:-100}
 OBJECTS=${BENCH_OBJECTS:-10000 100000}
-ONLY=${BENCH_ONLY:-cipher routing secure handshake memory portal recovery}
+ONLY=${BENCH_ONLY:-cipher routing secure handshake memory portal recovery udp}
 RESETS=${BENCH_RECOVERY_RESETS:-5}
 PERF_KEYS=${BENCH_PERF:-}
 SIZES=(64 65536)
@@ -86,6 +92,7 @@ PORT_IPERF_WG=5202
 PORT_IPERF_TLS=5203
 PORT_TLS=5443		# stunnel: n1's client end, n2's server end
 PORT_WG=51820
+PORT_UDP=4001		# every node's UDP bind
 PORT_IPERF_PORTAL=5204	# iperf3 on n2's and n3's loopback, behind outlets
 PORT_ECHO=5005		# ockam-bench tcp-echo on n2
 PORT_TLS_ECHO=5444	# stunnel to that echo server
@@ -246,6 +253,8 @@ sc_create() {
 
 route1=/ip4/10.0.12.2/tcp/4000
 route3=/ip4/10.0.12.2/tcp/4000/ip4/10.0.23.3/tcp/4000/ip4/10.0.34.4/tcp/4000
+udp1=/ip4/10.0.12.2/udp/$PORT_UDP
+mixed3=/ip4/10.0.12.2/tcp/4000/ip4/10.0.23.3/udp/$PORT_UDP/ip4/10.0.34.4/tcp/4000
 
 # ------------------------------------------------------------ measuring
 
@@ -999,6 +1008,66 @@ part_recovery() {
 # print_recovery_ratios: each recovery against the budget the target sets
 # (one keepalive interval plus one handshake over the same path: the
 # daemon's new-channel time) and against a new channel.
+# ------------------------------------------------------------------ UDP
+
+SCU=
+
+setup_udp() {
+	local n
+	for n in n1 n2 n3 n4; do
+		on "$n" ockam udp-bind create "0.0.0.0:$PORT_UDP" --at "$n" \
+			>/dev/null || return 1
+	done
+	# A datagram transport: what a burst overflows is lost, so the
+	# backlog a veth feeds is made deep enough for the senders' windows.
+	sysctl -qw net.core.netdev_max_backlog=16384
+	SCU=$(sc_create n1 "$udp1/service/api")
+}
+
+part_udp() {
+	local size r
+
+	if ! setup_peers || ! setup_udp || [ -z "$SCU" ]; then
+		echo "udp: setting up failed"
+		node_logs
+		return 1
+	fi
+	for r in "$udp1" "$SCU" "$mixed3" "$route1" "$route3"; do
+		on n1 ockam-bench send "$r/service/sink" 65536 1 >/dev/null 2>&1
+	done
+	echo "UDP (a bind on every node; 1 hop n1 -> n2, 3 hops TCP -> UDP -> TCP)"
+	for size in "${SC_SIZES[@]}"; do
+		echo " message size $size bytes"
+		compare "$size" \
+			udp-1hop on n1 ockam-bench send "$udp1/service/sink" \
+			"$size" "$SECONDS_PER_RUN" -- \
+			tcp-hop on n1 ockam-bench send "$route1/service/sink" \
+			"$size" "$SECONDS_PER_RUN" -- \
+			sc-udp on n1 ockam-bench send "$SCU/service/sink" \
+			"$size" "$SECONDS_PER_RUN" -- \
+			wg-udp iperf n1 10.1.12.2 $PORT_IPERF_WG "$size" -- \
+			mixed-3hop on n1 ockam-bench send "$mixed3/service/sink" \
+			"$size" "$SECONDS_PER_RUN" -- \
+			tcp-3hop on n1 ockam-bench send "$route3/service/sink" \
+			"$size" "$SECONDS_PER_RUN"
+	done
+	echo " UDP counters on n2 after the runs:"
+	on n2 ockam udp-bind list --at n2 | sed 's/^/   /'
+	echo
+}
+
+print_udp_ratios() {
+	local size
+	for size in "${SC_SIZES[@]}"; do
+		print_ratio "UDP hop / TCP hop, $size B" \
+			"udp-1hop-$size" "tcp-hop-$size"
+		print_ratio "channel over UDP / WireGuard, $size B" \
+			"sc-udp-$size" "wg-udp-$size" '>= 1.0'
+		print_ratio "TCP->UDP->TCP / all-TCP 3 hops, $size B" \
+			"mixed-3hop-$size" "tcp-3hop-$size" '>= 0.9'
+	done
+}
+
 print_recovery_ratios() {
 	local path new
 	for path in 1hop 3hop 3hop-2nd 3hop-3rd relay; do
@@ -1028,6 +1097,7 @@ print_ratios() {
 		done
 	fi
 	want portal && print_portal_ratios
+	want udp && [ -n "$SCU" ] && print_udp_ratios
 	want recovery && [ -n "${RECOVERY_KEEPALIVE_MS:-}" ] &&
 		print_recovery_ratios
 	want secure && [ -n "$SC1" ] || return 0
@@ -1087,6 +1157,7 @@ want handshake && { part_handshake || status=1; }
 want memory && { part_memory || status=1; }
 want portal && { part_portal || status=1; }
 want recovery && { part_recovery || status=1; }
+want udp && { part_udp || status=1; }
 print_ratios
 perf_print
 echo
