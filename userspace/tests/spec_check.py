@@ -173,6 +173,8 @@ def check_bounds(spec, hdr):
         ("hop-limit", "max"): "OCKAM_ROUTE_HOPS_MAX",
         ("dial-timeout", "min"): "OCKAM_DIAL_TIMEOUT_MS_MIN",
         ("dial-timeout", "max"): "OCKAM_DIAL_TIMEOUT_MS_MAX",
+        ("udp-datagram", "min"): "OCKAM_UDP_DATAGRAM_MIN",
+        ("udp-datagram", "max"): "OCKAM_UDP_DATAGRAM_MAX",
         ("address", "max-len"): "OCKAM_ADDR_VALUE_MAX",
         ("peer", "max-len"): "OCKAM_ADDR_VALUE_MAX",
         ("route", "max-len"): "OCKAM_ROUTE_BYTES_MAX",
