@@ -58,6 +58,7 @@ static enum ctl_answer handle_status(struct daemon *d, struct ctl_request *r,
 		ockam_ctl_field(w, "accepted", "%lu", listener_accepted(l));
 		ockam_ctl_record_end(w);
 	}
+	udp_binds_report(d, NULL, w);
 	conns_report(d, w);
 	services_report(d, w);
 	secure_listeners_status(d, w);
@@ -118,6 +119,30 @@ handle_listener_list(struct daemon *d, struct ctl_request *r,
 	ockam_ctl_reply_ok(ctl_reply(r));
 	while ((l = listener_next(d, l)))
 		listener_record(ctl_reply(r), l);
+	return CTL_REPLY_NOW;
+}
+
+static enum ctl_answer
+handle_udp_bind_create(struct daemon *d, struct ctl_request *r,
+		       const struct ockam_ctl_request *msg)
+{
+	const struct udp_bind *b;
+	struct ockam_err err;
+
+	if (udp_bind_create(d, msg->argv[0], &b, &err) < 0)
+		return reply_err(r, &err);
+	ockam_ctl_reply_ok(ctl_reply(r));
+	udp_binds_report(d, b, ctl_reply(r));
+	return CTL_REPLY_NOW;
+}
+
+static enum ctl_answer
+handle_udp_bind_list(struct daemon *d, struct ctl_request *r,
+		     const struct ockam_ctl_request *msg)
+{
+	(void)msg;
+	ockam_ctl_reply_ok(ctl_reply(r));
+	udp_binds_report(d, NULL, ctl_reply(r));
 	return CTL_REPLY_NOW;
 }
 
@@ -301,6 +326,12 @@ static const struct ctl_verb verbs[] = {
 	  .handle = handle_listener_list },
 	{ "tcp-listener-delete", 1, 1, "tcp-listener-delete HOST:PORT",
 	  .remove = listener_delete },
+	{ "udp-bind-create", 1, 1, "udp-bind-create HOST:PORT",
+	  .handle = handle_udp_bind_create },
+	{ "udp-bind-list", 0, 0, "udp-bind-list",
+	  .handle = handle_udp_bind_list },
+	{ "udp-bind-delete", 1, 1, "udp-bind-delete HOST:PORT",
+	  .remove = udp_bind_delete },
 	{ "tcp-connection-create", 1, 1, "tcp-connection-create HOST:PORT",
 	  .handle = handle_connection_create },
 	{ "tcp-connection-delete", 1, 1, "tcp-connection-delete ADDRESS",

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <ockam/ockam.h>
@@ -19,6 +20,7 @@
 #include "loop.h"
 
 struct listener;
+struct udp_bind;
 struct conn;
 struct demand;
 struct service;
@@ -42,6 +44,7 @@ enum daemon_limits {
 	CTL_CLIENTS_MAX = 32,
 	CTL_BACKLOG = 16,
 	LISTEN_BACKLOG = 128,
+	UDP_BINDS_MAX = 64,
 	/* Re-dial backoff for persistent connections, milliseconds. */
 	REDIAL_FIRST_MS = 500,
 	REDIAL_MAX_MS = 10000,
@@ -70,6 +73,7 @@ struct daemon {
 	struct ockam_events *events;
 
 	struct listener *listeners;
+	struct udp_bind *udp_binds;
 	struct conn *conns;
 	struct demand *demands;
 	struct service *services;
@@ -134,6 +138,26 @@ int listeners_save(struct daemon *d, struct ockam_err *err);
  */
 int tcp_listen_socket(const char *host, uint16_t port, int *out_fd,
 		      char *bound, size_t bound_size, struct ockam_err *err);
+/* "host:port" of a bound or connected socket address. */
+int sockaddr_text(const struct sockaddr *sa, socklen_t len, char *buf,
+		  size_t size);
+
+/*
+ * udp.c: UDP binds, bound here and handed to the kernel. @hostport may
+ * have port 0 (a free one); the bind is listed by the address it got.
+ * Deleting takes that address or the bind's local address.
+ */
+int udp_bind_create(struct daemon *d, const char *hostport,
+		    const struct udp_bind **out, struct ockam_err *err);
+int udp_bind_delete(struct daemon *d, const char *address,
+		    struct ockam_err *err);
+void udp_binds_close(struct daemon *d);
+/*
+ * One "kind=udp-bind" record per bind (only @only, unless NULL), with the
+ * kernel's counters.
+ */
+void udp_binds_report(struct daemon *d, const struct udp_bind *only,
+		      struct ockam_ctl_writer *w);
 
 /*
  * dial.c: a non-blocking connect to "host:port" with a deadline, trying

@@ -41,8 +41,7 @@ const struct listener *listener_next(const struct daemon *d,
 	return l ? l->next : d->listeners;
 }
 
-/* "host:port" of a bound or connected socket address. */
-static int sockaddr_text(const struct sockaddr *sa, socklen_t len, char *buf,
+int sockaddr_text(const struct sockaddr *sa, socklen_t len, char *buf,
 			 size_t size)
 {
 	char host[NI_MAXHOST], serv[NI_MAXSERV];

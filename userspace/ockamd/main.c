@@ -34,11 +34,15 @@ enum option_defaults {
 	DEFAULT_CHANNEL_KEEPALIVE_MS = 10000,
 	/* ...and its channels are given up 5 minutes later. */
 	DEFAULT_CHANNEL_GIVE_UP_MS = 300000,
+	/* --udp-bind values one start takes; more come by udp-bind-create. */
+	OPTION_UDP_BINDS_MAX = 8,
 };
 
 struct options {
 	const char *node;
 	const char *listener;
+	const char *udp_binds[OPTION_UDP_BINDS_MAX];
+	unsigned int udp_bind_count;
 	const char *relay_authorized;
 	enum relay_forward_mode relay_forward;
 	uint32_t channel_keepalive_ms;
@@ -51,6 +55,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: ockamd --node NAME [--tcp-listener-address HOST:PORT]\n"
+		"              [--udp-bind HOST:PORT]...\n"
 		"              [--relay-authorized ID,...] [--relay-forward MODE]\n"
 		"              [--channel-keepalive DURATION]\n"
 		"              [--channel-give-up DURATION]\n"
@@ -64,6 +69,8 @@ static void usage(FILE *out)
 		"\n"
 		"  -n, --node NAME                 node name (registry: $OCKAM_HOME/nodes/NAME)\n"
 		"  -t, --tcp-listener-address A    first TCP listener (default %s)\n"
+		"  -u, --udp-bind A                a UDP bind (repeatable, up to %d;\n"
+		"                                  default none)\n"
 		"  -r, --relay-authorized ID,...   only these identities may register relays\n"
 		"                                  at forwarding_service (default: any)\n"
 		"  -F, --relay-forward MODE        channel: forward inside the registrant's\n"
@@ -77,7 +84,7 @@ static void usage(FILE *out)
 		"  -v, --verbose                   log debug messages\n"
 		"  -h, --help                      this text\n"
 		"  -V, --version                   print the version\n",
-		DEFAULT_LISTENER);
+		DEFAULT_LISTENER, OPTION_UDP_BINDS_MAX);
 }
 
 /* 0 (off), or the kernel's range. */
@@ -112,6 +119,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	static const struct option longopts[] = {
 		{ "node", required_argument, NULL, 'n' },
 		{ "tcp-listener-address", required_argument, NULL, 't' },
+		{ "udp-bind", required_argument, NULL, 'u' },
 		{ "relay-authorized", required_argument, NULL, 'r' },
 		{ "relay-forward", required_argument, NULL, 'F' },
 		{ "channel-keepalive", required_argument, NULL, 'k' },
@@ -129,7 +137,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	opt->channel_keepalive_ms = DEFAULT_CHANNEL_KEEPALIVE_MS;
 	opt->channel_give_up_ms = DEFAULT_CHANNEL_GIVE_UP_MS;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":n:t:r:F:k:g:fvhV", longopts,
+	while ((c = getopt_long(argc, argv, ":n:t:u:r:F:k:g:fvhV", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -137,6 +145,15 @@ static int parse_options(int argc, char **argv, struct options *opt)
 			break;
 		case 't':
 			opt->listener = optarg;
+			break;
+		case 'u':
+			if (opt->udp_bind_count == OPTION_UDP_BINDS_MAX) {
+				fprintf(stderr,
+					"error: --udp-bind: at most %d at start\n",
+					OPTION_UDP_BINDS_MAX);
+				return -1;
+			}
+			opt->udp_binds[opt->udp_bind_count++] = optarg;
 			break;
 		case 'r':
 			opt->relay_authorized = optarg;
@@ -392,6 +409,7 @@ static int start(struct daemon *d, const struct options *opt,
 {
 	char path[OCKAM_PATH_MAX];
 	struct stat st;
+	unsigned int i;
 	int ret;
 
 	/* Every file the ockam command opens by path must fit too. */
@@ -449,7 +467,10 @@ static int start(struct daemon *d, const struct options *opt,
 	ret = ctl_open(d, err);
 	if (ret < 0)
 		return ret;
-	return listener_create(d, opt->listener, NULL, err);
+	ret = listener_create(d, opt->listener, NULL, err);
+	for (i = 0; i < opt->udp_bind_count && ret >= 0; i++)
+		ret = udp_bind_create(d, opt->udp_binds[i], NULL, err);
+	return ret;
 }
 
 /* Undo start(); after a failed start also the directory it made. */
@@ -462,6 +483,7 @@ static void stop(struct daemon *d, bool failed)
 	initiators_close(d);
 	secure_listeners_close(d);
 	listeners_close(d);
+	udp_binds_close(d);
 	conns_close(d);
 	services_close(d);
 	forwarding_close(d);
