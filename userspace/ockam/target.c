@@ -168,8 +168,8 @@ int target_delete(const char *opt, const char *verb, const char *address,
 	return ret;
 }
 
-int cli_route_compose(const char *text, const char *piped,
-		      struct ockam_route *rt, struct ockam_err *err)
+static int route_compose(const char *text, const char *piped,
+			 struct ockam_route *rt, struct ockam_err *err)
 {
 	static struct ockam_route rest;
 	int ret;
@@ -193,6 +193,14 @@ int cli_route_compose(const char *text, const char *piped,
 	if (ret < 0)
 		return ret;
 	return ockam_route_append(rt, &rest, err);
+}
+
+int cli_route_compose(const char *text, const char *piped,
+		      struct ockam_route *rt, struct ockam_err *err)
+{
+	int ret = route_compose(text, piped, rt, err);
+
+	return ret < 0 ? ret : ockam_route_resolve_udp(rt, err);
 }
 
 /*

@@ -30,6 +30,8 @@ static int route_hex(const char *text, size_t len, char **hex,
 	ret = ockam_route_parse(&rt, copy, ockam_registry_resolve_node, NULL,
 				err);
 	free(copy);
+	if (ret >= 0)
+		ret = ockam_route_resolve_udp(&rt, err);
 	if (ret < 0)
 		return ret;
 	n = ockam_route_to_wire(&rt, wire, sizeof(wire));

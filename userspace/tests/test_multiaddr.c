@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <ockam/ockam.h>
 
@@ -36,6 +37,11 @@ static void parse_valid(void)
 		{ "/dnsaddr/relay.example-1.org/tcp/443", "1#relay.example-1.org:443" },
 		{ "/ip4/192.168.1.1/udp/5000", "2#192.168.1.1:5000" },
 		{ "/ip6/::/udp/9", "2#[::]:9" },
+		{ "/ip6/fe80::1/udp/4000/service/echo",
+		  "2#[fe80::1]:4000 => 0#echo" },
+		{ "/dnsaddr/relay.example.org/udp/53", "2#relay.example.org:53" },
+		{ "/ip4/10.0.0.1/tcp/1/ip4/10.0.0.2/udp/2/ip6/::3/tcp/3/service/e",
+		  "1#10.0.0.1:1 => 2#10.0.0.2:2 => 1#[::3]:3 => 0#e" },
 		{ "/service/forward_to_n3/service/api",
 		  "0#forward_to_n3 => 0#api" },
 		{ "/", "" },
@@ -154,6 +160,8 @@ static void format_round_trip(void)
 		"/ip6/::1/tcp/4000/service/uppercase",
 		"/dnsaddr/localhost/tcp/4000",
 		"/ip4/1.2.3.4/udp/53/ip4/5.6.7.8/tcp/80/service/x",
+		"/ip6/::1/udp/4000/service/echo",
+		"/ip4/10.0.0.1/udp/1/ip4/10.0.0.2/tcp/2/ip6/fe80::3/udp/3/service/e",
 		"/",
 	};
 	char buf[OCKAM_ROUTE_TEXT_MAX];
@@ -303,6 +311,53 @@ static void hostport(void)
 	CHECK_INT(port, 0);
 }
 
+/*
+ * UDP hops leave with numeric addresses: names resolve, numbers and TCP
+ * hops stay as they are.
+ */
+static void udp_resolution(void)
+{
+	char buf[OCKAM_ROUTE_TEXT_MAX];
+	struct ockam_route rt;
+	struct ockam_err err;
+
+	CHECK_INT(ockam_route_parse(&rt,
+				    "/ip4/10.0.0.1/udp/7/dnsaddr/localhost/tcp/8/ip6/::1/udp/9",
+				    NULL, NULL, NULL), 0);
+	CHECK_INT(ockam_route_resolve_udp(&rt, NULL), 0);
+	CHECK(ockam_route_format(&rt, OCKAM_ROUTE_MULTIADDR, buf,
+				 sizeof(buf)) > 0);
+	CHECK_STR(buf, "/ip4/10.0.0.1/udp/7/dnsaddr/localhost/tcp/8/ip6/::1/udp/9");
+
+	/* localhost is 127.0.0.1 or ::1, whichever the resolver gives first. */
+	CHECK_INT(ockam_route_parse(&rt, "/dnsaddr/localhost/udp/4000/service/echo",
+				    NULL, NULL, NULL), 0);
+	CHECK_INT(ockam_route_resolve_udp(&rt, NULL), 0);
+	CHECK_INT(rt.hops, 2);
+	CHECK_INT(rt.addr[0].type, OCKAM_ADDR_UDP);
+	CHECK(!strcmp(rt.addr[0].value, "127.0.0.1:4000") ||
+	      !strcmp(rt.addr[0].value, "[::1]:4000"));
+	CHECK_INT(rt.addr[0].len, strlen(rt.addr[0].value));
+	CHECK(ockam_route_format(&rt, OCKAM_ROUTE_MULTIADDR, buf,
+				 sizeof(buf)) > 0);
+	CHECK(!strcmp(buf, "/ip4/127.0.0.1/udp/4000/service/echo") ||
+	      !strcmp(buf, "/ip6/::1/udp/4000/service/echo"));
+
+	/* .invalid never resolves (RFC 2606). */
+	CHECK_INT(ockam_route_parse(&rt, "/dnsaddr/no-such-host.invalid/udp/1",
+				    NULL, NULL, NULL), 0);
+	ockam_err_clear(&err);
+	CHECK_INT(ockam_route_resolve_udp(&rt, &err), -EHOSTUNREACH);
+	CHECK_CONTAINS(err.msg, "cannot resolve no-such-host.invalid");
+	CHECK_STR(rt.addr[0].value, "no-such-host.invalid:1");
+
+	/* A UDP value that is not host:port is the kernel's to refuse. */
+	ockam_route_init(&rt);
+	ockam_route_push(&rt, OCKAM_ADDR_UDP, "no-port", 7, NULL);
+	CHECK_INT(ockam_route_resolve_udp(&rt, NULL), 0);
+	CHECK_STR(rt.addr[0].value, "no-port");
+}
+
 SUITE(multiaddr_suite, "multiaddr",
       TEST(parse_valid),
       TEST(parse_invalid),
@@ -310,4 +365,5 @@ SUITE(multiaddr_suite, "multiaddr",
       TEST(format_round_trip),
       TEST(format_fallbacks),
       TEST(node_resolution),
+      TEST(udp_resolution),
       TEST(hostport));

@@ -157,6 +157,16 @@ int ockam_route_parse(struct ockam_route *rt, const char *text,
 		      ockam_node_resolver_fn resolve, void *resolve_arg,
 		      struct ockam_err *err);
 
+/*
+ * Resolve the host name of every UDP hop of @rt ("/dnsaddr/H/udp/P") to
+ * its first address, "A:P" or "[A]:P": the kernel sends UDP itself and
+ * takes numeric addresses only. TCP hops keep their names, which the
+ * daemon resolves when it dials. Blocks on DNS; -EHOSTUNREACH when a name
+ * does not resolve. Hops that are not "host:port" stay for the kernel to
+ * refuse.
+ */
+int ockam_route_resolve_udp(struct ockam_route *rt, struct ockam_err *err);
+
 enum ockam_route_style {
 	OCKAM_ROUTE_MULTIADDR,	/* /ip4/10.0.0.2/tcp/4000/service/echo */
 	OCKAM_ROUTE_PLAIN,	/* 1#10.0.0.2:4000 => 0#echo */
