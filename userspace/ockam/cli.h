@@ -55,6 +55,7 @@ extern const struct opt_spec cli_at_netns_opts[];
 /* Each group's commands. */
 extern const struct cmd_spec node_cmds[];
 extern const struct cmd_spec tcp_listener_cmds[];
+extern const struct cmd_spec udp_bind_cmds[];
 extern const struct cmd_spec tcp_connection_cmds[];
 extern const struct cmd_spec route_cmds[];
 extern const struct cmd_spec message_cmds[];
@@ -183,8 +184,9 @@ int target_delete(const char *opt, const char *verb, const char *address,
 
 /*
  * A route argument: MultiAddr or plain text, with /node/NAME resolved from
- * the registry. A leading "-" stands for the route @piped (what standard
- * input held), followed by the rest of @text.
+ * the registry and host names of UDP hops resolved to addresses. A leading
+ * "-" stands for the route @piped (what standard input held), followed by
+ * the rest of @text.
  */
 int cli_route_compose(const char *text, const char *piped,
 		      struct ockam_route *rt, struct ockam_err *err);

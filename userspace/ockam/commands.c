@@ -22,6 +22,7 @@ const struct cmd_group cli_groups[] = {
 	{ "node", "create, show, list and delete nodes", node_cmds },
 	{ "tcp-listener", "a node's TCP listeners", tcp_listener_cmds },
 	{ "tcp-connection", "a node's TCP connections", tcp_connection_cmds },
+	{ "udp-bind", "a node's UDP binds", udp_bind_cmds },
 	{ "route", "aliases: local addresses that continue along a route",
 	  route_cmds },
 	{ "message", "send a message and print the reply", message_cmds },

@@ -23,6 +23,9 @@ enum node_timeouts {
 	STATUS_TIMEOUT_MS = 5000,
 };
 
+/* --udp-bind values one node create takes: ockamd's own limit. */
+enum { NODE_UDP_BINDS_MAX = 8 };
+
 /* ockamd next to this program, else the one on PATH ($OCKAMD wins). */
 static void find_ockamd(char *path, size_t size)
 {
@@ -80,6 +83,62 @@ static int channel_timing_args(const struct cmd_spec *cmd,
 	return CLI_OK;
 }
 
+/*
+ * The --udp-bind values, each checked as HOST:PORT (port 0 allowed), in
+ * @udp. CLI_OK or the usage error.
+ */
+static int udp_bind_args(const struct cmd_spec *cmd, const struct args *a,
+			 const char **udp, unsigned int *count)
+{
+	char host[OCKAM_HOST_MAX + 1];
+	struct ockam_err err;
+	unsigned int i, n;
+	uint16_t port;
+
+	n = args_values(cmd, a, "udp-bind", udp, NODE_UDP_BINDS_MAX);
+	if (n > NODE_UDP_BINDS_MAX)
+		return cli_usage(cmd, "--udp-bind: at most %d",
+				 NODE_UDP_BINDS_MAX);
+	for (i = 0; i < n; i++)
+		if (ockam_hostport_split(udp[i], host, sizeof(host), &port,
+					 true, &err) < 0)
+			return cli_usage(cmd, "--udp-bind: %s",
+					 ockam_err_msg(&err));
+	*count = n;
+	return CLI_OK;
+}
+
+/*
+ * The UDP binds of a node just started, as its daemon lists them (the
+ * addresses they got, for port 0): ", UDP bind H:P" each, or a "udp_binds"
+ * array. Only a note: the node runs whatever this finds.
+ */
+static void created_udp_binds(struct cli *cli, const char *name)
+{
+	char address[OCKAM_HOSTPORT_MAX + 1];
+	struct ockam_ctl_reply reply;
+	struct ockam_err err;
+	struct target t;
+	char *rec;
+
+	if (target_daemon_call(name, &t, "udp-bind-list", 0, NULL,
+			       STATUS_TIMEOUT_MS, &reply, &err) < 0)
+		return;
+	if (cli->json)
+		json_array_begin(&cli->j, "udp_binds");
+	while ((rec = ockam_ctl_record_next(&reply))) {
+		if (ockam_ctl_record_get(rec, "address", address,
+					 sizeof(address)) < 0)
+			continue;
+		if (cli->json)
+			json_string(&cli->j, NULL, address);
+		else
+			printf(", UDP bind %s", address);
+	}
+	if (cli->json)
+		json_array_end(&cli->j);
+}
+
 static int node_create(struct cli *cli, const struct cmd_spec *cmd,
 		       const struct args *a)
 {
@@ -89,7 +148,9 @@ static int node_create(struct cli *cli, const struct cmd_spec *cmd,
 	char ockamd[OCKAM_PATH_MAX], host[OCKAM_HOST_MAX + 1];
 	char listeners[OCKAM_LISTENERS_MAX][OCKAM_HOSTPORT_MAX + 1];
 	static char relay_ids[CLI_AUTHORIZED_MAX];
-	const char *argv[16];
+	const char *argv[16 + 2 * NODE_UDP_BINDS_MAX];
+	const char *udp[NODE_UDP_BINDS_MAX];
+	unsigned int nudp = 0;
 	uint32_t keepalive_ms, give_up_ms;
 	bool keepalive_given;
 	struct ockam_err err;
@@ -106,6 +167,9 @@ static int node_create(struct cli *cli, const struct cmd_spec *cmd,
 					     &port, true, &err) < 0)
 		return cli_usage(cmd, "--tcp-listener-address: %s",
 				 ockam_err_msg(&err));
+	status = udp_bind_args(cmd, a, udp, &nudp);
+	if (status)
+		return status;
 	if (forward && strcmp(forward, "channel") && strcmp(forward, "direct"))
 		return cli_usage(cmd, "--relay-forward: '%s' is not channel or direct",
 				 forward);
@@ -128,6 +192,10 @@ static int node_create(struct cli *cli, const struct cmd_spec *cmd,
 	if (listener) {
 		argv[argc++] = "--tcp-listener-address";
 		argv[argc++] = listener;
+	}
+	for (i = 0; i < nudp; i++) {
+		argv[argc++] = "--udp-bind";
+		argv[argc++] = udp[i];
 	}
 	if (relay_ids[0]) {
 		argv[argc++] = "--relay-authorized";
@@ -192,12 +260,16 @@ static int node_create(struct cli *cli, const struct cmd_spec *cmd,
 		for (i = 0; i < count; i++)
 			json_string(&cli->j, NULL, listeners[i]);
 		json_array_end(&cli->j);
+		if (nudp)
+			created_udp_binds(cli, name);
 		json_object_end(&cli->j);
 		json_finish(&cli->j);
 	} else {
 		printf("Node %s created (pid %d)", name, (int)pid);
 		if (count)
 			printf(", TCP listener %s", listeners[0]);
+		if (nudp)
+			created_udp_binds(cli, name);
 		printf("\n");
 	}
 	return CLI_OK;
@@ -405,6 +477,10 @@ static void show_daemon_text(const struct status_records *sr)
 		if (record_is(rec, "listener"))
 			printf("  TCP listener     %s (%s accepted)\n", a,
 			       field(rec, "accepted", c, sizeof(c)));
+		else if (record_is(rec, "udp-bind"))
+			printf("  UDP bind         %s (%s, %s peers)\n", a,
+			       field(rec, "name", b, sizeof(b)),
+			       field(rec, "peers", c, sizeof(c)));
 		else if (record_is(rec, "service"))
 			printf("  service          /service/%s (%s handled)\n",
 			       a, field(rec, "handled", c, sizeof(c)));
@@ -429,6 +505,8 @@ static void show_daemon_json(struct json *j, const struct status_records *sr)
 		const char *numbers[3];		/* counters */
 	} kinds[] = {
 		{ "listener", "listeners", { "address" }, { "accepted" } },
+		{ "udp-bind", "udp_binds", { "address", "name" },
+		  { "peers", "rx-messages", "tx-messages" } },
 		{ "service", "services", { "address" },
 		  { "handled", "dropped" } },
 		{ "connection", "connections", { "address", "peer", "state" },
@@ -513,6 +591,7 @@ static int node_show(struct cli *cli, const struct cmd_spec *cmd,
 			  info.channel_keepalive_ms);
 		json_uint(&cli->j, "channel_give_up_ms",
 			  info.channel_give_up_ms);
+		json_uint(&cli->j, "udp_datagram", info.udp_datagram);
 		json_array_begin(&cli->j, "reserved");
 		for (i = 0; i < nreserved; i++)
 			json_string(&cli->j, NULL, reserved[i].address);
@@ -539,6 +618,7 @@ static int node_show(struct cli *cli, const struct cmd_spec *cmd,
 	else
 		printf("  channels         no keepalives, given up after %u ms\n",
 		       info.channel_give_up_ms);
+	printf("  UDP              datagrams of %u bytes\n", info.udp_datagram);
 	printf("  reserved names  ");
 	for (i = 0; i < nreserved; i++)
 		printf(" %s", reserved[i].address);
@@ -594,6 +674,12 @@ static int node_set(struct cli *cli, const struct cmd_spec *cmd,
 		return cli_usage(cmd, "--hop-limit takes 1 to %d",
 				 OCKAM_ROUTE_HOPS_MAX);
 	set.hop_limit = v;
+	v = setting_value(cmd, a, "udp-datagram", OCKAM_UDP_DATAGRAM_MIN,
+			  OCKAM_UDP_DATAGRAM_MAX);
+	if (v < 0)
+		return cli_usage(cmd, "--udp-datagram takes %d to %d bytes",
+				 OCKAM_UDP_DATAGRAM_MIN, OCKAM_UDP_DATAGRAM_MAX);
+	set.udp_datagram = v;
 	if (timeout) {
 		v = cli_parse_duration_ms(timeout);
 		if (v < OCKAM_DIAL_TIMEOUT_MS_MIN ||
@@ -622,7 +708,7 @@ static int node_set(struct cli *cli, const struct cmd_spec *cmd,
 	nrelease = args_values(cmd, a, "release", release, NAMES_MAX);
 	settings = set.max_message || set.hop_limit || set.dial_timeout_ms ||
 		   set.set_dial_forwarded || set.set_channel_keepalive ||
-		   set.channel_give_up_ms;
+		   set.channel_give_up_ms || set.udp_datagram;
 	if (!settings && !nreserve && !nrelease)
 		return cli_usage(cmd, "nothing to set");
 
@@ -700,6 +786,8 @@ static const char *const name_arg[] = { "NAME", NULL };
 static const struct opt_spec create_opts[] = {
 	{ "tcp-listener-address", 't', OPT_VALUE, "HOST:PORT",
 	  "the node's first TCP listener (default 127.0.0.1:0)" },
+	{ "udp-bind", 0, OPT_REPEAT, "HOST:PORT",
+	  "a UDP bind of the node (repeatable, up to 8; default none)" },
 	{ "relay-authorized", 0, OPT_REPEAT, "ID",
 	  "only this identity may register relays here (repeatable; default any)" },
 	{ "relay-forward", 0, OPT_VALUE, "channel|direct",
@@ -727,6 +815,8 @@ static const struct opt_spec set_opts[] = {
 	  "transport hops a message may take (1 to 64)" },
 	{ "dial-timeout", 0, OPT_VALUE, "DURATION",
 	  "how long a message waits for a connection (100ms to 60s)" },
+	{ "udp-datagram", 0, OPT_VALUE, "BYTES",
+	  "UDP payload of each datagram the node sends (256 to 65507)" },
 	{ "dial-forwarded", 0, OPT_VALUE, "on|off",
 	  "whether messages from other nodes may make this node dial (off)" },
 	{ "channel-keepalive", 0, OPT_VALUE, "DURATION",
@@ -757,7 +847,8 @@ const struct cmd_spec node_cmds[] = {
 		"Examples:\n"
 		"  ockam node create n1\n"
 		"  ockam node create relay --tcp-listener-address 10.0.0.1:4000\n"
-		"  ockam node create n1 --channel-keepalive 2s --channel-give-up 1m\n",
+		"  ockam node create n1 --channel-keepalive 2s --channel-give-up 1m\n"
+		"  ockam node create n1 --udp-bind 10.0.0.1:4000\n",
 		.positionals = name_arg, .min_pos = 1,
 		.opts = create_opts, .run = node_create,
 	}, {
@@ -791,6 +882,7 @@ const struct cmd_spec node_cmds[] = {
 		"and listeners). Examples:\n"
 		"  ockam node set n2 --dial-forwarded on\n"
 		"  ockam node set n1 --max-message 65536 --dial-timeout 2s\n"
+		"  ockam node set n1 --udp-datagram 1200\n"
 		"  ockam node set n1 --reserve billing --release echo\n",
 		.positionals = name_arg, .min_pos = 0,
 		.opts = set_opts, .run = node_set,

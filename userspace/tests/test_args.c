@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "../ockam/cli.h"
@@ -457,6 +458,37 @@ out:
 	free(input);
 }
 
+/* udp-bind's commands, --udp-bind at node create, --udp-datagram. */
+static void udp_options(void)
+{
+	const struct cmd_spec *create = command("udp-bind", "create");
+	const struct cmd_spec *node = command("node", "create");
+	const struct cmd_spec *set = command("node", "set");
+	const char *w1[] = { "[::1]:0", "--at", "n1", NULL };
+	const char *w2[] = { NULL };
+	const char *w3[] = { "n1", "--udp-bind", "127.0.0.1:0", "--udp-bind",
+			     "[::1]:5000", NULL };
+	const char *w4[] = { "n1", "--udp-datagram", "1200", NULL };
+	const char *binds[4];
+	char err[ARGS_ERR_MAX];
+	struct args a;
+
+	CHECK(command("udp-bind", "list") != NULL);
+	CHECK(command("udp-bind", "delete") != NULL);
+	CHECK(create != NULL);
+	CHECK_INT(parse(create, &a, err, w1), 0);
+	CHECK_STR(a.pos[0], "[::1]:0");
+	CHECK_STR(args_value(create, &a, "at"), "n1");
+	CHECK_INT(parse(create, &a, err, w2), -1);
+	CHECK_CONTAINS(err, "missing HOST:PORT");
+	CHECK_INT(parse(node, &a, err, w3), 0);
+	CHECK_INT(args_values(node, &a, "udp-bind", binds, 4), 2);
+	CHECK_STR(binds[0], "127.0.0.1:0");
+	CHECK_STR(binds[1], "[::1]:5000");
+	CHECK_INT(parse(set, &a, err, w4), 0);
+	CHECK_STR(args_value(set, &a, "udp-datagram"), "1200");
+}
+
 static void route_arguments(void)
 {
 	struct ockam_route *rt = malloc(sizeof(*rt));
@@ -481,6 +513,16 @@ static void route_arguments(void)
 	CHECK_CONTAINS(err.msg, "held no route");
 	CHECK_INT(cli_route_compose("-/bogus/x", "/service/a", rt, &err), -EINVAL);
 	CHECK_CONTAINS(err.msg, "unknown protocol");
+	/* UDP and TCP hops in any order; a UDP hop's name resolves. */
+	CHECK_INT(cli_route_compose("-/dnsaddr/localhost/udp/4001/service/echo",
+				    "/ip4/10.0.0.2/tcp/4000", rt, &err), 0);
+	CHECK_INT(rt->hops, 3);
+	CHECK_INT(rt->addr[1].type, OCKAM_ADDR_UDP);
+	CHECK(!strcmp(rt->addr[1].value, "127.0.0.1:4001") ||
+	      !strcmp(rt->addr[1].value, "[::1]:4001"));
+	CHECK_INT(cli_route_compose("/dnsaddr/no-such-host.invalid/udp/1", NULL,
+				    rt, &err), -EHOSTUNREACH);
+	CHECK_CONTAINS(err.msg, "cannot resolve");
 	free(rt);
 }
 
@@ -526,6 +568,7 @@ SUITE(args_suite, "cli",
       TEST(operands),
       TEST(parses_start_afresh),
       TEST(durations_and_hex),
+      TEST(udp_options),
       TEST(route_arguments),
       TEST(route_from_standard_input),
       TEST(json_output));

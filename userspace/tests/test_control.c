@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -13,6 +14,7 @@
 
 #include <ockam/ockam.h>
 
+#include "../ockam/cli.h"
 #include "control_protocol.h"
 #include "tap.h"
 
@@ -159,6 +161,48 @@ static void reply_round_trip(void)
 	/* Spaces and control bytes in values are replaced. */
 	CHECK_STR(rec, "note=two?words?");
 	CHECK(ockam_ctl_record_next(&reply) == NULL);
+}
+
+/*
+ * What udp-bind-create sends and gets back: IPv6 addresses in brackets
+ * pass as they are, and the counters read back as numbers.
+ */
+static void udp_bind_request_reply(void)
+{
+	const char *args[] = { "[::1]:0" };
+	static struct ockam_ctl_writer w;
+	struct ockam_ctl_request req;
+	struct ockam_ctl_reply reply;
+	char buf[OCKAM_CTL_REPLY_MAX + 1], *rec;
+	ssize_t len;
+
+	CHECK_INT(ockam_ctl_request_build(buf, sizeof(buf), "udp-bind-create",
+					  1, args), 23);
+	CHECK_INT(ockam_ctl_request_parse(&req, buf, strlen(buf), NULL), 0);
+	CHECK_STR(req.verb, "udp-bind-create");
+	CHECK_STR(req.argv[0], "[::1]:0");
+
+	ockam_ctl_reply_ok(&w);
+	ockam_ctl_record_begin(&w);
+	ockam_ctl_field(&w, "kind", "udp-bind");
+	ockam_ctl_field(&w, "address", "%s", "[::1]:40000");
+	ockam_ctl_field(&w, "name", "%s", "udp_1a2b");
+	ockam_ctl_field(&w, "peers", "%u", 2U);
+	ockam_ctl_field(&w, "rx-messages", "%llu", 123456789012ULL);
+	ockam_ctl_record_end(&w);
+	len = ockam_ctl_reply_finish(&w);
+	CHECK(len > 0);
+	memcpy(buf, w.buf, len);
+	CHECK_INT(ockam_ctl_reply_parse(&reply, buf, len, NULL), 0);
+	rec = ockam_ctl_record_next(&reply);
+	CHECK(rec != NULL);
+	if (!rec)
+		return;
+	CHECK(cli_record_has(rec, "kind", "udp-bind"));
+	CHECK(cli_record_has(rec, "address", "[::1]:40000"));
+	CHECK_INT(cli_record_number(rec, "peers"), 2);
+	CHECK(cli_record_number(rec, "rx-messages") == 123456789012ULL);
+	CHECK_INT(cli_record_number(rec, "reasm-bytes"), 0);
 }
 
 static void reply_error(void)
@@ -379,6 +423,7 @@ SUITE(control_suite, "control",
       TEST(request_build),
       TEST(request_fits_longest_route),
       TEST(reply_round_trip),
+      TEST(udp_bind_request_reply),
       TEST(reply_error),
       TEST(reply_overflow),
       TEST(reply_malformed));
