@@ -530,10 +530,11 @@ static void show_daemon_json(struct json *j, const struct status_records *sr)
 					    field(rec, kinds[k].strings[f], val,
 						  sizeof(val)));
 			for (f = 0; f < 3 && kinds[k].numbers[f]; f++)
-				json_uint(j, kinds[k].numbers[f],
-					  strtoull(field(rec, kinds[k].numbers[f],
-							 val, sizeof(val)),
-						   NULL, 10));
+				cli_json_counter(j, kinds[k].numbers[f],
+						 strtoull(field(rec,
+								kinds[k].numbers[f],
+								val, sizeof(val)),
+							  NULL, 10));
 			json_object_end(j);
 		}
 		json_array_end(j);

@@ -51,10 +51,10 @@ static void print_binds(struct cli *cli, struct ockam_ctl_reply *reply,
 			bind_json(cli, rec, address, name);
 		} else if (list) {
 			if (!header)
-				printf("%-40s %-20s %6s %10s %10s\n", "ADDRESS",
+				printf("%-40s %-32s %6s %10s %10s\n", "ADDRESS",
 				       "NAME", "PEERS", "RX", "TX");
 			header = true;
-			printf("%-40s %-20s %6llu %10llu %10llu\n", address,
+			printf("%-40s %-32s %6llu %10llu %10llu\n", address,
 			       name, cli_record_number(rec, "peers"),
 			       cli_record_number(rec, "rx-messages"),
 			       cli_record_number(rec, "tx-messages"));
