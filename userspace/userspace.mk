@@ -82,7 +82,7 @@ TEST_UNIT_OBJS := $(call obj_of,$(US_TEST_OBJ),$(TEST_UNIT_SRCS))
 FUZZ_OBJ := $(BUILD)/userspace/fuzz-obj
 FUZZ_DIR := $(BUILD)/userspace/fuzz
 FUZZ_NAMES := codec control frame handshake identity multiaddr noise portal \
-	stream
+	stream udp
 FUZZ_LIB_codec := kmod/codec.c \
 	$(addprefix $(US_SRC)/lib/,route.c multiaddr.c hostport.c error.c)
 FUZZ_LIB_control := $(FUZZ_LIB_codec) \
@@ -101,6 +101,7 @@ FUZZ_LIB_noise := $(addprefix $(US_SRC)/ockamd/,noise.c identity.c) \
 FUZZ_LDLIBS_noise := $(SODIUM_LIBS)
 FUZZ_LIB_portal := kmod/portal_msg.c
 FUZZ_LIB_stream := kmod/codec.c
+FUZZ_LIB_udp := kmod/codec.c
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_NAMES))
 FUZZ_OBJS := $(sort $(foreach f,$(FUZZ_NAMES),\
 	$(call obj_of,$(FUZZ_OBJ),$(US_SRC)/fuzz/fuzz_$(f).c $(FUZZ_LIB_$(f)))))
@@ -234,14 +235,16 @@ FUZZ_JOBS ?= $(shell nproc)
 # Fewer runs for the targets whose inputs cost more, so that each short
 # pass takes a few seconds: noise inputs run X25519 or Ed25519, identity
 # inputs Ed25519, a third of the frame inputs ChaCha20-Poly1305; a stream
-# goes through three parsers, a route is printed and parsed again.
+# goes through three parsers, a route is printed and parsed again; a UDP
+# input is also sent again as one message, cut into datagrams.
 FUZZ_RUNS_frame ?= 300000
 FUZZ_RUNS_identity ?= 500000
 FUZZ_RUNS_multiaddr ?= 400000
 FUZZ_RUNS_noise ?= 200000
 FUZZ_RUNS_stream ?= 200000
+FUZZ_RUNS_udp ?= 300000
 export FUZZ_RUNS_frame FUZZ_RUNS_identity FUZZ_RUNS_multiaddr \
-	FUZZ_RUNS_noise FUZZ_RUNS_stream
+	FUZZ_RUNS_noise FUZZ_RUNS_stream FUZZ_RUNS_udp
 
 # The standard Noise test vectors, next to the repository (as in CI).
 NOISE_VECTORS_DIR ?= $(abspath $(CURDIR)/../shared/vectors)

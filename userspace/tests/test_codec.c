@@ -299,6 +299,146 @@ static void local_names(void)
 				      OCKAM_ADDR_VALUE_MAX + 1));
 }
 
+/* A datagram: the header for (message, offset, length), then @frag. */
+static u32 udp_datagram(u8 *buf, u32 message, u32 offset, u32 length,
+			const char *frag)
+{
+	u32 n = strlen(frag);
+
+	ockam_udp_header_encode(buf, message, offset, length);
+	memcpy(buf + OCKAM_UDP_HEADER_LEN, frag, n);
+	return OCKAM_UDP_HEADER_LEN + n;
+}
+
+static void udp_header_layout(void)
+{
+	static const u8 want[OCKAM_UDP_HEADER_LEN] = {
+		1, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef,
+		0, 0, 0x05, 0x78, 0, 0x01, 0x00, 0x00,
+	};
+	u8 buf[OCKAM_UDP_HEADER_LEN];
+
+	ockam_udp_header_encode(buf, 0xdeadbeef, 1400, 65536);
+	CHECK(!memcmp(buf, want, sizeof(want)));
+}
+
+static void udp_decode_fragments(void)
+{
+	struct ockam_udp_header hdr;
+	u8 buf[64];
+	u32 len;
+
+	/* The whole message in one datagram. */
+	len = udp_datagram(buf, 7, 0, 5, "hello");
+	CHECK_INT(ockam_udp_header_decode(buf, len, 4096, &hdr), 0);
+	CHECK_INT(hdr.message, 7);
+	CHECK_INT(hdr.offset, 0);
+	CHECK_INT(hdr.length, 5);
+	CHECK_INT(hdr.fragment_len, 5);
+	/* First, middle and last of a 12-byte message. */
+	len = udp_datagram(buf, 8, 0, 12, "abcd");
+	CHECK_INT(ockam_udp_header_decode(buf, len, 4096, &hdr), 0);
+	CHECK_INT(hdr.fragment_len, 4);
+	len = udp_datagram(buf, 8, 4, 12, "efgh");
+	CHECK_INT(ockam_udp_header_decode(buf, len, 4096, &hdr), 0);
+	CHECK_INT(hdr.offset, 4);
+	len = udp_datagram(buf, 8, 8, 12, "ijkl");
+	CHECK_INT(ockam_udp_header_decode(buf, len, 4096, &hdr), 0);
+	CHECK_INT(hdr.offset + hdr.fragment_len, hdr.length);
+	/* The message number wraps: any value is one. */
+	len = udp_datagram(buf, 0xffffffff, 0, 1, "x");
+	CHECK_INT(ockam_udp_header_decode(buf, len, 4096, &hdr), 0);
+	CHECK_INT(hdr.message, 0xffffffff);
+}
+
+static void udp_decode_refuses(void)
+{
+	struct ockam_udp_header hdr;
+	u8 buf[64];
+	u32 len, i;
+
+	/* Shorter than the header, every length of it. */
+	len = udp_datagram(buf, 1, 0, 4, "abcd");
+	for (i = 0; i < OCKAM_UDP_HEADER_LEN; i++)
+		CHECK_INT(ockam_udp_header_decode(buf, i, 4096, &hdr),
+			  -EBADMSG);
+	/* The header alone: an empty fragment. */
+	CHECK_INT(ockam_udp_header_decode(buf, OCKAM_UDP_HEADER_LEN, 4096,
+					  &hdr), -EBADMSG);
+	/* Another version. */
+	buf[0] = 2;
+	CHECK_INT(ockam_udp_header_decode(buf, len, 4096, &hdr), -EPROTO);
+	buf[0] = 0;
+	CHECK_INT(ockam_udp_header_decode(buf, len, 4096, &hdr), -EPROTO);
+	/* Any flag or reserved bit. */
+	for (i = 1; i < 4; i++) {
+		len = udp_datagram(buf, 1, 0, 4, "abcd");
+		buf[i] = 0x80;
+		CHECK_INT(ockam_udp_header_decode(buf, len, 4096, &hdr),
+			  -EBADMSG);
+	}
+	/* An offset at or past the length. */
+	len = udp_datagram(buf, 1, 4, 4, "abcd");
+	CHECK_INT(ockam_udp_header_decode(buf, len, 4096, &hdr), -EBADMSG);
+	len = udp_datagram(buf, 1, 0xffffffff, 4, "abcd");
+	CHECK_INT(ockam_udp_header_decode(buf, len, 4096, &hdr), -EBADMSG);
+	/* A fragment that ends past the length, and one that would wrap. */
+	len = udp_datagram(buf, 1, 2, 5, "abcd");
+	CHECK_INT(ockam_udp_header_decode(buf, len, 4096, &hdr), -EBADMSG);
+	len = udp_datagram(buf, 1, 0xfffffffe, 0xffffffff, "abcd");
+	CHECK_INT(ockam_udp_header_decode(buf, len, 0xffffffff, &hdr),
+		  -EMSGSIZE);
+	/* A zero length. */
+	len = udp_datagram(buf, 1, 0, 0, "a");
+	CHECK_INT(ockam_udp_header_decode(buf, len, 4096, &hdr), -EBADMSG);
+}
+
+static void udp_decode_limits(void)
+{
+	struct ockam_udp_header hdr;
+	u8 buf[64];
+	u32 len;
+
+	/* Exactly the node's max message, and one more. */
+	len = udp_datagram(buf, 1, 0, 4096, "abcd");
+	CHECK_INT(ockam_udp_header_decode(buf, len, 4096, &hdr), 0);
+	len = udp_datagram(buf, 1, 0, 4097, "abcd");
+	CHECK_INT(ockam_udp_header_decode(buf, len, 4096, &hdr), -EMSGSIZE);
+	/* Whatever the caller says, never past OCKAM_MAX_MESSAGE_MAX. */
+	len = udp_datagram(buf, 1, 0, OCKAM_MAX_MESSAGE_MAX, "abcd");
+	CHECK_INT(ockam_udp_header_decode(buf, len, 0xffffffff, &hdr), 0);
+	len = udp_datagram(buf, 1, 0, OCKAM_MAX_MESSAGE_MAX + 1, "abcd");
+	CHECK_INT(ockam_udp_header_decode(buf, len, 0xffffffff, &hdr),
+		  -EMSGSIZE);
+	/* Too big is said before a bad offset. */
+	len = udp_datagram(buf, 1, 5000, 4097, "abcd");
+	CHECK_INT(ockam_udp_header_decode(buf, len, 4096, &hdr), -EMSGSIZE);
+}
+
+static void udp_round_trip(void)
+{
+	static const u32 values[][3] = {
+		{ 0, 0, 1 }, { 1, 0, 1400 }, { 0x80000000, 1384, 2768 },
+		{ 0xffffffff, OCKAM_MAX_MESSAGE_MAX - 1, OCKAM_MAX_MESSAGE_MAX },
+	};
+	struct ockam_udp_header hdr;
+	u8 buf[OCKAM_UDP_HEADER_LEN + 1];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(values); i++) {
+		ockam_udp_header_encode(buf, values[i][0], values[i][1],
+					values[i][2]);
+		buf[OCKAM_UDP_HEADER_LEN] = 'x';
+		CHECK_INT(ockam_udp_header_decode(buf, sizeof(buf),
+						  OCKAM_MAX_MESSAGE_MAX, &hdr),
+			  0);
+		CHECK_INT(hdr.message, values[i][0]);
+		CHECK_INT(hdr.offset, values[i][1]);
+		CHECK_INT(hdr.length, values[i][2]);
+		CHECK_INT(hdr.fragment_len, 1);
+	}
+}
+
 SUITE(codec_suite, "codec",
       TEST(uleb_round_trip),
       TEST(uleb_non_minimal),
@@ -314,4 +454,9 @@ SUITE(codec_suite, "codec",
       TEST(message_wrong_version),
       TEST(message_bad_routes),
       TEST(route_parts_concatenate),
-      TEST(local_names));
+      TEST(local_names),
+      TEST(udp_header_layout),
+      TEST(udp_decode_fragments),
+      TEST(udp_decode_refuses),
+      TEST(udp_decode_limits),
+      TEST(udp_round_trip));
