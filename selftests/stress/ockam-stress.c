@@ -20,7 +20,12 @@
  * aliases and secure channels added and deleted, node settings) while
  * other threads dump the tables; raw netlink requests that are malformed
  * on purpose; TCP peers of attached transports that die in the middle of
- * a frame. The sockets live in a table shared by every thread, so one
+ * a frame; UDP binds (IPv4 and IPv6) attached and detached while messages
+ * of one to many datagrams cross between them and the datagram size
+ * changes, and a hostile plain UDP peer sending garbage and random
+ * fragment sequences from many ports, its partial messages left to time
+ * out or held when the bind is detached or its owning netlink socket
+ * closes. The sockets live in a table shared by every thread, so one
  * thread closes a socket while another is blocked on it.
  *
  * Errors are expected and only counted, per operation and errno; the
@@ -225,6 +230,9 @@ enum stress_op {
 	OP_SHARED_PAGES,	/* a TCP frame sealed, the next behind it */
 	OP_PORTAL,	/* two sessions carry checked streams, then end */
 	OP_PORTAL_HOSTILE,	/* a session's peer turns hostile */
+	OP_UDP_BIND,	/* UDP binds attached, detached, listed */
+	OP_UDP,		/* messages over UDP between the node's binds */
+	OP_UDP_HOSTILE,	/* a plain UDP peer sends garbage and fragments */
 	OP_COUNT
 };
 
@@ -264,6 +272,9 @@ static const struct {
 	[OP_SHARED_PAGES] = { "shared-pages", 2 },
 	[OP_PORTAL] = { "portal", 3 },
 	[OP_PORTAL_HOSTILE] = { "portal-hostile", 2 },
+	[OP_UDP_BIND] = { "udp-bind", 2 },
+	[OP_UDP] = { "udp", 3 },
+	[OP_UDP_HOSTILE] = { "udp-hostile", 2 },
 };
 
 /* Transports and channels a thread made on one node. */
@@ -284,6 +295,7 @@ struct worker {
 	ino_t nl_ino[NS_MAX + 1];
 	struct owned transports[NS_MAX + 1];
 	struct owned channels[NS_MAX + 1];
+	struct owned udp[NS_MAX + 1];
 	char seen[NS_MAX + 1][SEEN_MAX][OCKAM_NAME_MAX];
 	unsigned int seen_count[NS_MAX + 1];
 	uint8_t *buf;			/* PAYLOAD_MAX + stamp */
@@ -334,6 +346,12 @@ static struct {
 	 */
 	_Atomic unsigned long portal_whole, portal_reset, portal_stalled;
 	_Atomic unsigned long portal_bytes, portal_hostile_reset;
+	/* UDP: stamped messages sent between binds and delivered; genuine
+	 * messages a hostile peer cut up, and those that came whole.
+	 */
+	_Atomic unsigned long udp_sent, udp_delivered;
+	_Atomic unsigned long udp_hostile, udp_hostile_whole;
+	_Atomic unsigned long udp_hostile_forged;
 	/* Each node's settings as the scripts left them, read at start. */
 	struct ockam_node_info settings[NS_MAX + 1];
 	bool settings_known[NS_MAX + 1];
@@ -590,6 +608,7 @@ static struct ockam_nl *nl_get(struct worker *w)
 		w->nl[n] = NULL;
 		w->transports[n].count = 0;
 		w->channels[n].count = 0;
+		w->udp[n].count = 0;
 		w->seen_count[n] = 0;
 	}
 	if (!w->nl[n] && !ockam_nl_open(&w->nl[n], NULL))
@@ -4640,6 +4659,657 @@ out:
 
 /* ------------------------------------------------------------ threads */
 
+/* ------------------------------------------------------------------ UDP */
+
+/*
+ * A UDP socket of @family (AF_INET or AF_INET6), IPV6_V6ONLY when
+ * @v6only, bound to a free loopback port when @bind_it; its address as a
+ * route's "host:port" in @hostport.
+ */
+static int udp_open(int family, bool v6only, bool bind_it, char *hostport,
+		    size_t size)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t sl;
+	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0), on = 1, err;
+
+	if (fd < 0)
+		return -errno;
+	if (family == AF_INET6 && v6only &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)))
+		goto fail;
+	if (!bind_it)
+		return fd;
+	if (family == AF_INET) {
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sl = sizeof(*sin);
+	} else {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = in6addr_loopback;
+		sl = sizeof(*sin6);
+	}
+	if (bind(fd, (struct sockaddr *)&ss, sl))
+		goto fail;
+	sl = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl))
+		goto fail;
+	if (hostport && family == AF_INET)
+		snprintf(hostport, size, "127.0.0.1:%u", ntohs(sin->sin_port));
+	else if (hostport)
+		snprintf(hostport, size, "[::1]:%u", ntohs(sin6->sin6_port));
+	return fd;
+fail:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+static int udp_family(struct worker *w)
+{
+	return chance(&w->rng, 70) ? AF_INET : AF_INET6;
+}
+
+/* The loopback address of @hostport's bind, for sendto(). */
+static socklen_t udp_sockaddr(const char *hostport,
+			      struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	const char *colon = strrchr(hostport, ':');
+	uint16_t port = colon ? atoi(colon + 1) : 0;
+
+	memset(ss, 0, sizeof(*ss));
+	if (hostport[0] != '[') {
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sin->sin_port = htons(port);
+		return sizeof(*sin);
+	}
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_addr = in6addr_loopback;
+	sin6->sin6_port = htons(port);
+	return sizeof(*sin6);
+}
+
+/* Whether the node has a bind named @name. */
+static bool udp_bind_listed(struct ockam_nl *nl, const char *name)
+{
+	struct ockam_udp_info *list;
+	size_t n = 0, i;
+	bool found = false;
+
+	if (ockam_nl_udp_list(nl, &list, &n, NULL))
+		return true;	/* cannot tell: as if it were */
+	for (i = 0; i < n; i++)
+		found |= !strcmp(list[i].address, name);
+	free(list);
+	return found;
+}
+
+/*
+ * @fd, attached as bind @first, offered again: refused, unless another
+ * thread detached @first in between (its name is in the dumps), which
+ * gives the socket back.
+ */
+static void udp_attach_again(struct worker *w, struct ockam_nl *nl, int fd,
+			     const char *first)
+{
+	struct ockam_udp_info info;
+
+	if (ockam_nl_udp_attach(nl, fd, NULL, &info, NULL))
+		return;
+	if (udp_bind_listed(nl, first)) {
+		atomic_fetch_add(&G.impossible, 1);
+		fail(w, "impossible success: udp-attach of a socket bind %s holds (as %s)",
+		     first, info.address);
+	}
+	ockam_nl_udp_detach(nl, info.address, NULL);
+}
+
+/*
+ * A bind of the current node on a fresh loopback port, owned by @nl; its
+ * "host:port" in @hostport and its address in @name. Sometimes the
+ * socket is offered a second time, which must fail.
+ */
+static long udp_bind_new(struct worker *w, struct ockam_nl *nl, int family,
+			 char *hostport, size_t size, char *name)
+{
+	struct ockam_udp_info info;
+	char want[OCKAM_NAME_MAX] = "";
+	int fd = udp_open(family, true, true, hostport, size);
+	long ret;
+
+	if (fd < 0)
+		return fd;
+	if (chance(&w->rng, 50)) {
+		want[0] = 'u';
+		random_hex(&w->rng, want + 1, 16);
+	}
+	describe(w, " bind %s", hostport);
+	ret = ockam_nl_udp_attach(nl, fd, want[0] == 'u' ? want : NULL, &info,
+				  NULL);
+	if (!ret) {
+		snprintf(name, OCKAM_NAME_MAX, "%s", info.address);
+		if (want[0] == 'u' && strcmp(info.address, want))
+			fail(w, "udp-attach as %s answered %s", want,
+			     info.address);
+		if (chance(&w->rng, 10))
+			udp_attach_again(w, nl, fd, info.address);
+	}
+	/* The bind keeps the socket: ours may go now. */
+	close(fd);
+	return ret;
+}
+
+/* Keep @name as one of this thread's binds on the node, the oldest out. */
+static void udp_keep(struct worker *w, struct ockam_nl *nl, const char *name)
+{
+	struct owned *own = &w->udp[node_idx(w)];
+	char old[OCKAM_NAME_MAX];
+
+	if (own->count == OWN_MAX && owned_take(w, own, old))
+		ockam_nl_udp_detach(nl, old, NULL);
+	owned_add(own, name);
+}
+
+/* A datagram size for the node, or one outside the range. */
+static uint32_t udp_datagram_size(struct worker *w, bool bad)
+{
+	if (bad)
+		return chance(&w->rng, 50) ?
+			OCKAM_UDP_DATAGRAM_MIN - 1 - below(&w->rng, 200) :
+			OCKAM_UDP_DATAGRAM_MAX + 1 + below(&w->rng, 1000);
+	switch (below(&w->rng, 4)) {
+	case 0:
+		return OCKAM_UDP_DATAGRAM_MIN + below(&w->rng, 64);
+	case 1:
+		return OCKAM_UDP_DATAGRAM_MAX - below(&w->rng, 64);
+	default:
+		return OCKAM_UDP_DATAGRAM_MIN +
+		       below(&w->rng, OCKAM_UDP_DATAGRAM_MAX -
+				      OCKAM_UDP_DATAGRAM_MIN + 1);
+	}
+}
+
+/* The node's datagram size back to what the scripts left it at. */
+static void udp_datagram_restore(struct worker *w, struct ockam_nl *nl)
+{
+	struct ockam_node_settings set = { 0 };
+	int n = node_idx(w);
+
+	set.udp_datagram = G.settings_known[n] && G.settings[n].udp_datagram ?
+		G.settings[n].udp_datagram : OCKAM_UDP_DATAGRAM_DEFAULT;
+	ockam_nl_node_set(nl, &set, NULL);
+}
+
+/* Change the datagram size for a moment (must_fail when out of range). */
+static long udp_datagram_change(struct worker *w, struct ockam_nl *nl)
+{
+	struct ockam_node_settings set = { 0 };
+	bool bad = chance(&w->rng, 20);
+	long ret;
+
+	set.udp_datagram = udp_datagram_size(w, bad);
+	describe(w, " datagram %u", set.udp_datagram);
+	ret = ockam_nl_node_set(nl, &set, NULL);
+	if (bad)
+		must_fail(w, ret, "node-set of a datagram size out of range");
+	return ret;
+}
+
+/*
+ * Attach and detach binds, v4 and v6, valid and not, and list them, while
+ * other threads send through them.
+ */
+static long op_udp_bind(struct worker *w)
+{
+	struct ockam_udp_info *list;
+	struct ockam_nl *nl;
+	char hostport[64], name[OCKAM_NAME_MAX + 1];
+	unsigned int k = below(&w->rng, 100);
+	size_t n = 0, i;
+	const char *why;
+	long ret = need_nl(w, &nl);
+	int fd;
+
+	if (ret)
+		return ret;
+	if (k < 35) {
+		ret = udp_bind_new(w, nl, udp_family(w), hostport,
+				   sizeof(hostport), name);
+		if (!ret)
+			udp_keep(w, nl, name);
+		return ret;
+	}
+	if (k < 55) {
+		if (owned_take(w, &w->udp[node_idx(w)], name)) {
+			describe(w, "detach own %s", name);
+			return ockam_nl_udp_detach(nl, name, NULL);
+		}
+		pick_name(w, name, 40);
+		describe(w, "detach %s", name);
+		return ockam_nl_udp_detach(nl, name, NULL);
+	}
+	if (k < 70) {
+		describe(w, "list");
+		ret = ockam_nl_udp_list(nl, &list, &n, NULL);
+		for (i = 0; !ret && i < n; i++) {
+			seen_add(w, list[i].address);
+			if (list[i].peers > 4096)
+				fail(w, "bind %s remembers %u peers",
+				     list[i].address, list[i].peers);
+			/* The node's budget at the largest max message. */
+			if (list[i].reasm_bytes > 8u * OCKAM_MAX_MESSAGE_MAX)
+				fail(w, "bind %s holds %u bytes unfinished",
+				     list[i].address, list[i].reasm_bytes);
+		}
+		if (!ret)
+			free(list);
+		return ret;
+	}
+	if (k < 80) {
+		bad_name(w, name, OCKAM_ADDR_VALUE_MAX + 1);
+		fd = udp_open(AF_INET, false, true, hostport, sizeof(hostport));
+		if (fd < 0)
+			return fd;
+		describe(w, "bad name");
+		ret = ockam_nl_udp_attach(nl, fd, name, NULL, NULL);
+		must_fail(w, ret, "udp-attach under a name no address may have");
+		close(fd);
+		return ret;
+	}
+	switch (below(&w->rng, 5)) {
+	case 0:
+		why = "an unbound UDP socket";
+		fd = udp_open(udp_family(w), true, false, NULL, 0);
+		break;
+	case 1:
+		/* Bound to the wildcard: one bound to ::1 is IPv6-only
+		 * whatever IPV6_V6ONLY says.
+		 */
+		why = "an IPv6 UDP socket that takes IPv4 too";
+		fd = udp_open(AF_INET6, false, false, NULL, 0);
+		if (fd >= 0) {
+			struct sockaddr_in6 any = { .sin6_family = AF_INET6 };
+
+			if (bind(fd, (struct sockaddr *)&any, sizeof(any))) {
+				close(fd);
+				fd = -errno;
+			}
+		}
+		break;
+	case 2:
+		why = "a TCP socket";
+		fd = sys(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+		break;
+	case 3:
+		why = "an AF_OCKAM socket";
+		fd = private_socket(NULL, 100);
+		break;
+	default:
+		why = "a file that is not a socket";
+		fd = sys(dup(G.devnull));
+		break;
+	}
+	if (fd < 0)
+		return fd;
+	describe(w, "%s", why);
+	ret = ockam_nl_udp_attach(nl, fd, NULL, NULL, NULL);
+	must_fail(w, ret, why);
+	close(fd);
+	return ret;
+}
+
+/* A message length for UDP: tiny, a few datagrams, up to PAYLOAD_MAX. */
+static size_t udp_msg_len(struct worker *w)
+{
+	unsigned int k = below(&w->rng, 100);
+
+	if (k < 30)
+		return sizeof(struct stamp) + below(&w->rng, 64);
+	if (k < 80)
+		return sizeof(struct stamp) + below(&w->rng, 6 * 1400);
+	return sizeof(struct stamp) +
+	       below(&w->rng, PAYLOAD_MAX - sizeof(struct stamp));
+}
+
+/*
+ * Messages over UDP between binds of this node: a private socket sends
+ * stamped messages along [UDP host:port of a bind, a sink], tiny to many
+ * datagrams, sometimes one of the node's max message, sometimes with the
+ * datagram size changed under them. Loss is allowed (the node's
+ * reassembly budget is shared with hostile peers); a corrupted message
+ * is not.
+ */
+static long op_udp(struct worker *w)
+{
+	struct sockaddr_ockam sa;
+	struct ockam_node_info info;
+	struct route_gen g;
+	struct ockam_nl *nl;
+	uint8_t route[OCKAM_SOCKADDR_ROUTE_MAX + 8];
+	char hostport[64], name[OCKAM_NAME_MAX], rname[20];
+	unsigned int count = 1 + below(&w->rng, 4), i;
+	bool changed = false;
+	int s = -1, r = -1;
+	long ret = need_nl(w, &nl);
+	uint64_t id;
+	size_t len;
+
+	if (ret)
+		return ret;
+	ret = udp_bind_new(w, nl, udp_family(w), hostport, sizeof(hostport),
+			   name);
+	if (ret)
+		return ret;
+	rname[0] = 'k';
+	random_hex(&w->rng, rname + 1, 16);
+	r = private_socket(rname, 100);
+	s = private_socket(NULL, 100);
+	if (r < 0 || s < 0) {
+		ret = r < 0 ? r : s;
+		goto out;
+	}
+	memset(&g, 0, sizeof(g));
+	rg_add(&g, OCKAM_ADDR_UDP, hostport, strlen(hostport));
+	rg_local(&g, rname);
+	sa_fill(&sa, route, rg_finish(&g, route));
+	if (chance(&w->rng, 25))
+		changed = !udp_datagram_change(w, nl);
+	for (i = 0; i < count; i++) {
+		id = rnd(&w->rng);
+		len = stamp_make(&w->rng, w->buf, udp_msg_len(w), id);
+		ret = sys(sendto(s, w->buf, len, 0, (struct sockaddr *)&sa,
+				 sizeof(sa)));
+		if (ret < 0)
+			break;
+		atomic_fetch_add(&G.stamps_sent, 1);
+		atomic_fetch_add(&G.udp_sent, 1);
+		ret = wait_stamp(w, r, id, 1000, NULL, NULL);
+		if (ret >= 0 && (size_t)ret != len)
+			fail(w, "a UDP message came with %ld bytes of %zu",
+			     ret, len);
+		if (ret >= 0)
+			atomic_fetch_add(&G.udp_delivered, 1);
+		if (ret < 0 && ret != -ETIMEDOUT)
+			break;
+		if (chance(&w->rng, 20) && !changed)
+			changed = !udp_datagram_change(w, nl);
+	}
+	if (ret >= 0 && chance(&w->rng, 10) &&
+	    !ockam_nl_node_get(nl, &info, NULL)) {
+		/* The node's max message (zeros, unstamped; at most the
+		 * default's, as another thread may have raised it), and a
+		 * byte more, which another thread's setting may allow.
+		 */
+		len = info.max_message;
+		if (len > NODE_MAX_MESSAGE_DEFAULT)
+			len = NODE_MAX_MESSAGE_DEFAULT;
+		/* Room for the routed message's header: the version, the
+		 * onward route, the sender's address on the return route,
+		 * the payload's length.
+		 */
+		len -= 1 + sa.som_route_len + 1 + 2 + 64 + 3;
+		describe(w, " max %zu", len);
+		ret = sys(sendto(s, G.big, len, 0, (struct sockaddr *)&sa,
+				 sizeof(sa)));
+		if (chance(&w->rng, 30))
+			sendto(s, G.big, len + 1, 0, (struct sockaddr *)&sa,
+			       sizeof(sa));
+	}
+out:
+	if (changed)
+		udp_datagram_restore(w, nl);
+	if (r >= 0)
+		close(r);
+	if (s >= 0)
+		close(s);
+	if (chance(&w->rng, 50))
+		ockam_nl_udp_detach(nl, name, NULL);
+	else
+		udp_keep(w, nl, name);
+	return ret < 0 ? ret : 0;
+}
+
+/* One datagram of the wire format (wire.h) from @fd to @to. */
+static void udp_frag_send(int fd, const struct sockaddr_storage *to,
+			  socklen_t tolen, uint32_t message, uint32_t offset,
+			  uint32_t length, const uint8_t *bytes, size_t n)
+{
+	static _Thread_local uint8_t dgram[OCKAM_UDP_HEADER_LEN + 2048];
+	uint32_t be[3] = { htonl(message), htonl(offset), htonl(length) };
+
+	if (n > sizeof(dgram) - OCKAM_UDP_HEADER_LEN)
+		n = sizeof(dgram) - OCKAM_UDP_HEADER_LEN;
+	dgram[0] = OCKAM_UDP_VERSION;
+	dgram[1] = dgram[2] = dgram[3] = 0;
+	memcpy(dgram + 4, be, sizeof(be));
+	memcpy(dgram + OCKAM_UDP_HEADER_LEN, bytes, n);
+	sendto(fd, dgram, OCKAM_UDP_HEADER_LEN + n, 0,
+	       (const struct sockaddr *)to, tolen);
+}
+
+/* Garbage: random bytes, short headers, bad version, flags, bounds. */
+static void udp_garbage(struct worker *w, int fd,
+			const struct sockaddr_storage *to, socklen_t tolen)
+{
+	uint8_t *p = w->rbuf;
+	size_t len;
+	uint32_t v;
+
+	switch (below(&w->rng, 6)) {
+	case 0:		/* anything */
+		len = below(&w->rng, 1500);
+		rnd_bytes(&w->rng, p, len);
+		break;
+	case 1:		/* a header cut short */
+		len = below(&w->rng, OCKAM_UDP_HEADER_LEN + 1);
+		rnd_bytes(&w->rng, p, len);
+		if (len)
+			p[0] = OCKAM_UDP_VERSION;
+		break;
+	case 2:		/* another version, or a flag */
+		len = OCKAM_UDP_HEADER_LEN + 1 + below(&w->rng, 64);
+		rnd_bytes(&w->rng, p, len);
+		memset(p, 0, 4);
+		p[below(&w->rng, 4)] = 1 + below(&w->rng, 255);
+		if (!p[0])
+			p[1] = 1;
+		break;
+	default:	/* a header that lies about the bounds */
+		len = OCKAM_UDP_HEADER_LEN + below(&w->rng, 200);
+		rnd_bytes(&w->rng, p, len);
+		memset(p, 0, 4);
+		p[0] = OCKAM_UDP_VERSION;
+		v = htonl(chance(&w->rng, 50) ? 0 : rnd(&w->rng) >> 32);
+		memcpy(p + 12, &v, 4);
+		break;
+	}
+	sendto(fd, p, len, 0, (const struct sockaddr *)to, tolen);
+}
+
+struct ufrag {
+	uint32_t offset, len;
+};
+
+/*
+ * A hostile UDP peer at a bind of this node: plain UDP sockets, from many
+ * source ports, send garbage, random fragment sequences (random message
+ * numbers, offsets, lengths; duplicates, overlaps, partial messages that
+ * never finish) and one genuine stamped message, cut into fragments sent
+ * out of order and some twice, maybe with an overlapping forgery that
+ * must lose it. Then the partials are left to time out, or the bind is
+ * detached, or the netlink socket that owns it closes with them held.
+ */
+static long op_udp_hostile(struct worker *w)
+{
+	struct ockam_nl *nl, *own_nl = NULL;
+	struct sockaddr_storage to;
+	struct route_gen g;
+	struct ufrag *frags = NULL;
+	uint8_t *msg = NULL, *junk;
+	char hostport[64], name[OCKAM_NAME_MAX], rname[20];
+	int family = udp_family(w), src[24], nsrc, r = -1, i, j, n = 0;
+	unsigned int k = below(&w->rng, 100), end = below(&w->rng, 3);
+	uint32_t msgno = rnd(&w->rng), off, len, piece;
+	socklen_t tolen;
+	bool forge = chance(&w->rng, 20), forged = false, early = false;
+	uint64_t id = rnd(&w->rng);
+	long ret;
+	size_t mlen, plen;
+
+	if (end == 2) {
+		/* The bind's owner: a netlink socket of this operation. */
+		ret = ockam_nl_open(&own_nl, NULL);
+		if (ret)
+			return ret;
+		nl = own_nl;
+	} else {
+		ret = need_nl(w, &nl);
+		if (ret)
+			return ret;
+	}
+	ret = udp_bind_new(w, nl, family, hostport, sizeof(hostport), name);
+	if (ret)
+		goto out_nl;
+	tolen = udp_sockaddr(hostport, &to);
+	nsrc = 1 + below(&w->rng, 24);
+	for (i = 0; i < nsrc; i++) {
+		src[i] = udp_open(family, true, true, NULL, 0);
+		if (src[i] < 0) {
+			nsrc = i;
+			break;
+		}
+	}
+	if (!nsrc) {
+		ret = -EMFILE;
+		goto out_bind;
+	}
+	describe(w, " %d sources", nsrc);
+
+	/* Garbage from all of them. */
+	for (i = 0, j = below(&w->rng, 40); i < j; i++)
+		udp_garbage(w, src[below(&w->rng, nsrc)], &to, tolen);
+
+	/* Partial messages that never finish, many per source. */
+	junk = w->rbuf;
+	rnd_bytes(&w->rng, junk, 1400);
+	for (i = 0, j = k < 50 ? below(&w->rng, 400) : below(&w->rng, 40);
+	     i < j; i++) {
+		len = chance(&w->rng, 80) ? 2 + below(&w->rng, 64 << 10) :
+					    (uint32_t)(rnd(&w->rng) >> 32);
+		off = below(&w->rng, len);
+		piece = 1 + below(&w->rng, 1400);
+		if (chance(&w->rng, 70) && piece > len - off)
+			piece = len - off;
+		if (piece >= len)
+			piece = len - 1;
+		udp_frag_send(src[below(&w->rng, nsrc)], &to, tolen,
+			      chance(&w->rng, 30) ? below(&w->rng, 8) :
+						    (uint32_t)rnd(&w->rng),
+			      off, len, junk, piece ? piece : 1);
+	}
+
+	/* A genuine message to a sink here, in random fragments. */
+	rname[0] = 'h';
+	random_hex(&w->rng, rname + 1, 16);
+	r = private_socket(rname, 100);
+	if (r < 0) {
+		ret = r;
+		goto out_src;
+	}
+	memset(&g, 0, sizeof(g));
+	rg_local(&g, rname);
+	plen = stamp_make(&w->rng, w->buf, sizeof(struct stamp) +
+			  below(&w->rng, 16 << 10), id);
+	msg = malloc(plen + 256);
+	frags = malloc(sizeof(*frags) * (plen + 256));
+	if (!msg || !frags)
+		die("out of memory");
+	{
+		uint8_t onward[64];
+		size_t olen = rg_finish(&g, onward);
+
+		mlen = frame_route(msg, onward, olen, w->buf, plen) - 4;
+		memmove(msg, msg + 4, mlen);
+	}
+	for (off = 0; off < mlen; off += piece) {
+		piece = chance(&w->rng, 50) ? 1 + below(&w->rng, 1400) :
+					     1 + below(&w->rng, 64);
+		if (piece > mlen - off)
+			piece = mlen - off;
+		frags[n].offset = off;
+		frags[n++].len = piece;
+	}
+	for (i = n - 1; i > 0; i--) {
+		struct ufrag t = frags[i];
+
+		j = below(&w->rng, i + 1);
+		frags[i] = frags[j];
+		frags[j] = t;
+	}
+	j = src[below(&w->rng, nsrc)];
+	for (i = 0; i < n; i++) {
+		udp_frag_send(j, &to, tolen, msgno, frags[i].offset, mlen,
+			      msg + frags[i].offset, frags[i].len);
+		if (chance(&w->rng, 10))
+			udp_frag_send(j, &to, tolen, msgno, frags[i].offset,
+				      mlen, msg + frags[i].offset,
+				      frags[i].len);
+		if (forge && !forged && frags[i].len > 1 &&
+		    (i + 1 == n || chance(&w->rng, 30))) {
+			/* Overlaps a fragment without being it: the whole
+			 * message is lost, whatever its bytes.
+			 */
+			forged = true;
+			early = i + 1 < n;
+			udp_frag_send(j, &to, tolen, msgno, frags[i].offset,
+				      mlen, junk, frags[i].len - 1);
+		}
+	}
+	atomic_fetch_add(&G.udp_hostile, 1);
+	if (forged)
+		atomic_fetch_add(&G.udp_hostile_forged, 1);
+	describe(w, " message %zu bytes in %d fragments%s", mlen, n,
+		 forged ? ", one forged" : "");
+	ret = wait_stamp(w, r, id, forged ? 300 : 1000, NULL, NULL);
+	if (ret >= 0 && (size_t)ret != plen)
+		fail(w, "a fragmented message came with %ld bytes of %zu",
+		     ret, plen);
+	/* The forgery came before the last fragment: the message was lost
+	 * with it, and what came after cannot make it whole again.
+	 */
+	if (ret >= 0 && early)
+		fail(w, "a message came whole although a fragment overlapping another came before its last");
+	if (ret >= 0)
+		atomic_fetch_add(&G.udp_hostile_whole, 1);
+	/* wait_stamp() ends on the receive timeout's EAGAIN. */
+	if (ret == -ETIMEDOUT || ret == -EAGAIN)
+		ret = forged ? 0 : -ETIMEDOUT;
+
+out_src:
+	for (i = 0; i < nsrc; i++)
+		close(src[i]);
+out_bind:
+	describe(w, " end %u", end);
+	if (end == 0)
+		ockam_nl_udp_detach(nl, name, NULL);
+	else if (end == 1)
+		udp_keep(w, nl, name);
+out_nl:
+	/* With partials held: the owner's close takes the bind. */
+	if (own_nl)
+		ockam_nl_close(own_nl);
+	if (r >= 0)
+		close(r);
+	free(msg);
+	free(frags);
+	return ret;
+}
+
 static long (*const op_fn[OP_COUNT])(struct worker *) = {
 	[OP_SOCKET] = op_socket,
 	[OP_CLOSE] = op_close,
@@ -4672,6 +5342,9 @@ static long (*const op_fn[OP_COUNT])(struct worker *) = {
 	[OP_SHARED_PAGES] = op_shared_pages,
 	[OP_PORTAL] = op_portal,
 	[OP_PORTAL_HOSTILE] = op_portal_hostile,
+	[OP_UDP_BIND] = op_udp_bind,
+	[OP_UDP] = op_udp,
+	[OP_UDP_HOSTILE] = op_udp_hostile,
 };
 
 static enum stress_op pick_op(struct rng *r)
@@ -4859,6 +5532,10 @@ static void print_summary(void)
 	       atomic_load(&G.portal_whole), atomic_load(&G.portal_reset),
 	       atomic_load(&G.portal_stalled), atomic_load(&G.portal_bytes),
 	       atomic_load(&G.portal_hostile_reset));
+	printf("udp: %lu of %lu messages between binds delivered; %lu of %lu cut up by a hostile peer whole (%lu with a forged overlap, to be lost)\n",
+	       atomic_load(&G.udp_delivered), atomic_load(&G.udp_sent),
+	       atomic_load(&G.udp_hostile_whole), atomic_load(&G.udp_hostile),
+	       atomic_load(&G.udp_hostile_forged));
 	printf("total: %lu operations in %.1f s, %.0f ops/s, %d threads\n",
 	       total, secs, secs > 0 ? total / secs : 0.0, G.threads);
 }

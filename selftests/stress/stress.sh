@@ -41,6 +41,8 @@
 #   STRESS_DURATION  seconds of stress (default 20)
 #   STRESS_THREADS   ockam-stress threads (default 6)
 #   STRESS_RELOAD    1: modprobe ockam after the unload
+#   STRESS_OPS       ockam-stress's --ops (default: every operation), e.g.
+#                    "udp,udp-hostile,udp-bind" or "-udp-hostile"
 #
 #   make stress STRESS_SEED=1234 STRESS_DURATION=600
 
@@ -54,6 +56,7 @@ SEED=${STRESS_SEED:-$SRANDOM}
 DURATION=${STRESS_DURATION:-20}
 THREADS=${STRESS_THREADS:-6}
 RELOAD=${STRESS_RELOAD:-0}
+OPS=${STRESS_OPS:-}
 # The script's own choices (netem settings, what is reset when) follow
 # the seed too, though their timing does not.
 RANDOM=$SEED
@@ -435,8 +438,8 @@ fi
 
 start=$(date +%s)
 ockam-stress run --seed "$SEED" --duration "$DURATION" --threads "$THREADS" \
-	--grace 90 --netns "$(ns n1)" "$(ns n2)" "$(ns n3)" "$(ns n4)" \
-	"$(ns nx)" >"$NS_TMP/stress.out" 2>&1 &
+	--grace 90 ${OPS:+--ops "$OPS"} --netns "$(ns n1)" "$(ns n2)" \
+	"$(ns n3)" "$(ns n4)" "$(ns nx)" >"$NS_TMP/stress.out" 2>&1 &
 STRESS=$!
 churn_victim >"$NS_TMP/victim.out" 2>&1 &
 LOOP_PIDS+=($!)
