@@ -337,7 +337,14 @@ static void ockam_udp_send(struct ockam_udp *u, struct sk_buff *skb,
 	{
 		struct in6_addr saddr = fl->u.ip6.saddr, daddr = to->v6;
 
-		udp_tunnel6_xmit_skb(dst, sk, skb, dst->dev, &saddr, &daddr,
+		/*
+		 * No tunnel device: the device argument is the tunnel's,
+		 * whose per-CPU tstats ip6tunnel_xmit() counts the datagram
+		 * in. The output device has none (6.1 writes through
+		 * whatever its union holds: past loopback's lstats, into
+		 * the next per-CPU allocation).
+		 */
+		udp_tunnel6_xmit_skb(dst, sk, skb, NULL, &saddr, &daddr,
 				     0, ip6_dst_hoplimit(dst), 0, sport,
 				     to->port, false);
 	}
