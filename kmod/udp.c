@@ -35,6 +35,7 @@
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/ipv6_stubs.h>
+#include <net/ip6_route.h>
 #include <net/route.h>
 #include <net/udp.h>
 #include <net/udp_tunnel.h>
@@ -337,6 +338,16 @@ static void ockam_udp_send(struct ockam_udp *u, struct sk_buff *skb,
 	{
 		struct in6_addr saddr = fl->u.ip6.saddr, daddr = to->v6;
 
+		/*
+		 * No router fragments IPv6: a datagram over the path MTU
+		 * is split here, by us, or lost. The IPv6 output path
+		 * splits one only with ignore_df set (a UDP socket's own
+		 * sends get it from ip6_append_data()), else it answers
+		 * itself "packet too big" and drops it: a node whose
+		 * datagram size is over the MTU sent nothing at all.
+		 * The socket's IPV6_MTU_DISCOVER decides, as for its own.
+		 */
+		skb->ignore_df = ip6_sk_ignore_df(sk);
 		/*
 		 * No tunnel device: the device argument is the tunnel's,
 		 * whose per-CPU tstats ip6tunnel_xmit() counts the datagram
