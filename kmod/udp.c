@@ -808,6 +808,7 @@ void ockam_udp_node_exit(struct ockam_node *node)
 {
 	struct ockam_endpoint *ep;
 	struct ockam_udp *u;
+	bool closed = false;
 
 	for (;;) {
 		u = NULL;
@@ -822,8 +823,20 @@ void ockam_udp_node_exit(struct ockam_node *node)
 		}
 		mutex_unlock(&node->lock);
 		if (!u)
-			return;
+			break;
 		flush_work(&u->close_work);
 		ockam_udp_put(u);
+		closed = true;
 	}
+	/*
+	 * A bind is still here only when the module goes (its socket holds
+	 * the namespace otherwise). Its free work, queued after a grace
+	 * period, gives up its unfinished messages on the node's counters
+	 * and reassembly total: it must be on the work queue before
+	 * ockam_netns_net_exit() flushes that and frees the node, and
+	 * the core's synchronize_rcu() in between does not wait for
+	 * callbacks queued before it to run: rcu_barrier() does.
+	 */
+	if (closed)
+		rcu_barrier();
 }
