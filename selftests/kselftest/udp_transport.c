@@ -1233,6 +1233,54 @@ TEST_F_TIMEOUT(raw, reassembly_memory_is_bounded, 150)
 	free(big);
 }
 
+/*
+ * A duplicate takes no memory: with the peer's share full it is still
+ * only a duplicate, and loses no message. A new fragment does not fit.
+ */
+TEST_F(raw, duplicate_when_the_share_is_full)
+{
+	enum { FRAG = 60000, PER_MESSAGE = 16 };
+	uint8_t *big = calloc(1, FRAG);
+	long long one, held;
+	uint32_t m = 1, f = 1;
+
+	ASSERT_TRUE(big);
+	ASSERT_EQ(0, send_raw(self->peer, self->port, good_hdr, m, 0,
+			      MAX_MESSAGE_DEFAULT, big, FRAG));
+	ASSERT_TRUE(WAIT_FOR(bind_reasm(self->nl, "u1") > 0, 3000));
+	/* What one fragment costs; they all cost the same. */
+	one = held = bind_reasm(self->nl, "u1");
+	while (REASM_PEER_MIN - held >= one) {
+		if (f == PER_MESSAGE) {
+			m++;
+			f = 0;
+		}
+		ASSERT_EQ(0, send_raw(self->peer, self->port, good_hdr, m,
+				      f * FRAG, MAX_MESSAGE_DEFAULT, big,
+				      FRAG));
+		f++;
+		ASSERT_TRUE(WAIT_FOR(bind_reasm(self->nl, "u1") == held + one,
+				     3000));
+		held += one;
+	}
+	TH_LOG("%lld bytes held in %u messages, %lld a fragment", held, m,
+	       one);
+	EXPECT_EQ(0, raw_stat(self, OCKAM_STAT_DROP_REASM_MEMORY));
+	ASSERT_EQ(0, send_raw(self->peer, self->port, good_hdr, 1, 0,
+			      MAX_MESSAGE_DEFAULT, big, FRAG));
+	EXPECT_TRUE(WAIT_FOR(raw_stat(self, OCKAM_STAT_UDP_DUPLICATES) == 1,
+			     3000));
+	EXPECT_EQ(0, raw_stat(self, OCKAM_STAT_DROP_REASM_MEMORY));
+	EXPECT_EQ(held, bind_reasm(self->nl, "u1"));
+	/* Something new does not fit: its message goes. */
+	ASSERT_EQ(0, send_raw(self->peer, self->port, good_hdr, m + 1, 0,
+			      MAX_MESSAGE_DEFAULT, big, FRAG));
+	EXPECT_TRUE(WAIT_FOR(raw_stat(self, OCKAM_STAT_DROP_REASM_MEMORY) == 1,
+			     3000));
+	EXPECT_EQ(held, bind_reasm(self->nl, "u1"));
+	free(big);
+}
+
 TEST_F_TIMEOUT(raw, unfinished_message_times_out, 60)
 {
 	uint32_t half = self->len / 2;
