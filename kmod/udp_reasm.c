@@ -145,28 +145,41 @@ enum ockam_frag_place {
 	OCKAM_FRAG_OVERLAP,
 };
 
-/* Put @skb, the bytes at @offset, in its place among @p's fragments. */
-static enum ockam_frag_place ockam_udp_frag_place(struct ockam_udp_partial *p,
-						  struct sk_buff *skb,
-						  u32 offset)
+/*
+ * Where @len bytes at @offset go among @p's fragments: after *@prev (NULL:
+ * first) and before *@next.
+ */
+static enum ockam_frag_place ockam_udp_frag_find(struct ockam_udp_partial *p,
+						 u32 offset, u32 len,
+						 struct sk_buff **prev,
+						 struct sk_buff **next)
 {
-	struct sk_buff *prev = NULL, *next = p->frags;
-	u32 end = offset + skb->len;
+	u32 end = offset + len;
 
+	*prev = NULL;
+	*next = p->frags;
 	if (p->last && offset >= ockam_frag_end(p->last)) {
-		prev = p->last;
-		next = NULL;
+		*prev = p->last;
+		*next = NULL;
 	}
-	while (next && ockam_frag_end(next) <= offset) {
-		prev = next;
-		next = next->next;
+	while (*next && ockam_frag_end(*next) <= offset) {
+		*prev = *next;
+		*next = (*next)->next;
 	}
 	/* @next is the first fragment that ends past @offset. */
-	if (next && ockam_frag_cb(next)->offset < end) {
-		if (ockam_frag_cb(next)->offset == offset && next->len == skb->len)
+	if (*next && ockam_frag_cb(*next)->offset < end) {
+		if (ockam_frag_cb(*next)->offset == offset &&
+		    (*next)->len == len)
 			return OCKAM_FRAG_DUPLICATE;
 		return OCKAM_FRAG_OVERLAP;
 	}
+	return OCKAM_FRAG_ADDED;
+}
+
+static void ockam_udp_frag_link(struct ockam_udp_partial *p,
+				struct sk_buff *skb, u32 offset,
+				struct sk_buff *prev, struct sk_buff *next)
+{
 	ockam_frag_cb(skb)->offset = offset;
 	skb->next = next;
 	if (prev)
@@ -175,7 +188,6 @@ static enum ockam_frag_place ockam_udp_frag_place(struct ockam_udp_partial *p,
 		p->frags = skb;
 	if (!next)
 		p->last = skb;
-	return OCKAM_FRAG_ADDED;
 }
 
 /* Would @truesize more fit the peer's and the node's budgets? */
@@ -246,8 +258,8 @@ struct sk_buff *ockam_udp_reasm_add(struct ockam_udp *u,
 				    struct sk_buff *skb,
 				    const struct ockam_udp_header *hdr)
 {
+	struct sk_buff *done = NULL, *prev, *next;
 	struct ockam_udp_partial *p;
-	struct sk_buff *done = NULL;
 	enum ockam_stat why;
 
 	if (ockam_udp_frag_detach(skb)) {
@@ -277,11 +289,7 @@ struct sk_buff *ockam_udp_reasm_add(struct ockam_udp *u,
 			goto unlock_drop;
 		}
 	}
-	if (!ockam_udp_reasm_fits(u, peer, skb->truesize)) {
-		why = OCKAM_STAT_DROP_REASM_MEMORY;
-		goto lose_message;
-	}
-	switch (ockam_udp_frag_place(p, skb, hdr->offset)) {
+	switch (ockam_udp_frag_find(p, hdr->offset, skb->len, &prev, &next)) {
 	case OCKAM_FRAG_DUPLICATE:
 		spin_unlock_bh(&u->lock);
 		ockam_udp_reasm_count(u, OCKAM_STAT_UDP_DUPLICATES);
@@ -293,6 +301,12 @@ struct sk_buff *ockam_udp_reasm_add(struct ockam_udp *u,
 	case OCKAM_FRAG_ADDED:
 		break;
 	}
+	/* Only what is kept must fit: a duplicate, freed, loses nothing. */
+	if (!ockam_udp_reasm_fits(u, peer, skb->truesize)) {
+		why = OCKAM_STAT_DROP_REASM_MEMORY;
+		goto lose_message;
+	}
+	ockam_udp_frag_link(p, skb, hdr->offset, prev, next);
 	ockam_udp_charge(u, p, skb->truesize);
 	p->received += skb->len;
 	if (p->received == p->length)
