@@ -191,8 +191,12 @@ TEST_F(node, route_errors)
 
 	EXPECT_EQ(-1, send_to(self->a, "0#nobody", "x", 1));
 	EXPECT_EQ(EHOSTUNREACH, errno);
-	EXPECT_EQ(-1, send_to(self->a, "2#127.0.0.1:4000 => 0#b", "x", 1));
+	/* An address type no transport of this node has... */
+	EXPECT_EQ(-1, send_to(self->a, "7#127.0.0.1:4000 => 0#b", "x", 1));
 	EXPECT_EQ(EAFNOSUPPORT, errno);
+	/* ... and UDP's, with no UDP bind to send from. */
+	EXPECT_EQ(-1, send_to(self->a, "2#127.0.0.1:4000 => 0#b", "x", 1));
+	EXPECT_EQ(EHOSTUNREACH, errno);
 	EXPECT_EQ(-1, send_to(self->a, "", "x", 1));
 	EXPECT_EQ(EINVAL, errno);
 
