@@ -30,6 +30,7 @@
  * unfinished messages go (counted as incomplete) and the socket's file
  * reference is dropped.
  */
+#include <linux/ctype.h>
 #include <linux/inet.h>
 #include <linux/file.h>
 #include <net/ip.h>
@@ -67,16 +68,19 @@ static const struct rhashtable_params ockam_udp_peer_params = {
 
 /* ---- addresses ---- */
 
+/* 1 to 65535 in decimal digits only: no sign, no leading zero. */
 static int ockam_udp_port_parse(const char *s, u32 len, __be16 *port)
 {
-	char digits[6];
-	u16 value;
+	u32 value = 0, i;
 
-	if (!len || len >= sizeof(digits))
+	if (!len || len > 5 || s[0] == '0')
 		return -EINVAL;
-	memcpy(digits, s, len);
-	digits[len] = '\0';
-	if (kstrtou16(digits, 10, &value) || !value)
+	for (i = 0; i < len; i++) {
+		if (!isdigit(s[i]))
+			return -EINVAL;
+		value = value * 10 + s[i] - '0';
+	}
+	if (value > U16_MAX)
 		return -EINVAL;
 	*port = htons(value);
 	return 0;
@@ -260,26 +264,32 @@ u32 ockam_udp_peer_count(struct ockam_udp *u)
 }
 
 /*
- * The bind a message to @to leaves from: the one that heard from @to
- * (*@known), or else the node's first bind of @to's family. Under RCU.
+ * The bind a message to @to leaves from: of those that heard from @to
+ * (*@known), the one that heard from it last, so that a reply goes back
+ * through the NAT mapping the peer last used; or else the node's first
+ * bind of @to's family. Under RCU.
  */
 struct ockam_udp *ockam_udp_select(struct ockam_node *node,
 				   const struct ockam_udp_addr *to, bool *known)
 {
-	struct ockam_udp *u, *first = NULL;
+	struct ockam_udp *u, *first = NULL, *best = NULL;
+	struct ockam_udp_peer *peer;
+	unsigned long heard = 0;
 
 	list_for_each_entry_rcu(u, &node->udp_binds, bind_node) {
 		if (u->family != to->family)
 			continue;
-		if (rhashtable_lookup(&u->peers, to, ockam_udp_peer_params)) {
-			*known = true;
-			return u;
-		}
 		if (!first)
 			first = u;
+		peer = rhashtable_lookup(&u->peers, to, ockam_udp_peer_params);
+		if (peer && (!best ||
+			     time_after(READ_ONCE(peer->last_heard), heard))) {
+			best = u;
+			heard = READ_ONCE(peer->last_heard);
+		}
 	}
-	*known = false;
-	return first;
+	*known = best;
+	return best ?: first;
 }
 
 /* ---- transmit ---- */

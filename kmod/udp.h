@@ -34,7 +34,8 @@ enum ockam_udp_limits {
 	OCKAM_UDP_REASM_TIMEOUT_MS = 5000,
 	/* Memory (true size) the unfinished messages of one peer, and of
 	 * all binds of a node, may hold at least; both grow with the node's
-	 * max message.
+	 * max message (4 and 8 times it): a fragment's true size is two to
+	 * three times its bytes.
 	 */
 	OCKAM_UDP_REASM_PEER_MIN = 4 << 20,
 	OCKAM_UDP_REASM_NODE_MIN = 32 << 20,

@@ -66,7 +66,7 @@ static u32 ockam_frag_end(struct sk_buff *skb)
 static u32 ockam_udp_peer_budget(const struct ockam_node *node)
 {
 	return max_t(u32, OCKAM_UDP_REASM_PEER_MIN,
-		     3 * READ_ONCE(node->max_message));
+		     4 * READ_ONCE(node->max_message));
 }
 
 static u32 ockam_udp_node_budget(const struct ockam_node *node)
