@@ -95,6 +95,19 @@ run n1 ockam message send "same channel" --from n1 --timeout 10s \
 	--to "/service/$ch/service/uppercase"
 run n1 ockam secure-channel show "/service/$ch" --at n1
 
+step "Routes may cross transports: UDP binds on n2 and n3"
+run n2 ockam udp-bind create 10.0.23.2:4001 --at n2
+run n3 ockam udp-bind create 10.0.23.3:4001 --at n3
+echo "(a peer's message makes n2 send to a UDP address only once n2 heard"
+echo " from it, as it makes n2 use a TCP connection only if n2 has one)"
+run n3 ockam message send "hello n2" --from n3 \
+	--to /ip4/10.0.23.2/udp/4001/service/echo
+
+step "From n1: TCP to n2, UDP to n3, and the reply back the same way"
+run n1 ockam message send "over tcp and udp" --from n1 \
+	--to /ip4/10.0.12.2/tcp/4000/ip4/10.0.23.3/udp/4001/service/uppercase
+run n2 ockam udp-bind list --at n2
+
 step "Portals through a relay: n4 serves a web page on its own loopback only"
 echo "(n4 is reached from n2 only; it has no listener anyone else can reach)"
 node_add n4
