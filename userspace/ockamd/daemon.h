@@ -132,12 +132,15 @@ const struct listener *listener_next(const struct daemon *d,
 				     const struct listener *l);
 /* Rewrite the registry's listener list. */
 int listeners_save(struct daemon *d, struct ockam_err *err);
+
 /*
- * A non-blocking listening TCP socket on @host:@port (port 0: a free
- * one) in *@out_fd, and the address it is bound to in @bound.
+ * bound_socket.c: a socket on @host:@port (port 0: a free one) in
+ * *@out_fd, and the address it is bound to in @bound: for SOCK_STREAM a
+ * non-blocking listening TCP socket, for SOCK_DGRAM a UDP socket (IPv6
+ * only, if IPv6).
  */
-int tcp_listen_socket(const char *host, uint16_t port, int *out_fd,
-		      char *bound, size_t bound_size, struct ockam_err *err);
+int bound_socket(const char *host, uint16_t port, int type, int *out_fd,
+		 char *bound, size_t bound_size, struct ockam_err *err);
 /* "host:port" of a bound or connected socket address. */
 int sockaddr_text(const struct sockaddr *sa, socklen_t len, char *buf,
 		  size_t size);

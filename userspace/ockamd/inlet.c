@@ -299,8 +299,8 @@ static int inlet_listen(struct daemon *d, struct inlet *in, const char *from,
 
 	ret = ockam_hostport_split(from, host, sizeof(host), &port, true, err);
 	if (ret == 0)
-		ret = tcp_listen_socket(host, port, &in->fd, in->address,
-					sizeof(in->address), err);
+		ret = bound_socket(host, port, SOCK_STREAM, &in->fd,
+				   in->address, sizeof(in->address), err);
 	if (ret < 0)
 		return ret;
 	accept_pause_init(&in->pause, in->fd);

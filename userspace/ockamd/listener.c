@@ -4,7 +4,6 @@
  * an owned transport; the daemon keeps no descriptor for it.
  */
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -39,19 +38,6 @@ const struct listener *listener_next(const struct daemon *d,
 				     const struct listener *l)
 {
 	return l ? l->next : d->listeners;
-}
-
-int sockaddr_text(const struct sockaddr *sa, socklen_t len, char *buf,
-			 size_t size)
-{
-	char host[NI_MAXHOST], serv[NI_MAXSERV];
-	int ret;
-
-	ret = getnameinfo(sa, len, host, sizeof(host), serv, sizeof(serv),
-			  NI_NUMERICHOST | NI_NUMERICSERV);
-	if (ret)
-		return -EINVAL;
-	return ockam_hostport_join(buf, size, host, atoi(serv));
 }
 
 static void attach_accepted(struct daemon *d, struct listener *l, int fd)
@@ -99,60 +85,6 @@ static void on_acceptable(struct daemon *d, void *ctx, short revents)
 	}
 }
 
-int tcp_listen_socket(const char *host, uint16_t port, int *out_fd,
-		      char *bound, size_t bound_size, struct ockam_err *err)
-{
-	struct addrinfo hints = {
-		.ai_family = AF_UNSPEC,
-		.ai_socktype = SOCK_STREAM,
-		.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
-	};
-	struct sockaddr_storage ss;
-	socklen_t sslen = sizeof(ss);
-	struct addrinfo *res;
-	char serv[8];
-	int fd, one = 1, ret;
-
-	snprintf(serv, sizeof(serv), "%u", port);
-	ret = getaddrinfo(host, serv, &hints, &res);
-	if (ret)
-		return ockam_err_set(err, -EADDRNOTAVAIL, "cannot resolve %s: %s",
-				     host, gai_strerror(ret));
-	fd = socket(res->ai_family,
-		    res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    res->ai_protocol);
-	if (fd < 0) {
-		ret = ockam_err_set(err, -errno, "socket: %s", strerror(errno));
-		goto out;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, res->ai_addr, res->ai_addrlen) < 0) {
-		ret = ockam_err_set(err, -errno, "cannot bind %s:%u: %s", host,
-				    port, strerror(errno));
-		goto err_close;
-	}
-	if (listen(fd, LISTEN_BACKLOG) < 0) {
-		ret = ockam_err_set(err, -errno, "cannot listen on %s:%u: %s",
-				    host, port, strerror(errno));
-		goto err_close;
-	}
-	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0 ||
-	    sockaddr_text((struct sockaddr *)&ss, sslen, bound,
-			  bound_size) < 0) {
-		ret = ockam_err_set(err, -EINVAL, "cannot read the bound address");
-		goto err_close;
-	}
-	*out_fd = fd;
-	ret = 0;
-	goto out;
-
-err_close:
-	close(fd);
-out:
-	freeaddrinfo(res);
-	return ret;
-}
-
 int listeners_save(struct daemon *d, struct ockam_err *err)
 {
 	char buf[OCKAM_LISTENERS_MAX * (OCKAM_HOSTPORT_MAX + 1) + 1];
@@ -196,8 +128,8 @@ int listener_create(struct daemon *d, const char *hostport,
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return ockam_err_set(err, -ENOMEM, "out of memory");
-	ret = tcp_listen_socket(host, port, &l->fd, l->address,
-				sizeof(l->address), err);
+	ret = bound_socket(host, port, SOCK_STREAM, &l->fd, l->address,
+			   sizeof(l->address), err);
 	if (ret < 0) {
 		free(l);
 		return ret;

@@ -5,8 +5,6 @@
  * transports, each bind belongs to our netlink socket and goes with it.
  * We keep only the address we bound and the kernel's name for the bind.
  */
-#include <netdb.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,64 +19,6 @@ struct udp_bind {
 	char address[OCKAM_HOSTPORT_MAX + 1];	/* as bound */
 	char name[OCKAM_NAME_MAX];		/* the kernel's local address */
 };
-
-/*
- * A bound UDP socket on @host:@port. An IPv6 one takes IPv6 only: the
- * kernel sends IPv4 addresses from an IPv4 bind, and a dual-stack socket
- * would stand between the two.
- */
-static int udp_socket(const char *host, uint16_t port, int *out_fd,
-		      char *bound, size_t bound_size, struct ockam_err *err)
-{
-	struct addrinfo hints = {
-		.ai_family = AF_UNSPEC,
-		.ai_socktype = SOCK_DGRAM,
-		.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
-	};
-	struct sockaddr_storage ss;
-	socklen_t sslen = sizeof(ss);
-	struct addrinfo *res;
-	char serv[8];
-	int fd, one = 1, ret;
-
-	snprintf(serv, sizeof(serv), "%u", port);
-	ret = getaddrinfo(host, serv, &hints, &res);
-	if (ret)
-		return ockam_err_set(err, -EADDRNOTAVAIL, "cannot resolve %s: %s",
-				     host, gai_strerror(ret));
-	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC,
-		    res->ai_protocol);
-	if (fd < 0) {
-		ret = ockam_err_set(err, -errno, "socket: %s", strerror(errno));
-		goto out;
-	}
-	if (res->ai_family == AF_INET6 &&
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) {
-		ret = ockam_err_set(err, -errno, "IPV6_V6ONLY: %s",
-				    strerror(errno));
-		goto err_close;
-	}
-	if (bind(fd, res->ai_addr, res->ai_addrlen) < 0) {
-		ret = ockam_err_set(err, -errno, "cannot bind UDP %s:%u: %s",
-				    host, port, strerror(errno));
-		goto err_close;
-	}
-	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0 ||
-	    sockaddr_text((struct sockaddr *)&ss, sslen, bound,
-			  bound_size) < 0) {
-		ret = ockam_err_set(err, -EINVAL, "cannot read the bound address");
-		goto err_close;
-	}
-	*out_fd = fd;
-	ret = 0;
-	goto out;
-
-err_close:
-	close(fd);
-out:
-	freeaddrinfo(res);
-	return ret;
-}
 
 int udp_bind_create(struct daemon *d, const char *hostport,
 		    const struct udp_bind **out, struct ockam_err *err)
@@ -103,7 +43,8 @@ int udp_bind_create(struct daemon *d, const char *hostport,
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return ockam_err_set(err, -ENOMEM, "out of memory");
-	ret = udp_socket(host, port, &fd, b->address, sizeof(b->address), err);
+	ret = bound_socket(host, port, SOCK_DGRAM, &fd, b->address,
+			   sizeof(b->address), err);
 	if (ret < 0) {
 		free(b);
 		return ret;
