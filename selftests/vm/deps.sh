@@ -47,6 +47,7 @@ packages=(
 	qemu-system-x86 busybox-static kmod cpio gzip
 	bash procps coreutils findutils grep sed util-linux file
 	iproute2 socat iperf3 wireguard-tools stunnel4 openssl ethtool
+	nftables
 	# scripts and the netlink spec check; the documentation's markup
 	python3 python3-yaml python3-docutils
 )

@@ -72,13 +72,14 @@ VM_KMODS=(
 	poly1305_generic poly1305-x86_64 libcurve25519 curve25519-x86_64
 	tls kcm
 	inet_diag tcp_diag udp_diag unix_diag af_packet_diag netlink_diag
+	nf_tables nft_ct nft_nat nft_masq nft_chain_nat nf_conntrack nf_nat
 )
 # shellcheck disable=SC2206 # word splitting is intended
 VM_KMODS+=(${VM_KMODS_EXTRA:-})
 
 # Host programs copied with their libraries. Required ones must exist.
 VM_PROGS=(
-	bash ip tc ss socat iperf3
+	bash ip tc ss socat iperf3 nft
 	kmod modprobe insmod rmmod lsmod modinfo depmod
 	pgrep pkill
 )

@@ -214,4 +214,12 @@ int cli_channel_args(const struct cmd_spec *cmd, const struct args *a,
 		     unsigned int *argc);
 void cli_channel_args_free(struct cli_channel_args *o);
 
+/*
+ * --rendezvous ROUTE (a route to a rendezvous service, starting with a
+ * UDP address) as the daemon's "rendezvous=HEX" option, in *@opt
+ * (malloc()ed; NULL when the option was not given). Needs --udp.
+ */
+int cli_rendezvous_arg(const struct cmd_spec *cmd, const struct args *a,
+		       char **opt);
+
 #endif /* OCKAM_CLI_H */

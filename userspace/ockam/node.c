@@ -139,6 +139,23 @@ static void created_udp_binds(struct cli *cli, const char *name)
 		json_array_end(&cli->j);
 }
 
+/* --rendezvous: a route that starts with a UDP address (ockamd parses
+ * it again, and resolves its names, at start).
+ */
+static int rendezvous_arg_ok(const struct cmd_spec *cmd, const char *text)
+{
+	static struct ockam_route rt;
+	struct ockam_err err;
+
+	if (!text)
+		return CLI_OK;
+	if (ockam_route_parse(&rt, text, NULL, NULL, &err) < 0)
+		return cli_arg_fail(cmd, "--rendezvous: ", &err);
+	if (!rt.hops || rt.addr[0].type != OCKAM_ADDR_UDP)
+		return cli_usage(cmd, "--rendezvous: the route starts with a UDP address, e.g. /ip4/192.0.2.1/udp/4000");
+	return CLI_OK;
+}
+
 static int node_create(struct cli *cli, const struct cmd_spec *cmd,
 		       const struct args *a)
 {
@@ -148,7 +165,8 @@ static int node_create(struct cli *cli, const struct cmd_spec *cmd,
 	char ockamd[OCKAM_PATH_MAX], host[OCKAM_HOST_MAX + 1];
 	char listeners[OCKAM_LISTENERS_MAX][OCKAM_HOSTPORT_MAX + 1];
 	static char relay_ids[CLI_AUTHORIZED_MAX];
-	const char *argv[16 + 2 * NODE_UDP_BINDS_MAX];
+	const char *argv[18 + 2 * NODE_UDP_BINDS_MAX];
+	const char *rendezvous = args_value(cmd, a, "rendezvous");
 	const char *udp[NODE_UDP_BINDS_MAX];
 	unsigned int nudp = 0;
 	uint32_t keepalive_ms, give_up_ms;
@@ -181,6 +199,9 @@ static int node_create(struct cli *cli, const struct cmd_spec *cmd,
 				     &give_up_ms);
 	if (status)
 		return status;
+	status = rendezvous_arg_ok(cmd, rendezvous);
+	if (status)
+		return status;
 	if (ockam_node_running(name, &pid) == 1)
 		return cli_fail("node %s already exists and is running (pid %d)",
 				name, (int)pid);
@@ -204,6 +225,10 @@ static int node_create(struct cli *cli, const struct cmd_spec *cmd,
 	if (forward) {
 		argv[argc++] = "--relay-forward";
 		argv[argc++] = forward;
+	}
+	if (rendezvous) {
+		argv[argc++] = "--rendezvous";
+		argv[argc++] = rendezvous;
 	}
 	/* As written: ockamd reads durations the same way. */
 	if (keepalive_given) {
@@ -473,7 +498,8 @@ static void show_daemon_text(const struct status_records *sr)
 	for (i = 0; i < sr->count; i++) {
 		const char *rec = sr->rec[i];
 
-		field(rec, "address", a, sizeof(a));
+		field(rec, record_is(rec, "puncture") ? "peer" : "address", a,
+		      sizeof(a));
 		if (record_is(rec, "listener"))
 			printf("  TCP listener     %s (%s accepted)\n", a,
 			       field(rec, "accepted", c, sizeof(c)));
@@ -487,6 +513,10 @@ static void show_daemon_text(const struct status_records *sr)
 		else if (record_is(rec, "connection"))
 			printf("  TCP connection   %s to %s (%s)\n", a,
 			       field(rec, "peer", b, sizeof(b)),
+			       field(rec, "state", c, sizeof(c)));
+		else if (record_is(rec, "puncture"))
+			printf("  UDP puncture     %s with %s (%s)\n",
+			       field(rec, "role", b, sizeof(b)), a,
 			       field(rec, "state", c, sizeof(c)));
 		else if (record_is(rec, "secure-channel-listener"))
 			printf("  secure listener  /service/%s (identity %s, %s established)\n",
@@ -513,6 +543,8 @@ static void show_daemon_json(struct json *j, const struct status_records *sr)
 		  { "redials", "reconnects", "since" } },
 		{ "secure-channel-listener", "secure_channel_listeners",
 		  { "address", "identity" }, { "pending", "established" } },
+		{ "puncture", "punctures", { "role", "state", "peer" },
+		  { "heartbeats" } },
 	};
 	char val[OCKAM_NAME_MAX];
 	size_t k, i, f;
@@ -791,6 +823,8 @@ static const struct opt_spec create_opts[] = {
 	  "a UDP bind of the node (repeatable, up to 8; default none)" },
 	{ "relay-authorized", 0, OPT_REPEAT, "ID",
 	  "only this identity may register relays here (repeatable; default any)" },
+	{ "rendezvous", 0, OPT_VALUE, "ROUTE",
+	  "where the node learns its public UDP address when a peer asks it to punch a path (default: it refuses)" },
 	{ "relay-forward", 0, OPT_VALUE, "channel|direct",
 	  "forward relays inside the registrant's channel (default) or along the path under it" },
 	{ "channel-keepalive", 0, OPT_VALUE, "DURATION",

@@ -18,6 +18,8 @@ enum {
 	CHANNEL_TIMEOUT_MS_MAX = 600000,
 	/* The reply may take the handshake's timeout and then some. */
 	CHANNEL_REPLY_MARGIN_MS = 5000,
+	/* --udp: the rendezvous' tries and the puncture's own timeout. */
+	CHANNEL_PUNCTURE_MS = 15000,
 };
 
 /* What the daemon knows of a channel: whose it is. */
@@ -51,7 +53,8 @@ static int channel_create(struct cli *cli, const struct cmd_spec *cmd,
 	char opt_timeout[32];
 	char encryptor[OCKAM_NAME_MAX], decryptor[OCKAM_NAME_MAX];
 	char peer[OCKAM_IDENTIFIER_LEN + 1], ours[OCKAM_NODE_NAME_MAX + 1];
-	const char *argv[4];
+	const char *argv[6];
+	char *rendezvous = NULL;
 	struct ockam_ctl_reply reply;
 	long timeout_ms = CHANNEL_TIMEOUT_MS_DEFAULT;
 	struct ockam_err err;
@@ -74,13 +77,25 @@ static int channel_create(struct cli *cli, const struct cmd_spec *cmd,
 		cli_channel_args_free(&ch);
 		return status;
 	}
+	status = cli_rendezvous_arg(cmd, a, &rendezvous);
+	if (status) {
+		cli_channel_args_free(&ch);
+		return status;
+	}
 	snprintf(opt_timeout, sizeof(opt_timeout), "timeout=%ld", timeout_ms);
 	argv[argc++] = opt_timeout;
+	if (args_flag(cmd, a, "udp"))
+		argv[argc++] = "udp=yes";
+	if (rendezvous)
+		argv[argc++] = rendezvous;
+	/* With --udp: two handshakes, and a puncture between them. */
 	ret = target_daemon_call(args_value(cmd, a, "from"), &t,
 				 "secure-channel-create", argc, argv,
-				 timeout_ms + CHANNEL_REPLY_MARGIN_MS, &reply,
-				 &err);
+				 (args_flag(cmd, a, "udp") ? 2 * timeout_ms +
+				  CHANNEL_PUNCTURE_MS : timeout_ms) +
+				 CHANNEL_REPLY_MARGIN_MS, &reply, &err);
 	cli_channel_args_free(&ch);
+	free(rendezvous);
 	if (ret < 0)
 		return cli_fail_err(&err);
 	rec = ockam_ctl_record_next(&reply);
@@ -438,6 +453,10 @@ static const struct opt_spec create_opts[] = {
 	  "the identity to present (default: the node's default)" },
 	{ "timeout", 0, OPT_VALUE, "DURATION",
 	  "how long to wait for the other side (default 10s, at most 10m)" },
+	{ "udp", 0, OPT_FLAG, NULL,
+	  "open the channel over a UDP path punched through both NATs" },
+	{ "rendezvous", 0, OPT_VALUE, "ROUTE",
+	  "with --udp: the rendezvous, e.g. /ip4/192.0.2.1/udp/4000 (default: the node's)" },
 	{ 0 },
 };
 
@@ -452,6 +471,11 @@ const struct cmd_spec secure_channel_cmds[] = {
 		"sent to the printed route /service/ADDRESS/... travel encrypted\n"
 		"to the other node and continue there along the rest of their\n"
 		"route.\n"
+		"With --udp a first channel along --to (through a relay) carries\n"
+		"a UDP hole punch to the listener's node, through a rendezvous\n"
+		"both nodes reach over UDP; the channel printed is then opened\n"
+		"over the punched path, to the same listener and identity, and\n"
+		"the first one closed. It fails when no path can be punched.\n"
 		"Examples:\n"
 		"  ockam secure-channel create --from n1 --to /node/n2/service/api\n"
 		"  ockam secure-channel create --to /node/n2/service/api \\\n"

@@ -311,6 +311,39 @@ int cli_channel_args(const struct cmd_spec *cmd, const struct args *a,
 	return CLI_OK;
 }
 
+int cli_rendezvous_arg(const struct cmd_spec *cmd, const struct args *a,
+		       char **opt)
+{
+	static const char prefix[] = "rendezvous=";
+	const char *text = args_value(cmd, a, "rendezvous");
+	static uint8_t wire[OCKAM_ROUTE_BYTES_MAX];
+	static struct ockam_route rt;
+	struct ockam_err err;
+	ssize_t len;
+	char *hex;
+
+	*opt = NULL;
+	if (!text)
+		return CLI_OK;
+	if (!args_flag(cmd, a, "udp"))
+		return cli_usage(cmd, "--rendezvous goes with --udp");
+	if (text[0] == '-')
+		return cli_usage(cmd, "--rendezvous takes a MultiAddr route, not one from standard input");
+	if (cli_route_arg(text, &rt, &err) < 0)
+		return cli_arg_fail(cmd, "--rendezvous: ", &err);
+	if (!rt.hops || rt.addr[0].type != OCKAM_ADDR_UDP)
+		return cli_usage(cmd, "--rendezvous: the route starts with a UDP address, e.g. /ip4/192.0.2.1/udp/4000");
+	len = ockam_route_to_wire(&rt, wire, sizeof(wire));
+	if (len < 0)
+		return cli_fail("--rendezvous: %s", strerror(-len));
+	hex = cli_hex_encode(wire, len);
+	*opt = hex ? malloc(sizeof(prefix) + strlen(hex)) : NULL;
+	if (*opt)
+		sprintf(*opt, "%s%s", prefix, hex);
+	free(hex);
+	return *opt ? CLI_OK : cli_fail("--rendezvous: %s", strerror(ENOMEM));
+}
+
 void cli_channel_args_free(struct cli_channel_args *o)
 {
 	free(o->hex);

@@ -62,10 +62,33 @@ static int inlet_routes(const struct cmd_spec *cmd, const char *to,
 	return CLI_OK;
 }
 
+/* --udp, --rendezvous and --no-tcp-fallback as the daemon's options. */
+static int inlet_udp_options(const struct cmd_spec *cmd, const struct args *a,
+			     const char *secure, char **rendezvous,
+			     const char **argv, unsigned int *argc)
+{
+	bool udp = args_flag(cmd, a, "udp");
+	int status;
+
+	if (args_flag(cmd, a, "no-tcp-fallback") && !udp)
+		return cli_usage(cmd, "--no-tcp-fallback goes with --udp");
+	if (udp && !secure)
+		return cli_usage(cmd, "--udp needs a route through a secure channel (/secure/NAME)");
+	status = cli_rendezvous_arg(cmd, a, rendezvous);
+	if (status || !udp)
+		return status;
+	argv[(*argc)++] = "udp=yes";
+	if (args_flag(cmd, a, "no-tcp-fallback"))
+		argv[(*argc)++] = "fallback=no";
+	if (*rendezvous)
+		argv[(*argc)++] = *rendezvous;
+	return CLI_OK;
+}
+
 /* The daemon's arguments after the two routes. */
 static int inlet_options(const struct cmd_spec *cmd, const struct args *a,
-			 const char *secure, const char **argv,
-			 unsigned int *argc)
+			 const char *secure, char **rendezvous,
+			 const char **argv, unsigned int *argc)
 {
 	static char authorized[CLI_AUTHORIZED_MAX];
 	static char auth_opt[CLI_AUTHORIZED_MAX + 16], max_opt[32];
@@ -90,7 +113,7 @@ static int inlet_options(const struct cmd_spec *cmd, const struct args *a,
 		return status;
 	if (max_opt[0])
 		argv[(*argc)++] = max_opt;
-	return CLI_OK;
+	return inlet_udp_options(cmd, a, secure, rendezvous, argv, argc);
 }
 
 static int inlet_create(struct cli *cli, const struct cmd_spec *cmd,
@@ -100,7 +123,7 @@ static int inlet_create(struct cli *cli, const struct cmd_spec *cmd,
 	const char *to = args_value(cmd, a, "to");
 	char host[OCKAM_HOST_MAX + 1], bound[OCKAM_HOSTPORT_MAX + 1];
 	const char *argv[OCKAM_CTL_ARGS_MAX] = { from };
-	char *secure = NULL, *outlet = NULL, *rec;
+	char *secure = NULL, *outlet = NULL, *rendezvous = NULL, *rec;
 	struct ockam_ctl_reply reply;
 	unsigned int argc = 2;
 	struct ockam_err err;
@@ -115,13 +138,15 @@ static int inlet_create(struct cli *cli, const struct cmd_spec *cmd,
 	status = inlet_routes(cmd, to, &secure, &outlet);
 	if (status == CLI_OK) {
 		argv[1] = outlet;
-		status = inlet_options(cmd, a, secure, argv, &argc);
+		status = inlet_options(cmd, a, secure, &rendezvous, argv,
+				       &argc);
 	}
 	if (status == CLI_OK)
 		status = cli_call_at(cmd, a, "tcp-inlet-create", argc, argv,
 				     &reply, NULL);
 	free(secure);
 	free(outlet);
+	free(rendezvous);
 	if (status)
 		return status;
 	if (cli->json) {
@@ -200,6 +225,12 @@ static const struct opt_spec create_opts[] = {
 	  "the channel's peer must be this identity (repeatable)" },
 	{ "max-sessions", 0, OPT_VALUE, "N",
 	  "sessions at once, waiting ones included (default 256)" },
+	{ "udp", 0, OPT_FLAG, NULL,
+	  "punch a UDP path to the outlet's node for new sessions" },
+	{ "rendezvous", 0, OPT_VALUE, "ROUTE",
+	  "with --udp: the rendezvous, e.g. /ip4/192.0.2.1/udp/4000 (default: the node's)" },
+	{ "no-tcp-fallback", 0, OPT_FLAG, NULL,
+	  "with --udp: sessions wait for the path instead of using --to's route" },
 	CLI_OPT_AT_NODE,
 	{ 0 },
 };
@@ -216,11 +247,19 @@ const struct cmd_spec tcp_inlet_cmds[] = {
 		"outlet then knows this node's identity. Without one the\n"
 		"session is plaintext, which an outlet serves only with\n"
 		"--allow-plaintext.\n"
+		"With --udp the node also punches a UDP path to the node at the\n"
+		"end of the secure route, through a rendezvous both nodes reach\n"
+		"over UDP, and opens a second channel over it: new sessions use\n"
+		"it once it is up, and the --to route until then and whenever\n"
+		"the path is lost (or wait for it, with --no-tcp-fallback).\n"
 		"Examples:\n"
 		"  ockam tcp-inlet create --at n1 --from 127.0.0.1:6000 \\\n"
 		"      --to /node/n2/secure/api/service/outlet\n"
 		"  ockam tcp-inlet create --at n1 --from 127.0.0.1:0 \\\n"
-		"      --to /node/n2/service/forward_to_n3/secure/api/service/outlet\n",
+		"      --to /node/n2/service/forward_to_n3/secure/api/service/outlet\n"
+		"  ockam tcp-inlet create --at n1 --from 127.0.0.1:0 \\\n"
+		"      --to /node/n2/service/forward_to_n3/secure/api/service/outlet \\\n"
+		"      --udp --rendezvous /ip4/192.0.2.1/udp/4000\n",
 		.opts = create_opts, .run = inlet_create,
 	}, {
 		.group = "tcp-inlet", .name = "list",

@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "portal.h"
+#include "puncture.h"
 #include "relay.h"
 #include "secure.h"
 #include "util.h"
@@ -65,6 +66,7 @@ static enum ctl_answer handle_status(struct daemon *d, struct ctl_request *r,
 	initiators_report(d, w);
 	portals_status(d, w);
 	forwarding_status(d, w);
+	punctures_report(d, w);
 	return CTL_REPLY_NOW;
 }
 
@@ -244,10 +246,13 @@ static enum ctl_answer handle_sc_create(struct daemon *d, struct ctl_request *r,
 					const struct ockam_ctl_request *msg)
 {
 	static const char *const keys[] = {
-		"identity", "authorized", "timeout", NULL,
+		"identity", "authorized", "timeout", "udp", "rendezvous", NULL,
 	};
 	static uint8_t route[OCKAM_ROUTE_BYTES_MAX];
+	static uint8_t rendezvous[OCKAM_ROUTE_BYTES_MAX];
 	static struct secure_channel_request sc;
+	size_t rendezvous_len = 0;
+	bool udp;
 	const char *values[ARRAY_SIZE(keys)];
 	long long timeout = SECURE_TIMEOUT_MS_DEFAULT;
 	struct ockam_err err;
@@ -259,12 +264,22 @@ static enum ctl_answer handle_sc_create(struct daemon *d, struct ctl_request *r,
 			       &err) < 0 ||
 	    (values[2] && ctl_parse_number(values[2], "timeout", 1,
 				       SECURE_TIMEOUT_MS_MAX, &timeout,
-				       &err) < 0))
+				       &err) < 0) ||
+	    (values[4] && ctl_parse_route(values[4], rendezvous,
+					  &rendezvous_len, &err) < 0))
 		return reply_err(r, &err);
+	udp = values[3] && !strcmp(values[3], "yes");
+	if (rendezvous_len && !udp) {
+		ockam_err_set(&err, -EINVAL, "--rendezvous goes with --udp");
+		return reply_err(r, &err);
+	}
 	sc.route = route;
 	sc.identity = values[0] ? values[0] : VAULT_DEFAULT_NAME;
 	sc.timeout_ms = timeout;
-	secure_channel_create(d, r, &sc);
+	if (udp)
+		udp_channel_create(d, r, &sc, rendezvous, rendezvous_len);
+	else
+		secure_channel_create(d, r, &sc);
 	return CTL_REPLY_LATER;
 }
 

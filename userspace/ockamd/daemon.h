@@ -35,6 +35,9 @@ struct inlet;
 struct outlet;
 struct relay;
 struct forwarding;
+struct punctures;
+struct rendezvous;
+struct udp_channel;
 
 enum daemon_limits {
 	/* Accepts or datagrams handled per wakeup, so one busy socket
@@ -91,6 +94,10 @@ struct daemon {
 	/* Relays (relay.h): ours at other nodes, and those we serve. */
 	struct relay *relays;
 	struct forwarding *forwarding;
+	/* UDP hole punching (puncture.h). */
+	struct punctures *punctures;
+	struct rendezvous *rendezvous;
+	struct udp_channel *udp_channels;
 
 	int ctl_fd;
 	struct accept_pause ctl_pause;

@@ -10,6 +10,15 @@
  * attached to it. A channel that was closed, or that gave up, is opened
  * again for the next client; clients that arrive while it is being
  * opened wait for it, and are reset if it cannot be.
+ *
+ * With --udp the inlet also punches a UDP path to the outlet's node
+ * (puncture.h), through that channel, and opens a second channel over
+ * the path, to the same listener and identity: new clients go through
+ * it once it is up. Until then, and whenever the path is lost, they use
+ * the first channel (the relay route), unless the inlet was created
+ * with --no-tcp-fallback: they then wait for the path, and are reset if
+ * a puncture fails. Sessions stay on the channel they started on; a
+ * failed or lost path is punched again after a pause that grows.
  */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -22,6 +31,7 @@
 
 #include "log.h"
 #include "portal.h"
+#include "puncture.h"
 #include "util.h"
 
 struct inlet {
@@ -41,9 +51,31 @@ struct inlet {
 	char peer[IDENTIFIER_STR_LEN + 1];
 	struct initiator *opening;
 	unsigned long channels_opened;
-	/* Clients waiting for the channel. */
+	/* Clients waiting for the channel (or, without fallback, for the
+	 * channel over the UDP path).
+	 */
 	int *waiting;
 	unsigned long nwaiting;
+	/* --udp: the puncture, its path and the channel over it. */
+	bool udp;
+	bool fallback;
+	struct ockam_wire_route rendezvous;
+	char listener[OCKAM_NAME_MAX];	/* the peer's, at the secure route's end */
+	struct puncture *punch;
+	struct timer punch_retry;
+	unsigned int retry_ms;
+	char udp_peer[PUNCTURE_ADDR_MAX + 1];	/* "": no path */
+	char udp_encryptor[OCKAM_NAME_MAX];	/* "": no channel over it */
+	struct initiator *udp_opening;
+	unsigned long punctures_opened;
+	unsigned long punctures_failed;
+	unsigned long udp_channels_opened;
+};
+
+enum inlet_udp_timing {
+	/* Pauses before punching again, doubling from the first. */
+	INLET_PUNCH_RETRY_FIRST_MS = 2000,
+	INLET_PUNCH_RETRY_MAX_MS = 30000,
 };
 
 /* Close a client's connection with a reset: it was not served. */
@@ -64,33 +96,46 @@ static void refuse_client(struct inlet *in, int fd, enum portal_refusal why,
 	reset_client(fd);
 }
 
-/* Whether the inlet's channel is still open (the daemon forgets a
+/* Whether a channel of the inlet's is still open (the daemon forgets a
  * channel when the kernel reports it closed).
  */
-static bool channel_open(struct daemon *d, const struct inlet *in)
+static bool channel_known(struct daemon *d, const char *encryptor)
 {
 	const struct channel_record *rec;
 
-	if (!in->encryptor[0])
+	if (!encryptor[0])
 		return false;
 	for (rec = d->channels; rec; rec = rec->next)
-		if (!strcmp(rec->encryptor, in->encryptor))
+		if (!strcmp(rec->encryptor, encryptor))
 			return true;
 	return false;
 }
 
+static bool channel_open(struct daemon *d, const struct inlet *in)
+{
+	return channel_known(d, in->encryptor);
+}
+
+/* Whether new sessions can go over the punched path. */
+static bool udp_ready(struct daemon *d, const struct inlet *in)
+{
+	return in->udp && channel_known(d, in->udp_encryptor);
+}
+
 /* The session's route: [encryptor, outlet route...] or the outlet route. */
-static int session_route(const struct inlet *in, struct ockam_wire_route *out,
-			 struct ockam_err *err)
+static int session_route(struct daemon *d, const struct inlet *in,
+			 struct ockam_wire_route *out, struct ockam_err *err)
 {
 	static struct ockam_route rt, rest;
+	const char *encryptor = udp_ready(d, in) ? in->udp_encryptor :
+				in->encryptor;
 	ssize_t len;
 	int ret;
 
 	ockam_route_init(&rt);
 	if (in->secure.len) {
-		ret = ockam_route_push(&rt, OCKAM_ADDR_LOCAL, in->encryptor,
-				       strlen(in->encryptor), err);
+		ret = ockam_route_push(&rt, OCKAM_ADDR_LOCAL, encryptor,
+				       strlen(encryptor), err);
 		if (ret < 0)
 			return ret;
 	}
@@ -118,7 +163,7 @@ static void attach_client(struct daemon *d, struct inlet *in, int fd)
 	};
 	struct ockam_err err;
 
-	if (session_route(in, &route, &err) == 0) {
+	if (session_route(d, in, &route, &err) == 0) {
 		p.route = route.bytes;
 		p.route_len = route.len;
 	}
@@ -130,13 +175,31 @@ static void attach_client(struct daemon *d, struct inlet *in, int fd)
 	close(fd);
 }
 
+static void punch_start(struct daemon *d, struct inlet *in);
+static void punch_retry_later(struct daemon *d, struct inlet *in);
+
+/* Serve (@ok) or reset every waiting client. */
+static void serve_waiting(struct daemon *d, struct inlet *in, bool ok,
+			  const char *why)
+{
+	unsigned long i;
+
+	for (i = 0; i < in->nwaiting; i++) {
+		if (ok)
+			attach_client(d, in, in->waiting[i]);
+		else
+			refuse_client(in, in->waiting[i],
+				      PORTAL_REFUSE_CHANNEL, why);
+	}
+	in->nwaiting = 0;
+}
+
 /* The channel is up (@ch) or failed (@err): serve the waiting clients. */
 static void on_channel(struct daemon *d, void *owner,
 		       const struct ockam_channel_info *ch,
 		       const struct ockam_err *err)
 {
 	struct inlet *in = owner;
-	unsigned long i;
 
 	in->opening = NULL;
 	if (ch) {
@@ -150,15 +213,16 @@ static void on_channel(struct daemon *d, void *owner,
 		log_warn("inlet %s: no secure channel: %s", in->address,
 			 ockam_err_msg(err));
 	}
-	for (i = 0; i < in->nwaiting; i++) {
+	if (in->udp && !in->punch && !in->udp_peer[0]) {
 		if (ch)
-			attach_client(d, in, in->waiting[i]);
+			punch_start(d, in);
 		else
-			refuse_client(in, in->waiting[i],
-				      PORTAL_REFUSE_CHANNEL,
-				      ockam_err_msg(err));
+			punch_retry_later(d, in);
 	}
-	in->nwaiting = 0;
+	/* Without fallback, clients wait for the path, not for this. */
+	if (in->udp && !in->fallback && ch)
+		return;
+	serve_waiting(d, in, ch, ch ? NULL : ockam_err_msg(err));
 }
 
 static int open_channel(struct daemon *d, struct inlet *in,
@@ -188,6 +252,156 @@ static void wait_for_channel(struct daemon *d, struct inlet *in, int fd)
 	refuse_client(in, fd, PORTAL_REFUSE_CHANNEL, ockam_err_msg(&err));
 }
 
+/* ------------------------------------------------------ the UDP path */
+
+/* Forget the path and its channel (closing it resets its sessions). */
+static void udp_path_drop(struct daemon *d, struct inlet *in, const char *why)
+{
+	struct ockam_err err;
+
+	if (in->punch)
+		puncture_stop(d, in->punch);
+	in->punch = NULL;
+	if (in->udp_opening)
+		secure_channel_abort(d, in->udp_opening);
+	in->udp_opening = NULL;
+	if (in->udp_encryptor[0] &&
+	    channel_delete(d, in->udp_encryptor, &err) < 0 &&
+	    err.code != -ENOENT)
+		log_warn("inlet %s: %s", in->address, ockam_err_msg(&err));
+	if (in->udp_peer[0])
+		log_info("inlet %s: UDP path to %s dropped (%s); new sessions use %s",
+			 in->address, in->udp_peer, why,
+			 in->fallback ? "the relay route" : "nothing until it is back");
+	in->udp_encryptor[0] = '\0';
+	in->udp_peer[0] = '\0';
+}
+
+/* A puncture failed, or the path or its channel was lost. */
+static void udp_path_failed(struct daemon *d, struct inlet *in,
+			    const char *why)
+{
+	udp_path_drop(d, in, why);
+	if (!in->fallback)
+		serve_waiting(d, in, false, why);
+	punch_retry_later(d, in);
+}
+
+static void on_punch_retry(struct daemon *d, void *ctx)
+{
+	struct inlet *in = ctx;
+
+	if (!channel_open(d, in)) {
+		if (!in->opening) {
+			struct ockam_err err;
+
+			if (open_channel(d, in, &err) < 0) {
+				log_warn("inlet %s: %s", in->address,
+					 ockam_err_msg(&err));
+				punch_retry_later(d, in);
+			}
+		}
+		return;	/* on_channel() punches */
+	}
+	punch_start(d, in);
+}
+
+static void punch_retry_later(struct daemon *d, struct inlet *in)
+{
+	if (!in->retry_ms)
+		in->retry_ms = INLET_PUNCH_RETRY_FIRST_MS;
+	timer_arm(&d->loop, &in->punch_retry, in->retry_ms);
+	in->retry_ms *= 2;
+	if (in->retry_ms > INLET_PUNCH_RETRY_MAX_MS)
+		in->retry_ms = INLET_PUNCH_RETRY_MAX_MS;
+}
+
+static void on_udp_channel(struct daemon *d, void *owner,
+			   const struct ockam_channel_info *ch,
+			   const struct ockam_err *err)
+{
+	struct inlet *in = owner;
+
+	in->udp_opening = NULL;
+	if (!ch) {
+		log_warn("inlet %s: no secure channel over the UDP path to %s: %s",
+			 in->address, in->udp_peer, ockam_err_msg(err));
+		in->punctures_failed++;
+		udp_path_failed(d, in, ockam_err_msg(err));
+		return;
+	}
+	snprintf(in->udp_encryptor, sizeof(in->udp_encryptor), "%s",
+		 ch->encryptor);
+	in->udp_channels_opened++;
+	in->retry_ms = 0;
+	log_info("inlet %s: new sessions go over the UDP path to %s (secure channel %s)",
+		 in->address, in->udp_peer, in->udp_encryptor);
+	serve_waiting(d, in, true, NULL);
+}
+
+/* The path is open (@peer) or failed or closed (@why). */
+static void on_punch(struct daemon *d, void *owner, const char *peer,
+		     const char *why)
+{
+	struct secure_channel_request req = {
+		.identity = VAULT_DEFAULT_NAME,
+		.timeout_ms = SECURE_TIMEOUT_MS_DEFAULT,
+	};
+	struct ockam_wire_route route;
+	struct inlet *in = owner;
+	struct ockam_err err;
+
+	if (!peer) {
+		in->punch = NULL;
+		if (!in->udp_peer[0])
+			in->punctures_failed++;
+		log_info("inlet %s: UDP puncture: %s", in->address, why);
+		udp_path_failed(d, in, why);
+		return;
+	}
+	in->punctures_opened++;
+	snprintf(in->udp_peer, sizeof(in->udp_peer), "%s", peer);
+	/* The same listener, and only the identity the relay channel
+	 * reached: whoever answers at the punched address must prove it.
+	 */
+	if (puncture_path_route(peer, in->listener, &route, &err) < 0 ||
+	    trust_policy_parse(&req.policy, in->peer, &err) < 0) {
+		udp_path_failed(d, in, ockam_err_msg(&err));
+		return;
+	}
+	req.route = route.bytes;
+	req.route_len = route.len;
+	if (secure_channel_open(d, &req, on_udp_channel, in, &in->udp_opening,
+				&err) < 0)
+		udp_path_failed(d, in, ockam_err_msg(&err));
+}
+
+static void punch_start(struct daemon *d, struct inlet *in)
+{
+	struct puncture_request req = {
+		.rendezvous = in->rendezvous.bytes,
+		.rendezvous_len = in->rendezvous.len,
+		.encryptor = in->encryptor,
+		.identifier = in->peer,
+	};
+	struct ockam_err err;
+
+	if (in->punch || in->udp_peer[0])
+		return;
+	if (puncture_start(d, &req, on_punch, in, &in->punch, &err) < 0) {
+		in->punctures_failed++;
+		log_warn("inlet %s: UDP puncture: %s", in->address,
+			 ockam_err_msg(&err));
+		udp_path_failed(d, in, ockam_err_msg(&err));
+	}
+}
+
+/* A client that waits for the channel over the UDP path. */
+static void wait_for_udp(struct inlet *in, int fd)
+{
+	in->waiting[in->nwaiting++] = fd;
+}
+
 static void serve_client(struct daemon *d, struct inlet *in, int fd)
 {
 	int one = 1;
@@ -198,7 +412,11 @@ static void serve_client(struct daemon *d, struct inlet *in, int fd)
 		return;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (in->secure.len && !channel_open(d, in))
+	if (udp_ready(d, in))
+		attach_client(d, in, fd);
+	else if (in->udp && !in->fallback)
+		wait_for_udp(in, fd);
+	else if (in->secure.len && !channel_open(d, in))
 		wait_for_channel(d, in, fd);
 	else
 		attach_client(d, in, fd);
@@ -233,6 +451,10 @@ static void inlet_free(struct daemon *d, struct inlet *in)
 
 	if (in->opening)
 		secure_channel_abort(d, in->opening);
+	if (in->udp) {
+		timer_cancel(&d->loop, &in->punch_retry);
+		udp_path_drop(d, in, "the inlet was deleted");
+	}
 	for (i = 0; i < in->nwaiting; i++)
 		reset_client(in->waiting[i]);
 	if (in->fd >= 0) {
@@ -269,6 +491,29 @@ static void route_field(struct ockam_ctl_writer *w, const char *key,
 	ockam_ctl_field(w, key, "%s", text);
 }
 
+/* --udp: where the path stands, and its counters. */
+static void inlet_udp_fields(struct daemon *d, struct ockam_ctl_writer *w,
+			     const struct inlet *in)
+{
+	const char *state = "off";
+
+	if (in->udp)
+		state = udp_ready(d, in) ? "up" :
+			in->punch ? puncture_state_name(in->punch) :
+			in->udp_opening ? "handshake" : "down";
+	ockam_ctl_field(w, "udp", "%s", state);
+	if (!in->udp)
+		return;
+	ockam_ctl_field(w, "fallback", "%s", in->fallback ? "yes" : "no");
+	ockam_ctl_field(w, "udp-peer", "%s", in->udp_peer[0] ? in->udp_peer : "-");
+	ockam_ctl_field(w, "udp-channel", "%s",
+			udp_ready(d, in) ? in->udp_encryptor : "-");
+	ockam_ctl_field(w, "punctures-opened", "%lu", in->punctures_opened);
+	ockam_ctl_field(w, "punctures-failed", "%lu", in->punctures_failed);
+	ockam_ctl_field(w, "udp-channels-opened", "%lu",
+			in->udp_channels_opened);
+}
+
 static void inlet_record(struct daemon *d, struct ockam_ctl_writer *w,
 			 const struct inlet *in)
 {
@@ -286,6 +531,7 @@ static void inlet_record(struct daemon *d, struct ockam_ctl_writer *w,
 	ockam_ctl_field(w, "peer", "%s", up ? in->peer : "-");
 	ockam_ctl_field(w, "channels-opened", "%lu", in->channels_opened);
 	ockam_ctl_field(w, "waiting", "%lu", in->nwaiting);
+	inlet_udp_fields(d, w, in);
 	portal_counters_report(w, &in->base.counters);
 	ockam_ctl_record_end(w);
 }
@@ -310,8 +556,36 @@ static int inlet_listen(struct daemon *d, struct inlet *in, const char *from,
 	return 0;
 }
 
-static int inlet_init(struct inlet *in, const struct inlet_request *req,
-		      struct ockam_err *err)
+static int inlet_udp_init(struct daemon *d, struct inlet *in,
+			  const struct inlet_request *req,
+			  struct ockam_err *err)
+{
+	const uint8_t *rendezvous = req->rendezvous;
+	size_t len = req->rendezvous_len;
+	int ret;
+
+	if (!req->secure)
+		return ockam_err_set(err, -EINVAL,
+				     "--udp needs a route through a secure channel (/secure/NAME)");
+	if (!len)
+		len = punctures_rendezvous(d, &rendezvous);
+	if (!len)
+		return ockam_err_set(err, -EINVAL,
+				     "--udp needs --rendezvous ROUTE, or a node created with one");
+	ret = puncture_rendezvous_route(rendezvous, len, &in->rendezvous, err);
+	if (ret == 0)
+		ret = puncture_listener_name(in->secure.bytes, in->secure.len,
+					     in->listener, err);
+	if (ret < 0)
+		return ret;
+	in->udp = true;
+	in->fallback = req->fallback;
+	timer_init(&in->punch_retry, on_punch_retry, in);
+	return 0;
+}
+
+static int inlet_init(struct daemon *d, struct inlet *in,
+		      const struct inlet_request *req, struct ockam_err *err)
 {
 	if (req->outlet_len > sizeof(in->outlet.bytes) ||
 	    req->secure_len > sizeof(in->secure.bytes))
@@ -323,6 +597,12 @@ static int inlet_init(struct inlet *in, const struct inlet_request *req,
 	in->secure.len = req->secure ? req->secure_len : 0;
 	in->trust = req->trust;
 	in->max_sessions = req->max_sessions;
+	if (req->udp) {
+		int ret = inlet_udp_init(d, in, req, err);
+
+		if (ret < 0)
+			return ret;
+	}
 	in->waiting = calloc(req->max_sessions, sizeof(*in->waiting));
 	if (!in->waiting)
 		return ockam_err_set(err, -ENOMEM, "out of memory");
@@ -356,9 +636,13 @@ void inlets_on_channel_state(struct daemon *d, const struct ockam_event *ev)
 
 	if (ev->state != OCKAM_CHANNEL_DOWN)
 		return;
-	for (in = d->inlets; in; in = in->next)
+	for (in = d->inlets; in; in = in->next) {
 		if (in->encryptor[0] && !strcmp(in->encryptor, ev->address))
 			inlet_drop_channel(d, in, "it gave up recovering");
+		if (in->udp_encryptor[0] &&
+		    !strcmp(in->udp_encryptor, ev->address))
+			udp_path_failed(d, in, "its secure channel gave up");
+	}
 }
 
 int inlet_create(struct daemon *d, const struct inlet_request *req,
@@ -378,7 +662,7 @@ int inlet_create(struct daemon *d, const struct inlet_request *req,
 		return ockam_err_set(err, -ENOMEM, "out of memory");
 	in->fd = -1;
 	portal_base_add(d, &in->base, "inlet", in->address);
-	ret = inlet_init(in, req, err);
+	ret = inlet_init(d, in, req, err);
 	if (ret == 0)
 		ret = inlet_listen(d, in, req->from, err);
 	if (ret < 0) {
@@ -387,8 +671,12 @@ int inlet_create(struct daemon *d, const struct inlet_request *req,
 	}
 	in->next = d->inlets;
 	d->inlets = in;
-	log_info("inlet on %s%s", in->address,
-		 in->secure.len ? " through a secure channel" : " (plaintext)");
+	log_info("inlet on %s%s%s", in->address,
+		 in->secure.len ? " through a secure channel" : " (plaintext)",
+		 in->udp ? ", over a punched UDP path when there is one" : "");
+	/* The path is punched through the channel: open it now. */
+	if (in->udp)
+		on_punch_retry(d, in);
 	ockam_ctl_reply_ok(w);
 	inlet_record(d, w, in);
 	return 0;

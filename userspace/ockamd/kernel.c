@@ -10,6 +10,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "portal.h"
+#include "puncture.h"
 #include "relay.h"
 #include "secure.h"
 
@@ -32,6 +33,7 @@ static void on_event(const struct ockam_event *ev, void *arg)
 	}
 	if (ev->cmd == OCKAM_CMD_CHANNEL_CLOSED) {
 		channels_on_event(d, ev);
+		udp_channels_on_closed(d, ev);
 		return;
 	}
 	if (ev->cmd == OCKAM_CMD_CHANNEL_STATE) {

@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "portal.h"
+#include "puncture.h"
 #include "relay.h"
 #include "secure.h"
 
@@ -44,6 +45,7 @@ struct options {
 	const char *udp_binds[OPTION_UDP_BINDS_MAX];
 	unsigned int udp_bind_count;
 	const char *relay_authorized;
+	const char *rendezvous;
 	enum relay_forward_mode relay_forward;
 	uint32_t channel_keepalive_ms;
 	uint32_t channel_give_up_ms;
@@ -57,6 +59,7 @@ static void usage(FILE *out)
 		"usage: ockamd --node NAME [--tcp-listener-address HOST:PORT]\n"
 		"              [--udp-bind HOST:PORT]...\n"
 		"              [--relay-authorized ID,...] [--relay-forward MODE]\n"
+		"              [--rendezvous ROUTE]\n"
 		"              [--channel-keepalive DURATION]\n"
 		"              [--channel-give-up DURATION]\n"
 		"              [--foreground] [--verbose]\n"
@@ -76,6 +79,9 @@ static void usage(FILE *out)
 		"  -F, --relay-forward MODE        channel: forward inside the registrant's\n"
 		"                                  channel (default); direct: along the\n"
 		"                                  path under it\n"
+		"  -R, --rendezvous ROUTE          the rendezvous this node learns its public\n"
+		"                                  UDP address from when a peer asks it to\n"
+		"                                  punch a path (default: it refuses)\n"
 		"  -k, --channel-keepalive D       a secure channel silent this long sends a\n"
 		"                                  keepalive; 0: off (default 10s)\n"
 		"  -g, --channel-give-up D         a channel that cannot reach its peer for\n"
@@ -122,6 +128,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		{ "udp-bind", required_argument, NULL, 'u' },
 		{ "relay-authorized", required_argument, NULL, 'r' },
 		{ "relay-forward", required_argument, NULL, 'F' },
+		{ "rendezvous", required_argument, NULL, 'R' },
 		{ "channel-keepalive", required_argument, NULL, 'k' },
 		{ "channel-give-up", required_argument, NULL, 'g' },
 		{ "foreground", no_argument, NULL, 'f' },
@@ -137,7 +144,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	opt->channel_keepalive_ms = DEFAULT_CHANNEL_KEEPALIVE_MS;
 	opt->channel_give_up_ms = DEFAULT_CHANNEL_GIVE_UP_MS;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":n:t:u:r:F:k:g:fvhV", longopts,
+	while ((c = getopt_long(argc, argv, ":n:t:u:r:F:R:k:g:fvhV", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -166,6 +173,9 @@ static int parse_options(int argc, char **argv, struct options *opt)
 					optarg);
 				return -1;
 			}
+			break;
+		case 'R':
+			opt->rendezvous = optarg;
 			break;
 		case 'k':
 			if (parse_keepalive(optarg,
@@ -464,6 +474,9 @@ static int start(struct daemon *d, const struct options *opt,
 			      err);
 	if (ret < 0)
 		return ret;
+	ret = punctures_open(d, opt->rendezvous, err);
+	if (ret < 0)
+		return ret;
 	ret = ctl_open(d, err);
 	if (ret < 0)
 		return ret;
@@ -478,6 +491,7 @@ static void stop(struct daemon *d, bool failed)
 {
 	ctl_close(d);
 	inlets_close(d);
+	udp_channels_close(d);
 	outlets_close(d);
 	relays_close(d);
 	initiators_close(d);
@@ -487,6 +501,7 @@ static void stop(struct daemon *d, bool failed)
 	conns_close(d);
 	services_close(d);
 	forwarding_close(d);
+	punctures_close(d);
 	if (d->nl)
 		channels_close(d);
 	/* Closing the netlink socket closes everything else we own, and

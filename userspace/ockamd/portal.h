@@ -142,6 +142,14 @@ struct inlet_request {
 	size_t outlet_len;
 	struct trust_policy trust;	/* whom the channel may reach */
 	unsigned long max_sessions;
+	/* --udp: punch a path for new sessions (puncture.h), through a
+	 * rendezvous (NULL: the node's); without @fallback, sessions wait
+	 * for it instead of using the secure route.
+	 */
+	bool udp;
+	bool fallback;
+	const uint8_t *rendezvous;
+	size_t rendezvous_len;
 };
 
 int inlet_create(struct daemon *d, const struct inlet_request *req,

@@ -88,15 +88,36 @@ enum ctl_answer portal_handle_outlet_list(struct daemon *d,
 	return CTL_REPLY_NOW;
 }
 
+/* The --udp options: "udp=yes", "fallback=no", "rendezvous=ROUTE". */
+static int parse_inlet_udp(const char *const *values, uint8_t *rendezvous,
+			   struct inlet_request *req, struct ockam_err *err)
+{
+	req->udp = values[0] && !strcmp(values[0], "yes");
+	req->fallback = !values[1] || strcmp(values[1], "no");
+	if ((values[0] && !req->udp && strcmp(values[0], "no")) ||
+	    (values[1] && req->fallback && strcmp(values[1], "yes")))
+		return ockam_err_set(err, -EINVAL, "udp and fallback take yes or no");
+	if ((values[2] || !req->fallback) && !req->udp)
+		return ockam_err_set(err, -EINVAL,
+				     "--rendezvous and --no-tcp-fallback go with --udp");
+	if (values[2] && ctl_parse_route(values[2], rendezvous,
+					 &req->rendezvous_len, err) < 0)
+		return err->code;
+	req->rendezvous = values[2] ? rendezvous : NULL;
+	return 0;
+}
+
 enum ctl_answer portal_handle_inlet_create(struct daemon *d,
 					   struct ctl_request *r,
 					   const struct ockam_ctl_request *msg)
 {
 	static const char *const keys[] = {
-		"secure", "authorized", "max-sessions", NULL,
+		"secure", "authorized", "max-sessions", "udp", "fallback",
+		"rendezvous", NULL,
 	};
 	static uint8_t outlet[OCKAM_ROUTE_BYTES_MAX];
 	static uint8_t secure[OCKAM_ROUTE_BYTES_MAX];
+	static uint8_t rendezvous[OCKAM_ROUTE_BYTES_MAX];
 	const char *values[ARRAY_SIZE(keys)];
 	struct inlet_request req = { .from = msg->argv[0] };
 	struct ockam_err err;
@@ -107,7 +128,8 @@ enum ctl_answer portal_handle_inlet_create(struct daemon *d,
 					  &err) < 0) ||
 	    trust_policy_parse(&req.trust, values[1] ? values[1] : "",
 			       &err) < 0 ||
-	    parse_max_sessions(values[2], &req.max_sessions, &err) < 0)
+	    parse_max_sessions(values[2], &req.max_sessions, &err) < 0 ||
+	    parse_inlet_udp(values + 3, rendezvous, &req, &err) < 0)
 		return reply_err(r, &err);
 	req.outlet = outlet;
 	req.secure = values[0] ? secure : NULL;
