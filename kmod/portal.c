@@ -17,6 +17,10 @@
  * The receive path (route.c; softirq or process context, under RCU)
  * checks the sender, the sequence number and the window, queues PAYLOAD
  * data on the session and queues the work. It never touches the socket.
+ * A PAYLOAD or END that comes ahead of its turn (over UDP, messages
+ * overtake one another) waits on a list sorted by number until the ones
+ * before it arrive; the hole work ends the session with a gap when one
+ * does not come in time.
  * Its data sits in the queue as at most about twice the bytes it
  * carries: short PAYLOADs are copied together into small buffers, long
  * ones are kept, or copied when their skb costs far more than their
@@ -791,6 +795,18 @@ nomem:
 	return -ENOMEM;
 }
 
+/* What a message that came ahead of its turn waits with. */
+struct ockam_portal_ahead_cb {
+	struct ockam_portal_msg pm;
+	u32 off;
+};
+
+static struct ockam_portal_ahead_cb *ockam_portal_ahead_cb(struct sk_buff *skb)
+{
+	BUILD_BUG_ON(sizeof(struct ockam_portal_ahead_cb) > sizeof(skb->cb));
+	return (struct ockam_portal_ahead_cb *)skb->cb;
+}
+
 static enum ockam_portal_end_reason
 ockam_portal_rcv_payload(struct ockam_portal *p, struct sk_buff **pskb,
 			 u32 off, const struct ockam_portal_msg *pm)
@@ -816,6 +832,123 @@ ockam_portal_rcv_payload(struct ockam_portal *p, struct sk_buff **pskb,
 	return OCKAM_PORTAL_END_UNSPEC;
 }
 
+/* PAYLOAD or END @pm, whose turn it is. */
+static enum ockam_portal_end_reason
+ockam_portal_rcv_in_turn(struct ockam_portal *p, struct sk_buff **pskb,
+			 u32 off, const struct ockam_portal_msg *pm)
+{
+	lockdep_assert_held(&p->lock);
+	if (pm->type == OCKAM_PORTAL_MSG_PAYLOAD)
+		return ockam_portal_rcv_payload(p, pskb, off, pm);
+	if (p->rx_ended)
+		return OCKAM_PORTAL_END_BAD_MESSAGE;
+	p->rx_seq++;
+	p->rx_ended = true;
+	__ockam_portal_kick(p);
+	return OCKAM_PORTAL_END_UNSPEC;
+}
+
+/*
+ * PAYLOAD or END @pm, ahead of its turn: keep it, in number order, for
+ * when those before it have come. One behind its turn (a number taken
+ * already), too far ahead, or twice, is a gap; what waits counts against
+ * the session's bound as what is queued does.
+ */
+static enum ockam_portal_end_reason
+ockam_portal_hold(struct ockam_portal *p, struct sk_buff **pskb, u32 off,
+		  const struct ockam_portal_msg *pm)
+{
+	u32 ahead = pm->seq - p->rx_seq;
+	struct sk_buff *skb = *pskb, *pos;
+	struct ockam_portal_ahead_cb *cb;
+
+	lockdep_assert_held(&p->lock);
+	if (ahead > OCKAM_PORTAL_AHEAD_MAX ||
+	    skb_queue_len(&p->rx_ahead) >= OCKAM_PORTAL_AHEAD_MAX)
+		return OCKAM_PORTAL_END_GAP;
+	if (p->rx_truesize + p->ahead_truesize + skb->truesize >
+	    ockam_portal_rx_limit(p))
+		return OCKAM_PORTAL_END_OVERRUN;
+	skb_queue_walk(&p->rx_ahead, pos) {
+		u32 held = ockam_portal_ahead_cb(pos)->pm.seq - p->rx_seq;
+
+		if (held == ahead)
+			return OCKAM_PORTAL_END_GAP;
+		if (held > ahead)
+			break;
+	}
+	*pskb = NULL;
+	skb_orphan(skb);
+	cb = ockam_portal_ahead_cb(skb);
+	cb->pm = *pm;
+	cb->off = off;
+	__skb_queue_before(&p->rx_ahead, pos, skb);
+	p->ahead_truesize += skb->truesize;
+	queue_delayed_work(ockam_wq, &p->hole,
+			   msecs_to_jiffies(OCKAM_PORTAL_HOLE_MS));
+	ockam_stats_inc(p->node->stats, OCKAM_STAT_PORTAL_AHEAD);
+	return OCKAM_PORTAL_END_UNSPEC;
+}
+
+/* Take the held messages whose turn has come. */
+static enum ockam_portal_end_reason
+ockam_portal_rcv_held(struct ockam_portal *p)
+{
+	enum ockam_portal_end_reason why = OCKAM_PORTAL_END_UNSPEC;
+	struct ockam_portal_ahead_cb held;
+	struct sk_buff *skb;
+	bool taken = false;
+
+	lockdep_assert_held(&p->lock);
+	while (why == OCKAM_PORTAL_END_UNSPEC &&
+	       (skb = skb_peek(&p->rx_ahead)) &&
+	       ockam_portal_ahead_cb(skb)->pm.seq == p->rx_seq) {
+		held = *ockam_portal_ahead_cb(skb);
+		__skb_unlink(skb, &p->rx_ahead);
+		p->ahead_truesize -= skb->truesize;
+		why = ockam_portal_rcv_in_turn(p, &skb, held.off, &held.pm);
+		kfree_skb(skb);
+		taken = true;
+	}
+	/* The wait starts again for the next hole, if there is one. */
+	if (skb_queue_empty(&p->rx_ahead))
+		cancel_delayed_work(&p->hole);
+	else if (taken)
+		mod_delayed_work(ockam_wq, &p->hole,
+				 msecs_to_jiffies(OCKAM_PORTAL_HOLE_MS));
+	return why;
+}
+
+/* PAYLOAD or END: now, or when its turn comes. */
+static enum ockam_portal_end_reason
+ockam_portal_rcv_numbered(struct ockam_portal *p, struct sk_buff **pskb,
+			  u32 off, const struct ockam_portal_msg *pm)
+{
+	enum ockam_portal_end_reason why;
+
+	lockdep_assert_held(&p->lock);
+	if (pm->seq != p->rx_seq)
+		return ockam_portal_hold(p, pskb, off, pm);
+	why = ockam_portal_rcv_in_turn(p, pskb, off, pm);
+	if (why == OCKAM_PORTAL_END_UNSPEC && !skb_queue_empty(&p->rx_ahead))
+		why = ockam_portal_rcv_held(p);
+	return why;
+}
+
+/* A hole nothing filled in time: what it held was lost. */
+static void ockam_portal_hole(struct work_struct *work)
+{
+	struct ockam_portal *p = container_of(to_delayed_work(work),
+					      struct ockam_portal, hole);
+	bool lost;
+
+	spin_lock_bh(&p->lock);
+	lost = !p->dead && !skb_queue_empty(&p->rx_ahead);
+	spin_unlock_bh(&p->lock);
+	if (lost)
+		ockam_portal_end(p, OCKAM_PORTAL_END_GAP, 0);
+}
+
 /* A message from the peer session, checked to be from it. */
 static enum ockam_portal_end_reason
 ockam_portal_rcv_open(struct ockam_portal *p, struct sk_buff **pskb, u32 off,
@@ -826,16 +959,8 @@ ockam_portal_rcv_open(struct ockam_portal *p, struct sk_buff **pskb, u32 off,
 	case OCKAM_PORTAL_MSG_DISCONNECT:
 		return OCKAM_PORTAL_END_PEER_RESET;
 	case OCKAM_PORTAL_MSG_PAYLOAD:
-		return ockam_portal_rcv_payload(p, pskb, off, pm);
 	case OCKAM_PORTAL_MSG_END:
-		if (p->rx_ended)
-			return OCKAM_PORTAL_END_BAD_MESSAGE;
-		if (pm->seq != p->rx_seq)
-			return OCKAM_PORTAL_END_GAP;
-		p->rx_seq++;
-		p->rx_ended = true;
-		__ockam_portal_kick(p);
-		return OCKAM_PORTAL_END_UNSPEC;
+		return ockam_portal_rcv_numbered(p, pskb, off, pm);
 	case OCKAM_PORTAL_MSG_SYNC:
 		/* Another number: messages were lost in an outage. */
 		if (pm->seq != p->rx_seq)
@@ -1055,9 +1180,11 @@ ockam_portal_alloc(struct ockam_node *node, struct socket *sock,
 	p->state = OCKAM_PORTAL_CONNECTING;
 	spin_lock_init(&p->lock);
 	__skb_queue_head_init(&p->rx_queue);
+	__skb_queue_head_init(&p->rx_ahead);
 	INIT_WORK(&p->work, ockam_portal_work);
 	INIT_WORK(&p->close_work, ockam_portal_close_work);
 	INIT_DELAYED_WORK(&p->timeout, ockam_portal_timeout);
+	INIT_DELAYED_WORK(&p->hole, ockam_portal_hole);
 	INIT_RCU_WORK(&p->free_work, ockam_portal_free_work);
 	kref_init(&p->refs);
 
@@ -1227,6 +1354,8 @@ err_put:
 static void ockam_portal_purge(struct ockam_portal *p)
 {
 	__skb_queue_purge(&p->rx_queue);
+	__skb_queue_purge(&p->rx_ahead);
+	p->ahead_truesize = 0;
 	kfree_skb(p->rx_cur);
 	p->rx_cur = NULL;
 	p->rx_coalesce = NULL;
@@ -1266,6 +1395,8 @@ static void ockam_portal_close_work(struct work_struct *work)
 	cancel_work_sync(&p->work);
 	/* The work may have armed it again to wait for its channel. */
 	cancel_delayed_work_sync(&p->timeout);
+	/* Armed only under the lock by a session not dead: not again. */
+	cancel_delayed_work_sync(&p->hole);
 
 	if (ockam_portal_tell_peer(p))
 		ockam_portal_send_peer(p, &pm);

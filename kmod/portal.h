@@ -34,6 +34,15 @@ enum ockam_portal_bounds {
 	 * peer session is gone (its DISCONNECT lost in the outage).
 	 */
 	OCKAM_PORTAL_SYNC_WAIT_MS = 5000,
+	/*
+	 * Over UDP one message may overtake another (datagrams sent from
+	 * two CPUs, or reordered on the way). A PAYLOAD or END up to this
+	 * many numbers ahead waits, within the session's memory bound, for
+	 * those before it; a hole not filled in OCKAM_PORTAL_HOLE_MS is a
+	 * loss, and a gap.
+	 */
+	OCKAM_PORTAL_AHEAD_MAX = 256,
+	OCKAM_PORTAL_HOLE_MS = 1000,
 };
 
 enum ockam_portal_bits {
@@ -107,6 +116,9 @@ struct ockam_portal {
 	struct sk_buff *rx_coalesce;
 	u32 rx_queued;
 	u32 rx_truesize;
+	/* Messages that came ahead of their turn, by number; their cost. */
+	struct sk_buff_head rx_ahead;
+	u32 ahead_truesize;
 
 	/* The work item's alone. */
 	struct sk_buff *rx_cur;
@@ -122,6 +134,8 @@ struct ockam_portal {
 	enum ockam_portal_end_reason reason;
 	int err;
 	struct delayed_work timeout;
+	/* Armed while a message waits for one before it. */
+	struct delayed_work hole;
 	struct work_struct close_work;
 	struct kref refs;
 	struct rcu_work free_work;

@@ -11,10 +11,15 @@
 # loopback, n4 reachable by no one but registered as a relay at n2 over
 # the connection it dialed, and a web client on n1 fetching its page
 # through a tcp-inlet, the relay and a secure channel to n4's tcp-outlet,
-# the bytes carried and encrypted by the kernels. Every command is
-# printed as a user would type it in that node's shell.
+# the bytes carried and encrypted by the kernels. Then the same behind
+# two NATs: n1 and n3 each behind a masquerading router punch a UDP path
+# through a rendezvous on n2, and the web client's next page comes over
+# it instead of the relay. Every command is printed as a user would type
+# it in that node's shell.
 
 . "${OCKAM_SELFTESTS:-$(dirname "$0")}/lib/netns.sh"
+. "${OCKAM_SELFTESTS:-$(dirname "$0")}/lib/ockam.sh"
+. "${OCKAM_SELFTESTS:-$(dirname "$0")}/lib/nat.sh"
 
 export OCKAM_HOME=$NS_TMP/home
 
@@ -142,3 +147,35 @@ step "Clean up"
 for n in n1 n2 n3 n4; do
 	run "$n" ockam node delete "$n"
 done
+
+step "Behind NATs: n1 and n3 each behind a router that masquerades, n2 public"
+nat_world
+cat <<'EOF_PICTURE'
+h1: n1 10.1.0.2 -- r1 (NAT) 198.51.100.1 --+-- 198.51.100.2 inet: n2
+h3: n3 10.3.0.2 -- r2 (NAT) 203.0.113.1 ---+-- 203.0.113.2  (relay, rendezvous)
+EOF_PICTURE
+run r1 nft list chain ip nat postrouting
+echo "(n3 was created with --rendezvous $N3_RENDEZVOUS, so that it can answer"
+echo " punctures; n1 and n3 have UDP binds on port 5000 and no listener)"
+node_bg h3 busybox httpd -f -p 127.0.0.1:8080 -h "$www"
+wait_tcp_listen h3 8080
+run h3 ockam tcp-outlet create --at n3 --to 127.0.0.1:8080
+run h3 ockam relay create n3 --at "$N3_RELAY" --to n3
+
+step "n1: an inlet through the relay that also punches a UDP path to n3"
+run h1 ockam tcp-inlet create --at n1 --from 127.0.0.1:7000 \
+	--to "$N1_RELAY/secure/api/service/outlet" \
+	--udp --rendezvous "$N1_RENDEZVOUS"
+echo "(both learn their public address from n2's rendezvous service, swap"
+echo " them through the secure channel, and send heartbeats until one gets"
+echo " through each NAT; then a second channel goes over the path)"
+wait_until 30 nat_inlet_up 127.0.0.1:7000
+run h1 ockam tcp-inlet show 127.0.0.1:7000 --at n1
+
+step "The web client's page now comes straight from n3, over UDP"
+run h1 busybox wget -q -O - http://127.0.0.1:7000/
+run h1 ockam udp-bind list --at n1
+run h3 ockam node show n3
+
+step "Clean up"
+ockam node delete --all

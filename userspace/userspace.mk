@@ -73,6 +73,7 @@ TEST_UNIT_SRCS := $(TEST_SRCS) $(LIB_SRCS) \
 	$(US_SRC)/ockamd/portal_policy.c \
 	$(US_SRC)/ockamd/relay_proto.c $(US_SRC)/ockamd/forward_table.c \
 	$(US_SRC)/ockamd/backoff.c $(US_SRC)/ockamd/recovery_route.c \
+	$(US_SRC)/ockamd/puncture_proto.c \
 	kmod/frame.c kmod/replay.c kmod/ratchet.c \
 	$(addprefix $(US_SRC)/ockamd/,noise.c identity.c vault.c)
 TEST_UNIT_OBJS := $(call obj_of,$(US_TEST_OBJ),$(TEST_UNIT_SRCS))
@@ -82,7 +83,7 @@ TEST_UNIT_OBJS := $(call obj_of,$(US_TEST_OBJ),$(TEST_UNIT_SRCS))
 FUZZ_OBJ := $(BUILD)/userspace/fuzz-obj
 FUZZ_DIR := $(BUILD)/userspace/fuzz
 FUZZ_NAMES := codec control frame handshake identity multiaddr noise portal \
-	stream udp
+	puncture stream udp
 FUZZ_LIB_codec := kmod/codec.c \
 	$(addprefix $(US_SRC)/lib/,route.c multiaddr.c hostport.c error.c)
 FUZZ_LIB_control := $(FUZZ_LIB_codec) \
@@ -100,6 +101,8 @@ FUZZ_LIB_noise := $(addprefix $(US_SRC)/ockamd/,noise.c identity.c) \
 	$(US_SRC)/lib/error.c $(US_SRC)/fuzz/fuzz_rng.c
 FUZZ_LDLIBS_noise := $(SODIUM_LIBS)
 FUZZ_LIB_portal := kmod/portal_msg.c
+FUZZ_LIB_puncture := $(US_SRC)/ockamd/puncture_proto.c \
+	$(US_SRC)/lib/hostport.c $(US_SRC)/lib/error.c
 FUZZ_LIB_stream := kmod/codec.c
 FUZZ_LIB_udp := kmod/codec.c
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_NAMES))

@@ -437,13 +437,83 @@ static void expect_gap_reset(struct __test_metadata *_metadata,
 	ASSERT_EQ(OCKAM_PORTAL_MSG_DISCONNECT, buf[0]);
 }
 
+/*
+ * A message ahead of its turn waits for the one before it; when that
+ * one never comes, the hole is a gap once OCKAM_PORTAL_HOLE_MS (1 s)
+ * has passed, not before.
+ */
 TEST_F(fake, sequence_gap_resets)
+{
+	uint64_t before = node_stat_raw(OCKAM_STAT_PORTAL_GAPS);
+	struct preply r;
+
+	fake_open(_metadata, self, 65536);
+	ASSERT_LT(0, pm_send(self->peer, self->route, OCKAM_PORTAL_MSG_PAYLOAD,
+			     1, "x", 1));
+	usleep(300 * 1000);
+	ASSERT_EQ(1, portal_count(&self->nl, &r));
+	ASSERT_EQ(OCKAM_PORTAL_OPEN, r.state);
+	expect_gap_reset(_metadata, self, before);
+}
+
+/* Over UDP messages overtake one another: the stream comes out in order. */
+TEST_F(fake, payload_ahead_waits_for_its_turn)
+{
+	uint64_t ahead = node_stat_raw(OCKAM_STAT_PORTAL_AHEAD);
+	char buf[16] = "";
+	size_t got = 0;
+	ssize_t n;
+
+	fake_open(_metadata, self, 65536);
+	ASSERT_EQ(0, set_rcvtimeo(self->app, 2000));
+	ASSERT_LT(0, pm_send(self->peer, self->route, OCKAM_PORTAL_MSG_END,
+			     3, NULL, 0));
+	ASSERT_LT(0, pm_send(self->peer, self->route, OCKAM_PORTAL_MSG_PAYLOAD,
+			     2, "ef", 2));
+	ASSERT_LT(0, pm_send(self->peer, self->route, OCKAM_PORTAL_MSG_PAYLOAD,
+			     1, "cd", 2));
+	ASSERT_LT(0, pm_send(self->peer, self->route, OCKAM_PORTAL_MSG_PAYLOAD,
+			     0, "ab", 2));
+	while (got < 6) {
+		n = read(self->app, buf + got, sizeof(buf) - got);
+		ASSERT_LT(0, n);
+		got += n;
+	}
+	ASSERT_EQ(0, memcmp(buf, "abcdef", 6));
+	/* END came last in turn: the stream ends there, cleanly. */
+	ASSERT_EQ(0, read(self->app, buf, sizeof(buf)));
+	ASSERT_EQ(ahead + 3, node_stat_raw(OCKAM_STAT_PORTAL_AHEAD));
+}
+
+/* A number already taken, or one held twice, is a gap at once. */
+TEST_F(fake, payload_behind_resets)
+{
+	uint64_t before = node_stat_raw(OCKAM_STAT_PORTAL_GAPS);
+	char buf[4];
+
+	fake_open(_metadata, self, 65536);
+	ASSERT_EQ(0, set_rcvtimeo(self->app, 2000));
+	ASSERT_LT(0, pm_send(self->peer, self->route, OCKAM_PORTAL_MSG_PAYLOAD,
+			     0, "ab", 2));
+	ASSERT_EQ(2, read(self->app, buf, sizeof(buf)));
+	ASSERT_LT(0, pm_send(self->peer, self->route, OCKAM_PORTAL_MSG_PAYLOAD,
+			     0, "ab", 2));
+	expect_gap_reset(_metadata, self, before);
+}
+
+/*
+ * Too far ahead to be a message overtaken: lost. How far a message may
+ * be ahead is the wire protocol's (wire-protocol.rst, "Portals").
+ */
+enum { PORTAL_AHEAD_MAX = 256 };
+
+TEST_F(fake, payload_far_ahead_resets)
 {
 	uint64_t before = node_stat_raw(OCKAM_STAT_PORTAL_GAPS);
 
 	fake_open(_metadata, self, 65536);
 	ASSERT_LT(0, pm_send(self->peer, self->route, OCKAM_PORTAL_MSG_PAYLOAD,
-			     1, "x", 1));
+			     PORTAL_AHEAD_MAX + 1, "x", 1));
 	expect_gap_reset(_metadata, self, before);
 }
 

@@ -69,10 +69,10 @@ tap_expect_eq "n1 and n3 listen on no TCP port" "" \
 tap_check_fails "from the public network, n3's router accepts no connection" \
 	node_exec inet timeout 3 socat -u /dev/null TCP:203.0.113.1:8080,connect-timeout=2
 rx=$(nat_bind_rx n3)
-node_exec inet socat -u - UDP:203.0.113.1:5000 <<<"stray" 2>/dev/null
-sleep 1
-tap_expect_eq "a datagram from outside does not reach n3's UDP bind" "$rx" \
-	"$(nat_bind_rx n3)"
+tap_check_fails "a message from n2 to n3's public UDP address does not get in" \
+	ockam message send hi --from n2 \
+	--to /ip4/203.0.113.1/udp/5000/service/echo --timeout 3s
+tap_expect_eq "n3's UDP bind received nothing" "$rx" "$(nat_bind_rx n3)"
 
 tap_check "tcp-outlet create on n3 to its web server" \
 	ockam tcp-outlet create --at n3 --to 127.0.0.1:8080
@@ -112,8 +112,9 @@ tap_check "its path is punched" wait_until 30 nat_inlet_up "$INLET"
 rx1=$(nat_bind_rx n1)
 rx3=$(nat_bind_rx n3)
 tap_check "a 3 MiB page from n3 arrives intact" big_ok
-tap_check "it came over UDP: n1's bind received the page's datagrams" \
-	test "$(nat_bind_rx n1)" -ge $((rx1 + 2000))
+# A PAYLOAD carries at most 48 KiB: 3 MiB take at least 64 messages.
+tap_check "it came over UDP: n1's bind received the page's messages" \
+	test "$(nat_bind_rx n1)" -ge $((rx1 + 64))
 tap_check "and n3's the requests" test "$(nat_bind_rx n3)" -gt "$rx3"
 tap_expect_eq "n1 sees n3 at its router's public address" 203.0.113.1:5000 \
 	"$(ockam tcp-inlet show "$INLET" --at n1 -j |
@@ -143,12 +144,16 @@ path_gone() {
 tap_check "with UDP dropped, the path is dropped within 15 s" \
 	wait_until 20 path_gone
 tap_check "new sessions go over the relay route meanwhile" big_ok
+failed_once() {
+	[ "$(ockam tcp-inlet show "$INLET" --at n1 -j |
+	     json_number punctures_failed)" -ge 1 ]
+}
+tap_check "the inlet punches again, and fails while UDP is dropped" \
+	wait_until 40 failed_once
 nat_unblock_udp r2
 tap_check "once UDP passes again, the path is punched again" \
 	wait_until 60 nat_inlet_up "$INLET"
 tap_check "and carries new sessions" big_ok
-tap_check "the inlet counted a puncture that failed" test \
-	"$(ockam tcp-inlet show "$INLET" --at n1 -j | json_number punctures_failed)" -ge 1
 
 # A channel over a punched path, by itself.
 out=$(ockam secure-channel create --from n1 --to "$N1_RELAY/service/api" \

@@ -736,6 +736,9 @@ enum ockam_stat {
 	OCKAM_STAT_DROP_REASM_MEMORY,	/* over the peer's or the node's
 					 * reassembly memory
 					 */
+	OCKAM_STAT_PORTAL_AHEAD,	/* portal messages that came ahead
+					 * of their turn, and waited
+					 */
 	__OCKAM_STAT_MAX
 };
 

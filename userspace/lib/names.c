@@ -92,6 +92,7 @@ OCKAM_EXPORT const char *ockam_stat_name(unsigned int stat)
 		[OCKAM_STAT_PORTAL_SESSIONS] = "portal-sessions",
 		[OCKAM_STAT_PORTAL_RESETS] = "portal-resets",
 		[OCKAM_STAT_PORTAL_GAPS] = "portal-gaps",
+		[OCKAM_STAT_PORTAL_AHEAD] = "portal-ahead",
 		[OCKAM_STAT_PORTAL_IMPOSTORS] = "portal-impostors",
 		[OCKAM_STAT_PORTAL_OVERRUNS] = "portal-overruns",
 		[OCKAM_STAT_KEEPALIVES] = "keepalives",

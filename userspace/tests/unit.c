@@ -13,7 +13,7 @@ extern const struct unit_suite codec_suite, route_suite, multiaddr_suite,
 	frame_suite, handshake_frame_suite, handshake_source_suite,
 	noise_suite, identity_suite, vault_suite, trust_suite,
 	ctl_requests_suite, portal_suite, relay_suite, portal_msg_suite,
-	backoff_suite, recovery_suite;
+	backoff_suite, recovery_suite, puncture_suite;
 
 static const struct unit_suite *const suites[] = {
 	&codec_suite, &route_suite, &multiaddr_suite, &sockaddr_suite,
@@ -22,6 +22,7 @@ static const struct unit_suite *const suites[] = {
 	&noise_suite, &identity_suite, &vault_suite, &trust_suite,
 	&ctl_requests_suite, &portal_suite, &relay_suite,
 	&portal_msg_suite, &backoff_suite, &recovery_suite,
+	&puncture_suite,
 };
 
 static int failed_checks;
