@@ -157,7 +157,11 @@ EOF_PICTURE
 run r1 nft list chain ip nat postrouting
 echo "(n3 was created with --rendezvous $N3_RENDEZVOUS, so that it can answer"
 echo " punctures; n1 and n3 have UDP binds on port 5000 and no listener)"
-node_bg h3 busybox httpd -f -p 127.0.0.1:8080 -h "$www"
+www3=$NS_TMP/www3
+mkdir -p "$www3"
+echo "<h1>Hello from n3, behind a NAT, over a punched UDP path</h1>" \
+	>"$www3/index.html"
+node_bg h3 busybox httpd -f -p 127.0.0.1:8080 -h "$www3"
 wait_tcp_listen h3 8080
 run h3 ockam tcp-outlet create --at n3 --to 127.0.0.1:8080
 run h3 ockam relay create n3 --at "$N3_RELAY" --to n3

@@ -74,12 +74,37 @@ tap_check_fails "a message from n2 to n3's public UDP address does not get in" \
 	--to /ip4/203.0.113.1/udp/5000/service/echo --timeout 3s
 tap_expect_eq "n3's UDP bind received nothing" "$rx" "$(nat_bind_rx n3)"
 
+# The puncture messages (wire-protocol.rst, "UDP puncture"), by hand.
+ID=000102030405060708090a0b0c0d0e0f
+hex() {
+	printf '%s' "$1" | od -An -tx1 | tr -d ' \n'
+}
+tap_expect_eq "the rendezvous tells n1 the address its datagrams come from" \
+	"0102${ID}11$(hex 198.51.100.1:5000)" \
+	"$(ockam message send "0101$ID" --hex --from n1 --timeout 5s \
+	   --to "$N1_RENDEZVOUS/service/rendezvous")"
+tap_expect_eq "a query that did not come over UDP is refused (reason 1)" \
+	"0105${ID}01" \
+	"$(ockam message send "0101$ID" --hex --from n1 --timeout 5s \
+	   --to /ip4/198.51.100.2/tcp/4000/service/rendezvous)"
+
 tap_check "tcp-outlet create on n3 to its web server" \
 	ockam tcp-outlet create --at n3 --to 127.0.0.1:8080
 tap_check "tcp-outlet create echo on n3" \
 	ockam tcp-outlet create --at n3 --from echo_outlet --to 127.0.0.1:7000
 tap_check "relay create n3 at n2" \
 	ockam relay create n3 --at "$N3_RELAY" --to n3
+
+udp_dropped() {
+	ockam node show n3 -j | grep -o '"address":"udp","handled":[0-9]*,"dropped":[0-9]*' |
+		json_number dropped
+}
+dropped=$(udp_dropped)
+tap_check_fails "a puncture request from no secure channel gets no answer" \
+	ockam message send "0103${ID}0c$(hex 192.0.2.9:9)" --hex --from n1 \
+	--timeout 2s --to "$N1_RELAY/service/udp"
+tap_expect_eq "n3 counted it and punches nothing" "$((dropped + 1)) 0" \
+	"$(udp_dropped) $(ockam node show n3 -j | grep -c '"role":"responder"')"
 
 # Session A starts on the relay route while the routers drop UDP (the
 # puncture cannot open); the path is punched once they stop.
