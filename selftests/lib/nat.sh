@@ -89,6 +89,24 @@ nat_world() {
 		--rendezvous "$N3_RENDEZVOUS" || return 1
 }
 
+# nat_serve_page MIB: a random page of MIB MiB, "big", from httpd on
+# h3's loopback port 8080, and iperf3 -s on port 5201 if there is one.
+nat_serve_page() {
+	local www=$NS_TMP/www
+	mkdir -p "$www"
+	head -c $(($1 << 20)) /dev/urandom >"$www/big"
+	NAT_PAGE_SUM=$(sha256sum <"$www/big" | cut -d' ' -f1)
+	node_bg h3 busybox httpd -f -p 127.0.0.1:8080 -h "$www"
+	command -v iperf3 >/dev/null && node_bg h3 iperf3 -s -B 127.0.0.1 -p 5201
+	wait_tcp_listen h3 8080
+}
+
+# nat_page_ok INLET: n1 fetches the page through INLET, intact.
+nat_page_ok() {
+	[ "$(node_exec h1 busybox wget -q -O - "http://$1/big" |
+		sha256sum | cut -d' ' -f1)" = "$NAT_PAGE_SUM" ]
+}
+
 # nat_bind_rx NODE: messages NODE's UDP bind received.
 nat_bind_rx() {
 	ockam udp-bind list --at "$1" -j | json_number rx_messages

@@ -43,19 +43,12 @@ TO=$N1_RELAY/secure/api/service
 
 tap_check "two private networks behind NAT routers, n2 between them" nat_world
 
-www=$NS_TMP/www
-mkdir -p "$www"
-head -c $((3 << 20)) /dev/urandom >"$www/big"
-big_sum=$(sha256sum <"$www/big" | cut -d' ' -f1)
-node_bg h3 busybox httpd -f -p 127.0.0.1:8080 -h "$www"
 node_bg h3 socat TCP-LISTEN:7000,bind=127.0.0.1,reuseaddr,fork EXEC:cat
-command -v iperf3 >/dev/null && node_bg h3 iperf3 -s -B 127.0.0.1 -p 5201
-wait_tcp_listen h3 8080 && wait_tcp_listen h3 7000 ||
+nat_serve_page 3 && wait_tcp_listen h3 7000 ||
 	tap_skip_all "the servers did not start"
 
 big_ok() {
-	[ "$(node_exec h1 busybox wget -q -O - "http://$INLET/big" |
-		sha256sum | cut -d' ' -f1)" = "$big_sum" ]
+	nat_page_ok "$INLET"
 }
 
 for n in n1 n3; do

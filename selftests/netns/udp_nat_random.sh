@@ -38,19 +38,7 @@ TO=$N1_RELAY/secure/api/service
 
 tap_check "two private networks behind fully-random NAT routers" nat_world
 
-www=$NS_TMP/www
-mkdir -p "$www"
-head -c $((1 << 20)) /dev/urandom >"$www/big"
-big_sum=$(sha256sum <"$www/big" | cut -d' ' -f1)
-node_bg h3 busybox httpd -f -p 127.0.0.1:8080 -h "$www"
-command -v iperf3 >/dev/null && node_bg h3 iperf3 -s -B 127.0.0.1 -p 5201
-wait_tcp_listen h3 8080 || tap_skip_all "the web server did not start"
-
-# big_ok INLET: the page through INLET, intact.
-big_ok() {
-	[ "$(node_exec h1 busybox wget -q -O - "http://$1/big" |
-		sha256sum | cut -d' ' -f1)" = "$big_sum" ]
-}
+nat_serve_page 1 || tap_skip_all "the web server did not start"
 
 inlet_number() {
 	ockam tcp-inlet show "$1" --at n1 -j | json_number "$2"
@@ -68,13 +56,13 @@ tap_check "relay create n3 at n2" \
 tap_check "tcp-inlet create --udp" \
 	ockam tcp-inlet create --at n1 --from "$INLET" --to "$TO/outlet" \
 	--udp --rendezvous "$N1_RENDEZVOUS"
-tap_check "a page arrives intact, over the relay" big_ok "$INLET"
+tap_check "a page arrives intact, over the relay" nat_page_ok "$INLET"
 tap_check "the puncture fails: no heartbeat gets through" \
 	wait_until 40 failed_at_least "$INLET" 1
 tap_expect_eq "the inlet never had a path" 0 \
 	"$(inlet_number "$INLET" punctures_opened)"
 rx=$(nat_bind_rx n1)
-tap_check "after the failure, a page still arrives intact" big_ok "$INLET"
+tap_check "after the failure, a page still arrives intact" nat_page_ok "$INLET"
 tap_check "not over UDP: n1's bind received almost nothing meanwhile" \
 	test "$(nat_bind_rx n1)" -lt $((rx + 100))
 

@@ -254,17 +254,23 @@ static void wait_for_channel(struct daemon *d, struct inlet *in, int fd)
 
 /* ------------------------------------------------------ the UDP path */
 
-/* Forget the path and its channel (closing it resets its sessions). */
-static void udp_path_drop(struct daemon *d, struct inlet *in, const char *why)
+/* Stop punching, and stop opening a channel over the path. */
+static void udp_path_stop(struct daemon *d, struct inlet *in)
 {
-	struct ockam_err err;
-
 	if (in->punch)
 		puncture_stop(d, in->punch);
 	in->punch = NULL;
 	if (in->udp_opening)
 		secure_channel_abort(d, in->udp_opening);
 	in->udp_opening = NULL;
+}
+
+/* Forget the path and its channel (closing it resets its sessions). */
+static void udp_path_drop(struct daemon *d, struct inlet *in, const char *why)
+{
+	struct ockam_err err;
+
+	udp_path_stop(d, in);
 	if (in->udp_encryptor[0] &&
 	    channel_delete(d, in->udp_encryptor, &err) < 0 &&
 	    err.code != -ENOENT)
@@ -451,9 +457,10 @@ static void inlet_free(struct daemon *d, struct inlet *in)
 
 	if (in->opening)
 		secure_channel_abort(d, in->opening);
+	/* Sessions stay, on either channel, as after any inlet's end. */
 	if (in->udp) {
 		timer_cancel(&d->loop, &in->punch_retry);
-		udp_path_drop(d, in, "the inlet was deleted");
+		udp_path_stop(d, in);
 	}
 	for (i = 0; i < in->nwaiting; i++)
 		reset_client(in->waiting[i]);

@@ -16,11 +16,12 @@
  *
  * Everything here can be caused from the network, so it is bounded: a
  * request needs a secure channel and a rendezvous route on this node,
- * there are at most PUNCTURES_MAX punctures at once, and one that has
- * not opened PUNCTURE_OPEN_TIMEOUT_MS after the request is dropped: a
- * peer that names someone else's address makes this node send that
- * address at most one small heartbeat a second for ten seconds. Tokens
- * are 16 random bytes, compared in constant time.
+ * there are at most PUNCTURES_MAX punctures at once and PUNCTURES_PER_PEER
+ * for one peer identity, and one that has not opened
+ * PUNCTURE_OPEN_TIMEOUT_MS after it began punching is dropped: a peer
+ * that names someone else's address makes this node send there at most
+ * PUNCTURES_PER_PEER small heartbeats a second, each for ten seconds.
+ * Tokens are 16 random bytes, compared in constant time.
  */
 #include <poll.h>
 #include <sodium.h>
@@ -380,6 +381,19 @@ static void on_address(struct daemon *d, const struct puncture_msg *m)
 	send_typed(d, &p->negotiate, PUNCTURE_MSG_REQUEST, p->token, p->own);
 }
 
+/* The punctures @identifier asked this node for. */
+static unsigned int responder_count(struct daemon *d, const char *identifier)
+{
+	const struct puncture *p;
+	unsigned int n = 0;
+
+	for (p = d->punctures->list; p; p = p->next)
+		if (p->role == PUNCTURE_RESPONDER &&
+		    !strcmp(p->identifier, identifier))
+			n++;
+	return n;
+}
+
 static void on_request(struct daemon *d, const struct puncture_msg *m,
 		       const struct ockam_wire_route *ret,
 		       const char *identifier)
@@ -399,6 +413,11 @@ static void on_request(struct daemon *d, const struct puncture_msg *m,
 	if (!d->punctures->rendezvous.len) {
 		d->punctures->refused++;
 		send_refuse(d, ret, m->id, PUNCTURE_REFUSE_DISABLED);
+		return;
+	}
+	if (responder_count(d, identifier) >= PUNCTURES_PER_PEER) {
+		d->punctures->refused++;
+		send_refuse(d, ret, m->id, PUNCTURE_REFUSE_BUSY);
 		return;
 	}
 	p = puncture_new(d, PUNCTURE_RESPONDER, d->punctures->rendezvous.bytes,
@@ -451,23 +470,11 @@ static void on_refuse(struct daemon *d, const struct puncture_msg *m,
 	puncture_end(d, p, 0, puncture_refusal_text(m->reason));
 }
 
-/* The UDP address @ret starts with, or NULL when it did not come over UDP. */
-static const char *udp_source(const struct ockam_wire_route *ret)
-{
-	static struct ockam_route rt;
-
-	if (ockam_route_from_wire(&rt, ret->bytes, ret->len, NULL) < 0 ||
-	    !rt.hops || rt.addr[0].type != OCKAM_ADDR_UDP ||
-	    !puncture_addr_ok(rt.addr[0].value))
-		return NULL;
-	return rt.addr[0].value;
-}
-
 static void on_heartbeat(struct daemon *d, const struct puncture_msg *m,
 			 const struct ockam_wire_route *ret)
 {
 	struct puncture *p = find(d, m->id, true);
-	const char *from = udp_source(ret);
+	const char *from = puncture_udp_source(ret);
 
 	if (!p || !from || p->state < PUNCTURE_PUNCHING) {
 		d->punctures->ignored++;

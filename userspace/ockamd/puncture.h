@@ -33,8 +33,10 @@ enum puncture_timing {
 	PUNCTURE_OPEN_TIMEOUT_MS = 10000,
 	/* An open path with nothing heard for this long is dropped. */
 	PUNCTURE_IDLE_MS = 10000,
-	/* Punctures under way or open per node, both roles together. */
+	/* Punctures under way or open per node, both roles together... */
 	PUNCTURES_MAX = 64,
+	/* ...and those one peer identity asked this node for. */
+	PUNCTURES_PER_PEER = 4,
 };
 
 struct puncture;
@@ -76,7 +78,12 @@ void puncture_stop(struct daemon *d, struct puncture *p);
 /* "querying", "negotiating", "punching", "open". */
 const char *puncture_state_name(const struct puncture *p);
 
-/* rendezvous.c: the service, opened and closed with the punctures. */
+/*
+ * rendezvous.c: the service, opened and closed with the punctures. And
+ * where a message came from over UDP: the first hop of its return route
+ * @ret when that is a UDP address, else NULL (a static buffer).
+ */
+const char *puncture_udp_source(const struct ockam_wire_route *ret);
 int rendezvous_open(struct daemon *d, struct ockam_err *err);
 void rendezvous_close(struct daemon *d);
 void rendezvous_report(struct daemon *d, struct ockam_ctl_writer *w);

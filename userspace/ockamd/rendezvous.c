@@ -23,8 +23,7 @@ struct rendezvous {
 	unsigned long ignored;		/* not a query */
 };
 
-/* The first hop of @ret when it is a UDP address, else NULL. */
-static const char *observed_address(const struct ockam_wire_route *ret)
+const char *puncture_udp_source(const struct ockam_wire_route *ret)
 {
 	static struct ockam_route rt;
 
@@ -53,7 +52,7 @@ static bool answer_one(struct rendezvous *rv)
 		rv->ignored++;
 		return true;
 	}
-	seen = observed_address(&ret);
+	seen = puncture_udp_source(&ret);
 	if (seen) {
 		m.type = PUNCTURE_MSG_ADDRESS;
 		snprintf(m.addr, sizeof(m.addr), "%.*s", PUNCTURE_ADDR_MAX,
