@@ -36,7 +36,7 @@ enum puncture_timing {
 	/* Punctures under way or open per node, both roles together... */
 	PUNCTURES_MAX = 64,
 	/* ...and those one peer identity asked this node for. */
-	PUNCTURES_PER_PEER = 4,
+	PUNCTURES_PER_PEER = 16,
 };
 
 struct puncture;
