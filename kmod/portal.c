@@ -814,10 +814,9 @@ ockam_portal_rcv_payload(struct ockam_portal *p, struct sk_buff **pskb,
 	struct sk_buff *skb = *pskb;
 
 	lockdep_assert_held(&p->lock);
+	/* Its turn: ockam_portal_rcv_numbered() or _held() saw to that. */
 	if (p->rx_ended)
 		return OCKAM_PORTAL_END_BAD_MESSAGE;
-	if (pm->seq != p->rx_seq)
-		return OCKAM_PORTAL_END_GAP;
 	if (p->rx_received + pm->data_len - p->rx_credited > p->window)
 		return OCKAM_PORTAL_END_OVERRUN;
 	*pskb = NULL;

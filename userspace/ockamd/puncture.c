@@ -131,9 +131,8 @@ static void send_refuse(struct daemon *d, const struct ockam_wire_route *to,
 	send_msg(d, to, &m);
 }
 
-/* [a UDP address @addr, @name], encoded. */
-static int udp_route(const char *addr, const char *name,
-		     struct ockam_wire_route *out, struct ockam_err *err)
+int puncture_path_route(const char *addr, const char *name,
+			struct ockam_wire_route *out, struct ockam_err *err)
 {
 	static struct ockam_route rt;
 	ssize_t len;
@@ -151,12 +150,6 @@ static int udp_route(const char *addr, const char *name,
 		return ockam_err_set(err, len, "route too long");
 	out->len = len;
 	return 0;
-}
-
-int puncture_path_route(const char *peer, const char *listener,
-			struct ockam_wire_route *out, struct ockam_err *err)
-{
-	return udp_route(peer, listener, out, err);
 }
 
 int puncture_listener_name(const uint8_t *route, size_t len, char *name,
@@ -182,7 +175,7 @@ static void send_heartbeat(struct daemon *d, struct puncture *p)
 	struct ockam_wire_route to;
 	struct ockam_err err;
 
-	if (udp_route(p->peer, PUNCTURE_SERVICE, &to, &err) < 0) {
+	if (puncture_path_route(p->peer, PUNCTURE_SERVICE, &to, &err) < 0) {
 		log_warn_limited("udp puncture: %s", ockam_err_msg(&err));
 		return;
 	}

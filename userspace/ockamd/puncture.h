@@ -120,8 +120,10 @@ void udp_channels_close(struct daemon *d);
  */
 int puncture_listener_name(const uint8_t *route, size_t len, char *name,
 			   struct ockam_err *err);
-/* [UDP @peer, @listener], encoded, into @out. */
-int puncture_path_route(const char *peer, const char *listener,
+/* [UDP @addr, local @name], encoded, into @out: a path's listener, or
+ * the peer's "udp" service for heartbeats.
+ */
+int puncture_path_route(const char *addr, const char *name,
 			struct ockam_wire_route *out, struct ockam_err *err);
 
 #endif /* OCKAMD_PUNCTURE_H */
