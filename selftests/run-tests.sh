@@ -100,15 +100,10 @@ count() {
 	' "$1"
 }
 
-# stage NAME COMMAND...: run, print and count.
-stage() {
-	local name=$1 log=$logdir/$1.log start rc pass fail skip elapsed
-	shift
-	echo "# ==== $name: $*"
-	start=$(date +%s)
-	"$@" 2>&1 | tee "$log"
-	rc=${PIPESTATUS[0]}
-	elapsed=$(($(date +%s) - start))
+# tally NAME LOG RC ELAPSED: count a finished stage's TAP into the totals
+# and the summary.
+tally() {
+	local name=$1 log=$2 rc=$3 elapsed=$4 pass fail skip
 	read -r pass fail skip < <(count "$log")
 	if [ "$rc" != 0 ] && [ "$fail" = 0 ]; then
 		echo "not ok - $name: exited with status $rc without a failing test"
@@ -123,6 +118,17 @@ stage() {
 	summary+=("$(printf '# %-10s %4d passed %4d failed %4d skipped %6ds' \
 		"$name" "$pass" "$fail" "$skip" "$elapsed")")
 	echo "# ==== $name: $pass passed, $fail failed, $skip skipped in ${elapsed}s"
+}
+
+# stage NAME COMMAND...: run, print and count.
+stage() {
+	local name=$1 log=$logdir/$1.log start rc
+	shift
+	echo "# ==== $name: $*"
+	start=$(date +%s)
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	tally "$name" "$log" "$rc" $(($(date +%s) - start))
 	return "$rc"
 }
 
@@ -175,7 +181,86 @@ build_stage() {
 	return $failed
 }
 
+# vm_ready SERIES: the VM images for SERIES are there (or the build stage,
+# which makes them, did not run: then the VM stage builds them itself).
+vm_ready() {
+	[ $build_ran = 0 ] || { [ -s "$BUILD/vm-$1/base.cpio.gz" ] &&
+		[ -s "$BUILD/vm-$1/project-debug.cpio.gz" ]; }
+}
+
+# vm_start STAGE: run STAGE's VM in the background, its output into the
+# stage's log, its status and duration into LOG.status.
+vm_start() {
+	local s=$1 log=$logdir/$1.log vm_args=()
+	# VM_ARGS is shell words, quotes included; what it says wins.
+	eval "vm_args=(${VM_ARGS:-})"
+	(
+		start=$(date +%s)
+		env KSERIES="${s#vm-}" selftests/vm/run-vm.sh --mode tests \
+			--test-timeout "${VM_TEST_TIMEOUT:-300}" \
+			--userspace san --san-tests "$(san_tests "${s#vm-}")" \
+			"${vm_args[@]}" >"$log" 2>&1
+		echo "$? $(($(date +%s) - start))" >"$log.status"
+	) &
+}
+
+# san_tests SERIES: the tests that run ockam and ockamd under ASan+UBSan
+# on SERIES' VM. They are the same programs on every kernel, and four
+# times slower to start, so each test runs under them on one kernel only:
+# the tests are dealt out in turn to the kernels of the run.
+san_tests() {
+	local i=0 k nk=0 mine=0 t
+	for k in $kernels; do
+		[ "$k" != "$1" ] || mine=$nk
+		nk=$((nk + 1))
+	done
+	for t in $(selftests/vm/list-tests.sh); do
+		[ $((i % nk)) != "$mine" ] || echo "$t"
+		i=$((i + 1))
+	done | tr '\n' ' '
+}
+
+# vm_stages: every VM stage of the run. A VM keeps about one CPU busy
+# (its tests are mostly one process at a time), so up to OCKAM_VM_JOBS
+# of them (default: the CPUs, at most 2) run side by side; each one's
+# output is printed whole, in stage order, once it has ended.
+vm_stages() {
+	local s vm_jobs running=0 pending=() rc elapsed log
+	vm_jobs=${OCKAM_VM_JOBS:-$((jobs < 2 ? 1 : 2))}
+	for s in $stages; do
+		case $s in vm-*) ;; *) continue ;; esac
+		if ! vm_ready "${s#vm-}"; then
+			echo "not ok - $s: not run, the initramfs could not be built"
+			total_fail=$((total_fail + 1))
+			summary+=("$(printf '# %-10s not run: no initramfs' "$s")")
+			continue
+		fi
+		rm -f "$logdir/$s.log.status"
+		if [ $running -ge "$vm_jobs" ]; then
+			wait -n
+			running=$((running - 1))
+		fi
+		vm_start "$s"
+		running=$((running + 1))
+		pending+=("$s")
+	done
+	[ ${#pending[@]} = 0 ] ||
+		echo "# ==== ${pending[*]}: $vm_jobs at a time; each one's output follows when it ends"
+	for s in "${pending[@]}"; do
+		log=$logdir/$s.log
+		while [ ! -s "$log.status" ]; do
+			sleep 2
+		done
+		read -r rc elapsed <"$log.status"
+		echo "# ==== $s: KSERIES=${s#vm-} selftests/vm/run-vm.sh --mode tests"
+		cat "$log"
+		tally "$s" "$log" "$rc" "$elapsed"
+	done
+	wait
+}
+
 build_ran=0
+vm_ran=0
 for s in $stages; do
 	case $s in
 	build)
@@ -199,19 +284,8 @@ for s in $stages; do
 		fi
 		;;
 	vm-*)
-		k=${s#vm-}
-		if [ $build_ran = 0 ] || { [ -s "$BUILD/vm-$k/base.cpio.gz" ] &&
-			[ -s "$BUILD/vm-$k/project-debug.cpio.gz" ]; }; then
-			# VM_ARGS is shell words, quotes included.
-			vm_args=()
-			eval "vm_args=(${VM_ARGS:-})"
-			stage "$s" env KSERIES="$k" selftests/vm/run-vm.sh \
-				--mode tests "${vm_args[@]}"
-		else
-			echo "not ok - $s: not run, the initramfs could not be built"
-			total_fail=$((total_fail + 1))
-			summary+=("$(printf '# %-10s not run: no initramfs' "$s")")
-		fi
+		[ $vm_ran = 1 ] || vm_stages
+		vm_ran=1
 		;;
 	style)
 		stage style timeout -k 10 "$stage_timeout" "${make_cmd[@]}" check-style

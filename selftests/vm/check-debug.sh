@@ -15,16 +15,18 @@
 #   2. ockam.ko, with its in-module self-tests, built against that kernel
 #   3. the userspace programs and test binaries (shared with "make test")
 #   4. the VM image for that kernel, in $BUILD/vm-debug-kernel
-#   5. the tests themselves (their TAP follows, numbered on)
+#   5. the tests themselves, in DEBUG_VMS VMs side by side (their TAP
+#      follows, numbered on)
 #
 # With DEBUG_SCRIPT=FILE, step 5 runs FILE in the VM's script mode instead
 # ("make stress-debug" runs the stress lane this way) and the lane's status
 # is the script's (a kernel report fails it all the same).
 #
-# Environment: BUILD; DEBUG_TEST_TIMEOUT (per test in the VM, default
+# Environment: BUILD; DEBUG_TESTS (shell patterns naming the tests, default
+# every one: 'kselftest/* netns/*'); DEBUG_VMS (VMs side by side, default
+# the CPUs, at most 2); DEBUG_TEST_TIMEOUT (per test in the VM, default
 # 900 s: the checkers slow everything down several times), DEBUG_VM_TIMEOUT
-# (whole VM run, default 4800 s), VM_ARGS (more run-vm.sh arguments, e.g.
-# "--tests 'netns/*'").
+# (each VM run, default 4800 s), VM_ARGS (more run-vm.sh arguments).
 
 set -uo pipefail
 
@@ -105,21 +107,48 @@ if [ -n "${DEBUG_SCRIPT:-}" ]; then
 	exit $rc
 fi
 
-# The VM's TAP, renumbered after the steps above.
-"$here/run-vm.sh" --mode tests --variant debug \
-	--test-timeout "${DEBUG_TEST_TIMEOUT:-900}" \
-	--timeout "${DEBUG_VM_TIMEOUT:-4800}" "${vm_args[@]}" |
-while IFS= read -r line; do
-	case $line in
-	"ok "[0-9]*|"not ok "[0-9]*)
-		st=${line%% [0-9]*}
-		rest=${line#"$st "}
-		rest=${rest#*[0-9] }
-		n=$((n + 1))
-		echo "$st $n $rest"
-		;;
-	1..*) ;;
-	*) echo "$line" ;;
-	esac
+# Each VM keeps about one CPU busy, so the tests are dealt out, in turn,
+# to DEBUG_VMS VMs (default: the CPUs, at most 2) that run side by side.
+# Every VM loads and unloads the module and ends with its own kmemleak
+# scan; their TAP follows, renumbered after the steps above, in VM order.
+read -ra patterns < <(tr '\n\t' '  ' <<<"${DEBUG_TESTS:-kselftest/* netns/*}")
+mapfile -t selected < <("$here/list-tests.sh" "${patterns[@]}")
+if [ ${#selected[@]} = 0 ]; then
+	echo "not ok $((n + 1)) - debug lane: DEBUG_TESTS='${DEBUG_TESTS:-}' names no test"
+	echo "1..$((n + 1))"
+	exit 1
+fi
+vms=${DEBUG_VMS:-$((jobs < 2 ? 1 : 2))}
+[ "$vms" -le ${#selected[@]} ] || vms=${#selected[@]}
+groups=()
+for i in "${!selected[@]}"; do
+	groups[i % vms]="${groups[i % vms]:-} ${selected[i]}"
 done
-exit "${PIPESTATUS[0]}"
+pids=()
+for i in "${!groups[@]}"; do
+	"$here/run-vm.sh" --mode tests --variant debug \
+		--test-timeout "${DEBUG_TEST_TIMEOUT:-900}" \
+		--timeout "${DEBUG_VM_TIMEOUT:-4800}" "${vm_args[@]}" \
+		--tests "${groups[i]# }" >"$logdir/vm$i.log" 2>&1 &
+	pids[i]=$!
+done
+rc=0
+for i in "${!groups[@]}"; do
+	wait "${pids[i]}" || rc=1
+	echo "# ---- debug VM $((i + 1)) of $vms:${groups[i]}"
+	while IFS= read -r line; do
+		case $line in
+		"ok "[0-9]*|"not ok "[0-9]*)
+			st=${line%% [0-9]*}
+			rest=${line#"$st "}
+			rest=${rest#*[0-9] }
+			n=$((n + 1))
+			echo "$st $n $rest"
+			;;
+		1..*) ;;
+		*) echo "$line" ;;
+		esac
+	done <"$logdir/vm$i.log"
+done
+echo "1..$n"
+exit $rc

@@ -19,6 +19,9 @@
 #   --userspace san|release  ockam and ockamd under ASan+UBSan, or the
 #                       release builds (default: $VM_USERSPACE, else san in
 #                       tests mode and release in the others)
+#   --san-tests PATTERNS  with san in tests mode: only the tests matching
+#                       these patterns use the sanitized builds, the others
+#                       the release ones (default: every test)
 #   --append ARGS       more kernel command line arguments
 #   --env VAR=VALUE     exported to the script and tests (repeatable)
 #
@@ -46,6 +49,7 @@ script=
 timeout=${VM_TIMEOUT:-}
 test_timeout=${VM_TEST_TIMEOUT:-180}
 tests=${VM_TESTS:-}
+san_tests=
 variant=${VM_VARIANT:-debug}
 nomodule=${VM_NO_MODULE:-0}
 append=${VM_APPEND:-}
@@ -64,6 +68,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--test-timeout) test_timeout=$2; shift 2 ;;
 	--tests) tests=$2; shift 2 ;;
+	--san-tests) san_tests=$2; shift 2 ;;
 	--variant) variant=$2; shift 2 ;;
 	--no-module) nomodule=1; shift ;;
 	--userspace) userspace=$2; shift 2 ;;
@@ -111,6 +116,7 @@ if [ -n "$script" ]; then
 fi
 {
 	printf 'VM_TESTS=%q\n' "$tests"
+	printf 'VM_SAN_TESTS=%q\n' "$san_tests"
 	for e in "${envs[@]}"; do
 		printf 'export %q=%q\n' "${e%%=*}" "${e#*=}"
 	done
