@@ -16,7 +16,8 @@
 #   userspace   make userspace-test: unit tests, fuzz smoke run (host)
 #   spec        python3 userspace/tests/spec_check.py (host)
 #   vm-S        every kselftest and netns test in the QEMU VM, booting
-#               Debian's S kernel ("vm" names every vm-S stage)
+#               Debian's S kernel ("vm" names every vm-S stage); the VM
+#               stages run side by side (vm_stages below)
 #   style       make check-style: checkpatch --strict, a W=1 build for
 #               each kernel
 #   dkms        make check-dkms: "dkms build" for each kernel's headers,
@@ -27,7 +28,8 @@
 # Environment: OCKAM_KERNELS (default: every supported series) picks the
 # kernels; OCKAM_STAGES (default "build userspace spec vm style dkms")
 # picks stages; STAGE_TIMEOUT (default 1200 s) limits each host stage;
-# VM_ARGS is passed to run-vm.sh. KVER, KSERIES and KDIR are ignored: each
+# VM_ARGS is passed to run-vm.sh; OCKAM_VM_JOBS, VM_TIMEOUT and
+# VM_TEST_TIMEOUT: vm_stages below. KVER, KSERIES and KDIR are ignored: each
 # kernel's release is the newest installed of its series.
 
 set -uo pipefail
@@ -197,6 +199,7 @@ vm_start() {
 	(
 		start=$(date +%s)
 		env KSERIES="${s#vm-}" selftests/vm/run-vm.sh --mode tests \
+			--timeout "${VM_TIMEOUT:-2400}" \
 			--test-timeout "${VM_TEST_TIMEOUT:-300}" \
 			--userspace san --san-tests "$(san_tests "${s#vm-}")" \
 			"${vm_args[@]}" >"$log" 2>&1
@@ -223,7 +226,9 @@ san_tests() {
 # vm_stages: every VM stage of the run. A VM keeps about one CPU busy
 # (its tests are mostly one process at a time), so up to OCKAM_VM_JOBS
 # of them (default: the CPUs, at most 2) run side by side; each one's
-# output is printed whole, in stage order, once it has ended.
+# output is printed whole, in stage order, once it has ended. For the
+# sharing, a test may take VM_TEST_TIMEOUT (300 s) and a VM VM_TIMEOUT
+# (2400 s).
 vm_stages() {
 	local s vm_jobs running=0 pending=() rc elapsed log
 	vm_jobs=${OCKAM_VM_JOBS:-$((jobs < 2 ? 1 : 2))}
