@@ -212,15 +212,12 @@ vm_start() {
 # times slower to start, so each test runs under them on one kernel only:
 # the tests are dealt out in turn to the kernels of the run.
 san_tests() {
-	local i=0 k nk=0 mine=0 t
+	local k nk=0 mine=0
 	for k in $kernels; do
 		[ "$k" != "$1" ] || mine=$nk
 		nk=$((nk + 1))
 	done
-	for t in $(selftests/vm/list-tests.sh); do
-		[ $((i % nk)) != "$mine" ] || echo "$t"
-		i=$((i + 1))
-	done | tr '\n' ' '
+	selftests/vm/list-tests.sh --share "$mine/$nk" | tr '\n' ' '
 }
 
 # vm_stages: every VM stage of the run. A VM keeps about one CPU busy

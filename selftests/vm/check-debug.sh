@@ -123,21 +123,21 @@ fi
 vms=${DEBUG_VMS:-1}
 [ "$vms" -le ${#selected[@]} ] || vms=${#selected[@]}
 groups=()
-for i in "${!selected[@]}"; do
-	groups[i % vms]="${groups[i % vms]:-} ${selected[i]}"
+for ((i = 0; i < vms; i++)); do
+	groups[i]=$("$here/list-tests.sh" --share "$i/$vms" "${patterns[@]}" | tr '\n' ' ')
 done
 pids=()
 for i in "${!groups[@]}"; do
 	"$here/run-vm.sh" --mode tests --variant debug \
 		--test-timeout "${DEBUG_TEST_TIMEOUT:-900}" \
 		--timeout "${DEBUG_VM_TIMEOUT:-4800}" "${vm_args[@]}" \
-		--tests "${groups[i]# }" >"$logdir/vm$i.log" 2>&1 &
+		--tests "${groups[i]% }" >"$logdir/vm$i.log" 2>&1 &
 	pids[i]=$!
 done
 rc=0
 for i in "${!groups[@]}"; do
 	wait "${pids[i]}" || rc=1
-	echo "# ---- debug VM $((i + 1)) of $vms:${groups[i]}"
+	echo "# ---- debug VM $((i + 1)) of $vms: ${groups[i]% }"
 	while IFS= read -r line; do
 		case $line in
 		"ok "[0-9]*|"not ok "[0-9]*)
