@@ -301,6 +301,20 @@ ok_ch2=$(create n1 --to /node/n2/service/strict2)
 tap_check "listener --authorized with the initiator's identity" test -n "$ok_ch2"
 expect_output "  and the channel works" OK send ok "$ok_ch2/service/uppercase"
 
+tap_check "listener patient on n2, handshakes waiting 2m" \
+	ockam secure-channel-listener create patient --at n2 --timeout 2m
+tap_expect_eq "  it shows its timeout" 120000 \
+	"$(listener_counter n2 patient timeout_ms)"
+tap_expect_eq "  and api keeps the default" 10000 \
+	"$(listener_counter n2 api timeout_ms)"
+tap_check_fails "listener --timeout 50ms: refused" \
+	ockam secure-channel-listener create hasty --at n2 --timeout 50ms
+tap_check "  with a clear error" bash -c \
+	"ockam secure-channel-listener create hasty --at n2 --timeout 11m 2>&1 |
+		grep -q -- '--timeout takes a duration from 100ms to 600s'"
+tap_check_fails "  and no listener hasty" \
+	ockam secure-channel-listener show hasty --at n2
+
 ockam identity create alice --at n1 >/dev/null
 alice=$(ockam identity show alice --at n1)
 tap_check "identity create alice on n1" bash -c "[[ '$alice' =~ ^I[0-9a-f]{64}\$ ]]"
@@ -355,7 +369,7 @@ for enc in $(kernel_channels n1 | sed -n 's/^encryptor=\([^ ]*\) .*/\1/p'); do
 	ockam secure-channel delete "$enc" --at n1 >/dev/null ||
 		tap_diag "delete $enc failed"
 done
-for l in strict strict2 for_alice old; do
+for l in strict strict2 patient for_alice old; do
 	ockam secure-channel-listener delete "$l" --at n2 >/dev/null ||
 		tap_diag "listener delete $l failed"
 done

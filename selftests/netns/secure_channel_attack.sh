@@ -11,11 +11,12 @@
 # end its log must hold exactly what n1 sent and the attacker did not
 # destroy, each message once, every one from n1's identity.
 #
-# Last, a flood of handshakes at n3's listener: n1 sends message 1 after
-# message 1 through n2 (one source), and a forger on n2 writes messages 1
-# with made-up return routes on a TCP connection of its own (one first
-# hop). Each gets its per-source or per-hop share of the listener's
-# slots and no more, and a channel from n2 is still made meanwhile.
+# Last, a flood of handshakes at a listener of n3's: n1 sends message 1
+# after message 1 through n2 (one source), and a forger on n2 writes
+# messages 1 with made-up return routes on a TCP connection of its own
+# (one first hop). Each gets its per-source or per-hop share of the
+# listener's slots and no more, and a channel from n2 is still made
+# meanwhile. Then a listener with a 1 s --timeout: its slots come free.
 #
 #   make vm-run SCRIPT=selftests/netns/secure_channel_attack.sh
 
@@ -286,16 +287,20 @@ PER_SOURCE=4
 PER_HOP=16
 FLOOD=20
 FORGED=40
-# Less than the listener's 10 s: no slot of the flood's expires before
-# it ends, so every slot it got is counted once.
-FLOOD_SECONDS=8
+# The floods run until stopped (at most this long), at a listener whose
+# handshakes wait longer still: none of their slots comes free while
+# the test looks, however slow the machine, so each is counted once.
+FLOOD_SECONDS=240
+FLOODED_TIMEOUT=5m
 
-api_number() {
-	ockam secure-channel-listener show api --at n3 -j | json_number "$1"
+# listener_number NAME KEY: a number of n3's listener NAME.
+listener_number() {
+	ockam secure-channel-listener show "$1" --at n3 -j | json_number "$2"
 }
 
+# pending_is NAME N: listener NAME holds N handshakes.
 pending_is() {
-	[ "$(api_number pending)" = "$1" ]
+	[ "$(listener_number "$1" pending)" = "$2" ]
 }
 
 # answers LOG: what the first burst of a flood got, "msg2=N refused=N busy=N".
@@ -309,21 +314,25 @@ flood_field() {
 }
 
 # The tampered handshakes above may have left some waiting for message 3.
-tap_check "n3's listener has no handshake pending" wait_until 15 pending_is 0
-source_busy=$(api_number rejected_source_busy)
-hop_busy=$(api_number rejected_hop_busy)
+tap_check "n3's listener api has no handshake pending" wait_until 15 pending_is api 0
+tap_check "listener flooded on n3, handshakes waiting $FLOODED_TIMEOUT" \
+	ockam secure-channel-listener create flooded --at n3 \
+	--timeout "$FLOODED_TIMEOUT"
 
 # n1: an ordinary node, message 1 from sockets of its own along the
 # route through n2 (no relay), 20 at once, then one every 100 ms. At n3
 # they all have the source [n3's connection from n2, n2's from n1].
 node_bg n1 ockam-mitm hs-flood \
-	/ip4/10.0.12.2/tcp/4000/ip4/10.0.23.3/tcp/4000/service/api \
+	/ip4/10.0.12.2/tcp/4000/ip4/10.0.23.3/tcp/4000/service/flooded \
 	"$FLOOD" "$FLOOD_SECONDS"
-FLOOD_LOG=$NS_TMP/n1.$NODE_BG_PID.log
+FLOOD_PID=$NODE_BG_PID
+FLOOD_LOG=$NS_TMP/n1.$FLOOD_PID.log
 # n2: a forger with its own TCP connection to n3, each message 1 from
 # another made-up source.
-node_bg n2 ockam-mitm hs-forge 10.0.23.3:4000 api "$FORGED" "$FLOOD_SECONDS"
-FORGE_LOG=$NS_TMP/n2.$NODE_BG_PID.log
+node_bg n2 ockam-mitm hs-forge 10.0.23.3:4000 flooded "$FORGED" \
+	"$FLOOD_SECONDS"
+FORGE_PID=$NODE_BG_PID
+FORGE_LOG=$NS_TMP/n2.$FORGE_PID.log
 wait_until 30 grep -q '^burst answered' "$FLOOD_LOG"
 wait_until 30 grep -q '^burst answered' "$FORGE_LOG"
 tap_expect_eq "one source flooding gets $PER_SOURCE slots, the rest refused busy" \
@@ -335,11 +344,11 @@ tap_expect_eq "forged sources through one connection get $PER_HOP slots, the res
 	"$(answers "$FORGE_LOG")"
 tap_check "  told why" grep -q '^refusal: .*through your connection' "$FORGE_LOG"
 tap_expect_eq "n3's listener holds the floods' $((PER_SOURCE + PER_HOP)) handshakes" \
-	$((PER_SOURCE + PER_HOP)) "$(api_number pending)"
+	$((PER_SOURCE + PER_HOP)) "$(listener_number flooded pending)"
 
 # Meanwhile n2's own daemon, through the same connection as n1's flood.
 CH2=$(ockam secure-channel create --from n2 --timeout 20s \
-	--to /ip4/10.0.23.3/tcp/4000/service/api 2>&1)
+	--to /ip4/10.0.23.3/tcp/4000/service/flooded 2>&1)
 if [[ $CH2 =~ ^/service/[0-9a-f]{32}$ ]]; then
 	tap_ok "a secure channel n2 -> n3 while the floods hold their slots"
 else
@@ -348,12 +357,12 @@ fi
 tap_check "  the flood was still on when it was up" \
 	bash -c "! grep -q '^flood:' '$FLOOD_LOG'"
 tap_expect_eq "  and the floods still held their slots" \
-	$((PER_SOURCE + PER_HOP)) "$(api_number pending)"
+	$((PER_SOURCE + PER_HOP)) "$(listener_number flooded pending)"
 expect_output "  a message through it" "FLOODED" \
 	ockam message send flooded --from n2 --timeout 10s --to "$CH2/service/uppercase"
 
-wait_until 30 grep -q '^flood:' "$FLOOD_LOG"
-wait_until 30 grep -q '^flood:' "$FORGE_LOG"
+node_stop "$FLOOD_PID"
+node_stop "$FORGE_PID"
 tap_diag "n1: $(grep '^flood:' "$FLOOD_LOG")" "n2: $(grep '^flood:' "$FORGE_LOG")"
 tap_expect_eq "over the whole flood one source got $PER_SOURCE slots" \
 	"$PER_SOURCE" "$(flood_field "$FLOOD_LOG" msg2)"
@@ -361,9 +370,30 @@ refused_n1=$(flood_field "$FLOOD_LOG" refused)
 tap_check "  and kept being refused ($refused_n1 times)" \
 	test "${refused_n1:-0}" -gt $((FLOOD - PER_SOURCE))
 tap_check "n3 counts each of those as source-busy" test \
-	"$(($(api_number rejected_source_busy) - source_busy))" -ge "${refused_n1:-0}"
+	"$(listener_number flooded rejected_source_busy)" -ge "${refused_n1:-0}"
 tap_expect_eq "n3 counts the forger's as hop-busy" $((FORGED - PER_HOP)) \
-	"$(($(api_number rejected_hop_busy) - hop_busy))"
+	"$(listener_number flooded rejected_hop_busy)"
+tap_expect_eq "  and no handshake of theirs timed out" 0 \
+	"$(listener_number flooded rejected_timeout)"
+
+# A listener whose handshakes wait 1 s: the same flood gets one slot
+# after another as they time out, each counted once as a timeout.
+tap_check "listener brief on n3, handshakes waiting 1s" \
+	ockam secure-channel-listener create brief --at n3 --timeout 1s
+tap_expect_eq "  it shows its timeout" 1000 "$(listener_number brief timeout_ms)"
+node_bg n1 ockam-mitm hs-flood \
+	/ip4/10.0.12.2/tcp/4000/ip4/10.0.23.3/tcp/4000/service/brief \
+	"$PER_SOURCE" "$FLOOD_SECONDS"
+BRIEF_PID=$NODE_BG_PID
+brief_started_more() {
+	[ "$(listener_number brief started)" -gt "$PER_SOURCE" ]
+}
+tap_check "  a flood from one source gets more than $PER_SOURCE slots over time" \
+	wait_until 60 brief_started_more
+node_stop "$BRIEF_PID"
+tap_check "  once it stops, every slot comes free" wait_until 30 pending_is brief 0
+tap_expect_eq "  each as a timeout" "$(listener_number brief started)" \
+	"$(listener_number brief rejected_timeout)"
 
 tap_check "node delete --all" ockam node delete --all
 tap_done

@@ -73,12 +73,12 @@
  * to a secure channel listener, never a message 3, so every one the
  * listener takes holds one of its slots until it times out. hs-flood
  * sends COUNT at once along ROUTE (which ends in the listener) from
- * AF_OCKAM sockets of its own, then one every 100 ms, for SECONDS: an
- * ordinary node that will not stop. hs-forge connects to the TCP
+ * AF_OCKAM sockets of its own, then one every 100 ms, for SECONDS or
+ * until SIGTERM: an ordinary node that will not stop. hs-forge connects to the TCP
  * listener HOST:PORT itself and writes COUNT messages 1 for LISTENER on
  * that one connection, each with a return route of its own making
- * ([forged-N, X]): a peer that looks like COUNT different sources. Both
- * count the answers, message 2 (a slot taken) or a refusal (and of
+ * ([forged-N, X]): a peer that looks like COUNT different sources, and
+ * reads the answers for SECONDS or until SIGTERM. Both count the answers, message 2 (a slot taken) or a refusal (and of
  * those "busy"), and print
  *
  *   burst answered: msg2=N refused=N busy=N
@@ -93,6 +93,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -964,6 +965,33 @@ struct flood {
 	bool burst_told, refusal_told;
 };
 
+/* SIGTERM ends a flood early, still with its closing line: a test stops
+ * it once it has seen what it wanted, however long that took.
+ */
+static volatile sig_atomic_t flood_stopped;
+
+static void on_flood_stop(int sig)
+{
+	(void)sig;
+	flood_stopped = 1;
+}
+
+/* The end of a flood of @seconds; SIGTERM now interrupts poll(). */
+static long long flood_start(long long seconds)
+{
+	struct sigaction sa = { .sa_handler = on_flood_stop };
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL))
+		die("sigaction", errno);
+	return now_ms() + seconds * 1000;
+}
+
+static bool flood_on(long long end)
+{
+	return !flood_stopped && now_ms() < end;
+}
+
 /* A message 1 with a fresh ephemeral key: random bytes will do. */
 static void msg1_new(uint8_t msg[HS_MSG1_LEN])
 {
@@ -1027,9 +1055,9 @@ static int hs_flood(int argc, char **argv)
 		pfd[i].events = POLLIN;
 	}
 	f.burst = count;
-	end = now_ms() + seconds * 1000;
+	end = flood_start(seconds);
 	next = 0;
-	while (now_ms() < end) {
+	while (flood_on(end)) {
 		/* The burst first, then one every FLOOD_INTERVAL_MS. */
 		while (f.sent < (unsigned long)count ||
 		       (next && now_ms() >= next)) {
@@ -1225,8 +1253,8 @@ static int hs_forge(int argc, char **argv)
 		write_all(fd, frame,
 			  forged_frame(frame, sizeof(frame), argv[1], f.sent));
 	f.burst = count;
-	end = now_ms() + seconds * 1000;
-	while (now_ms() < end) {
+	end = flood_start(seconds);
+	while (flood_on(end)) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 		size_t used;

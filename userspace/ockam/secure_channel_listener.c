@@ -11,6 +11,12 @@
 #include "cli.h"
 #include "util.h"
 
+enum {
+	/* The daemon's bounds on --timeout. */
+	LISTENER_TIMEOUT_MS_MIN = 100,
+	LISTENER_TIMEOUT_MS_MAX = 600000,
+};
+
 /* Counters of a listener record, in the order they are printed. */
 static const char *const counter_keys[] = {
 	"started", "established", "rejected-malformed", "rejected-unexpected",
@@ -155,8 +161,10 @@ static int listener_create(struct cli *cli, const struct cmd_spec *cmd,
 	static char authorized[CLI_AUTHORIZED_MAX];
 	char identity[OCKAM_NODE_NAME_MAX + 16];
 	char option[CLI_AUTHORIZED_MAX + 16];
-	const char *argv[3] = { a->pos[0] };
+	char opt_timeout[32];
+	const char *argv[4] = { a->pos[0] };
 	const char *id = args_value(cmd, a, "identity");
+	const char *timeout = args_value(cmd, a, "timeout");
 	struct ockam_ctl_reply reply;
 	struct target t;
 	unsigned int argc = 1;
@@ -172,6 +180,17 @@ static int listener_create(struct cli *cli, const struct cmd_spec *cmd,
 	status = cli_authorized_arg(cmd, a, authorized, sizeof(authorized));
 	if (status)
 		return status;
+	if (timeout) {
+		long ms = cli_parse_duration_ms(timeout);
+
+		if (ms < LISTENER_TIMEOUT_MS_MIN || ms > LISTENER_TIMEOUT_MS_MAX)
+			return cli_usage(cmd,
+					 "--timeout takes a duration from %dms to %ds such as 10s, 500ms or 2m, not '%s'",
+					 LISTENER_TIMEOUT_MS_MIN,
+					 LISTENER_TIMEOUT_MS_MAX / 1000, timeout);
+		snprintf(opt_timeout, sizeof(opt_timeout), "timeout=%ld", ms);
+		argv[argc++] = opt_timeout;
+	}
 	if (id) {
 		snprintf(identity, sizeof(identity), "identity=%s", id);
 		argv[argc++] = identity;
@@ -247,6 +266,8 @@ static const struct opt_spec create_opts[] = {
 	  "accept only this identity (repeatable; default: any identity)" },
 	{ "identity", 0, OPT_VALUE, "NAME",
 	  "the identity to answer with (default: the node's default)" },
+	{ "timeout", 0, OPT_VALUE, "DURATION",
+	  "how long a handshake may wait for the initiator (default 10s, 100ms to 10m)" },
 	CLI_OPT_AT_NODE,
 	{ 0 },
 };
@@ -258,7 +279,9 @@ const struct cmd_spec secure_channel_listener_cmds[] = {
 		.description =
 		"Initiators reach it with 'ockam secure-channel create --to\n"
 		"ROUTE/service/NAME'. Every node starts with the listener 'api'\n"
-		"on its default identity, accepting any identity.\n"
+		"on its default identity, accepting any identity. Each handshake\n"
+		"holds one of the listener's slots until it ends or --timeout\n"
+		"passes: longer suits slow routes, shorter frees slots sooner.\n"
 		"Examples:\n"
 		"  ockam secure-channel-listener create safe --at n2 \\\n"
 		"      --authorized \"$(ockam identity show --at n1)\"\n"

@@ -217,13 +217,20 @@ static enum ctl_answer
 handle_sc_listener_create(struct daemon *d, struct ctl_request *r,
 			  const struct ockam_ctl_request *msg)
 {
-	static const char *const keys[] = { "identity", "authorized", NULL };
+	static const char *const keys[] = {
+		"identity", "authorized", "timeout", NULL,
+	};
 	const char *values[ARRAY_SIZE(keys)];
+	long long timeout = SECURE_RESPONDER_TIMEOUT_MS_DEFAULT;
 	struct ockam_err err;
 
 	if (ctl_parse_options(msg, 1, keys, values, &err) < 0 ||
+	    (values[2] && ctl_parse_number(values[2], "timeout",
+				       SECURE_RESPONDER_TIMEOUT_MS_MIN,
+				       SECURE_RESPONDER_TIMEOUT_MS_MAX,
+				       &timeout, &err) < 0) ||
 	    secure_listener_create(d, msg->argv[0], values[0], values[1],
-				   &err) < 0 ||
+				   timeout, &err) < 0 ||
 	    secure_listeners_report(d, msg->argv[0], ctl_reply(r), &err) < 0)
 		return reply_err(r, &err);
 	return CTL_REPLY_NOW;
@@ -360,8 +367,8 @@ static const struct ctl_verb verbs[] = {
 	  .handle = handle_identity_list },
 	{ "identity-delete", 1, 1, "identity-delete NAME",
 	  .remove = identity_delete_request },
-	{ "secure-channel-listener-create", 1, 3,
-	  "secure-channel-listener-create NAME [identity=NAME] [authorized=ID,...]",
+	{ "secure-channel-listener-create", 1, 4,
+	  "secure-channel-listener-create NAME [identity=NAME] [authorized=ID,...] [timeout=MS]",
 	  .handle = handle_sc_listener_create },
 	{ "secure-channel-listener-list", 0, 1,
 	  "secure-channel-listener-list [NAME]",

@@ -467,7 +467,7 @@ static int start(struct daemon *d, const struct options *opt,
 	if (ret < 0)
 		return ret;
 	ret = secure_listener_create(d, SECURE_DEFAULT_LISTENER, NULL, NULL,
-				     err);
+				     SECURE_RESPONDER_TIMEOUT_MS_DEFAULT, err);
 	if (ret < 0)
 		return ret;
 	ret = forwarding_open(d, opt->relay_authorized, opt->relay_forward,

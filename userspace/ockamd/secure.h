@@ -44,8 +44,14 @@ enum secure_limits {
 	 */
 	SECURE_TIMEOUT_MS_DEFAULT = 10000,
 	SECURE_TIMEOUT_MS_MAX = 600000,
-	/* How long a responder waits for message 3. */
-	SECURE_RESPONDER_TIMEOUT_MS = 10000,
+	/* How long a responder waits for message 3: by default, and the
+	 * bounds of a listener's own setting. Longer lets initiators on
+	 * slow routes finish; it also lets each message 1 hold its slot
+	 * longer.
+	 */
+	SECURE_RESPONDER_TIMEOUT_MS_DEFAULT = 10000,
+	SECURE_RESPONDER_TIMEOUT_MS_MIN = 100,
+	SECURE_RESPONDER_TIMEOUT_MS_MAX = 600000,
 };
 
 /*
@@ -296,11 +302,12 @@ int identity_delete_request(struct daemon *d, const char *name,
 
 /*
  * Bind listener @name answering as @identity (NULL: the default) and
- * accepting the identifiers in @authorized ("I..,I.."; NULL or "": any).
+ * accepting the identifiers in @authorized ("I..,I.."; NULL or "": any),
+ * whose handshakes wait @timeout_ms for message 3.
  */
 int secure_listener_create(struct daemon *d, const char *name,
 			   const char *identity, const char *authorized,
-			   struct ockam_err *err);
+			   unsigned int timeout_ms, struct ockam_err *err);
 int secure_listener_delete(struct daemon *d, const char *name,
 			   struct ockam_err *err);
 void secure_listeners_close(struct daemon *d);

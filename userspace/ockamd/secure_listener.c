@@ -8,8 +8,9 @@
  * R; message 3 comes back to Y. Once the initiator's identity checks
  * out, Y's address becomes the channel's decryptor and the listener
  * tells the initiator the channel is established. At most
- * SECURE_PENDING_MAX handshakes run per listener, each for at most
- * SECURE_RESPONDER_TIMEOUT_MS; of those, at most SECURE_PENDING_PER_SOURCE
+ * SECURE_PENDING_MAX handshakes run per listener, each for at most the
+ * listener's timeout (SECURE_RESPONDER_TIMEOUT_MS_DEFAULT unless told);
+ * of those, at most SECURE_PENDING_PER_SOURCE
  * from one source and SECURE_PENDING_PER_HOP through one first hop
  * (handshake_source.h): a message 1 costs its sender one message and
  * holds a slot for the whole timeout, so without these one peer could
@@ -41,6 +42,7 @@ struct secure_listener {
 	char name[OCKAM_NAME_MAX];
 	char identity[VAULT_NAME_MAX + 1];
 	struct trust_policy policy;
+	unsigned int timeout_ms;	/* for message 3 */
 	int fd;
 	struct responder *pending;
 	unsigned int pending_count;
@@ -83,8 +85,8 @@ static void on_responder_timeout(struct daemon *d, void *ctx)
 	struct responder *r = ctx;
 	struct ockam_err err;
 
-	ockam_err_set(&err, -ETIMEDOUT, "no message 3 within %d ms",
-		      SECURE_RESPONDER_TIMEOUT_MS);
+	ockam_err_set(&err, -ETIMEDOUT, "no message 3 within %u ms",
+		      r->listener->timeout_ms);
 	responder_fail(d, r, HS_FAIL_TIMEOUT, &err, true);
 }
 
@@ -297,7 +299,7 @@ static void responder_start(struct daemon *d, struct secure_listener *l,
 		goto err;
 	}
 	timer_init(&r->hs.timer, on_responder_timeout, r);
-	timer_arm(&d->loop, &r->hs.timer, SECURE_RESPONDER_TIMEOUT_MS);
+	timer_arm(&d->loop, &r->hs.timer, l->timeout_ms);
 	return;
 
 err_refuse:
@@ -395,7 +397,7 @@ static void listener_free(struct daemon *d, struct secure_listener *l)
 
 int secure_listener_create(struct daemon *d, const char *name,
 			   const char *identity, const char *authorized,
-			   struct ockam_err *err)
+			   unsigned int timeout_ms, struct ockam_err *err)
 {
 	struct secure_listener *l, **tail;
 	unsigned int count = 0;
@@ -410,6 +412,12 @@ int secure_listener_create(struct daemon *d, const char *name,
 	if (listener_by_name(d, name))
 		return ockam_err_set(err, -EEXIST,
 				     "secure channel listener %s exists", name);
+	if (timeout_ms < SECURE_RESPONDER_TIMEOUT_MS_MIN ||
+	    timeout_ms > SECURE_RESPONDER_TIMEOUT_MS_MAX)
+		return ockam_err_set(err, -EINVAL,
+				     "a handshake's timeout is %d to %d ms, not %u",
+				     SECURE_RESPONDER_TIMEOUT_MS_MIN,
+				     SECURE_RESPONDER_TIMEOUT_MS_MAX, timeout_ms);
 	if (count >= SECURE_LISTENERS_MAX)
 		return ockam_err_set(err, -ENOSPC,
 				     "a node has at most %d secure channel listeners",
@@ -421,6 +429,7 @@ int secure_listener_create(struct daemon *d, const char *name,
 	if (!l)
 		return ockam_err_set(err, -ENOMEM, "out of memory");
 	l->fd = -1;
+	l->timeout_ms = timeout_ms;
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	snprintf(l->identity, sizeof(l->identity), "%s",
 		 identity ? identity : VAULT_DEFAULT_NAME);
@@ -433,8 +442,8 @@ int secure_listener_create(struct daemon *d, const char *name,
 	if (ret < 0)
 		goto err_free;
 	*tail = l;
-	log_info("secure channel listener %s (identity %s, %u authorized identifiers)",
-		 l->name, l->identity, l->policy.count);
+	log_info("secure channel listener %s (identity %s, %u authorized identifiers, %u ms for a handshake)",
+		 l->name, l->identity, l->policy.count, l->timeout_ms);
 	return 0;
 
 err_free:
@@ -514,7 +523,7 @@ static void listener_record(struct ockam_ctl_writer *w,
 			SECURE_PENDING_PER_SOURCE);
 	ockam_ctl_field(w, "max-pending-per-hop", "%d",
 			SECURE_PENDING_PER_HOP);
-	ockam_ctl_field(w, "timeout-ms", "%d", SECURE_RESPONDER_TIMEOUT_MS);
+	ockam_ctl_field(w, "timeout-ms", "%u", l->timeout_ms);
 	hs_counters_report(w, &l->counters);
 	ockam_ctl_record_end(w);
 }
