@@ -47,15 +47,17 @@ channel_number() {
 	ockam secure-channel show "$2" --at "$1" -j | json_number "$3"
 }
 
-# client NODE CHANNEL OUT [COUNT]: COUNT numbered messages through
-# CHANNEL to the echo service, one after another; a line "I SENT MS
-# REPLY" each into OUT (REPLY empty when none came within WAIT), SENT
-# when the message went, MS when the answer came. A send refused at once (the channel has no route yet)
+# client NODE CHANNEL OUT [COUNT [STOP]]: COUNT numbered messages
+# through CHANNEL to the echo service, one after another, or fewer once
+# the file STOP exists; a line "I SENT MS REPLY" each into OUT (REPLY
+# empty when none came within WAIT), SENT when the message went, MS when
+# the answer came. A send refused at once (the channel has no route yet)
 # waits a little before the next, so that COUNT messages span a
 # recovery.
 client() {
-	local i reply start count=${4:-$COUNT}
+	local i reply start count=${4:-$COUNT} stop=${5:-}
 	for ((i = 1; i <= count; i++)); do
+		[ -n "$stop" ] && [ -e "$stop" ] && break
 		start=$(now_ms)
 		reply=$(ockam message send "m$i" --from "$1" --timeout "$WAIT" \
 			--to "$2/service/echo" 2>/dev/null)
@@ -64,6 +66,16 @@ client() {
 			sleep 0.2
 		fi
 	done
+}
+
+# sent OUT: how many messages the client of OUT sent.
+sent() {
+	wc -l <"$1"
+}
+
+# echoed_after MS N OUT: N or more echoes of messages sent at MS or later.
+echoed_after() {
+	[ "$(awk -v t="$1" 'NF == 4 && $2 >= t' "$3" | wc -l)" -ge "$2" ]
 }
 
 # echoed OUT: how many lines of OUT have an echo.

@@ -11,7 +11,8 @@
 # are back, and the same channel route must carry echoes again: the
 # time from the fault to the first echo of a message sent after it is
 # printed (and from the fault's end, for one that lasts), and the
-# messages lost meanwhile; none may come back changed or twice.
+# messages lost meanwhile; none may come back changed or twice. The
+# client stops once five messages sent after the fault are echoed.
 #
 #   - a channel n1 -> n4 over three TCP hops: each of the three
 #     connections under it reset in turn (ss -K), the first from n1's
@@ -83,17 +84,26 @@ reset() {
 	node_exec "$1" ss -K -H -t dst "$2" | grep -q .
 }
 
-# stream_fault DESC CHANNEL COUNT FAULT...: the client sends COUNT
-# messages from n1 through CHANNEL; once 5 echoes are back FAULT runs
-# (in this shell: it reports its own checks). Then the echoes must come
-# back through the same channel.
+# back_or_done MS OUT PID: 5 echoes of messages sent at MS or later, or
+# the client PID sent all it had to.
+back_or_done() {
+	echoed_after "$1" 5 "$2" || pid_gone "$3"
+}
+
+# stream_fault DESC CHANNEL COUNT FAULT...: the client sends messages
+# from n1 through CHANNEL; once 5 echoes are back FAULT runs (in this
+# shell: it reports its own checks). Then the echoes must come back
+# through the same channel: once 5 of messages sent after the fault (its
+# end, for one that lasts) are back, the client stops. COUNT bounds the
+# messages, a recovery that never comes included.
 stream_fault() {
-	local desc=$1 ch=$2 count=$3 out pid t0
+	local desc=$1 ch=$2 count=$3 out stop pid t0
 	shift 3
 	RUNS=$((RUNS + 1))
 	out=$NS_TMP/client.$RUNS
+	stop=$NS_TMP/client.$RUNS.stop
 	: >"$out"
-	client n1 "$ch" "$out" "$count" &
+	client n1 "$ch" "$out" "$count" "$stop" &
 	pid=$!
 	if ! wait_until 30 at_least_echoed 5 "$out"; then
 		tap_fail "$desc: the first echoes come back" "$(cat "$out")"
@@ -103,12 +113,14 @@ stream_fault() {
 	t0=$(now_ms)
 	"$@"
 	t0=${FAULT_START:-$t0}
-	if ! wait_until 300 pid_gone "$pid"; then
+	wait_until 300 back_or_done "${FAULT_END:-$t0}" "$out" "$pid" || true
+	: >"$stop"
+	if ! wait_until 60 pid_gone "$pid"; then
 		tap_fail "$desc: the client ends" "$(tail -n 5 "$out")"
 		kill "$pid"
 	fi
 	wait "$pid"
-	stream_verdict "$desc" "$out" "$count" "$ch" "$t0" "$FAULT_END"
+	stream_verdict "$desc" "$out" "$(sent "$out")" "$ch" "$t0" "$FAULT_END"
 	tap_diag "$desc: route sets $(channel_number n1 "$ch" route_sets), handshakes $(channel_number n1 "$ch" handshakes)"
 }
 
