@@ -15,9 +15,10 @@
 #               initramfs for each kernel
 #   userspace   make userspace-test: unit tests, fuzz smoke run (host)
 #   spec        python3 userspace/tests/spec_check.py (host)
-#   vm-S        every kselftest and netns test in the QEMU VM, booting
-#               Debian's S kernel ("vm" names every vm-S stage); the VM
-#               stages run side by side (vm_stages below)
+#   vm-S        in the QEMU VM, booting Debian's S kernel ("vm" names
+#               every vm-S stage): every kselftest, and S's share of the
+#               netns tests (vm_tests below); the VM stages run side by
+#               side (vm_stages below)
 #   style       make check-style: checkpatch --strict, a W=1 build for
 #               each kernel
 #   dkms        make check-dkms: "dkms build" for each kernel's headers,
@@ -28,8 +29,8 @@
 # Environment: OCKAM_KERNELS (default: every supported series) picks the
 # kernels; OCKAM_STAGES (default "build userspace spec vm style dkms")
 # picks stages; STAGE_TIMEOUT (default 1200 s) limits each host stage;
-# VM_ARGS is passed to run-vm.sh; OCKAM_VM_JOBS, VM_TIMEOUT and
-# VM_TEST_TIMEOUT: vm_stages below. KVER, KSERIES and KDIR are ignored: each
+# VM_ARGS is passed to run-vm.sh; OCKAM_VM_ALL: vm_tests below;
+# OCKAM_VM_JOBS, VM_TIMEOUT and VM_TEST_TIMEOUT: vm_stages below. KVER, KSERIES and KDIR are ignored: each
 # kernel's release is the newest installed of its series.
 
 set -uo pipefail
@@ -201,23 +202,46 @@ vm_start() {
 		env KSERIES="${s#vm-}" selftests/vm/run-vm.sh --mode tests \
 			--timeout "${VM_TIMEOUT:-2400}" \
 			--test-timeout "${VM_TEST_TIMEOUT:-300}" \
+			--tests "$(vm_tests "${s#vm-}")" \
 			--userspace san --san-tests "$(san_tests "${s#vm-}")" \
 			"${vm_args[@]}" >"$log" 2>&1
 		echo "$? $(($(date +%s) - start))" >"$log.status"
 	) &
 }
 
-# san_tests SERIES: the tests that run ockam and ockamd under ASan+UBSan
-# on SERIES' VM. They are the same programs on every kernel, and four
-# times slower to start, so each test runs under them on one kernel only:
-# the tests are dealt out in turn to the kernels of the run.
-san_tests() {
+# share SERIES PATTERN...: the tests matching PATTERN that fall to
+# SERIES' VM when they are dealt out in turn to the kernels of the run.
+share() {
 	local k nk=0 mine=0
 	for k in $kernels; do
 		[ "$k" != "$1" ] || mine=$nk
 		nk=$((nk + 1))
 	done
-	selftests/vm/list-tests.sh --share "$mine/$nk" | tr '\n' ' '
+	shift
+	selftests/vm/list-tests.sh --share "$mine/$nk" "$@" | tr '\n' ' '
+}
+
+# vm_tests SERIES: the tests SERIES' VM runs. Every kselftest runs on
+# every kernel: they drive the module's socket, netlink, transport,
+# channel and portal APIs, which is where the kernels differ. The netns
+# tests (daemons, the CLI and real programs on top of those APIs) are
+# dealt out to the kernels, each run once, unless OCKAM_VM_ALL=1 runs
+# every test on every kernel. A --tests in VM_ARGS comes later and wins.
+vm_tests() {
+	if [ "${OCKAM_VM_ALL:-0}" = 1 ]; then
+		echo '*'
+	else
+		echo "kselftest/* $(share "$1" 'netns/*')"
+	fi
+}
+
+# san_tests SERIES: the tests that run ockam and ockamd under ASan+UBSan
+# on SERIES' VM. They are the same programs on every kernel, and four
+# times slower to start, so each test runs under them on one kernel: the
+# kselftests and the netns tests dealt out as above (so every netns test
+# a VM runs is under them, unless OCKAM_VM_ALL=1).
+san_tests() {
+	echo "$(share "$1" 'kselftest/*') $(share "$1" 'netns/*')"
 }
 
 # vm_stages: every VM stage of the run. A VM keeps about one CPU busy
