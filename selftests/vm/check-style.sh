@@ -61,8 +61,10 @@ for k in $kernels; do
 			"no $k kernel in /lib/modules (selftests/vm/deps.sh installs it)"
 		continue
 	fi
-	out=$(make --no-print-directory module-w1 KSERIES="$k" KVER="$kver" \
-		KDIR="/lib/modules/$kver/build" 2>&1)
+	# Called from a make recipe, but not as a sub-make: it gets no
+	# jobserver, so it says how many jobs itself.
+	out=$(make --no-print-directory -j"$(nproc)" module-w1 KSERIES="$k" \
+		KVER="$kver" KDIR="/lib/modules/$kver/build" 2>&1)
 	rc=$?
 	tap_result $rc "W=1 module build for $kver (make module-w1)"
 	if [ $rc != 0 ]; then
