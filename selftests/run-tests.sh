@@ -30,8 +30,9 @@
 # kernels; OCKAM_STAGES (default "build userspace spec vm style dkms")
 # picks stages; STAGE_TIMEOUT (default 1200 s) limits each host stage;
 # VM_ARGS is passed to run-vm.sh; OCKAM_VM_ALL: vm_tests below;
-# OCKAM_VM_JOBS, VM_TIMEOUT and VM_TEST_TIMEOUT: vm_stages below. KVER, KSERIES and KDIR are ignored: each
-# kernel's release is the newest installed of its series.
+# OCKAM_VM_JOBS, VM_TIMEOUT and VM_TEST_TIMEOUT: vm_stages below. KVER,
+# KSERIES and KDIR are ignored: each kernel's release is the newest
+# installed of its series.
 
 set -uo pipefail
 

@@ -292,6 +292,8 @@ FORGED=40
 # the test looks, however slow the machine, so each is counted once.
 FLOOD_SECONDS=240
 FLOODED_TIMEOUT=5m
+# n3 from n1 through n2, no relay.
+N3_VIA_N2=/ip4/10.0.12.2/tcp/4000/ip4/10.0.23.3/tcp/4000
 
 # listener_number NAME KEY: a number of n3's listener NAME.
 listener_number() {
@@ -323,7 +325,7 @@ tap_check "listener flooded on n3, handshakes waiting $FLOODED_TIMEOUT" \
 # route through n2 (no relay), 20 at once, then one every 100 ms. At n3
 # they all have the source [n3's connection from n2, n2's from n1].
 node_bg n1 ockam-mitm hs-flood \
-	/ip4/10.0.12.2/tcp/4000/ip4/10.0.23.3/tcp/4000/service/flooded \
+	"$N3_VIA_N2/service/flooded" \
 	"$FLOOD" "$FLOOD_SECONDS"
 FLOOD_PID=$NODE_BG_PID
 FLOOD_LOG=$NS_TMP/n1.$FLOOD_PID.log
@@ -382,7 +384,7 @@ tap_check "listener brief on n3, handshakes waiting 1s" \
 	ockam secure-channel-listener create brief --at n3 --timeout 1s
 tap_expect_eq "  it shows its timeout" 1000 "$(listener_number brief timeout_ms)"
 node_bg n1 ockam-mitm hs-flood \
-	/ip4/10.0.12.2/tcp/4000/ip4/10.0.23.3/tcp/4000/service/brief \
+	"$N3_VIA_N2/service/brief" \
 	"$PER_SOURCE" "$FLOOD_SECONDS"
 BRIEF_PID=$NODE_BG_PID
 brief_started_more() {

@@ -74,11 +74,12 @@
  * listener takes holds one of its slots until it times out. hs-flood
  * sends COUNT at once along ROUTE (which ends in the listener) from
  * AF_OCKAM sockets of its own, then one every 100 ms, for SECONDS or
- * until SIGTERM: an ordinary node that will not stop. hs-forge connects to the TCP
- * listener HOST:PORT itself and writes COUNT messages 1 for LISTENER on
- * that one connection, each with a return route of its own making
- * ([forged-N, X]): a peer that looks like COUNT different sources, and
- * reads the answers for SECONDS or until SIGTERM. Both count the answers, message 2 (a slot taken) or a refusal (and of
+ * until SIGTERM: an ordinary node that will not stop. hs-forge connects
+ * to the TCP listener HOST:PORT itself and writes COUNT messages 1 for
+ * LISTENER on that one connection, each with a return route of its own
+ * making ([forged-N, X]): a peer that looks like COUNT different
+ * sources, and reads the answers for SECONDS or until SIGTERM. Both
+ * count the answers, message 2 (a slot taken) or a refusal (and of
  * those "busy"), and print
  *
  *   burst answered: msg2=N refused=N busy=N

@@ -109,8 +109,8 @@ fi
 
 # The tests are dealt out, in turn, to DEBUG_VMS VMs (default 1) that run
 # side by side: a VM keeps about one CPU busy, so two halve the lane's
-# time on two CPUs, but then the debug kernel can be too slow for a
-# test's own time limits (secure_channel_attack's 10 s handshake slots).
+# time on two CPUs, but every step of a test then takes about twice as
+# long, and the lane is kept at the timing it is known to pass at.
 # Every VM loads and unloads the module and ends with its own kmemleak
 # scan; their TAP follows, renumbered after the steps above, in VM order.
 read -ra patterns < <(tr '\n\t' '  ' <<<"${DEBUG_TESTS:-kselftest/* netns/*}")

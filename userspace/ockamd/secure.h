@@ -303,7 +303,8 @@ int identity_delete_request(struct daemon *d, const char *name,
 /*
  * Bind listener @name answering as @identity (NULL: the default) and
  * accepting the identifiers in @authorized ("I..,I.."; NULL or "": any),
- * whose handshakes wait @timeout_ms for message 3.
+ * whose handshakes wait @timeout_ms for message 3 (the caller keeps it
+ * within SECURE_RESPONDER_TIMEOUT_MS_MIN and _MAX).
  */
 int secure_listener_create(struct daemon *d, const char *name,
 			   const char *identity, const char *authorized,

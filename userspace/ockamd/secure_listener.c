@@ -10,8 +10,8 @@
  * tells the initiator the channel is established. At most
  * SECURE_PENDING_MAX handshakes run per listener, each for at most the
  * listener's timeout (SECURE_RESPONDER_TIMEOUT_MS_DEFAULT unless told);
- * of those, at most SECURE_PENDING_PER_SOURCE
- * from one source and SECURE_PENDING_PER_HOP through one first hop
+ * of those, at most SECURE_PENDING_PER_SOURCE from one source and
+ * SECURE_PENDING_PER_HOP through one first hop
  * (handshake_source.h): a message 1 costs its sender one message and
  * holds a slot for the whole timeout, so without these one peer could
  * keep every slot taken.
@@ -412,12 +412,6 @@ int secure_listener_create(struct daemon *d, const char *name,
 	if (listener_by_name(d, name))
 		return ockam_err_set(err, -EEXIST,
 				     "secure channel listener %s exists", name);
-	if (timeout_ms < SECURE_RESPONDER_TIMEOUT_MS_MIN ||
-	    timeout_ms > SECURE_RESPONDER_TIMEOUT_MS_MAX)
-		return ockam_err_set(err, -EINVAL,
-				     "a handshake's timeout is %d to %d ms, not %u",
-				     SECURE_RESPONDER_TIMEOUT_MS_MIN,
-				     SECURE_RESPONDER_TIMEOUT_MS_MAX, timeout_ms);
 	if (count >= SECURE_LISTENERS_MAX)
 		return ockam_err_set(err, -ENOSPC,
 				     "a node has at most %d secure channel listeners",
