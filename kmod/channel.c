@@ -34,6 +34,8 @@ void ockam_channel_uninit(void)
 /* Wipe and free what ockam_channel_alloc() made, in any state. */
 static void ockam_channel_destroy(struct ockam_channel *ch)
 {
+	/* Each frame being opened holds a reference. */
+	WARN_ON_ONCE(ch->rx.opening);
 	ockam_channel_keys_wipe(ch);
 	free_percpu(ch->stats);
 	ockam_channel_path_free(ch);

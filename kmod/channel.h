@@ -41,10 +41,18 @@ struct ockam_channel_tx {
 };
 
 struct ockam_channel_rx {
-	/* Guards the window and the keys. */
+	/* Guards the window, the keys and the frames being opened. */
 	spinlock_t lock;
+	/* The truesize of the frames on @opening. */
+	u32 opening_bytes;
 	struct ockam_replay replay;
 	struct ockam_ratchet ratchet;
+	/*
+	 * Frames from other nodes being opened, in arrival order
+	 * (crypt_queue.c): a ring through skb->next, this the last frame
+	 * and its ->next the first; NULL when there is none.
+	 */
+	struct sk_buff *opening;
 };
 
 /*
@@ -80,25 +88,29 @@ struct ockam_channel {
 	struct ockam_endpoint decryptor;
 	struct ockam_node *node;
 	refcount_t refs;
+	/* The netlink socket that added the channel. */
+	u32 owner_portid;
 	/* Frees the channel a grace period after the last reference. */
 	struct rcu_head rcu;
 	/* Tears the channel down when the peer closed it. */
 	struct work_struct close_work;
 	/* On a list of channels being closed together. */
 	struct list_head closing;
-	/* The netlink socket that added the channel. */
-	u32 owner_portid;
-	u32 role;
+	u8 role;
 	/* Unhashed; under the node's lock. */
 	bool dead;
 	/* A re-key has the decryptor out of the table; under the node's
 	 * lock.
 	 */
 	bool rekeying;
+	/* A context hands on the opened frames at the head of rx.opening;
+	 * under rx.lock (kept here, where the object has room for it).
+	 */
+	bool delivering;
 	u8 peer[OCKAM_IDENTIFIER_BYTES];
 	/* The encryptor's address, encoded, to push on return routes. */
 	u8 self[OCKAM_CHANNEL_SELF_LEN];
-	u32 self_len;
+	u8 self_len;
 	struct ockam_stats __percpu *stats;
 	struct ockam_channel_tx tx;
 	/* The lock also guards @path's and @live's changes. */
@@ -164,9 +176,20 @@ int ockam_channel_encrypt(struct ockam_channel *ch, struct sk_buff **pskb,
 int ockam_channel_decrypt(struct ockam_channel *ch, struct sk_buff **pskb,
 			  struct ockam_msg_view *msg,
 			  const struct ockam_channel_from *from);
+int ockam_channel_open(struct ockam_channel *ch, struct sk_buff *in,
+		       struct ockam_msg_view *msg,
+		       const struct ockam_channel_from *from,
+		       struct sk_buff **out);
 struct sk_buff *ockam_channel_seal_close(struct ockam_channel *ch, int *err);
 struct sk_buff *ockam_channel_seal_keepalive(struct ockam_channel *ch,
 					     bool ask, int *err);
+
+/* crypt_queue.c: opening on every CPU, in order */
+int ockam_crypt_queue_init(void);
+void ockam_crypt_queue_uninit(void);
+void ockam_channel_open_queued(struct ockam_channel *ch, struct sk_buff *skb,
+			       bool pushed, bool nested);
+void ockam_channel_open_node_exit(struct ockam_node *node);
 
 /* channel_path.c: the route to the peer */
 struct ockam_channel_path *ockam_channel_path_alloc(const u8 *addrs, u32 len,

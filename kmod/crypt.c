@@ -561,56 +561,54 @@ err_free:
 }
 
 /*
- * The decryptor's step. Returns 0 with @*pskb the inner message and @msg
- * describing it; 1 when the frame was the peer's goodbye (the channel is
- * closing and @*pskb is gone); or an errno with @*pskb still the
- * caller's to drop (its bytes garbled when it was decrypted in place):
- * -EBADMSG (not a frame), -EALREADY (counter seen or outside the window),
- * -EKEYREJECTED (tag did not verify), -ENOMEM.
+ * Open the frame @in (described by @msg). Returns 0 with @*out the inner
+ * message and @msg describing it; 1 when the frame was the peer's
+ * goodbye (the channel is closing; @*out is only to be consumed); or an
+ * errno with @*out NULL: -EBADMSG (not a frame), -EALREADY (counter seen
+ * or outside the window), -EKEYREJECTED (tag did not verify), -ENOMEM.
+ * @*out is @in itself or a new buffer; either way @in stays the
+ * caller's, its bytes garbled when it was decrypted in place and refused.
+ * Under RCU.
  */
-int ockam_channel_decrypt(struct ockam_channel *ch, struct sk_buff **pskb,
-			  struct ockam_msg_view *msg,
-			  const struct ockam_channel_from *from)
+int ockam_channel_open(struct ockam_channel *ch, struct sk_buff *in,
+		       struct ockam_msg_view *msg,
+		       const struct ockam_channel_from *from,
+		       struct sk_buff **out)
 {
-	struct sk_buff *in = *pskb, *out;
+	struct sk_buff *skb;
 	u8 type;
 	int err;
 
-	out = ockam_open(ch, in, msg, from, &err);
-	if (!out)
+	*out = NULL;
+	skb = ockam_open(ch, in, msg, from, &err);
+	if (!skb)
 		goto drop;
 	err = -EBADMSG;
-	if (skb_copy_bits(out, 0, &type, 1) || ockam_msg_trim_head(out, 1) ||
-	    ockam_frame_check_type(type, out->len))
+	if (skb_copy_bits(skb, 0, &type, 1) || ockam_msg_trim_head(skb, 1) ||
+	    ockam_frame_check_type(type, skb->len))
 		goto drop_out;
 
 	switch (type) {
 	case OCKAM_CHANNEL_MSG_CLOSE:
-		if (out != in)
-			consume_skb(out);
-		consume_skb(in);
-		*pskb = NULL;
+		*out = skb;
 		ockam_channel_peer_closed(ch);
 		return 1;
 	case OCKAM_CHANNEL_MSG_PAYLOAD:
-		err = ockam_msg_pull(out, msg);
+		err = ockam_msg_pull(skb, msg);
 		if (err)
 			goto drop_out;
 		break;
 	default:
 		goto drop_out;
 	}
-	if (out != in) {
-		consume_skb(in);
-		*pskb = out;
-	}
+	*out = skb;
 	ockam_channel_count(ch, OCKAM_STAT_DECRYPTED, OCKAM_STAT_DECRYPTED_BYTES,
-			    out->len);
+			    skb->len);
 	return 0;
 
 drop_out:
-	if (out != in)
-		kfree_skb(out);
+	if (skb != in)
+		kfree_skb(skb);
 	if (err != -ENOMEM)
 		err = -EBADMSG;
 drop:
@@ -627,6 +625,31 @@ drop:
 	default:
 		ockam_stats_inc(ch->stats, OCKAM_STAT_DROP_BUFFER_FULL);
 		break;
+	}
+	return err;
+}
+
+/*
+ * The decryptor's step, where the routing step stands (see
+ * ockam_channel_open()): @*pskb becomes the inner message, or NULL after
+ * the peer's goodbye; on an error it is still the caller's to drop.
+ */
+int ockam_channel_decrypt(struct ockam_channel *ch, struct sk_buff **pskb,
+			  struct ockam_msg_view *msg,
+			  const struct ockam_channel_from *from)
+{
+	struct sk_buff *out;
+	int err;
+
+	err = ockam_channel_open(ch, *pskb, msg, from, &out);
+	if (err < 0)
+		return err;
+	if (out != *pskb)
+		consume_skb(*pskb);
+	*pskb = out;
+	if (err == 1) {
+		consume_skb(out);
+		*pskb = NULL;
 	}
 	return err;
 }

@@ -60,9 +60,12 @@ static int __init ockam_init(void)
 	err = ockam_channel_init();
 	if (err)
 		goto err_tx_wq;
-	err = ockam_netns_init();
+	err = ockam_crypt_queue_init();
 	if (err)
 		goto err_channel;
+	err = ockam_netns_init();
+	if (err)
+		goto err_crypt_queue;
 	err = ockam_netlink_init();
 	if (err)
 		goto err_node;
@@ -79,6 +82,8 @@ err_netlink:
 	ockam_netlink_uninit();
 err_node:
 	ockam_netns_exit();
+err_crypt_queue:
+	ockam_crypt_queue_uninit();
 	rcu_barrier();
 err_channel:
 	ockam_channel_uninit();
@@ -95,6 +100,7 @@ static void __exit ockam_exit(void)
 	ockam_socket_uninit();
 	ockam_netlink_uninit();
 	ockam_netns_exit();
+	ockam_crypt_queue_uninit();
 	/* Transports, aliases and channels free themselves after a grace
 	 * period.
 	 */

@@ -39,6 +39,8 @@ static int __net_init ockam_netns_net_init(struct net *net)
 	ockam_liveness_node_init(node);
 	ockam_dialer_init(&node->dialer);
 	spin_lock_init(&node->throttle_lock);
+	atomic_set(&node->opening, 0);
+	atomic_long_set(&node->opening_bytes, 0);
 
 	node->stats = ockam_stats_alloc(OCKAM_STATS_ALL);
 	if (!node->stats)
@@ -95,6 +97,8 @@ static void __net_exit ockam_netns_net_exit(struct net *net)
 {
 	struct ockam_node *node = ockam_node_get(net);
 
+	/* Handing on an opened frame may queue close or transmit work. */
+	ockam_channel_open_node_exit(node);
 	flush_workqueue(ockam_wq);
 	ockam_tcp_node_destroy(node);
 	ockam_reserved_node_destroy(node);

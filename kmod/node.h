@@ -90,6 +90,11 @@ struct ockam_node {
 	struct ockam_dialer dialer;
 	/* Guards the backpressure links between transports; see tcp.c. */
 	spinlock_t throttle_lock;
+	/* Frames of its channels being opened, and their truesize; see
+	 * crypt_queue.c.
+	 */
+	atomic_t opening;
+	atomic_long_t opening_bytes;
 };
 
 /* A new node's settings (OCKAM_CMD_NODE_SET changes them). */

@@ -167,10 +167,52 @@ static int ockam_route_encrypt(struct ockam_hop *hop, struct ockam_channel *ch)
 	}
 }
 
+/* A frame the channel refused: counted, and not reported to its sender. */
+static enum ockam_stat ockam_refused_stat(int err)
+{
+	switch (err) {
+	case -EALREADY:
+		return OCKAM_STAT_DROP_REPLAY;
+	case -EKEYREJECTED:
+		return OCKAM_STAT_DROP_AUTH;
+	case -EBADMSG:
+		return OCKAM_STAT_DROP_BAD_FRAME;
+	case -ENETDOWN:
+		return OCKAM_STAT_DROP_CHANNEL_DOWN;
+	default:
+		return OCKAM_STAT_DROP_BUFFER_FULL;
+	}
+}
+
+/*
+ * A frame from another node is opened by the channel's workers, on every
+ * CPU (crypt_queue.c); its inner message comes back in
+ * ockam_route_opened(), in the order the frames came. The transport's
+ * address goes on the frame's return route first, where route mobility
+ * finds it.
+ */
+static int ockam_route_queue_open(struct ockam_hop *hop,
+				  struct ockam_channel *ch)
+{
+	bool pushed = hop->push;
+	int err;
+
+	if (pushed) {
+		err = ockam_hop_rewrite(hop, false, NULL, 0, 0);
+		if (err)
+			return ockam_hop_fail(hop, err);
+	}
+	ockam_channel_open_queued(ch, hop->skb, pushed,
+				  hop->flags & OCKAM_ROUTE_F_OPENED);
+	hop->skb = NULL;
+	return 0;
+}
+
 /*
  * Out of a channel: the inner message carries on from here, with the
  * local encryptor to be pushed on its return route so replies go back
  * through the channel. What the frame's own return route said is gone.
+ * A frame a local sender handed over is opened here and now.
  */
 static int ockam_route_decrypt(struct ockam_hop *hop, struct ockam_channel *ch)
 {
@@ -178,8 +220,11 @@ static int ockam_route_decrypt(struct ockam_hop *hop, struct ockam_channel *ch)
 		.push = hop->push,
 		.push_len = hop->push_len,
 	};
-	int err = ockam_channel_decrypt(ch, &hop->skb, &hop->msg, &from);
+	int err;
 
+	if (ockam_hop_forwarded(hop))
+		return ockam_route_queue_open(hop, ch);
+	err = ockam_channel_decrypt(ch, &hop->skb, &hop->msg, &from);
 	switch (err) {
 	case 0:
 		if (!hop->msg.onward.hops)
@@ -200,17 +245,8 @@ static int ockam_route_decrypt(struct ockam_hop *hop, struct ockam_channel *ch)
 	 * receiver is: counted, and not reported to whoever sent it, who
 	 * is not who the channel trusts.
 	 */
-	case -EALREADY:
-		ockam_hop_drop(hop, OCKAM_STAT_DROP_REPLAY, err);
-		return 0;
-	case -EKEYREJECTED:
-		ockam_hop_drop(hop, OCKAM_STAT_DROP_AUTH, err);
-		return 0;
-	case -EBADMSG:
-		ockam_hop_drop(hop, OCKAM_STAT_DROP_BAD_FRAME, err);
-		return 0;
 	default:
-		ockam_hop_drop(hop, OCKAM_STAT_DROP_BUFFER_FULL, err);
+		ockam_hop_drop(hop, ockam_refused_stat(err), err);
 		return 0;
 	}
 }
@@ -384,20 +420,9 @@ static int ockam_route_step(struct ockam_hop *hop)
 	}
 }
 
-static int ockam_route_run(struct ockam_hop *hop)
+static int ockam_route_steps(struct ockam_hop *hop)
 {
 	int steps, ret;
-
-	ret = ockam_msg_pull(hop->skb, &hop->msg);
-	if (ret == -ENOMEM)
-		return ockam_hop_drop(hop, OCKAM_STAT_DROP_BUFFER_FULL, ret);
-	if (ret)
-		return ockam_hop_drop(hop, OCKAM_STAT_DROP_BAD_FRAME, -EBADMSG);
-
-	/* Each transport hop pushed one return address: that is our TTL. */
-	if (hop->push &&
-	    hop->msg.ret.hops >= READ_ONCE(hop->node->hop_limit))
-		return ockam_hop_drop(hop, OCKAM_STAT_DROP_HOP_LIMIT, -ELOOP);
 
 	rcu_read_lock();
 	for (steps = 0; steps < OCKAM_LOCAL_STEPS_MAX; steps++) {
@@ -409,6 +434,31 @@ static int ockam_route_run(struct ockam_hop *hop)
 		ret = ockam_hop_drop(hop, OCKAM_STAT_DROP_HOP_LIMIT, -ELOOP);
 	rcu_read_unlock();
 	return ret;
+}
+
+/* The header into the linear part, and @hop->msg describing it. */
+static int ockam_route_pull(struct ockam_hop *hop)
+{
+	int ret = ockam_msg_pull(hop->skb, &hop->msg);
+
+	if (ret == -ENOMEM)
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_BUFFER_FULL, ret);
+	if (ret)
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_BAD_FRAME, -EBADMSG);
+	return 0;
+}
+
+static int ockam_route_run(struct ockam_hop *hop)
+{
+	int ret = ockam_route_pull(hop);
+
+	if (ret)
+		return ret;
+	/* Each transport hop pushed one return address: that is our TTL. */
+	if (hop->push &&
+	    hop->msg.ret.hops >= READ_ONCE(hop->node->hop_limit))
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_HOP_LIMIT, -ELOOP);
+	return ockam_route_steps(hop);
 }
 
 /*
@@ -453,4 +503,36 @@ int ockam_route_arrived(struct ockam_node *node, struct sk_buff *skb,
 	};
 
 	return ockam_route_run(&hop);
+}
+
+/*
+ * The inner message of a frame from another node that channel @ch opened
+ * (crypt_queue.c), in the order the frames came: it carries on as it
+ * would have from the decryptor's step, from another node, with the
+ * channel's encryptor to be pushed on its return route. Consumes @skb.
+ */
+void ockam_route_opened(struct ockam_channel *ch, struct sk_buff *skb)
+{
+	struct ockam_hop hop = {
+		.node = ch->node,
+		.skb = skb,
+		.push = ch->self,
+		.push_len = ch->self_len,
+		.peer = ch->peer,
+		.flags = OCKAM_ROUTE_F_ARRIVED | OCKAM_ROUTE_F_OPENED,
+	};
+
+	if (ockam_route_pull(&hop))
+		return;
+	if (!hop.msg.onward.hops)
+		ockam_channel_keepalive_received(ch, skb, &hop.msg);
+	ockam_route_steps(&hop);
+}
+
+/* A frame from another node that its channel refused (ockam_route_decrypt()). */
+void ockam_route_refused(struct ockam_node *node, struct sk_buff *skb,
+			 int err)
+{
+	ockam_stats_inc(node->stats, ockam_refused_stat(err));
+	kfree_skb(skb);
 }

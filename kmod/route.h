@@ -9,6 +9,7 @@
 
 #include <linux/skbuff.h>
 
+struct ockam_channel;
 struct ockam_node;
 struct ockam_tcp;
 
@@ -21,6 +22,10 @@ enum ockam_route_flags {
 	 * as forwarded when it leaves on one.
 	 */
 	OCKAM_ROUTE_F_ARRIVED = 1 << 1,
+	/* The message came out of a frame opened off the routing step
+	 * (crypt_queue.c): a frame inside it is queued, never opened here.
+	 */
+	OCKAM_ROUTE_F_OPENED = 1 << 2,
 };
 
 enum ockam_route_limits {
@@ -34,5 +39,8 @@ int ockam_route_skb(struct ockam_node *node, struct sk_buff *skb,
 		    struct ockam_tcp *from, unsigned int flags);
 int ockam_route_arrived(struct ockam_node *node, struct sk_buff *skb,
 			const u8 *push, u32 push_len);
+void ockam_route_opened(struct ockam_channel *ch, struct sk_buff *skb);
+void ockam_route_refused(struct ockam_node *node, struct sk_buff *skb,
+			 int err);
 
 #endif /* _OCKAM_ROUTE_H */

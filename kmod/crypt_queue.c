@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Opening a channel's frames on every CPU, and handing on what they carry
+ * in the order the frames came in.
+ *
+ * A frame from another node reaches its decryptor in the receive path of
+ * a transport, usually a softirq on the CPU that received it (over a veth
+ * or loopback, the CPU that sent it). Opened there, one busy channel opens
+ * on one CPU at a time. So the decryptor's step only queues the frame: on
+ * its channel's list, in arrival order, and on the worker of another
+ * online CPU, round robin, as WireGuard's decryption does. Workers open
+ * frames in parallel; whoever finishes the frame at the head of the list
+ * hands on every opened frame from the head, one context at a time
+ * (ch->delivering), so the inner messages leave in the order the frames
+ * came, whichever CPU opened them.
+ *
+ * The replay window does not care in which order the workers commit: a
+ * counter is still accepted only after its tag verified, under the
+ * receive lock (crypt.c).
+ *
+ * Bounds: a channel hands frames to workers while its list holds less
+ * than OCKAM_OPEN_DELEGATE_BYTES and its node's lists
+ * OCKAM_OPEN_NODE_BYTES; past that the receive path opens the frame
+ * itself (still behind the others on the list, so order holds), which
+ * slows it to the workers' pace instead of letting memory grow. A frame
+ * that would take a channel's list past OCKAM_OPEN_QUEUE_BYTES, which only
+ * frames opened here while a worker still has the head can do, is dropped
+ * and counted, as for a full queue.
+ */
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/llist.h>
+#include <linux/percpu.h>
+
+#include "channel.h"
+#include "route.h"
+
+enum ockam_open_limits {
+	/* Below these (truesize) a channel's next frame goes to a worker. */
+	OCKAM_OPEN_DELEGATE_BYTES = 4 << 20,
+	OCKAM_OPEN_NODE_BYTES = 64 << 20,
+	/* What a channel's list may hold at all. */
+	OCKAM_OPEN_QUEUE_BYTES = 16 << 20,
+};
+
+enum ockam_open_state {
+	OCKAM_OPEN_QUEUED,
+	/* Opened: hand on the inner message, @out. */
+	OCKAM_OPEN_DONE,
+	/* The peer's goodbye: nothing to hand on. */
+	OCKAM_OPEN_CONSUMED,
+	/* Refused for @err. */
+	OCKAM_OPEN_REFUSED,
+};
+
+/* A frame being opened; lives in its skb->cb. */
+struct ockam_open_cb {
+	/* On a worker's list. */
+	struct llist_node node;
+	struct ockam_channel *ch;
+	/* What the frame became: itself, or a new buffer (crypt.c). */
+	struct sk_buff *out;
+	int err;
+	/* What the frame counts for on its channel's list and node. */
+	u32 charged;
+	u8 state;
+	/* The frame came out of a transport, whose address is the first of
+	 * its return route (route mobility needs to know).
+	 */
+	bool pushed;
+};
+
+struct ockam_open_worker {
+	struct llist_head frames;
+	struct work_struct work;
+};
+
+static DEFINE_PER_CPU(struct ockam_open_worker, ockam_open_workers);
+/* Where each CPU sent the last frame it queued. */
+static DEFINE_PER_CPU(unsigned int, ockam_open_last_cpu);
+static struct workqueue_struct *ockam_crypt_wq;
+
+static struct ockam_open_cb *ockam_open_cb(struct sk_buff *skb)
+{
+	BUILD_BUG_ON(sizeof(struct ockam_open_cb) > sizeof(skb->cb));
+	return (struct ockam_open_cb *)skb->cb;
+}
+
+static struct sk_buff *ockam_open_skb(struct ockam_open_cb *cb)
+{
+	return container_of((void *)cb, struct sk_buff, cb);
+}
+
+/* ------------------------------------------- the channel's list, a ring */
+
+static void ockam_open_append(struct ockam_channel *ch, struct sk_buff *skb)
+{
+	struct sk_buff *last = ch->rx.opening;
+
+	lockdep_assert_held(&ch->rx.lock);
+	skb->next = last ? last->next : skb;
+	if (last)
+		last->next = skb;
+	ch->rx.opening = skb;
+}
+
+/* The first frame, when it is finished: taken off the list. */
+static struct sk_buff *ockam_open_take_finished(struct ockam_channel *ch)
+{
+	struct sk_buff *last = ch->rx.opening, *first;
+
+	lockdep_assert_held(&ch->rx.lock);
+	if (!last)
+		return NULL;
+	first = last->next;
+	if (ockam_open_cb(first)->state == OCKAM_OPEN_QUEUED)
+		return NULL;
+	if (first == last)
+		ch->rx.opening = NULL;
+	else
+		last->next = first->next;
+	skb_mark_not_on_list(first);
+	ch->rx.opening_bytes -= ockam_open_cb(first)->charged;
+	return first;
+}
+
+/* --------------------------------------------------------- handing on */
+
+/* What became of the frame @skb, in its turn. */
+static void ockam_open_hand_on(struct ockam_channel *ch, struct sk_buff *skb)
+{
+	struct ockam_open_cb *cb = ockam_open_cb(skb);
+	struct sk_buff *out = cb->out;
+
+	switch (cb->state) {
+	case OCKAM_OPEN_DONE:
+		if (out != skb)
+			consume_skb(skb);
+		ockam_route_opened(ch, out);
+		break;
+	case OCKAM_OPEN_CONSUMED:
+		if (out != skb)
+			consume_skb(out);
+		consume_skb(skb);
+		break;
+	default:
+		ockam_route_refused(ch->node, skb, cb->err);
+		break;
+	}
+}
+
+/*
+ * Hand on the finished frames at the head of @ch's list, one context at a
+ * time. The caller holds a frame of the list (and so a reference on the
+ * channel and a count on its node) until it is handed on here.
+ */
+static void ockam_open_deliver(struct ockam_channel *ch)
+{
+	struct ockam_node *node = ch->node;
+	struct sk_buff *skb;
+	u32 charged;
+
+	refcount_inc(&ch->refs);
+	atomic_inc(&node->opening);
+	for (;;) {
+		spin_lock_bh(&ch->rx.lock);
+		skb = ockam_open_take_finished(ch);
+		if (!skb)
+			ch->delivering = false;
+		spin_unlock_bh(&ch->rx.lock);
+		if (!skb)
+			break;
+
+		charged = ockam_open_cb(skb)->charged;
+		atomic_long_sub(charged, &node->opening_bytes);
+		ockam_open_hand_on(ch, skb);
+		ockam_channel_put(ch);
+		atomic_dec(&node->opening);
+	}
+	ockam_channel_put(ch);
+	/* Last: the node may go once no frame of it is left. */
+	atomic_dec(&node->opening);
+}
+
+/* ------------------------------------------------------------ opening */
+
+/* The frame's source, split off its return route again (see @pushed). */
+static void ockam_open_from(const struct ockam_open_cb *cb,
+			    struct ockam_msg_view *msg,
+			    struct ockam_channel_from *from)
+{
+	struct ockam_addr_view first;
+
+	*from = (struct ockam_channel_from){};
+	if (!cb->pushed || ockam_route_first(&msg->ret, &first) <= 0)
+		return;
+	from->push = msg->ret.addrs;
+	from->push_len = first.encoded_len;
+	msg->ret.addrs += first.encoded_len;
+	msg->ret.len -= first.encoded_len;
+	msg->ret.hops--;
+}
+
+/*
+ * Open one queued frame, on whichever CPU this is, and hand on whatever is
+ * ready unless another context already does.
+ */
+static void ockam_open_one(struct ockam_channel *ch, struct sk_buff *in)
+{
+	struct ockam_open_cb *cb = ockam_open_cb(in);
+	struct ockam_channel_from from;
+	struct ockam_msg_view msg;
+	struct sk_buff *out = NULL;
+	bool deliver = false;
+	int err;
+
+	err = ockam_msg_pull(in, &msg);
+	if (!err) {
+		ockam_open_from(cb, &msg, &from);
+		rcu_read_lock();
+		err = ockam_channel_open(ch, in, &msg, &from, &out);
+		rcu_read_unlock();
+	} else if (err != -ENOMEM) {
+		err = -EBADMSG;
+	}
+
+	spin_lock_bh(&ch->rx.lock);
+	cb->out = out;
+	cb->err = err;
+	cb->state = err == 1 ? OCKAM_OPEN_CONSUMED :
+		    err ? OCKAM_OPEN_REFUSED : OCKAM_OPEN_DONE;
+	if (!ch->delivering) {
+		ch->delivering = true;
+		deliver = true;
+	}
+	spin_unlock_bh(&ch->rx.lock);
+
+	if (deliver)
+		ockam_open_deliver(ch);
+}
+
+static void ockam_open_work(struct work_struct *work)
+{
+	struct ockam_open_worker *w = container_of(work,
+						   struct ockam_open_worker,
+						   work);
+	struct llist_node *frames = llist_del_all(&w->frames);
+	struct ockam_open_cb *cb, *next;
+
+	frames = llist_reverse_order(frames);
+	llist_for_each_entry_safe(cb, next, frames, node) {
+		ockam_open_one(cb->ch, ockam_open_skb(cb));
+		cond_resched();
+	}
+}
+
+/*
+ * The next online CPU, round robin from where this CPU sent its last
+ * frame, leaving out this one while there is another: it goes on
+ * receiving. Bottom halves are off, so this is one CPU throughout.
+ */
+static unsigned int ockam_open_next_cpu(void)
+{
+	unsigned int self = smp_processor_id(), cpu;
+	unsigned int *last = this_cpu_ptr(&ockam_open_last_cpu);
+	int tries = 2;
+
+	cpu = *last;
+	do {
+		cpu = cpumask_next(cpu, cpu_online_mask);
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first(cpu_online_mask);
+	} while (cpu == self && --tries);
+	*last = cpu;
+	return cpu;
+}
+
+/*
+ * Queue @skb, a frame from another node whose header is linear, for
+ * opening. @pushed: the address of the transport it came out of is the
+ * first of its return route. @nested: it came out of another channel's
+ * frame, where this context hands on what a channel opened; it then goes
+ * to a worker, never opened here, so that nesting never recurses. Consumes
+ * @skb. Under RCU.
+ */
+void ockam_channel_open_queued(struct ockam_channel *ch, struct sk_buff *skb,
+			       bool pushed, bool nested)
+{
+	struct ockam_open_cb *cb = ockam_open_cb(skb);
+	struct ockam_node *node = ch->node;
+	u32 size = skb->truesize;
+	struct ockam_open_worker *w;
+	bool delegate, full;
+	unsigned int cpu = 0;
+
+	if (!refcount_inc_not_zero(&ch->refs)) {
+		ockam_route_refused(node, skb, -ENETDOWN);
+		return;
+	}
+	*cb = (struct ockam_open_cb){
+		.ch = ch,
+		.charged = size,
+		.pushed = pushed,
+		.state = OCKAM_OPEN_QUEUED,
+	};
+
+	spin_lock_bh(&ch->rx.lock);
+	delegate = ch->rx.opening_bytes + size <= OCKAM_OPEN_DELEGATE_BYTES &&
+		   atomic_long_read(&node->opening_bytes) + size <=
+			OCKAM_OPEN_NODE_BYTES;
+	full = ch->rx.opening_bytes + size > OCKAM_OPEN_QUEUE_BYTES ||
+	       (nested && !delegate);
+	/* With one CPU a worker only adds a hop; a nested frame still takes it. */
+	delegate = delegate && (nested || num_online_cpus() > 1);
+	if (!full) {
+		ockam_open_append(ch, skb);
+		ch->rx.opening_bytes += size;
+		atomic_long_add(size, &node->opening_bytes);
+		atomic_inc(&node->opening);
+		if (delegate)
+			cpu = ockam_open_next_cpu();
+	}
+	spin_unlock_bh(&ch->rx.lock);
+
+	if (full) {
+		ockam_stats_inc(ch->stats, OCKAM_STAT_DROP_BUFFER_FULL);
+		ockam_route_refused(node, skb, -ENOBUFS);
+		ockam_channel_put(ch);
+		return;
+	}
+	if (!delegate) {
+		ockam_open_one(ch, skb);
+		return;
+	}
+	w = per_cpu_ptr(&ockam_open_workers, cpu);
+	llist_add(&cb->node, &w->frames);
+	queue_work_on(cpu, ockam_crypt_wq, &w->work);
+}
+
+/*
+ * Before the node goes: every frame it queued has been handed on or
+ * dropped, and no context is handing on any more.
+ */
+void ockam_channel_open_node_exit(struct ockam_node *node)
+{
+	while (atomic_read(&node->opening)) {
+		flush_workqueue(ockam_crypt_wq);
+		if (atomic_read(&node->opening))
+			usleep_range(500, 1000);
+	}
+}
+
+int ockam_crypt_queue_init(void)
+{
+	unsigned int cpu;
+
+	/* Like WireGuard's: bound to each CPU, and it may run in reclaim. */
+	ockam_crypt_wq = alloc_workqueue("ockam_crypt",
+					 WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM, 0);
+	if (!ockam_crypt_wq)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct ockam_open_worker *w = per_cpu_ptr(&ockam_open_workers,
+							  cpu);
+
+		init_llist_head(&w->frames);
+		INIT_WORK(&w->work, ockam_open_work);
+	}
+	return 0;
+}
+
+/* After every node went: nothing is queued any more. */
+void ockam_crypt_queue_uninit(void)
+{
+	destroy_workqueue(ockam_crypt_wq);
+}
