@@ -170,6 +170,27 @@ struct ockam_channel_from {
 	u32 push_len;
 };
 
+/*
+ * What a frame the channel refused for @err counts as: on the channel and
+ * on its node, and not reported to whoever sent it, who is not who the
+ * channel trusts.
+ */
+static inline enum ockam_stat ockam_channel_refused_stat(int err)
+{
+	switch (err) {
+	case -EALREADY:
+		return OCKAM_STAT_DROP_REPLAY;
+	case -EKEYREJECTED:
+		return OCKAM_STAT_DROP_AUTH;
+	case -EBADMSG:
+		return OCKAM_STAT_DROP_BAD_FRAME;
+	case -ENETDOWN:
+		return OCKAM_STAT_DROP_CHANNEL_DOWN;
+	default:
+		return OCKAM_STAT_DROP_BUFFER_FULL;
+	}
+}
+
 /* crypt.c: the data path */
 int ockam_channel_encrypt(struct ockam_channel *ch, struct sk_buff **pskb,
 			  struct ockam_msg_view *msg);

@@ -612,20 +612,7 @@ drop_out:
 	if (err != -ENOMEM)
 		err = -EBADMSG;
 drop:
-	switch (err) {
-	case -EALREADY:
-		ockam_stats_inc(ch->stats, OCKAM_STAT_DROP_REPLAY);
-		break;
-	case -EKEYREJECTED:
-		ockam_stats_inc(ch->stats, OCKAM_STAT_DROP_AUTH);
-		break;
-	case -EBADMSG:
-		ockam_stats_inc(ch->stats, OCKAM_STAT_DROP_BAD_FRAME);
-		break;
-	default:
-		ockam_stats_inc(ch->stats, OCKAM_STAT_DROP_BUFFER_FULL);
-		break;
-	}
+	ockam_stats_inc(ch->stats, ockam_channel_refused_stat(err));
 	return err;
 }
 

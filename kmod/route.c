@@ -167,21 +167,20 @@ static int ockam_route_encrypt(struct ockam_hop *hop, struct ockam_channel *ch)
 	}
 }
 
-/* A frame the channel refused: counted, and not reported to its sender. */
-static enum ockam_stat ockam_refused_stat(int err)
+/*
+ * The inner message of a frame @ch opened carries on from here, with the
+ * local encryptor to be pushed on its return route so replies go back
+ * through the channel. The inner route is the peer's word, not ours.
+ */
+static void ockam_hop_out_of_channel(struct ockam_hop *hop,
+				     struct ockam_channel *ch)
 {
-	switch (err) {
-	case -EALREADY:
-		return OCKAM_STAT_DROP_REPLAY;
-	case -EKEYREJECTED:
-		return OCKAM_STAT_DROP_AUTH;
-	case -EBADMSG:
-		return OCKAM_STAT_DROP_BAD_FRAME;
-	case -ENETDOWN:
-		return OCKAM_STAT_DROP_CHANNEL_DOWN;
-	default:
-		return OCKAM_STAT_DROP_BUFFER_FULL;
-	}
+	if (!hop->msg.onward.hops)
+		ockam_channel_keepalive_received(ch, hop->skb, &hop->msg);
+	hop->push = ch->self;
+	hop->push_len = ch->self_len;
+	hop->peer = ch->peer;
+	hop->own_hops = 0;
 }
 
 /*
@@ -227,14 +226,7 @@ static int ockam_route_decrypt(struct ockam_hop *hop, struct ockam_channel *ch)
 	err = ockam_channel_decrypt(ch, &hop->skb, &hop->msg, &from);
 	switch (err) {
 	case 0:
-		if (!hop->msg.onward.hops)
-			ockam_channel_keepalive_received(ch, hop->skb,
-							 &hop->msg);
-		hop->push = ch->self;
-		hop->push_len = ch->self_len;
-		hop->peer = ch->peer;
-		/* The inner route is the peer's word, not ours. */
-		hop->own_hops = 0;
+		ockam_hop_out_of_channel(hop, ch);
 		return OCKAM_ROUTE_AGAIN;
 	case 1:
 		/* The peer's close message, consumed. */
@@ -246,7 +238,7 @@ static int ockam_route_decrypt(struct ockam_hop *hop, struct ockam_channel *ch)
 	 * is not who the channel trusts.
 	 */
 	default:
-		ockam_hop_drop(hop, ockam_refused_stat(err), err);
+		ockam_hop_drop(hop, ockam_channel_refused_stat(err), err);
 		return 0;
 	}
 }
@@ -516,16 +508,12 @@ void ockam_route_opened(struct ockam_channel *ch, struct sk_buff *skb)
 	struct ockam_hop hop = {
 		.node = ch->node,
 		.skb = skb,
-		.push = ch->self,
-		.push_len = ch->self_len,
-		.peer = ch->peer,
 		.flags = OCKAM_ROUTE_F_ARRIVED | OCKAM_ROUTE_F_OPENED,
 	};
 
 	if (ockam_route_pull(&hop))
 		return;
-	if (!hop.msg.onward.hops)
-		ockam_channel_keepalive_received(ch, skb, &hop.msg);
+	ockam_hop_out_of_channel(&hop, ch);
 	ockam_route_steps(&hop);
 }
 
@@ -533,6 +521,6 @@ void ockam_route_opened(struct ockam_channel *ch, struct sk_buff *skb)
 void ockam_route_refused(struct ockam_node *node, struct sk_buff *skb,
 			 int err)
 {
-	ockam_stats_inc(node->stats, ockam_refused_stat(err));
+	ockam_stats_inc(node->stats, ockam_channel_refused_stat(err));
 	kfree_skb(skb);
 }
