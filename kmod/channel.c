@@ -187,8 +187,6 @@ static int ockam_channel_install(struct ockam_node *node, const u8 *name,
 	err = ockam_node_insert_random(node, &ch->encryptor);
 	if (err)
 		return err;
-	BUILD_BUG_ON(OCKAM_RANDOM_NAME_LEN >= 0x80);
-	ch->self_len = ockam_endpoint_encode(&ch->encryptor, ch->self);
 	memcpy(ch->decryptor.name, name, len);
 	ch->decryptor.name_len = len;
 	err = ockam_node_insert(node, &ch->decryptor);

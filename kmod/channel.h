@@ -35,9 +35,8 @@ struct ockam_channel_tx {
 	/* Guards the key and the counter. */
 	spinlock_t lock;
 	u8 key[OCKAM_KEY_LEN];
-	/* The next counter to send. */
+	/* The next counter to send; the key has had counter / 32 REKEYs. */
 	u64 counter;
-	u64 rekeys;
 };
 
 struct ockam_channel_rx {
@@ -108,9 +107,6 @@ struct ockam_channel {
 	 */
 	bool delivering;
 	u8 peer[OCKAM_IDENTIFIER_BYTES];
-	/* The encryptor's address, encoded, to push on return routes. */
-	u8 self[OCKAM_CHANNEL_SELF_LEN];
-	u8 self_len;
 	struct ockam_stats __percpu *stats;
 	struct ockam_channel_tx tx;
 	/* The lock also guards @path's and @live's changes. */
@@ -121,6 +117,19 @@ struct ockam_channel {
 	struct ockam_channel_path __rcu *path;
 	struct ockam_channel_live live;
 };
+
+/*
+ * The encryptor's address, encoded into @buf, as it goes on the return
+ * route of what comes out of the channel. Encoded when needed rather than
+ * kept: the channel object has no room for it.
+ */
+static inline u32 ockam_channel_self(const struct ockam_channel *ch,
+				     u8 buf[OCKAM_CHANNEL_SELF_LEN])
+{
+	/* Every encryptor has a random name (ockam_channel_install()). */
+	BUILD_BUG_ON(OCKAM_RANDOM_NAME_LEN >= 0x80);
+	return ockam_endpoint_encode(&ch->encryptor, buf);
+}
 
 static inline struct ockam_channel *
 ockam_channel_from_encryptor(struct ockam_endpoint *ep)

@@ -115,10 +115,8 @@ static int ockam_tx_next(struct ockam_channel_tx *tx, u8 *key, u64 *counter)
 	}
 	*counter = tx->counter++;
 	memcpy(key, tx->key, OCKAM_KEY_LEN);
-	if (ockam_epoch_ends(*counter)) {
+	if (ockam_epoch_ends(*counter))
 		ockam_cipher_rekey(tx->key);
-		tx->rekeys++;
-	}
 out:
 	spin_unlock_bh(&tx->lock);
 	return err;
@@ -470,7 +468,7 @@ static struct sk_buff *ockam_open_buffer(struct ockam_channel *ch,
 	if (ockam_msg_private(in))
 		return in;
 	/* Room for the encryptor's address on the inner return route. */
-	out = ockam_msg_alloc_atomic(ch->self_len + OCKAM_ULEB_MAX +
+	out = ockam_msg_alloc_atomic(OCKAM_CHANNEL_SELF_LEN + OCKAM_ULEB_MAX +
 				     OCKAM_TCP_FRAME_LEN, len, err);
 	if (!out)
 		return NULL;

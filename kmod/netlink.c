@@ -479,7 +479,7 @@ static int ockam_nl_put_channel_state(struct sk_buff *msg,
 
 	spin_lock_bh(&ch->tx.lock);
 	tx_counter = ch->tx.counter;
-	tx_rekeys = ch->tx.rekeys;
+	tx_rekeys = tx_counter / OCKAM_REKEY_INTERVAL;
 	spin_unlock_bh(&ch->tx.lock);
 	spin_lock_bh(&ch->rx.lock);
 	rx_next = ch->rx.replay.next;

@@ -28,22 +28,45 @@ static void ockam_ratchet_advance(struct ockam_ratchet *r, u64 epoch)
 	}
 }
 
+/* Is the memo's key there for an epoch @lo < e < @hi - 1? */
+static bool ockam_ratchet_memo_valid(const struct ockam_ratchet *r)
+{
+	return r->lo < r->memo && r->memo + 1 < r->hi;
+}
+
+/*
+ * @epoch's key, for @lo < @epoch < @hi - 1: from the memo when it is at
+ * or before @epoch, else from @lo's key; the memo then holds it.
+ */
+static void ockam_ratchet_derive(struct ockam_ratchet *r, u64 epoch, u8 *key)
+{
+	u64 e = r->lo;
+
+	if (ockam_ratchet_memo_valid(r) && r->memo <= epoch) {
+		e = r->memo;
+		memcpy(key, r->memo_key, OCKAM_KEY_LEN);
+	} else {
+		memcpy(key, r->lo_key, OCKAM_KEY_LEN);
+	}
+	for (; e < epoch; e++)
+		ockam_cipher_rekey(key);
+	memcpy(r->memo_key, key, OCKAM_KEY_LEN);
+	r->memo = epoch;
+}
+
 int ockam_ratchet_key(struct ockam_ratchet *r, u64 epoch, u8 *key)
 {
-	u64 e;
-
 	if (epoch < r->lo)
 		return -EALREADY;
 	ockam_ratchet_advance(r, epoch);
-	if (epoch == r->hi) {
+	if (epoch == r->hi)
 		memcpy(key, r->hi_key, OCKAM_KEY_LEN);
-	} else if (epoch + 1 == r->hi) {
+	else if (epoch + 1 == r->hi)
 		memcpy(key, r->prev_key, OCKAM_KEY_LEN);
-	} else {
+	else if (epoch == r->lo)
 		memcpy(key, r->lo_key, OCKAM_KEY_LEN);
-		for (e = r->lo; e < epoch; e++)
-			ockam_cipher_rekey(key);
-	}
+	else
+		ockam_ratchet_derive(r, epoch, key);
 	return 0;
 }
 
@@ -56,6 +79,8 @@ void ockam_ratchet_forget(struct ockam_ratchet *r, u64 lo)
 		ockam_cipher_rekey(r->lo_key);
 	if (r->lo == r->hi)
 		memzero_explicit(r->prev_key, OCKAM_KEY_LEN);
+	if (!ockam_ratchet_memo_valid(r))
+		memzero_explicit(r->memo_key, OCKAM_KEY_LEN);
 }
 
 void ockam_ratchet_commit(struct ockam_ratchet *r, u64 counter, u64 next)

@@ -8,14 +8,17 @@
  * oldest the window still reaches) to @hi (the newest a frame named):
  * up to OCKAM_RATCHET_SPAN of them.
  *
- * Keeping each of them cost 2 KiB per channel. The ratchet keeps three:
+ * Keeping each of them cost 2 KiB per channel. The ratchet keeps four:
  * @lo's, from which any epoch in range can be derived; @hi's, which
- * traffic in order uses; and @hi - 1's, which a frame reordered across
- * the last rekey uses. Any other is derived when asked for, at most
- * OCKAM_RATCHET_SPAN REKEYs from @lo's key: a frame reordered by more
- * than an epoch, or a forged one, costs that many ChaCha20-Poly1305
- * calls on 32 bytes before its tag is checked, less than opening a 4 KiB
- * frame does.
+ * traffic in order uses; @hi - 1's, which a frame reordered across the
+ * last rekey uses; and the last key derived for an epoch between them
+ * (@memo's). Frames opened on several CPUs at once (crypt_queue.c) keep
+ * asking for epochs behind @hi - 1: a worker still opening one batch of
+ * frames while another has begun the next. The memo turns each of them
+ * into one REKEY from the last, instead of up to OCKAM_RATCHET_SPAN from
+ * @lo's key. That bound still holds for the first such frame and for a
+ * forged one: it costs that many ChaCha20-Poly1305 calls on 32 bytes
+ * before its tag is checked, less than opening a 4 KiB frame does.
  *
  * Like replay.c, this file builds unchanged in the module and in
  * userspace, where it is unit-tested and fuzzed against a model that
@@ -36,9 +39,12 @@ enum ockam_ratchet_limits {
 struct ockam_ratchet {
 	u64 lo;
 	u64 hi;
+	u64 memo;
 	u8 lo_key[OCKAM_KEY_LEN];
 	/* Epoch @hi - 1's key while @hi > @lo; zero otherwise. */
 	u8 prev_key[OCKAM_KEY_LEN];
+	/* Epoch @memo's key while @lo < @memo < @hi - 1; zero otherwise. */
+	u8 memo_key[OCKAM_KEY_LEN];
 	u8 hi_key[OCKAM_KEY_LEN];
 };
 

@@ -37,6 +37,8 @@ struct ockam_hop {
 	 */
 	const u8 *push;
 	u32 push_len;
+	/* Where a channel's encryptor address is encoded to be pushed. */
+	u8 channel_self[OCKAM_CHANNEL_SELF_LEN];
 	/* The identifier (binary) of the channel the message came out of. */
 	const u8 *peer;
 	/*
@@ -177,8 +179,8 @@ static void ockam_hop_out_of_channel(struct ockam_hop *hop,
 {
 	if (!hop->msg.onward.hops)
 		ockam_channel_keepalive_received(ch, hop->skb, &hop->msg);
-	hop->push = ch->self;
-	hop->push_len = ch->self_len;
+	hop->push_len = ockam_channel_self(ch, hop->channel_self);
+	hop->push = hop->channel_self;
 	hop->peer = ch->peer;
 	hop->own_hops = 0;
 }

@@ -11,9 +11,12 @@
 #include "replay.h"
 #include "tap.h"
 
+static unsigned long rekeys_done;
+
 /* The module's REKEY is lib/crypto's; ockamd's is the same function. */
 void ockam_cipher_rekey(u8 key[OCKAM_KEY_LEN])
 {
+	rekeys_done++;
 	noise_rekey(key);
 }
 
@@ -35,6 +38,19 @@ static bool ratchet_gives(struct ockam_ratchet *r, u64 epoch)
 	memset(got, 0, sizeof(got));
 	return !ockam_ratchet_key(r, epoch, got) &&
 	       !memcmp(want, got, sizeof(got));
+}
+
+/* REKEYs the ratchet spent on @epoch's key, or -1 for a wrong key. */
+static long ratchet_cost(struct ockam_ratchet *r, u64 epoch)
+{
+	u8 want[OCKAM_KEY_LEN], got[OCKAM_KEY_LEN];
+	unsigned long before;
+
+	key_of(epoch, want);
+	before = rekeys_done;
+	if (ockam_ratchet_key(r, epoch, got) || memcmp(want, got, sizeof(got)))
+		return -1;
+	return (long)(rekeys_done - before);
 }
 
 static void counter_round_trip(void)
@@ -170,6 +186,38 @@ static void ratchet_forgets(void)
 	      !memcmp(r.hi_key, zero, sizeof(zero)));
 }
 
+/*
+ * Two openers: one has begun epoch 50's frames while another is still
+ * at epoch 20's. The second derives from the oldest key once, then from
+ * the key it derived last.
+ */
+static void ratchet_memo_follows_a_lagging_opener(void)
+{
+	u8 zero[OCKAM_KEY_LEN] = { 0 };
+	struct ockam_ratchet r;
+
+	ockam_ratchet_init(&r, epoch0_key);
+	CHECK(ratchet_gives(&r, 50));
+	ockam_ratchet_forget(&r, 10);
+	CHECK_INT(ratchet_cost(&r, 20), 10);
+	CHECK_INT(ratchet_cost(&r, 20), 0);
+	CHECK_INT(ratchet_cost(&r, 21), 1);
+	CHECK_INT(ratchet_cost(&r, 24), 3);
+	/* The newest keys are where they were. */
+	CHECK_INT(ratchet_cost(&r, 49), 0);
+	CHECK_INT(ratchet_cost(&r, 50), 0);
+	CHECK_INT(ratchet_cost(&r, 10), 0);
+	/* Behind the memo: from the oldest key again. */
+	CHECK_INT(ratchet_cost(&r, 15), 5);
+	CHECK_INT(ratchet_cost(&r, 16), 1);
+	/* The window left it behind: wiped, and not used. */
+	ockam_ratchet_forget(&r, 17);
+	CHECK(!memcmp(r.memo_key, zero, sizeof(zero)));
+	CHECK_INT(ratchet_cost(&r, 18), 1);
+	ockam_ratchet_wipe(&r);
+	CHECK(!memcmp(r.memo_key, zero, sizeof(zero)));
+}
+
 SUITE(frame_suite, "frame",
       TEST(counter_round_trip),
       TEST(types),
@@ -177,4 +225,5 @@ SUITE(frame_suite, "frame",
       TEST(window_edges),
       TEST(window_end_of_counters),
       TEST(ratchet_in_order_and_back),
-      TEST(ratchet_forgets));
+      TEST(ratchet_forgets),
+      TEST(ratchet_memo_follows_a_lagging_opener));
