@@ -87,6 +87,13 @@ step "userspace and test programs" "$logdir/userspace.log" \
 vm_dir=$BUILD/vm-debug-kernel
 export VM_DIR=$vm_dir KVER=$DEBUG_KERNEL_KVER VM_MODDIR=$DEBUG_KERNEL_MODDIR
 export VM_KERNEL=$DEBUG_KERNEL_IMAGE
+# This kernel has no ACPI: it finds the other CPUs in the firmware's MP
+# table, which lists the first CPU of each socket only. One socket per
+# CPU, so that the lane runs on every CPU -smp gives, as the worker paths
+# that open frames on other CPUs need (a topology given in VM_SMP stays).
+smp=${VM_SMP:-2}
+[[ $smp == *,* ]] || smp="$smp,sockets=$smp,cores=1,threads=1"
+export VM_SMP=$smp
 step "VM image" "$logdir/initramfs.log" \
 	env VM_VARIANT=debug OCKAM_KO="$module_dir/kmod/ockam.ko" \
 	"$here/mkinitramfs.sh" base project || finish
