@@ -108,14 +108,20 @@ struct ockam_channel {
 	bool delivering;
 	u8 peer[OCKAM_IDENTIFIER_BYTES];
 	struct ockam_stats __percpu *stats;
+	/*
+	 * The sender's fields, then the receiver's, with @path and @live
+	 * between them: tx.lock and rx.lock are more than a cache line apart
+	 * wherever the cache places the object, live.last_tx is next to the
+	 * sender's counter and live.last_rx next to the receiver's lock.
+	 */
 	struct ockam_channel_tx tx;
-	/* The lock also guards @path's and @live's changes. */
-	struct ockam_channel_rx rx;
 	/* A separate allocation, so that every channel is the same size and
 	 * comes from a cache of its own.
 	 */
 	struct ockam_channel_path __rcu *path;
 	struct ockam_channel_live live;
+	/* The lock also guards @path's and @live's changes. */
+	struct ockam_channel_rx rx;
 };
 
 /*
