@@ -9,12 +9,19 @@
 #include "compat.h"
 #include "stream.h"
 
-int ockam_stream_send_kvec(struct sock *sk, void *data, size_t len, int flags)
+int ockam_stream_send_kvecs(struct sock *sk, struct kvec *kv, size_t n,
+			    size_t len, int flags)
 {
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | flags };
+
+	return kernel_sendmsg_locked(sk, &msg, kv, n, len);
+}
+
+int ockam_stream_send_kvec(struct sock *sk, void *data, size_t len, int flags)
+{
 	struct kvec kv = { .iov_base = data, .iov_len = len };
 
-	return kernel_sendmsg_locked(sk, &msg, &kv, 1, len);
+	return ockam_stream_send_kvecs(sk, &kv, 1, len, flags);
 }
 
 static int ockam_stream_send_page(struct sock *sk, struct page *page,

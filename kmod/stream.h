@@ -20,6 +20,9 @@ struct ockam_tx_cursor {
 };
 
 int ockam_stream_send_kvec(struct sock *sk, void *data, size_t len, int flags);
+/* @n buffers of @len bytes in all, in one write. */
+int ockam_stream_send_kvecs(struct sock *sk, struct kvec *kv, size_t n,
+			    size_t len, int flags);
 int ockam_stream_send_range(struct sock *sk, struct sk_buff *skb,
 			    struct ockam_tx_cursor *c);
 

@@ -47,6 +47,8 @@
 enum {
 	/* Messages one transmit run sends before letting others run. */
 	OCKAM_TCP_TX_BUDGET = 64,
+	/* Linear messages handed to TCP in one call. */
+	OCKAM_TCP_TX_BATCH = 16,
 };
 
 static u32 ockam_peer_obj_hash(const void *data, u32 len, u32 seed)
@@ -223,42 +225,137 @@ static void ockam_tcp_count_tx(struct ockam_tcp *t, u32 bytes)
 	ockam_stats_add(t->node->stats, OCKAM_STAT_TX_BYTES, bytes);
 }
 
+/*
+ * A batch of up to @max messages from the head of the queue, each
+ * entirely in its linear part, as one write: small messages then cost
+ * TCP one call a batch instead of one each. The queue's head is only
+ * ever taken off by the transmit work, and purged once it is cancelled,
+ * so the messages stay put while the lock is dropped. Returns how many
+ * there are (0 when the head is not linear), their bytes in @*total.
+ */
+static u32 ockam_tcp_gather(struct ockam_tcp *t, struct kvec *kv, u32 max,
+			    size_t *total, bool *more)
+{
+	struct sk_buff *skb;
+	u32 n = 0, off = t->tx_sent;
+
+	lockdep_assert_held(&t->tx_queue.lock);
+	*total = 0;
+	*more = false;
+	skb_queue_walk(&t->tx_queue, skb) {
+		if (n == max || skb_is_nonlinear(skb)) {
+			*more = true;
+			break;
+		}
+		kv[n].iov_base = skb->data + off;
+		kv[n].iov_len = skb->len - off;
+		*total += kv[n].iov_len;
+		off = 0;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Take the messages of which TCP took all (@sent bytes from the head, the
+ * head's @tx_sent before them) off the queue into @done; the rest of a
+ * message TCP took part of is remembered in @tx_sent.
+ */
+static void ockam_tcp_sent(struct ockam_tcp *t, size_t sent,
+			   struct sk_buff_head *done)
+{
+	struct sk_buff *skb;
+	u32 left;
+
+	spin_lock_bh(&t->tx_queue.lock);
+	while ((skb = skb_peek(&t->tx_queue))) {
+		left = skb->len - t->tx_sent;
+		if (sent < left) {
+			t->tx_sent += sent;
+			break;
+		}
+		sent -= left;
+		t->tx_sent = 0;
+		__skb_unlink(skb, &t->tx_queue);
+		t->tx_bytes -= skb->len;
+		__skb_queue_tail(done, skb);
+		if (!sent)
+			break;
+	}
+	if (!list_empty(&t->throttled) &&
+	    t->tx_bytes <= ockam_tcp_txq_limit(t) / 4)
+		ockam_tcp_unthrottle(t);
+	spin_unlock_bh(&t->tx_queue.lock);
+}
+
+static void ockam_tcp_done(struct ockam_tcp *t, struct sk_buff_head *done)
+{
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(done))) {
+		ockam_tcp_count_tx(t, skb->len - OCKAM_TCP_FRAME_LEN);
+		consume_skb(skb);
+	}
+}
+
+/*
+ * Send @skb, the message at the head of the queue, from where TCP stopped
+ * last time (@tx_sent), whatever its shape. The bytes TCP took go in
+ * @*sent; returns 0, -EAGAIN when TCP took less, or an errno.
+ */
+static int ockam_tcp_send_one(struct ockam_tcp *t, struct sock *sk,
+			      struct sk_buff *skb, bool more, size_t *sent)
+{
+	struct ockam_tx_cursor c = {
+		.offset = t->tx_sent,
+		.len = skb->len - t->tx_sent,
+		.more = more,
+	};
+	int ret;
+
+	ret = ockam_stream_send_range(sk, skb, &c);
+	*sent = c.done;
+	return ret;
+}
+
 /* Returns 0 when the queue is empty, -EAGAIN when TCP is full. */
 static int ockam_tcp_send_queue(struct ockam_tcp *t, struct sock *sk)
 {
-	struct ockam_tx_cursor c;
+	struct kvec kv[OCKAM_TCP_TX_BATCH];
+	struct sk_buff_head done;
 	struct sk_buff *skb;
 	int budget, ret;
+	size_t total, sent;
 	bool more;
+	u32 n;
 
-	for (budget = OCKAM_TCP_TX_BUDGET; budget; budget--) {
+	__skb_queue_head_init(&done);
+	for (budget = OCKAM_TCP_TX_BUDGET; budget > 0; budget -= n) {
 		spin_lock_bh(&t->tx_queue.lock);
 		skb = t->dead ? NULL : skb_peek(&t->tx_queue);
-		more = skb && !skb_queue_is_last(&t->tx_queue, skb);
+		n = skb ? ockam_tcp_gather(t, kv,
+					   min_t(u32, budget, OCKAM_TCP_TX_BATCH),
+					   &total, &more) : 0;
+		if (skb && !n)
+			more = !skb_queue_is_last(&t->tx_queue, skb);
 		spin_unlock_bh(&t->tx_queue.lock);
 		if (!skb)
 			return 0;
 
-		c = (struct ockam_tx_cursor) {
-			.offset = t->tx_sent,
-			.len = skb->len - t->tx_sent,
-			.more = more,
-		};
-		ret = ockam_stream_send_range(sk, skb, &c);
-		t->tx_sent += c.done;
+		if (n) {
+			ret = ockam_stream_send_kvecs(sk, kv, n, total,
+						      more ? MSG_MORE : 0);
+			sent = ret > 0 ? ret : 0;
+			if (ret >= 0)
+				ret = sent < total ? -EAGAIN : 0;
+		} else {
+			n = 1;
+			ret = ockam_tcp_send_one(t, sk, skb, more, &sent);
+		}
+		ockam_tcp_sent(t, sent, &done);
+		ockam_tcp_done(t, &done);
 		if (ret)
 			return ret;
-
-		spin_lock_bh(&t->tx_queue.lock);
-		__skb_unlink(skb, &t->tx_queue);
-		t->tx_bytes -= skb->len;
-		if (!list_empty(&t->throttled) &&
-		    t->tx_bytes <= ockam_tcp_txq_limit(t) / 4)
-			ockam_tcp_unthrottle(t);
-		spin_unlock_bh(&t->tx_queue.lock);
-		t->tx_sent = 0;
-		ockam_tcp_count_tx(t, skb->len - OCKAM_TCP_FRAME_LEN);
-		consume_skb(skb);
 	}
 	/* Out of budget: run again later rather than hold the socket. */
 	queue_work(ockam_tx_wq, &t->tx_work);

@@ -923,6 +923,93 @@ TEST(relay_backpressure_loses_nothing)
 	free(buf);
 }
 
+/* Message @seq of small_messages_survive_partial_writes: its length. */
+static size_t partial_len(unsigned int seq)
+{
+	/* Linear messages of every size to 1024 bytes, and paged ones. */
+	static const size_t sizes[] = {
+		1, 1024, 17, 700, 1000, 5000, 64, 1023, 300, 1500, 2, 999,
+	};
+
+	return sizes[seq % (sizeof(sizes) / sizeof(sizes[0]))];
+}
+
+/* ... and its bytes: the sequence number, then a pattern of it. */
+static void partial_fill(unsigned int seq, unsigned char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (unsigned char)(seq * 131 + i * 7);
+	if (len >= sizeof(seq))
+		memcpy(buf, &seq, sizeof(seq));
+}
+
+/*
+ * Small messages go to TCP in batches, one write for several; a write TCP
+ * takes only part of ends a batch anywhere, inside a message or between
+ * two, and the next run goes on from there. Fill the connection until TCP
+ * takes nothing more, with messages of many sizes (some paged, sent on
+ * their own), then read: every message arrives whole and in order.
+ */
+TEST(small_messages_survive_partial_writes)
+{
+	unsigned char *out = malloc(8192), *in = malloc(8192);
+	long long idle_since = 0;
+	unsigned int sent = 0, got;
+	struct ockam_nl *nl;
+	int c3, far, a;
+	uint32_t frame;
+	char version;
+	size_t len;
+
+	ASSERT_TRUE(out && in);
+	ASSERT_EQ(0, node_fresh());
+	ASSERT_EQ(0, ockam_nl_open(&nl, NULL));
+	ASSERT_EQ(0, tcp_pair(&c3, &far));
+	ASSERT_EQ(0, attach(nl, c3, "c3", NULL, 0));
+	a = sock_bound("a");
+	ASSERT_EQ(0, fcntl(a, F_SETFL, O_NONBLOCK));
+
+	for (;;) {
+		len = partial_len(sent);
+		partial_fill(sent, out, len);
+		if (send_to(a, "0#c3 => 0#x", out, len) == (ssize_t)len) {
+			sent++;
+			idle_since = 0;
+			continue;
+		}
+		ASSERT_EQ(EAGAIN, errno);
+		if (!idle_since)
+			idle_since = now_ms();
+		else if (now_ms() - idle_since > 1000)
+			break;
+		usleep(20000);
+	}
+	ASSERT_LT(1000, sent);
+
+	ASSERT_EQ(0, set_rcvtimeo(far, 5000));
+	ASSERT_EQ(1, recv(far, &version, 1, MSG_WAITALL));
+	for (got = 0; got < sent; got++) {
+		ASSERT_EQ(4, recv(far, &frame, 4, MSG_WAITALL));
+		frame = ntohl(frame);
+		len = partial_len(got);
+		ASSERT_LT(len, frame);
+		ASSERT_GT(8192, frame);
+		ASSERT_EQ(frame, recv(far, in, frame, MSG_WAITALL));
+		partial_fill(got, out, len);
+		ASSERT_EQ(0, memcmp(in + frame - len, out, len)) {
+			TH_LOG("message %u of %u", got, sent);
+		}
+	}
+	EXPECT_EQ(0, node_stat(nl, OCKAM_STAT_DROP_BUFFER_FULL));
+	close(a);
+	close(far);
+	ockam_nl_close(nl);
+	free(out);
+	free(in);
+}
+
 /* A frame with onward route @onward, an empty return route, @len bytes. */
 static size_t relay_frame(unsigned char *buf, const char *onward, size_t len)
 {
