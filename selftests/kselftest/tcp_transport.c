@@ -858,6 +858,44 @@ TEST_F(raw, peer_closes_after_sending)
 }
 
 /*
+ * Send message after message on the non-blocking @fd along @route, each
+ * made by @fill (message @seq into @buf, its length returned), until none
+ * has gone for a second: everything between here and the far end is
+ * full. Returns how many went, or -1 on an error other than EAGAIN.
+ */
+static long send_until_full(int fd, const char *route, unsigned char *buf,
+			    size_t (*fill)(unsigned int seq, unsigned char *buf))
+{
+	long long idle_since = 0;
+	unsigned int sent = 0;
+	size_t len;
+
+	for (;;) {
+		len = fill(sent, buf);
+		if (send_to(fd, route, buf, len) == (ssize_t)len) {
+			sent++;
+			idle_since = 0;
+			continue;
+		}
+		if (errno != EAGAIN)
+			return -1;
+		if (!idle_since)
+			idle_since = now_ms();
+		else if (now_ms() - idle_since > 1000)
+			return sent;
+		usleep(20000);
+	}
+}
+
+/* 64 KiB of zeros, as the buffer already holds them. */
+static size_t zeros_64k(unsigned int seq, unsigned char *buf)
+{
+	(void)seq;
+	(void)buf;
+	return 64 * 1024;
+}
+
+/*
  * A relay whose next hop stops reading must not drop: it pauses the
  * connection feeding it, TCP pushes back to the sender, and the sender
  * blocks. Everything sent arrives once the far end reads again.
@@ -866,10 +904,11 @@ TEST(relay_backpressure_loses_nothing)
 {
 	struct ockam_nl *nl;
 	int c1, c2, c3, far, a, sndbuf = 65536;
-	size_t size = 64 * 1024, got = 0, sent = 0;
-	char *payload = calloc(1, size), *buf = malloc(2 * size);
-	long long idle_since = 0;
+	size_t size = 64 * 1024, got = 0;
+	unsigned char *payload = calloc(1, size);
+	char *buf = malloc(2 * size);
 	uint32_t frame;
+	long sent;
 	char version;
 
 	ASSERT_TRUE(payload && buf);
@@ -885,28 +924,14 @@ TEST(relay_backpressure_loses_nothing)
 	ASSERT_EQ(0, setsockopt(a, SOL_SOCKET, SO_SNDBUF, &sndbuf,
 				sizeof(sndbuf)));
 
-	/* Send until everything between here and the far end is full. */
-	for (;;) {
-		if (send_to(a, "0#c1 => 0#c3 => 0#x", payload, size) ==
-		    (ssize_t)size) {
-			sent++;
-			idle_since = 0;
-			continue;
-		}
-		ASSERT_EQ(EAGAIN, errno);
-		if (!idle_since)
-			idle_since = now_ms();
-		else if (now_ms() - idle_since > 1000)
-			break;
-		usleep(20000);
-	}
+	sent = send_until_full(a, "0#c1 => 0#c3 => 0#x", payload, zeros_64k);
 	ASSERT_LT(0, sent);
 	EXPECT_EQ(0, node_stat(nl, OCKAM_STAT_DROP_BUFFER_FULL));
 
 	/* Now read: every message is there, in one piece. */
 	ASSERT_EQ(0, set_rcvtimeo(far, 5000));
 	ASSERT_EQ(1, recv(far, &version, 1, MSG_WAITALL));
-	while (got < sent) {
+	while (got < (size_t)sent) {
 		ASSERT_EQ(4, recv(far, &frame, 4, MSG_WAITALL));
 		frame = ntohl(frame);
 		ASSERT_LT(size, frame);
@@ -914,7 +939,7 @@ TEST(relay_backpressure_loses_nothing)
 		ASSERT_EQ(frame, recv(far, buf, frame, MSG_WAITALL));
 		got++;
 	}
-	EXPECT_EQ(sent, got);
+	EXPECT_EQ((size_t)sent, got);
 	EXPECT_EQ(0, node_stat(nl, OCKAM_STAT_DROP_BUFFER_FULL));
 	close(a);
 	close(far);
@@ -945,6 +970,14 @@ static void partial_fill(unsigned int seq, unsigned char *buf, size_t len)
 		memcpy(buf, &seq, sizeof(seq));
 }
 
+static size_t partial_message(unsigned int seq, unsigned char *buf)
+{
+	size_t len = partial_len(seq);
+
+	partial_fill(seq, buf, len);
+	return len;
+}
+
 /*
  * Small messages go to TCP in batches, one write for several; a write TCP
  * takes only part of ends a batch anywhere, inside a message or between
@@ -955,9 +988,9 @@ static void partial_fill(unsigned int seq, unsigned char *buf, size_t len)
 TEST(small_messages_survive_partial_writes)
 {
 	unsigned char *out = malloc(8192), *in = malloc(8192);
-	long long idle_since = 0;
-	unsigned int sent = 0, got;
 	struct ockam_nl *nl;
+	unsigned int got;
+	long sent;
 	int c3, far, a;
 	uint32_t frame;
 	char version;
@@ -971,26 +1004,12 @@ TEST(small_messages_survive_partial_writes)
 	a = sock_bound("a");
 	ASSERT_EQ(0, fcntl(a, F_SETFL, O_NONBLOCK));
 
-	for (;;) {
-		len = partial_len(sent);
-		partial_fill(sent, out, len);
-		if (send_to(a, "0#c3 => 0#x", out, len) == (ssize_t)len) {
-			sent++;
-			idle_since = 0;
-			continue;
-		}
-		ASSERT_EQ(EAGAIN, errno);
-		if (!idle_since)
-			idle_since = now_ms();
-		else if (now_ms() - idle_since > 1000)
-			break;
-		usleep(20000);
-	}
+	sent = send_until_full(a, "0#c3 => 0#x", out, partial_message);
 	ASSERT_LT(1000, sent);
 
 	ASSERT_EQ(0, set_rcvtimeo(far, 5000));
 	ASSERT_EQ(1, recv(far, &version, 1, MSG_WAITALL));
-	for (got = 0; got < sent; got++) {
+	for (got = 0; got < (unsigned int)sent; got++) {
 		ASSERT_EQ(4, recv(far, &frame, 4, MSG_WAITALL));
 		frame = ntohl(frame);
 		len = partial_len(got);
@@ -999,7 +1018,7 @@ TEST(small_messages_survive_partial_writes)
 		ASSERT_EQ(frame, recv(far, in, frame, MSG_WAITALL));
 		partial_fill(got, out, len);
 		ASSERT_EQ(0, memcmp(in + frame - len, out, len)) {
-			TH_LOG("message %u of %u", got, sent);
+			TH_LOG("message %u of %ld", got, sent);
 		}
 	}
 	EXPECT_EQ(0, node_stat(nl, OCKAM_STAT_DROP_BUFFER_FULL));
