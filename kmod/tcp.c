@@ -231,7 +231,8 @@ static void ockam_tcp_count_tx(struct ockam_tcp *t, u32 bytes)
  * TCP one call a batch instead of one each. The queue's head is only
  * ever taken off by the transmit work, and purged once it is cancelled,
  * so the messages stay put while the lock is dropped. Returns how many
- * there are (0 when the head is not linear), their bytes in @*total.
+ * there are (0 when the head is not linear), their bytes in @*total, and
+ * in @*more whether a message follows them (with none, the head).
  */
 static u32 ockam_tcp_gather(struct ockam_tcp *t, struct kvec *kv, u32 max,
 			    size_t *total, bool *more)
@@ -244,7 +245,7 @@ static u32 ockam_tcp_gather(struct ockam_tcp *t, struct kvec *kv, u32 max,
 	*more = false;
 	skb_queue_walk(&t->tx_queue, skb) {
 		if (n == max || skb_is_nonlinear(skb)) {
-			*more = true;
+			*more = n || !skb_queue_is_last(&t->tx_queue, skb);
 			break;
 		}
 		kv[n].iov_base = skb->data + off;
@@ -298,6 +299,19 @@ static void ockam_tcp_done(struct ockam_tcp *t, struct sk_buff_head *done)
 	}
 }
 
+/* Send the batch ockam_tcp_gather() made; as ockam_tcp_send_one(). */
+static int ockam_tcp_send_batch(struct sock *sk, struct kvec *kv, u32 n,
+				size_t total, bool more, size_t *sent)
+{
+	int ret;
+
+	ret = ockam_stream_send_kvecs(sk, kv, n, total, more ? MSG_MORE : 0);
+	*sent = ret > 0 ? ret : 0;
+	if (ret < 0)
+		return ret;
+	return *sent < total ? -EAGAIN : 0;
+}
+
 /*
  * Send @skb, the message at the head of the queue, from where TCP stopped
  * last time (@tx_sent), whatever its shape. The bytes TCP took go in
@@ -336,18 +350,12 @@ static int ockam_tcp_send_queue(struct ockam_tcp *t, struct sock *sk)
 		n = skb ? ockam_tcp_gather(t, kv,
 					   min_t(u32, budget, OCKAM_TCP_TX_BATCH),
 					   &total, &more) : 0;
-		if (skb && !n)
-			more = !skb_queue_is_last(&t->tx_queue, skb);
 		spin_unlock_bh(&t->tx_queue.lock);
 		if (!skb)
 			return 0;
 
 		if (n) {
-			ret = ockam_stream_send_kvecs(sk, kv, n, total,
-						      more ? MSG_MORE : 0);
-			sent = ret > 0 ? ret : 0;
-			if (ret >= 0)
-				ret = sent < total ? -EAGAIN : 0;
+			ret = ockam_tcp_send_batch(sk, kv, n, total, more, &sent);
 		} else {
 			n = 1;
 			ret = ockam_tcp_send_one(t, sk, skb, more, &sent);
