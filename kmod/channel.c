@@ -34,8 +34,8 @@ void ockam_channel_uninit(void)
 /* Wipe and free what ockam_channel_alloc() made, in any state. */
 static void ockam_channel_destroy(struct ockam_channel *ch)
 {
-	/* Each frame being opened holds a reference. */
-	WARN_ON_ONCE(ch->rx.opening);
+	/* Each frame being opened or sealed holds a reference. */
+	WARN_ON_ONCE(ch->rx.opening || ch->tx.sealing);
 	ockam_channel_keys_wipe(ch);
 	free_percpu(ch->stats);
 	ockam_channel_path_free(ch);
@@ -76,14 +76,8 @@ static bool ockam_channel_unhash(struct ockam_channel *ch)
 static void ockam_channel_finish(struct ockam_channel *ch,
 				 enum ockam_channel_close_reason reason)
 {
-	struct sk_buff *skb;
-	int err;
-
-	if (reason == OCKAM_CLOSE_DELETED) {
-		skb = ockam_channel_seal_close(ch, &err);
-		if (skb)
-			ockam_route_skb(ch->node, skb, NULL, 0);
-	}
+	if (reason == OCKAM_CLOSE_DELETED)
+		ockam_channel_send_close(ch);
 	ockam_netlink_channel_closed(ch, reason);
 	/* Sessions through it have nowhere to go. */
 	ockam_liveness_portals(ch->node);

@@ -32,11 +32,19 @@ enum ockam_channel_sizes {
 };
 
 struct ockam_channel_tx {
-	/* Guards the key and the counter. */
+	/* Guards the key, the counter and the frames being sealed. */
 	spinlock_t lock;
 	u8 key[OCKAM_KEY_LEN];
+	/* A context hands on the sealed frames at the head of @sealing. */
+	bool delivering;
 	/* The next counter to send; the key has had counter / 32 REKEYs. */
 	u64 counter;
+	/*
+	 * Frames waiting for their turn to leave, in counter order
+	 * (seal_queue.c): a ring through skb->next, this the last frame and
+	 * its ->next the first; NULL when there is none.
+	 */
+	struct sk_buff *sealing;
 };
 
 struct ockam_channel_rx {
@@ -89,12 +97,18 @@ struct ockam_channel {
 	refcount_t refs;
 	/* The netlink socket that added the channel. */
 	u32 owner_portid;
-	/* Frees the channel a grace period after the last reference. */
-	struct rcu_head rcu;
+	union {
+		/* On a list of channels being closed together, which is
+		 * done with the channel before it drops its reference.
+		 */
+		struct list_head closing;
+		/* Frees the channel a grace period after the last
+		 * reference.
+		 */
+		struct rcu_head rcu;
+	};
 	/* Tears the channel down when the peer closed it. */
 	struct work_struct close_work;
-	/* On a list of channels being closed together. */
-	struct list_head closing;
 	u8 role;
 	/* Unhashed; under the node's lock. */
 	bool dead;
@@ -206,9 +220,26 @@ static inline enum ockam_stat ockam_channel_refused_stat(int err)
 	}
 }
 
+enum ockam_channel_encrypt_flags {
+	/* The message came from another node. */
+	OCKAM_ENCRYPT_F_ARRIVED = 1 << 0,
+	/* This context hands on what a channel opened or sealed: the frame
+	 * goes to a worker, never sealed and handed on here, so that channels
+	 * inside channels never recurse.
+	 */
+	OCKAM_ENCRYPT_F_NESTED = 1 << 1,
+};
+
+enum {
+	/* ockam_channel_encrypt(): the frame leaves later, in its turn. */
+	OCKAM_CHANNEL_QUEUED = 1,
+};
+
 /* crypt.c: the data path */
 int ockam_channel_encrypt(struct ockam_channel *ch, struct sk_buff **pskb,
-			  struct ockam_msg_view *msg);
+			  struct ockam_msg_view *msg, unsigned int flags);
+int ockam_channel_seal_body(struct sk_buff *skb, u32 body_off, u32 body_len,
+			    const u8 *key);
 int ockam_channel_decrypt(struct ockam_channel *ch, struct sk_buff **pskb,
 			  struct ockam_msg_view *msg,
 			  const struct ockam_channel_from *from);
@@ -216,16 +247,35 @@ int ockam_channel_open(struct ockam_channel *ch, struct sk_buff *in,
 		       struct ockam_msg_view *msg,
 		       const struct ockam_channel_from *from,
 		       struct sk_buff **out);
-struct sk_buff *ockam_channel_seal_close(struct ockam_channel *ch, int *err);
-struct sk_buff *ockam_channel_seal_keepalive(struct ockam_channel *ch,
-					     bool ask, int *err);
+int ockam_channel_send_close(struct ockam_channel *ch);
+int ockam_channel_send_keepalive(struct ockam_channel *ch, bool ask);
 
 /* crypt_queue.c: opening on every CPU, in order */
+extern struct workqueue_struct *ockam_crypt_wq;
+unsigned int ockam_crypt_next_cpu(void);
 int ockam_crypt_queue_init(void);
 void ockam_crypt_queue_uninit(void);
 void ockam_channel_open_queued(struct ockam_channel *ch, struct sk_buff *skb,
 			       bool pushed, bool nested);
 void ockam_channel_open_node_exit(struct ockam_node *node);
+
+/* seal_queue.c: sealing on every CPU, leaving in counter order */
+int ockam_seal_queue_init(void);
+void ockam_seal_queue_uninit(void);
+/* What becomes of a frame that took its counter. */
+enum ockam_seal_how {
+	/* Nothing waits before it: sealed and sent on by the caller. */
+	OCKAM_SEAL_HERE,
+	/* In the channel's order: sealed by the caller, then settled. */
+	OCKAM_SEAL_LISTED,
+	/* In the channel's order and on a worker: the queue owns it. */
+	OCKAM_SEAL_DELEGATED,
+};
+
+int ockam_seal_enqueue(struct ockam_channel *ch, struct sk_buff *frame,
+		       const u8 *key, u32 body_off, unsigned int flags);
+void ockam_seal_settle(struct ockam_channel *ch, struct sk_buff *frame,
+		       int err);
 
 /* channel_path.c: the route to the peer */
 struct ockam_channel_path *ockam_channel_path_alloc(const u8 *addrs, u32 len,

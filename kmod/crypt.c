@@ -17,6 +17,7 @@
 
 #include "channel.h"
 #include "frame.h"
+#include "route.h"
 #include "socket.h"
 
 enum {
@@ -100,26 +101,42 @@ void ockam_channel_keys_reset(struct ockam_channel *ch, const u8 *tx_key,
 }
 
 /*
- * The key and counter for the next frame. The key moves on (REKEY) as
- * soon as its last message has its copy: the old key is overwritten at
- * once rather than when the next message comes, however late that is.
+ * The key and counter for the next frame, @frame, laid out but for its
+ * counter, whose body starts @body_off bytes in. The counter is written
+ * into the frame here, and the frame takes its place in the order frames
+ * leave when it must (seal_queue.c), all under the lock: frames of one
+ * channel leave in counter order. Returns how the frame goes on
+ * (enum ockam_seal_how), or an errno. The key moves on (REKEY) as soon
+ * as its last message has its copy: the old key is overwritten at once
+ * rather than when the next message comes, however late that is.
  */
-static int ockam_tx_next(struct ockam_channel_tx *tx, u8 *key, u64 *counter)
+static int ockam_tx_next(struct ockam_channel *ch, struct sk_buff *frame,
+			 u32 body_off, unsigned int flags, u8 *key)
 {
-	int err = 0;
+	struct ockam_channel_tx *tx = &ch->tx;
+	u8 head[OCKAM_COUNTER_LEN];
+	int how;
 
 	spin_lock_bh(&tx->lock);
 	if (tx->counter >= OCKAM_COUNTER_LIMIT) {
-		err = -EKEYEXPIRED;
+		how = -EKEYEXPIRED;
 		goto out;
 	}
-	*counter = tx->counter++;
-	memcpy(key, tx->key, OCKAM_KEY_LEN);
-	if (ockam_epoch_ends(*counter))
+	ockam_frame_put_counter(head, tx->counter);
+	how = skb_store_bits(frame, body_off - OCKAM_COUNTER_LEN, head,
+			     sizeof(head));
+	if (!how)
+		how = ockam_seal_enqueue(ch, frame, tx->key, body_off, flags);
+	if (how < 0)
+		goto out;
+	if (how != OCKAM_SEAL_DELEGATED)
+		memcpy(key, tx->key, OCKAM_KEY_LEN);
+	if (ockam_epoch_ends(tx->counter))
 		ockam_cipher_rekey(tx->key);
+	tx->counter++;
 out:
 	spin_unlock_bh(&tx->lock);
-	return err;
+	return how;
 }
 
 static int ockam_replay_errno(enum ockam_replay_verdict verdict)
@@ -162,25 +179,29 @@ static int ockam_rx_commit(struct ockam_channel_rx *rx, u64 counter,
 /* ---------------------------------------------------------- sealing */
 
 /*
- * Encrypt the frame body in @out (type byte at OCKAM_FRAME_TYPE_OFF, then room
- * for @len bytes and the tag) after copying in @in, which holds the @len
- * bytes after the type (NULL for none).
+ * Encrypt the @body_len bytes (type byte and body) at @body_off in
+ * @frame, where they are, behind the counter the frame carries; the tag
+ * goes into the OCKAM_TAG_LEN bytes after them. Any context.
  */
-static int ockam_seal_body(struct sk_buff *out, struct sk_buff *in, u32 len,
-			   const u8 *key, u64 counter)
+int ockam_channel_seal_body(struct sk_buff *frame, u32 body_off, u32 body_len,
+			    const u8 *key)
 {
 	struct scatterlist stack[OCKAM_SG_STACK], *sg;
-	u32 body = 1 + len;
+	u8 head[OCKAM_COUNTER_LEN];
+	u64 counter;
 	int err;
 
-	sg = ockam_sg_alloc(out, stack);
+	err = skb_copy_bits(frame, body_off - OCKAM_COUNTER_LEN, head,
+			    sizeof(head));
+	if (err)
+		return err;
+	ockam_frame_counter(head, OCKAM_FRAME_OVERHEAD, &counter);
+	sg = ockam_sg_alloc(frame, stack);
 	if (!sg)
 		return -ENOMEM;
-	err = skb_to_sgvec(out, sg, OCKAM_FRAME_TYPE_OFF, body + OCKAM_TAG_LEN);
-	if (err > 0 && in)
-		err = ockam_msg_copy(out, OCKAM_FRAME_TYPE_OFF + 1, in, 0, len);
-	if (err >= 0)
-		err = ockam_cipher_seal(key, counter, sg, body);
+	err = skb_to_sgvec(frame, sg, body_off, body_len + OCKAM_TAG_LEN);
+	if (err > 0)
+		err = ockam_cipher_seal(key, counter, sg, body_len);
 	ockam_sg_free(sg, stack);
 	return err < 0 ? err : 0;
 }
@@ -199,65 +220,82 @@ static void ockam_channel_onward(struct ockam_channel *ch,
 }
 
 /*
+ * Seal @frame, laid out but for its counter and tag, whose @body_len
+ * bytes of type and body start @body_off bytes in: here, or on a worker
+ * (seal_queue.c). Returns 0 when it is sealed and the caller sends it on,
+ * OCKAM_CHANNEL_QUEUED when it leaves later in its turn (the queue owns
+ * it), or an errno: before a counter was taken, with @frame as it was;
+ * -ENOMEM after, with @frame half sealed.
+ */
+static int ockam_seal_frame(struct ockam_channel *ch, struct sk_buff *frame,
+			    u32 body_off, u32 body_len, unsigned int flags)
+{
+	u8 key[OCKAM_KEY_LEN];
+	int how, err;
+
+	how = ockam_tx_next(ch, frame, body_off, flags, key);
+	if (how < 0 || how == OCKAM_SEAL_DELEGATED)
+		return how < 0 ? how : OCKAM_CHANNEL_QUEUED;
+	err = ockam_channel_seal_body(frame, body_off, body_len, key);
+	memzero_explicit(key, sizeof(key));
+	if (err)
+		err = -ENOMEM;
+	if (how == OCKAM_SEAL_HERE)
+		return err;
+	ockam_seal_settle(ch, frame, err);
+	return OCKAM_CHANNEL_QUEUED;
+}
+
+/*
  * A data frame of @type whose body is @in (NULL: empty), as a message
- * along the channel's route with the return route @ret (NULL: empty).
+ * along the channel's route with the return route @back (NULL: empty),
+ * in a new buffer charged to whoever sent @in: sealed, as
+ * ockam_seal_frame() returns it in @*how, or NULL for an errno in @*how.
  * Consumes nothing. Under RCU.
  */
-static struct sk_buff *__ockam_seal(struct ockam_channel *ch, u8 type,
-				    struct sk_buff *in,
-				    const struct ockam_route_parts *back,
-				    int *err)
+static struct sk_buff *ockam_seal_copy(struct ockam_channel *ch, u8 type,
+				       struct sk_buff *in,
+				       const struct ockam_route_parts *back,
+				       unsigned int flags, int *how)
 {
 	struct ockam_route_parts onward, ret = back ? *back :
 					(struct ockam_route_parts){};
 	u32 len = in ? in->len : 0, frame = OCKAM_FRAME_OVERHEAD + len;
-	u8 key[OCKAM_KEY_LEN], head[OCKAM_COUNTER_LEN];
 	struct sk_buff *out;
 	u32 header_len;
-	u64 counter;
+	int err;
 
 	ockam_channel_onward(ch, &onward);
 	header_len = ockam_header_len(&onward, &ret, frame);
 	if (header_len + frame > READ_ONCE(ch->node->max_message)) {
-		*err = -EMSGSIZE;
+		*how = -EMSGSIZE;
 		return NULL;
 	}
 	out = ockam_msg_alloc_atomic(header_len + OCKAM_TCP_FRAME_LEN, frame,
-				     err);
+				     &err);
 	if (!out)
-		return NULL;
-	*err = ockam_tx_next(&ch->tx, key, &counter);
-	if (*err)
+		goto err;
+	if (in)
+		ockam_socket_charge(out, in);
+	err = skb_store_bits(out, OCKAM_FRAME_TYPE_OFF, &type, 1);
+	if (!err && in)
+		err = ockam_msg_copy(out, OCKAM_FRAME_TYPE_OFF + 1, in, 0, len);
+	if (err)
 		goto err_free;
-
-	ockam_frame_put_counter(head, counter);
-	*err = skb_store_bits(out, 0, head, sizeof(head));
-	if (!*err)
-		*err = skb_store_bits(out, OCKAM_FRAME_TYPE_OFF, &type, 1);
-	if (!*err)
-		*err = ockam_seal_body(out, in, len, key, counter);
-	memzero_explicit(key, sizeof(key));
-	if (*err)
-		goto err_free;
-
 	ockam_header_encode(__skb_push(out, header_len), &onward, &ret, frame);
+
+	err = ockam_seal_frame(ch, out, header_len + OCKAM_FRAME_TYPE_OFF,
+			       1 + len, flags);
+	if (err < 0)
+		goto err_free;
+	*how = err;
 	return out;
 
 err_free:
 	kfree_skb(out);
+err:
+	*how = err;
 	return NULL;
-}
-
-static struct sk_buff *ockam_seal(struct ockam_channel *ch, u8 type,
-				  struct sk_buff *in,
-				  const struct ockam_route_parts *back, int *err)
-{
-	struct sk_buff *out;
-
-	rcu_read_lock();
-	out = __ockam_seal(ch, type, in, back, err);
-	rcu_read_unlock();
-	return out;
 }
 
 /*
@@ -298,18 +336,15 @@ static bool ockam_seal_tail_room(struct sk_buff *skb)
 /*
  * Seal @skb where it is, when it is ours alone (ockam_msg_private()) and
  * has the room (a local sender's message does: see OCKAM_SEAL_HEADROOM):
- * no new buffer, no copy. -EAGAIN, with @skb as it was, when it cannot be
- * done here. Under RCU.
+ * no new buffer, no copy. Returns as ockam_seal_frame(), or -EAGAIN,
+ * with @skb as it was, when it cannot be done here. Under RCU.
  */
 static int ockam_seal_in_place(struct ockam_channel *ch, struct sk_buff *skb,
-			       struct ockam_msg_view *msg)
+			       unsigned int flags)
 {
-	struct scatterlist stack[OCKAM_SG_STACK], *sg;
 	u32 len = skb->len, frame = OCKAM_FRAME_OVERHEAD + len;
 	struct ockam_route_parts onward, ret = {};
-	u8 key[OCKAM_KEY_LEN];
 	u32 header_len;
-	u64 counter;
 	int err;
 
 	ockam_channel_onward(ch, &onward);
@@ -321,39 +356,47 @@ static int ockam_seal_in_place(struct ockam_channel *ch, struct sk_buff *skb,
 				OCKAM_TCP_FRAME_LEN ||
 	    !ockam_seal_tail_room(skb))
 		return -EAGAIN;
-	sg = ockam_sg_alloc(skb, stack);
-	err = sg ? ockam_tx_next(&ch->tx, key, &counter) : -EAGAIN;
-	if (err) {
-		ockam_sg_free(sg, stack);
-		pskb_trim(skb, len);
-		return err;
-	}
 
 	*(u8 *)__skb_push(skb, 1) = OCKAM_CHANNEL_MSG_PAYLOAD;
-	err = skb_to_sgvec(skb, sg, 0, skb->len);
-	if (err > 0)
-		err = ockam_cipher_seal(key, counter, sg, 1 + len);
-	memzero_explicit(key, sizeof(key));
-	ockam_sg_free(sg, stack);
-	/* Half-sealed: nothing to go back to. */
-	if (err < 0)
-		return -ENOMEM;
-
-	ockam_frame_put_counter(__skb_push(skb, OCKAM_COUNTER_LEN), counter);
+	__skb_push(skb, OCKAM_COUNTER_LEN);
 	ockam_header_encode(__skb_push(skb, header_len), &onward, &ret, frame);
-	return ockam_msg_decode(skb->data, skb_headlen(skb), skb->len, msg);
+	err = ockam_seal_frame(ch, skb, header_len + OCKAM_FRAME_TYPE_OFF,
+			       1 + len, flags);
+	/* No counter taken: as it was, for the copy or the caller. */
+	if (err < 0 && err != -ENOMEM) {
+		__skb_pull(skb, header_len + OCKAM_FRAME_TYPE_OFF + 1);
+		pskb_trim(skb, len);
+	}
+	return err;
+}
+
+static enum ockam_stat ockam_seal_drop_stat(int err)
+{
+	switch (err) {
+	case -EKEYEXPIRED:
+		return OCKAM_STAT_DROP_KEY_EXPIRED;
+	case -EMSGSIZE:
+		return OCKAM_STAT_DROP_TOO_BIG;
+	case -ENETDOWN:
+		return OCKAM_STAT_DROP_CHANNEL_DOWN;
+	default:
+		return OCKAM_STAT_DROP_BUFFER_FULL;
+	}
 }
 
 /*
  * The encryptor's step. @*pskb is a message whose onward route no longer
  * holds the encryptor; it becomes the payload of a data frame, in place
- * or in a new buffer. Returns 0 with @*pskb the frame and @msg describing
- * it, or an errno (with @*pskb untouched unless it was -ENOMEM).
+ * or in a new buffer. @flags: enum ockam_channel_encrypt_flags. Returns 0
+ * with @*pskb the frame and @msg describing it, to be sent on by the
+ * caller; OCKAM_CHANNEL_QUEUED when the frame leaves later, in its turn
+ * (seal_queue.c), @*pskb consumed; or an errno, with @*pskb untouched
+ * unless it was -ENOMEM.
  */
 int ockam_channel_encrypt(struct ockam_channel *ch, struct sk_buff **pskb,
-			  struct ockam_msg_view *msg)
+			  struct ockam_msg_view *msg, unsigned int flags)
 {
-	struct sk_buff *in = *pskb, *out;
+	struct sk_buff *in = *pskb, *out = NULL;
 	u32 len = in->len;
 	int err;
 
@@ -361,41 +404,55 @@ int ockam_channel_encrypt(struct ockam_channel *ch, struct sk_buff **pskb,
 	if (READ_ONCE(ch->live.state) == OCKAM_CHANNEL_DOWN)
 		return -ENETDOWN;
 	rcu_read_lock();
-	err = ockam_seal_in_place(ch, in, msg);
+	err = ockam_seal_in_place(ch, in, flags);
+	if (err == -EAGAIN)
+		out = ockam_seal_copy(ch, OCKAM_CHANNEL_MSG_PAYLOAD, in, NULL,
+				      flags, &err);
 	rcu_read_unlock();
-	if (!err) {
-		ockam_channel_sent(ch);
-		ockam_channel_count(ch, OCKAM_STAT_ENCRYPTED,
-				    OCKAM_STAT_ENCRYPTED_BYTES, len);
-		return 0;
-	}
-	out = err == -EAGAIN ? ockam_seal(ch, OCKAM_CHANNEL_MSG_PAYLOAD, in,
-					  NULL, &err) : NULL;
-	if (!out) {
-		ockam_stats_inc(ch->stats, err == -EKEYEXPIRED ?
-				OCKAM_STAT_DROP_KEY_EXPIRED :
-				err == -EMSGSIZE ? OCKAM_STAT_DROP_TOO_BIG :
-				OCKAM_STAT_DROP_BUFFER_FULL);
+	if (err < 0) {
+		ockam_stats_inc(ch->stats, ockam_seal_drop_stat(err));
 		return err;
 	}
-	err = ockam_msg_decode(out->data, skb_headlen(out), out->len, msg);
-	if (err) {
-		kfree_skb(out);
-		return err;
+	if (out) {
+		consume_skb(in);
+		*pskb = out;
 	}
-	ockam_socket_charge(out, in);
-	consume_skb(in);
-	*pskb = out;
 	ockam_channel_sent(ch);
 	ockam_channel_count(ch, OCKAM_STAT_ENCRYPTED, OCKAM_STAT_ENCRYPTED_BYTES,
 			    len);
+	if (err == OCKAM_CHANNEL_QUEUED) {
+		*pskb = NULL;
+		return err;
+	}
+	return ockam_msg_decode((*pskb)->data, skb_headlen(*pskb),
+				(*pskb)->len, msg);
+}
+
+/*
+ * A frame of @type with the body @in and the return route @back (see
+ * ockam_seal_copy()), sent along the channel's route, in its turn.
+ */
+static int ockam_channel_send(struct ockam_channel *ch, u8 type,
+			      struct sk_buff *in,
+			      const struct ockam_route_parts *back)
+{
+	struct sk_buff *out;
+	int how;
+
+	rcu_read_lock();
+	out = ockam_seal_copy(ch, type, in, back, 0, &how);
+	rcu_read_unlock();
+	if (!out)
+		return how;
+	if (how != OCKAM_CHANNEL_QUEUED)
+		ockam_route_skb(ch->node, out, NULL, 0);
 	return 0;
 }
 
 /* The goodbye a channel sends when it closes. */
-struct sk_buff *ockam_channel_seal_close(struct ockam_channel *ch, int *err)
+int ockam_channel_send_close(struct ockam_channel *ch)
 {
-	return ockam_seal(ch, OCKAM_CHANNEL_MSG_CLOSE, NULL, NULL, err);
+	return ockam_channel_send(ch, OCKAM_CHANNEL_MSG_CLOSE, NULL, NULL);
 }
 
 /*
@@ -404,14 +461,14 @@ struct sk_buff *ockam_channel_seal_close(struct ockam_channel *ch, int *err)
  * carries our decryptor's address as its return route, so that what
  * reaches the peer is a whole route back to us (route mobility).
  */
-struct sk_buff *ockam_channel_seal_keepalive(struct ockam_channel *ch,
-					     bool ask, int *err)
+int ockam_channel_send_keepalive(struct ockam_channel *ch, bool ask)
 {
 	static const u8 ask_byte = OCKAM_KEEPALIVE_ASK;
 	struct ockam_route_parts none = {}, back = {};
 	u8 inner[8], self[OCKAM_ADDR_ENCODED_MAX];
-	struct sk_buff *in, *out;
+	struct sk_buff *in;
 	u32 len;
+	int err;
 
 	if (ask) {
 		back.head = self;
@@ -422,14 +479,15 @@ struct sk_buff *ockam_channel_seal_keepalive(struct ockam_channel *ch,
 	len = ockam_header_encode(inner, &none, &none, ask);
 	if (ask)
 		inner[len++] = ask_byte;
-	in = ockam_msg_alloc_atomic(0, len, err);
+	in = ockam_msg_alloc_atomic(0, len, &err);
 	if (!in)
-		return NULL;
-	*err = skb_store_bits(in, 0, inner, len);
-	out = *err ? NULL : ockam_seal(ch, OCKAM_CHANNEL_MSG_PAYLOAD, in,
-				       &back, err);
+		return err;
+	err = skb_store_bits(in, 0, inner, len);
+	if (!err)
+		err = ockam_channel_send(ch, OCKAM_CHANNEL_MSG_PAYLOAD, in,
+					 &back);
 	kfree_skb(in);
-	return out;
+	return err;
 }
 
 /* ---------------------------------------------------------- opening */

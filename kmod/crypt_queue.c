@@ -77,8 +77,9 @@ struct ockam_open_worker {
 
 static DEFINE_PER_CPU(struct ockam_open_worker, ockam_open_workers);
 /* Where each CPU sent the last frame it queued. */
-static DEFINE_PER_CPU(unsigned int, ockam_open_last_cpu);
-static struct workqueue_struct *ockam_crypt_wq;
+static DEFINE_PER_CPU(unsigned int, ockam_crypt_last_cpu);
+/* The workers of both directions (this file's and seal_queue.c's). */
+struct workqueue_struct *ockam_crypt_wq;
 
 static struct ockam_open_cb *ockam_open_cb(struct sk_buff *skb)
 {
@@ -161,7 +162,7 @@ static void ockam_open_deliver(struct ockam_channel *ch)
 	u32 charged;
 
 	refcount_inc(&ch->refs);
-	atomic_inc(&node->opening);
+	atomic_inc(&node->queued_frames);
 	for (;;) {
 		spin_lock_bh(&ch->rx.lock);
 		skb = ockam_open_take_finished(ch);
@@ -175,11 +176,11 @@ static void ockam_open_deliver(struct ockam_channel *ch)
 		atomic_long_sub(charged, &node->opening_bytes);
 		ockam_open_hand_on(ch, skb);
 		ockam_channel_put(ch);
-		atomic_dec(&node->opening);
+		atomic_dec(&node->queued_frames);
 	}
 	ockam_channel_put(ch);
 	/* Last: the node may go once no frame of it is left. */
-	atomic_dec(&node->opening);
+	atomic_dec(&node->queued_frames);
 }
 
 /* ------------------------------------------------------------ opening */
@@ -257,12 +258,13 @@ static void ockam_open_work(struct work_struct *work)
 /*
  * The next online CPU, round robin from where this CPU sent its last
  * frame, leaving out this one while there is another: it goes on
- * receiving. Bottom halves are off, so this is one CPU throughout.
+ * receiving, or sending. Bottom halves are off, so this is one CPU
+ * throughout.
  */
-static unsigned int ockam_open_next_cpu(void)
+unsigned int ockam_crypt_next_cpu(void)
 {
 	unsigned int self = smp_processor_id(), cpu;
-	unsigned int *last = this_cpu_ptr(&ockam_open_last_cpu);
+	unsigned int *last = this_cpu_ptr(&ockam_crypt_last_cpu);
 	int tries = 2;
 
 	cpu = *last;
@@ -316,9 +318,9 @@ void ockam_channel_open_queued(struct ockam_channel *ch, struct sk_buff *skb,
 		ockam_open_append(ch, skb);
 		ch->rx.opening_bytes += size;
 		atomic_long_add(size, &node->opening_bytes);
-		atomic_inc(&node->opening);
+		atomic_inc(&node->queued_frames);
 		if (delegate)
-			cpu = ockam_open_next_cpu();
+			cpu = ockam_crypt_next_cpu();
 	}
 	spin_unlock_bh(&ch->rx.lock);
 
@@ -338,14 +340,15 @@ void ockam_channel_open_queued(struct ockam_channel *ch, struct sk_buff *skb,
 }
 
 /*
- * Before the node goes: every frame it queued has been handed on or
- * dropped, and no context is handing on any more.
+ * Before the node goes: every frame it queued, to be opened or sealed
+ * (seal_queue.c counts there too), has been handed on or dropped, and no
+ * context is handing on any more.
  */
 void ockam_channel_open_node_exit(struct ockam_node *node)
 {
-	while (atomic_read(&node->opening)) {
+	while (atomic_read(&node->queued_frames)) {
 		flush_workqueue(ockam_crypt_wq);
-		if (atomic_read(&node->opening))
+		if (atomic_read(&node->queued_frames))
 			usleep_range(500, 1000);
 	}
 }
@@ -359,6 +362,10 @@ int ockam_crypt_queue_init(void)
 					 WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM, 0);
 	if (!ockam_crypt_wq)
 		return -ENOMEM;
+	if (ockam_seal_queue_init()) {
+		destroy_workqueue(ockam_crypt_wq);
+		return -ENOMEM;
+	}
 	for_each_possible_cpu(cpu) {
 		struct ockam_open_worker *w = per_cpu_ptr(&ockam_open_workers,
 							  cpu);
@@ -373,4 +380,5 @@ int ockam_crypt_queue_init(void)
 void ockam_crypt_queue_uninit(void)
 {
 	destroy_workqueue(ockam_crypt_wq);
+	ockam_seal_queue_uninit();
 }

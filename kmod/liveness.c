@@ -137,17 +137,12 @@ void ockam_liveness_portals(struct ockam_node *node)
 /* Send a keepalive along the channel's route; @ask: answer at once. */
 void ockam_channel_keepalive(struct ockam_channel *ch, bool ask)
 {
-	struct sk_buff *skb;
-	int err;
-
 	if (READ_ONCE(ch->live.state) == OCKAM_CHANNEL_DOWN)
 		return;
-	skb = ockam_channel_seal_keepalive(ch, ask, &err);
-	if (!skb)
+	if (ockam_channel_send_keepalive(ch, ask))
 		return;
 	ockam_channel_sent(ch);
 	ockam_stats_inc(ch->node->stats, OCKAM_STAT_KEEPALIVES);
-	ockam_route_skb(ch->node, skb, NULL, 0);
 }
 
 /*

@@ -39,7 +39,7 @@ static int __net_init ockam_netns_net_init(struct net *net)
 	ockam_liveness_node_init(node);
 	ockam_dialer_init(&node->dialer);
 	spin_lock_init(&node->throttle_lock);
-	atomic_set(&node->opening, 0);
+	atomic_set(&node->queued_frames, 0);
 	atomic_long_set(&node->opening_bytes, 0);
 
 	node->stats = ockam_stats_alloc(OCKAM_STATS_ALL);

@@ -90,10 +90,11 @@ struct ockam_node {
 	struct ockam_dialer dialer;
 	/* Guards the backpressure links between transports; see tcp.c. */
 	spinlock_t throttle_lock;
-	/* Frames of its channels being opened, and their truesize; see
-	 * crypt_queue.c.
+	/* Frames of its channels being opened or sealed off the routing
+	 * step (crypt_queue.c, seal_queue.c), and the truesize of those
+	 * being opened.
 	 */
-	atomic_t opening;
+	atomic_t queued_frames;
 	atomic_long_t opening_bytes;
 };
 

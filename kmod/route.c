@@ -115,10 +115,14 @@ static int ockam_hop_fail(struct ockam_hop *hop, int err)
 static int ockam_route_to_transport(struct ockam_hop *hop, struct ockam_tcp *t)
 {
 	int err = ockam_hop_rewrite(hop, true, NULL, 0, 0);
+	bool committed;
 
 	if (err)
 		return ockam_hop_fail(hop, err);
-	err = ockam_tcp_xmit(t, hop->skb, hop->from);
+	/* A local sender's frame, sealed after its send() returned. */
+	committed = (hop->flags & OCKAM_ROUTE_F_SEALED) &&
+		    !ockam_hop_forwarded(hop);
+	err = ockam_tcp_xmit(t, hop->skb, hop->from, committed);
 	if (err)
 		return ockam_hop_fail(hop, err);
 	if (ockam_hop_forwarded(hop))
@@ -147,12 +151,20 @@ static int ockam_route_to_socket(struct ockam_hop *hop,
  */
 static int ockam_route_encrypt(struct ockam_hop *hop, struct ockam_channel *ch)
 {
+	unsigned int flags = 0;
 	int err = ockam_hop_rewrite(hop, true, NULL, 0, 0);
 
 	if (err)
 		return ockam_hop_fail(hop, err);
-	err = ockam_channel_encrypt(ch, &hop->skb, &hop->msg);
+	if (ockam_hop_forwarded(hop))
+		flags |= OCKAM_ENCRYPT_F_ARRIVED;
+	if (hop->flags & (OCKAM_ROUTE_F_OPENED | OCKAM_ROUTE_F_SEALED))
+		flags |= OCKAM_ENCRYPT_F_NESTED;
+	err = ockam_channel_encrypt(ch, &hop->skb, &hop->msg, flags);
 	switch (err) {
+	case OCKAM_CHANNEL_QUEUED:
+		/* It leaves in its turn: ockam_route_sealed(). */
+		return 0;
 	case 0:
 		hop->peer = NULL;
 		/* The frame's onward route is the channel's, all of it. */
@@ -164,6 +176,8 @@ static int ockam_route_encrypt(struct ockam_hop *hop, struct ockam_channel *ch)
 		return ockam_hop_drop(hop, OCKAM_STAT_DROP_KEY_EXPIRED, err);
 	case -EMSGSIZE:
 		return ockam_hop_drop(hop, OCKAM_STAT_DROP_TOO_BIG, err);
+	case -ENOMEM:
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_BUFFER_FULL, err);
 	default:
 		return ockam_hop_drop(hop, OCKAM_STAT_DROP_BUFFER_FULL, -ENOBUFS);
 	}
@@ -516,6 +530,30 @@ void ockam_route_opened(struct ockam_channel *ch, struct sk_buff *skb)
 	if (ockam_route_pull(&hop))
 		return;
 	ockam_hop_out_of_channel(&hop, ch);
+	ockam_route_steps(&hop);
+}
+
+/*
+ * A frame channel @ch sealed off the routing step (seal_queue.c), in
+ * counter order: it carries on along the channel's route as it would have
+ * from the encryptor's step, a failure reported to the socket that sent
+ * it, if one did. @arrived: the message came from another node. Consumes
+ * @skb.
+ */
+void ockam_route_sealed(struct ockam_node *node, struct sk_buff *skb,
+			bool arrived)
+{
+	struct ockam_hop hop = {
+		.node = node,
+		.skb = skb,
+		.flags = OCKAM_ROUTE_F_DEFERRED | OCKAM_ROUTE_F_SEALED |
+			 (arrived ? OCKAM_ROUTE_F_ARRIVED : 0),
+	};
+
+	if (ockam_route_pull(&hop))
+		return;
+	/* The frame's onward route is the channel's, all of it. */
+	hop.own_hops = hop.msg.onward.hops;
 	ockam_route_steps(&hop);
 }
 

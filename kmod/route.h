@@ -26,6 +26,10 @@ enum ockam_route_flags {
 	 * (crypt_queue.c): a frame inside it is queued, never opened here.
 	 */
 	OCKAM_ROUTE_F_OPENED = 1 << 2,
+	/* The message is a frame sealed off the routing step
+	 * (seal_queue.c): a message into a channel from here is queued.
+	 */
+	OCKAM_ROUTE_F_SEALED = 1 << 3,
 };
 
 enum ockam_route_limits {
@@ -40,6 +44,8 @@ int ockam_route_skb(struct ockam_node *node, struct sk_buff *skb,
 int ockam_route_arrived(struct ockam_node *node, struct sk_buff *skb,
 			const u8 *push, u32 push_len);
 void ockam_route_opened(struct ockam_channel *ch, struct sk_buff *skb);
+void ockam_route_sealed(struct ockam_node *node, struct sk_buff *skb,
+			bool arrived);
 void ockam_route_refused(struct ockam_node *node, struct sk_buff *skb,
 			 int err);
 

@@ -660,6 +660,12 @@ static struct sock *ockam_skb_sender(const struct sk_buff *skb)
 	return sk;
 }
 
+/* Did a local socket send @skb (and is it charged to that socket)? */
+bool ockam_socket_sent(const struct sk_buff *skb)
+{
+	return ockam_skb_sender(skb);
+}
+
 /* Tell the local socket that sent @skb that its message was lost. */
 void ockam_socket_report_error(struct sk_buff *skb, int err)
 {

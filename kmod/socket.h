@@ -16,6 +16,7 @@ struct ockam_endpoint;
 void ockam_socket_deliver(struct ockam_node *node, struct ockam_endpoint *ep,
 			  struct sk_buff *skb, const struct ockam_msg_view *msg,
 			  const u8 *peer);
+bool ockam_socket_sent(const struct sk_buff *skb);
 void ockam_socket_report_error(struct sk_buff *skb, int err);
 void ockam_socket_charge(struct sk_buff *to, const struct sk_buff *from);
 

@@ -171,8 +171,15 @@ static void ockam_tcp_unlink_throttles(struct ockam_tcp *t)
 
 /* ---- transmit ---- */
 
+/*
+ * Queue @skb, an encoded message, for @t's peer. -ENOBUFS when the queue
+ * is past its limit, unless @committed: a frame a channel sealed off the
+ * routing step for a local sender, whose send() already returned. It is
+ * not lost to a full queue but goes over the limit, by what its sender
+ * may have in flight (a socket's send buffer, a portal's window).
+ */
 int ockam_tcp_xmit(struct ockam_tcp *t, struct sk_buff *skb,
-		   struct ockam_tcp *from)
+		   struct ockam_tcp *from, bool committed)
 {
 	u32 limit = ockam_tcp_txq_limit(t);
 	u32 len = skb->len;
@@ -185,7 +192,7 @@ int ockam_tcp_xmit(struct ockam_tcp *t, struct sk_buff *skb,
 	spin_lock_bh(&t->tx_queue.lock);
 	if (t->dead) {
 		err = -ECONNRESET;
-	} else if (t->tx_bytes + skb->len > limit) {
+	} else if (!committed && t->tx_bytes + skb->len > limit) {
 		err = -ENOBUFS;
 	} else {
 		__skb_queue_tail(&t->tx_queue, skb);

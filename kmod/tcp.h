@@ -98,7 +98,7 @@ static inline struct ockam_tcp *ockam_tcp_from_ep(struct ockam_endpoint *ep)
 struct ockam_tcp *ockam_tcp_lookup_peer(struct ockam_node *node,
 					const u8 *peer, u32 len);
 int ockam_tcp_xmit(struct ockam_tcp *t, struct sk_buff *skb,
-		   struct ockam_tcp *from);
+		   struct ockam_tcp *from, bool committed);
 
 int ockam_tcp_attach(struct ockam_node *node,
 		     const struct ockam_tcp_attach *req,

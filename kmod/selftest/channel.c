@@ -155,7 +155,7 @@ static struct sk_buff *__init test_seal(struct ockam_channel *a,
 	if (!skb)
 		return NULL;
 	if (skb_store_bits(skb, 0, inner, sizeof(inner)) ||
-	    ockam_channel_encrypt(a, &skb, msg) ||
+	    ockam_channel_encrypt(a, &skb, msg, 0) ||
 	    msg->payload_len != sizeof(counter) + sizeof(sealed) ||
 	    skb_copy_bits(skb, msg->header_len, &counter, sizeof(counter)) ||
 	    skb_copy_bits(skb, msg->header_len + sizeof(counter), body,
@@ -256,7 +256,7 @@ static int __init test_seal_counter(struct ockam_channel *a, u64 *counter)
 		return err;
 	err = skb_store_bits(skb, 0, inner, sizeof(inner));
 	if (!err)
-		err = ockam_channel_encrypt(a, &skb, &msg);
+		err = ockam_channel_encrypt(a, &skb, &msg, 0);
 	if (!err)
 		err = skb_copy_bits(skb, msg.header_len, &be, sizeof(be));
 	if (!err)
@@ -272,9 +272,7 @@ static int __init test_seal_counter(struct ockam_channel *a, u64 *counter)
  */
 static bool __init test_exhaustion(struct test_pair *t)
 {
-	struct sk_buff *close;
 	u64 c1 = 0, c2 = 0, c3 = 0;
-	int err;
 
 	ockam_channel_keys_init(t->a, key1, key0, OCKAM_COUNTER_LIMIT - 2);
 	if (test_seal_counter(t->a, &c1) || test_seal_counter(t->a, &c2) ||
@@ -283,9 +281,7 @@ static bool __init test_exhaustion(struct test_pair *t)
 	if (test_seal_counter(t->a, &c3) != -EKEYEXPIRED ||
 	    t->a->tx.counter != OCKAM_COUNTER_LIMIT)
 		return false;
-	close = ockam_channel_seal_close(t->a, &err);
-	kfree_skb(close);
-	return !close && err == -EKEYEXPIRED;
+	return ockam_channel_send_close(t->a) == -EKEYEXPIRED;
 }
 
 static bool __init test_data_path(void)

@@ -18,10 +18,12 @@
  * own view of them.
  */
 #include <linux/capability.h>
+#include <linux/sockios.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <sodium.h>
 #include <stddef.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -260,6 +262,25 @@ static bool payload_is(const struct got *g, const char *text)
 }
 
 /* Nothing waiting on @fd. */
+/*
+ * Until every message @fd sent through a channel has left it: frames are
+ * sealed off the sender's call (on other CPUs), so send() returns before
+ * they reach a socket on the same node. 0, or -ETIMEDOUT.
+ */
+static int wait_sent(int fd)
+{
+	int outq, tries;
+
+	for (tries = 0; tries < 2000; tries++) {
+		if (ioctl(fd, SIOCOUTQ, &outq))
+			return -errno;
+		if (!outq)
+			return 0;
+		usleep(1000);
+	}
+	return -ETIMEDOUT;
+}
+
 static bool queue_empty(int fd)
 {
 	char c;
@@ -1284,6 +1305,7 @@ TEST_F(chan, queued_messages_pass_to_the_decryptor)
 	/* And something that is not a frame at all. */
 	ASSERT_EQ(7, send_to(self->r, "0#x", "garbage", 7));
 	ASSERT_EQ(6, send_to(self->r, ret, "early3", 6));
+	ASSERT_EQ(0, wait_sent(self->r));
 	ASSERT_FALSE(queue_empty(self->x));
 
 	ASSERT_EQ(0, channel_add(self->nl, self->x, self->k1, self->k2,
@@ -1775,6 +1797,50 @@ TEST_F_TIMEOUT(chan, concurrent_senders, 120)
 	ASSERT_EQ(0, channel_get(self->nl, self->c1.encryptor, &info));
 	EXPECT_EQ(2 * PER_THREAD, info.tx_counter);
 	close(fd2);
+}
+
+/*
+ * A local socket's frames are sealed by workers on other CPUs, or by the
+ * sender itself once a worker has enough to do; either way they must
+ * leave in counter order, each sealed under its own counter's key with
+ * its own message. Sizes mix small frames with ones of nearly 7 KiB, so
+ * that both ways take turns within one burst.
+ */
+TEST_F_TIMEOUT(chan, sealed_frames_leave_in_counter_order, 120)
+{
+	enum { COUNT = 1200, BIG = 7000 };
+	uint8_t frame[BUF_MAX], pt[BUF_MAX], want[BUF_MAX], body[BIG];
+	int size = 32 << 20, i, sent = 0, in_order = 0;
+	size_t pt_len, want_len, len;
+	ssize_t n;
+
+	ASSERT_EQ(0, pair_up(self, "0#m => 0#y"));
+	ASSERT_EQ(0, setsockopt(self->m, SOL_SOCKET, SO_RCVBUFFORCE, &size,
+				sizeof(size)));
+	for (i = 0; i < COUNT; i++) {
+		len = i % 3 ? 16 : BIG;
+		memset(body, 'a' + i % 26, len);
+		memcpy(body, &i, sizeof(i));
+		if (send_via_c1(self, body, len) == (ssize_t)len)
+			sent++;
+	}
+	ASSERT_EQ(COUNT, sent);
+	for (i = 0; i < COUNT; i++) {
+		n = take_frame(self, frame);
+		if (n <= 0 || frame_counter(frame) != (uint64_t)i ||
+		    frame_open(frame, n, self->k1, pt, &pt_len))
+			break;
+		len = i % 3 ? 16 : BIG;
+		memset(body, 'a' + i % 26, len);
+		memcpy(body, &i, sizeof(i));
+		want_len = plaintext(want, OCKAM_CHANNEL_MSG_PAYLOAD, "0#r",
+				     "0#s", body, len);
+		if (pt_len != want_len || memcmp(pt, want, pt_len))
+			break;
+		in_order++;
+	}
+	EXPECT_EQ(COUNT, in_order);
+	EXPECT_TRUE(queue_empty(self->m));
 }
 
 /* ------------------------------------- frames from another node, in order */
