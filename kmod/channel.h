@@ -139,6 +139,37 @@ struct ockam_channel {
 };
 
 /*
+ * The frames a channel is opening or sealing, in the order they are to be
+ * handed on: a ring through skb->next, @*last the last frame and its
+ * ->next the first; NULL when there is none. The caller holds the lock
+ * that guards the ring.
+ */
+static inline void ockam_ring_append(struct sk_buff **last,
+				     struct sk_buff *skb)
+{
+	skb->next = *last ? (*last)->next : skb;
+	if (*last)
+		(*last)->next = skb;
+	*last = skb;
+}
+
+static inline struct sk_buff *ockam_ring_first(struct sk_buff *last)
+{
+	return last ? last->next : NULL;
+}
+
+/* Take the first frame, @first, off the ring. */
+static inline void ockam_ring_pop(struct sk_buff **last,
+				  struct sk_buff *first)
+{
+	if (first == *last)
+		*last = NULL;
+	else
+		(*last)->next = first->next;
+	skb_mark_not_on_list(first);
+}
+
+/*
  * The encryptor's address, encoded into @buf, as it goes on the return
  * route of what comes out of the channel. Encoded when needed rather than
  * kept: the channel object has no room for it.

@@ -96,31 +96,19 @@ static struct sk_buff *ockam_open_skb(struct ockam_open_cb *cb)
 
 static void ockam_open_append(struct ockam_channel *ch, struct sk_buff *skb)
 {
-	struct sk_buff *last = ch->rx.opening;
-
 	lockdep_assert_held(&ch->rx.lock);
-	skb->next = last ? last->next : skb;
-	if (last)
-		last->next = skb;
-	ch->rx.opening = skb;
+	ockam_ring_append(&ch->rx.opening, skb);
 }
 
 /* The first frame, when it is finished: taken off the list. */
 static struct sk_buff *ockam_open_take_finished(struct ockam_channel *ch)
 {
-	struct sk_buff *last = ch->rx.opening, *first;
+	struct sk_buff *first = ockam_ring_first(ch->rx.opening);
 
 	lockdep_assert_held(&ch->rx.lock);
-	if (!last)
+	if (!first || ockam_open_cb(first)->state == OCKAM_OPEN_QUEUED)
 		return NULL;
-	first = last->next;
-	if (ockam_open_cb(first)->state == OCKAM_OPEN_QUEUED)
-		return NULL;
-	if (first == last)
-		ch->rx.opening = NULL;
-	else
-		last->next = first->next;
-	skb_mark_not_on_list(first);
+	ockam_ring_pop(&ch->rx.opening, first);
 	ch->rx.opening_bytes -= ockam_open_cb(first)->charged;
 	return first;
 }

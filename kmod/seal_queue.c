@@ -89,31 +89,19 @@ static struct ockam_seal_cb *ockam_seal_cb(struct sk_buff *skb)
 
 static void ockam_seal_append(struct ockam_channel *ch, struct sk_buff *skb)
 {
-	struct sk_buff *last = ch->tx.sealing;
-
 	lockdep_assert_held(&ch->tx.lock);
-	skb->next = last ? last->next : skb;
-	if (last)
-		last->next = skb;
-	ch->tx.sealing = skb;
+	ockam_ring_append(&ch->tx.sealing, skb);
 }
 
 /* The first frame, when it is sealed or failed: taken off the list. */
 static struct sk_buff *ockam_seal_take_finished(struct ockam_channel *ch)
 {
-	struct sk_buff *last = ch->tx.sealing, *first;
+	struct sk_buff *first = ockam_ring_first(ch->tx.sealing);
 
 	lockdep_assert_held(&ch->tx.lock);
-	if (!last)
+	if (!first || ockam_seal_cb(first)->state == OCKAM_SEAL_WAITING)
 		return NULL;
-	first = last->next;
-	if (ockam_seal_cb(first)->state == OCKAM_SEAL_WAITING)
-		return NULL;
-	if (first == last)
-		ch->tx.sealing = NULL;
-	else
-		last->next = first->next;
-	skb_mark_not_on_list(first);
+	ockam_ring_pop(&ch->tx.sealing, first);
 	return first;
 }
 
