@@ -1029,6 +1029,92 @@ TEST(small_messages_survive_partial_writes)
 	free(in);
 }
 
+/* 1 KiB of zeros, as the buffer already holds them. */
+static size_t zeros_1k(unsigned int seq, unsigned char *buf)
+{
+	(void)seq;
+	(void)buf;
+	return 1024;
+}
+
+/*
+ * A local socket's frames are sealed after its send() returned, so a full
+ * TCP queue cannot refuse them any more: they must wait, not be lost.
+ * With a send buffer four times the queue's limit, the sender fills the
+ * connection until it gets EAGAIN (never ENOBUFS), nothing is dropped,
+ * and the far end reads every frame, counters 0, 1, 2 ... in order.
+ */
+TEST(channel_frames_wait_for_a_full_connection)
+{
+	struct ockam_wire_route onward = wire("0#y");
+	unsigned char *out = calloc(1, 8192), *in = malloc(8192);
+	uint8_t key[OCKAM_KEY_LEN];
+	struct ockam_channel_info info;
+	int c3, far, a, hs, sndbuf = 16 << 20;
+	/* Version, onward route, empty return route, 2-byte length. */
+	size_t counter_off = 1 + onward.len + 1 + 2;
+	char identifier[OCKAM_IDENTIFIER_LEN + 1], route[320];
+	struct ockam_channel_params p = {
+		.tx_key = key, .rx_key = key, .route = onward.bytes,
+		.identifier = identifier, .role = OCKAM_ROLE_INITIATOR,
+	};
+	struct ockam_nl *nl;
+	uint64_t counter;
+	uint32_t frame;
+	unsigned int got;
+	char version;
+	long sent;
+	int i;
+
+	ASSERT_TRUE(out && in);
+	ASSERT_EQ(0, node_fresh());
+	ASSERT_EQ(0, ockam_nl_open(&nl, NULL));
+	ASSERT_EQ(0, tcp_pair(&c3, &far));
+	ASSERT_EQ(0, attach(nl, c3, "c3", NULL, 0));
+	/* A channel whose route to its peer is the connection. */
+	identifier[0] = 'I';
+	memset(identifier + 1, 'a', OCKAM_IDENTIFIER_LEN - 1);
+	identifier[OCKAM_IDENTIFIER_LEN] = '\0';
+	for (i = 0; i < OCKAM_KEY_LEN; i++)
+		key[i] = i * 11 + 3;
+	hs = sock_bound("hs");
+	ASSERT_LE(0, hs);
+	p.fd = hs;
+	onward = wire("0#c3 => 0#y");
+	p.route = onward.bytes;
+	p.route_len = onward.len;
+	ASSERT_EQ(0, ockam_nl_channel_add(nl, &p, &info, NULL));
+
+	a = sock_bound("a");
+	ASSERT_EQ(0, fcntl(a, F_SETFL, O_NONBLOCK));
+	ASSERT_EQ(0, setsockopt(a, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf,
+				sizeof(sndbuf)));
+	snprintf(route, sizeof(route), "0#%s => 0#x", info.encryptor);
+	sent = send_until_full(a, route, out, zeros_1k);
+	ASSERT_LT(1000, sent);
+	EXPECT_EQ(0, node_stat(nl, OCKAM_STAT_DROP_BUFFER_FULL));
+
+	ASSERT_EQ(0, set_rcvtimeo(far, 5000));
+	ASSERT_EQ(1, recv(far, &version, 1, MSG_WAITALL));
+	for (got = 0; got < (unsigned int)sent; got++) {
+		ASSERT_EQ(4, recv(far, &frame, 4, MSG_WAITALL));
+		frame = ntohl(frame);
+		ASSERT_LT(1024 + counter_off, frame);
+		ASSERT_GT(8192, frame);
+		ASSERT_EQ(frame, recv(far, in, frame, MSG_WAITALL));
+		counter = 0;
+		for (i = 0; i < 8; i++)
+			counter = counter << 8 | in[counter_off + i];
+		ASSERT_EQ(got, counter);
+	}
+	EXPECT_EQ(0, node_stat(nl, OCKAM_STAT_DROP_BUFFER_FULL));
+	close(a);
+	close(far);
+	ockam_nl_close(nl);
+	free(out);
+	free(in);
+}
+
 /* A frame with onward route @onward, an empty return route, @len bytes. */
 static size_t relay_frame(unsigned char *buf, const char *onward, size_t len)
 {
