@@ -1806,40 +1806,65 @@ TEST_F_TIMEOUT(chan, concurrent_senders, 120)
  * its own message. Sizes mix small frames with ones of nearly 7 KiB, so
  * that both ways take turns within one burst.
  */
-TEST_F_TIMEOUT(chan, sealed_frames_leave_in_counter_order, 120)
+enum { SEALED_COUNT = 1200, SEALED_BIG = 7000 };
+
+/* Message @i of a burst: its length, its bytes in @body. */
+static size_t sealed_message(int i, uint8_t *body)
 {
-	enum { COUNT = 1200, BIG = 7000 };
-	uint8_t frame[BUF_MAX], pt[BUF_MAX], want[BUF_MAX], body[BIG];
-	int size = 32 << 20, i, sent = 0, in_order = 0;
+	size_t len = i % 3 ? 16 : SEALED_BIG;
+
+	memset(body, 'a' + i % 26, len);
+	memcpy(body, &i, sizeof(i));
+	return len;
+}
+
+/*
+ * s sends a burst through channel 1 (its route through m), whose next
+ * counter is @base; m takes the frames. How many came whole and in
+ * order, or -1 when a send failed.
+ */
+static int sealed_burst(FIXTURE_DATA(chan) *self, uint64_t base)
+{
+	uint8_t frame[BUF_MAX], pt[BUF_MAX], want[BUF_MAX], body[SEALED_BIG];
 	size_t pt_len, want_len, len;
+	int i, in_order = 0;
 	ssize_t n;
 
-	ASSERT_EQ(0, pair_up(self, "0#m => 0#y"));
-	ASSERT_EQ(0, setsockopt(self->m, SOL_SOCKET, SO_RCVBUFFORCE, &size,
-				sizeof(size)));
-	for (i = 0; i < COUNT; i++) {
-		len = i % 3 ? 16 : BIG;
-		memset(body, 'a' + i % 26, len);
-		memcpy(body, &i, sizeof(i));
-		if (send_via_c1(self, body, len) == (ssize_t)len)
-			sent++;
+	for (i = 0; i < SEALED_COUNT; i++) {
+		len = sealed_message(i, body);
+		if (send_via_c1(self, body, len) != (ssize_t)len)
+			return -1;
 	}
-	ASSERT_EQ(COUNT, sent);
-	for (i = 0; i < COUNT; i++) {
+	for (i = 0; i < SEALED_COUNT; i++) {
 		n = take_frame(self, frame);
-		if (n <= 0 || frame_counter(frame) != (uint64_t)i ||
+		if (n <= 0 || frame_counter(frame) != base + i ||
 		    frame_open(frame, n, self->k1, pt, &pt_len))
 			break;
-		len = i % 3 ? 16 : BIG;
-		memset(body, 'a' + i % 26, len);
-		memcpy(body, &i, sizeof(i));
+		len = sealed_message(i, body);
 		want_len = plaintext(want, OCKAM_CHANNEL_MSG_PAYLOAD, "0#r",
 				     "0#s", body, len);
 		if (pt_len != want_len || memcmp(pt, want, pt_len))
 			break;
 		in_order++;
 	}
-	EXPECT_EQ(COUNT, in_order);
+	return in_order;
+}
+
+/* Channel 1 through m, with room at m for a whole burst. */
+static int sealed_setup(FIXTURE_DATA(chan) *self)
+{
+	int size = 32 << 20;
+
+	if (pair_up(self, "0#m => 0#y"))
+		return -1;
+	return setsockopt(self->m, SOL_SOCKET, SO_RCVBUFFORCE, &size,
+			  sizeof(size));
+}
+
+TEST_F_TIMEOUT(chan, sealed_frames_leave_in_counter_order, 120)
+{
+	ASSERT_EQ(0, sealed_setup(self));
+	EXPECT_EQ(SEALED_COUNT, sealed_burst(self, 0));
 	EXPECT_TRUE(queue_empty(self->m));
 }
 
@@ -2032,6 +2057,38 @@ TEST_F_TIMEOUT(chan, frames_keep_their_order_while_a_cpu_comes_and_goes, 180)
 	EXPECT_EQ(0, p.errors);
 	EXPECT_LT(0, p.cycles);
 	TH_LOG("CPU 1 went offline and back %d times", p.cycles);
+}
+
+/*
+ * Bursts of sealed frames while the second CPU goes away and comes back:
+ * frames handed to its worker are sealed elsewhere, with one CPU left
+ * the sender seals them itself, and every burst still leaves whole and
+ * in counter order.
+ */
+TEST_F_TIMEOUT(chan, sealed_frames_keep_their_order_while_a_cpu_comes_and_goes,
+	       180)
+{
+	struct plug p = {};
+	uint64_t base = 0;
+	pthread_t t;
+	int round;
+
+	if (access(cpu1_online, W_OK) || cpu1_set(true))
+		SKIP(return, "CPU 1 cannot be taken offline here");
+	ASSERT_EQ(0, sealed_setup(self));
+	ASSERT_EQ(0, pthread_create(&t, NULL, plug_loop, &p));
+	for (round = 0; round < 20 && (round < 4 || p.cycles < 8); round++) {
+		EXPECT_EQ(SEALED_COUNT, sealed_burst(self, base));
+		base += SEALED_COUNT;
+	}
+	p.stop = true;
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, cpu1_set(true));
+	EXPECT_EQ(0, p.errors);
+	EXPECT_LT(0, p.cycles);
+	EXPECT_TRUE(queue_empty(self->m));
+	TH_LOG("%d bursts, CPU 1 went offline and back %d times", round,
+	       p.cycles);
 }
 
 /* ------------------------------------------------- the netlink contract */

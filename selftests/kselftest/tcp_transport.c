@@ -948,6 +948,35 @@ TEST(relay_backpressure_loses_nothing)
 	free(buf);
 }
 
+/*
+ * A fresh node with a transport "c3" over a TCP connection whose other
+ * end, @far, the test reads as a raw peer would. 0, or -1.
+ */
+static int node_with_far_end(struct ockam_nl **nl, int *far)
+{
+	int c3;
+
+	if (node_fresh() || ockam_nl_open(nl, NULL) || tcp_pair(&c3, far))
+		return -1;
+	if (attach(*nl, c3, "c3", NULL, 0))
+		return -1;
+	/* The version byte comes first, then the frames. */
+	return set_rcvtimeo(*far, 5000);
+}
+
+/* The next frame at @far into @buf: its length, or -1. */
+static long far_frame(int far, unsigned char *buf, size_t cap)
+{
+	uint32_t frame;
+
+	if (recv(far, &frame, 4, MSG_WAITALL) != 4)
+		return -1;
+	frame = ntohl(frame);
+	if (frame > cap || recv(far, buf, frame, MSG_WAITALL) != frame)
+		return -1;
+	return frame;
+}
+
 /* Message @seq of small_messages_survive_partial_writes: its length. */
 static size_t partial_len(unsigned int seq)
 {
@@ -990,32 +1019,24 @@ TEST(small_messages_survive_partial_writes)
 	unsigned char *out = malloc(8192), *in = malloc(8192);
 	struct ockam_nl *nl;
 	unsigned int got;
-	long sent;
-	int c3, far, a;
-	uint32_t frame;
+	long sent, frame;
+	int far, a;
 	char version;
 	size_t len;
 
 	ASSERT_TRUE(out && in);
-	ASSERT_EQ(0, node_fresh());
-	ASSERT_EQ(0, ockam_nl_open(&nl, NULL));
-	ASSERT_EQ(0, tcp_pair(&c3, &far));
-	ASSERT_EQ(0, attach(nl, c3, "c3", NULL, 0));
+	ASSERT_EQ(0, node_with_far_end(&nl, &far));
 	a = sock_bound("a");
 	ASSERT_EQ(0, fcntl(a, F_SETFL, O_NONBLOCK));
 
 	sent = send_until_full(a, "0#c3 => 0#x", out, partial_message);
 	ASSERT_LT(1000, sent);
 
-	ASSERT_EQ(0, set_rcvtimeo(far, 5000));
 	ASSERT_EQ(1, recv(far, &version, 1, MSG_WAITALL));
 	for (got = 0; got < (unsigned int)sent; got++) {
-		ASSERT_EQ(4, recv(far, &frame, 4, MSG_WAITALL));
-		frame = ntohl(frame);
+		frame = far_frame(far, in, 8192);
 		len = partial_len(got);
-		ASSERT_LT(len, frame);
-		ASSERT_GT(8192, frame);
-		ASSERT_EQ(frame, recv(far, in, frame, MSG_WAITALL));
+		ASSERT_LT((long)len, frame);
 		partial_fill(got, out, len);
 		ASSERT_EQ(0, memcmp(in + frame - len, out, len)) {
 			TH_LOG("message %u of %ld", got, sent);
@@ -1050,7 +1071,7 @@ TEST(channel_frames_wait_for_a_full_connection)
 	unsigned char *out = calloc(1, 8192), *in = malloc(8192);
 	uint8_t key[OCKAM_KEY_LEN];
 	struct ockam_channel_info info;
-	int c3, far, a, hs, sndbuf = 16 << 20;
+	int far, a, hs, sndbuf = 16 << 20;
 	/* Version, onward route, empty return route, 2-byte length. */
 	size_t counter_off = 1 + onward.len + 1 + 2;
 	char identifier[OCKAM_IDENTIFIER_LEN + 1], route[320];
@@ -1060,17 +1081,13 @@ TEST(channel_frames_wait_for_a_full_connection)
 	};
 	struct ockam_nl *nl;
 	uint64_t counter;
-	uint32_t frame;
 	unsigned int got;
+	long sent, frame;
 	char version;
-	long sent;
 	int i;
 
 	ASSERT_TRUE(out && in);
-	ASSERT_EQ(0, node_fresh());
-	ASSERT_EQ(0, ockam_nl_open(&nl, NULL));
-	ASSERT_EQ(0, tcp_pair(&c3, &far));
-	ASSERT_EQ(0, attach(nl, c3, "c3", NULL, 0));
+	ASSERT_EQ(0, node_with_far_end(&nl, &far));
 	/* A channel whose route to its peer is the connection. */
 	identifier[0] = 'I';
 	memset(identifier + 1, 'a', OCKAM_IDENTIFIER_LEN - 1);
@@ -1094,14 +1111,10 @@ TEST(channel_frames_wait_for_a_full_connection)
 	ASSERT_LT(1000, sent);
 	EXPECT_EQ(0, node_stat(nl, OCKAM_STAT_DROP_BUFFER_FULL));
 
-	ASSERT_EQ(0, set_rcvtimeo(far, 5000));
 	ASSERT_EQ(1, recv(far, &version, 1, MSG_WAITALL));
 	for (got = 0; got < (unsigned int)sent; got++) {
-		ASSERT_EQ(4, recv(far, &frame, 4, MSG_WAITALL));
-		frame = ntohl(frame);
-		ASSERT_LT(1024 + counter_off, frame);
-		ASSERT_GT(8192, frame);
-		ASSERT_EQ(frame, recv(far, in, frame, MSG_WAITALL));
+		frame = far_frame(far, in, 8192);
+		ASSERT_LT((long)(1024 + counter_off), frame);
 		counter = 0;
 		for (i = 0; i < 8; i++)
 			counter = counter << 8 | in[counter_off + i];
