@@ -271,6 +271,20 @@ int ockam_seal_enqueue(struct ockam_channel *ch, struct sk_buff *frame,
 	return how;
 }
 
+/*
+ * After every node went, and the workqueue with it: every ring is empty.
+ * Also undoes a failed ockam_seal_queue_init(): a ring it did not reach
+ * is still zeroed, with nothing to free.
+ */
+void ockam_seal_queue_uninit(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		ptr_ring_cleanup(&per_cpu_ptr(&ockam_seal_workers, cpu)->frames,
+				 NULL);
+}
+
 int ockam_seal_queue_init(void)
 {
 	unsigned int cpu;
@@ -281,29 +295,11 @@ int ockam_seal_queue_init(void)
 							  cpu);
 
 		err = ptr_ring_init(&w->frames, OCKAM_SEAL_RING, GFP_KERNEL);
-		if (err)
-			goto err_free;
+		if (err) {
+			ockam_seal_queue_uninit();
+			return err;
+		}
 		INIT_WORK(&w->work, ockam_seal_work);
 	}
 	return 0;
-
-err_free:
-	for_each_possible_cpu(cpu) {
-		struct ockam_seal_worker *w = per_cpu_ptr(&ockam_seal_workers,
-							  cpu);
-
-		/* Those not reached are still zeroed: nothing to free. */
-		ptr_ring_cleanup(&w->frames, NULL);
-	}
-	return err;
-}
-
-/* After every node went, and the workqueue with it: every ring is empty. */
-void ockam_seal_queue_uninit(void)
-{
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu)
-		ptr_ring_cleanup(&per_cpu_ptr(&ockam_seal_workers, cpu)->frames,
-				 NULL);
 }
