@@ -37,6 +37,11 @@ struct ockam_channel_tx {
 	u8 key[OCKAM_KEY_LEN];
 	/* A context hands on the sealed frames at the head of @sealing. */
 	bool delivering;
+	/*
+	 * A frame sealed by its sender has not been sent on yet: nothing
+	 * on @sealing may leave before it (ockam_seal_sent_here()).
+	 */
+	bool direct;
 	/* The next counter to send; the key has had counter / 32 REKEYs. */
 	u64 counter;
 	/*
@@ -259,6 +264,10 @@ enum ockam_channel_encrypt_flags {
 	 * inside channels never recurse.
 	 */
 	OCKAM_ENCRYPT_F_NESTED = 1 << 1,
+	/* This context is sending on a frame another channel sealed for it
+	 * (OCKAM_SEAL_HERE): this one takes its place on the list.
+	 */
+	OCKAM_ENCRYPT_F_BEHIND = 1 << 2,
 };
 
 enum {
@@ -295,7 +304,11 @@ int ockam_seal_queue_init(void);
 void ockam_seal_queue_uninit(void);
 /* What becomes of a frame that took its counter. */
 enum ockam_seal_how {
-	/* Nothing waits before it: sealed and sent on by the caller. */
+	/*
+	 * Nothing waits before it: sealed and sent on by the caller, which
+	 * then calls ockam_seal_sent_here(); until then, the frames after it
+	 * wait.
+	 */
 	OCKAM_SEAL_HERE,
 	/* In the channel's order: sealed by the caller, then settled. */
 	OCKAM_SEAL_LISTED,
@@ -307,6 +320,7 @@ int ockam_seal_enqueue(struct ockam_channel *ch, struct sk_buff *frame,
 		       const u8 *key, u32 body_off, unsigned int flags);
 void ockam_seal_settle(struct ockam_channel *ch, struct sk_buff *frame,
 		       int err);
+void ockam_seal_sent_here(struct ockam_channel *ch);
 
 /* channel_path.c: the route to the peer */
 struct ockam_channel_path *ockam_channel_path_alloc(const u8 *addrs, u32 len,

@@ -223,9 +223,10 @@ static void ockam_channel_onward(struct ockam_channel *ch,
  * Seal @frame, laid out but for its counter and tag, whose @body_len
  * bytes of type and body start @body_off bytes in: here, or on a worker
  * (seal_queue.c). Returns 0 when it is sealed and the caller sends it on,
- * OCKAM_CHANNEL_QUEUED when it leaves later in its turn (the queue owns
- * it), or an errno: before a counter was taken, with @frame as it was;
- * -ENOMEM after, with @frame half sealed.
+ * then calls ockam_seal_sent_here(); OCKAM_CHANNEL_QUEUED when it leaves
+ * later in its turn (the queue owns it); or an errno: before a counter
+ * was taken, with @frame as it was; -ENOMEM after, with @frame half
+ * sealed.
  */
 static int ockam_seal_frame(struct ockam_channel *ch, struct sk_buff *frame,
 			    u32 body_off, u32 body_len, unsigned int flags)
@@ -240,8 +241,12 @@ static int ockam_seal_frame(struct ockam_channel *ch, struct sk_buff *frame,
 	memzero_explicit(key, sizeof(key));
 	if (err)
 		err = -ENOMEM;
-	if (how == OCKAM_SEAL_HERE)
+	if (how == OCKAM_SEAL_HERE) {
+		/* Dropped: it no longer holds up the frames after it. */
+		if (err)
+			ockam_seal_sent_here(ch);
 		return err;
+	}
 	ockam_seal_settle(ch, frame, err);
 	return OCKAM_CHANNEL_QUEUED;
 }
@@ -389,9 +394,9 @@ static enum ockam_stat ockam_seal_drop_stat(int err)
  * holds the encryptor; it becomes the payload of a data frame, in place
  * or in a new buffer. @flags: enum ockam_channel_encrypt_flags. Returns 0
  * with @*pskb the frame and @msg describing it, to be sent on by the
- * caller; OCKAM_CHANNEL_QUEUED when the frame leaves later, in its turn
- * (seal_queue.c), @*pskb consumed; or an errno, with @*pskb untouched
- * unless it was -ENOMEM.
+ * caller, which then calls ockam_seal_sent_here(); OCKAM_CHANNEL_QUEUED
+ * when the frame leaves later, in its turn (seal_queue.c), @*pskb
+ * consumed; or an errno, with @*pskb untouched unless it was -ENOMEM.
  */
 int ockam_channel_encrypt(struct ockam_channel *ch, struct sk_buff **pskb,
 			  struct ockam_msg_view *msg, unsigned int flags)
@@ -424,8 +429,12 @@ int ockam_channel_encrypt(struct ockam_channel *ch, struct sk_buff **pskb,
 		*pskb = NULL;
 		return err;
 	}
-	return ockam_msg_decode((*pskb)->data, skb_headlen(*pskb),
-				(*pskb)->len, msg);
+	err = ockam_msg_decode((*pskb)->data, skb_headlen(*pskb),
+			       (*pskb)->len, msg);
+	/* The caller drops it: nothing waits for it to be sent on. */
+	if (err)
+		ockam_seal_sent_here(ch);
+	return err;
 }
 
 /*
@@ -444,8 +453,10 @@ static int ockam_channel_send(struct ockam_channel *ch, u8 type,
 	rcu_read_unlock();
 	if (!out)
 		return how;
-	if (how != OCKAM_CHANNEL_QUEUED)
+	if (how != OCKAM_CHANNEL_QUEUED) {
 		ockam_route_skb(ch->node, out, NULL, 0);
+		ockam_seal_sent_here(ch);
+	}
 	return 0;
 }
 

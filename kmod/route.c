@@ -48,6 +48,11 @@ struct ockam_hop {
 	 */
 	u32 own_hops;
 	unsigned int flags;
+	/*
+	 * The channel whose frame this is, sealed here and not sent on yet:
+	 * its later frames wait until the steps end (ockam_route_steps()).
+	 */
+	struct ockam_channel *sealed_here;
 };
 
 /* Did the message come from another node (directly or parked)? */
@@ -160,12 +165,15 @@ static int ockam_route_encrypt(struct ockam_hop *hop, struct ockam_channel *ch)
 		flags |= OCKAM_ENCRYPT_F_ARRIVED;
 	if (hop->flags & (OCKAM_ROUTE_F_OPENED | OCKAM_ROUTE_F_SEALED))
 		flags |= OCKAM_ENCRYPT_F_NESTED;
+	if (hop->sealed_here)
+		flags |= OCKAM_ENCRYPT_F_BEHIND;
 	err = ockam_channel_encrypt(ch, &hop->skb, &hop->msg, flags);
 	switch (err) {
 	case OCKAM_CHANNEL_QUEUED:
 		/* It leaves in its turn: ockam_route_sealed(). */
 		return 0;
 	case 0:
+		hop->sealed_here = ch;
 		hop->peer = NULL;
 		/* The frame's onward route is the channel's, all of it. */
 		hop->own_hops = hop->msg.onward.hops;
@@ -440,6 +448,9 @@ static int ockam_route_steps(struct ockam_hop *hop)
 	}
 	if (ret == OCKAM_ROUTE_AGAIN)
 		ret = ockam_hop_drop(hop, OCKAM_STAT_DROP_HOP_LIMIT, -ELOOP);
+	/* Sent on or dropped; still under RCU, as when it was found. */
+	if (hop->sealed_here)
+		ockam_seal_sent_here(hop->sealed_here);
 	rcu_read_unlock();
 	return ret;
 }

@@ -14,9 +14,11 @@
  *
  * A frame that may not wait for a worker -- any other sender's: a
  * portal's, a keepalive, a message from another node -- is sealed where
- * it is sent. While frames wait on the list, it takes its place behind
- * them; when none does, it is sent on at once and the sender hears of a
- * failure at once, as before.
+ * it is sent. While frames wait on the list, or one taken off it is
+ * still being handed on, it takes its place behind them. When none is,
+ * it is sent on at once, so the sender hears of a failure at once, as
+ * before; until it is (ch->tx.direct), the frames after it wait.
+
  *
  * What waits is bounded by what sent it: a socket's frames are charged
  * to its send buffer until they leave the node; a frame sealed where it
@@ -93,15 +95,25 @@ static void ockam_seal_append(struct ockam_channel *ch, struct sk_buff *skb)
 	ockam_ring_append(&ch->tx.sealing, skb);
 }
 
-/* The first frame, when it is sealed or failed: taken off the list. */
-static struct sk_buff *ockam_seal_take_finished(struct ockam_channel *ch)
+/* The first frame, when it is sealed or failed and may leave. */
+static struct sk_buff *ockam_seal_first_finished(struct ockam_channel *ch)
 {
 	struct sk_buff *first = ockam_ring_first(ch->tx.sealing);
 
 	lockdep_assert_held(&ch->tx.lock);
-	if (!first || ockam_seal_cb(first)->state == OCKAM_SEAL_WAITING)
+	if (!first || ch->tx.direct ||
+	    ockam_seal_cb(first)->state == OCKAM_SEAL_WAITING)
 		return NULL;
-	ockam_ring_pop(&ch->tx.sealing, first);
+	return first;
+}
+
+/* ... taken off the list. */
+static struct sk_buff *ockam_seal_take_finished(struct ockam_channel *ch)
+{
+	struct sk_buff *first = ockam_seal_first_finished(ch);
+
+	if (first)
+		ockam_ring_pop(&ch->tx.sealing, first);
 	return first;
 }
 
@@ -175,6 +187,27 @@ void ockam_seal_settle(struct ockam_channel *ch, struct sk_buff *frame,
 		ockam_seal_deliver(ch);
 }
 
+/*
+ * The frame @ch let its sender seal (OCKAM_SEAL_HERE) was sent on, or
+ * dropped: the frames after it may leave now.
+ */
+void ockam_seal_sent_here(struct ockam_channel *ch)
+{
+	bool deliver = false;
+
+	spin_lock_bh(&ch->tx.lock);
+	WARN_ON_ONCE(!ch->tx.direct);
+	ch->tx.direct = false;
+	if (!ch->tx.delivering && ockam_seal_first_finished(ch)) {
+		ch->tx.delivering = true;
+		deliver = true;
+	}
+	spin_unlock_bh(&ch->tx.lock);
+
+	if (deliver)
+		ockam_seal_deliver(ch);
+}
+
 /* ------------------------------------------------------------ sealing */
 
 static void ockam_seal_one(struct ockam_seal_worker *w, struct sk_buff *frame)
@@ -234,7 +267,9 @@ static bool ockam_seal_delegate(struct sk_buff *frame, const u8 *key,
  * seal it with: its place in the order frames leave. A local socket's
  * frame goes to a worker while more than one CPU is online, and a nested
  * one (OCKAM_ENCRYPT_F_NESTED) always; any other frame is sealed by the
- * caller, and waits on the list only when frames before it do. Returns
+ * caller, and waits on the list only when a frame before it has not left
+ * yet, or when the caller is still to send on another channel's frame
+ * (OCKAM_ENCRYPT_F_BEHIND). Returns
  * enum ockam_seal_how, -ENOBUFS (a nested frame no worker has room for),
  * or -ENETDOWN (the channel is going).
  */
@@ -248,8 +283,16 @@ int ockam_seal_enqueue(struct ockam_channel *ch, struct sk_buff *frame,
 	int how = OCKAM_SEAL_LISTED;
 
 	lockdep_assert_held(&ch->tx.lock);
-	if (!delegate && !ch->tx.sealing)
+	/*
+	 * Not while a context hands frames on: the last one it took off the
+	 * list may not have left yet, and this one would overtake it. Nor
+	 * while another frame sealed by its sender has not left.
+	 */
+	if (!delegate && !(flags & OCKAM_ENCRYPT_F_BEHIND) &&
+	    !ch->tx.sealing && !ch->tx.delivering && !ch->tx.direct) {
+		ch->tx.direct = true;
 		return OCKAM_SEAL_HERE;
+	}
 	if (!refcount_inc_not_zero(&ch->refs))
 		return -ENETDOWN;
 	*cb = (struct ockam_seal_cb){

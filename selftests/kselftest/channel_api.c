@@ -1821,9 +1821,10 @@ static size_t sealed_message(int i, uint8_t *body)
 /*
  * s sends a burst through channel 1 (its route through m), whose next
  * counter is @base; m takes the frames. How many came whole and in
- * order, or -1 when a send failed.
+ * order (and why the next one did not), or -1 when a send failed.
  */
-static int sealed_burst(FIXTURE_DATA(chan) *self, uint64_t base)
+static int sealed_burst(struct __test_metadata *_metadata,
+			FIXTURE_DATA(chan) *self, uint64_t base)
 {
 	uint8_t frame[BUF_MAX], pt[BUF_MAX], want[BUF_MAX], body[SEALED_BIG];
 	size_t pt_len, want_len, len;
@@ -1837,14 +1838,24 @@ static int sealed_burst(FIXTURE_DATA(chan) *self, uint64_t base)
 	}
 	for (i = 0; i < SEALED_COUNT; i++) {
 		n = take_frame(self, frame);
-		if (n <= 0 || frame_counter(frame) != base + i ||
-		    frame_open(frame, n, self->k1, pt, &pt_len))
+		if (n <= 0) {
+			TH_LOG("frame %d: %s", i, strerror((int)-n));
 			break;
+		}
+		if (frame_counter(frame) != base + i) {
+			TH_LOG("frame %d: counter %llu, not %llu", i,
+			       (unsigned long long)frame_counter(frame),
+			       (unsigned long long)(base + i));
+			break;
+		}
 		len = sealed_message(i, body);
 		want_len = plaintext(want, OCKAM_CHANNEL_MSG_PAYLOAD, "0#r",
 				     "0#s", body, len);
-		if (pt_len != want_len || memcmp(pt, want, pt_len))
+		if (frame_open(frame, n, self->k1, pt, &pt_len) ||
+		    pt_len != want_len || memcmp(pt, want, pt_len)) {
+			TH_LOG("frame %d: not the message sent", i);
 			break;
+		}
 		in_order++;
 	}
 	return in_order;
@@ -1864,7 +1875,7 @@ static int sealed_setup(FIXTURE_DATA(chan) *self)
 TEST_F_TIMEOUT(chan, sealed_frames_leave_in_counter_order, 120)
 {
 	ASSERT_EQ(0, sealed_setup(self));
-	EXPECT_EQ(SEALED_COUNT, sealed_burst(self, 0));
+	EXPECT_EQ(SEALED_COUNT, sealed_burst(_metadata, self, 0));
 	EXPECT_TRUE(queue_empty(self->m));
 }
 
@@ -2078,7 +2089,7 @@ TEST_F_TIMEOUT(chan, sealed_frames_keep_their_order_while_a_cpu_comes_and_goes,
 	ASSERT_EQ(0, sealed_setup(self));
 	ASSERT_EQ(0, pthread_create(&t, NULL, plug_loop, &p));
 	for (round = 0; round < 20 && (round < 4 || p.cycles < 8); round++) {
-		EXPECT_EQ(SEALED_COUNT, sealed_burst(self, base));
+		EXPECT_EQ(SEALED_COUNT, sealed_burst(_metadata, self, base));
 		base += SEALED_COUNT;
 	}
 	p.stop = true;

@@ -4,6 +4,7 @@
  * and a hostile peer that speaks raw bytes at an attached connection.
  * Both ends of a loopback connection live in the test's own node.
  */
+#include <pthread.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -1058,6 +1059,88 @@ static size_t zeros_1k(unsigned int seq, unsigned char *buf)
 	return 1024;
 }
 
+/* A ULEB128 at @*p, before @end; @*p moves past it. -1 when cut short. */
+static long long far_uleb(const unsigned char **p, const unsigned char *end)
+{
+	long long v = 0;
+	int shift;
+
+	for (shift = 0; *p < end && shift < 35; shift += 7) {
+		v |= (long long)(**p & 0x7f) << shift;
+		if (!(*(*p)++ & 0x80))
+			return v;
+	}
+	return -1;
+}
+
+/* Past an encoded route at @p: where it ends, or NULL. */
+static const unsigned char *far_skip_route(const unsigned char *p,
+					   const unsigned char *end)
+{
+	long long hops = far_uleb(&p, end), len;
+
+	if (hops < 0)
+		return NULL;
+	while (hops--) {
+		/* Each address: its type byte, then its value's length. */
+		if (p++ >= end)
+			return NULL;
+		len = far_uleb(&p, end);
+		if (len < 0 || len > end - p)
+			return NULL;
+		p += len;
+	}
+	return p;
+}
+
+/*
+ * The channel counter of a frame @far_frame() read: the first 8 bytes of
+ * the message's payload, past its version byte and both routes. -1 when
+ * the frame is malformed.
+ */
+static long long far_counter(const unsigned char *frame, size_t len)
+{
+	const unsigned char *p = frame + 1, *end = frame + len;
+	long long counter = 0;
+	int i;
+
+	p = far_skip_route(p, end);
+	if (p)
+		p = far_skip_route(p, end);
+	if (!p || far_uleb(&p, end) < 8 || end - p < 8)
+		return -1;
+	for (i = 0; i < 8; i++)
+		counter = counter << 8 | p[i];
+	return counter;
+}
+
+/*
+ * A channel on @nl's node whose route to its peer is the connection to
+ * the far end ("0#c3 => 0#y"), with a fixed key; its addresses in @info.
+ */
+static int far_channel(struct ockam_nl *nl, struct ockam_channel_info *info)
+{
+	struct ockam_wire_route onward = wire("0#c3 => 0#y");
+	char identifier[OCKAM_IDENTIFIER_LEN + 1];
+	uint8_t key[OCKAM_KEY_LEN];
+	struct ockam_channel_params p = {
+		.tx_key = key, .rx_key = key,
+		.route = onward.bytes, .route_len = onward.len,
+		.identifier = identifier, .role = OCKAM_ROLE_INITIATOR,
+	};
+	int i;
+
+	identifier[0] = 'I';
+	memset(identifier + 1, 'a', OCKAM_IDENTIFIER_LEN - 1);
+	identifier[OCKAM_IDENTIFIER_LEN] = '\0';
+	for (i = 0; i < OCKAM_KEY_LEN; i++)
+		key[i] = i * 11 + 3;
+	p.fd = sock_bound("hs");
+	if (p.fd < 0)
+		return -1;
+	return ockam_nl_channel_add(nl, &p, info, NULL) ? -1 : 0;
+}
+
 /*
  * A local socket's frames are sealed after its send() returned, so a full
  * TCP queue cannot refuse them any more: they must wait, not be lost.
@@ -1067,40 +1150,17 @@ static size_t zeros_1k(unsigned int seq, unsigned char *buf)
  */
 TEST(channel_frames_wait_for_a_full_connection)
 {
-	struct ockam_wire_route onward = wire("0#y");
 	unsigned char *out = calloc(1, 8192), *in = malloc(8192);
-	uint8_t key[OCKAM_KEY_LEN];
 	struct ockam_channel_info info;
-	int far, a, hs, sndbuf = 16 << 20;
-	/* Version, onward route, empty return route, 2-byte length. */
-	size_t counter_off = 1 + onward.len + 1 + 2;
-	char identifier[OCKAM_IDENTIFIER_LEN + 1], route[320];
-	struct ockam_channel_params p = {
-		.tx_key = key, .rx_key = key, .route = onward.bytes,
-		.identifier = identifier, .role = OCKAM_ROLE_INITIATOR,
-	};
+	int far, a, sndbuf = 16 << 20;
+	char route[320], version;
 	struct ockam_nl *nl;
-	uint64_t counter;
 	unsigned int got;
 	long sent, frame;
-	char version;
-	int i;
 
 	ASSERT_TRUE(out && in);
 	ASSERT_EQ(0, node_with_far_end(&nl, &far));
-	/* A channel whose route to its peer is the connection. */
-	identifier[0] = 'I';
-	memset(identifier + 1, 'a', OCKAM_IDENTIFIER_LEN - 1);
-	identifier[OCKAM_IDENTIFIER_LEN] = '\0';
-	for (i = 0; i < OCKAM_KEY_LEN; i++)
-		key[i] = i * 11 + 3;
-	hs = sock_bound("hs");
-	ASSERT_LE(0, hs);
-	p.fd = hs;
-	onward = wire("0#c3 => 0#y");
-	p.route = onward.bytes;
-	p.route_len = onward.len;
-	ASSERT_EQ(0, ockam_nl_channel_add(nl, &p, &info, NULL));
+	ASSERT_EQ(0, far_channel(nl, &info));
 
 	a = sock_bound("a");
 	ASSERT_EQ(0, fcntl(a, F_SETFL, O_NONBLOCK));
@@ -1114,11 +1174,8 @@ TEST(channel_frames_wait_for_a_full_connection)
 	ASSERT_EQ(1, recv(far, &version, 1, MSG_WAITALL));
 	for (got = 0; got < (unsigned int)sent; got++) {
 		frame = far_frame(far, in, 8192);
-		ASSERT_LT((long)(1024 + counter_off), frame);
-		counter = 0;
-		for (i = 0; i < 8; i++)
-			counter = counter << 8 | in[counter_off + i];
-		ASSERT_EQ(got, counter);
+		ASSERT_LT(1024, frame);
+		ASSERT_EQ(got, far_counter(in, frame));
 	}
 	EXPECT_EQ(0, node_stat(nl, OCKAM_STAT_DROP_BUFFER_FULL));
 	close(a);
@@ -1149,6 +1206,111 @@ static size_t relay_frame(unsigned char *buf, const char *onward, size_t len)
 	be = htonl(n - 4 + len);
 	memcpy(buf, &be, 4);
 	return n + len;
+}
+
+/* The socket's messages, one at a time; the far end's, until it is done. */
+struct into_channel {
+	const char *route;
+	int socket, far;
+	unsigned int mine, theirs;
+	volatile bool done;
+};
+
+enum { INTO_MINE = 300, INTO_MINE_LEN = 1024, INTO_THEIRS_LEN = 8 };
+
+static void *into_channel_from_socket(void *arg)
+{
+	struct into_channel *c = arg;
+	unsigned char buf[INTO_MINE_LEN] = { 0 };
+
+	for (c->mine = 0; c->mine < INTO_MINE; c->mine++) {
+		if (send_to(c->socket, c->route, buf, sizeof(buf)) !=
+		    sizeof(buf))
+			break;
+		/* Long enough for the list to empty behind each frame. */
+		usleep(300);
+	}
+	c->done = true;
+	return NULL;
+}
+
+static void *into_channel_from_far(void *arg)
+{
+	struct into_channel *c = arg;
+	unsigned char buf[320];
+	size_t len = relay_frame(buf, c->route, INTO_THEIRS_LEN);
+
+	for (c->theirs = 0; !c->done; c->theirs++) {
+		if (send(c->far, buf, len, MSG_NOSIGNAL) != (ssize_t)len)
+			break;
+		/* Steady, not more than the node can take. */
+		if (c->theirs % 16 == 15)
+			usleep(50);
+	}
+	return NULL;
+}
+
+/*
+ * A local socket's frames are sealed by workers and leave from whichever
+ * context seals the first of them; a message from another node is sealed
+ * where it arrives, and sent on at once when nothing is ahead of it.
+ * "Nothing ahead" must include a frame the sending context took off the
+ * list and has not sent yet. The far end sends small messages into a
+ * channel without a pause while a local socket sends one now and then,
+ * each of whose frames leaves just as the list empties: the far end
+ * must read every frame in counter order, every one of the socket's, and
+ * all of its own but those a full queue dropped (and counted).
+ */
+TEST(frames_from_here_and_from_a_peer_leave_in_counter_order)
+{
+	unsigned char *in = malloc(8192);
+	unsigned int got = 0, mine = 0, behind = 0;
+	struct ockam_channel_info info;
+	long long counter, last = -1;
+	struct into_channel c = {};
+	pthread_t tm, tt;
+	char route[320], version;
+	struct ockam_nl *nl;
+	int far, a;
+	long frame;
+
+	ASSERT_TRUE(in);
+	ASSERT_EQ(0, node_with_far_end(&nl, &far));
+	ASSERT_EQ(0, far_channel(nl, &info));
+	ASSERT_EQ(1, recv(far, &version, 1, MSG_WAITALL));
+	ASSERT_EQ(1, send(far, "\x01", 1, 0));
+	ASSERT_EQ(0, set_rcvtimeo(far, 2000));
+	a = sock_bound("a");
+	ASSERT_LE(0, a);
+	snprintf(route, sizeof(route), "0#%s => 0#x", info.encryptor);
+	c = (struct into_channel){ .route = route, .socket = a, .far = far };
+	ASSERT_EQ(0, pthread_create(&tt, NULL, into_channel_from_far, &c));
+	ASSERT_EQ(0, pthread_create(&tm, NULL, into_channel_from_socket, &c));
+
+	/* Until nothing came for the receive timeout. */
+	while ((frame = far_frame(far, in, 8192)) > 0) {
+		counter = far_counter(in, frame);
+		ASSERT_LE(0, counter);
+		if (counter <= last && !behind++)
+			TH_LOG("frame %u: counter %lld after %lld", got,
+			       counter, last);
+		last = counter;
+		mine += frame > INTO_MINE_LEN;
+		got++;
+	}
+	pthread_join(tm, NULL);
+	pthread_join(tt, NULL);
+	TH_LOG("%u frames, %u of the socket's and %u of %u from the far end",
+	       got, mine, got - mine, c.theirs);
+	EXPECT_EQ(0, behind);
+	EXPECT_EQ(INTO_MINE, c.mine);
+	EXPECT_EQ(INTO_MINE, mine);
+	EXPECT_EQ(c.theirs, got - mine +
+		  node_stat(nl, OCKAM_STAT_DROP_BUFFER_FULL));
+	close(a);
+	close(far);
+	ockam_nl_close(nl);
+	free(in);
 }
 
 /* Messages transport @name received, or -1. */
