@@ -951,13 +951,20 @@ TEST(relay_backpressure_loses_nothing)
 
 /*
  * A fresh node with a transport "c3" over a TCP connection whose other
- * end, @far, the test reads as a raw peer would. 0, or -1.
+ * end, @far, the test reads as a raw peer would. With @tcp_buf, both
+ * ends' TCP buffers that far (bytes) at most, so that what does not fit
+ * waits in the transport's own queue. 0, or -1.
  */
-static int node_with_far_end(struct ockam_nl **nl, int *far)
+static int node_with_far_end(struct ockam_nl **nl, int *far, int tcp_buf)
 {
 	int c3;
 
 	if (node_fresh() || ockam_nl_open(nl, NULL) || tcp_pair(&c3, far))
+		return -1;
+	if (tcp_buf &&
+	    (setsockopt(c3, SOL_SOCKET, SO_SNDBUF, &tcp_buf, sizeof(tcp_buf)) ||
+	     setsockopt(*far, SOL_SOCKET, SO_RCVBUF, &tcp_buf,
+			sizeof(tcp_buf))))
 		return -1;
 	if (attach(*nl, c3, "c3", NULL, 0))
 		return -1;
@@ -1026,7 +1033,7 @@ TEST(small_messages_survive_partial_writes)
 	size_t len;
 
 	ASSERT_TRUE(out && in);
-	ASSERT_EQ(0, node_with_far_end(&nl, &far));
+	ASSERT_EQ(0, node_with_far_end(&nl, &far, 0));
 	a = sock_bound("a");
 	ASSERT_EQ(0, fcntl(a, F_SETFL, O_NONBLOCK));
 
@@ -1144,22 +1151,23 @@ static int far_channel(struct ockam_nl *nl, struct ockam_channel_info *info)
 /*
  * A local socket's frames are sealed after its send() returned, so a full
  * TCP queue cannot refuse them any more: they must wait, not be lost.
- * With a send buffer four times the queue's limit, the sender fills the
- * connection until it gets EAGAIN (never ENOBUFS), nothing is dropped,
- * and the far end reads every frame, counters 0, 1, 2 ... in order.
+ * With small TCP buffers and a send buffer half as large again as the
+ * queue's limit, the sender fills the connection until it gets EAGAIN
+ * (never ENOBUFS), nothing is dropped, and the far end reads every
+ * frame, counters 0, 1, 2 ... in order.
  */
 TEST(channel_frames_wait_for_a_full_connection)
 {
 	unsigned char *out = calloc(1, 8192), *in = malloc(8192);
 	struct ockam_channel_info info;
-	int far, a, sndbuf = 16 << 20;
+	int far, a, sndbuf = 6 << 20;
 	char route[320], version;
 	struct ockam_nl *nl;
 	unsigned int got;
 	long sent, frame;
 
 	ASSERT_TRUE(out && in);
-	ASSERT_EQ(0, node_with_far_end(&nl, &far));
+	ASSERT_EQ(0, node_with_far_end(&nl, &far, 64 << 10));
 	ASSERT_EQ(0, far_channel(nl, &info));
 
 	a = sock_bound("a");
@@ -1208,15 +1216,27 @@ static size_t relay_frame(unsigned char *buf, const char *onward, size_t len)
 	return n + len;
 }
 
-/* The socket's messages, one at a time; the far end's, until it is done. */
+/*
+ * The socket's messages, one at a time; the far end's, until it is done,
+ * with no more than INTO_WINDOW of them not read back yet (@read): a
+ * backlog of small messages in the connection's receive queue is all
+ * taken in one softirq run, long enough on a debug kernel under
+ * emulation to set off the soft-lockup watchdog.
+ */
 struct into_channel {
 	const char *route;
 	int socket, far;
 	unsigned int mine, theirs;
+	volatile unsigned int read;
 	volatile bool done;
 };
 
-enum { INTO_MINE = 300, INTO_MINE_LEN = 1024, INTO_THEIRS_LEN = 8 };
+enum {
+	INTO_MINE = 300,
+	INTO_MINE_LEN = 1024,
+	INTO_THEIRS_LEN = 8,
+	INTO_WINDOW = 64,
+};
 
 static void *into_channel_from_socket(void *arg)
 {
@@ -1239,13 +1259,16 @@ static void *into_channel_from_far(void *arg)
 	struct into_channel *c = arg;
 	unsigned char buf[320];
 	size_t len = relay_frame(buf, c->route, INTO_THEIRS_LEN);
+	long long since;
 
 	for (c->theirs = 0; !c->done; c->theirs++) {
+		/* A dropped frame never comes back: wait a while, not for ever. */
+		since = now_ms();
+		while (c->theirs - c->read >= INTO_WINDOW && !c->done &&
+		       now_ms() - since < 1000)
+			usleep(50);
 		if (send(c->far, buf, len, MSG_NOSIGNAL) != (ssize_t)len)
 			break;
-		/* Steady, not more than the node can take. */
-		if (c->theirs % 16 == 15)
-			usleep(50);
 	}
 	return NULL;
 }
@@ -1275,7 +1298,7 @@ TEST(frames_from_here_and_from_a_peer_leave_in_counter_order)
 	long frame;
 
 	ASSERT_TRUE(in);
-	ASSERT_EQ(0, node_with_far_end(&nl, &far));
+	ASSERT_EQ(0, node_with_far_end(&nl, &far, 0));
 	ASSERT_EQ(0, far_channel(nl, &info));
 	ASSERT_EQ(1, recv(far, &version, 1, MSG_WAITALL));
 	ASSERT_EQ(1, send(far, "\x01", 1, 0));
@@ -1297,6 +1320,7 @@ TEST(frames_from_here_and_from_a_peer_leave_in_counter_order)
 		last = counter;
 		mine += frame > INTO_MINE_LEN;
 		got++;
+		c.read = got - mine;
 	}
 	pthread_join(tm, NULL);
 	pthread_join(tt, NULL);
