@@ -14,11 +14,12 @@
  *
  * A frame that may not wait for a worker -- any other sender's: a
  * portal's, a keepalive, a message from another node -- is sealed where
- * it is sent. While frames wait on the list, or one taken off it is
- * still being handed on, it takes its place behind them. When none is,
- * it is sent on at once, so the sender hears of a failure at once, as
- * before; until it is (ch->tx.direct), the frames after it wait.
-
+ * it is sent. It is sent on at once, so that its sender hears of a
+ * failure at once, as before, only when nothing is ahead of it: no frame
+ * on the list, none taken off it and still being handed on, and no other
+ * frame sealed where it was sent and not sent on yet (ch->tx.direct, which
+ * holds the frames after it back until ockam_seal_sent_here()).
+ * Otherwise it takes its place on the list.
  *
  * What waits is bounded by what sent it: a socket's frames are charged
  * to its send buffer until they leave the node; a frame sealed where it
@@ -269,9 +270,9 @@ static bool ockam_seal_delegate(struct sk_buff *frame, const u8 *key,
  * one (OCKAM_ENCRYPT_F_NESTED) always; any other frame is sealed by the
  * caller, and waits on the list only when a frame before it has not left
  * yet, or when the caller is still to send on another channel's frame
- * (OCKAM_ENCRYPT_F_BEHIND). Returns
- * enum ockam_seal_how, -ENOBUFS (a nested frame no worker has room for),
- * or -ENETDOWN (the channel is going).
+ * (OCKAM_ENCRYPT_F_BEHIND). Returns enum ockam_seal_how, -ENOBUFS (a
+ * nested frame no worker has room for), or -ENETDOWN (the channel is
+ * going).
  */
 int ockam_seal_enqueue(struct ockam_channel *ch, struct sk_buff *frame,
 		       const u8 *key, u32 body_off, unsigned int flags)
