@@ -166,6 +166,19 @@ static void ockam_seal_deliver(struct ockam_channel *ch)
 }
 
 /*
+ * Something changed that may let the head of @ch's list leave: true when
+ * it may and no other context sends frames on, and this one is to.
+ */
+static bool ockam_seal_claim_delivery(struct ockam_channel *ch)
+{
+	lockdep_assert_held(&ch->tx.lock);
+	if (ch->tx.delivering || !ockam_seal_first_finished(ch))
+		return false;
+	ch->tx.delivering = true;
+	return true;
+}
+
+/*
  * @frame, on @ch's list, is sealed (@err 0) or failed: send on whatever
  * is ready unless another context already does.
  */
@@ -173,15 +186,12 @@ void ockam_seal_settle(struct ockam_channel *ch, struct sk_buff *frame,
 		       int err)
 {
 	struct ockam_seal_cb *cb = ockam_seal_cb(frame);
-	bool deliver = false;
+	bool deliver;
 
 	spin_lock_bh(&ch->tx.lock);
 	cb->err = err;
 	cb->state = err ? OCKAM_SEAL_FAILED : OCKAM_SEAL_SEALED;
-	if (!ch->tx.delivering) {
-		ch->tx.delivering = true;
-		deliver = true;
-	}
+	deliver = ockam_seal_claim_delivery(ch);
 	spin_unlock_bh(&ch->tx.lock);
 
 	if (deliver)
@@ -194,15 +204,12 @@ void ockam_seal_settle(struct ockam_channel *ch, struct sk_buff *frame,
  */
 void ockam_seal_sent_here(struct ockam_channel *ch)
 {
-	bool deliver = false;
+	bool deliver;
 
 	spin_lock_bh(&ch->tx.lock);
 	WARN_ON_ONCE(!ch->tx.direct);
 	ch->tx.direct = false;
-	if (!ch->tx.delivering && ockam_seal_first_finished(ch)) {
-		ch->tx.delivering = true;
-		deliver = true;
-	}
+	deliver = ockam_seal_claim_delivery(ch);
 	spin_unlock_bh(&ch->tx.lock);
 
 	if (deliver)

@@ -1278,9 +1278,9 @@ static void *into_channel_from_far(void *arg)
  * context seals the first of them; a message from another node is sealed
  * where it arrives, and sent on at once when nothing is ahead of it.
  * "Nothing ahead" must include a frame the sending context took off the
- * list and has not sent yet. The far end sends small messages into a
- * channel without a pause while a local socket sends one now and then,
- * each of whose frames leaves just as the list empties: the far end
+ * list and has not sent yet. The far end keeps small messages going into
+ * a channel (INTO_WINDOW unread) while a local socket sends one now and
+ * then, each of whose frames leaves just as the list empties: the far end
  * must read every frame in counter order, every one of the socket's, and
  * all of its own but those a full queue dropped (and counted).
  */
