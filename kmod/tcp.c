@@ -13,7 +13,9 @@
  * half-attached transport. The kernel keeps its own file reference.
  *
  * Receive runs in the strparser's context (softirq, or its work item while
- * the socket is busy) and routes each message at once. Transmit is a work
+ * the socket is busy) and routes each message at once, a bounded number
+ * per run: the rest waits in TCP's queue for the next run, in process
+ * context. Transmit is a work
  * item that drains a bounded queue with the socket locked; it stops when
  * TCP's send buffer is full and write_space restarts it.
  *
@@ -458,6 +460,58 @@ static void ockam_tcp_rcv_version(struct ockam_tcp *t, struct sk_buff *skb,
 	t->rx_version_seen = true;
 }
 
+/*
+ * One strparser run reads all that TCP holds for us. In softirq, with
+ * the socket locked, that can be a peer's whole backlog of small
+ * messages, up to the receive buffer (some 150 000 of them): long enough
+ * to keep the CPU from everyone else, and on a slow machine to set off
+ * the soft-lockup watchdog. So a run routes OCKAM_TCP_RX_BUDGET messages
+ * at most, then pauses, as backpressure does: the rest stays in TCP's
+ * queue, in order, until rx_work lets the strparser go on in its own work
+ * item.
+ */
+static void ockam_tcp_rx_budget(struct ockam_tcp *t)
+{
+	if (++t->rx_run < OCKAM_TCP_RX_BUDGET)
+		return;
+	strp_pause(&t->strp);
+	t->rx_yielded = true;
+	ockam_stats_inc(t->stats, OCKAM_STAT_RX_DEFERRED);
+	ockam_stats_inc(t->node->stats, OCKAM_STAT_RX_DEFERRED);
+	queue_work(ockam_wq, &t->rx_work);
+}
+
+/*
+ * Give a strparser that its budget paused a new run; false if the budget
+ * did not pause it. Whether it may go on at once is the caller's choice:
+ * backpressure may hold it paused still.
+ */
+static bool ockam_tcp_rx_rearm(struct ockam_tcp *t)
+{
+	sock_owned_by_me(t->sock->sk);
+	if (!t->rx_yielded)
+		return false;
+	t->rx_yielded = false;
+	t->rx_run = 0;
+	return true;
+}
+
+static void ockam_tcp_rx_work(struct work_struct *work)
+{
+	struct ockam_tcp *t = container_of(work, struct ockam_tcp, rx_work);
+	struct sock *sk = t->sock->sk;
+
+	lock_sock(sk);
+	/* A closing transport's reads are its close work's (the drain). */
+	if (!test_bit(OCKAM_TCP_CLOSING, &t->state) && ockam_tcp_rx_rearm(t)) {
+		spin_lock_bh(&t->node->throttle_lock);
+		if (!t->throttled_by)
+			strp_unpause(&t->strp);
+		spin_unlock_bh(&t->node->throttle_lock);
+	}
+	release_sock(sk);
+}
+
 static void ockam_tcp_rcv(struct strparser *strp, struct sk_buff *skb)
 {
 	struct ockam_tcp *t = container_of(strp, struct ockam_tcp, strp);
@@ -487,7 +541,9 @@ static void ockam_tcp_rcv(struct strparser *strp, struct sk_buff *skb)
 		ockam_stats_inc(t->stats, OCKAM_STAT_DROP_BAD_FRAME);
 		ockam_tcp_close(t, OCKAM_DOWN_BAD_FRAME, EBADMSG);
 		ockam_tcp_stop_reading(strp);
+		return;
 	}
+	ockam_tcp_rx_budget(t);
 }
 
 /*
@@ -517,8 +573,16 @@ static void ockam_tcp_data_ready(struct sock *sk)
 
 	read_lock_bh(&sk->sk_callback_lock);
 	t = ockam_sock_owner(sk);
-	if (likely(t))
+	if (likely(t)) {
+		/*
+		 * A run in softirq starts here. With the socket owned, the
+		 * strparser's work item reads instead, and this must leave
+		 * its count alone.
+		 */
+		if (!sock_owned_by_user_nocheck(sk))
+			t->rx_run = 0;
 		strp_data_ready(&t->strp);
+	}
 	read_unlock_bh(&sk->sk_callback_lock);
 }
 
@@ -622,6 +686,7 @@ static struct ockam_tcp *ockam_tcp_alloc(struct ockam_node *node,
 	INIT_LIST_HEAD(&t->throttled);
 	INIT_LIST_HEAD(&t->throttle_node);
 	INIT_WORK(&t->tx_work, ockam_tcp_tx_work);
+	INIT_WORK(&t->rx_work, ockam_tcp_rx_work);
 	INIT_WORK(&t->close_work, ockam_tcp_close_work);
 	INIT_RCU_WORK(&t->free_work, ockam_tcp_free_work);
 	kref_init(&t->refs);
@@ -795,11 +860,27 @@ err_put:
 	return err;
 }
 
-/* Route what the peer sent before it closed, so no message is lost. */
+/*
+ * Route what the peer sent before it closed, so no message is lost: run
+ * after run, as the budget cuts them (rx_work leaves a closing transport's
+ * strparser to us).
+ */
 static void ockam_tcp_drain(struct ockam_tcp *t)
 {
-	strp_check_rcv(&t->strp);
-	flush_work(&t->strp.work);
+	struct sock *sk = t->sock->sk;
+	bool more;
+
+	do {
+		strp_check_rcv(&t->strp);
+		flush_work(&t->strp.work);
+		cancel_work_sync(&t->rx_work);
+		lock_sock(sk);
+		more = ockam_tcp_rx_rearm(t);
+		if (more)
+			strp_unpause(&t->strp);
+		release_sock(sk);
+		cond_resched();
+	} while (more);
 }
 
 static void ockam_tcp_give_back(struct ockam_tcp *t, struct sock *sk)
@@ -847,6 +928,8 @@ static void ockam_tcp_close_work(struct work_struct *work)
 	if (t->down_reason == OCKAM_DOWN_CLOSED)
 		ockam_tcp_drain(t);
 	ockam_tcp_give_back(t, sk);
+	/* Only a receive run queues it, and none runs after the give-back. */
+	cancel_work_sync(&t->rx_work);
 	cancel_work_sync(&t->tx_work);
 	ockam_tcp_purge(t);
 

@@ -22,6 +22,8 @@ enum ockam_tcp_limits {
 	OCKAM_HOSTPORT_MAX = 64,
 	/* Bytes queued for sending on one connection, at least. */
 	OCKAM_TCP_TXQ_MIN = 4 << 20,
+	/* Messages one receive run routes before the rest waits for rx_work. */
+	OCKAM_TCP_RX_BUDGET = 256,
 };
 
 enum ockam_tcp_state_bits {
@@ -51,6 +53,13 @@ struct ockam_tcp {
 
 	/* Strparser context only. */
 	bool rx_version_seen;
+	/* Under the socket's lock (its spinlock, or ownership): messages
+	 * routed in the current receive run, and whether a run stopped at
+	 * the budget and left its strparser paused for @rx_work.
+	 */
+	u32 rx_run;
+	bool rx_yielded;
+	struct work_struct rx_work;
 
 	/* Backpressure, under the node's throttle_lock: inbound transports
 	 * we paused because our queue passed its high watermark, and the

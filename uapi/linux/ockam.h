@@ -739,6 +739,10 @@ enum ockam_stat {
 	OCKAM_STAT_PORTAL_AHEAD,	/* portal messages that came ahead
 					 * of their turn, and waited
 					 */
+	OCKAM_STAT_RX_DEFERRED,		/* TCP receive runs that reached
+					 * their budget and left the rest
+					 * to a work item
+					 */
 	__OCKAM_STAT_MAX
 };
 
