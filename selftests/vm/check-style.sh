@@ -33,24 +33,52 @@ for f in kmod/*.c kmod/*.h kmod/selftest/*.c kmod/selftest/*.h uapi/linux/*.h; d
 	case $f in *.mod.c) continue ;; esac
 	files+=("$f")
 done
-for f in "${files[@]}"; do
-	ignore=()
-	if [ "$f" = kmod/compat.h ]; then
+# checkpatch.pl and docutils are one process on one CPU each: as many
+# run at once as there are CPUs, each into a file of its own, and the
+# results follow in order.
+out_dir=$(mktemp -d)
+trap 'rm -rf "$out_dir"' EXIT
+jobs=$(nproc 2>/dev/null || echo 1)
+
+# in_turn OUT COMMAND...: COMMAND in the background, its output into
+# OUT and its status into OUT.rc, once fewer than $jobs run.
+in_turn() {
+	local out=$1
+	shift
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+		wait -n
+	done
+	{ "$@" >"$out" 2>&1; echo $? >"$out.rc"; } &
+}
+
+# shellcheck disable=SC2317 # run through in_turn
+checkpatch_one() {
+	local ignore=()
+	if [ "$1" = kmod/compat.h ]; then
 		ignore=(--ignore "LINUX_VERSION_CODE,CONSTANT_COMPARISON")
 	fi
-	out=$(perl "$checkpatch" --strict --no-tree --show-types --color=never \
-		"${ignore[@]}" -f "$f" 2>&1)
-	rc=$?
-	tap_result $rc "checkpatch $f"
-	[ $rc = 0 ] || tap_diag "$(head -n 80 <<<"$out")"
-done
+	perl "$checkpatch" --strict --no-tree --show-types --color=never \
+		"${ignore[@]}" -f "$1"
+}
 
-for f in Documentation/*.rst; do
-	out=$(python3 -m docutils --halt=warning --report=warning "$f" \
-		/dev/null 2>&1)
-	rc=$?
-	tap_result $rc "docutils $f"
-	[ $rc = 0 ] || tap_diag "$(head -n 20 <<<"$out")"
+docs=(Documentation/*.rst)
+for i in "${!files[@]}"; do
+	in_turn "$out_dir/checkpatch.$i" checkpatch_one "${files[i]}"
+done
+for i in "${!docs[@]}"; do
+	in_turn "$out_dir/docutils.$i" python3 -m docutils --halt=warning \
+		--report=warning "${docs[i]}" /dev/null
+done
+wait
+for i in "${!files[@]}"; do
+	rc=$(cat "$out_dir/checkpatch.$i.rc")
+	tap_result "$rc" "checkpatch ${files[i]}"
+	[ "$rc" = 0 ] || tap_diag "$(head -n 80 "$out_dir/checkpatch.$i")"
+done
+for i in "${!docs[@]}"; do
+	rc=$(cat "$out_dir/docutils.$i.rc")
+	tap_result "$rc" "docutils ${docs[i]}"
+	[ "$rc" = 0 ] || tap_diag "$(head -n 20 "$out_dir/docutils.$i")"
 done
 
 mkdir -p "$BUILD"

@@ -79,20 +79,40 @@ else
 fi
 
 # Short deterministic fuzz runs: fixed seed, fixed run count, fresh corpus.
+# Each fuzzer is one process on one CPU: as many run at once as there are
+# CPUs, and their results follow in the order given.
+fuzz_one() {
+	local fuzz_bin=$1 runs=$2 name=$3 corpus
+	corpus=$workdir/corpus-unit-$name
+	rm -rf "$corpus"
+	mkdir -p "$corpus"
+	"$fuzz_bin" -seed=1 -runs="$runs" -timeout=10 "$corpus" \
+		"$top/userspace/fuzz/seeds-$name" >"$workdir/fuzz-$name.log" 2>&1
+}
+
+fuzz_jobs=$(nproc 2>/dev/null || echo 1)
+fuzz_pids=()
+for fuzz_bin in "$@"; do
+	name=${fuzz_bin##*/fuzz_}
+	runs_var=FUZZ_RUNS_$name
+	while [ "$(jobs -rp | wc -l)" -ge "$fuzz_jobs" ]; do
+		wait -n
+	done
+	fuzz_one "$fuzz_bin" "${!runs_var:-$fuzz_runs}" "$name" &
+	fuzz_pids+=($!)
+done
+i=0
 for fuzz_bin in "$@"; do
 	name=${fuzz_bin##*/fuzz_}
 	runs_var=FUZZ_RUNS_$name
 	runs=${!runs_var:-$fuzz_runs}
-	corpus=$workdir/corpus-unit-$name
-	rm -rf "$corpus"
-	mkdir -p "$corpus"
-	if "$fuzz_bin" -seed=1 -runs="$runs" -timeout=10 "$corpus" \
-		"$top/userspace/fuzz/seeds-$name" >"$workdir/fuzz-$name.log" 2>&1; then
+	if wait "${fuzz_pids[i]}"; then
 		result ok "fuzz: $name, $runs runs"
 	else
 		result fail "fuzz: $name, $runs runs (see $workdir/fuzz-$name.log)"
 		tail -n 30 "$workdir/fuzz-$name.log" | sed 's/^/# /'
 	fi
+	i=$((i + 1))
 done
 
 echo "1..$n"
