@@ -15,9 +15,9 @@
  * Receive runs in the strparser's context (softirq, or its work item while
  * the socket is busy) and routes each message at once, a bounded number
  * per run: the rest waits in TCP's queue for the next run, in process
- * context. Transmit is a work
- * item that drains a bounded queue with the socket locked; it stops when
- * TCP's send buffer is full and write_space restarts it.
+ * context. Transmit is a work item that drains a bounded queue with the
+ * socket locked; it stops when TCP's send buffer is full and write_space
+ * restarts it.
  *
  * A relay forwards without copying, so it could take messages in faster
  * than the next connection drains them. Instead of dropping in transit,
