@@ -91,28 +91,27 @@ fuzz_one() {
 }
 
 fuzz_jobs=$(nproc 2>/dev/null || echo 1)
-fuzz_pids=()
+fuzz_pids=() fuzz_names=() fuzz_runs_each=()
 for fuzz_bin in "$@"; do
 	name=${fuzz_bin##*/fuzz_}
 	runs_var=FUZZ_RUNS_$name
+	fuzz_names+=("$name")
+	fuzz_runs_each+=("${!runs_var:-$fuzz_runs}")
 	while [ "$(jobs -rp | wc -l)" -ge "$fuzz_jobs" ]; do
 		wait -n
 	done
-	fuzz_one "$fuzz_bin" "${!runs_var:-$fuzz_runs}" "$name" &
+	fuzz_one "$fuzz_bin" "${fuzz_runs_each[-1]}" "$name" &
 	fuzz_pids+=($!)
 done
-i=0
-for fuzz_bin in "$@"; do
-	name=${fuzz_bin##*/fuzz_}
-	runs_var=FUZZ_RUNS_$name
-	runs=${!runs_var:-$fuzz_runs}
+# wait PID still gives the status of a job "wait -n" reaped above.
+for i in "${!fuzz_pids[@]}"; do
+	name=${fuzz_names[i]} runs=${fuzz_runs_each[i]}
 	if wait "${fuzz_pids[i]}"; then
 		result ok "fuzz: $name, $runs runs"
 	else
 		result fail "fuzz: $name, $runs runs (see $workdir/fuzz-$name.log)"
 		tail -n 30 "$workdir/fuzz-$name.log" | sed 's/^/# /'
 	fi
-	i=$((i + 1))
 done
 
 echo "1..$n"
