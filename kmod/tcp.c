@@ -924,14 +924,24 @@ static void ockam_tcp_close_work(struct work_struct *work)
 	spin_unlock_bh(&t->tx_queue.lock);
 
 	ockam_tcp_unlink_throttles(t);
+	/*
+	 * Senders of what is still queued hear of the loss before the
+	 * address goes: one that then finds it gone knows nothing it sent
+	 * is still on its way. A dead transport's transmit work touches no
+	 * message, so one that write_space queues from here on is harmless.
+	 */
+	cancel_work_sync(&t->tx_work);
+	ockam_tcp_purge(t);
 	ockam_tcp_unpublish(t);
 	if (t->down_reason == OCKAM_DOWN_CLOSED)
 		ockam_tcp_drain(t);
 	ockam_tcp_give_back(t, sk);
-	/* Only a receive run queues it, and none runs after the give-back. */
+	/*
+	 * Only a receive run queues rx_work, and write_space tx_work: none
+	 * runs after the give-back.
+	 */
 	cancel_work_sync(&t->rx_work);
 	cancel_work_sync(&t->tx_work);
-	ockam_tcp_purge(t);
 
 	kernel_sock_shutdown(t->sock, SHUT_RDWR);
 	ockam_channel_transport_down(t->node, t);

@@ -397,6 +397,10 @@ TEST_F(pair, connection_killed_mid_stream)
 	if (send_to(self->a, "0#c1 => 0#b", "x", 1) == -1 && errno == ECONNRESET)
 		ASSERT_EQ(-1, send_to(self->a, "0#c1 => 0#b", "x", 1));
 	EXPECT_EQ(EHOSTUNREACH, errno);
+	/* No word of a loss comes once the address is gone. */
+	usleep(200 * 1000);
+	ASSERT_EQ(-1, send_to(self->a, "0#c1 => 0#b", "x", 1));
+	EXPECT_EQ(EHOSTUNREACH, errno);
 
 	/* ... and the route works again once the connection is back. */
 	ASSERT_EQ(0, tcp_pair(&client, &server));
@@ -974,6 +978,38 @@ static size_t zeros_64k(unsigned int seq, unsigned char *buf)
 	(void)seq;
 	(void)buf;
 	return 64 * 1024;
+}
+
+/*
+ * The peer closes with messages for it still queued here: their sender
+ * hears of the loss (ECONNRESET) by the time the address is gone, and of
+ * nothing after; a late word of it would fail a send on the next
+ * connection. Here the address goes while the close work routes the
+ * peer's backlog, which takes a while.
+ */
+TEST_F(raw, lost_messages_are_reported_before_the_address_goes)
+{
+	unsigned char *payload = calloc(1, 64 * 1024);
+	int a = sock_bound("a"), sndbuf = 1 << 20;
+
+	ASSERT_TRUE(payload);
+	ASSERT_EQ(0, fcntl(a, F_SETFL, O_NONBLOCK));
+	ASSERT_EQ(0, setsockopt(a, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf,
+				sizeof(sndbuf)));
+	/* The peer reads nothing: TCP fills, then the transport's queue. */
+	ASSERT_LT(0, send_until_full(a, "0#srv => 0#x", payload, zeros_64k));
+	free(payload);
+
+	send_backlog(_metadata, self);
+	ASSERT_EQ(0, shutdown(self->peer, SHUT_WR));
+	ASSERT_TRUE(WAIT_FOR(!has_transport(self->nl, "srv"), 10000));
+	EXPECT_EQ(-1, send_to(a, "0#srv => 0#x", "x", 1));
+	EXPECT_EQ(ECONNRESET, errno);
+	usleep(200 * 1000);
+	EXPECT_EQ(-1, send_to(a, "0#srv => 0#x", "x", 1));
+	EXPECT_EQ(EHOSTUNREACH, errno);
+	expect_backlog(_metadata, self->b, BACKLOG);
+	close(a);
 }
 
 /*
