@@ -555,6 +555,7 @@ TEST_F(udp, through_both_and_back)
 
 TEST(ipv6_binds)
 {
+	uint8_t *big = malloc(100000);
 	struct ockam_nl *nl;
 	char route[128], ret[128];
 	uint16_t p1, p2;
@@ -581,6 +582,12 @@ TEST(ipv6_binds)
 	ASSERT_EQ(5, send_to(b, ret, "reply", 5));
 	snprintf(ret, sizeof(ret), "2#[::1]:%u => 0#b", p2);
 	EXPECT_EQ(0, recv_expect(a, "reply", ret, 0));
+	/* 100 KB: batches of datagrams through IPv6 (one full, one not). */
+	ASSERT_TRUE(big);
+	fill(big, 100000, 6);
+	ASSERT_EQ(100000, send_to(a, ret, big, 100000));
+	EXPECT_EQ(0, recv_bytes(b, big, 100000, NULL, 0));
+	free(big);
 	/* No IPv4 bind: an IPv4 address is unreachable. */
 	EXPECT_EQ(-1, send_to(a, "2#127.0.0.1:9 => 0#b", "x", 1));
 	EXPECT_EQ(EHOSTUNREACH, errno);

@@ -12,6 +12,12 @@
 #     and counted when the reassembly time runs out;
 #   - once the link is clean again, everything arrives.
 #
+# A node hands a message's datagrams to IP as one UDP GSO batch, and netem
+# takes a batch as one packet: it loses, duplicates and delays a message's
+# datagrams together. It corrupts one datagram of a batch, though, and the
+# receiver's UDP checksum drops that one: that is how a message here loses
+# some of its datagrams and not all, as on a real link.
+#
 # Run in the VM:
 #
 #   make vm-run SCRIPT=selftests/netns/udp_lossy.sh
@@ -99,9 +105,9 @@ tap_expect_eq "  all 5 arrived" 5 "$(sink_count)"
 tap_check "n1 sends datagrams of 256 bytes" \
 	ockam node set n1 --udp-datagram 256
 
-tap_check "n1's link loses 10%, duplicates 10%, reorders 25% of datagrams" \
+tap_check "n1's link loses 10%, duplicates 10%, reorders 25%, corrupts 10%" \
 	tc -n "$(ns n1)" qdisc add dev to-n2 root netem delay 10ms \
-	reorder 25% 50% loss 10% duplicate 10%
+	reorder 25% 50% loss 10% duplicate 10% corrupt 10%
 before=$(sink_count)
 replays=$(stat n2 drop_replay)
 dups=$(stat n2 udp_duplicates)
