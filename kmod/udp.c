@@ -3,12 +3,21 @@
  * UDP transport.
  *
  * Userspace binds a UDP socket and hands it over with OCKAM_CMD_UDP_ATTACH.
- * We make it an encapsulation socket the way L2TP does: with the socket
- * locked and under sk_callback_lock, claim sk_user_data (refusing a socket
- * another kernel user holds), then setup_udp_tunnel_sock() points the
- * socket's encap_rcv at us. From then on every datagram that reaches the
- * socket comes to ockam_udp_encap_rcv() in softirq and never to the
- * socket's queue. The kernel keeps its own file reference.
+ * With the socket locked and under sk_callback_lock we claim sk_user_data
+ * (refusing a socket another kernel user holds, as L2TP does), then take
+ * its data_ready: the UDP receive path queues each datagram on the socket
+ * and calls ockam_udp_data_ready(), in softirq, which takes everything
+ * queued. The kernel keeps its own file reference.
+ *
+ * Why the queue and not an encap_rcv hook, as L2TP and WireGuard have: a
+ * node sends a message's datagrams as UDP GSO batches (below), and a
+ * socket with encap_rcv gets every batch cut into datagrams first
+ * (udp_unexpected_gso() spares only tunnel GSO types), a new skb each.
+ * A socket that accepts SKB_GSO_UDP_L4 gets the batch whole in its
+ * queue: a batch of one message's consecutive fragments goes to
+ * reassembly in a few pieces that refer to its pages, with no copy and
+ * no skb per datagram. The queue costs a lock and a memory charge per
+ * datagram, which the batches more than pay back (performance.rst).
  *
  * A bind has no peer of its own: it sends to any UDP address and hears
  * from anyone. It remembers the addresses it heard from (its peers):
@@ -20,12 +29,14 @@
  * forgotten.
  *
  * Sending splits a message into datagrams of the node's datagram size and
- * hands each to the IP layer with udp_tunnel_xmit_skb() (as WireGuard
- * does), in whatever context the routing step runs in; nothing queues, so
- * a full device queue loses datagrams the way UDP does.
+ * hands them to the IP layer with udp_tunnel_xmit_skb() (as WireGuard
+ * does), up to 60 KiB of them at a time in one UDP GSO batch, in whatever
+ * context the routing step runs in; nothing queues, so a full device
+ * queue loses datagrams the way UDP does.
  *
  * Closing is one work item: unpublish the address and leave the node's
- * list, give the socket back its plain UDP receive path, and free after an
+ * list, give the socket back its own data_ready (dropping what is left in
+ * its queue, which came while it was ours), and free after an
  * RCU grace period, when no receiver or sender can hold the bind: then the
  * unfinished messages go (counted as incomplete) and the socket's file
  * reference is dropped.
@@ -580,60 +591,342 @@ static void ockam_udp_deliver(struct ockam_udp *u, struct sk_buff *skb,
 		ockam_stats_inc(u->stats, OCKAM_STAT_DROP_BAD_FRAME);
 }
 
-/*
- * Every datagram to the socket, in softirq under RCU, with skb->data at
- * the UDP header and the checksum verified. Always consumes the datagram
- * (returns 0): what is not ours is dropped and counted, not queued to a
- * socket nobody reads.
- */
-static int ockam_udp_encap_rcv(struct sock *sk, struct sk_buff *skb)
+/* Decode the header of the @len-byte datagram at @offset of @skb. */
+static int ockam_udp_header_at(struct ockam_udp *u, const struct sk_buff *skb,
+			       u32 offset, u32 len,
+			       struct ockam_udp_header *hdr)
 {
-	struct ockam_udp *u = rcu_dereference_sk_user_data(sk);
-	u32 offset = skb_transport_offset(skb) + sizeof(struct udphdr);
 	u8 buf[OCKAM_UDP_HEADER_LEN];
-	struct ockam_udp_peer *peer;
+
+	if (len < sizeof(buf) || skb_copy_bits(skb, offset, buf, sizeof(buf)))
+		return -EBADMSG;
+	return ockam_udp_header_decode(buf, len,
+				       READ_ONCE(u->node->max_message), hdr);
+}
+
+static void ockam_udp_count_bad(struct ockam_udp *u, int err)
+{
+	ockam_udp_count(u, err == -EMSGSIZE ? OCKAM_STAT_DROP_TOO_BIG :
+					      OCKAM_STAT_DROP_BAD_FRAME);
+}
+
+/*
+ * A message's fragment from @from: the whole message goes on, or the
+ * fragment to reassembly. Consumes @skb, the fragment's bytes only.
+ */
+static void ockam_udp_fragment(struct ockam_udp *u, struct sk_buff *skb,
+			       const struct ockam_udp_header *hdr,
+			       const struct ockam_udp_addr *from,
+			       struct ockam_udp_peer *peer)
+{
+	/* Any checksum covered headers that are gone. */
+	skb->ip_summed = CHECKSUM_NONE;
+	if (hdr->fragment_len != hdr->length) {
+		if (!peer) {
+			ockam_udp_count(u, OCKAM_STAT_DROP_REASM_MEMORY);
+			kfree_skb(skb);
+			return;
+		}
+		skb = ockam_udp_reasm_add(u, peer, skb, hdr);
+		if (!skb)
+			return;
+	}
+	ockam_udp_deliver(u, skb, from, peer);
+}
+
+/* One datagram from @from, our header first. Consumes @skb. */
+static void ockam_udp_datagram_rcv(struct ockam_udp *u, struct sk_buff *skb,
+				   const struct ockam_udp_addr *from)
+{
 	struct ockam_udp_header hdr;
-	struct ockam_udp_addr from;
+	struct ockam_udp_peer *peer;
 	int err;
 
-	if (unlikely(!u))
-		goto drop;
-	if (skb->len < offset + OCKAM_UDP_HEADER_LEN ||
-	    skb_copy_bits(skb, offset, buf, sizeof(buf))) {
-		ockam_udp_count(u, OCKAM_STAT_DROP_BAD_FRAME);
-		goto drop;
-	}
-	err = ockam_udp_header_decode(buf, skb->len - offset,
-				      READ_ONCE(u->node->max_message), &hdr);
+	err = ockam_udp_header_at(u, skb, 0, skb->len, &hdr);
 	if (err) {
-		ockam_udp_count(u, err == -EMSGSIZE ? OCKAM_STAT_DROP_TOO_BIG :
-						     OCKAM_STAT_DROP_BAD_FRAME);
+		ockam_udp_count_bad(u, err);
 		goto drop;
 	}
-	ockam_udp_source(skb, &from);
-	peer = ockam_udp_peer_get(u, &from);
-	if (ockam_msg_trim_head(skb, offset + OCKAM_UDP_HEADER_LEN)) {
+	peer = ockam_udp_peer_get(u, from);
+	if (ockam_msg_trim_head(skb, OCKAM_UDP_HEADER_LEN)) {
 		ockam_udp_count(u, OCKAM_STAT_DROP_BUFFER_FULL);
 		goto drop;
 	}
-	/* The checksum covered headers that are gone. */
-	skb->ip_summed = CHECKSUM_NONE;
-
-	if (hdr.fragment_len != hdr.length) {
-		if (!peer) {
-			ockam_udp_count(u, OCKAM_STAT_DROP_REASM_MEMORY);
-			goto drop;
-		}
-		skb = ockam_udp_reasm_add(u, peer, skb, &hdr);
-		if (!skb)
-			return 0;
-	}
-	ockam_udp_deliver(u, skb, &from, peer);
-	return 0;
+	ockam_udp_fragment(u, skb, &hdr, from, peer);
+	return;
 
 drop:
 	kfree_skb(skb);
-	return 0;
+}
+
+/*
+ * Whether the batch in @skb (datagrams of @step bytes, the last maybe
+ * fewer) is consecutive fragments of one message and nothing else, all
+ * in page fragments that can be referred to: then @run describes them
+ * as one fragment.
+ */
+static bool ockam_udp_batch_is_run(struct ockam_udp *u, struct sk_buff *skb,
+				   u32 step, struct ockam_udp_header *run)
+{
+	struct ockam_udp_header hdr;
+	u32 offset, next = 0;
+
+	if (skb_headlen(skb) || skb_has_frag_list(skb) || skb_zcopy(skb) ||
+	    skb->pp_recycle)
+		return false;
+	for (offset = 0; offset < skb->len; offset += step) {
+		if (ockam_udp_header_at(u, skb, offset,
+					min(step, skb->len - offset), &hdr))
+			return false;
+		if (!offset)
+			*run = hdr;
+		else if (hdr.message != run->message ||
+			 hdr.length != run->length || hdr.offset != next)
+			return false;
+		next = hdr.offset + hdr.fragment_len;
+	}
+	run->fragment_len = next - run->offset;
+	return true;
+}
+
+/* Where a run's bytes are read from its batch's page fragments. */
+struct ockam_udp_cursor {
+	const struct sk_buff *batch;
+	/* The fragment the next byte is in, and the batch offset it starts at. */
+	u32 frag;
+	u32 frag_start;
+	/* The last page a piece refers to, charged to it once. */
+	const struct page *charged;
+};
+
+/* What holding a reference to @page keeps from being freed. */
+static u32 ockam_udp_page_truesize(const struct page *page)
+{
+	return page_size(compound_head((struct page *)page));
+}
+
+/*
+ * Make @piece refer to up to @len bytes of the batch from @offset (on or
+ * after the cursor), as far as its fragment slots go; nothing is copied.
+ * Returns the bytes added.
+ */
+static u32 ockam_udp_piece_add(struct sk_buff *piece,
+			       struct ockam_udp_cursor *c, u32 offset, u32 len)
+{
+	const struct skb_shared_info *from = skb_shinfo(c->batch);
+	struct skb_shared_info *to = skb_shinfo(piece);
+	u32 added = 0, size, start, n, page_off;
+	const skb_frag_t *f;
+	struct page *page;
+
+	for (; c->frag < from->nr_frags && added < len;
+	     c->frag++, c->frag_start += size) {
+		f = &from->frags[c->frag];
+		size = skb_frag_size(f);
+		if (offset + added >= c->frag_start + size)
+			continue;
+		start = offset + added - c->frag_start;
+		n = min(size - start, len - added);
+		page = skb_frag_page(f);
+		page_off = skb_frag_off(f) + start;
+		if (skb_can_coalesce(piece, to->nr_frags, page, page_off)) {
+			skb_frag_size_add(&to->frags[to->nr_frags - 1], n);
+		} else {
+			if (to->nr_frags == MAX_SKB_FRAGS)
+				break;
+			get_page(page);
+			skb_fill_page_desc(piece, to->nr_frags, page, page_off,
+					   n);
+			if (page != c->charged)
+				piece->truesize += ockam_udp_page_truesize(page);
+			c->charged = page;
+		}
+		piece->len += n;
+		piece->data_len += n;
+		added += n;
+		/* The rest of this fragment is the next datagram's. */
+		if (start + n < size)
+			break;
+	}
+	return added;
+}
+
+/*
+ * A piece of a run, @hdr->offset its place in the message, to reassembly;
+ * the whole message goes on if the piece finished it.
+ */
+static void ockam_udp_piece_done(struct ockam_udp *u, struct sk_buff *piece,
+				 struct ockam_udp_header *hdr,
+				 const struct ockam_udp_addr *from,
+				 struct ockam_udp_peer *peer)
+{
+	struct ockam_udp_header at = *hdr;
+
+	at.fragment_len = piece->len;
+	hdr->offset += piece->len;
+	/* All of it, from the datagrams of one batch. */
+	if (at.fragment_len == at.length)
+		ockam_udp_count(u, OCKAM_STAT_UDP_REASSEMBLED);
+	ockam_udp_fragment(u, piece, &at, from, peer);
+}
+
+/*
+ * The run of fragments in @batch, @step bytes a datagram, goes to
+ * reassembly in a few pieces that refer to the batch's pages without the
+ * datagrams' headers: as many pieces as it takes fragment slots, not one
+ * per datagram. Consumes @batch.
+ */
+static void ockam_udp_run_rcv(struct ockam_udp *u, struct sk_buff *batch,
+			      u32 step, const struct ockam_udp_header *run,
+			      const struct ockam_udp_addr *from,
+			      struct ockam_udp_peer *peer)
+{
+	struct ockam_udp_cursor c = { .batch = batch };
+	struct ockam_udp_header hdr = *run;
+	struct sk_buff *piece = NULL;
+	u32 offset, pos, end, n;
+
+	for (offset = 0; offset < batch->len; offset += step) {
+		end = min(offset + step, batch->len);
+		for (pos = offset + OCKAM_UDP_HEADER_LEN; pos < end; pos += n) {
+			if (!piece) {
+				piece = alloc_skb(0, GFP_ATOMIC);
+				if (!piece)
+					goto fail;
+				c.charged = NULL;
+			}
+			n = ockam_udp_piece_add(piece, &c, pos, end - pos);
+			if (pos + n == end)
+				continue;
+			/* Its fragment slots are used: on to the next. */
+			if (!piece->len)
+				goto fail;
+			ockam_udp_piece_done(u, piece, &hdr, from, peer);
+			piece = NULL;
+		}
+	}
+	if (piece)
+		ockam_udp_piece_done(u, piece, &hdr, from, peer);
+	consume_skb(batch);
+	return;
+
+fail:
+	/* What reassembly holds of the message times out. */
+	kfree_skb(piece);
+	ockam_udp_count(u, OCKAM_STAT_DROP_BUFFER_FULL);
+	kfree_skb(batch);
+}
+
+/* A batch that is not one run: each of its datagrams on its own, copied. */
+static void ockam_udp_batch_split(struct ockam_udp *u, struct sk_buff *batch,
+				  u32 step, const struct ockam_udp_addr *from)
+{
+	struct sk_buff *skb;
+	u32 offset, len;
+
+	for (offset = 0; offset < batch->len; offset += step) {
+		len = min(step, batch->len - offset);
+		skb = alloc_skb(len, GFP_ATOMIC);
+		if (!skb) {
+			ockam_udp_count(u, OCKAM_STAT_DROP_BUFFER_FULL);
+			continue;
+		}
+		if (skb_copy_bits(batch, offset, skb_put(skb, len), len)) {
+			kfree_skb(skb);
+			ockam_udp_count(u, OCKAM_STAT_DROP_BAD_FRAME);
+			continue;
+		}
+		ockam_udp_datagram_rcv(u, skb, from);
+	}
+	consume_skb(batch);
+}
+
+/* Batches as a UDP_SEGMENT send or GRO makes them, and no other kind. */
+static bool ockam_udp_batch_ok(const struct sk_buff *skb)
+{
+	const struct skb_shared_info *shinfo = skb_shinfo(skb);
+
+	return shinfo->gso_type & SKB_GSO_UDP_L4 &&
+	       !(shinfo->gso_type & ~(SKB_GSO_UDP_L4 | SKB_GSO_DODGY)) &&
+	       skb->len <= shinfo->gso_size * UDP_MAX_SEGMENTS;
+}
+
+/*
+ * A datagram or a batch of datagrams from the socket's queue, with
+ * skb->data past the UDP header. Consumes @skb.
+ */
+static void ockam_udp_rcv(struct ockam_udp *u, struct sk_buff *skb)
+{
+	struct ockam_udp_header run;
+	struct ockam_udp_addr from;
+	u32 step;
+
+	/* The queue kept its own state where the device pointer was. */
+	skb->dev = NULL;
+	if (udp_lib_checksum_complete(skb)) {
+		ockam_udp_count(u, OCKAM_STAT_DROP_BAD_FRAME);
+		kfree_skb(skb);
+		return;
+	}
+	ockam_udp_source(skb, &from);
+	step = skb_shinfo(skb)->gso_size;
+	if (!skb_is_gso(skb) || skb->len <= step) {
+		skb_gso_reset(skb);
+		ockam_udp_datagram_rcv(u, skb, &from);
+		return;
+	}
+	if (!ockam_udp_batch_ok(skb)) {
+		ockam_udp_count(u, OCKAM_STAT_DROP_BAD_FRAME);
+		kfree_skb(skb);
+		return;
+	}
+	if (!ockam_udp_batch_is_run(u, skb, step, &run)) {
+		ockam_udp_batch_split(u, skb, step, &from);
+		return;
+	}
+	ockam_udp_count(u, OCKAM_STAT_UDP_BATCHES);
+	ockam_udp_run_rcv(u, skb, step, &run, &from,
+			  ockam_udp_peer_get(u, &from));
+}
+
+/* Busy polling is for a reader in process context, not for us. */
+static void ockam_udp_no_busy_poll(struct sock *sk)
+{
+#ifdef CONFIG_NET_RX_BUSY_POLL
+	if (unlikely(READ_ONCE(sk->sk_ll_usec)))
+		WRITE_ONCE(sk->sk_ll_usec, 0);
+#endif
+}
+
+/*
+ * The socket's data_ready: called by the UDP receive path, in softirq
+ * under RCU, right after it queued a datagram or a batch. Everything
+ * queued is ours, taken at once: nobody else reads the socket.
+ */
+static void ockam_udp_data_ready(struct sock *sk)
+{
+	struct ockam_udp *u = rcu_dereference_sk_user_data(sk);
+	struct sk_buff *skb;
+	int err;
+
+	if (unlikely(!u))
+		return;
+	local_bh_disable();
+	for (;;) {
+		/*
+		 * skb_recv_udp() busy polls when it finds the queue empty
+		 * and the socket asks for it, which must not happen in
+		 * softirq; the owner of the file may set SO_BUSY_POLL.
+		 */
+		ockam_udp_no_busy_poll(sk);
+		skb = skb_recv_udp(sk, MSG_DONTWAIT, &err);
+		if (skb)
+			ockam_udp_rcv(u, skb);
+		else if (err == -EAGAIN)
+			break;
+		/* Else a socket error, now cleared; the queue is still there. */
+	}
+	local_bh_enable();
 }
 
 /* ---- attach and close ---- */
@@ -765,20 +1058,51 @@ static int ockam_udp_claim(struct ockam_udp *u, struct sock *sk,
 		return -EBUSY;
 	}
 	rcu_assign_sk_user_data(sk, u);
+	u->saved_data_ready = sk->sk_data_ready;
+	u->saved_accept_l4 = udp_test_bit(ACCEPT_L4, sk);
 	write_unlock_bh(&sk->sk_callback_lock);
 	return 0;
 }
 
-/* Back to a plain UDP socket; socket locked. */
-static void ockam_udp_unclaim(struct sock *sk)
+/*
+ * From now on the socket's queue is ours: batches stay whole in it, and
+ * whatever is queued comes to ockam_udp_data_ready(). Socket locked.
+ */
+static void ockam_udp_start_reading(struct ockam_udp *u, struct sock *sk)
 {
 	sock_owned_by_me(sk);
 	write_lock_bh(&sk->sk_callback_lock);
-	WRITE_ONCE(udp_sk(sk)->encap_type, 0);
-	WRITE_ONCE(udp_sk(sk)->encap_rcv, NULL);
-	WRITE_ONCE(udp_sk(sk)->encap_destroy, NULL);
+	udp_set_bit(ACCEPT_L4, sk);
+	WRITE_ONCE(sk->sk_data_ready, ockam_udp_data_ready);
+	write_unlock_bh(&sk->sk_callback_lock);
+	/* What came before the bind did is read now, not at the next. */
+	rcu_read_lock();
+	ockam_udp_data_ready(sk);
+	rcu_read_unlock();
+}
+
+/*
+ * Back to a plain UDP socket; socket locked. What is left in its queue,
+ * if we read it, came while it was ours: batches a plain reader could not
+ * tell apart from datagrams.
+ */
+static void ockam_udp_unclaim(struct ockam_udp *u, struct sock *sk)
+{
+	struct sk_buff *skb;
+	bool reading;
+	int err;
+
+	sock_owned_by_me(sk);
+	write_lock_bh(&sk->sk_callback_lock);
+	reading = sk->sk_data_ready == ockam_udp_data_ready;
+	WRITE_ONCE(sk->sk_data_ready, u->saved_data_ready);
+	if (!u->saved_accept_l4)
+		udp_clear_bit(ACCEPT_L4, sk);
 	rcu_assign_sk_user_data(sk, NULL);
 	write_unlock_bh(&sk->sk_callback_lock);
+	while (reading &&
+	       ((skb = skb_recv_udp(sk, MSG_DONTWAIT, &err)) || err != -EAGAIN))
+		kfree_skb(skb);
 }
 
 static int ockam_udp_publish(struct ockam_udp *u, bool named)
@@ -816,11 +1140,6 @@ static void ockam_udp_unpublish(struct ockam_udp *u)
 static int ockam_udp_take_over(struct ockam_udp *u, bool named,
 			       struct netlink_ext_ack *extack)
 {
-	struct udp_tunnel_sock_cfg cfg = {
-		.sk_user_data = u,
-		.encap_type = 1,
-		.encap_rcv = ockam_udp_encap_rcv,
-	};
 	struct sock *sk = u->sock->sk;
 	int err;
 
@@ -834,10 +1153,10 @@ static int ockam_udp_take_over(struct ockam_udp *u, bool named,
 			NL_SET_ERR_MSG(extack, "local address already in use");
 		else
 			NL_SET_ERR_MSG(extack, "cannot add the UDP bind");
-		ockam_udp_unclaim(sk);
+		ockam_udp_unclaim(u, sk);
 		goto out;
 	}
-	setup_udp_tunnel_sock(sock_net(sk), u->sock, &cfg);
+	ockam_udp_start_reading(u, sk);
 out:
 	release_sock(sk);
 	return err;
@@ -884,7 +1203,7 @@ static void ockam_udp_close_work(struct work_struct *work)
 
 	ockam_udp_unpublish(u);
 	lock_sock(sk);
-	ockam_udp_unclaim(sk);
+	ockam_udp_unclaim(u, sk);
 	release_sock(sk);
 	ockam_udp_put(u);
 }

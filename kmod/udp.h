@@ -109,6 +109,10 @@ struct ockam_udp {
 	struct kref refs;
 	struct rcu_work free_work;
 
+	/* The socket's own, given back when the bind closes. */
+	void (*saved_data_ready)(struct sock *sk);
+	bool saved_accept_l4;
+
 	/* In the node's tables; under the node lock. */
 	bool published;
 	u32 owner_portid;

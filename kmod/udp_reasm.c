@@ -5,10 +5,12 @@
  * An unfinished message (a partial) belongs to the peer that sends it and
  * is known by the sender's message number. Its fragments are kept in
  * offset order, each an skb holding only the fragment's bytes; a fragment
- * may come in any order. One that covers exactly a range already held is a
- * duplicate and is ignored; one that overlaps a held range any other way,
- * or gives the message another length, loses the whole message: the
- * receiver cannot tell which sender is lying (RFC 5722 takes the same
+ * may come in any order. One whose bytes are all held already is a
+ * duplicate and is ignored: held bytes may have come in one piece for
+ * several datagrams (a batch, udp.c), so a repeated datagram need not
+ * match a held fragment's bounds. One that overlaps held bytes and brings
+ * new ones, or gives the message another length, loses the whole message:
+ * the receiver cannot tell which sender is lying (RFC 5722 takes the same
  * line for IPv6). Content is not compared: a secure channel's tag is what
  * tells a forged message.
  *
@@ -146,6 +148,22 @@ enum ockam_frag_place {
 };
 
 /*
+ * Are bytes [@offset, @end) all held, from @f (the first fragment that
+ * ends past @offset) on, without a gap?
+ */
+static bool ockam_udp_frag_held(struct sk_buff *f, u32 offset, u32 end)
+{
+	if (ockam_frag_cb(f)->offset > offset)
+		return false;
+	while (ockam_frag_end(f) < end) {
+		if (!f->next || ockam_frag_cb(f->next)->offset != ockam_frag_end(f))
+			return false;
+		f = f->next;
+	}
+	return true;
+}
+
+/*
  * Where @len bytes at @offset go among @p's fragments: after *@prev (NULL:
  * first) and before *@next.
  */
@@ -167,13 +185,10 @@ static enum ockam_frag_place ockam_udp_frag_find(struct ockam_udp_partial *p,
 		*next = (*next)->next;
 	}
 	/* @next is the first fragment that ends past @offset. */
-	if (*next && ockam_frag_cb(*next)->offset < end) {
-		if (ockam_frag_cb(*next)->offset == offset &&
-		    (*next)->len == len)
-			return OCKAM_FRAG_DUPLICATE;
-		return OCKAM_FRAG_OVERLAP;
-	}
-	return OCKAM_FRAG_ADDED;
+	if (!*next || ockam_frag_cb(*next)->offset >= end)
+		return OCKAM_FRAG_ADDED;
+	return ockam_udp_frag_held(*next, offset, end) ? OCKAM_FRAG_DUPLICATE :
+							 OCKAM_FRAG_OVERLAP;
 }
 
 static void ockam_udp_frag_link(struct ockam_udp_partial *p,

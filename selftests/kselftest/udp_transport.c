@@ -6,6 +6,7 @@
  * counters), and the rule that keeps forwarded messages from going to
  * UDP addresses nobody asked for.
  */
+#include <netinet/udp.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -210,6 +211,84 @@ static int send_frag(int fd, uint16_t port, uint32_t message,
 {
 	return send_raw(fd, port, good_hdr, message, offset, total,
 			msg + offset, len);
+}
+
+/* One datagram of a batch: a fragment of a message, or a bad header. */
+struct batch_part {
+	uint32_t message;
+	uint32_t offset;
+	uint32_t len;
+	bool bad;
+};
+
+/*
+ * The datagrams in @parts, of @step bytes each but the last, to
+ * 127.0.0.1:@port in one send with UDP_SEGMENT: one packet that the
+ * bind's socket gets whole. The fragments are of @msg, @total bytes.
+ */
+static int send_batch(int fd, uint16_t port, const uint8_t *msg,
+		      uint32_t total, uint16_t step,
+		      const struct batch_part *parts, int n)
+{
+	static const uint8_t bad_hdr[4] = { OCKAM_UDP_VERSION + 1, 0, 0, 0 };
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+		.sin_port = htons(port),
+	};
+	char control[CMSG_SPACE(sizeof(uint16_t))] = { 0 };
+	struct iovec iov;
+	struct msghdr mh = {
+		.msg_name = &sin, .msg_namelen = sizeof(sin),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control, .msg_controllen = sizeof(control),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	uint8_t *buf = calloc(n, step), *d = buf;
+	ssize_t sent;
+	int i;
+
+	if (!buf)
+		return -1;
+	for (i = 0; i < n; i++) {
+		memcpy(d, parts[i].bad ? bad_hdr : good_hdr, 4);
+		put_be32(d + 4, parts[i].message);
+		put_be32(d + 8, parts[i].offset);
+		put_be32(d + 12, total);
+		memcpy(d + OCKAM_UDP_HEADER_LEN, msg + parts[i].offset,
+		       parts[i].len);
+		d += OCKAM_UDP_HEADER_LEN + parts[i].len;
+	}
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+	memcpy(CMSG_DATA(cm), &step, sizeof(step));
+	iov.iov_base = buf;
+	iov.iov_len = d - buf;
+	sent = sendmsg(fd, &mh, 0);
+	free(buf);
+	return sent == (ssize_t)iov.iov_len ? 0 : -1;
+}
+
+/*
+ * Message @message of @msg cut in datagrams of @step bytes, from
+ * fragment @first to before @end (all when @end is 0), into @parts.
+ */
+static int batch_run(struct batch_part *parts, uint32_t message,
+		     uint32_t total, uint16_t step, int first, int end)
+{
+	uint32_t chunk = step - OCKAM_UDP_HEADER_LEN, offset;
+	int n = 0, i = 0;
+
+	for (offset = 0; offset < total; offset += chunk, i++) {
+		if (i < first || (end && i >= end))
+			continue;
+		parts[n].message = message;
+		parts[n].offset = offset;
+		parts[n].len = total - offset < chunk ? total - offset : chunk;
+		parts[n++].bad = false;
+	}
+	return n;
 }
 
 /*
@@ -798,6 +877,42 @@ TEST_F_TIMEOUT(udp, the_largest_message, 120)
 
 /* ---- a peer that sends datagrams made by hand ---- */
 
+/*
+ * A bind reads its socket's queue in softirq, where busy polling has no
+ * place; the owner of the file may still ask for it, and is not obeyed.
+ */
+TEST(a_bind_does_not_busy_poll)
+{
+	struct ockam_nl *nl;
+	uint16_t port, peer_port;
+	int fd, peer, b, usec = 50;
+	socklen_t len = sizeof(usec);
+	uint8_t small[64];
+	size_t n;
+
+	ASSERT_EQ(0, node_fresh());
+	ASSERT_EQ(0, ockam_nl_open(&nl, NULL));
+	fd = udp_bound(AF_INET, false, &port);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ockam_nl_udp_attach(nl, fd, "u1", NULL, NULL));
+	if (setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, &usec, sizeof(usec)))
+		SKIP(return, "no busy polling in this kernel");
+	b = sock_bound("b");
+	ASSERT_LE(0, b);
+	ASSERT_EQ(0, set_rcvtimeo(b, 5000));
+	peer = udp_bound(AF_INET, false, &peer_port);
+	ASSERT_LE(0, peer);
+	n = build_msg(small, "0#b", "0#peer", "hello", 5);
+	ASSERT_EQ(0, send_frag(peer, port, 1, small, n, 0, n));
+	EXPECT_EQ(0, recv_bytes(b, "hello", 5, NULL, 0));
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, &usec, &len));
+	EXPECT_EQ(0, usec);
+	close(peer);
+	close(b);
+	close(fd);
+	ockam_nl_close(nl);
+}
+
 FIXTURE(raw)
 {
 	struct ockam_nl *nl;
@@ -940,6 +1055,75 @@ TEST_F(raw, interleaved_messages)
 	EXPECT_EQ(2, raw_stat(self, OCKAM_STAT_UDP_REASSEMBLED));
 }
 
+TEST_F(raw, batch_of_one_messages_fragments_is_taken_whole)
+{
+	const uint16_t step = OCKAM_UDP_HEADER_LEN + 256;
+	struct batch_part parts[16];
+	int n;
+
+	/* All of it, in order, in one batch. */
+	n = batch_run(parts, 20, self->len, step, 0, 0);
+	ASSERT_LT(2, n);
+	ASSERT_EQ(0, send_batch(self->peer, self->port, self->msg, self->len,
+				step, parts, n));
+	EXPECT_TRUE(delivered_once(self));
+	EXPECT_EQ(1, raw_stat(self, OCKAM_STAT_UDP_BATCHES));
+	EXPECT_EQ(1, raw_stat(self, OCKAM_STAT_UDP_REASSEMBLED));
+	/* In two batches, the second half first. */
+	n = batch_run(parts, 21, self->len, step, 3, 0);
+	ASSERT_EQ(0, send_batch(self->peer, self->port, self->msg, self->len,
+				step, parts, n));
+	ASSERT_TRUE(WAIT_FOR(bind_reasm(self->nl, "u1") > 0, 3000));
+	n = batch_run(parts, 21, self->len, step, 0, 3);
+	ASSERT_EQ(0, send_batch(self->peer, self->port, self->msg, self->len,
+				step, parts, n));
+	EXPECT_TRUE(delivered_once(self));
+	EXPECT_EQ(3, raw_stat(self, OCKAM_STAT_UDP_BATCHES));
+	EXPECT_EQ(2, raw_stat(self, OCKAM_STAT_UDP_REASSEMBLED));
+	/* A batch short of the last datagram, which comes alone. */
+	n = batch_run(parts, 22, self->len, step, 0, 0);
+	ASSERT_EQ(0, send_batch(self->peer, self->port, self->msg, self->len,
+				step, parts, n - 1));
+	ASSERT_EQ(0, send_frag(self->peer, self->port, 22, self->msg,
+			       self->len, parts[n - 1].offset,
+			       parts[n - 1].len));
+	EXPECT_TRUE(delivered_once(self));
+	EXPECT_EQ(0, bind_reasm(self->nl, "u1"));
+	EXPECT_EQ(0, raw_stat(self, OCKAM_STAT_DROP_BAD_FRAME));
+	EXPECT_EQ(4, raw_stat(self, OCKAM_STAT_UDP_BATCHES));
+	EXPECT_EQ(4, node_stat(self->nl, OCKAM_STAT_UDP_BATCHES));
+}
+
+TEST_F(raw, batch_of_other_datagrams_is_taken_one_by_one)
+{
+	const uint16_t step = OCKAM_UDP_HEADER_LEN + 256;
+	struct batch_part parts[16];
+	int n;
+
+	/* Message 30's first fragment, a bad datagram, its second. */
+	n = batch_run(parts, 30, self->len, step, 0, 0);
+	parts[2] = parts[1];
+	parts[1].bad = true;
+	ASSERT_EQ(0, send_batch(self->peer, self->port, self->msg, self->len,
+				step, parts, 3));
+	ASSERT_TRUE(WAIT_FOR(raw_stat(self, OCKAM_STAT_DROP_BAD_FRAME) == 1,
+			     3000));
+	EXPECT_TRUE(quiet(self->b, 50));
+	/* The rest, with a fragment of message 31 between. */
+	n = batch_run(parts, 30, self->len, step, 2, 0);
+	parts[n] = parts[n - 1];
+	parts[n - 1] = parts[0];
+	parts[n - 1].message = 31;
+	ASSERT_EQ(0, send_batch(self->peer, self->port, self->msg, self->len,
+				step, parts, n + 1));
+	EXPECT_TRUE(delivered_once(self));
+	EXPECT_EQ(0, raw_stat(self, OCKAM_STAT_UDP_BATCHES));
+	EXPECT_EQ(1, raw_stat(self, OCKAM_STAT_UDP_REASSEMBLED));
+	EXPECT_EQ(1, raw_stat(self, OCKAM_STAT_DROP_BAD_FRAME));
+	/* Message 31 waits for the rest. */
+	EXPECT_LT(0, bind_reasm(self->nl, "u1"));
+}
+
 TEST_F(raw, duplicate_fragment)
 {
 	uint32_t half = self->len / 2;
@@ -950,15 +1134,50 @@ TEST_F(raw, duplicate_fragment)
 			       0, half));
 	ASSERT_TRUE(WAIT_FOR(raw_stat(self, OCKAM_STAT_UDP_DUPLICATES) == 1,
 			     3000));
+	/* Bytes all held, inside one fragment, are a duplicate too. */
+	ASSERT_EQ(0, send_frag(self->peer, self->port, 3, self->msg, self->len,
+			       10, half - 20));
+	ASSERT_TRUE(WAIT_FOR(raw_stat(self, OCKAM_STAT_UDP_DUPLICATES) == 2,
+			     3000));
 	ASSERT_EQ(0, send_frag(self->peer, self->port, 3, self->msg, self->len,
 			       half, self->len - half));
 	EXPECT_TRUE(delivered_once(self));
 	/* A duplicate of the last fragment after the message is done starts
 	 * a new one, which never finishes.
 	 */
-	EXPECT_EQ(1, raw_stat(self, OCKAM_STAT_UDP_DUPLICATES));
+	EXPECT_EQ(2, raw_stat(self, OCKAM_STAT_UDP_DUPLICATES));
 	EXPECT_EQ(1, raw_stat(self, OCKAM_STAT_UDP_REASSEMBLED));
-	EXPECT_EQ(1, node_stat(self->nl, OCKAM_STAT_UDP_DUPLICATES));
+	EXPECT_EQ(2, node_stat(self->nl, OCKAM_STAT_UDP_DUPLICATES));
+	EXPECT_EQ(0, raw_stat(self, OCKAM_STAT_DROP_OVERLAP));
+	EXPECT_EQ(0, bind_reasm(self->nl, "u1"));
+}
+
+TEST_F(raw, fragment_across_two_held_ones_is_a_duplicate)
+{
+	uint32_t third = self->len / 3;
+
+	ASSERT_EQ(0, send_frag(self->peer, self->port, 9, self->msg, self->len,
+			       0, third));
+	ASSERT_EQ(0, send_frag(self->peer, self->port, 9, self->msg, self->len,
+			       third, third));
+	/* Across the seam of two held fragments, no gap between them. */
+	ASSERT_EQ(0, send_frag(self->peer, self->port, 9, self->msg, self->len,
+			       third / 2, third));
+	ASSERT_TRUE(WAIT_FOR(raw_stat(self, OCKAM_STAT_UDP_DUPLICATES) == 1,
+			     3000));
+	ASSERT_EQ(0, send_frag(self->peer, self->port, 9, self->msg, self->len,
+			       2 * third, self->len - 2 * third));
+	EXPECT_TRUE(delivered_once(self));
+	EXPECT_EQ(0, raw_stat(self, OCKAM_STAT_DROP_OVERLAP));
+	/* Across a gap it brings new bytes: it overlaps. */
+	ASSERT_EQ(0, send_frag(self->peer, self->port, 10, self->msg,
+			       self->len, 0, third));
+	ASSERT_EQ(0, send_frag(self->peer, self->port, 10, self->msg,
+			       self->len, 2 * third, third));
+	ASSERT_EQ(0, send_frag(self->peer, self->port, 10, self->msg,
+			       self->len, third / 2, 2 * third));
+	ASSERT_TRUE(WAIT_FOR(raw_stat(self, OCKAM_STAT_DROP_OVERLAP) == 1,
+			     3000));
 	EXPECT_EQ(0, bind_reasm(self->nl, "u1"));
 }
 
@@ -973,11 +1192,11 @@ TEST_F(raw, overlapping_fragment_loses_the_message)
 	ASSERT_TRUE(WAIT_FOR(raw_stat(self, OCKAM_STAT_DROP_OVERLAP) == 1,
 			     3000));
 	EXPECT_EQ(0, bind_reasm(self->nl, "u1"));
-	/* Same start, another length; and one that covers a held one. */
+	/* Same start, longer; and one that covers a held one. */
 	ASSERT_EQ(0, send_frag(self->peer, self->port, 5, self->msg, self->len,
 			       100, 100));
 	ASSERT_EQ(0, send_frag(self->peer, self->port, 5, self->msg, self->len,
-			       100, 50));
+			       100, 150));
 	ASSERT_TRUE(WAIT_FOR(raw_stat(self, OCKAM_STAT_DROP_OVERLAP) == 2,
 			     3000));
 	ASSERT_EQ(0, send_frag(self->peer, self->port, 6, self->msg, self->len,

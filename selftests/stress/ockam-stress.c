@@ -23,7 +23,8 @@
  * a frame; UDP binds (IPv4 and IPv6) attached and detached while messages
  * of one to many datagrams cross between them and the datagram size
  * changes, and a hostile plain UDP peer sending garbage and random
- * fragment sequences from many ports, its partial messages left to time
+ * fragment sequences from many ports, alone and in UDP_SEGMENT batches
+ * that the bind takes whole, its partial messages left to time
  * out or held when the bind is detached or its owning netlink socket
  * closes. The sockets live in a table shared by every thread, so one
  * thread closes a socket while another is blocked on it.
@@ -66,6 +67,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -5074,6 +5076,10 @@ out:
 	return ret < 0 ? ret : 0;
 }
 
+struct ufrag {
+	uint32_t offset, len;
+};
+
 /* One datagram of the wire format (wire.h) from @fd to @to. */
 static void udp_frag_send(int fd, const struct sockaddr_storage *to,
 			  socklen_t tolen, uint32_t message, uint32_t offset,
@@ -5090,6 +5096,96 @@ static void udp_frag_send(int fd, const struct sockaddr_storage *to,
 	memcpy(dgram + OCKAM_UDP_HEADER_LEN, bytes, n);
 	sendto(fd, dgram, OCKAM_UDP_HEADER_LEN + n, 0,
 	       (const struct sockaddr *)to, tolen);
+}
+
+enum {
+	/* Datagrams one UDP_SEGMENT send may hold (linux/udp.h). */
+	UDP_BATCH_MAX = 128,
+	UDP_PAYLOAD_MAX = 65507,
+};
+
+/* @len bytes of @buf from @fd to @to as datagrams of @step bytes, in one
+ * UDP_SEGMENT send: one packet as far as the receiving socket.
+ */
+static void udp_segment_send(int fd, const struct sockaddr_storage *to,
+			     socklen_t tolen, const uint8_t *buf, size_t len,
+			     uint16_t step)
+{
+	char control[CMSG_SPACE(sizeof(uint16_t))] = { 0 };
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr mh = {
+		.msg_name = (void *)to, .msg_namelen = tolen,
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control, .msg_controllen = sizeof(control),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(step));
+	memcpy(CMSG_DATA(cm), &step, sizeof(step));
+	sendmsg(fd, &mh, 0);
+}
+
+/* Fragments @f[0..@n) of a message (each @chunk bytes but maybe the last)
+ * in one batch; a batch of one is a plain datagram.
+ */
+static void udp_frags_batch(int fd, const struct sockaddr_storage *to,
+			    socklen_t tolen, uint32_t message, uint32_t length,
+			    const uint8_t *msg, const struct ufrag *f, int n,
+			    uint32_t chunk)
+{
+	static _Thread_local uint8_t buf[UDP_PAYLOAD_MAX];
+	uint32_t be[3] = { htonl(message), 0, htonl(length) };
+	size_t len = 0;
+	int i;
+
+	if (n == 1) {
+		udp_frag_send(fd, to, tolen, message, f->offset, length,
+			      msg + f->offset, f->len);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		be[1] = htonl(f[i].offset);
+		buf[len] = OCKAM_UDP_VERSION;
+		buf[len + 1] = buf[len + 2] = buf[len + 3] = 0;
+		memcpy(buf + len + 4, be, sizeof(be));
+		memcpy(buf + len + OCKAM_UDP_HEADER_LEN, msg + f[i].offset,
+		       f[i].len);
+		len += OCKAM_UDP_HEADER_LEN + f[i].len;
+	}
+	udp_segment_send(fd, to, tolen, buf, len,
+			 OCKAM_UDP_HEADER_LEN + chunk);
+}
+
+/* A batch of garbage: random datagrams, or fragments of nothing, with
+ * headers that may or may not parse, of any segment size.
+ */
+static void udp_garbage_batch(struct worker *w, int fd,
+			      const struct sockaddr_storage *to,
+			      socklen_t tolen)
+{
+	uint8_t *p = w->rbuf;
+	uint16_t step = 1 + below(&w->rng, 1500);
+	size_t n = 2 + below(&w->rng, UDP_BATCH_MAX - 1), i;
+	uint32_t be[3];
+
+	if (n * step > UDP_PAYLOAD_MAX)
+		n = UDP_PAYLOAD_MAX / step;
+	rnd_bytes(&w->rng, p, n * step);
+	for (i = 0; step > OCKAM_UDP_HEADER_LEN && i < n; i++) {
+		if (chance(&w->rng, 50))
+			continue;
+		be[0] = htonl(below(&w->rng, 4));
+		be[1] = htonl(i * (step - OCKAM_UDP_HEADER_LEN));
+		be[2] = htonl(n * (step - OCKAM_UDP_HEADER_LEN) +
+			      below(&w->rng, 2));
+		p[i * step] = OCKAM_UDP_VERSION;
+		memset(p + i * step + 1, 0, 3);
+		memcpy(p + i * step + 4, be, sizeof(be));
+	}
+	udp_segment_send(fd, to, tolen, p, n * step - below(&w->rng, step),
+			 step);
 }
 
 /* Garbage: random bytes, short headers, bad version, flags, bounds. */
@@ -5131,16 +5227,14 @@ static void udp_garbage(struct worker *w, int fd,
 	sendto(fd, p, len, 0, (const struct sockaddr *)to, tolen);
 }
 
-struct ufrag {
-	uint32_t offset, len;
-};
-
 /*
  * A hostile UDP peer at a bind of this node: plain UDP sockets, from many
- * source ports, send garbage, random fragment sequences (random message
- * numbers, offsets, lengths; duplicates, overlaps, partial messages that
- * never finish) and one genuine stamped message, cut into fragments sent
- * out of order and some twice, maybe with an overlapping forgery that
+ * source ports, send garbage (some in UDP_SEGMENT batches), random
+ * fragment sequences (random message numbers, offsets, lengths;
+ * duplicates, overlaps, partial messages that never finish) and one
+ * genuine stamped message, cut into fragments sent out of order and some
+ * twice, one by one or in batches of consecutive ones (which the bind
+ * takes whole, by page reference), maybe with an overlapping forgery that
  * must lose it. Then the partials are left to time out, or the bind is
  * detached, or the netlink socket that owns it closes with them held.
  */
@@ -5156,7 +5250,12 @@ static long op_udp_hostile(struct worker *w)
 	unsigned int k = below(&w->rng, 100), end = below(&w->rng, 3);
 	uint32_t msgno = rnd(&w->rng), off, len, piece;
 	socklen_t tolen;
-	bool forge = chance(&w->rng, 20), forged = false, early = false;
+	bool forge = chance(&w->rng, 20), forged = false;
+	bool batched = chance(&w->rng, 40);
+	uint32_t chunk = 1 + below(&w->rng, 1400);
+	uint32_t max_group = UDP_PAYLOAD_MAX / (OCKAM_UDP_HEADER_LEN + chunk);
+	struct ufrag *groups = NULL;
+	int ngroups;
 	uint64_t id = rnd(&w->rng);
 	long ret;
 	size_t mlen, plen;
@@ -5190,9 +5289,14 @@ static long op_udp_hostile(struct worker *w)
 	}
 	describe(w, " %d sources", nsrc);
 
-	/* Garbage from all of them. */
-	for (i = 0, j = below(&w->rng, 40); i < j; i++)
-		udp_garbage(w, src[below(&w->rng, nsrc)], &to, tolen);
+	/* Garbage from all of them, alone and in batches. */
+	for (i = 0, j = below(&w->rng, 40); i < j; i++) {
+		if (chance(&w->rng, 20))
+			udp_garbage_batch(w, src[below(&w->rng, nsrc)], &to,
+					  tolen);
+		else
+			udp_garbage(w, src[below(&w->rng, nsrc)], &to, tolen);
+	}
 
 	/* Partial messages that never finish, many per source. */
 	junk = w->rbuf;
@@ -5227,7 +5331,8 @@ static long op_udp_hostile(struct worker *w)
 			  below(&w->rng, 16 << 10), id);
 	msg = malloc(plen + 256);
 	frags = malloc(sizeof(*frags) * (plen + 256));
-	if (!msg || !frags)
+	groups = malloc(sizeof(*groups) * (plen + 256));
+	if (!msg || !frags || !groups)
 		die("out of memory");
 	{
 		uint8_t onward[64];
@@ -5236,54 +5341,81 @@ static long op_udp_hostile(struct worker *w)
 		mlen = frame_route(msg, onward, olen, w->buf, plen) - 4;
 		memmove(msg, msg + 4, mlen);
 	}
+	/*
+	 * In fragments of random sizes, one datagram each; or in equal
+	 * fragments sent in batches of consecutive ones (UDP_SEGMENT), which
+	 * the bind takes whole.
+	 */
 	for (off = 0; off < mlen; off += piece) {
-		piece = chance(&w->rng, 50) ? 1 + below(&w->rng, 1400) :
-					     1 + below(&w->rng, 64);
+		if (batched)
+			piece = chunk;
+		else
+			piece = chance(&w->rng, 50) ? 1 + below(&w->rng, 1400) :
+						     1 + below(&w->rng, 64);
 		if (piece > mlen - off)
 			piece = mlen - off;
 		frags[n].offset = off;
 		frags[n++].len = piece;
 	}
-	for (i = n - 1; i > 0; i--) {
-		struct ufrag t = frags[i];
+	for (i = 0, ngroups = 0; i < n; i += groups[ngroups++].len) {
+		groups[ngroups].offset = i;
+		groups[ngroups].len = batched ?
+			1 + below(&w->rng, UDP_BATCH_MAX) : 1;
+		if (groups[ngroups].len > max_group)
+			groups[ngroups].len = max_group;
+		if (groups[ngroups].len > (uint32_t)(n - i))
+			groups[ngroups].len = n - i;
+	}
+	for (i = ngroups - 1; i > 0; i--) {
+		struct ufrag t = groups[i];
 
 		j = below(&w->rng, i + 1);
-		frags[i] = frags[j];
-		frags[j] = t;
+		groups[i] = groups[j];
+		groups[j] = t;
 	}
 	j = src[below(&w->rng, nsrc)];
-	for (i = 0; i < n; i++) {
-		udp_frag_send(j, &to, tolen, msgno, frags[i].offset, mlen,
-			      msg + frags[i].offset, frags[i].len);
-		if (chance(&w->rng, 10))
-			udp_frag_send(j, &to, tolen, msgno, frags[i].offset,
-				      mlen, msg + frags[i].offset,
-				      frags[i].len);
-		if (forge && !forged && frags[i].len > 1 &&
-		    (i + 1 == n || chance(&w->rng, 30))) {
-			/* Overlaps a fragment without being it: the whole
-			 * message is lost, whatever its bytes.
+	for (i = 0; i < ngroups; i++) {
+		struct ufrag *f = &frags[groups[i].offset];
+		bool here = false;
+
+		if (forge && !forged && ngroups > 1 && f->len > 1 &&
+		    (i + 1 == ngroups || chance(&w->rng, 30))) {
+			/*
+			 * Ahead of a genuine fragment, a forgery inside it
+			 * that gives another length: whichever of the two
+			 * comes first (a send may land on another CPU's
+			 * backlog), the message is lost, whatever its bytes,
+			 * and with it what it held; the genuine fragment is
+			 * not sent again, so nothing makes it whole. (A
+			 * message in one send, a datagram or a batch, needs
+			 * no reassembly: a forgery cannot touch it.)
 			 */
-			forged = true;
-			early = i + 1 < n;
-			udp_frag_send(j, &to, tolen, msgno, frags[i].offset,
-				      mlen, junk, frags[i].len - 1);
+			forged = here = true;
+			udp_frag_send(j, &to, tolen, msgno, f->offset,
+				      mlen + 1, junk, f->len - 1);
 		}
+		udp_frags_batch(j, &to, tolen, msgno, mlen, msg, f,
+				groups[i].len, chunk);
+		/* Again: whole, or its first datagram alone. */
+		if (!here && chance(&w->rng, 10))
+			udp_frags_batch(j, &to, tolen, msgno, mlen, msg, f,
+					chance(&w->rng, 50) ? groups[i].len : 1,
+					chunk);
 	}
 	atomic_fetch_add(&G.udp_hostile, 1);
 	if (forged)
 		atomic_fetch_add(&G.udp_hostile_forged, 1);
-	describe(w, " message %zu bytes in %d fragments%s", mlen, n,
-		 forged ? ", one forged" : "");
+	describe(w, " message %zu bytes in %d fragments, %d sends%s", mlen, n,
+		 ngroups, forged ? ", one forged" : "");
 	ret = wait_stamp(w, r, id, forged ? 300 : 1000, NULL, NULL);
 	if (ret >= 0 && (size_t)ret != plen)
 		fail(w, "a fragmented message came with %ld bytes of %zu",
 		     ret, plen);
-	/* The forgery came before the last fragment: the message was lost
-	 * with it, and what came after cannot make it whole again.
+	/* The fragment the forgery came before lost the message, and what
+	 * came after cannot make it whole again.
 	 */
-	if (ret >= 0 && early)
-		fail(w, "a message came whole although a fragment overlapping another came before its last");
+	if (ret >= 0 && forged)
+		fail(w, "a message came whole although a fragment overlapped a forgery");
 	if (ret >= 0)
 		atomic_fetch_add(&G.udp_hostile_whole, 1);
 	/* wait_stamp() ends on the receive timeout's EAGAIN. */
@@ -5307,6 +5439,7 @@ out_nl:
 		close(r);
 	free(msg);
 	free(frags);
+	free(groups);
 	return ret;
 }
 

@@ -743,6 +743,10 @@ enum ockam_stat {
 					 * their budget and left the rest
 					 * to a work item
 					 */
+	OCKAM_STAT_UDP_BATCHES,		/* batches of datagrams that held
+					 * one message's fragments, taken
+					 * whole
+					 */
 	__OCKAM_STAT_MAX
 };
 

@@ -104,6 +104,7 @@ OCKAM_EXPORT const char *ockam_stat_name(unsigned int stat)
 		[OCKAM_STAT_DROP_REASM_TIMEOUT] = "drop-reasm-timeout",
 		[OCKAM_STAT_DROP_REASM_MEMORY] = "drop-reasm-memory",
 		[OCKAM_STAT_RX_DEFERRED] = "rx-deferred",
+		[OCKAM_STAT_UDP_BATCHES] = "udp-batches",
 	};
 
 	return stat < ARRAY_SIZE(names) && names[stat] ? names[stat] :
