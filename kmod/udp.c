@@ -695,15 +695,13 @@ struct ockam_udp_cursor {
 	/* The fragment the next byte is in, and the batch offset it starts at. */
 	u32 frag;
 	u32 frag_start;
-	/* The last page a piece refers to, charged to it once. */
+	/*
+	 * The last allocation (a compound page's head) a piece refers to,
+	 * charged to it once: a sender's page fragments may be carved out
+	 * of one 32 KiB compound page, each a reference to a subpage.
+	 */
 	const struct page *charged;
 };
-
-/* What holding a reference to @page keeps from being freed. */
-static u32 ockam_udp_page_truesize(const struct page *page)
-{
-	return page_size(compound_head((struct page *)page));
-}
 
 /*
  * Make @piece refer to up to @len bytes of the batch from @offset (on or
@@ -716,8 +714,8 @@ static u32 ockam_udp_piece_add(struct sk_buff *piece,
 	const struct skb_shared_info *from = skb_shinfo(c->batch);
 	struct skb_shared_info *to = skb_shinfo(piece);
 	u32 added = 0, size, start, n, page_off;
+	struct page *page, *head;
 	const skb_frag_t *f;
-	struct page *page;
 
 	for (; c->frag < from->nr_frags && added < len;
 	     c->frag++, c->frag_start += size) {
@@ -737,9 +735,11 @@ static u32 ockam_udp_piece_add(struct sk_buff *piece,
 			get_page(page);
 			skb_fill_page_desc(piece, to->nr_frags, page, page_off,
 					   n);
-			if (page != c->charged)
-				piece->truesize += ockam_udp_page_truesize(page);
-			c->charged = page;
+			/* What the reference keeps from being freed. */
+			head = compound_head(page);
+			if (head != c->charged)
+				piece->truesize += page_size(head);
+			c->charged = head;
 		}
 		piece->len += n;
 		piece->data_len += n;

@@ -1320,6 +1320,39 @@ TEST_F(raw, the_largest_message_from_a_peer)
 	free(msg);
 }
 
+TEST_F(raw, the_largest_message_in_batches)
+{
+	/* Datagrams of 1400 bytes, 40 to a batch: 56000 bytes each. */
+	enum { STEP = 1400, PER_BATCH = 40 };
+	uint32_t chunk = STEP - OCKAM_UDP_HEADER_LEN;
+	uint8_t head[64];
+	size_t fixed = build_msg(head, "0#b", "0#peer", "", 0) - 1;
+	size_t plen = payload_for(fixed, MAX_MESSAGE_DEFAULT), len;
+	uint8_t *payload = malloc(plen), *msg = malloc(MAX_MESSAGE_DEFAULT);
+	struct batch_part parts[PER_BATCH];
+	int first, n, batches = 0;
+
+	ASSERT_TRUE(payload && msg);
+	ASSERT_EQ(0, set_rcvbuf(self->b, 8 << 20));
+	fill(payload, plen, 5);
+	len = build_msg(msg, "0#b", "0#peer", payload, plen);
+	ASSERT_EQ(MAX_MESSAGE_DEFAULT, len);
+	/* Pieces are charged by the page: the whole message must fit. */
+	for (first = 0; (uint32_t)first * chunk < len; first += PER_BATCH) {
+		n = batch_run(parts, 12, len, STEP, first, first + PER_BATCH);
+		ASSERT_EQ(0, send_batch(self->peer, self->port, msg, len, STEP,
+					parts, n));
+		batches++;
+	}
+	EXPECT_EQ(0, recv_bytes(self->b, payload, plen, self->ret, 0));
+	EXPECT_EQ(batches, raw_stat(self, OCKAM_STAT_UDP_BATCHES));
+	EXPECT_EQ(1, raw_stat(self, OCKAM_STAT_UDP_REASSEMBLED));
+	EXPECT_EQ(0, raw_stat(self, OCKAM_STAT_DROP_REASM_MEMORY));
+	EXPECT_EQ(0, bind_reasm(self->nl, "u1"));
+	free(payload);
+	free(msg);
+}
+
 TEST_F(raw, message_over_the_maximum)
 {
 	struct ockam_node_settings set = { .max_message = 8192 };
