@@ -662,8 +662,8 @@ drop:
 /*
  * Whether the batch in @skb (datagrams of @step bytes, the last maybe
  * fewer) is consecutive fragments of one message and nothing else, all
- * in page fragments that can be referred to: then @run describes them
- * as one fragment.
+ * in page fragments that can be referred to: then @run is the first
+ * one's header (its message, length and offset).
  */
 static bool ockam_udp_batch_is_run(struct ockam_udp *u, struct sk_buff *skb,
 				   u32 step, struct ockam_udp_header *run)
@@ -685,7 +685,6 @@ static bool ockam_udp_batch_is_run(struct ockam_udp *u, struct sk_buff *skb,
 			return false;
 		next = hdr.offset + hdr.fragment_len;
 	}
-	run->fragment_len = next - run->offset;
 	return true;
 }
 
