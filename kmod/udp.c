@@ -59,20 +59,12 @@
 #include "udp.h"
 
 enum {
-	/* Room in front of a datagram for the UDP, IP and link headers. */
-	OCKAM_UDP_HEADROOM = MAX_HEADER + sizeof(struct ipv6hdr) +
-			     sizeof(struct udphdr),
 	/* How often the sweep looks at idle peers when nothing is
 	 * unfinished.
 	 */
 	OCKAM_UDP_SWEEP_IDLE_MS = 10000,
 	/* ... and at unfinished messages. */
 	OCKAM_UDP_SWEEP_REASM_MS = 500,
-	/*
-	 * A batch's datagrams, headers included, at most: under IP's 64 KiB
-	 * packet, in 15 pages.
-	 */
-	OCKAM_UDP_BATCH_BYTES = 60 << 10,
 };
 
 static const struct rhashtable_params ockam_udp_peer_params = {
@@ -388,125 +380,6 @@ static void ockam_udp_send(struct ockam_udp *u, struct sk_buff *skb,
 #endif
 }
 
-/* Bytes [@offset, @offset + @len) of the message @msg, in a datagram. */
-static struct sk_buff *ockam_udp_datagram(struct sk_buff *msg, u32 message,
-					  u32 offset, u32 len)
-{
-	struct sk_buff *skb;
-
-	skb = alloc_skb(OCKAM_UDP_HEADROOM + OCKAM_UDP_HEADER_LEN + len,
-			GFP_ATOMIC);
-	if (!skb)
-		return NULL;
-	skb_reserve(skb, OCKAM_UDP_HEADROOM);
-	ockam_udp_header_encode(skb_put(skb, OCKAM_UDP_HEADER_LEN), message,
-				offset, msg->len);
-	if (skb_copy_bits(msg, offset, skb_put(skb, len), len)) {
-		kfree_skb(skb);
-		return NULL;
-	}
-	return skb;
-}
-
-/* Datagrams of a message that go to IP together, in one batch. */
-static u32 ockam_udp_batch_max(u32 datagram)
-{
-	return clamp_t(u32, OCKAM_UDP_BATCH_BYTES / datagram, 1,
-		       UDP_MAX_SEGMENTS);
-}
-
-/*
- * Append @len bytes to @skb's page fragments, a page at a time: from @buf,
- * or when that is NULL from @msg at @offset.
- */
-static int ockam_udp_batch_put(struct sk_buff *skb, const u8 *buf,
-			       const struct sk_buff *msg, u32 offset, u32 len)
-{
-	struct skb_shared_info *shinfo = skb_shinfo(skb);
-	skb_frag_t *frag = NULL;
-	struct page *page;
-	u32 used = PAGE_SIZE, n;
-	u8 *to;
-
-	if (shinfo->nr_frags) {
-		frag = &shinfo->frags[shinfo->nr_frags - 1];
-		used = skb_frag_size(frag);
-	}
-	for (; len; len -= n) {
-		if (used == PAGE_SIZE) {
-			if (shinfo->nr_frags == MAX_SKB_FRAGS)
-				return -EMSGSIZE;
-			page = alloc_page(GFP_ATOMIC | __GFP_NOWARN);
-			if (!page)
-				return -ENOMEM;
-			skb_fill_page_desc(skb, shinfo->nr_frags, page, 0, 0);
-			skb->truesize += PAGE_SIZE;
-			frag = &shinfo->frags[shinfo->nr_frags - 1];
-			used = 0;
-		}
-		n = min_t(u32, len, PAGE_SIZE - used);
-		to = page_address(skb_frag_page(frag)) + used;
-		if (buf) {
-			memcpy(to, buf, n);
-			buf += n;
-		} else {
-			if (skb_copy_bits(msg, offset, to, n))
-				return -EFAULT;
-			offset += n;
-		}
-		skb_frag_size_add(frag, n);
-		skb->len += n;
-		skb->data_len += n;
-		used += n;
-	}
-	return 0;
-}
-
-/*
- * @count datagrams of @msg from @offset (@chunk bytes of it each, the
- * last maybe fewer) as one UDP GSO batch: each datagram's payload (our
- * header and its fragment) @gso_size after the last, in page fragments.
- * IP, netfilter and the devices carry the batch as one packet as far as
- * they can; where it must be (a device without UDP segmentation offload,
- * the receiving UDP socket) it is cut into the datagrams it stands for,
- * by page reference. Sets @sent to the message bytes it holds.
- */
-static struct sk_buff *ockam_udp_batch(struct sk_buff *msg, u32 message,
-				       u32 chunk, u32 offset, u32 count,
-				       u32 *sent)
-{
-	u32 bytes = min(msg->len - offset, count * chunk), n, done;
-	u8 hdr[OCKAM_UDP_HEADER_LEN];
-	struct sk_buff *skb;
-
-	skb = alloc_skb(OCKAM_UDP_HEADROOM, GFP_ATOMIC);
-	if (!skb)
-		return NULL;
-	skb_reserve(skb, OCKAM_UDP_HEADROOM);
-	for (done = 0; done < bytes; done += n) {
-		n = min(chunk, bytes - done);
-		ockam_udp_header_encode(hdr, message, offset + done, msg->len);
-		if (ockam_udp_batch_put(skb, hdr, NULL, 0, sizeof(hdr)) ||
-		    ockam_udp_batch_put(skb, NULL, msg, offset + done, n)) {
-			kfree_skb(skb);
-			return NULL;
-		}
-	}
-	skb_shinfo(skb)->gso_size = OCKAM_UDP_HEADER_LEN + chunk;
-	skb_shinfo(skb)->gso_type = SKB_GSO_UDP_L4;
-	skb_shinfo(skb)->gso_segs = count;
-	/*
-	 * As a UDP socket's UDP_SEGMENT sends: the UDP header, pushed in
-	 * front, takes the pseudo-header sum, and segmentation finishes
-	 * each datagram's checksum.
-	 */
-	skb->ip_summed = CHECKSUM_PARTIAL;
-	skb->csum_start = skb_headroom(skb) - sizeof(struct udphdr);
-	skb->csum_offset = offsetof(struct udphdr, check);
-	*sent = bytes;
-	return skb;
-}
-
 /*
  * Send the message in @skb to @to from @u, in as many datagrams as it
  * takes, batched. Consumes @skb on success; on failure the caller still
@@ -515,11 +388,9 @@ static struct sk_buff *ockam_udp_batch(struct sk_buff *msg, u32 message,
 int ockam_udp_xmit(struct ockam_udp *u, const struct ockam_udp_addr *to,
 		   struct sk_buff *skb)
 {
-	u32 datagram = READ_ONCE(u->node->udp_datagram);
-	u32 chunk = datagram - OCKAM_UDP_HEADER_LEN;
-	u32 batch_max = ockam_udp_batch_max(datagram);
 	u32 message = (u32)atomic_inc_return(&u->next_message);
-	u32 len = skb->len, offset, count, sent;
+	u32 len = skb->len, offset, sent;
+	struct ockam_udp_batcher b;
 	struct sk_buff *out;
 	struct dst_entry *dst;
 	struct flowi fl;
@@ -531,21 +402,17 @@ int ockam_udp_xmit(struct ockam_udp *u, const struct ockam_udp_addr *to,
 		err = -EHOSTUNREACH;
 		goto out;
 	}
+	ockam_udp_batcher_init(&b, skb, message,
+			       READ_ONCE(u->node->udp_datagram));
 	for (offset = 0; offset < len; offset += sent) {
-		count = min(DIV_ROUND_UP(len - offset, chunk), batch_max);
-		out = count > 1 ? ockam_udp_batch(skb, message, chunk, offset,
-						  count, &sent) : NULL;
-		/* One datagram, or no pages to spare for a batch. */
-		if (!out) {
-			sent = min(chunk, len - offset);
-			out = ockam_udp_datagram(skb, message, offset, sent);
-		}
+		out = ockam_udp_batcher_next(&b, offset, &sent);
 		if (!out) {
 			err = -ENOBUFS;
 			break;
 		}
 		ockam_udp_send(u, out, dst, &fl, to);
 	}
+	ockam_udp_batcher_done(&b);
 	dst_release(dst);
 out:
 	local_bh_enable();

@@ -13,11 +13,16 @@
 #include <linux/rhashtable-types.h>
 #include <linux/skbuff.h>
 #include <linux/workqueue.h>
+#include <net/ipv6.h>
+#include <net/udp.h>
 
 #include "codec.h"
 #include "node.h"
 
 enum ockam_udp_limits {
+	/* Room in front of a datagram for the UDP, IP and link headers. */
+	OCKAM_UDP_HEADROOM = MAX_HEADER + sizeof(struct ipv6hdr) +
+			     sizeof(struct udphdr),
 	/* Addresses one bind remembers having heard from. */
 	OCKAM_UDP_PEERS_MAX = 4096,
 	/* A peer not heard from for this long is forgotten (a NAT's UDP
@@ -43,6 +48,21 @@ enum ockam_udp_limits {
 	OCKAM_UDP_HOSTPORT_MAX = 56,
 	/* A peer's address encoded as a route address (type, length). */
 	OCKAM_UDP_PUSH_MAX = 2 + OCKAM_UDP_HOSTPORT_MAX,
+};
+
+/* A message being cut into datagrams (udp_batch.c). */
+struct ockam_udp_batcher {
+	struct sk_buff *msg;
+	/* Its number on the wire, and the bytes of it a datagram carries. */
+	u32 message;
+	u32 chunk;
+	/* Datagrams a batch may hold. */
+	u32 batch_max;
+	/* Its page fragments are referred to, not copied. */
+	bool refer;
+	/* Where headers and linear bytes are copied; our reference. */
+	struct page *scratch;
+	u32 scratch_used;
 };
 
 /* A UDP address, the key of a bind's peer table: unused bytes are 0. */
@@ -155,5 +175,11 @@ struct sk_buff *ockam_udp_reasm_add(struct ockam_udp *u,
 bool ockam_udp_reasm_expire(struct ockam_udp *u, unsigned long now);
 void ockam_udp_reasm_forget(struct ockam_udp *u, struct ockam_udp_peer *peer,
 			    enum ockam_stat why);
+
+void ockam_udp_batcher_init(struct ockam_udp_batcher *b, struct sk_buff *msg,
+			    u32 message, u32 datagram);
+struct sk_buff *ockam_udp_batcher_next(struct ockam_udp_batcher *b, u32 offset,
+				       u32 *sent);
+void ockam_udp_batcher_done(struct ockam_udp_batcher *b);
 
 #endif /* _OCKAM_UDP_H */
