@@ -10,7 +10,7 @@
  * queued. The kernel keeps its own file reference.
  *
  * Why the queue and not an encap_rcv hook, as L2TP and WireGuard have: a
- * node sends a message's datagrams as UDP GSO batches (below), and a
+ * node sends a message's datagrams as UDP GSO batches, and a
  * socket with encap_rcv gets every batch cut into datagrams first
  * (udp_unexpected_gso() spares only tunnel GSO types), a new skb each.
  * A socket that accepts SKB_GSO_UDP_L4 gets the batch whole in its
@@ -28,11 +28,12 @@
  * heard from. Peers not heard from for OCKAM_UDP_PEER_IDLE_MS are
  * forgotten.
  *
- * Sending splits a message into datagrams of the node's datagram size and
- * hands them to the IP layer with udp_tunnel_xmit_skb() (as WireGuard
- * does), up to 60 KiB of them at a time in one UDP GSO batch, in whatever
- * context the routing step runs in; nothing queues, so a full device
- * queue loses datagrams the way UDP does.
+ * Sending splits a message into datagrams of the node's datagram size,
+ * up to 60 KiB of them at a time in one UDP GSO batch that refers to the
+ * message's pages (udp_batch.c), and hands them to the IP layer with
+ * udp_tunnel_xmit_skb() (as WireGuard does), in whatever context the
+ * routing step runs in; nothing queues, so a full device queue loses
+ * datagrams the way UDP does.
  *
  * Closing is one work item: unpublish the address and leave the node's
  * list, give the socket back its own data_ready (dropping what is left in
