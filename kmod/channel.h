@@ -60,6 +60,14 @@ struct ockam_channel_rx {
 	struct ockam_replay replay;
 	struct ockam_ratchet ratchet;
 	/*
+	 * jiffies before which no frame may restart the window from
+	 * further ahead than it reaches (crypt.c), and the number of the
+	 * keys, which a new handshake moves on: such a frame restarts it
+	 * only under the keys it was checked with.
+	 */
+	unsigned long leap_after;
+	u32 keys_gen;
+	/*
 	 * Frames from other nodes being opened, in arrival order
 	 * (crypt_queue.c): a ring through skb->next, this the last frame
 	 * and its ->next the first; NULL when there is none.

@@ -23,6 +23,14 @@
 enum {
 	/* Scatterlist entries kept on the stack; more are allocated. */
 	OCKAM_SG_STACK = 8,
+	/*
+	 * A frame at most this far ahead of the window may restart it, one
+	 * every OCKAM_RX_LEAP_MS at most: checking it costs a REKEY per
+	 * epoch it is ahead (up to 1024), before its tag is known to be
+	 * good.
+	 */
+	OCKAM_RX_LEAP_MAX = 1 << 15,
+	OCKAM_RX_LEAP_MS = 1000,
 };
 
 /* A scatterlist that fits @skb, or NULL. */
@@ -72,6 +80,7 @@ void ockam_channel_keys_init(struct ockam_channel *ch, const u8 *tx_key,
 	spin_lock_init(&ch->rx.lock);
 	ockam_replay_init(&ch->rx.replay);
 	ockam_ratchet_init(&ch->rx.ratchet, rx_key);
+	ch->rx.leap_after = jiffies;
 }
 
 void ockam_channel_keys_wipe(struct ockam_channel *ch)
@@ -97,6 +106,7 @@ void ockam_channel_keys_reset(struct ockam_channel *ch, const u8 *tx_key,
 	ockam_ratchet_wipe(&ch->rx.ratchet);
 	ockam_replay_init(&ch->rx.replay);
 	ockam_ratchet_init(&ch->rx.ratchet, rx_key);
+	ch->rx.keys_gen++;
 	spin_unlock_bh(&ch->rx.lock);
 }
 
@@ -144,17 +154,62 @@ static int ockam_replay_errno(enum ockam_replay_verdict verdict)
 	return verdict == OCKAM_REPLAY_OK ? 0 : -EALREADY;
 }
 
-/* A frame's key, if its counter may be accepted. */
-static int ockam_rx_begin(struct ockam_channel_rx *rx, u64 counter, u8 *key)
+/* What opening a frame takes from the window and keeps until it commits. */
+struct ockam_rx_ticket {
+	u8 key[OCKAM_KEY_LEN];
+	/* The frame is further ahead than the window: see ockam_rx_leaps(). */
+	bool leap;
+	u32 keys_gen;
+};
+
+/*
+ * May the frame of @counter, further ahead than the window reaches, be
+ * checked, and restart the window there if its tag verifies? Refusing it
+ * for good would end the channel, since every frame after it is further
+ * ahead still: that happens when more than a window of frames in a row
+ * is lost (over UDP), or refused while the frames before them were still
+ * being opened on another CPU. Checking one costs a REKEY per epoch it is
+ * ahead, so a frame further than OCKAM_RX_LEAP_MAX never is, and one
+ * frame per OCKAM_RX_LEAP_MS at most, forged or not.
+ */
+static bool ockam_rx_leaps(struct ockam_channel_rx *rx, u64 counter)
 {
+	lockdep_assert_held(&rx->lock);
+	if (counter >= OCKAM_COUNTER_LIMIT ||
+	    counter - rx->replay.next >= OCKAM_RX_LEAP_MAX ||
+	    time_before(jiffies, rx->leap_after))
+		return false;
+	rx->leap_after = jiffies + msecs_to_jiffies(OCKAM_RX_LEAP_MS);
+	return true;
+}
+
+/* A frame's key, if its counter may be accepted. */
+static int ockam_rx_begin(struct ockam_channel_rx *rx, u64 counter,
+			  struct ockam_rx_ticket *t)
+{
+	u64 epoch = counter / OCKAM_REKEY_INTERVAL;
+	struct ockam_ratchet from;
 	int err;
 
 	spin_lock_bh(&rx->lock);
-	err = ockam_replay_errno(ockam_replay_check(&rx->replay, counter));
-	if (!err)
-		err = ockam_ratchet_key(&rx->ratchet,
-					counter / OCKAM_REKEY_INTERVAL, key);
+	err = ockam_replay_check(&rx->replay, counter);
+	t->leap = err == OCKAM_REPLAY_TOO_NEW && ockam_rx_leaps(rx, counter);
+	t->keys_gen = rx->keys_gen;
+	if (t->leap) {
+		from.hi = rx->ratchet.hi;
+		memcpy(from.hi_key, rx->ratchet.hi_key, OCKAM_KEY_LEN);
+		err = 0;
+	} else {
+		err = ockam_replay_errno(err);
+		if (!err)
+			err = ockam_ratchet_key(&rx->ratchet, epoch, t->key);
+	}
 	spin_unlock_bh(&rx->lock);
+	/* Up to a thousand REKEYs: not under the lock. */
+	if (t->leap) {
+		ockam_ratchet_peek(&from, epoch, t->key);
+		memzero_explicit(from.hi_key, OCKAM_KEY_LEN);
+	}
 	return err;
 }
 
@@ -163,13 +218,23 @@ static int ockam_rx_begin(struct ockam_channel_rx *rx, u64 counter, u8 *key)
  * let the keys follow the window. @newest: no higher counter came before.
  */
 static int ockam_rx_commit(struct ockam_channel_rx *rx, u64 counter,
-			   bool *newest)
+			   const struct ockam_rx_ticket *t, bool *newest)
 {
 	int err;
 
 	spin_lock_bh(&rx->lock);
 	*newest = counter >= rx->replay.next;
-	err = ockam_replay_errno(ockam_replay_commit(&rx->replay, counter));
+	err = ockam_replay_check(&rx->replay, counter);
+	if (err == OCKAM_REPLAY_TOO_NEW && t->leap &&
+	    t->keys_gen == rx->keys_gen) {
+		ockam_replay_leap(&rx->replay, counter);
+		ockam_ratchet_leap(&rx->ratchet, counter / OCKAM_REKEY_INTERVAL,
+				   t->key);
+		err = OCKAM_REPLAY_OK;
+	} else {
+		err = ockam_replay_commit(&rx->replay, counter);
+	}
+	err = ockam_replay_errno(err);
 	if (!err)
 		ockam_ratchet_commit(&rx->ratchet, counter, rx->replay.next);
 	spin_unlock_bh(&rx->lock);
@@ -580,7 +645,8 @@ static struct sk_buff *ockam_open(struct ockam_channel *ch, struct sk_buff *in,
 				  int *err)
 {
 	u32 off = msg->header_len + OCKAM_COUNTER_LEN;
-	u8 key[OCKAM_KEY_LEN], head[OCKAM_COUNTER_LEN];
+	struct ockam_rx_ticket ticket;
+	u8 head[OCKAM_COUNTER_LEN];
 	struct sk_buff *out;
 	bool newest = false;
 	u64 counter;
@@ -594,18 +660,19 @@ static struct sk_buff *ockam_open(struct ockam_channel *ch, struct sk_buff *in,
 	if (len < 0)
 		return NULL;
 
-	*err = ockam_rx_begin(&ch->rx, counter, key);
+	*err = ockam_rx_begin(&ch->rx, counter, &ticket);
 	if (*err)
 		return NULL;
 	out = ockam_open_buffer(ch, in, &off, len, err);
 	if (out) {
-		*err = ockam_open_at(out, off, len, key, counter);
+		*err = ockam_open_at(out, off, len, ticket.key, counter);
 		if (*err == -EBADMSG)
 			*err = -EKEYREJECTED;
 		if (!*err)
-			*err = ockam_rx_commit(&ch->rx, counter, &newest);
+			*err = ockam_rx_commit(&ch->rx, counter, &ticket,
+					       &newest);
 	}
-	memzero_explicit(key, sizeof(key));
+	memzero_explicit(ticket.key, sizeof(ticket.key));
 	if (*err)
 		goto err_free;
 	/* Authentic: the peer is there, and the outer header still intact. */

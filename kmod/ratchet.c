@@ -93,6 +93,28 @@ void ockam_ratchet_commit(struct ockam_ratchet *r, u64 counter, u64 next)
 					OCKAM_REKEY_INTERVAL);
 }
 
+void ockam_ratchet_peek(const struct ockam_ratchet *r, u64 epoch, u8 *key)
+{
+	u64 e;
+
+	memcpy(key, r->hi_key, OCKAM_KEY_LEN);
+	for (e = r->hi; e < epoch; e++)
+		ockam_cipher_rekey(key);
+}
+
+void ockam_ratchet_leap(struct ockam_ratchet *r, u64 epoch, const u8 *key)
+{
+	if (epoch <= r->hi)
+		return;
+	memzero_explicit(r->prev_key, OCKAM_KEY_LEN);
+	memzero_explicit(r->memo_key, OCKAM_KEY_LEN);
+	memcpy(r->lo_key, key, OCKAM_KEY_LEN);
+	memcpy(r->hi_key, key, OCKAM_KEY_LEN);
+	r->lo = epoch;
+	r->hi = epoch;
+	r->memo = epoch;
+}
+
 void ockam_ratchet_wipe(struct ockam_ratchet *r)
 {
 	memzero_explicit(r, sizeof(*r));

@@ -18,7 +18,9 @@
  * into one REKEY from the last, instead of up to OCKAM_RATCHET_SPAN from
  * @lo's key. That bound still holds for the first such frame and for a
  * forged one: it costs that many ChaCha20-Poly1305 calls on 32 bytes
- * before its tag is checked, less than opening a 4 KiB frame does.
+ * before its tag is checked, less than opening a 4 KiB frame does. A
+ * frame further ahead than the window (crypt.c) is checked under a key
+ * peeked from @hi's, up to 1024 REKEYs, one such frame a second.
  *
  * Like replay.c, this file builds unchanged in the module and in
  * userspace, where it is unit-tested and fuzzed against a model that
@@ -71,6 +73,17 @@ void ockam_ratchet_forget(struct ockam_ratchet *r, u64 lo);
  * the keys of epochs no counter inside the window can use are wiped.
  */
 void ockam_ratchet_commit(struct ockam_ratchet *r, u64 counter, u64 next);
+/*
+ * Epoch @epoch's key (at or after @hi) into @key, derived from @hi's
+ * without changing the ratchet: for a frame further ahead than the
+ * window, whose tag is not checked yet.
+ */
+void ockam_ratchet_peek(const struct ockam_ratchet *r, u64 epoch, u8 *key);
+/*
+ * Such a frame verified and restarted the window: @epoch, ahead of @hi,
+ * is @lo and @hi now, with @key; every key before it is wiped.
+ */
+void ockam_ratchet_leap(struct ockam_ratchet *r, u64 epoch, const u8 *key);
 void ockam_ratchet_wipe(struct ockam_ratchet *r);
 
 /*

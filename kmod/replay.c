@@ -75,3 +75,10 @@ enum ockam_replay_verdict ockam_replay_commit(struct ockam_replay *r,
 	*ockam_replay_word(r, counter) |= ockam_replay_bit(counter);
 	return OCKAM_REPLAY_OK;
 }
+
+void ockam_replay_leap(struct ockam_replay *r, u64 counter)
+{
+	memset(r->seen, 0, sizeof(r->seen));
+	r->next = counter + 1;
+	*ockam_replay_word(r, counter) |= ockam_replay_bit(counter);
+}

@@ -3,7 +3,8 @@
  * The receive counter window of a secure channel: each counter is accepted
  * once, and only within OCKAM_REPLAY_WINDOW of the highest accepted, in
  * either direction. Reordering inside the window is fine; a duplicate, a
- * counter that fell behind the window, or one too far ahead is not.
+ * counter that fell behind the window, or one too far ahead is not
+ * (though crypt.c may restart the window at one too far ahead).
  *
  * Checking and committing are separate because a frame is only committed
  * once its tag verified: a forged frame must not move the window.
@@ -43,5 +44,12 @@ enum ockam_replay_verdict ockam_replay_check(const struct ockam_replay *r,
 /* Check again (another frame may have won meanwhile) and record. */
 enum ockam_replay_verdict ockam_replay_commit(struct ockam_replay *r,
 					      u64 counter);
+
+/*
+ * Restart the window at @counter, further ahead than it reaches, which
+ * verified: every counter before it is behind or unseen (crypt.c says
+ * when a frame may do this).
+ */
+void ockam_replay_leap(struct ockam_replay *r, u64 counter);
 
 #endif /* _OCKAM_REPLAY_H */

@@ -1053,6 +1053,7 @@ TEST_F(chan, reordering_within_the_window)
  * The window's edges, with frames the test encrypts itself. With h the
  * highest counter accepted (-1 before the first), c may pass when
  * h - 1023 <= c <= h + 1024 (W = 1024) and was not accepted before.
+ * Further ahead: the next test.
  */
 TEST_F(chan, replay_window_edges)
 {
@@ -1064,9 +1065,7 @@ TEST_F(chan, replay_window_edges)
 		uint64_t counter;
 		bool accepted;
 	} steps[] = {
-		{ W, false },		/* nothing accepted yet: 0 .. W - 1 */
 		{ W - 1, true },	/* highest W - 1 */
-		{ 2 * W, false },	/* W + 1 ahead */
 		{ 2 * W - 1, true },	/* W ahead; highest 2W - 1 */
 		{ W - 1, false },	/* seen, and W behind */
 		{ W - 2, false },	/* W + 1 behind */
@@ -1120,6 +1119,67 @@ TEST_F(chan, replay_window_edges)
 	EXPECT_EQ(replay + 1, wait_stat(self->nl, self->c2.encryptor,
 					OCKAM_STAT_DROP_REPLAY, replay + 1));
 	EXPECT_TRUE(queue_empty(self->r));
+}
+
+/*
+ * A frame further ahead than the window, which verifies, restarts the
+ * window there: more than a window of frames in a row was lost, and
+ * refusing it would refuse every frame after it too. One such frame a
+ * second may be checked, forged or not, and none more than 2^15 ahead.
+ */
+TEST_F(chan, frame_further_ahead_restarts_the_window)
+{
+	uint8_t pt[BUF_MAX], frame[BUF_MAX], key[OCKAM_KEY_LEN];
+	struct ockam_channel_info info;
+	uint64_t replay = 0;
+	size_t len;
+
+	ASSERT_EQ(0, pair_up(self, "0#m => 0#y"));
+	ASSERT_LT(0, forge(self, 0, "first"));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+	/* A burst of 5000 lost: the next frame restarts the window. */
+	ASSERT_LT(0, forge(self, 5001, "after the burst"));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "after the burst"));
+	/* Another leap within the second is not checked. */
+	ASSERT_TRUE(forge_refused(self, 5001 + 2 * W, "too soon"));
+	EXPECT_EQ(++replay, wait_stat(self->nl, self->c2.encryptor,
+				      OCKAM_STAT_DROP_REPLAY, replay));
+	/* The window is at 5001 now: behind it is gone, inside it is fine. */
+	ASSERT_TRUE(forge_refused(self, 5001 - W, "behind"));
+	EXPECT_EQ(++replay, wait_stat(self->nl, self->c2.encryptor,
+				      OCKAM_STAT_DROP_REPLAY, replay));
+	ASSERT_LT(0, forge(self, 5000, "reordered"));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+	ASSERT_LT(0, forge(self, 5002, "in order"));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+
+	/* A forgery far ahead spends the second's check and moves nothing. */
+	usleep(1100 * 1000);
+	len = plaintext(pt, OCKAM_CHANNEL_MSG_PAYLOAD, "0#r", "", "forged", 6);
+	key_for(key, self->k1, 5002 + 2 * W + REKEY_EVERY);
+	len = frame_seal(frame, key, 5002 + 2 * W, pt, len);
+	ASSERT_TRUE(forward_refused(self, frame, len));
+	EXPECT_EQ(1, wait_stat(self->nl, self->c2.encryptor,
+			       OCKAM_STAT_DROP_AUTH, 1));
+	ASSERT_TRUE(forge_refused(self, 5002 + 3 * W, "after a forgery"));
+	EXPECT_EQ(++replay, wait_stat(self->nl, self->c2.encryptor,
+				      OCKAM_STAT_DROP_REPLAY, replay));
+	ASSERT_LT(0, forge(self, 5003, "still in order"));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+
+	/* Never further than 2^15 ahead, however long it waits. */
+	usleep(1100 * 1000);
+	ASSERT_TRUE(forge_refused(self, 5004 + (1 << 15), "too far"));
+	EXPECT_EQ(++replay, wait_stat(self->nl, self->c2.encryptor,
+				      OCKAM_STAT_DROP_REPLAY, replay));
+	ASSERT_LT(0, forge(self, 5003 + (1 << 15) - 1, "just far enough"));
+	ASSERT_EQ(0, recv_got(self->r, &self->g, 0));
+	EXPECT_TRUE(payload_is(&self->g, "just far enough"));
+	ASSERT_EQ(0, channel_get(self->nl, self->c2.encryptor, &info));
+	EXPECT_EQ(5003 + (1 << 15) - 1, info.rx_counter);
+	EXPECT_TRUE(queue_empty(self->r));
+	sodium_memzero(key, sizeof(key));
 }
 
 /* A frame under the wrong epoch's key is a forgery, whatever its counter. */

@@ -218,6 +218,51 @@ static void ratchet_memo_follows_a_lagging_opener(void)
 	CHECK(!memcmp(r.memo_key, zero, sizeof(zero)));
 }
 
+/*
+ * A frame further ahead than the window: its key peeked without turning
+ * the ratchet, and once it verified, the window and the keys restart
+ * there, nothing before it kept.
+ */
+static void window_and_keys_leap_ahead(void)
+{
+	u8 want[OCKAM_KEY_LEN], got[OCKAM_KEY_LEN], zero[OCKAM_KEY_LEN] = { 0 };
+	u64 far = 5000 * (u64)OCKAM_REKEY_INTERVAL + 7;
+	struct ockam_replay w;
+	struct ockam_ratchet r;
+
+	ockam_replay_init(&w);
+	ockam_ratchet_init(&r, epoch0_key);
+	CHECK_INT(ockam_replay_commit(&w, 3), OCKAM_REPLAY_OK);
+	CHECK(ratchet_gives(&r, 2));
+	CHECK_INT(ockam_replay_check(&w, far), OCKAM_REPLAY_TOO_NEW);
+
+	key_of(far / OCKAM_REKEY_INTERVAL, want);
+	ockam_ratchet_peek(&r, far / OCKAM_REKEY_INTERVAL, got);
+	CHECK(!memcmp(want, got, sizeof(got)));
+	/* Peeking changed nothing. */
+	CHECK_INT(r.hi, 2);
+	CHECK(ratchet_gives(&r, 1));
+
+	ockam_replay_leap(&w, far);
+	ockam_ratchet_leap(&r, far / OCKAM_REKEY_INTERVAL, got);
+	CHECK_INT(w.next, far + 1);
+	CHECK_INT(ockam_replay_check(&w, far), OCKAM_REPLAY_DUPLICATE);
+	CHECK_INT(ockam_replay_check(&w, far - 1), OCKAM_REPLAY_OK);
+	CHECK_INT(ockam_replay_check(&w, 3), OCKAM_REPLAY_TOO_OLD);
+	CHECK_INT(ockam_replay_check(&w, far + 1), OCKAM_REPLAY_OK);
+	CHECK(!memcmp(r.prev_key, zero, sizeof(zero)));
+	CHECK(!memcmp(r.memo_key, zero, sizeof(zero)));
+	/* The old epochs' keys are gone; the new one and after are there. */
+	memset(got, 0, sizeof(got));
+	CHECK_INT(ockam_ratchet_key(&r, 2, got), -EALREADY);
+	CHECK(ratchet_gives(&r, far / OCKAM_REKEY_INTERVAL));
+	CHECK(ratchet_gives(&r, far / OCKAM_REKEY_INTERVAL + 1));
+	/* Never backwards. */
+	ockam_ratchet_leap(&r, 3, epoch0_key);
+	CHECK(ratchet_gives(&r, far / OCKAM_REKEY_INTERVAL + 1));
+	ockam_ratchet_wipe(&r);
+}
+
 SUITE(frame_suite, "frame",
       TEST(counter_round_trip),
       TEST(types),
@@ -226,4 +271,5 @@ SUITE(frame_suite, "frame",
       TEST(window_end_of_counters),
       TEST(ratchet_in_order_and_back),
       TEST(ratchet_forgets),
-      TEST(ratchet_memo_follows_a_lagging_opener));
+      TEST(ratchet_memo_follows_a_lagging_opener),
+      TEST(window_and_keys_leap_ahead));
