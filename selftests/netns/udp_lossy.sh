@@ -10,7 +10,8 @@
 #     channel, or a duplicate fragment to the reassembly, and is counted;
 #   - messages of two datagrams whose other half was lost are given up
 #     and counted when the reassembly time runs out;
-#   - once the link is clean again, everything arrives.
+#   - once the link is clean again, everything arrives, even after more
+#     frames were lost in a row than the channel's window reaches.
 #
 # A node hands a message's datagrams to IP as one UDP GSO batch, and netem
 # takes a batch as one packet: it loses, duplicates and delays a message's
@@ -138,6 +139,22 @@ node_exec n1 ockam-mitm send "$CH/service/sink" after $SMALL >/dev/null
 wait_until 30 at_least $((before + SMALL)) sink_count
 tap_expect_eq "  all $SMALL arrived through the same channel" \
 	$((before + SMALL)) "$(sink_count)"
+
+# More frames lost in a row than the channel's window (1024) reaches:
+# the first one after the gap is further ahead than the window, and
+# restarts it once its tag verifies, instead of leaving every later frame
+# too far ahead.
+tap_check "n1's link loses everything" \
+	tc -n "$(ns n1)" qdisc add dev to-n2 root netem loss 100%
+node_exec n1 ockam-mitm send "$CH/service/sink" gone 1500 >/dev/null
+tap_check "  1500 messages sent into it; the link is clean again" \
+	tc -n "$(ns n1)" qdisc del dev to-n2 root
+before=$(sink_count)
+node_exec n1 ockam-mitm send "$CH/service/sink" back 5 >/dev/null
+wait_until 30 at_least $((before + 5)) sink_count
+tap_expect_eq "  all 5 after the gap arrived through the same channel" \
+	$((before + 5)) "$(sink_count)"
+tap_expect_eq "  none of the 1500 did" "" "$(sink_payloads | grep '^gone' | head -n 1)"
 
 tap_check "node delete --all" ockam node delete --all
 tap_done
