@@ -188,19 +188,20 @@ static int ockam_rx_begin(struct ockam_channel_rx *rx, u64 counter,
 			  struct ockam_rx_ticket *t)
 {
 	u64 epoch = counter / OCKAM_REKEY_INTERVAL;
+	enum ockam_replay_verdict verdict;
 	struct ockam_ratchet from;
-	int err;
+	int err = 0;
 
 	spin_lock_bh(&rx->lock);
-	err = ockam_replay_check(&rx->replay, counter);
-	t->leap = err == OCKAM_REPLAY_TOO_NEW && ockam_rx_leaps(rx, counter);
+	verdict = ockam_replay_check(&rx->replay, counter);
+	t->leap = verdict == OCKAM_REPLAY_TOO_NEW &&
+		  ockam_rx_leaps(rx, counter);
 	t->keys_gen = rx->keys_gen;
 	if (t->leap) {
 		from.hi = rx->ratchet.hi;
 		memcpy(from.hi_key, rx->ratchet.hi_key, OCKAM_KEY_LEN);
-		err = 0;
 	} else {
-		err = ockam_replay_errno(err);
+		err = ockam_replay_errno(verdict);
 		if (!err)
 			err = ockam_ratchet_key(&rx->ratchet, epoch, t->key);
 	}
@@ -220,21 +221,22 @@ static int ockam_rx_begin(struct ockam_channel_rx *rx, u64 counter,
 static int ockam_rx_commit(struct ockam_channel_rx *rx, u64 counter,
 			   const struct ockam_rx_ticket *t, bool *newest)
 {
+	enum ockam_replay_verdict verdict;
 	int err;
 
 	spin_lock_bh(&rx->lock);
 	*newest = counter >= rx->replay.next;
-	err = ockam_replay_check(&rx->replay, counter);
-	if (err == OCKAM_REPLAY_TOO_NEW && t->leap &&
+	verdict = ockam_replay_check(&rx->replay, counter);
+	if (verdict == OCKAM_REPLAY_TOO_NEW && t->leap &&
 	    t->keys_gen == rx->keys_gen) {
 		ockam_replay_leap(&rx->replay, counter);
 		ockam_ratchet_leap(&rx->ratchet, counter / OCKAM_REKEY_INTERVAL,
 				   t->key);
-		err = OCKAM_REPLAY_OK;
+		verdict = OCKAM_REPLAY_OK;
 	} else {
-		err = ockam_replay_commit(&rx->replay, counter);
+		verdict = ockam_replay_commit(&rx->replay, counter);
 	}
-	err = ockam_replay_errno(err);
+	err = ockam_replay_errno(verdict);
 	if (!err)
 		ockam_ratchet_commit(&rx->ratchet, counter, rx->replay.next);
 	spin_unlock_bh(&rx->lock);
