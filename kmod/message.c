@@ -7,6 +7,7 @@
 
 #include "compat.h"
 #include "message.h"
+#include "udp.h"
 
 /*
  * Drop the first @len bytes of @skb without copying the rest. A strparser
@@ -203,15 +204,18 @@ static struct sk_buff *ockam_msg_fill(struct sock *sk, struct sk_buff *skb,
 }
 
 /*
- * A message for @sk to send: headroom for @header_len bytes of header plus
- * TCP framing, and @payload_len bytes of payload space, skb->data at the
- * payload. Waits for send buffer room like any datagram socket; a message
- * bigger than one skb is charged as a whole once that room exists.
+ * A message for @sk to send: headroom for @header_len bytes of header, a
+ * channel's frame and what either transport puts in front (TCP framing, or
+ * a datagram's headers when it goes as it is), and @payload_len bytes of
+ * payload space, skb->data at the payload. Waits for send buffer room like
+ * any datagram socket; a message bigger than one skb is charged as a whole
+ * once that room exists.
  */
 struct sk_buff *ockam_msg_alloc(struct sock *sk, u32 header_len,
 				size_t payload_len, bool noblock, int *err)
 {
-	u32 headroom = header_len + OCKAM_TCP_FRAME_LEN + OCKAM_SEAL_HEADROOM;
+	u32 headroom = header_len + OCKAM_SEAL_HEADROOM +
+		       max_t(u32, OCKAM_TCP_FRAME_LEN, OCKAM_UDP_SEND_HEADROOM);
 	struct ockam_msg_shape shape =
 		ockam_msg_shape(payload_len, OCKAM_LINEAR_PAYLOAD_MAX);
 	struct sk_buff *skb;

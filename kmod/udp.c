@@ -395,6 +395,7 @@ int ockam_udp_xmit(struct ockam_udp *u, const struct ockam_udp_addr *to,
 	struct sk_buff *out;
 	struct dst_entry *dst;
 	struct flowi fl;
+	bool whole = false;
 	int err = 0;
 
 	local_bh_disable();
@@ -405,7 +406,10 @@ int ockam_udp_xmit(struct ockam_udp *u, const struct ockam_udp_addr *to,
 	}
 	ockam_udp_batcher_init(&b, skb, message,
 			       READ_ONCE(u->node->udp_datagram));
-	for (offset = 0; offset < len; offset += sent) {
+	whole = ockam_udp_batcher_whole(&b);
+	if (whole)
+		ockam_udp_send(u, skb, dst, &fl, to);
+	for (offset = whole ? len : 0; offset < len; offset += sent) {
 		out = ockam_udp_batcher_next(&b, offset, &sent);
 		if (!out) {
 			err = -ENOBUFS;
@@ -423,7 +427,8 @@ out:
 	ockam_stats_add(u->stats, OCKAM_STAT_TX_BYTES, len);
 	ockam_stats_inc(u->node->stats, OCKAM_STAT_TX_MESSAGES);
 	ockam_stats_add(u->node->stats, OCKAM_STAT_TX_BYTES, len);
-	consume_skb(skb);
+	if (!whole)
+		consume_skb(skb);
 	return 0;
 }
 

@@ -23,6 +23,8 @@ enum ockam_udp_limits {
 	/* Room in front of a datagram for the UDP, IP and link headers. */
 	OCKAM_UDP_HEADROOM = MAX_HEADER + sizeof(struct ipv6hdr) +
 			     sizeof(struct udphdr),
+	/* Before a message that goes as its own datagram: ours too. */
+	OCKAM_UDP_SEND_HEADROOM = OCKAM_UDP_HEADROOM + OCKAM_UDP_HEADER_LEN,
 	/* Addresses one bind remembers having heard from. */
 	OCKAM_UDP_PEERS_MAX = 4096,
 	/* A peer not heard from for this long is forgotten (a NAT's UDP
@@ -180,6 +182,7 @@ void ockam_udp_batcher_init(struct ockam_udp_batcher *b, struct sk_buff *msg,
 			    u32 message, u32 datagram);
 struct sk_buff *ockam_udp_batcher_next(struct ockam_udp_batcher *b, u32 offset,
 				       u32 *sent);
+bool ockam_udp_batcher_whole(struct ockam_udp_batcher *b);
 void ockam_udp_batcher_done(struct ockam_udp_batcher *b);
 
 #endif /* _OCKAM_UDP_H */

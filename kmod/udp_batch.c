@@ -27,10 +27,18 @@
  *
  * Fragment slots bound a batch: a datagram that does not fit in what is
  * left of them is taken back out and begins the next batch.
+ *
+ * A message that fits one datagram and that a local socket of this node
+ * sent goes as it is, our header pushed in front: sendmsg() left room for
+ * it. A message from elsewhere carries state of the packet it arrived in
+ * (GSO, checksum, tunnel marks) that IP would take for its own, so it is
+ * copied.
  */
 #include <net/udp.h>
 
 #include "codec.h"
+#include "message.h"
+#include "socket.h"
 #include "udp.h"
 
 enum {
@@ -87,6 +95,29 @@ void ockam_udp_batcher_init(struct ockam_udp_batcher *b, struct sk_buff *msg,
 		.batch_max = ockam_udp_batch_max(datagram),
 		.refer = ockam_udp_msg_referable(msg),
 	};
+}
+
+/*
+ * Make @b's message its own datagram, when it fits one and a local
+ * socket made it (nothing of a received packet's state on it) and is not
+ * shared: our header goes in front, and the sender's charge is dropped
+ * now, as when a copy is sent, because IP takes skb->sk for a socket of
+ * its own family (IPv6 fragmentation reads it as one). False, with the
+ * message as it was, when it must be copied.
+ */
+bool ockam_udp_batcher_whole(struct ockam_udp_batcher *b)
+{
+	struct sk_buff *msg = b->msg;
+	u32 len = msg->len;
+
+	if (len > b->chunk || skb_shared(msg) || skb_is_gso(msg) ||
+	    !ockam_socket_sent(msg) ||
+	    skb_cow_head(msg, OCKAM_UDP_HEADROOM + OCKAM_UDP_HEADER_LEN))
+		return false;
+	skb_orphan(msg);
+	ockam_udp_header_encode(__skb_push(msg, OCKAM_UDP_HEADER_LEN),
+				b->message, 0, len);
+	return true;
 }
 
 void ockam_udp_batcher_done(struct ockam_udp_batcher *b)

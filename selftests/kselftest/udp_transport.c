@@ -1731,8 +1731,9 @@ static int sendto_lo(int fd, int family, uint16_t port, const void *buf,
 
 /*
  * With loopback's MTU at 1500, the node's datagrams of the largest size
- * leave in IP fragments, and a peer's arrive put together by IP: a whole
- * message in one, and a message in two.
+ * leave in IP fragments (a batch, and a message that goes as its own
+ * datagram), and a peer's arrive put together by IP: a whole message in
+ * one, and a message in two.
  */
 static void ip_fragments(struct __test_metadata *_metadata, int family)
 {
@@ -1774,6 +1775,9 @@ static void ip_fragments(struct __test_metadata *_metadata, int family)
 	snprintf(ret, sizeof(ret), "2#%s:%u => 0#a", host, p1);
 	ASSERT_EQ(big, send_to(a, route, payload, big));
 	EXPECT_EQ(0, recv_bytes(b, payload, big, ret, 0));
+	/* One datagram of 30000 bytes, the socket's message itself. */
+	ASSERT_EQ(plen, send_to(a, route, payload, plen));
+	EXPECT_EQ(0, recv_bytes(b, payload, plen, ret, 0));
 
 	/* From a peer: one datagram of 30000 bytes... */
 	snprintf(ret, sizeof(ret), "2#%s:%u => 0#peer", host, pp);
