@@ -204,20 +204,41 @@ static struct sk_buff *ockam_msg_fill(struct sock *sk, struct sk_buff *skb,
 }
 
 /*
- * A message for @sk to send: headroom for @header_len bytes of header, a
- * channel's frame and what either transport puts in front (TCP framing, or
- * a datagram's headers when it goes as it is), and @payload_len bytes of
- * payload space, skb->data at the payload. Waits for send buffer room like
- * any datagram socket; a message bigger than one skb is charged as a whole
- * once that room exists.
+ * Headroom of a local message with @header_len bytes of header and
+ * @linear bytes of linear payload: the header, a channel's frame, and what
+ * a transport puts in front: TCP's framing always, and a datagram's
+ * headers, so that the message can go to UDP as it is, where its linear
+ * payload (the copy that saves) is longer than that room and the head's
+ * allocation has the room anyway once rounded up. Elsewhere such a
+ * message is copied into its datagram: no message takes a bigger
+ * allocation for it.
+ */
+static u32 ockam_msg_headroom(u32 header_len, size_t linear)
+{
+	u32 base = header_len + OCKAM_SEAL_HEADROOM + OCKAM_TCP_FRAME_LEN;
+	u32 more = OCKAM_UDP_SEND_HEADROOM - OCKAM_TCP_FRAME_LEN;
+	size_t rest = linear + OCKAM_SEAL_TAILROOM;
+
+	if (linear <= more ||
+	    kmalloc_size_roundup(SKB_HEAD_ALIGN(base + more + rest)) >
+	    kmalloc_size_roundup(SKB_HEAD_ALIGN(base + rest)))
+		return base;
+	return base + more;
+}
+
+/*
+ * A message for @sk to send: headroom for @header_len bytes of header and
+ * what comes in front of it (ockam_msg_headroom()), and @payload_len bytes
+ * of payload space, skb->data at the payload. Waits for send buffer room
+ * like any datagram socket; a message bigger than one skb is charged as a
+ * whole once that room exists.
  */
 struct sk_buff *ockam_msg_alloc(struct sock *sk, u32 header_len,
 				size_t payload_len, bool noblock, int *err)
 {
-	u32 headroom = header_len + OCKAM_SEAL_HEADROOM +
-		       max_t(u32, OCKAM_TCP_FRAME_LEN, OCKAM_UDP_SEND_HEADROOM);
 	struct ockam_msg_shape shape =
 		ockam_msg_shape(payload_len, OCKAM_LINEAR_PAYLOAD_MAX);
+	u32 headroom = ockam_msg_headroom(header_len, shape.linear);
 	struct sk_buff *skb;
 
 	skb = sock_alloc_send_pskb(sk, headroom + shape.linear +
