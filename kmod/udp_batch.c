@@ -29,15 +29,14 @@
  * left of them is taken back out and begins the next batch.
  *
  * A message that fits one datagram and that a local socket of this node
- * sent goes as it is, our header pushed in front: sendmsg() left room for
- * it. A message from elsewhere carries state of the packet it arrived in
- * (GSO, checksum, tunnel marks) that IP would take for its own, so it is
- * copied.
+ * sent goes as it is, our header pushed in front, into the room sendmsg()
+ * leaves where that costs no memory (ockam_msg_alloc()). A message from
+ * elsewhere carries state of the packet it arrived in (GSO, checksum,
+ * tunnel marks) that IP would take for its own, so it is copied.
  */
 #include <net/udp.h>
 
 #include "codec.h"
-#include "message.h"
 #include "socket.h"
 #include "udp.h"
 
