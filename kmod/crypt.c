@@ -450,6 +450,7 @@ static enum ockam_stat ockam_seal_drop_stat(int err)
 	case -EMSGSIZE:
 		return OCKAM_STAT_DROP_TOO_BIG;
 	case -ENETDOWN:
+	case -EHOSTUNREACH:
 		return OCKAM_STAT_DROP_CHANNEL_DOWN;
 	default:
 		return OCKAM_STAT_DROP_BUFFER_FULL;

@@ -180,6 +180,10 @@ static int ockam_route_encrypt(struct ockam_hop *hop, struct ockam_channel *ch)
 		return OCKAM_ROUTE_AGAIN;
 	case -ENETDOWN:
 		return ockam_hop_drop(hop, OCKAM_STAT_DROP_CHANNEL_DOWN, err);
+	case -EHOSTUNREACH:
+		/* The channel is going: as if it were gone already. */
+		return ockam_hop_drop(hop, OCKAM_STAT_DROP_UNKNOWN_ADDRESS,
+				      err);
 	case -EKEYEXPIRED:
 		return ockam_hop_drop(hop, OCKAM_STAT_DROP_KEY_EXPIRED, err);
 	case -EMSGSIZE:

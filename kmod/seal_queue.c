@@ -278,7 +278,7 @@ static bool ockam_seal_delegate(struct sk_buff *frame, const u8 *key,
  * caller, and waits on the list only when a frame before it has not left
  * yet, or when the caller is still to send on another channel's frame
  * (OCKAM_ENCRYPT_F_BEHIND). Returns enum ockam_seal_how, -ENOBUFS (a
- * nested frame no worker has room for), or -ENETDOWN (the channel is
+ * nested frame no worker has room for), or -EHOSTUNREACH (the channel is
  * going).
  */
 int ockam_seal_enqueue(struct ockam_channel *ch, struct sk_buff *frame,
@@ -301,8 +301,13 @@ int ockam_seal_enqueue(struct ockam_channel *ch, struct sk_buff *frame,
 		ch->tx.direct = true;
 		return OCKAM_SEAL_HERE;
 	}
+	/*
+	 * Going: its address has left the node's table, so say what a
+	 * sender a moment later hears (ENETDOWN is for a channel that gave
+	 * up on its peer).
+	 */
 	if (!refcount_inc_not_zero(&ch->refs))
-		return -ENETDOWN;
+		return -EHOSTUNREACH;
 	*cb = (struct ockam_seal_cb){
 		.ch = ch,
 		.body_off = body_off,
