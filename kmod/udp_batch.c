@@ -111,7 +111,7 @@ bool ockam_udp_batcher_whole(struct ockam_udp_batcher *b)
 
 	if (len > b->chunk || skb_shared(msg) || skb_is_gso(msg) ||
 	    !ockam_socket_sent(msg) ||
-	    skb_cow_head(msg, OCKAM_UDP_HEADROOM + OCKAM_UDP_HEADER_LEN))
+	    skb_cow_head(msg, OCKAM_UDP_SEND_HEADROOM))
 		return false;
 	skb_orphan(msg);
 	ockam_udp_header_encode(__skb_push(msg, OCKAM_UDP_HEADER_LEN),
