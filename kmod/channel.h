@@ -67,6 +67,8 @@ struct ockam_channel_rx {
 	 */
 	unsigned long leap_after;
 	u32 keys_gen;
+	/* How many frames are on @opening. */
+	u32 opening_frames;
 	/*
 	 * Frames from other nodes being opened, in arrival order
 	 * (crypt_queue.c): a ring through skb->next, this the last frame
@@ -304,7 +306,8 @@ unsigned int ockam_crypt_next_cpu(void);
 int ockam_crypt_queue_init(void);
 void ockam_crypt_queue_uninit(void);
 void ockam_channel_open_queued(struct ockam_channel *ch, struct sk_buff *skb,
-			       bool pushed, bool nested);
+			       struct ockam_tcp *from, bool pushed,
+			       bool nested);
 void ockam_channel_open_node_exit(struct ockam_node *node);
 
 /* seal_queue.c: sealing on every CPU, leaving in counter order */

@@ -26,6 +26,17 @@
  * that would take a channel's list past OCKAM_OPEN_QUEUE_BYTES, which only
  * frames opened here while a worker still has the head can do, is dropped
  * and counted, as for a full queue.
+ *
+ * A long list costs more than memory. Each frame commits its counter to
+ * the window once its tag verified, whichever CPU gets there first, and
+ * one whose worker fell a whole window behind the others is refused as
+ * too old: frames the network delivered in order would be lost to our
+ * own workers. So a TCP transport whose frame leaves a channel's list
+ * past OCKAM_OPEN_PAUSE_FRAMES (half a window: the rest is for what the
+ * network reorders) or OCKAM_OPEN_PAUSE_BYTES stops reading, as it does
+ * for a full queue (tcp.c), until the list is back under the RESUME
+ * marks; TCP's flow control then slows the sender. A datagram can only
+ * be taken or lost: frames that came over UDP are not held back.
  */
 #include <linux/cpumask.h>
 #include <linux/delay.h>
@@ -34,6 +45,7 @@
 
 #include "channel.h"
 #include "route.h"
+#include "tcp.h"
 
 enum ockam_open_limits {
 	/* Below these (truesize) a channel's next frame goes to a worker. */
@@ -41,6 +53,12 @@ enum ockam_open_limits {
 	OCKAM_OPEN_NODE_BYTES = 64 << 20,
 	/* What a channel's list may hold at all. */
 	OCKAM_OPEN_QUEUE_BYTES = 16 << 20,
+	/* Past these a TCP transport that adds a frame pauses... */
+	OCKAM_OPEN_PAUSE_FRAMES = OCKAM_REPLAY_WINDOW / 2,
+	OCKAM_OPEN_PAUSE_BYTES = OCKAM_OPEN_QUEUE_BYTES / 2,
+	/* ...until the list is back under both of these. */
+	OCKAM_OPEN_RESUME_FRAMES = OCKAM_REPLAY_WINDOW / 4,
+	OCKAM_OPEN_RESUME_BYTES = OCKAM_OPEN_QUEUE_BYTES / 4,
 };
 
 enum ockam_open_state {
@@ -98,18 +116,42 @@ static void ockam_open_append(struct ockam_channel *ch, struct sk_buff *skb)
 {
 	lockdep_assert_held(&ch->rx.lock);
 	ockam_ring_append(&ch->rx.opening, skb);
+	ch->rx.opening_frames++;
 }
 
-/* The first frame, when it is finished: taken off the list. */
-static struct sk_buff *ockam_open_take_finished(struct ockam_channel *ch)
+/* Is the list so long that a TCP transport adding to it should pause? */
+static bool ockam_open_long(const struct ockam_channel *ch)
+{
+	lockdep_assert_held(&ch->rx.lock);
+	return ch->rx.opening_frames > OCKAM_OPEN_PAUSE_FRAMES ||
+	       ch->rx.opening_bytes > OCKAM_OPEN_PAUSE_BYTES;
+}
+
+/* Is it short enough again for the transports it paused to go on? */
+static bool ockam_open_short(const struct ockam_channel *ch)
+{
+	lockdep_assert_held(&ch->rx.lock);
+	return ch->rx.opening_frames <= OCKAM_OPEN_RESUME_FRAMES &&
+	       ch->rx.opening_bytes <= OCKAM_OPEN_RESUME_BYTES;
+}
+
+/*
+ * The first frame, when it is finished: taken off the list. @*resume: the
+ * list just came back under the resume marks.
+ */
+static struct sk_buff *ockam_open_take_finished(struct ockam_channel *ch,
+						bool *resume)
 {
 	struct sk_buff *first = ockam_ring_first(ch->rx.opening);
+	bool was_short = ockam_open_short(ch);
 
 	lockdep_assert_held(&ch->rx.lock);
 	if (!first || ockam_open_cb(first)->state == OCKAM_OPEN_QUEUED)
 		return NULL;
 	ockam_ring_pop(&ch->rx.opening, first);
+	ch->rx.opening_frames--;
 	ch->rx.opening_bytes -= ockam_open_cb(first)->charged;
+	*resume = !was_short && ockam_open_short(ch);
 	return first;
 }
 
@@ -147,18 +189,21 @@ static void ockam_open_deliver(struct ockam_channel *ch)
 {
 	struct ockam_node *node = ch->node;
 	struct sk_buff *skb;
+	bool resume = false;
 	u32 charged;
 
 	refcount_inc(&ch->refs);
 	atomic_inc(&node->queued_frames);
 	for (;;) {
 		spin_lock_bh(&ch->rx.lock);
-		skb = ockam_open_take_finished(ch);
+		skb = ockam_open_take_finished(ch, &resume);
 		if (!skb)
 			ch->delivering = false;
 		spin_unlock_bh(&ch->rx.lock);
 		if (!skb)
 			break;
+		if (resume)
+			ockam_tcp_unthrottle_opening(node);
 
 		charged = ockam_open_cb(skb)->charged;
 		atomic_long_sub(charged, &node->opening_bytes);
@@ -266,21 +311,43 @@ unsigned int ockam_crypt_next_cpu(void)
 }
 
 /*
+ * @from's frame left @ch's list long: pause @from until the list is
+ * short again. The list may have got there already, before @from was on
+ * its node's list for ockam_open_deliver() to resume it: look again once
+ * it is. The caller holds a reference on @ch.
+ */
+static void ockam_open_throttle(struct ockam_channel *ch,
+				struct ockam_tcp *from)
+{
+	bool resume;
+
+	if (!ockam_tcp_throttle_opening(from))
+		return;
+	spin_lock_bh(&ch->rx.lock);
+	resume = ockam_open_short(ch);
+	spin_unlock_bh(&ch->rx.lock);
+	if (resume)
+		ockam_tcp_unthrottle_opening(ch->node);
+}
+
+/*
  * Queue @skb, a frame from another node whose header is linear, for
- * opening. @pushed: the address of the transport it came out of is the
- * first of its return route. @nested: it came out of another channel's
- * frame, where this context hands on what a channel opened; it then goes
- * to a worker, never opened here, so that nesting never recurses. Consumes
- * @skb. Under RCU.
+ * opening. @from: the TCP transport it came on, from whose receive path
+ * this is called, or NULL. @pushed: the address of the transport it came
+ * out of is the first of its return route. @nested: it came out of
+ * another channel's frame, where this context hands on what a channel
+ * opened; it then goes to a worker, never opened here, so that nesting
+ * never recurses. Consumes @skb. Under RCU.
  */
 void ockam_channel_open_queued(struct ockam_channel *ch, struct sk_buff *skb,
-			       bool pushed, bool nested)
+			       struct ockam_tcp *from, bool pushed,
+			       bool nested)
 {
 	struct ockam_open_cb *cb = ockam_open_cb(skb);
 	struct ockam_node *node = ch->node;
 	u32 size = skb->truesize;
 	struct ockam_open_worker *w;
-	bool delegate, full;
+	bool delegate, full, throttle = false;
 	unsigned int cpu = 0;
 
 	if (!refcount_inc_not_zero(&ch->refs)) {
@@ -309,6 +376,10 @@ void ockam_channel_open_queued(struct ockam_channel *ch, struct sk_buff *skb,
 		atomic_inc(&node->queued_frames);
 		if (delegate)
 			cpu = ockam_crypt_next_cpu();
+		/* The frame's reference may go before we look again. */
+		throttle = from && ockam_open_long(ch);
+		if (throttle)
+			refcount_inc(&ch->refs);
 	}
 	spin_unlock_bh(&ch->rx.lock);
 
@@ -320,11 +391,15 @@ void ockam_channel_open_queued(struct ockam_channel *ch, struct sk_buff *skb,
 	}
 	if (!delegate) {
 		ockam_open_one(ch, skb);
-		return;
+	} else {
+		w = per_cpu_ptr(&ockam_open_workers, cpu);
+		llist_add(&cb->node, &w->frames);
+		queue_work_on(cpu, ockam_crypt_wq, &w->work);
 	}
-	w = per_cpu_ptr(&ockam_open_workers, cpu);
-	llist_add(&cb->node, &w->frames);
-	queue_work_on(cpu, ockam_crypt_wq, &w->work);
+	if (throttle) {
+		ockam_open_throttle(ch, from);
+		ockam_channel_put(ch);
+	}
 }
 
 /*

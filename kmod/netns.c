@@ -39,6 +39,7 @@ static int __net_init ockam_netns_net_init(struct net *net)
 	ockam_liveness_node_init(node);
 	ockam_dialer_init(&node->dialer);
 	spin_lock_init(&node->throttle_lock);
+	INIT_LIST_HEAD(&node->opening_throttled);
 	atomic_set(&node->queued_frames, 0);
 	atomic_long_set(&node->opening_bytes, 0);
 

@@ -90,6 +90,8 @@ struct ockam_node {
 	struct ockam_dialer dialer;
 	/* Guards the backpressure links between transports; see tcp.c. */
 	spinlock_t throttle_lock;
+	/* Transports paused until its channels open their frames. */
+	struct list_head opening_throttled;
 	/* Frames of its channels being opened or sealed off the routing
 	 * step (crypt_queue.c, seal_queue.c), and the truesize of those
 	 * being opened.

@@ -229,7 +229,7 @@ static int ockam_route_queue_open(struct ockam_hop *hop,
 		if (err)
 			return ockam_hop_fail(hop, err);
 	}
-	ockam_channel_open_queued(ch, hop->skb, pushed,
+	ockam_channel_open_queued(ch, hop->skb, hop->from, pushed,
 				  hop->flags & OCKAM_ROUTE_F_OPENED);
 	hop->skb = NULL;
 	return 0;

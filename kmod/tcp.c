@@ -134,19 +134,58 @@ static void ockam_tcp_throttle(struct ockam_tcp *t, struct ockam_tcp *from)
 	spin_unlock(&t->node->throttle_lock);
 }
 
-/* Resume everyone @t paused, unless they are closing. */
-static void ockam_tcp_unthrottle(struct ockam_tcp *t)
+/* Resume everyone on @paused, unless they are closing. */
+static void ockam_tcp_resume(struct ockam_node *node, struct list_head *paused)
 {
 	struct ockam_tcp *from, *tmp;
 
-	spin_lock(&t->node->throttle_lock);
-	list_for_each_entry_safe(from, tmp, &t->throttled, throttle_node) {
+	lockdep_assert_held(&node->throttle_lock);
+	list_for_each_entry_safe(from, tmp, paused, throttle_node) {
 		list_del_init(&from->throttle_node);
 		from->throttled_by = NULL;
 		if (!test_bit(OCKAM_TCP_CLOSING, &from->state))
 			strp_unpause(&from->strp);
 	}
+}
+
+/* Resume everyone @t paused. */
+static void ockam_tcp_unthrottle(struct ockam_tcp *t)
+{
+	spin_lock(&t->node->throttle_lock);
+	ockam_tcp_resume(t->node, &t->throttled);
 	spin_unlock(&t->node->throttle_lock);
+}
+
+/*
+ * Pause @from, whose frame just left one of its node's channels with more
+ * frames to open than it may have (crypt_queue.c), until the node's
+ * channels caught up: ockam_tcp_unthrottle_opening(). Called from @from's
+ * receive path, as ockam_tcp_throttle() is. True when this paused @from,
+ * false when something else already had, or it is closing.
+ */
+bool ockam_tcp_throttle_opening(struct ockam_tcp *from)
+{
+	struct ockam_node *node = from->node;
+	bool paused = false;
+
+	spin_lock_bh(&node->throttle_lock);
+	if (!from->throttled_by &&
+	    !test_bit(OCKAM_TCP_CLOSING, &from->state)) {
+		strp_pause(&from->strp);
+		from->throttled_by = node;
+		list_add_tail(&from->throttle_node, &node->opening_throttled);
+		paused = true;
+	}
+	spin_unlock_bh(&node->throttle_lock);
+	return paused;
+}
+
+/* Resume every transport that @node's channels paused. */
+void ockam_tcp_unthrottle_opening(struct ockam_node *node)
+{
+	spin_lock_bh(&node->throttle_lock);
+	ockam_tcp_resume(node, &node->opening_throttled);
+	spin_unlock_bh(&node->throttle_lock);
 }
 
 /*

@@ -62,12 +62,14 @@ struct ockam_tcp {
 	struct work_struct rx_work;
 
 	/* Backpressure, under the node's throttle_lock: inbound transports
-	 * we paused because our queue passed its high watermark, and the
-	 * transport that paused us, if any.
+	 * we paused because our queue passed its high watermark, and what
+	 * paused us, if anything: a transport whose queue did, or our node,
+	 * whose channels had too many of our frames to open (its
+	 * opening_throttled list; crypt_queue.c).
 	 */
 	struct list_head throttled;
 	struct list_head throttle_node;
-	struct ockam_tcp *throttled_by;
+	const void *throttled_by;
 
 	unsigned long state;
 	enum ockam_down_reason down_reason;
@@ -108,6 +110,8 @@ struct ockam_tcp *ockam_tcp_lookup_peer(struct ockam_node *node,
 					const u8 *peer, u32 len);
 int ockam_tcp_xmit(struct ockam_tcp *t, struct sk_buff *skb,
 		   struct ockam_tcp *from, bool committed);
+bool ockam_tcp_throttle_opening(struct ockam_tcp *from);
+void ockam_tcp_unthrottle_opening(struct ockam_node *node);
 
 int ockam_tcp_attach(struct ockam_node *node,
 		     const struct ockam_tcp_attach *req,

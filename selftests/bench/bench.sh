@@ -265,14 +265,16 @@ field() {
 
 declare -A RESULT
 
-# measure COMMAND...: one run; prints "msgs_per_s mbytes_per_s" from the
-# command's result line. compare calls it through eval.
+# measure COMMAND...: one run; prints "msgs_per_s mbytes_per_s lost" from
+# the command's result line (lost: messages the sender counted as lost,
+# 0 where it counts none). compare calls it through eval.
 # shellcheck disable=SC2317
 measure() {
 	local out
 	out=$("$@" 2>&1 | grep '^result')
 	[ -n "$out" ] || return 1
-	echo "$(field msgs_per_s "$out") $(field mbytes_per_s "$out")"
+	echo "$(field msgs_per_s "$out") $(field mbytes_per_s "$out")" \
+		"$(field lost "$out" | grep . || echo 0)"
 }
 
 # iperf NODE HOST PORT SIZE: one iperf3 TCP stream of SIZE-byte writes
@@ -362,7 +364,7 @@ compare() {
 		for g in "${!names[@]}"; do
 			key=${names[g]}-$size
 			perf_start "$key"
-			r=$(eval "measure ${cmds[g]}") || r="0 0"
+			r=$(eval "measure ${cmds[g]}") || r="0 0 0"
 			perf_wait
 			runs[g]+="$r"$'\n'
 		done
@@ -372,13 +374,16 @@ compare() {
 	done
 }
 
-# report KEY RUNS: print the runs ("msgs mb" lines) and keep the median.
+# report KEY RUNS: print the runs ("msgs mb [lost]" lines), the messages
+# lost in each where any was, and keep the median.
 report() {
-	local key=$1 m
-	m=$(printf '%s' "$2" | median)
+	local key=$1 m lost
+	m=$(printf '%s' "$2" | median | cut -d' ' -f1,2)
 	RESULT[$key]=$m
 	printf '  %-22s median %10s msg/s %9s MB/s   runs:' "$key" $m
 	printf ' %s' "$(printf '%s' "$2" | cut -d' ' -f1 | tr '\n' ' ')"
+	lost=$(printf '%s' "$2" | awk '{ print $3 + 0 }' | tr '\n' ' ')
+	[[ "$lost" =~ [1-9] ]] && printf '  lost: %s' "$lost"
 	echo
 }
 
@@ -600,6 +605,7 @@ part_secure() {
 			plain-rr-3hop on n1 ockam-bench rr \
 			"$route3/service/sink" 64 "$SECONDS_PER_RUN"
 	fi
+	node_drops
 	echo
 }
 
@@ -1053,7 +1059,40 @@ part_udp() {
 	done
 	echo " UDP counters on n2 after the runs:"
 	on n2 ockam udp-bind list --at n2 | sed 's/^/   /'
+	node_drops
 	echo
+}
+
+# Where a path lost anything since the last call: each node's drop
+# counters, its kernel's UDP receive errors and the backlog drops, where
+# they grew; a run's "lost" counts are what its sender found missing.
+declare -A DROPS_SEEN
+node_drops() {
+	local n key value d dropped=0
+	echo " drops on the nodes during the part (none listed: none):"
+	{
+		for n in n1 n2 n3 n4; do
+			on "$n" ockam node show "$n" |
+				awk -v n="$n" '$1 ~ /^drop-/ { print n, $1, $2 }'
+			on "$n" awk -v n="$n" '/^Udp:/ && !h { split($0, k); h = 1; next }
+				/^Udp:/ { for (i = 2; i <= NF; i++)
+					if (k[i] ~ /Errors$/)
+						print n, "udp-" k[i], $i }' /proc/net/snmp
+		done
+		while read -r _ d _; do
+			dropped=$((dropped + 16#$d))
+		done </proc/net/softnet_stat
+		echo all backlog-drops "$dropped"
+	} | {
+		while read -r n key value; do
+			d=$((value - ${DROPS_SEEN[$n $key]:-0}))
+			[ "$d" -gt 0 ] && echo "   $n $key $d"
+			echo "$n $key $value" >&3
+		done
+	} 3>"$NS_TMP/drops.seen"
+	while read -r n key value; do
+		DROPS_SEEN[$n $key]=$value
+	done <"$NS_TMP/drops.seen"
 }
 
 print_udp_ratios() {
