@@ -67,6 +67,10 @@ enum bench_limits {
 	BENCH_WINDOW_MAX = 4096,
 	BENCH_ACK_TIMEOUT_MS = 1000,
 	BENCH_FINAL_TIMEOUT_MS = 10000,
+	/* For the sink's final count: what is still in flight has to
+	 * arrive first, and on a debug kernel that can take a while.
+	 */
+	BENCH_DRAIN_TIMEOUT_MS = 60000,
 	BENCH_RCVBUF = 32 << 20,
 };
 
@@ -334,7 +338,7 @@ static int run_send(const char *route, size_t size, double seconds)
 	n = ockam_send_wire(fd, msg, BENCH_HEADER, w->bytes, w->len, 0);
 	if (n < 0)
 		die("send", -n);
-	n = wait_for(fd, BENCH_FINAL, in, sizeof(in), BENCH_FINAL_TIMEOUT_MS);
+	n = wait_for(fd, BENCH_FINAL, in, sizeof(in), BENCH_DRAIN_TIMEOUT_MS);
 	if (n < 17)
 		die("no final report from the sink", n < 0 ? -n : EPROTO);
 	report("ockam", size, get_u64(in + 1), now_s() - start,
