@@ -68,9 +68,10 @@ enum bench_limits {
 	BENCH_ACK_TIMEOUT_MS = 1000,
 	BENCH_FINAL_TIMEOUT_MS = 10000,
 	/* For the sink's final count: what is still in flight has to
-	 * arrive first, and on a debug kernel that can take a while.
+	 * arrive first, and on a debug kernel 4096 messages over three
+	 * hops took 55 s.
 	 */
-	BENCH_DRAIN_TIMEOUT_MS = 60000,
+	BENCH_DRAIN_TIMEOUT_MS = 180000,
 	BENCH_RCVBUF = 32 << 20,
 };
 
