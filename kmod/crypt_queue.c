@@ -143,11 +143,12 @@ static struct sk_buff *ockam_open_take_finished(struct ockam_channel *ch,
 						bool *resume)
 {
 	struct sk_buff *first = ockam_ring_first(ch->rx.opening);
-	bool was_short = ockam_open_short(ch);
+	bool was_short;
 
 	lockdep_assert_held(&ch->rx.lock);
 	if (!first || ockam_open_cb(first)->state == OCKAM_OPEN_QUEUED)
 		return NULL;
+	was_short = ockam_open_short(ch);
 	ockam_ring_pop(&ch->rx.opening, first);
 	ch->rx.opening_frames--;
 	ch->rx.opening_bytes -= ockam_open_cb(first)->charged;

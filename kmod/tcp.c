@@ -109,28 +109,40 @@ static u32 ockam_tcp_txq_limit(const struct ockam_tcp *t)
 }
 
 /*
- * Pause @from, whose message just filled @t's queue past the high
- * watermark. Called with @t's queue lock held (so @t's transmit work sees
- * the link when it next checks the queue) from @from's receive path,
- * which holds @from's socket lock as strp_pause() wants.
+ * Pause @from and link it on @paused, the list of @by, which resumes it;
+ * false when something already paused it, or it is closing. Called from
+ * @from's receive path, which holds @from's socket lock as strp_pause()
+ * wants.
  *
  * A closing @from is never linked: its close work unlinks it once, under
- * this lock, and then still routes what its peer sent before the close
- * (the drain), which comes back here. Linking it again would leave it on
- * @t's list after it is freed. OCKAM_TCP_CLOSING is set before the close
- * work is queued, so once the unlink has taken the lock, every later
- * caller sees the bit.
+ * the node's throttle_lock, and then still routes what its peer sent
+ * before the close (the drain), which comes back here. Linking it again
+ * would leave it on a list after it is freed. OCKAM_TCP_CLOSING is set
+ * before the close work is queued, so once the unlink has taken the lock,
+ * every later caller sees the bit.
+ */
+static bool ockam_tcp_pause(struct ockam_tcp *from, const void *by,
+			    struct list_head *paused)
+{
+	lockdep_assert_held(&from->node->throttle_lock);
+	if (from->throttled_by || test_bit(OCKAM_TCP_CLOSING, &from->state))
+		return false;
+	strp_pause(&from->strp);
+	from->throttled_by = by;
+	list_add_tail(&from->throttle_node, paused);
+	return true;
+}
+
+/*
+ * Pause @from, whose message just filled @t's queue past the high
+ * watermark. Called with @t's queue lock held, so @t's transmit work sees
+ * the link when it next checks the queue.
  */
 static void ockam_tcp_throttle(struct ockam_tcp *t, struct ockam_tcp *from)
 {
 	lockdep_assert_held(&t->tx_queue.lock);
 	spin_lock(&t->node->throttle_lock);
-	if (!from->throttled_by &&
-	    !test_bit(OCKAM_TCP_CLOSING, &from->state)) {
-		strp_pause(&from->strp);
-		from->throttled_by = t;
-		list_add_tail(&from->throttle_node, &t->throttled);
-	}
+	ockam_tcp_pause(from, t, &t->throttled);
 	spin_unlock(&t->node->throttle_lock);
 }
 
@@ -159,23 +171,16 @@ static void ockam_tcp_unthrottle(struct ockam_tcp *t)
 /*
  * Pause @from, whose frame just left one of its node's channels with more
  * frames to open than it may have (crypt_queue.c), until the node's
- * channels caught up: ockam_tcp_unthrottle_opening(). Called from @from's
- * receive path, as ockam_tcp_throttle() is. True when this paused @from,
- * false when something else already had, or it is closing.
+ * channels caught up: ockam_tcp_unthrottle_opening(). Returns as
+ * ockam_tcp_pause().
  */
 bool ockam_tcp_throttle_opening(struct ockam_tcp *from)
 {
 	struct ockam_node *node = from->node;
-	bool paused = false;
+	bool paused;
 
 	spin_lock_bh(&node->throttle_lock);
-	if (!from->throttled_by &&
-	    !test_bit(OCKAM_TCP_CLOSING, &from->state)) {
-		strp_pause(&from->strp);
-		from->throttled_by = node;
-		list_add_tail(&from->throttle_node, &node->opening_throttled);
-		paused = true;
-	}
+	paused = ockam_tcp_pause(from, node, &node->opening_throttled);
 	spin_unlock_bh(&node->throttle_lock);
 	return paused;
 }
