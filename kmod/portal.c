@@ -1326,6 +1326,8 @@ int ockam_portal_attach(struct ockam_node *node,
 	if (p->role == OCKAM_PORTAL_INLET)
 		queue_delayed_work(ockam_wq, &p->timeout,
 				   msecs_to_jiffies(p->timeout_ms));
+	/* The caller's, before a detach can drop the session's own one. */
+	kref_get(&p->refs);
 	err = ockam_portal_take_over(p, !!req->address, extack);
 	if (err) {
 		cancel_delayed_work_sync(&p->timeout);
@@ -1336,8 +1338,13 @@ int ockam_portal_attach(struct ockam_node *node,
 	}
 	ockam_stats_inc(node->stats, OCKAM_STAT_PORTAL_SESSIONS);
 
-	kref_get(&p->refs);
 	*out = p;
+	/*
+	 * A session that a detach or a reset ended already says nothing:
+	 * its PING or PONG would open a peer session that hears no more.
+	 */
+	if (test_bit(OCKAM_PORTAL_ENDING, &p->bits))
+		return 0;
 	err = ockam_portal_hello(p);
 	if (err)
 		ockam_portal_end(p, OCKAM_PORTAL_END_UNREACHABLE, -err);

@@ -856,6 +856,15 @@ static int ockam_tcp_take_over(struct ockam_tcp *t, bool named,
 		goto out;
 	}
 	ockam_tcp_fit_rcvbuf(sk, READ_ONCE(t->node->max_message));
+	/*
+	 * The first runs: the version byte out, what already arrived in.
+	 * Queued before the socket is released, as the close work gives it
+	 * back and cancels both with the socket locked: queued later, they
+	 * could run after a close that the peer's reset or a detach started
+	 * as soon as the address was published.
+	 */
+	queue_work(ockam_tx_wq, &t->tx_work);
+	strp_check_rcv(&t->strp);
 out:
 	release_sock(sk);
 	if (err) {
@@ -885,6 +894,11 @@ int ockam_tcp_attach(struct ockam_node *node,
 	if (!t)
 		goto err_put;
 
+	/*
+	 * The caller's reference, taken before the transport is published:
+	 * a close may drop the transport's own one at any time after.
+	 */
+	kref_get(&t->refs);
 	err = ockam_tcp_take_over(t, !!req->address, extack);
 	if (err) {
 		free_percpu(t->stats);
@@ -892,10 +906,7 @@ int ockam_tcp_attach(struct ockam_node *node,
 		goto err_put;
 	}
 
-	kref_get(&t->refs);
 	*out = t;
-	queue_work(ockam_tx_wq, &t->tx_work);
-	strp_check_rcv(&t->strp);
 	ockam_dial_connected(node, t->peer, t->peer_len);
 	return 0;
 

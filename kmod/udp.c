@@ -1052,6 +1052,8 @@ int ockam_udp_attach(struct ockam_node *node,
 	u = ockam_udp_alloc(node, sock, req, extack, &err);
 	if (!u)
 		goto err_put;
+	/* The caller's, before a detach can drop the bind's own one. */
+	kref_get(&u->refs);
 	err = ockam_udp_take_over(u, !!req->address, extack);
 	if (err) {
 		rhashtable_destroy(&u->peers);
@@ -1059,7 +1061,6 @@ int ockam_udp_attach(struct ockam_node *node,
 		kfree(u);
 		goto err_put;
 	}
-	kref_get(&u->refs);
 	*out = u;
 	return 0;
 

@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -254,6 +255,68 @@ static inline bool has_transport(struct ockam_nl *nl, const char *name)
 		found |= !strcmp(list[i].address, name);
 	free(list);
 	return found;
+}
+
+/*
+ * ---- a close racing an attach ----
+ *
+ * An attached socket's address is published before the attach returns,
+ * and from then on anyone may end it: a detach by name, its peer's reset.
+ * detach_race_start() has a thread do both as the caller attaches;
+ * detach_race_end() waits for it. Whatever wins, the object must be freed
+ * once and nothing of it run after its close: on the debug kernel a late
+ * work item or a reference taken on a freed object shows in the kernel
+ * log, which every test run checks.
+ */
+struct detach_race {
+	pthread_barrier_t go;
+	pthread_t thread;
+	int (*detach)(void *ctx, const char *address);
+	void *ctx;
+	const char *address;
+	int reset_fd;	/* a TCP socket to reset first, or -1 */
+	int reset_after_us;	/* when, after the start */
+	int detached;	/* did the thread's detach find it? */
+};
+
+/* Enough detach attempts to outlast an attach on the slowest kernel. */
+enum { DETACH_RACE_TRIES = 300 };
+
+static inline void *detach_race_thread(void *arg)
+{
+	struct detach_race *r = arg;
+	struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+	int i;
+
+	pthread_barrier_wait(&r->go);
+	if (r->reset_fd >= 0) {
+		usleep(r->reset_after_us);
+		setsockopt(r->reset_fd, SOL_SOCKET, SO_LINGER, &reset,
+			   sizeof(reset));
+		close(r->reset_fd);
+	}
+	for (i = 0; i < DETACH_RACE_TRIES && !r->detached; i++)
+		r->detached = !r->detach(r->ctx, r->address);
+	return NULL;
+}
+
+static inline int detach_race_start(struct detach_race *r)
+{
+	r->detached = 0;
+	if (pthread_barrier_init(&r->go, NULL, 2))
+		return -1;
+	if (pthread_create(&r->thread, NULL, detach_race_thread, r)) {
+		pthread_barrier_destroy(&r->go);
+		return -1;
+	}
+	pthread_barrier_wait(&r->go);
+	return 0;
+}
+
+static inline void detach_race_end(struct detach_race *r)
+{
+	pthread_join(r->thread, NULL);
+	pthread_barrier_destroy(&r->go);
 }
 
 #endif /* OCKAM_KSELFTEST_COMMON_H */

@@ -120,6 +120,7 @@ struct attach_req {
 	uint64_t cookie;
 	uint32_t peer_window;		/* outlets: the PING's */
 	uint32_t bad_attr;		/* an attribute number to add, if any */
+	const char *address;		/* the session's, or NULL: random */
 };
 
 static int portal_attach(struct pnl *n, const struct attach_req *q,
@@ -149,6 +150,8 @@ static int portal_attach(struct pnl *n, const struct attach_req *q,
 	nla_put_u64(msg, OCKAM_PORTAL_A_COOKIE, q->cookie);
 	if (q->peer_window)
 		nla_put_u32(msg, OCKAM_PORTAL_A_PEER_WINDOW, q->peer_window);
+	if (q->address)
+		nla_put_string(msg, OCKAM_PORTAL_A_ADDRESS, q->address);
 	if (q->bad_attr)
 		nla_put_u32(msg, q->bad_attr, 0);
 	nla_nest_end(msg, nest);
@@ -814,6 +817,66 @@ TEST(pong_timeout)
 	close(app);
 	close(svc);
 	pnl_close(&ev);
+	pnl_close(&nl);
+}
+
+static int portal_detach_by(void *n, const char *address)
+{
+	return portal_detach(n, address);
+}
+
+/*
+ * A session ends as its attach returns: a thread detaches it by name
+ * while, every other pair of rounds, the application resets its
+ * connection; inlets and outlets take turns. The attach succeeds, or
+ * fails as the socket is no longer connected; either way the session is
+ * gone after, and the kernel log stays clean.
+ */
+TEST(attach_races_a_detach_and_a_reset)
+{
+	struct attach_req q = {
+		.route = "0#svc", .flags = OCKAM_PORTAL_F_PLAINTEXT,
+		.address = "race",
+	};
+	struct detach_race race = {
+		.detach = portal_detach_by, .address = "race",
+	};
+	int round, app, server, svc, err, refused = 0, detached = 0;
+	struct pnl nl, other;
+	struct preply r;
+
+	ASSERT_EQ(0, node_fresh());
+	ASSERT_EQ(0, pnl_open(&nl));
+	ASSERT_EQ(0, pnl_open(&other));
+	race.ctx = &other;
+	/* Where the PINGs and PONGs go; nobody answers them. */
+	svc = sock_bound("svc");
+	ASSERT_LE(0, svc);
+	for (round = 0; round < 60; round++) {
+		q.role = round % 2 ? OCKAM_PORTAL_OUTLET : OCKAM_PORTAL_INLET;
+		q.peer_window = round % 2 ? 65536 : 0;
+		ASSERT_EQ(0, tcp_pair(&app, &server));
+		q.fd = server;
+		race.reset_fd = round % 4 >= 2 ? app : -1;
+		/* Sooner or later than the attach's take-over, by turns. */
+		race.reset_after_us = (round % 15) * 100;
+		ASSERT_EQ(0, detach_race_start(&race));
+		err = portal_attach(&nl, &q, NULL);
+		detach_race_end(&race);
+		if (err)
+			ASSERT_EQ(-ENOTCONN, err);
+		portal_detach(&nl, "race");
+		ASSERT_TRUE(WAIT_FOR(portal_count(&nl, &r) == 0, 5000));
+		close(server);
+		if (race.reset_fd < 0)
+			close(app);
+		refused += !!err;
+		detached += !err && race.detached;
+	}
+	TH_LOG("attach refused %d times; detached as it returned %d times",
+	       refused, detached);
+	close(svc);
+	pnl_close(&other);
 	pnl_close(&nl);
 }
 

@@ -1542,4 +1542,53 @@ TEST(relay_inbound_closes_while_throttled)
 	free(buf);
 }
 
+static int transport_detach(void *nl, const char *address)
+{
+	return ockam_nl_transport_detach(nl, address, NULL);
+}
+
+/*
+ * A transport closes as its attach returns: a thread detaches it by name
+ * while its peer, every other round, resets the connection. The attach
+ * succeeds, or fails as the socket is no longer connected; either way
+ * the transport is gone after, and the kernel log stays clean.
+ */
+TEST(attach_races_a_detach_and_a_reset)
+{
+	struct detach_race race = {
+		.detach = transport_detach, .address = "race",
+	};
+	int round, client, server, err, refused = 0, detached = 0;
+	struct ockam_nl *nl, *other;
+
+	ASSERT_EQ(0, node_fresh());
+	ASSERT_EQ(0, ockam_nl_open(&nl, NULL));
+	ASSERT_EQ(0, ockam_nl_open(&other, NULL));
+	race.ctx = other;
+	for (round = 0; round < 60; round++) {
+		ASSERT_EQ(0, tcp_pair(&client, &server));
+		/* Something to read at once: the peer's version byte. */
+		ASSERT_EQ(1, send(server, "\x01", 1, 0));
+		race.reset_fd = round % 2 ? server : -1;
+		/* Sooner or later than the attach's take-over, by turns. */
+		race.reset_after_us = (round % 15) * 100;
+		ASSERT_EQ(0, detach_race_start(&race));
+		err = attach(nl, client, "race", NULL, 0);
+		detach_race_end(&race);
+		if (err)
+			ASSERT_EQ(-ENOTCONN, err);
+		ockam_nl_transport_detach(nl, "race", NULL);
+		ASSERT_TRUE(WAIT_FOR(!has_transport(nl, "race"), 5000));
+		close(client);
+		if (race.reset_fd < 0)
+			close(server);
+		refused += !!err;
+		detached += !err && race.detached;
+	}
+	TH_LOG("attach refused %d times; detached as it returned %d times",
+	       refused, detached);
+	ockam_nl_close(other);
+	ockam_nl_close(nl);
+}
+
 TEST_HARNESS_MAIN

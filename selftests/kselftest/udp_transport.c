@@ -361,6 +361,45 @@ FIXTURE_TEARDOWN(attach)
 	ockam_nl_close(self->nl);
 }
 
+static int udp_detach(void *nl, const char *address)
+{
+	return ockam_nl_udp_detach(nl, address, NULL);
+}
+
+/*
+ * A bind is detached by name, from another thread, as its attach
+ * returns: the attach succeeds, and one of the two detaches finds it.
+ */
+TEST_F(attach, attach_races_a_detach)
+{
+	struct detach_race race = {
+		.detach = udp_detach, .address = "race", .reset_fd = -1,
+	};
+	struct ockam_udp_info info;
+	int round, fd, err, detached = 0;
+	struct ockam_nl *other;
+	uint16_t port;
+
+	ASSERT_EQ(0, ockam_nl_open(&other, NULL));
+	race.ctx = other;
+	for (round = 0; round < 60; round++) {
+		fd = udp_bound(AF_INET, false, &port);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, detach_race_start(&race));
+		err = ockam_nl_udp_attach(self->nl, fd, "race", &info, NULL);
+		detach_race_end(&race);
+		ASSERT_EQ(0, err);
+		if (!race.detached)
+			ASSERT_EQ(0, ockam_nl_udp_detach(self->nl, "race",
+							 NULL));
+		EXPECT_EQ(0, bind_count(self->nl));
+		close(fd);
+		detached += race.detached;
+	}
+	TH_LOG("detached as it returned %d times of 60", detached);
+	ockam_nl_close(other);
+}
+
 TEST_F(attach, named_and_random_list_and_detach)
 {
 	struct ockam_udp_info info, got;
