@@ -277,6 +277,9 @@ struct detach_race {
 	int reset_fd;	/* a TCP socket to reset first, or -1 */
 	int reset_after_us;	/* when, after the start */
 	int detached;	/* did the thread's detach find it? */
+	/* Over all rounds: attaches refused; attaches the thread undid. */
+	int refused;
+	int undone;
 };
 
 /* Enough detach attempts to outlast an attach on the slowest kernel. */
@@ -300,9 +303,11 @@ static inline void *detach_race_thread(void *arg)
 	return NULL;
 }
 
-static inline int detach_race_start(struct detach_race *r)
+/* Round @round: the reset comes sooner or later than the take-over. */
+static inline int detach_race_start(struct detach_race *r, int round)
 {
 	r->detached = 0;
+	r->reset_after_us = (round % 15) * 100;
 	if (pthread_barrier_init(&r->go, NULL, 2))
 		return -1;
 	if (pthread_create(&r->thread, NULL, detach_race_thread, r)) {
@@ -313,10 +318,13 @@ static inline int detach_race_start(struct detach_race *r)
 	return 0;
 }
 
-static inline void detach_race_end(struct detach_race *r)
+/* After the attach, which returned @err. */
+static inline void detach_race_end(struct detach_race *r, int err)
 {
 	pthread_join(r->thread, NULL);
 	pthread_barrier_destroy(&r->go);
+	r->refused += !!err;
+	r->undone += !err && r->detached;
 }
 
 #endif /* OCKAM_KSELFTEST_COMMON_H */

@@ -841,7 +841,7 @@ TEST(attach_races_a_detach_and_a_reset)
 	struct detach_race race = {
 		.detach = portal_detach_by, .address = "race",
 	};
-	int round, app, server, svc, err, refused = 0, detached = 0;
+	int round, app, server, svc, err;
 	struct pnl nl, other;
 	struct preply r;
 
@@ -858,11 +858,9 @@ TEST(attach_races_a_detach_and_a_reset)
 		ASSERT_EQ(0, tcp_pair(&app, &server));
 		q.fd = server;
 		race.reset_fd = round % 4 >= 2 ? app : -1;
-		/* Sooner or later than the attach's take-over, by turns. */
-		race.reset_after_us = (round % 15) * 100;
-		ASSERT_EQ(0, detach_race_start(&race));
+		ASSERT_EQ(0, detach_race_start(&race, round));
 		err = portal_attach(&nl, &q, NULL);
-		detach_race_end(&race);
+		detach_race_end(&race, err);
 		if (err)
 			ASSERT_EQ(-ENOTCONN, err);
 		portal_detach(&nl, "race");
@@ -870,11 +868,9 @@ TEST(attach_races_a_detach_and_a_reset)
 		close(server);
 		if (race.reset_fd < 0)
 			close(app);
-		refused += !!err;
-		detached += !err && race.detached;
 	}
 	TH_LOG("attach refused %d times; detached as it returned %d times",
-	       refused, detached);
+	       race.refused, race.undone);
 	close(svc);
 	pnl_close(&other);
 	pnl_close(&nl);
