@@ -246,6 +246,19 @@ struct ockam_channel_from {
 };
 
 /*
+ * What verifying a frame found, kept until the frame's turn to be taken
+ * (crypt.c, crypt_queue.c).
+ */
+struct ockam_frame_verified {
+	/* The generation of the keys it was verified under. */
+	u32 keys_gen;
+	/* It restarted the window, and so was taken when it verified. */
+	bool taken;
+	/* ...with no higher counter before it. */
+	bool newest;
+};
+
+/*
  * What a frame the channel refused for @err counts as: on the channel and
  * on its node, and not reported to whoever sent it, who is not who the
  * channel trusts.
@@ -297,6 +310,15 @@ int ockam_channel_open(struct ockam_channel *ch, struct sk_buff *in,
 		       struct ockam_msg_view *msg,
 		       const struct ockam_channel_from *from,
 		       struct sk_buff **out);
+int ockam_channel_open_verify(struct ockam_channel *ch, struct sk_buff *in,
+			      const struct ockam_msg_view *msg,
+			      struct sk_buff **out,
+			      struct ockam_frame_verified *v);
+int ockam_channel_open_take(struct ockam_channel *ch, struct sk_buff *in,
+			    struct sk_buff *plain, struct ockam_msg_view *msg,
+			    const struct ockam_channel_from *from,
+			    const struct ockam_frame_verified *v,
+			    struct sk_buff **out);
 int ockam_channel_send_close(struct ockam_channel *ch);
 int ockam_channel_send_keepalive(struct ockam_channel *ch, bool ask);
 

@@ -9,8 +9,10 @@
  *
  * The sender takes its counter and key under a lock and encrypts outside
  * it, so senders on several CPUs encrypt in parallel. The receiver checks
- * the counter, decrypts, and only then commits the counter: a forged frame
- * never moves the window.
+ * the counter, decrypts, and only then takes the counter into the window:
+ * a forged frame never moves it. Opening is two steps, verifying and
+ * taking, so that frames opened on several CPUs at once are verified in
+ * parallel and taken in the order they came (crypt_queue.c).
  */
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -31,6 +33,11 @@ enum {
 	 */
 	OCKAM_RX_LEAP_MAX = 1 << 15,
 	OCKAM_RX_LEAP_MS = 1000,
+	/*
+	 * How far the window may trail the frames being opened, at most:
+	 * see ockam_rx_in_reach().
+	 */
+	OCKAM_RX_TRAIL_MAX = 4 * OCKAM_REPLAY_WINDOW,
 };
 
 /* A scatterlist that fits @skb, or NULL. */
@@ -183,6 +190,22 @@ static bool ockam_rx_leaps(struct ockam_channel_rx *rx, u64 counter)
 	return true;
 }
 
+/*
+ * Is the frame of @counter, further ahead than the window reaches, only
+ * ahead of frames still being opened? A frame's counter is taken in its
+ * turn, after every frame that came before it, so the window trails the
+ * frames on the opening list by as many as are on it (up to
+ * OCKAM_RX_TRAIL_MAX): such a frame is checked with its key, as one
+ * inside the window is, and taken or refused in its turn.
+ */
+static bool ockam_rx_in_reach(const struct ockam_channel_rx *rx, u64 counter)
+{
+	u32 trail = min_t(u32, rx->opening_frames, OCKAM_RX_TRAIL_MAX);
+
+	lockdep_assert_held(&rx->lock);
+	return counter - rx->replay.next < OCKAM_REPLAY_WINDOW + trail;
+}
+
 /* A frame's key, if its counter may be accepted. */
 static int ockam_rx_begin(struct ockam_channel_rx *rx, u64 counter,
 			  struct ockam_rx_ticket *t)
@@ -194,6 +217,8 @@ static int ockam_rx_begin(struct ockam_channel_rx *rx, u64 counter,
 
 	spin_lock_bh(&rx->lock);
 	verdict = ockam_replay_check(&rx->replay, counter);
+	if (verdict == OCKAM_REPLAY_TOO_NEW && ockam_rx_in_reach(rx, counter))
+		verdict = OCKAM_REPLAY_OK;
 	t->leap = verdict == OCKAM_REPLAY_TOO_NEW &&
 		  ockam_rx_leaps(rx, counter);
 	t->keys_gen = rx->keys_gen;
@@ -241,6 +266,38 @@ static int ockam_rx_commit(struct ockam_channel_rx *rx, u64 counter,
 		ockam_ratchet_commit(&rx->ratchet, counter, rx->replay.next);
 	spin_unlock_bh(&rx->lock);
 	return err;
+}
+
+/*
+ * The frame of @counter, verified under the keys of generation @keys_gen,
+ * in its turn: take its counter unless it was taken before, fell behind
+ * the window or came under keys a new handshake replaced. One further
+ * ahead than the window (more than a window of frames before it were
+ * lost) restarts the window there: it verified, and every counter the
+ * restart forgets is one the window never took. @newest: no higher
+ * counter came before.
+ */
+static int ockam_rx_take(struct ockam_channel_rx *rx, u64 counter,
+			 u32 keys_gen, bool *newest)
+{
+	enum ockam_replay_verdict verdict = OCKAM_REPLAY_TOO_OLD;
+
+	spin_lock_bh(&rx->lock);
+	*newest = counter >= rx->replay.next;
+	if (keys_gen != rx->keys_gen)
+		goto out;
+	verdict = ockam_replay_check(&rx->replay, counter);
+	if (verdict == OCKAM_REPLAY_TOO_NEW) {
+		ockam_replay_leap(&rx->replay, counter);
+		verdict = OCKAM_REPLAY_OK;
+	} else {
+		verdict = ockam_replay_commit(&rx->replay, counter);
+	}
+	if (verdict == OCKAM_REPLAY_OK)
+		ockam_ratchet_commit(&rx->ratchet, counter, rx->replay.next);
+out:
+	spin_unlock_bh(&rx->lock);
+	return ockam_replay_errno(verdict);
 }
 
 /* ---------------------------------------------------------- sealing */
@@ -636,47 +693,88 @@ static bool ockam_frame_asks(struct sk_buff *skb, u32 off, u32 len)
 	       !memcmp(plain, ask, sizeof(ask));
 }
 
+/* The counter of the frame in @in and the length of what follows it. */
+static int ockam_open_counter(struct sk_buff *in,
+			      const struct ockam_msg_view *msg, u64 *counter)
+{
+	u8 head[OCKAM_COUNTER_LEN];
+
+	if (msg->payload_len < sizeof(head) ||
+	    skb_copy_bits(in, msg->header_len, head, sizeof(head)))
+		return -EBADMSG;
+	return ockam_frame_counter(head, msg->payload_len, counter) < 0 ?
+	       -EBADMSG : msg->payload_len - OCKAM_COUNTER_LEN;
+}
+
 /*
- * Verify and decrypt the frame in @in, which came from @from. The
- * plaintext is in @in itself or in a new message (see
- * ockam_open_buffer()); on an error after decrypting in place, @in holds
- * garbage and is only fit to be dropped. Under RCU.
+ * Verify and decrypt the frame in @in. The plaintext, tag behind, is in
+ * @in itself, where the ciphertext was, or in a new message of its own
+ * (see ockam_open_buffer()); @in's header and counter stay as they were.
+ * On an error after decrypting in place, @in holds garbage and is only
+ * fit to be dropped. A frame that restarts the window (ockam_rx_leaps())
+ * is taken here, with the key it was checked under; any other is taken in
+ * its turn by ockam_open_take(). Under RCU.
  */
-static struct sk_buff *ockam_open(struct ockam_channel *ch, struct sk_buff *in,
-				  const struct ockam_msg_view *msg,
-				  const struct ockam_channel_from *from,
-				  int *err)
+static struct sk_buff *ockam_open_verify(struct ockam_channel *ch,
+					 struct sk_buff *in,
+					 const struct ockam_msg_view *msg,
+					 struct ockam_frame_verified *v,
+					 int *err)
 {
 	u32 off = msg->header_len + OCKAM_COUNTER_LEN;
 	struct ockam_rx_ticket ticket;
-	u8 head[OCKAM_COUNTER_LEN];
 	struct sk_buff *out;
 	bool newest = false;
 	u64 counter;
 	int len;
 
-	*err = -EBADMSG;
-	if (msg->payload_len < sizeof(head) ||
-	    skb_copy_bits(in, msg->header_len, head, sizeof(head)))
-		return NULL;
-	len = ockam_frame_counter(head, msg->payload_len, &counter);
-	if (len < 0)
-		return NULL;
-
-	*err = ockam_rx_begin(&ch->rx, counter, &ticket);
+	*v = (struct ockam_frame_verified){};
+	len = ockam_open_counter(in, msg, &counter);
+	*err = len < 0 ? len : ockam_rx_begin(&ch->rx, counter, &ticket);
 	if (*err)
 		return NULL;
+	v->keys_gen = ticket.keys_gen;
 	out = ockam_open_buffer(ch, in, &off, len, err);
 	if (out) {
 		*err = ockam_open_at(out, off, len, ticket.key, counter);
 		if (*err == -EBADMSG)
 			*err = -EKEYREJECTED;
-		if (!*err)
+		if (!*err && ticket.leap) {
 			*err = ockam_rx_commit(&ch->rx, counter, &ticket,
 					       &newest);
+			v->taken = true;
+			v->newest = newest;
+		}
 	}
 	memzero_explicit(ticket.key, sizeof(ticket.key));
-	if (*err)
+	if (!*err)
+		return out;
+	if (out && out != in)
+		kfree_skb(out);
+	return NULL;
+}
+
+/*
+ * The verified frame @in, its plaintext in @out, which came from @from:
+ * take its counter, unless verifying did, and strip @out down to the
+ * plaintext. Consumes @out on an error. Under RCU.
+ */
+static int ockam_open_take(struct ockam_channel *ch, struct sk_buff *in,
+			   struct sk_buff *out,
+			   const struct ockam_msg_view *msg,
+			   const struct ockam_channel_from *from,
+			   const struct ockam_frame_verified *v)
+{
+	u32 off = out == in ? msg->header_len + OCKAM_COUNTER_LEN : 0;
+	bool newest = v->newest;
+	u64 counter;
+	int len, err;
+
+	len = ockam_open_counter(in, msg, &counter);
+	err = len < 0 ? len : 0;
+	if (!err && !v->taken)
+		err = ockam_rx_take(&ch->rx, counter, v->keys_gen, &newest);
+	if (err)
 		goto err_free;
 	/* Authentic: the peer is there, and the outer header still intact. */
 	ockam_channel_heard(ch);
@@ -684,46 +782,32 @@ static struct sk_buff *ockam_open(struct ockam_channel *ch, struct sk_buff *in,
 		ockam_channel_follow(ch, from, &msg->ret,
 				     ockam_frame_asks(out, off, len));
 	/* The frame's header and counter before, the tag behind. */
-	*err = ockam_msg_trim_head(out, off);
-	if (!*err)
-		*err = pskb_trim(out, len - OCKAM_TAG_LEN);
-	if (*err)
-		goto err_free;
-	return out;
+	err = ockam_msg_trim_head(out, off);
+	if (!err)
+		err = pskb_trim(out, len - OCKAM_TAG_LEN);
+	if (!err)
+		return 0;
 
 err_free:
 	if (out != in)
 		kfree_skb(out);
-	return NULL;
+	return err;
 }
 
 /*
- * Open the frame @in (described by @msg). Returns 0 with @*out the inner
- * message and @msg describing it; 1 when the frame was the peer's
- * goodbye (the channel is closing; @*out is only to be consumed); or an
- * errno with @*out NULL: -EBADMSG (not a frame), -EALREADY (counter seen
- * or outside the window), -EKEYREJECTED (tag did not verify), -ENOMEM.
- * @*out is @in itself or a new buffer; either way @in stays the
- * caller's, its bytes garbled when it was decrypted in place and refused.
- * Under RCU.
+ * The plaintext in @skb, taken: what it carries. Returns as
+ * ockam_channel_open(); consumes @skb (unless it is @in) on an error.
  */
-int ockam_channel_open(struct ockam_channel *ch, struct sk_buff *in,
-		       struct ockam_msg_view *msg,
-		       const struct ockam_channel_from *from,
-		       struct sk_buff **out)
+static int ockam_open_inner(struct ockam_channel *ch, struct sk_buff *in,
+			    struct sk_buff *skb, struct ockam_msg_view *msg,
+			    struct sk_buff **out)
 {
-	struct sk_buff *skb;
 	u8 type;
-	int err;
+	int err = -EBADMSG;
 
-	*out = NULL;
-	skb = ockam_open(ch, in, msg, from, &err);
-	if (!skb)
-		goto drop;
-	err = -EBADMSG;
 	if (skb_copy_bits(skb, 0, &type, 1) || ockam_msg_trim_head(skb, 1) ||
 	    ockam_frame_check_type(type, skb->len))
-		goto drop_out;
+		goto drop;
 
 	switch (type) {
 	case OCKAM_CHANNEL_MSG_CLOSE:
@@ -733,24 +817,90 @@ int ockam_channel_open(struct ockam_channel *ch, struct sk_buff *in,
 	case OCKAM_CHANNEL_MSG_PAYLOAD:
 		err = ockam_msg_pull(skb, msg);
 		if (err)
-			goto drop_out;
+			goto drop;
 		break;
 	default:
-		goto drop_out;
+		goto drop;
 	}
 	*out = skb;
 	ockam_channel_count(ch, OCKAM_STAT_DECRYPTED, OCKAM_STAT_DECRYPTED_BYTES,
 			    skb->len);
 	return 0;
 
-drop_out:
+drop:
 	if (skb != in)
 		kfree_skb(skb);
-	if (err != -ENOMEM)
-		err = -EBADMSG;
-drop:
+	return err == -ENOMEM ? err : -EBADMSG;
+}
+
+static int ockam_open_refused(struct ockam_channel *ch, int err)
+{
 	ockam_stats_inc(ch->stats, ockam_channel_refused_stat(err));
 	return err;
+}
+
+/*
+ * The first step of opening the frame @in (described by @msg): verify and
+ * decrypt it into @*out, @in itself or a new buffer, or refuse it with an
+ * errno as ockam_channel_open() does. What it found goes to
+ * ockam_channel_open_take(), in the frame's turn. Under RCU.
+ */
+int ockam_channel_open_verify(struct ockam_channel *ch, struct sk_buff *in,
+			      const struct ockam_msg_view *msg,
+			      struct sk_buff **out,
+			      struct ockam_frame_verified *v)
+{
+	int err;
+
+	*out = ockam_open_verify(ch, in, msg, v, &err);
+	return *out ? 0 : ockam_open_refused(ch, err);
+}
+
+/*
+ * The second: take the verified frame @in, its plaintext in @plain, which
+ * came from @from, and see what it carries. Returns and leaves @*out as
+ * ockam_channel_open(); @plain is consumed, or is @*out, or is @in.
+ * Under RCU.
+ */
+int ockam_channel_open_take(struct ockam_channel *ch, struct sk_buff *in,
+			    struct sk_buff *plain, struct ockam_msg_view *msg,
+			    const struct ockam_channel_from *from,
+			    const struct ockam_frame_verified *v,
+			    struct sk_buff **out)
+{
+	int err;
+
+	*out = NULL;
+	err = ockam_open_take(ch, in, plain, msg, from, v);
+	if (!err)
+		err = ockam_open_inner(ch, in, plain, msg, out);
+	return err < 0 ? ockam_open_refused(ch, err) : err;
+}
+
+/*
+ * Open the frame @in (described by @msg), both steps at once. Returns 0
+ * with @*out the inner message and @msg describing it; 1 when the frame
+ * was the peer's goodbye (the channel is closing; @*out is only to be
+ * consumed); or an errno with @*out NULL: -EBADMSG (not a frame),
+ * -EALREADY (counter seen or outside the window), -EKEYREJECTED (tag did
+ * not verify), -ENOMEM. @*out is @in itself or a new buffer; either way
+ * @in stays the caller's, its bytes garbled when it was decrypted in
+ * place and refused. Under RCU.
+ */
+int ockam_channel_open(struct ockam_channel *ch, struct sk_buff *in,
+		       struct ockam_msg_view *msg,
+		       const struct ockam_channel_from *from,
+		       struct sk_buff **out)
+{
+	struct ockam_frame_verified v;
+	struct sk_buff *plain;
+	int err;
+
+	*out = NULL;
+	err = ockam_channel_open_verify(ch, in, msg, &plain, &v);
+	if (err)
+		return err;
+	return ockam_channel_open_take(ch, in, plain, msg, from, &v, out);
 }
 
 /*

@@ -8,15 +8,17 @@
  * or loopback, the CPU that sent it). Opened there, one busy channel opens
  * on one CPU at a time. So the decryptor's step only queues the frame: on
  * its channel's list, in arrival order, and on the worker of another
- * online CPU, round robin, as WireGuard's decryption does. Workers open
- * frames in parallel; whoever finishes the frame at the head of the list
- * hands on every opened frame from the head, one context at a time
- * (ch->delivering), so the inner messages leave in the order the frames
- * came, whichever CPU opened them.
- *
- * The replay window does not care in which order the workers commit: a
- * counter is still accepted only after its tag verified, under the
- * receive lock (crypt.c).
+ * online CPU, round robin, as WireGuard's decryption does. Workers verify
+ * and decrypt frames in parallel; whoever finishes the frame at the head
+ * of the list takes every verified frame from the head, one context at a
+ * time (ch->delivering): its counter goes into the replay window then,
+ * and what it carries is handed on. So the window sees counters in the
+ * order the frames came, as WireGuard's counter check after decryption
+ * does, and the inner messages leave in that order, whichever CPU opened
+ * them: a worker that falls behind the others delays the frames after
+ * its own, and never has them refused as too old when it gets there.
+ * The window trails the frames being verified by as many as are on the
+ * list, and takes that into account (crypt.c, ockam_rx_in_reach()).
  *
  * Bounds: a channel hands frames to workers while its list holds less
  * than OCKAM_OPEN_DELEGATE_BYTES and its node's lists
@@ -27,16 +29,12 @@
  * frames opened here while a worker still has the head can do, is dropped
  * and counted, as for a full queue.
  *
- * A long list costs more than memory. Each frame commits its counter to
- * the window once its tag verified, whichever CPU gets there first, and
- * one whose worker fell a whole window behind the others is refused as
- * too old: frames the network delivered in order would be lost to our
- * own workers. So a TCP transport whose frame leaves a channel's list
- * past OCKAM_OPEN_PAUSE_FRAMES (half a window: the rest is for what the
- * network reorders) or OCKAM_OPEN_PAUSE_BYTES stops reading, as it does
- * for a full queue (tcp.c), until the list is back under the RESUME
- * marks; TCP's flow control then slows the sender. A datagram can only
- * be taken or lost: frames that came over UDP are not held back.
+ * A long list costs memory and latency. So a TCP transport whose frame
+ * leaves a channel's list past OCKAM_OPEN_PAUSE_FRAMES or
+ * OCKAM_OPEN_PAUSE_BYTES stops reading, as it does for a full queue
+ * (tcp.c), until the list is back under the RESUME marks; TCP's flow
+ * control then slows the sender. A datagram can only be taken or lost:
+ * frames that came over UDP are not held back.
  */
 #include <linux/cpumask.h>
 #include <linux/delay.h>
@@ -63,6 +61,8 @@ enum ockam_open_limits {
 
 enum ockam_open_state {
 	OCKAM_OPEN_QUEUED,
+	/* Verified, its plaintext in @out: to be taken in its turn. */
+	OCKAM_OPEN_VERIFIED,
 	/* Opened: hand on the inner message, @out. */
 	OCKAM_OPEN_DONE,
 	/* The peer's goodbye: nothing to hand on. */
@@ -79,6 +79,7 @@ struct ockam_open_cb {
 	/* What the frame became: itself, or a new buffer (crypt.c). */
 	struct sk_buff *out;
 	int err;
+	struct ockam_frame_verified verified;
 	/* What the frame counts for on its channel's list and node. */
 	u32 charged;
 	u8 state;
@@ -158,12 +159,76 @@ static struct sk_buff *ockam_open_take_finished(struct ockam_channel *ch,
 
 /* --------------------------------------------------------- handing on */
 
+/* The frame's source, split off its return route again (see @pushed). */
+static void ockam_open_from(const struct ockam_open_cb *cb,
+			    struct ockam_msg_view *msg,
+			    struct ockam_channel_from *from)
+{
+	struct ockam_addr_view first;
+
+	*from = (struct ockam_channel_from){};
+	if (!cb->pushed || ockam_route_first(&msg->ret, &first) <= 0)
+		return;
+	from->push = msg->ret.addrs;
+	from->push_len = first.encoded_len;
+	msg->ret.addrs += first.encoded_len;
+	msg->ret.len -= first.encoded_len;
+	msg->ret.hops--;
+}
+
+/* What opening the frame of @cb came to: @err, as ockam_channel_open(). */
+static void ockam_open_result(struct ockam_open_cb *cb, int err,
+			      struct sk_buff *out)
+{
+	cb->out = out;
+	cb->err = err;
+	cb->state = err == 1 ? OCKAM_OPEN_CONSUMED :
+		    err ? OCKAM_OPEN_REFUSED : OCKAM_OPEN_DONE;
+}
+
+/*
+ * Take the verified frame @in, its plaintext in @plain, in its turn:
+ * after every frame that came before it, so that the window sees counters
+ * in the order they came, whichever CPU verified them. Returns as
+ * ockam_channel_open_take().
+ */
+static int ockam_open_take_turn(struct ockam_channel *ch, struct sk_buff *in,
+				struct sk_buff *plain,
+				const struct ockam_frame_verified *verified,
+				struct sk_buff **out)
+{
+	struct ockam_channel_from from;
+	struct ockam_msg_view msg;
+	int err;
+
+	*out = NULL;
+	err = ockam_msg_pull(in, &msg);
+	if (err) {
+		if (plain != in)
+			kfree_skb(plain);
+		return err == -ENOMEM ? err : -EBADMSG;
+	}
+	ockam_open_from(ockam_open_cb(in), &msg, &from);
+	rcu_read_lock();
+	err = ockam_channel_open_take(ch, in, plain, &msg, &from, verified,
+				      out);
+	rcu_read_unlock();
+	return err;
+}
+
 /* What became of the frame @skb, in its turn. */
 static void ockam_open_hand_on(struct ockam_channel *ch, struct sk_buff *skb)
 {
 	struct ockam_open_cb *cb = ockam_open_cb(skb);
-	struct sk_buff *out = cb->out;
+	struct sk_buff *out;
+	int err;
 
+	if (cb->state == OCKAM_OPEN_VERIFIED) {
+		err = ockam_open_take_turn(ch, skb, cb->out, &cb->verified,
+					   &out);
+		ockam_open_result(cb, err, out);
+	}
+	out = cb->out;
 	switch (cb->state) {
 	case OCKAM_OPEN_DONE:
 		if (out != skb)
@@ -219,31 +284,14 @@ static void ockam_open_deliver(struct ockam_channel *ch)
 
 /* ------------------------------------------------------------ opening */
 
-/* The frame's source, split off its return route again (see @pushed). */
-static void ockam_open_from(const struct ockam_open_cb *cb,
-			    struct ockam_msg_view *msg,
-			    struct ockam_channel_from *from)
-{
-	struct ockam_addr_view first;
-
-	*from = (struct ockam_channel_from){};
-	if (!cb->pushed || ockam_route_first(&msg->ret, &first) <= 0)
-		return;
-	from->push = msg->ret.addrs;
-	from->push_len = first.encoded_len;
-	msg->ret.addrs += first.encoded_len;
-	msg->ret.len -= first.encoded_len;
-	msg->ret.hops--;
-}
-
 /*
- * Open one queued frame, on whichever CPU this is, and hand on whatever is
- * ready unless another context already does.
+ * Verify one queued frame, on whichever CPU this is, and hand on whatever
+ * is ready unless another context already does.
  */
 static void ockam_open_one(struct ockam_channel *ch, struct sk_buff *in)
 {
 	struct ockam_open_cb *cb = ockam_open_cb(in);
-	struct ockam_channel_from from;
+	struct ockam_frame_verified verified;
 	struct ockam_msg_view msg;
 	struct sk_buff *out = NULL;
 	bool deliver = false;
@@ -251,19 +299,21 @@ static void ockam_open_one(struct ockam_channel *ch, struct sk_buff *in)
 
 	err = ockam_msg_pull(in, &msg);
 	if (!err) {
-		ockam_open_from(cb, &msg, &from);
 		rcu_read_lock();
-		err = ockam_channel_open(ch, in, &msg, &from, &out);
+		err = ockam_channel_open_verify(ch, in, &msg, &out, &verified);
 		rcu_read_unlock();
 	} else if (err != -ENOMEM) {
 		err = -EBADMSG;
 	}
 
 	spin_lock_bh(&ch->rx.lock);
-	cb->out = out;
-	cb->err = err;
-	cb->state = err == 1 ? OCKAM_OPEN_CONSUMED :
-		    err ? OCKAM_OPEN_REFUSED : OCKAM_OPEN_DONE;
+	if (err) {
+		ockam_open_result(cb, err, NULL);
+	} else {
+		cb->out = out;
+		cb->verified = verified;
+		cb->state = OCKAM_OPEN_VERIFIED;
+	}
 	if (!ch->delivering) {
 		ch->delivering = true;
 		deliver = true;
