@@ -203,7 +203,8 @@ static bool ockam_rx_in_reach(const struct ockam_channel_rx *rx, u64 counter)
 	u32 trail = min_t(u32, rx->opening_frames, OCKAM_RX_TRAIL_MAX);
 
 	lockdep_assert_held(&rx->lock);
-	return counter - rx->replay.next < OCKAM_REPLAY_WINDOW + trail;
+	return counter < OCKAM_COUNTER_LIMIT &&
+	       counter - rx->replay.next < OCKAM_REPLAY_WINDOW + trail;
 }
 
 /* A frame's key, if its counter may be accepted. */

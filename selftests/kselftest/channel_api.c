@@ -1962,17 +1962,20 @@ struct stream {
 	int forged, replayed, errors;
 };
 
-/* The message carrying frame @i: its TCP framing, header and frame. */
-static size_t stream_message(uint8_t *buf, const uint8_t k0[OCKAM_KEY_LEN],
-			     int i, uint64_t counter)
+/*
+ * The routing message to y carrying a PAYLOAD frame of @counter, sealed
+ * under the key the ratchet from @k0 gives it, for r: @plen bytes of
+ * "%06u" @i and then letters.
+ */
+static size_t frame_to_y(uint8_t *buf, const uint8_t k0[OCKAM_KEY_LEN],
+			 unsigned int i, uint64_t counter, size_t plen)
 {
-	uint8_t pt[BUF_MAX], payload[STREAM_BIG], key[OCKAM_KEY_LEN];
+	uint8_t pt[BUF_MAX], payload[BUF_MAX], key[OCKAM_KEY_LEN];
 	struct ockam_wire_route on = wire("0#y");
-	size_t n = 4, len, plen = i % 2 ? STREAM_BIG : 8;
-	uint32_t be;
+	size_t n = 0, len;
 
 	memset(payload, 'a' + i % 26, plen);
-	snprintf((char *)payload, plen, "%06d", i);
+	snprintf((char *)payload, plen, "%06u", i);
 	len = plaintext(pt, OCKAM_CHANNEL_MSG_PAYLOAD, "0#r", "", payload,
 			plen);
 	buf[n++] = OCKAM_MESSAGE_VERSION;
@@ -1983,7 +1986,17 @@ static size_t stream_message(uint8_t *buf, const uint8_t k0[OCKAM_KEY_LEN],
 	key_for(key, k0, counter);
 	n += frame_seal(buf + n, key, counter, pt, len);
 	sodium_memzero(key, sizeof(key));
-	be = htonl(n - 4);
+	return n;
+}
+
+/* The message carrying frame @i: its TCP framing, header and frame. */
+static size_t stream_message(uint8_t *buf, const uint8_t k0[OCKAM_KEY_LEN],
+			     int i, uint64_t counter)
+{
+	size_t n = 4 + frame_to_y(buf + 4, k0, i, counter,
+				  i % 2 ? STREAM_BIG : 8);
+	uint32_t be = htonl(n - 4);
+
 	memcpy(buf, &be, 4);
 	return n;
 }
@@ -2128,6 +2141,152 @@ TEST_F_TIMEOUT(chan, frames_keep_their_order_while_a_cpu_comes_and_goes, 180)
 	EXPECT_EQ(0, p.errors);
 	EXPECT_LT(0, p.cycles);
 	TH_LOG("CPU 1 went offline and back %d times", p.cycles);
+}
+
+/*
+ * Over UDP, with the worker of the second CPU held. Frames the first CPU
+ * receives go to that worker, until the channel's list holds what it may
+ * hand to workers; the rest the receive path verifies itself, further
+ * ahead than the window reaches from where the held frames are. Their
+ * counters must still be taken in the order the frames came: taken as
+ * they verified, the held ones would be refused as too old once their
+ * worker got to them (a datagram cannot be held back, as TCP is, where
+ * the list grows long).
+ */
+enum {
+	HELD_FRAMES = 4000,
+	HELD_SIZE = 1024,
+	HELD_MS = 2000,
+};
+
+struct cpu_hog {
+	volatile bool started;
+	int err;
+};
+
+/* On CPU 1, as a real-time task, for HELD_MS: its workers do not run. */
+static void *cpu1_hog(void *arg)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+	struct cpu_hog *h = arg;
+	struct timespec t0, t;
+	cpu_set_t cpus;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(1, &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus) ||
+	    sched_setscheduler(0, SCHED_FIFO, &sp)) {
+		h->err = errno;
+		h->started = true;
+		return NULL;
+	}
+	h->started = true;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	while ((t.tv_sec - t0.tv_sec) * 1000 +
+	       (t.tv_nsec - t0.tv_nsec) / 1000000 < HELD_MS);
+	return NULL;
+}
+
+/* Frame @i of the stream to y, as a datagram: our UDP header first. */
+static size_t held_datagram(uint8_t *buf, const uint8_t k0[OCKAM_KEY_LEN],
+			    uint32_t i)
+{
+	size_t len = frame_to_y(buf + OCKAM_UDP_HEADER_LEN, k0, i, i,
+				HELD_SIZE);
+	uint32_t be;
+
+	/* One datagram: the whole message, at offset 0. */
+	memset(buf, 0, OCKAM_UDP_HEADER_LEN);
+	buf[0] = OCKAM_UDP_VERSION;
+	be = htonl(i);
+	memcpy(buf + 4, &be, 4);
+	be = htonl(len);
+	memcpy(buf + 12, &be, 4);
+	return OCKAM_UDP_HEADER_LEN + len;
+}
+
+TEST_F_TIMEOUT(chan, frames_over_udp_are_taken_in_turn_while_a_worker_is_held,
+	       120)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	int size = 32 << 20, bind_fd, tx, i;
+	struct timespec t0, t1;
+	socklen_t len = sizeof(to);
+	struct cpu_hog h = {};
+	size_t n[HELD_FRAMES];
+	uint8_t *dgrams;
+	char want[8];
+	cpu_set_t cpus;
+	pthread_t t;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "one CPU: every frame is opened where it arrives");
+	ASSERT_EQ(0, pair_up(self, "0#y"));
+	setsockopt(self->r, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+	bind_fd = socket(AF_INET, SOCK_DGRAM, 0);
+	tx = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_LE(0, bind_fd);
+	ASSERT_LE(0, tx);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ASSERT_EQ(0, bind(bind_fd, (struct sockaddr *)&to, sizeof(to)));
+	ASSERT_EQ(0, getsockname(bind_fd, (struct sockaddr *)&to, &len));
+	ASSERT_EQ(0, ockam_nl_udp_attach(self->nl, bind_fd, "held", NULL,
+					 NULL));
+	close(bind_fd);
+	/* Sealed beforehand: the sending alone must outrun the hold. */
+	dgrams = malloc((size_t)HELD_FRAMES * BUF_MAX);
+	ASSERT_NE(NULL, dgrams);
+	for (i = 0; i < HELD_FRAMES; i++)
+		n[i] = held_datagram(dgrams + (size_t)i * BUF_MAX, self->k1, i);
+
+	/* The sender on CPU 0: loopback receives on the sending CPU. */
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
+	ASSERT_EQ(0, pthread_create(&t, NULL, cpu1_hog, &h));
+	while (!h.started)
+		usleep(1000);
+	if (h.err) {
+		pthread_join(t, NULL);
+		SKIP(return, "no real-time task on CPU 1 here: %s",
+		     strerror(h.err));
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < HELD_FRAMES; i++)
+		ASSERT_EQ((ssize_t)n[i],
+			  sendto(tx, dgrams + (size_t)i * BUF_MAX, n[i], 0,
+				 (struct sockaddr *)&to, sizeof(to)));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pthread_join(t, NULL);
+	free(dgrams);
+	TH_LOG("%d frames sent in %ld ms while CPU 1 was held for %d ms",
+	       HELD_FRAMES, (long)((t1.tv_sec - t0.tv_sec) * 1000 +
+				   (t1.tv_nsec - t0.tv_nsec) / 1000000),
+	       HELD_MS);
+	CPU_ZERO(&cpus);
+	for (i = 0; i < sysconf(_SC_NPROCESSORS_ONLN); i++)
+		CPU_SET(i, &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+
+	for (i = 0; i < HELD_FRAMES; i++) {
+		if (recv_got(self->r, &self->g, 0))
+			break;
+		snprintf(want, sizeof(want), "%06d", i);
+		if (memcmp(self->g.data, want, 6) ||
+		    self->g.len != HELD_SIZE) {
+			TH_LOG("message %d: got \"%.6s\", %zd bytes", i,
+			       (char *)self->g.data, self->g.len);
+			break;
+		}
+	}
+	close(tx);
+	EXPECT_EQ(HELD_FRAMES, i);
+	EXPECT_EQ(0, chan_stat(self->nl, self->c2.encryptor,
+			       OCKAM_STAT_DROP_REPLAY));
+	EXPECT_EQ(HELD_FRAMES, wait_stat(self->nl, self->c2.encryptor,
+					 OCKAM_STAT_DECRYPTED, HELD_FRAMES));
 }
 
 /*
