@@ -306,10 +306,6 @@ int ockam_channel_seal_body(struct sk_buff *skb, u32 body_off, u32 body_len,
 int ockam_channel_decrypt(struct ockam_channel *ch, struct sk_buff **pskb,
 			  struct ockam_msg_view *msg,
 			  const struct ockam_channel_from *from);
-int ockam_channel_open(struct ockam_channel *ch, struct sk_buff *in,
-		       struct ockam_msg_view *msg,
-		       const struct ockam_channel_from *from,
-		       struct sk_buff **out);
 int ockam_channel_open_verify(struct ockam_channel *ch, struct sk_buff *in,
 			      const struct ockam_msg_view *msg,
 			      struct sk_buff **out,

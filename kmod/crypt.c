@@ -888,10 +888,10 @@ int ockam_channel_open_take(struct ockam_channel *ch, struct sk_buff *in,
  * @in stays the caller's, its bytes garbled when it was decrypted in
  * place and refused. Under RCU.
  */
-int ockam_channel_open(struct ockam_channel *ch, struct sk_buff *in,
-		       struct ockam_msg_view *msg,
-		       const struct ockam_channel_from *from,
-		       struct sk_buff **out)
+static int ockam_channel_open(struct ockam_channel *ch, struct sk_buff *in,
+			      struct ockam_msg_view *msg,
+			      const struct ockam_channel_from *from,
+			      struct sk_buff **out)
 {
 	struct ockam_frame_verified v;
 	struct sk_buff *plain;
