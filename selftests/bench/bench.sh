@@ -265,16 +265,18 @@ field() {
 
 declare -A RESULT
 
-# measure COMMAND...: one run; prints "msgs_per_s mbytes_per_s lost" from
-# the command's result line (lost: messages the sender counted as lost,
-# 0 where it counts none). compare calls it through eval.
+# measure COMMAND...: one run; prints "msgs_per_s mbytes_per_s lost late"
+# from the command's result line (lost: messages the sender counted as
+# lost; late: those that came after the sink's final count; 0 where it
+# counts none). compare calls it through eval.
 # shellcheck disable=SC2317
 measure() {
 	local out
 	out=$("$@" 2>&1 | grep '^result')
 	[ -n "$out" ] || return 1
 	echo "$(field msgs_per_s "$out") $(field mbytes_per_s "$out")" \
-		"$(field lost "$out" | grep . || echo 0)"
+		"$(field lost "$out" | grep . || echo 0)" \
+		"$(field late "$out" | grep . || echo 0)"
 }
 
 # iperf NODE HOST PORT SIZE: one iperf3 TCP stream of SIZE-byte writes
@@ -364,7 +366,7 @@ compare() {
 		for g in "${!names[@]}"; do
 			key=${names[g]}-$size
 			perf_start "$key"
-			r=$(eval "measure ${cmds[g]}") || r="0 0 0"
+			r=$(eval "measure ${cmds[g]}") || r="0 0 0 0"
 			perf_wait
 			runs[g]+="$r"$'\n'
 		done
@@ -374,16 +376,18 @@ compare() {
 	done
 }
 
-# report KEY RUNS: print the runs ("msgs mb [lost]" lines), the messages
-# lost in each where any was, and keep the median.
+# report KEY RUNS: print the runs ("msgs mb lost late" lines), the
+# messages lost and late in each where any was, and keep the median.
 report() {
-	local key=$1 m lost
+	local key=$1 m lost late
 	m=$(printf '%s' "$2" | median | cut -d' ' -f1,2)
 	RESULT[$key]=$m
 	printf '  %-22s median %10s msg/s %9s MB/s   runs:' "$key" $m
 	printf ' %s' "$(printf '%s' "$2" | cut -d' ' -f1 | tr '\n' ' ')"
 	lost=$(printf '%s' "$2" | awk '{ print $3 + 0 }' | tr '\n' ' ')
 	[[ "$lost" =~ [1-9] ]] && printf '  lost: %s' "$lost"
+	late=$(printf '%s' "$2" | awk '{ print $4 + 0 }' | tr '\n' ' ')
+	[[ "$late" =~ [1-9] ]] && printf '  late: %s' "$late"
 	echo
 }
 
