@@ -27,7 +27,10 @@
  * AF_OCKAM carries datagrams: a sender faster than its receiver loses
  * messages at the receiver, as on UDP. So "send" keeps a window of
  * messages in flight and the sink acknowledges every quarter window, as
- * an application would; the rate counted is what the sink received,
+ * an application would. An acknowledgement names the highest message
+ * number received: whatever was sent before it has arrived or is taken
+ * as lost, and leaves the window, so a loss costs the window nothing
+ * for the rest of the run. The rate counted is what the sink received,
  * measured from the first send to the sink's final report. Over a route
  * with a UDP hop the end marker may overtake the last messages (their
  * datagrams wait on another CPU's backlog): the sink tells the sender of
@@ -58,16 +61,18 @@
 #include <ockam/ockam.h>
 
 enum bench_kind {
-	BENCH_DATA = 'D',	/* D, u32 ack_every, u32 run, payload */
+	BENCH_DATA = 'D',	/* D, u32 ack_every, u32 run, u64 seq, payload */
 	BENCH_END = 'E',	/* E, u32 unused, u32 run: the sender is done */
-	BENCH_ACK = 'A',	/* A, u64 messages received so far */
+	BENCH_ACK = 'A',	/* A, u64 messages received so far, u64 seq
+				 * past the highest received
+				 */
 	BENCH_FINAL = 'F',	/* F, u64 messages, u64 bytes */
 	BENCH_LATE = 'L',	/* L, u64 messages after the final report */
 	BENCH_REQUEST = 'R',	/* echoed back as it is */
 };
 
 enum bench_limits {
-	BENCH_HEADER = 9,
+	BENCH_HEADER = 17,
 	BENCH_WINDOW_BYTES = 8 << 20,
 	BENCH_WINDOW_MIN = 16,
 	BENCH_WINDOW_MAX = 4096,
@@ -169,6 +174,8 @@ struct sink {
 	uint64_t messages;
 	uint64_t bytes;
 	uint32_t run;
+	/* Past the highest message number of the run received. */
+	uint64_t next;
 	/* The run's final report went out: what comes now is late. */
 	bool ended;
 	uint64_t late;
@@ -179,6 +186,7 @@ static void sink_handle(struct sink *s, const unsigned char *buf, size_t n,
 {
 	unsigned char out[17];
 	uint32_t ack_every, run;
+	uint64_t seq;
 
 	if (n < BENCH_HEADER) {
 		if (n && buf[0] == BENCH_REQUEST)
@@ -194,6 +202,7 @@ static void sink_handle(struct sink *s, const unsigned char *buf, size_t n,
 			s->run = run;
 			s->messages = 0;
 			s->bytes = 0;
+			s->next = 0;
 			s->ended = false;
 		}
 		if (s->ended) {
@@ -204,10 +213,14 @@ static void sink_handle(struct sink *s, const unsigned char *buf, size_t n,
 		}
 		s->messages++;
 		s->bytes += n;
+		seq = get_u64(buf + 9);
+		if (seq >= s->next)
+			s->next = seq + 1;
 		if (ack_every && s->messages % ack_every == 0) {
 			out[0] = BENCH_ACK;
 			put_u64(out + 1, s->messages);
-			reply(s->fd, ret, out, 9);
+			put_u64(out + 9, s->next);
+			reply(s->fd, ret, out, 17);
 		}
 		break;
 	case BENCH_END:
@@ -337,6 +350,7 @@ static int run_send(const char *route, size_t size, double seconds)
 	end = start + seconds;
 	while (now_s() < end) {
 		while (sent - acked < window) {
+			put_u64(msg + 9, sent);
 			n = ockam_send_wire(fd, msg, size, w->bytes, w->len, 0);
 			/* A full queue on the way (a dial still under way, a
 			 * busy transport): wait a little, as for UDP.
@@ -352,8 +366,8 @@ static int run_send(const char *route, size_t size, double seconds)
 		}
 		n = wait_for(fd, BENCH_ACK, in, sizeof(in),
 			     BENCH_ACK_TIMEOUT_MS);
-		if (n >= 9 && get_u64(in + 1) > acked) {
-			acked = get_u64(in + 1);
+		if (n >= 17 && get_u64(in + 9) > acked) {
+			acked = get_u64(in + 9);
 		} else if (n < 0) {
 			/* Acks or data went missing: start a new window. */
 			acked = sent;
