@@ -11,6 +11,11 @@
  * their local senders get the error on their next call, as UDP reports an
  * ICMP error.
  *
+ * The transport is in the table before its queue has been routed again:
+ * a message for the peer routed meanwhile joins the queue too (the dial is
+ * kept, marked draining, until its queue is empty), so nothing a sender
+ * sent later overtakes what it parked.
+ *
  * What waits is bounded three ways: peers being dialed, messages per peer,
  * and bytes per node (the same budget as one transmit queue). A message
  * that came from another node is charged to no socket, so without the
@@ -43,6 +48,11 @@ struct ockam_dial {
 	struct sk_buff_head queue;
 	/* True size of @queue, charged to the dialer's budget. */
 	u32 bytes;
+	/*
+	 * Its transport is attached and its queue being routed again, by
+	 * ockam_dial_connected(), which owns it: nothing else unlinks it.
+	 */
+	bool draining;
 	/* What the timer tells senders: ETIMEDOUT unless set before. */
 	int err;
 	struct timer_list timer;
@@ -66,7 +76,8 @@ static void ockam_dial_unlink(struct ockam_dialer *dialer,
 {
 	lockdep_assert_held(&dialer->lock);
 	list_del_init(&dial->list);
-	dialer->count--;
+	/* Read without the lock by ockam_dial_pending(). */
+	WRITE_ONCE(dialer->count, dialer->count - 1);
 	dialer->bytes -= dial->bytes;
 }
 
@@ -76,6 +87,13 @@ static u32 ockam_dial_budget(const struct ockam_node *node)
 		     2 * READ_ONCE(node->max_message));
 }
 
+static bool ockam_dial_is_for(const struct ockam_dial *dial, const u8 *peer,
+			      u32 len)
+{
+	return dial->peer_len == len && !memcmp(dial->peer, peer, len);
+}
+
+/* The dial for @peer still waiting for its connection. */
 static struct ockam_dial *ockam_dial_find(struct ockam_dialer *dialer,
 					  const u8 *peer, u32 len)
 {
@@ -83,10 +101,51 @@ static struct ockam_dial *ockam_dial_find(struct ockam_dialer *dialer,
 
 	lockdep_assert_held(&dialer->lock);
 	list_for_each_entry(dial, &dialer->pending, list) {
-		if (dial->peer_len == len && !memcmp(dial->peer, peer, len))
+		if (!dial->draining && ockam_dial_is_for(dial, peer, len))
 			return dial;
 	}
 	return NULL;
+}
+
+/*
+ * The dial for @peer that a message routed now waits behind, waiting or
+ * draining: the newest, whose messages were parked last.
+ */
+static struct ockam_dial *ockam_dial_last(struct ockam_dialer *dialer,
+					  const u8 *peer, u32 len)
+{
+	struct ockam_dial *dial;
+
+	lockdep_assert_held(&dialer->lock);
+	list_for_each_entry_reverse(dial, &dialer->pending, list) {
+		if (ockam_dial_is_for(dial, peer, len))
+			return dial;
+	}
+	return NULL;
+}
+
+/*
+ * Does a message for @peer, which has a transport, wait behind messages
+ * parked for it? Called by every route to a TCP peer, so the common case,
+ * no dial at all, takes no lock.
+ */
+bool ockam_dial_pending(struct ockam_node *node, const u8 *peer, u32 len)
+{
+	struct ockam_dialer *dialer = &node->dialer;
+	bool pending;
+
+	/*
+	 * A dial that matters was started before its transport was
+	 * published, which the caller has just found: order this read
+	 * after that lookup.
+	 */
+	smp_rmb();
+	if (!READ_ONCE(dialer->count))
+		return false;
+	spin_lock_bh(&dialer->lock);
+	pending = ockam_dial_last(dialer, peer, len);
+	spin_unlock_bh(&dialer->lock);
+	return pending;
 }
 
 /* Unlink the pending dial for @peer, if any; the caller then owns it. */
@@ -122,8 +181,11 @@ static void ockam_dial_expire(struct timer_list *timer)
 	bool mine = false;
 
 	spin_lock_bh(&dialer->lock);
-	/* Whoever unlinked it first owns it (and waits for us to finish). */
-	if (!list_empty(&dial->list)) {
+	/*
+	 * Whoever unlinked it first owns it (and waits for us to finish);
+	 * a draining one is ockam_dial_connected()'s.
+	 */
+	if (!list_empty(&dial->list) && !dial->draining) {
 		ockam_dial_unlink(dialer, dial);
 		mine = true;
 	}
@@ -188,18 +250,20 @@ static struct ockam_dial *ockam_dial_start(struct ockam_node *node,
 
 	ockam_stats_inc(node->stats, OCKAM_STAT_DIALS);
 	list_add_tail(&dial->list, &dialer->pending);
-	dialer->count++;
+	WRITE_ONCE(dialer->count, dialer->count + 1);
 	mod_timer(&dial->timer, jiffies +
 		  msecs_to_jiffies(READ_ONCE(node->dial_timeout_ms)));
 	return dial;
 }
 
 /*
- * Park @skb until @peer is connected. Takes @skb on success. Returns
- * -EAGAIN when a transport for @peer appeared meanwhile: route again.
+ * Park @skb until @peer is connected, or when @join (@peer has a
+ * transport) behind what was parked for it. Takes @skb on success.
+ * Returns -EAGAIN when a transport for @peer appeared meanwhile, or when
+ * @join and nothing waits for it any more: route again.
  */
 int ockam_dial_enqueue(struct ockam_node *node, const u8 *peer, u32 len,
-		       struct sk_buff *skb, bool arrived)
+		       struct sk_buff *skb, bool arrived, bool join)
 {
 	struct ockam_dialer *dialer = &node->dialer;
 	struct ockam_dial *dial;
@@ -207,18 +271,28 @@ int ockam_dial_enqueue(struct ockam_node *node, const u8 *peer, u32 len,
 	int err = 0;
 
 	spin_lock_bh(&dialer->lock);
-	/* ockam_dial_connected() runs after the transport is in the table,
-	 * under this lock: check again here so no message is stranded.
-	 */
-	if (ockam_tcp_lookup_peer(node, peer, len)) {
-		err = -EAGAIN;
-		goto out;
+	if (join) {
+		dial = ockam_dial_last(dialer, peer, len);
+		if (!dial) {
+			err = -EAGAIN;
+			goto out;
+		}
+	} else {
+		/*
+		 * ockam_dial_connected() runs after the transport is in the
+		 * table, under this lock: check again here so no message is
+		 * stranded.
+		 */
+		if (ockam_tcp_lookup_peer(node, peer, len)) {
+			err = -EAGAIN;
+			goto out;
+		}
+		dial = ockam_dial_find(dialer, peer, len);
 	}
 	if (dialer->bytes + skb->truesize > ockam_dial_budget(node)) {
 		err = -ENOBUFS;
 		goto out;
 	}
-	dial = ockam_dial_find(dialer, peer, len);
 	if (!dial) {
 		dial = ockam_dial_start(node, peer, len, &err);
 		if (!dial)
@@ -245,17 +319,49 @@ out:
 	return err;
 }
 
-/* A transport for @peer is up: send what waited for it. */
-void ockam_dial_connected(struct ockam_node *node, const u8 *peer, u32 len)
+/*
+ * The next message of a draining dial, in the order they were parked or
+ * joined; when none is left, the dial leaves the list and the caller
+ * frees it.
+ */
+static struct sk_buff *ockam_dial_next(struct ockam_dialer *dialer,
+				       struct ockam_dial *dial)
 {
-	struct ockam_dial *dial = ockam_dial_claim(node, peer, len);
 	struct sk_buff *skb;
 
+	spin_lock_bh(&dialer->lock);
+	skb = __skb_dequeue(&dial->queue);
+	if (skb) {
+		dial->bytes -= skb->truesize;
+		dialer->bytes -= skb->truesize;
+	} else {
+		ockam_dial_unlink(dialer, dial);
+	}
+	spin_unlock_bh(&dialer->lock);
+	return skb;
+}
+
+/*
+ * A transport for @peer is up (it is in the table already): send what
+ * waited for it, and what joins it meanwhile, in order.
+ */
+void ockam_dial_connected(struct ockam_node *node, const u8 *peer, u32 len)
+{
+	struct ockam_dialer *dialer = &node->dialer;
+	struct ockam_dial *dial;
+	struct sk_buff *skb;
+
+	spin_lock_bh(&dialer->lock);
+	dial = ockam_dial_find(dialer, peer, len);
+	if (dial)
+		dial->draining = true;
+	spin_unlock_bh(&dialer->lock);
 	if (!dial)
 		return;
 	del_timer_sync(&dial->timer);
-	while ((skb = __skb_dequeue(&dial->queue)))
+	while ((skb = ockam_dial_next(dialer, dial)))
 		ockam_route_skb(node, skb, NULL, OCKAM_ROUTE_F_DEFERRED |
+				OCKAM_ROUTE_F_UNPARKED |
 				(ockam_dial_cb(skb)->arrived ?
 				 OCKAM_ROUTE_F_ARRIVED : 0));
 	kfree(dial);
@@ -281,9 +387,17 @@ void ockam_dialer_flush(struct ockam_node *node)
 
 	for (;;) {
 		spin_lock_bh(&dialer->lock);
-		dial = list_first_entry_or_null(&dialer->pending,
-						struct ockam_dial, list);
-		if (dial)
+		/*
+		 * A draining one belongs to an attach, whose netlink socket
+		 * holds the namespace: none is left by the time it goes.
+		 */
+		list_for_each_entry(dial, &dialer->pending, list) {
+			if (!dial->draining)
+				break;
+		}
+		if (list_entry_is_head(dial, &dialer->pending, list))
+			dial = NULL;
+		else
 			ockam_dial_unlink(dialer, dial);
 		spin_unlock_bh(&dialer->lock);
 		if (!dial)

@@ -27,7 +27,10 @@ enum ockam_dial_limits {
 };
 
 struct ockam_dialer {
-	/* Guards @pending, @count and @bytes; taken from softirq. */
+	/*
+	 * Guards @pending, @count and @bytes; taken from softirq. @count is
+	 * also read without it, by ockam_dial_pending().
+	 */
 	spinlock_t lock;
 	struct list_head pending;
 	u32 count;
@@ -39,7 +42,8 @@ struct ockam_dialer {
 
 void ockam_dialer_init(struct ockam_dialer *dialer);
 int ockam_dial_enqueue(struct ockam_node *node, const u8 *peer, u32 len,
-		       struct sk_buff *skb, bool arrived);
+		       struct sk_buff *skb, bool arrived, bool join);
+bool ockam_dial_pending(struct ockam_node *node, const u8 *peer, u32 len);
 void ockam_dial_connected(struct ockam_node *node, const u8 *peer, u32 len);
 int ockam_dial_failed(struct ockam_node *node, const u8 *peer, u32 len,
 		      int err);

@@ -339,26 +339,33 @@ static int ockam_route_local(struct ockam_hop *hop,
 /*
  * A TCP address: use a connection to that peer, or park the message while
  * the daemon dials one. A parked message keeps the TCP address first, so
- * it routes from scratch once the connection is up.
+ * it routes from scratch once the connection is up. While what was parked
+ * for a new connection is still being sent on, a message for the same
+ * peer waits behind it (it joins the dial) rather than overtake it.
  */
 static int ockam_route_tcp_peer(struct ockam_hop *hop,
 				const struct ockam_addr_view *first)
 {
 	u8 peer[OCKAM_ADDR_VALUE_MAX];
+	bool join = false;
 	struct ockam_tcp *t;
 	u32 len = first->len;
 	int err;
 
 	t = ockam_tcp_lookup_peer(hop->node, first->value, len);
-	if (t)
-		return ockam_route_to_transport(hop, t);
+	if (t) {
+		join = !(hop->flags & OCKAM_ROUTE_F_UNPARKED) &&
+		       ockam_dial_pending(hop->node, first->value, len);
+		if (!join)
+			return ockam_route_to_transport(hop, t);
+	}
 
 	/*
 	 * Nothing another node sends makes this node connect anywhere it
 	 * was not told to: a forwarded message dials only an address this
 	 * node's own alias or channel put first, or when the node allows it.
 	 */
-	if (ockam_hop_forwarded(hop) && !hop->own_hops &&
+	if (!join && ockam_hop_forwarded(hop) && !hop->own_hops &&
 	    !READ_ONCE(hop->node->dial_forwarded))
 		return ockam_hop_drop(hop, OCKAM_STAT_DROP_UNREACHABLE,
 				      -EHOSTUNREACH);
@@ -371,7 +378,7 @@ static int ockam_route_tcp_peer(struct ockam_hop *hop,
 			return ockam_hop_fail(hop, err);
 	}
 	err = ockam_dial_enqueue(hop->node, peer, len, hop->skb,
-				 ockam_hop_forwarded(hop));
+				 ockam_hop_forwarded(hop), join);
 	if (err == -EAGAIN)
 		return OCKAM_ROUTE_AGAIN;
 	if (err)

@@ -30,6 +30,11 @@ enum ockam_route_flags {
 	 * (seal_queue.c): a message into a channel from here is queued.
 	 */
 	OCKAM_ROUTE_F_SEALED = 1 << 3,
+	/* The message waited for a dial that is now being sent on
+	 * (ockam_dial_connected()): it takes the connection, where a later
+	 * one waits behind it.
+	 */
+	OCKAM_ROUTE_F_UNPARKED = 1 << 4,
 };
 
 enum ockam_route_limits {

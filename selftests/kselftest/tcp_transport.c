@@ -573,6 +573,94 @@ TEST_F(dial, parked_bytes_are_bounded_per_node)
 	free(payload);
 }
 
+/* One sender's numbered messages, sent while its peer is being dialed. */
+struct dial_sender {
+	int fd;
+	const char *route;
+	uint32_t from;
+	uint32_t to;
+	int err;
+	/* Sends refused as the dial's queue was full. */
+	uint32_t refused;
+};
+
+static void *send_numbered(void *arg)
+{
+	struct dial_sender *d = arg;
+	uint32_t n;
+
+	for (n = d->from; n < d->to; n++) {
+		/* A full queue refuses a message: send it again. */
+		while (send_to(d->fd, d->route, &n, sizeof(n)) < 0) {
+			if (errno != ENOBUFS) {
+				d->err = errno;
+				return NULL;
+			}
+			__atomic_add_fetch(&d->refused, 1, __ATOMIC_RELAXED);
+			sched_yield();
+		}
+	}
+	return NULL;
+}
+
+/*
+ * What a sender parked for a dial goes first: a message it sends while
+ * the connection comes up (the transport published, the parked ones not
+ * yet routed) waits behind them instead of taking the new transport
+ * before them.
+ */
+TEST_F(dial, parked_messages_are_not_overtaken)
+{
+	enum { PARKED = 200, TOTAL = 3000 };
+	struct dial_sender d = { .fd = self->a, .route = self->route,
+				 .from = PARKED, .to = TOTAL };
+	int buf = 16 << 20, client, server;
+	uint32_t n, expect = 0;
+	struct ockam_event ev;
+	pthread_t thread;
+
+	/*
+	 * Room for every message at both ends: the sender's buffer is not
+	 * what holds it back (parked messages are charged to it), the
+	 * dial's queue is, which it retries at once.
+	 */
+	ASSERT_EQ(0, setsockopt(self->a, SOL_SOCKET, SO_SNDBUFFORCE, &buf,
+				sizeof(buf)));
+	ASSERT_EQ(0, setsockopt(self->b, SOL_SOCKET, SO_RCVBUFFORCE, &buf,
+				sizeof(buf)));
+	for (n = 0; n < PARKED; n++)
+		ASSERT_EQ(sizeof(n), send_to(self->a, self->route, &n,
+					     sizeof(n)));
+	ASSERT_EQ(0, wait_event(self->events, OCKAM_CMD_DIAL_REQUEST, 2000,
+				&ev));
+	/*
+	 * The sender goes on, and is already refused by the full queue
+	 * (256), when the connection is attached.
+	 */
+	ASSERT_EQ(0, pthread_create(&thread, NULL, send_numbered, &d));
+	ASSERT_TRUE(WAIT_FOR(__atomic_load_n(&d.refused, __ATOMIC_RELAXED),
+			     5000));
+	client = tcp_connect(self->port);
+	server = accept(self->lfd, NULL, NULL);
+	ASSERT_EQ(0, attach(self->nl, server, "in", NULL, 0));
+	ASSERT_EQ(0, attach(self->nl, client, "out", self->peer,
+			    OCKAM_TRANSPORT_F_OUTGOING));
+	while (expect < TOTAL && recv(self->b, &n, sizeof(n), 0) == sizeof(n)) {
+		if (n != expect)
+			break;
+		expect++;
+	}
+	pthread_join(thread, NULL);
+	EXPECT_EQ(0, d.err);
+	/* Every message, in the order sent. */
+	EXPECT_EQ(TOTAL, expect) {
+		TH_LOG("message %u came where %u was due", n, expect);
+	}
+	EXPECT_EQ(1, node_stat(self->nl, OCKAM_STAT_DIALS));
+	close(client);
+	close(server);
+}
+
 /* ---- IPv6 ---- */
 
 static int tcp6_pair(int *client, int *server)
