@@ -76,8 +76,7 @@ static void ockam_dial_unlink(struct ockam_dialer *dialer,
 {
 	lockdep_assert_held(&dialer->lock);
 	list_del_init(&dial->list);
-	/* Read without the lock by ockam_dial_pending(). */
-	WRITE_ONCE(dialer->count, dialer->count - 1);
+	dialer->count--;
 	dialer->bytes -= dial->bytes;
 }
 
@@ -125,23 +124,14 @@ static struct ockam_dial *ockam_dial_last(struct ockam_dialer *dialer,
 }
 
 /*
- * Does a message for @peer, which has a transport, wait behind messages
- * parked for it? Called by every route to a TCP peer, so the common case,
- * no dial at all, takes no lock.
+ * Does a message for @peer, which has a transport that came up just now
+ * (ockam_tcp_unparking()), wait behind messages parked for it?
  */
 bool ockam_dial_pending(struct ockam_node *node, const u8 *peer, u32 len)
 {
 	struct ockam_dialer *dialer = &node->dialer;
 	bool pending;
 
-	/*
-	 * A dial that matters was started before its transport was
-	 * published, which the caller has just found: order this read
-	 * after that lookup.
-	 */
-	smp_rmb();
-	if (!READ_ONCE(dialer->count))
-		return false;
 	spin_lock_bh(&dialer->lock);
 	pending = ockam_dial_last(dialer, peer, len);
 	spin_unlock_bh(&dialer->lock);
@@ -250,7 +240,7 @@ static struct ockam_dial *ockam_dial_start(struct ockam_node *node,
 
 	ockam_stats_inc(node->stats, OCKAM_STAT_DIALS);
 	list_add_tail(&dial->list, &dialer->pending);
-	WRITE_ONCE(dialer->count, dialer->count + 1);
+	dialer->count++;
 	mod_timer(&dial->timer, jiffies +
 		  msecs_to_jiffies(READ_ONCE(node->dial_timeout_ms)));
 	return dial;

@@ -27,10 +27,7 @@ enum ockam_dial_limits {
 };
 
 struct ockam_dialer {
-	/*
-	 * Guards @pending, @count and @bytes; taken from softirq. @count is
-	 * also read without it, by ockam_dial_pending().
-	 */
+	/* Guards @pending, @count and @bytes; taken from softirq. */
 	spinlock_t lock;
 	struct list_head pending;
 	u32 count;

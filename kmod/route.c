@@ -355,6 +355,7 @@ static int ockam_route_tcp_peer(struct ockam_hop *hop,
 	t = ockam_tcp_lookup_peer(hop->node, first->value, len);
 	if (t) {
 		join = !(hop->flags & OCKAM_ROUTE_F_UNPARKED) &&
+		       ockam_tcp_unparking(t) &&
 		       ockam_dial_pending(hop->node, first->value, len);
 		if (!join)
 			return ockam_route_to_transport(hop, t);

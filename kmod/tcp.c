@@ -755,6 +755,7 @@ static struct ockam_tcp *ockam_tcp_alloc(struct ockam_node *node,
 		t->peer_len = strlen(t->peer);
 	}
 	ockam_tcp_hostport(sock, false, t->local, sizeof(t->local));
+	t->unparking = true;
 	return t;
 
 nomem:
@@ -908,6 +909,8 @@ int ockam_tcp_attach(struct ockam_node *node,
 
 	*out = t;
 	ockam_dial_connected(node, t->peer, t->peer_len);
+	/* Pairs with ockam_tcp_unparking(): all of it is in our queue. */
+	smp_store_release(&t->unparking, false);
 	return 0;
 
 err_put:

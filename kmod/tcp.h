@@ -80,6 +80,13 @@ struct ockam_tcp {
 
 	/* In the node's tables; under the node lock. */
 	bool published;
+	/*
+	 * What was parked for the peer may still be routed again, to this
+	 * transport (ockam_dial_connected()): a message for the peer checks
+	 * whether it waits behind that. True when published, false for
+	 * good once ockam_tcp_attach() has sent it all on.
+	 */
+	bool unparking;
 	u32 flags;
 	u32 owner_portid;
 	u8 peer_len;
@@ -108,6 +115,17 @@ static inline struct ockam_tcp *ockam_tcp_from_ep(struct ockam_endpoint *ep)
 
 struct ockam_tcp *ockam_tcp_lookup_peer(struct ockam_node *node,
 					const u8 *peer, u32 len);
+
+/*
+ * Has @t, just found by a lookup, possibly not yet sent on what was parked
+ * for its peer? Once false, everything parked is in its queue.
+ */
+static inline bool ockam_tcp_unparking(const struct ockam_tcp *t)
+{
+	/* Pairs with the release in ockam_tcp_attach(). */
+	return smp_load_acquire(&t->unparking);
+}
+
 int ockam_tcp_xmit(struct ockam_tcp *t, struct sk_buff *skb,
 		   struct ockam_tcp *from, bool committed);
 bool ockam_tcp_throttle_opening(struct ockam_tcp *from);
