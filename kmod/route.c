@@ -354,6 +354,11 @@ static int ockam_route_tcp_peer(struct ockam_hop *hop,
 
 	t = ockam_tcp_lookup_peer(hop->node, first->value, len);
 	if (t) {
+		/*
+		 * Looked for before joining, not by trying to join: while the
+		 * transport is unparking but its dial is gone, a failed join
+		 * would route the message again and again.
+		 */
 		join = !(hop->flags & OCKAM_ROUTE_F_UNPARKED) &&
 		       ockam_tcp_unparking(t) &&
 		       ockam_dial_pending(hop->node, first->value, len);
