@@ -532,6 +532,30 @@ drop:
 	kfree_skb(skb);
 }
 
+/* Bytes only in page fragments that can be referred to. */
+static bool ockam_udp_pages_only(struct sk_buff *skb)
+{
+	return !skb_headlen(skb) && !skb_zcopy(skb) && !skb->pp_recycle;
+}
+
+/*
+ * Whether all of @skb's bytes are in page fragments that can be referred
+ * to: its own, then those of the skbs of its frag_list (as our sender
+ * chains them when a batch's datagrams need more than one skb's slots).
+ */
+static bool ockam_udp_batch_in_pages(struct sk_buff *skb)
+{
+	struct sk_buff *part;
+
+	if (!ockam_udp_pages_only(skb))
+		return false;
+	skb_walk_frags(skb, part) {
+		if (!ockam_udp_pages_only(part) || skb_has_frag_list(part))
+			return false;
+	}
+	return true;
+}
+
 /*
  * Whether the batch in @skb (datagrams of @step bytes, the last maybe
  * fewer) is consecutive fragments of one message and nothing else, all
@@ -544,8 +568,7 @@ static bool ockam_udp_batch_is_run(struct ockam_udp *u, struct sk_buff *skb,
 	struct ockam_udp_header hdr;
 	u32 offset, next = 0;
 
-	if (skb_headlen(skb) || skb_has_frag_list(skb) || skb_zcopy(skb) ||
-	    skb->pp_recycle)
+	if (!ockam_udp_batch_in_pages(skb))
 		return false;
 	for (offset = 0; offset < skb->len; offset += step) {
 		if (ockam_udp_header_at(u, skb, offset,
@@ -564,7 +587,12 @@ static bool ockam_udp_batch_is_run(struct ockam_udp *u, struct sk_buff *skb,
 /* Where a run's bytes are read from its batch's page fragments. */
 struct ockam_udp_cursor {
 	const struct sk_buff *batch;
-	/* The fragment the next byte is in, and the batch offset it starts at. */
+	/*
+	 * The skb whose fragments are being read: the batch, then each of
+	 * its frag_list. The fragment of it the next byte is in, and the
+	 * batch offset that fragment starts at.
+	 */
+	const struct sk_buff *skb;
 	u32 frag;
 	u32 frag_start;
 	/*
@@ -576,6 +604,20 @@ struct ockam_udp_cursor {
 };
 
 /*
+ * The fragment the next byte is in: past the last of an skb's own, the
+ * first of the next skb of the chain. NULL past the end of the batch.
+ */
+static const skb_frag_t *ockam_udp_cursor_frag(struct ockam_udp_cursor *c)
+{
+	while (c->skb && c->frag == skb_shinfo(c->skb)->nr_frags) {
+		c->skb = c->skb == c->batch ? skb_shinfo(c->batch)->frag_list :
+					      c->skb->next;
+		c->frag = 0;
+	}
+	return c->skb ? &skb_shinfo(c->skb)->frags[c->frag] : NULL;
+}
+
+/*
  * Make @piece refer to up to @len bytes of the batch from @offset (on or
  * after the cursor), as far as its fragment slots go; nothing is copied.
  * Returns the bytes added.
@@ -583,18 +625,15 @@ struct ockam_udp_cursor {
 static u32 ockam_udp_piece_add(struct sk_buff *piece,
 			       struct ockam_udp_cursor *c, u32 offset, u32 len)
 {
-	const struct skb_shared_info *from = skb_shinfo(c->batch);
 	struct skb_shared_info *to = skb_shinfo(piece);
 	u32 added = 0, size, start, n, page_off;
 	struct page *page, *head;
 	const skb_frag_t *f;
 
-	for (; c->frag < from->nr_frags && added < len;
-	     c->frag++, c->frag_start += size) {
-		f = &from->frags[c->frag];
+	while (added < len && (f = ockam_udp_cursor_frag(c))) {
 		size = skb_frag_size(f);
 		if (offset + added >= c->frag_start + size)
-			continue;
+			goto next;
 		start = offset + added - c->frag_start;
 		n = min(size - start, len - added);
 		page = skb_frag_page(f);
@@ -619,6 +658,9 @@ static u32 ockam_udp_piece_add(struct sk_buff *piece,
 		/* The rest of this fragment is the next datagram's. */
 		if (start + n < size)
 			break;
+next:
+		c->frag++;
+		c->frag_start += size;
 	}
 	return added;
 }
@@ -653,7 +695,7 @@ static void ockam_udp_run_rcv(struct ockam_udp *u, struct sk_buff *batch,
 			      const struct ockam_udp_addr *from,
 			      struct ockam_udp_peer *peer)
 {
-	struct ockam_udp_cursor c = { .batch = batch };
+	struct ockam_udp_cursor c = { .batch = batch, .skb = batch };
 	struct ockam_udp_header hdr = *run;
 	struct sk_buff *piece = NULL;
 	u32 offset, pos, end, n;

@@ -25,8 +25,14 @@
  * references of their own kind on some kernels, the latter must be
  * given back when the sender is told so.
  *
- * Fragment slots bound a batch: a datagram that does not fit in what is
- * left of them is taken back out and begins the next batch.
+ * A datagram takes two or three fragment slots, so one skb's slots hold
+ * about eight. A datagram that does not fit in what is left of them is
+ * taken back out and begins a new skb chained on the batch's frag_list:
+ * a batch is 60 KiB of datagrams, in one skb and as many as its slots
+ * take after it, each holding whole datagrams. IP and veths carry the
+ * chain as one packet; a device without frag lists gets it cut, along
+ * the skbs where they hold as many datagrams each (skb_segment()), or
+ * else into datagrams.
  *
  * A message that fits one datagram and that a local socket of this node
  * sent goes as it is, our header pushed in front, into the room sendmsg()
@@ -298,30 +304,77 @@ static int ockam_udp_batch_add(struct ockam_udp_batcher *b,
 }
 
 /*
+ * Append the datagram of the message's bytes [@offset, @offset + @len) to
+ * @batch: into *@tail, the skb whose fragment slots are being filled (the
+ * batch itself, then each skb of its frag_list), or, when they run out,
+ * into a new skb chained after it. A datagram is never split between two
+ * skbs of the chain, so each holds whole datagrams.
+ */
+static int ockam_udp_batch_put(struct ockam_udp_batcher *b,
+			       struct sk_buff *batch, struct sk_buff **tail,
+			       u32 offset, u32 len)
+{
+	struct ockam_udp_batch_mark mark;
+	struct sk_buff *skb = *tail;
+	int err;
+
+	ockam_udp_batch_mark(skb, &mark);
+	err = ockam_udp_batch_add(b, skb, offset, len);
+	if (err) {
+		ockam_udp_batch_rewind(skb, &mark);
+		/* What an empty skb cannot hold, a new one cannot either. */
+		if (err != -EMSGSIZE || !skb->len)
+			return err;
+		skb = alloc_skb(0, GFP_ATOMIC);
+		/* The batch ends here, as when it is full. */
+		if (!skb)
+			return -EMSGSIZE;
+		err = ockam_udp_batch_add(b, skb, offset, len);
+		if (err) {
+			kfree_skb(skb);
+			return err;
+		}
+		if (b->refer)
+			skb_shinfo(skb)->flags |= SKBFL_SHARED_FRAG;
+		if (*tail == batch)
+			skb_shinfo(batch)->frag_list = skb;
+		else
+			(*tail)->next = skb;
+		*tail = skb;
+		/* The new skb holds all of the datagram, and its own cost. */
+		mark.len = 0;
+		mark.truesize = 0;
+	}
+	if (skb != batch) {
+		batch->len += skb->len - mark.len;
+		batch->data_len += skb->len - mark.len;
+		batch->truesize += skb->truesize - mark.truesize;
+	}
+	return 0;
+}
+
+/*
  * The message's datagrams from @offset, as many as fit, as one batch.
  * NULL when fewer than two do: one datagram is not a batch.
  */
 static struct sk_buff *ockam_udp_batch(struct ockam_udp_batcher *b,
 				       u32 offset, u32 *sent)
 {
-	struct ockam_udp_batch_mark mark;
+	struct sk_buff *skb, *tail;
 	u32 count, done, n;
-	struct sk_buff *skb;
 	int err = 0;
 
 	skb = alloc_skb(OCKAM_UDP_HEADROOM, GFP_ATOMIC);
 	if (!skb)
 		return NULL;
 	skb_reserve(skb, OCKAM_UDP_HEADROOM);
+	tail = skb;
 	for (count = 0, done = 0; count < b->batch_max &&
 	     offset + done < b->msg->len; count++, done += n) {
 		n = min(b->chunk, b->msg->len - offset - done);
-		ockam_udp_batch_mark(skb, &mark);
-		err = ockam_udp_batch_add(b, skb, offset + done, n);
-		if (err) {
-			ockam_udp_batch_rewind(skb, &mark);
+		err = ockam_udp_batch_put(b, skb, &tail, offset + done, n);
+		if (err)
 			break;
-		}
 	}
 	if (count < 2 || (err && err != -EMSGSIZE)) {
 		kfree_skb(skb);

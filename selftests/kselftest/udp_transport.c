@@ -913,6 +913,57 @@ TEST_F_TIMEOUT(udp, the_largest_message, 120)
 	free(payload);
 }
 
+/*
+ * A batch carries up to 60 KiB of datagrams whatever the layout of the
+ * message's pages: a local sender's message is in page fragments that
+ * the datagrams refer to, two or three fragment slots each, so a batch
+ * that needs more slots than one skb has chains skbs. The receiving bind
+ * takes each batch whole.
+ */
+TEST_F(udp, a_batch_holds_60_kib_of_datagrams)
+{
+	const uint32_t datagram = OCKAM_UDP_DATAGRAM_DEFAULT;
+	const uint32_t chunk = datagram - OCKAM_UDP_HEADER_LEN;
+	const uint32_t per_batch = (60 << 10) / datagram;
+	static const uint32_t cases[][3] = {
+		/* datagrams, bytes past them, batches */
+		{ 43, 0, 1 }, { 43, 1, 1 }, { 44, 1, 2 }, { 2, 0, 1 },
+	};
+	struct ockam_node_settings set = { .udp_datagram = datagram };
+	long long batches;
+	char route[128];
+	uint8_t *payload;
+	size_t fixed, plen, i;
+
+	ASSERT_EQ(43, per_batch);
+	payload = malloc(per_batch * chunk + 2 * chunk);
+	ASSERT_TRUE(payload);
+	ASSERT_EQ(0, set_rcvbuf(self->b, 4 << 20));
+	ASSERT_EQ(0, ockam_nl_node_set(self->nl, &set, NULL));
+	snprintf(route, sizeof(route), "2#127.0.0.1:%u => 0#b", self->p2);
+	fixed = wire_len(self->nl, self->a, route, 1) - 2;
+	ASSERT_LT(0, fixed);
+	ASSERT_EQ(0, recv_bytes(self->b, "", 1, NULL, 0));
+	batches = bind_stat(self->nl, "u2", OCKAM_STAT_UDP_BATCHES);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t total = cases[i][0] * chunk + cases[i][1];
+
+		TH_LOG("message of %u bytes", total);
+		plen = payload_for(fixed, total);
+		ASSERT_LT(0, plen);
+		fill(payload, plen, i);
+		ASSERT_EQ(plen, send_to(self->a, route, payload, plen));
+		EXPECT_EQ(0, recv_bytes(self->b, payload, plen, NULL, 0));
+		batches += cases[i][2];
+		EXPECT_EQ(batches, bind_stat(self->nl, "u2",
+					     OCKAM_STAT_UDP_BATCHES));
+	}
+	EXPECT_EQ(4, bind_stat(self->nl, "u2", OCKAM_STAT_UDP_REASSEMBLED));
+	EXPECT_EQ(0, bind_stat(self->nl, "u2", OCKAM_STAT_DROP_BAD_FRAME));
+	EXPECT_EQ(0, bind_reasm(self->nl, "u2"));
+	free(payload);
+}
+
 /* ---- a peer that sends datagrams made by hand ---- */
 
 /*

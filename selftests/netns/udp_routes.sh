@@ -105,6 +105,40 @@ tap_check "  n6 put messages together from several datagrams" \
 tap_expect_eq "  n2 gave up nothing it was putting together" "0 0 0" \
 	"$(stat n2 drop_reasm_timeout) $(stat n2 drop_overlap) $(stat n2 drop_incomplete)"
 
+# A message of 60000 bytes is 44 datagrams at every UDP hop: a batch of
+# 43 (60 KiB, in chained skbs, as its datagrams refer to the message's
+# pages) and one alone. The receiving binds take batches whole; where a
+# device cannot carry a batch, IP cuts it, and the pieces are put
+# together as any others.
+huge=$(head -c 60000 /dev/zero | tr '\0' 'h')
+batches2=$(stat n2 udp_batches)
+batches4=$(stat n4 udp_batches)
+expect_output "60000 bytes there and back, in batches at every UDP hop" \
+	"${huge^^}" ockam message send "$huge" --from n1 \
+	--to "$FIVE/service/uppercase"
+tap_expect_eq "  one batch into n2, one into n4" "1 1" \
+	"$(($(stat n2 udp_batches) - batches2)) $(($(stat n4 udp_batches) - batches4))"
+# n1's link cannot segment UDP, n3's cannot carry a chain of skbs.
+tap_check "  devices without UDP segmentation or frag lists" \
+	bash -c "ip netns exec $(ns n1) ethtool -K to-n2 tx-udp-segmentation off &&
+	ip netns exec $(ns n3) ethtool -K to-n4 tx-scatter-gather-fraglist off"
+batches2=$(stat n2 udp_batches)
+batches4=$(stat n4 udp_batches)
+reasm2=$(stat n2 udp_reassembled)
+reasm4=$(stat n4 udp_reassembled)
+expect_output "  60000 bytes there and back, batches cut by IP" "${huge^^}" \
+	ockam message send "$huge" --from n1 --to "$FIVE/service/uppercase"
+# Without UDP segmentation every batch is cut into datagrams; without
+# frag lists IP cuts a chain into datagrams, or into batches along its
+# skbs when those hold equal numbers of datagrams: not whole.
+tap_expect_eq "  n2 got no batch; n2 and n4 put the message together" \
+	"0 1 1" "$(($(stat n2 udp_batches) - batches2)) \
+$(($(stat n2 udp_reassembled) - reasm2)) $(($(stat n4 udp_reassembled) - reasm4))"
+tap_check "  n4 had no chain whole" \
+	test "$(($(stat n4 udp_batches) - batches4))" -ne 1
+tap_expect_eq "  nothing dropped on n2 or n4" "0 0" \
+	"$(stat n2 drop_bad_frame) $(stat n4 drop_bad_frame)"
+
 CH=$(ockam secure-channel create --from n1 --to "$FIVE/service/api")
 tap_check "a secure channel n1 -> n6 over the mixed route" test -n "$CH"
 expect_output "  a message through it" "THROUGH THE CHANNEL" \
