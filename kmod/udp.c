@@ -535,7 +535,7 @@ drop:
 /* Bytes only in page fragments that can be referred to. */
 static bool ockam_udp_pages_only(struct sk_buff *skb)
 {
-	return !skb_headlen(skb) && !skb_zcopy(skb) && !skb->pp_recycle;
+	return !skb_headlen(skb) && ockam_udp_pages_referable(skb);
 }
 
 /*

@@ -184,5 +184,6 @@ struct sk_buff *ockam_udp_batcher_next(struct ockam_udp_batcher *b, u32 offset,
 				       u32 *sent);
 bool ockam_udp_batcher_whole(struct ockam_udp_batcher *b);
 void ockam_udp_batcher_done(struct ockam_udp_batcher *b);
+bool ockam_udp_pages_referable(struct sk_buff *skb);
 
 #endif /* _OCKAM_UDP_H */

@@ -61,8 +61,11 @@ static u32 ockam_udp_batch_max(u32 datagram)
 		       UDP_MAX_SEGMENTS);
 }
 
-/* Whether the pages of @skb (not its frag_list) may be referred to. */
-static bool ockam_udp_pages_referable(struct sk_buff *skb)
+/*
+ * Whether the pages of @skb (not its frag_list) may be referred to: by a
+ * batch sent here, or by the pieces a received batch goes to reassembly in.
+ */
+bool ockam_udp_pages_referable(struct sk_buff *skb)
 {
 	const struct skb_shared_info *shinfo = skb_shinfo(skb);
 	int i;
